@@ -1,0 +1,71 @@
+/**
+ * The reference interpreter: evaluates nodes in float64 over flat row-major arrays. It defines
+ * what every graph means; compiled kernels are tested against it, and it against finite
+ * differences.
+ */
+import { describe, type Node, type Tensor } from "./node.js";
+import { formatShape, resolveShape, sizeOf, type Sizes } from "./shape.js";
+import { topo } from "./traverse.js";
+
+/** Values for input and param leaves, by name, flat row-major. */
+export type Bindings = Readonly<Record<string, ArrayLike<number>>>;
+
+/**
+ * Evaluates `outputs` given leaf values and dim sizes. Errors name the leaf or expression at
+ * fault: an unbound input, a binding of the wrong length, an unknown dim.
+ */
+export function evaluate(outputs: Node, bindings: Bindings, sizes?: Sizes): Float64Array;
+export function evaluate(outputs: readonly Node[], bindings: Bindings, sizes?: Sizes): Float64Array[];
+export function evaluate(
+  outputs: Node | readonly Node[],
+  bindings: Bindings,
+  sizes: Sizes = {},
+): Float64Array | Float64Array[] {
+  const list = Array.isArray(outputs) ? (outputs as readonly Node[]) : [outputs as Node];
+  const values = evaluateAll(list, bindings, sizes);
+  const out = list.map((o) => values.get(o)!.data);
+  return Array.isArray(outputs) ? out : out[0]!;
+}
+
+/** Like `evaluate`, but returns the value of every reachable node (for debugging and tests). */
+export function evaluateAll(outputs: readonly Node[], bindings: Bindings, sizes: Sizes = {}): Map<Node, Tensor> {
+  const values = new Map<Node, Tensor>();
+  const leafShapes = new Map<string, Node>();
+  for (const n of topo(outputs)) {
+    const shape = resolveShape(n.shape, sizes, describe(n));
+    if (n.op.kind === "leaf" && n.label !== undefined) {
+      const other = leafShapes.get(n.label);
+      if (other && other !== n) {
+        throw new Error(
+          `two leaves are named "${n.label}": ${other.op.name} ${formatShape(other.shape)} and ${n.op.name} ${formatShape(n.shape)}`,
+        );
+      }
+      leafShapes.set(n.label, n);
+      values.set(n, { shape, data: bind(n, shape, bindings) });
+      continue;
+    }
+    const inputs = n.inputs.map((x) => values.get(x)!);
+    const data = n.op.evaluate(inputs, n.attrs, shape);
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(`${n.op.name} evaluated to ${data.length} values for shape ${formatShape(shape)}`);
+    }
+    values.set(n, { shape, data });
+  }
+  return values;
+}
+
+function bind(n: Node, shape: number[], bindings: Bindings): Float64Array {
+  const name = n.label!;
+  const v = Object.prototype.hasOwnProperty.call(bindings, name) ? bindings[name] : undefined;
+  if (v === undefined) {
+    const given = Object.keys(bindings).join(", ") || "none";
+    throw new Error(`${n.op.name} "${name}" ${formatShape(n.shape)} is not bound (bindings given: ${given})`);
+  }
+  const want = sizeOf(shape);
+  if (v.length !== want) {
+    throw new Error(
+      `${n.op.name} "${name}" ${formatShape(n.shape)} = ${formatShape(shape)} needs ${want} values, got ${v.length}`,
+    );
+  }
+  return Float64Array.from(v);
+}

@@ -1,0 +1,15 @@
+export type { Dim, Shape, Sizes } from "./shape.js";
+export { formatShape, sameShape, broadcastShapes, resolveShape, sizeOf, strides } from "./shape.js";
+export type { JsExpr, JsHole } from "./jsExpr.js";
+export { js, jsRef, renderJs } from "./jsExpr.js";
+export type {
+  Attrs, AttrValue, Tensor, OpKind, OpDef, Op, VjpArgs, JvpArgs, Domain, Notation, ReduceFacet, Rule, Builders,
+} from "./node.js";
+export { Node, apply, defineOp, bindBuilders, ops, describe } from "./node.js";
+export { input, param, constant, zeros, isLeaf, constValue } from "./leaves.js";
+export { topo, countNodes, leavesOf, users, dependsOn } from "./traverse.js";
+export { vjp, grad, jvp } from "./autodiff.js";
+export { simplify } from "./simplify.js";
+export { evaluate, evaluateAll, type Bindings } from "./evaluate.js";
+export { printText, printLets } from "./print/text.js";
+export { rule, P, X, Y, Z, type Pattern, type Match } from "./rule.js";

@@ -1,0 +1,20 @@
+/** Addition with broadcasting. ∂(x + y) = (g, g). */
+import { js, P, rule, X, Y } from "@gated/graph";
+import { binary } from "./families.js";
+import { neg } from "./neg.js";
+import { sub } from "./sub.js";
+
+export const add = binary({
+  name: "add",
+  evaluate: (x, y) => x + y,
+  vjp: ({ g }) => [g, g],
+  emit: (x, y) => js`${x} + ${y}`,
+  domain: { min: -3, max: 3 },
+  commutative: true,
+  rules: () => [
+    rule("x + 0 -> x", P.op(add, X, 0), ({ x }) => x),
+    rule("x + (-y) -> x - y", P.op(add, X, P.op(neg, Y)), ({ x, y }) => sub(x, y)),
+    rule("x + x -> 2x", P.op(add, X, X), ({ x }) => x.mul(2)),
+  ],
+  notation: { text: ([x, y]) => `${x} + ${y}`, latex: ([x, y]) => `${x} + ${y}`, prec: 10 },
+});

@@ -1,0 +1,113 @@
+/**
+ * Factories for elementwise ops. `unary` and `binary` supply the shape rule (identity /
+ * broadcasting), elementwise evaluation through the scalar function, forward mode derived from
+ * the reverse rule (the Jacobian is diagonal), and the `elementwise` lowering kind.
+ */
+import {
+  apply, broadcastShapes, defineOp, ops, strides,
+  type Domain, type JsExpr, type Node, type Notation, type Op, type OpDef, type Rule,
+} from "@gated/graph";
+
+export interface UnarySpec {
+  name: string;
+  evaluate: (x: number) => number;
+  /** Cotangent of the input, from the input `x`, the output `out` and the cotangent `g`. */
+  vjp: (a: { x: Node; out: Node; g: Node }) => Node | null;
+  emit: (x: JsExpr) => JsExpr;
+  domain: Domain;
+  rules?: () => readonly Rule[];
+  notation?: Notation;
+  differentiable?: boolean;
+}
+
+/** An elementwise op of one input. */
+export function unary(spec: UnarySpec): Op & ((x: Node | number) => Node) {
+  const def: OpDef = {
+    name: spec.name,
+    kind: "elementwise",
+    arity: 1,
+    shape: ([x]) => x!,
+    evaluate: ([x]) => x!.data.map(spec.evaluate),
+    vjp: ({ x, out, g }) => [spec.vjp({ x: x[0]!, out, g })],
+    // diagonal Jacobian: J·dx is the reverse rule applied to dx
+    jvp: ({ x, out, dx }) => spec.vjp({ x: x[0]!, out, g: dx[0]! }),
+    emit: ([x]) => spec.emit(x!),
+    domain: spec.domain,
+    rules: spec.rules ?? (() => []),
+    notation: spec.notation ?? {},
+    differentiable: spec.differentiable ?? true,
+  };
+  return defineOp(def) as Op & ((x: Node | number) => Node);
+}
+
+export interface BinarySpec {
+  name: string;
+  evaluate: (x: number, y: number) => number;
+  /** Cotangents of both inputs, at the output's (broadcast) shape; autodiff sums them back. */
+  vjp: (a: { x: Node; y: Node; out: Node; g: Node }) => readonly [Node | null, Node | null];
+  emit: (x: JsExpr, y: JsExpr) => JsExpr;
+  domain: Domain | readonly [Domain, Domain];
+  commutative?: boolean;
+  rules?: () => readonly Rule[];
+  notation?: Notation;
+  differentiable?: boolean;
+}
+
+/** An elementwise op of two inputs, with numpy-style broadcasting. */
+export function binary(spec: BinarySpec): Op & ((x: Node | number, y: Node | number) => Node) {
+  const def: OpDef = {
+    name: spec.name,
+    kind: "elementwise",
+    arity: 2,
+    commutative: spec.commutative ?? false,
+    shape: ([x, y]) => broadcastShapes(x!, y!),
+    evaluate: ([x, y], _attrs, outShape) => {
+      const ix = broadcastIndex(x!.shape, outShape);
+      const iy = broadcastIndex(y!.shape, outShape);
+      const out = new Float64Array(ix.length);
+      for (let k = 0; k < out.length; k++) out[k] = spec.evaluate(x!.data[ix[k]!]!, y!.data[iy[k]!]!);
+      return out;
+    },
+    vjp: ({ x, out, g }) => spec.vjp({ x: x[0]!, y: x[1]!, out, g }),
+    jvp: ({ x, out, dx }) => {
+      const [dx0, dx1] = dx;
+      const at = (d: Node) => (d.shape.length === out.shape.length && d.shape.every((s, i) => s === out.shape[i]) ? d : ops().broadcastTo(d, out.shape));
+      const t0 = dx0 ? spec.vjp({ x: x[0]!, y: x[1]!, out, g: at(dx0) })[0] : null;
+      const t1 = dx1 ? spec.vjp({ x: x[0]!, y: x[1]!, out, g: at(dx1) })[1] : null;
+      return t0 && t1 ? ops().add(t0, t1) : (t0 ?? t1);
+    },
+    emit: ([x, y]) => spec.emit(x!, y!),
+    domain: spec.domain,
+    rules: spec.rules ?? (() => []),
+    notation: spec.notation ?? {},
+    differentiable: spec.differentiable ?? true,
+  };
+  return defineOp(def, (op) => (x: Node | number, y: Node | number) => apply(op, [x, y], {})) as Op &
+    ((x: Node | number, y: Node | number) => Node);
+}
+
+/** For each flat index of `outShape`, the flat index of the broadcast input of `inShape`. */
+export function broadcastIndex(inShape: readonly number[], outShape: readonly number[]): Int32Array {
+  const n = outShape.reduce((a, b) => a * b, 1);
+  const idx = new Int32Array(n);
+  const r = outShape.length;
+  const inStr = strides(inShape);
+  // stride 0 on axes that are missing or stretched from 1
+  const s = outShape.map((d, k) => {
+    const j = k - (r - inShape.length);
+    return j < 0 || (inShape[j] === 1 && d !== 1) ? 0 : inStr[j]!;
+  });
+  const counter = new Array<number>(r).fill(0);
+  let off = 0;
+  for (let k = 0; k < n; k++) {
+    idx[k] = off;
+    for (let a = r - 1; a >= 0; a--) {
+      counter[a]!++;
+      off += s[a]!;
+      if (counter[a]! < outShape[a]!) break;
+      off -= s[a]! * outShape[a]!;
+      counter[a] = 0;
+    }
+  }
+  return idx;
+}

@@ -1,0 +1,23 @@
+/** Elementwise product with broadcasting. ∂(x·y) = (g·y, g·x). */
+import { js, P, rule, X, Y } from "@gated/graph";
+import { binary } from "./families.js";
+import { neg } from "./neg.js";
+import { square } from "./square.js";
+
+export const mul = binary({
+  name: "mul",
+  evaluate: (x, y) => x * y,
+  vjp: ({ x, y, g }) => [mul(g, y), mul(g, x)],
+  emit: (x, y) => js`${x} * ${y}`,
+  domain: { min: -3, max: 3 },
+  commutative: true,
+  rules: () => [
+    rule("x * 1 -> x", P.op(mul, X, 1), ({ x }) => x),
+    rule("x * 0 -> 0", P.op(mul, X, 0), () => 0),
+    rule("x * -1 -> -x", P.op(mul, X, -1), ({ x }) => neg(x)),
+    rule("(-x) * (-y) -> x * y", P.op(mul, P.op(neg, X), P.op(neg, Y)), ({ x, y }) => mul(x, y)),
+    rule("(-x) * y -> -(x * y)", P.op(mul, P.op(neg, X), Y), ({ x, y }) => neg(mul(x, y))),
+    rule("x * x -> x²", P.op(mul, X, X), ({ x }) => square(x)),
+  ],
+  notation: { text: ([x, y]) => `${x} * ${y}`, latex: ([x, y]) => `${x} \\odot ${y}`, prec: 20 },
+});

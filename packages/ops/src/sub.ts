@@ -1,0 +1,20 @@
+/** Subtraction with broadcasting. ∂(x − y) = (g, −g). */
+import { js, P, rule, X, Y } from "@gated/graph";
+import { binary } from "./families.js";
+import { neg } from "./neg.js";
+import { add } from "./add.js";
+
+export const sub = binary({
+  name: "sub",
+  evaluate: (x, y) => x - y,
+  vjp: ({ g }) => [g, neg(g)],
+  emit: (x, y) => js`${x} - ${y}`,
+  domain: { min: -3, max: 3 },
+  rules: () => [
+    rule("x - 0 -> x", P.op(sub, X, 0), ({ x }) => x),
+    rule("0 - x -> -x", P.op(sub, 0, X), ({ x }) => neg(x)),
+    rule("x - x -> 0", P.op(sub, X, X), ({ x }) => x.mul(0)),
+    rule("x - (-y) -> x + y", P.op(sub, X, P.op(neg, Y)), ({ x, y }) => add(x, y)),
+  ],
+  notation: { text: ([x, y]) => `${x} - ${y}`, latex: ([x, y]) => `${x} - ${y}`, prec: 10 },
+});

@@ -1,0 +1,77 @@
+/**
+ * Sum over one axis (`axis: k`, the axis is removed) or over all axes (`axis: "all"`, a
+ * scalar). ∂ = g broadcast back over the summed axis.
+ */
+import { apply, constant, constValue, defineOp, formatShape, js, type Node, type Shape, type Op } from "@gated/graph";
+import { broadcastTo } from "./broadcastTo.js";
+import { reshape } from "./reshape.js";
+
+export type Axis = number | "all";
+
+/** Normalises a possibly negative axis; errors name the shape. */
+export function checkAxis(shape: Shape, axis: Axis): Axis {
+  if (axis === "all") return axis;
+  const k = axis < 0 ? axis + shape.length : axis;
+  if (!Number.isInteger(k) || k < 0 || k >= shape.length) {
+    throw new Error(`axis ${axis} out of range for shape ${formatShape(shape)}`);
+  }
+  return k;
+}
+
+/** `g`, the result of reducing `x` over `axis`, broadcast back to the shape of `x`. */
+export function unreduce(g: Node, xShape: Shape, axis: Axis): Node {
+  if (axis === "all") return broadcastTo(g, xShape);
+  const kept = [...xShape.slice(0, axis), 1, ...xShape.slice(axis + 1)];
+  return broadcastTo(reshape(g, kept), xShape);
+}
+
+export const sum: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
+  {
+    name: "sum",
+    kind: "reduce",
+    arity: 1,
+    shape: ([x], { axis }) => (axis === "all" ? [] : x!.filter((_, k) => k !== axis)),
+    evaluate: ([x], { axis }, outShape) => {
+      if (axis === "all") return Float64Array.of(x!.data.reduce((a, b) => a + b, 0));
+      const k = axis as number;
+      const shape = x!.shape;
+      const n = shape[k]!;
+      const inner = shape.slice(k + 1).reduce((a, b) => a * b, 1);
+      const outer = shape.slice(0, k).reduce((a, b) => a * b, 1);
+      const out = new Float64Array(outShape.reduce((a, b) => a * b, 1));
+      for (let o = 0; o < outer; o++)
+        for (let j = 0; j < n; j++)
+          for (let i = 0; i < inner; i++) out[o * inner + i]! += x!.data[(o * n + j) * inner + i]!;
+      return out;
+    },
+    vjp: ({ x: [x], g, attrs }) => [unreduce(g, x!.shape, attrs["axis"] as Axis)],
+    jvp: ({ dx: [d], attrs }) => sum(d!, attrs["axis"] as Axis),
+    reduce: { init: 0, combine: (acc, x) => js`${acc} + ${x}` },
+    domain: { min: -3, max: 3 },
+    rules: () => [],
+    notation: {
+      text: ([x], a) => (a["axis"] === "all" ? `Σ(${x})` : `Σ_${a["axis"]}(${x})`),
+      latex: ([x]) => `\\sum\\left(${x}\\right)`,
+      prec: 100,
+    },
+  },
+  (op) =>
+    (x: Node, axis: Axis = "all"): Node => {
+      const k = checkAxis(x.shape, axis);
+      // the sum of a filled constant is a filled constant when the count is known
+      const c = constValue(x);
+      const counted = k === "all" ? x.shape : [x.shape[k]!];
+      if (c !== undefined && counted.every((d) => typeof d === "number")) {
+        const n = (counted as number[]).reduce((a, b) => a * b, 1);
+        return constant(c * n, k === "all" ? [] : x.shape.filter((_, j) => j !== k));
+      }
+      return apply(op, [x], { axis: k });
+    },
+);
+
+/** Mean over an axis: Σx / n, where n is the sum of ones, so symbolic sizes stay symbolic. */
+export function mean(x: Node, axis: Axis = "all"): Node {
+  const k = checkAxis(x.shape, axis);
+  const n = sum(constant(1, x.shape), k);
+  return sum(x, k).div(n);
+}
