@@ -1,0 +1,105 @@
+/**
+ * The contract between cells and kernels. A `Recurrence` is a per-sample step graph with carried
+ * state (what `@gated/rnn`'s `defineCell` produces); a `Kernel` runs it over a batch of
+ * sequences forward and backward. Compiled kernels and the interpreter-backed reference kernel
+ * implement the same `Kernel`, so sequence layers and tests treat them alike.
+ */
+import type { Node, Sizes } from "@gated/graph";
+
+export type DType = "float32" | "float64";
+export type FloatArray = Float32Array | Float64Array;
+
+/** One carried state: its input leaf (previous value) and the node giving its next value. */
+export interface StateSpec {
+  readonly name: string;
+  /** The `input` leaf holding the previous value, shape e.g. ["H"]. */
+  readonly node: Node;
+  /** The next value, same shape as `node`. */
+  readonly next: Node;
+}
+
+/** A per-sample step: (x_t, state_{t-1}) -> state_t, output_t. */
+export interface Recurrence {
+  readonly name: string;
+  /** The per-step input leaf, shape e.g. ["I"]. */
+  readonly x: Node;
+  readonly state: readonly StateSpec[];
+  /** The per-step output, usually the next `h` (the very same node as that state's `next`). */
+  readonly output: Node;
+  /** Parameter leaves, in the order of the flat parameter layout. */
+  readonly params: readonly Node[];
+  /** Initial values of one parameter; the default is PyTorch's U(−1/√H, 1/√H). */
+  readonly initParam?: (name: string, shape: readonly number[], random: () => number, sizes: Sizes) => ArrayLike<number>;
+}
+
+/** Where one named parameter lives in the flat buffer. */
+export interface ParamSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Named views over one flat buffer. `get(name)` is a view: writing to it writes the buffer. */
+export interface Params {
+  readonly data: FloatArray;
+  readonly layout: readonly ParamSlot[];
+  get(name: string): FloatArray;
+}
+
+export interface ForwardOptions {
+  /** Batch size B; x holds T·B·I values, time-major. */
+  readonly batch: number;
+  /** Initial state per state name, [B][size]; zeros where absent. */
+  readonly initial?: Readonly<Record<string, ArrayLike<number>>>;
+  /** Per-sequence lengths (B of them): steps t ≥ lengths[b] change no state and output 0. */
+  readonly lengths?: ArrayLike<number>;
+}
+
+/** The result of a forward run; keeps what backward needs. */
+export interface Run {
+  readonly T: number;
+  readonly B: number;
+  /** [T][B][outputSize] */
+  readonly output: FloatArray;
+  /** Final state per name, [B][size] (for masked sequences: the state at each sequence's end). */
+  readonly final: Readonly<Record<string, FloatArray>>;
+}
+
+/** Cotangents of the loss w.r.t. the run's results; absent parts are zero. */
+export interface Cotangents {
+  readonly output?: ArrayLike<number>;
+  readonly final?: Readonly<Record<string, ArrayLike<number>>>;
+}
+
+export interface Gradients {
+  readonly params: Params;
+  /** [T][B][inputSize] */
+  readonly input: FloatArray;
+  /** Per state name, [B][size]. */
+  readonly initial: Readonly<Record<string, FloatArray>>;
+}
+
+export interface KernelOptions {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly dtype?: DType;
+  /** Sizes of any other symbolic dims the cell uses (e.g. a group count). */
+  readonly sizes?: Sizes;
+}
+
+/** A recurrence bound to sizes and a dtype, runnable forward and backward over sequences. */
+export interface Kernel {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly sizes: Sizes;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly stateSizes: Readonly<Record<string, number>>;
+  readonly layout: readonly ParamSlot[];
+  initParams(opts?: { seed?: number }): Params;
+  /** Wraps a flat buffer (copied into the kernel's dtype) or zeros as `Params`. */
+  params(data?: ArrayLike<number>): Params;
+  forward(params: Params, x: ArrayLike<number>, opts: ForwardOptions): Run;
+  backward(run: Run, cotangents: Cotangents): Gradients;
+}

@@ -1,0 +1,230 @@
+/**
+ * `defineCell`: a cell written per sample as its equations, through the builder API. The step
+ * maps (x_t, previous state) to the next state; the result is a `Cell`, which is a `Recurrence`
+ * (what the compiler and the reference kernel run) plus the metadata users and tools need:
+ * parameter roles and shapes, default initialisation, names of intermediate values.
+ */
+import { input, param as paramLeaf, topo, describe, formatShape, sameShape, type Dim, type Node, type Shape, type Sizes } from "@gated/graph";
+import { matvec } from "@gated/ops";
+import type { Recurrence } from "@gated/codegen";
+
+/** What a parameter is for: decides its default initialisation and how tools show it. */
+export type ParamRole = "input" | "recurrent" | "bias" | "diagonal" | "other";
+
+/** Initialisation of one parameter (seeded and deterministic; see init.ts). */
+export type InitSpec =
+  | { readonly kind: "uniform"; readonly bound?: number } // default bound 1/√H
+  | { readonly kind: "constant"; readonly value: number }
+  | { readonly kind: "xavier" }
+  | { readonly kind: "orthogonal" };
+
+export interface ParamInfo {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly role: ParamRole;
+  readonly init: InitSpec;
+  readonly node: Node;
+}
+
+export interface Cell extends Recurrence {
+  readonly name: string;
+  /** State names and their symbolic sizes, in declaration order. */
+  readonly stateSizes: Readonly<Record<string, Dim>>;
+  /** The symbolic dim of x (default "I"). */
+  readonly inputDim: Dim;
+  readonly paramInfo: readonly ParamInfo[];
+  /** Names of intermediate values (gates, candidates), for printers. */
+  readonly locals: ReadonlyMap<Node, string>;
+  /** Equation source text when the cell came from the equation syntax. */
+  readonly source?: string;
+}
+
+export interface StepContext {
+  /** `U_name x + W_name h + b_name`, creating the three parameters (out dim default "H"). */
+  affine(name: string, x: Node, h: Node, opts?: { out?: Dim; bias?: boolean }): Node;
+  /** Declares (or returns the already declared) parameter with this name. */
+  param(name: string, shape: Shape, opts?: { role?: ParamRole; init?: InitSpec }): Node;
+  /** Names an intermediate value for printing (returns it unchanged). */
+  let(name: string, value: Node): Node;
+}
+
+export interface CellSpec {
+  readonly name: string;
+  /** State names to symbolic sizes, e.g. `{ h: "H", c: "H" }`. */
+  readonly state: Readonly<Record<string, Dim>>;
+  /** Symbolic dim of the input (default "I"). */
+  readonly input?: Dim;
+  readonly step: (vars: Readonly<Record<string, Node>> & { x: Node }, ctx: StepContext) => Readonly<Record<string, Node>>;
+  /** Which state is the per-step output (default "h", else the first state). */
+  readonly output?: string;
+  /** Initialisation overrides by parameter name, e.g. `{ b_f: { kind: "constant", value: 1 } }`. */
+  readonly init?: Readonly<Record<string, InitSpec>>;
+  readonly source?: string;
+  /** Make a parameter that never reaches the output an error (default true). */
+  readonly strict?: boolean;
+}
+
+const IDENT = /^[\p{L}_][\p{L}\p{N}_']*$/u;
+
+/** Builds and validates a cell. Errors name the cell and the state or parameter at fault. */
+export function defineCell(spec: CellSpec): Cell {
+  const where = `cell ${JSON.stringify(spec.name)}`;
+  if (typeof spec.name !== "string" || !IDENT.test(spec.name)) throw new Error(`${where}: the name must be an identifier`);
+  const stateNames = Object.keys(spec.state);
+  if (stateNames.length === 0) throw new Error(`${where}: declares no state`);
+  const inputDim = spec.input ?? "I";
+  for (const s of stateNames) {
+    if (!IDENT.test(s)) throw new Error(`${where}: state name ${JSON.stringify(s)} must be an identifier`);
+    if (s === "x") throw new Error(`${where}: "x" is the input; a state cannot be called x`);
+  }
+  const x = input("x", [inputDim]);
+  const vars: Record<string, Node> = { x };
+  for (const s of stateNames) vars[s] = input(s, [spec.state[s]!]);
+
+  const declared = new Map<string, { shape: Shape; role: ParamRole; init: InitSpec | undefined; node: Node }>();
+  const locals = new Map<Node, string>();
+  const ctx: StepContext = {
+    param(name, shape, opts = {}) {
+      if (!IDENT.test(name)) throw new Error(`${where}: parameter name ${JSON.stringify(name)} must be an identifier`);
+      if (name === "x" || stateNames.includes(name)) throw new Error(`${where}: parameter ${name} clashes with an input or state`);
+      const prev = declared.get(name);
+      if (prev) {
+        if (!sameShape(prev.shape, shape)) {
+          throw new Error(`${where}: parameter ${name} used with shape ${formatShape(shape)} but declared ${formatShape(prev.shape)}`);
+        }
+        return prev.node;
+      }
+      const node = paramLeaf(name, shape);
+      declared.set(name, { shape, role: opts.role ?? guessRole(shape), init: opts.init, node });
+      return node;
+    },
+    affine(name, xv, hv, opts = {}) {
+      const out = opts.out ?? "H";
+      const u = ctx.param(`U_${name}`, [out, xv.shape[0]!], { role: "input" });
+      const w = ctx.param(`W_${name}`, [out, hv.shape[0]!], { role: "recurrent" });
+      const a = matvec(u, xv).add(matvec(w, hv));
+      return opts.bias === false ? a : a.add(ctx.param(`b_${name}`, [out], { role: "bias" }));
+    },
+    let(name, value) {
+      if (!locals.has(value)) locals.set(value, name);
+      return value;
+    },
+  };
+
+  const next = spec.step(vars as Record<string, Node> & { x: Node }, ctx);
+  if (next === null || typeof next !== "object") throw new Error(`${where}: step must return an object of next states`);
+  for (const k of Object.keys(next)) {
+    if (!stateNames.includes(k)) throw new Error(`${where}: step returned "${k}", which is not a state (states: ${stateNames.join(", ")})`);
+  }
+  const state = stateNames.map((name) => {
+    const n = next[name];
+    if (!n) throw new Error(`${where}: step gives no next value for state "${name}"`);
+    const node = vars[name]!;
+    if (!sameShape(n.shape, node.shape)) {
+      throw new Error(`${where}: next ${name} = ${describe(n)} has shape ${formatShape(n.shape)}, expected ${formatShape(node.shape)}`);
+    }
+    return { name, node, next: n };
+  });
+  const outName = spec.output ?? (stateNames.includes("h") ? "h" : stateNames[0]!);
+  const outState = state.find((s) => s.name === outName);
+  if (!outState) throw new Error(`${where}: output "${outName}" is not a state`);
+
+  // parameters must reach some next state; leaves must be this cell's own
+  const reach = new Set(topo(state.map((s) => s.next)));
+  const paramInfo: ParamInfo[] = [];
+  for (const [name, d] of declared) {
+    if (!reach.has(d.node)) {
+      if (spec.strict !== false) throw new Error(`${where}: parameter ${name} never reaches any next state`);
+      continue;
+    }
+    paramInfo.push({ name, shape: d.shape, role: d.role, init: spec.init?.[name] ?? d.init ?? defaultInit(d.role), node: d.node });
+  }
+  for (const n of reach) {
+    if (n.op.kind !== "leaf" || n.op.name === "constant") continue;
+    if (n.op.name === "param" && !declared.has(n.label!)) {
+      throw new Error(`${where}: parameter ${n.label} was not declared through the step context (use ctx.param)`);
+    }
+    if (n.op.name === "input" && !(n.label! in vars && vars[n.label!] === n)) {
+      throw new Error(`${where}: unknown input ${n.label} ${formatShape(n.shape)} (inputs: x, ${stateNames.join(", ")})`);
+    }
+  }
+  for (const k of Object.keys(spec.init ?? {})) {
+    if (!declared.has(k)) throw new Error(`${where}: init names unknown parameter ${k}`);
+  }
+  for (const [name, v] of Object.entries(next)) if (!locals.has(v)) locals.set(v, `${name}'`);
+
+  const cell: Cell = {
+    name: spec.name,
+    x,
+    state,
+    output: outState.next,
+    params: paramInfo.map((p) => p.node),
+    stateSizes: { ...spec.state },
+    inputDim,
+    paramInfo,
+    locals,
+    initParam: (name, shape, random, sizes) => initValues(paramInfo.find((p) => p.name === name)!.init, shape, random, sizes),
+    ...(spec.source !== undefined ? { source: spec.source } : {}),
+  };
+  return cell;
+}
+
+function guessRole(shape: Shape): ParamRole {
+  return shape.length === 1 ? "bias" : "other";
+}
+
+function defaultInit(_role: ParamRole): InitSpec {
+  return { kind: "uniform" };
+}
+
+/**
+ * Values for one parameter. uniform: U(−a, a), a = bound ?? 1/√H (PyTorch's RNN default);
+ * xavier: U(±√(6/(fan_in+fan_out))); orthogonal: QR of a Gaussian matrix (square part).
+ */
+export function initValues(spec: InitSpec, shape: readonly number[], random: () => number, sizes: Sizes): Float64Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(n);
+  switch (spec.kind) {
+    case "constant":
+      return out.fill(spec.value);
+    case "uniform": {
+      const a = spec.bound ?? 1 / Math.sqrt(sizes["H"] ?? shape[0] ?? 1);
+      for (let i = 0; i < n; i++) out[i] = (2 * random() - 1) * a;
+      return out;
+    }
+    case "xavier": {
+      const fanOut = shape[0] ?? 1;
+      const fanIn = shape.length > 1 ? shape[1]! : 1;
+      const a = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < n; i++) out[i] = (2 * random() - 1) * a;
+      return out;
+    }
+    case "orthogonal":
+      return orthogonal(shape, random);
+  }
+}
+
+/** Gram–Schmidt on Gaussian rows: rows orthonormal when rows ≤ cols, else columns. */
+function orthogonal(shape: readonly number[], random: () => number): Float64Array {
+  const [r = 1, c = 1] = shape;
+  const tall = r > c;
+  const m = tall ? c : r;
+  const k = tall ? r : c;
+  const rows: Float64Array[] = [];
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  for (let i = 0; i < m; i++) {
+    const v = Float64Array.from({ length: k }, gauss);
+    for (const u of rows) {
+      let d = 0;
+      for (let j = 0; j < k; j++) d += u[j]! * v[j]!;
+      for (let j = 0; j < k; j++) v[j]! -= d * u[j]!;
+    }
+    let norm = 0;
+    for (let j = 0; j < k; j++) norm += v[j]! * v[j]!;
+    norm = Math.sqrt(norm) || 1;
+    rows.push(v.map((t) => t / norm));
+  }
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[tall ? j * c + i : i * c + j] = rows[i]![j]!;
+  return out;
+}
