@@ -10,6 +10,6 @@ export { input, param, constant, zeros, isLeaf, constValue } from "./leaves.js";
 export { topo, countNodes, leavesOf, users, dependsOn } from "./traverse.js";
 export { vjp, grad, jvp } from "./autodiff.js";
 export { simplify } from "./simplify.js";
-export { evaluate, evaluateAll, type Bindings } from "./evaluate.js";
+export { evaluate, evaluateAll, prepareEvaluate, type Bindings } from "./evaluate.js";
 export { printText, printLets } from "./print/text.js";
 export { rule, P, X, Y, Z, type Pattern, type Match } from "./rule.js";
