@@ -1,5 +1,7 @@
 export type { Dim, Shape, Sizes } from "./shape.js";
-export { formatShape, sameShape, broadcastShapes, resolveShape, sizeOf, strides } from "./shape.js";
+export {
+  formatShape, sameShape, broadcastShapes, resolveShape, resolveDim, parseDim, addDims, subDims, isDim, sizeOf, strides,
+} from "./shape.js";
 export type { JsExpr, JsHole } from "./jsExpr.js";
 export { js, jsRef, renderJs } from "./jsExpr.js";
 export type {
@@ -11,5 +13,8 @@ export { topo, countNodes, leavesOf, users, dependsOn } from "./traverse.js";
 export { vjp, grad, jvp } from "./autodiff.js";
 export { simplify } from "./simplify.js";
 export { evaluate, evaluateAll, prepareEvaluate, type Bindings } from "./evaluate.js";
-export { printText, printLets } from "./print/text.js";
+export { printText, printLets, textLeaf } from "./print/text.js";
+export { printLatex, printLatexEquations, latexEquationLines, latexName, latexNumber, latexLeaf, type LatexOptions, type EquationOptions } from "./print/latex.js";
+export { printDot, dotEscape, type DotOptions } from "./print/dot.js";
+export { renderNode, renderTree, type Rendered, type Target } from "./print/core.js";
 export { rule, P, X, Y, Z, type Pattern, type Match } from "./rule.js";

@@ -4,7 +4,7 @@
  * shared by construction and graphs compare by identity.
  */
 import type { JsExpr } from "./jsExpr.js";
-import { formatShape, type Shape } from "./shape.js";
+import { formatShape, type Shape, type Sizes } from "./shape.js";
 
 export type AttrValue = number | string | boolean | readonly (number | string)[];
 export type Attrs = Readonly<Record<string, AttrValue>>;
@@ -56,11 +56,22 @@ export interface Domain {
   readonly gap?: number;
 }
 
-/** How printers show a node: `prec` is binding strength (higher binds tighter). */
+/**
+ * How printers show a node. `prec` is binding strength (higher binds tighter): 100 an atom or a
+ * function call, 90 postfix (ᵀ), 40 power, 30 prefix minus, 25 matrix product, 20 * /, 10 + -.
+ * Printers parenthesize an argument only where the notation does not delimit it itself.
+ */
 export interface Notation {
   readonly text?: (args: readonly string[], attrs: Attrs) => string;
   readonly latex?: (args: readonly string[], attrs: Attrs) => string;
   readonly prec?: number;
+  /** LaTeX binding strength where it differs from `prec` (`\frac{x}{y}` is an atom). */
+  readonly latexPrec?: number;
+  /**
+   * Argument positions the notation delimits itself (call parentheses, a fraction's braces), so
+   * printers never parenthesize them. Default: every position when prec ≥ 100, none otherwise.
+   */
+  readonly enclosed?: readonly number[] | { readonly text?: readonly number[]; readonly latex?: readonly number[] };
 }
 
 /** Reduction facet for `kind: "reduce"` ops: acc = combine(acc, x) from `init`. */
@@ -87,8 +98,11 @@ export interface OpDef<A extends Attrs = Attrs> {
   readonly commutative?: boolean;
   /** Output shape from input shapes; throw an Error saying what was expected. */
   shape(inputs: readonly Shape[], attrs: A): Shape;
-  /** Reference evaluation in float64: the semantics every backend is tested against. */
-  evaluate(inputs: readonly Tensor[], attrs: A, outShape: readonly number[]): Float64Array;
+  /**
+   * Reference evaluation in float64: the semantics every backend is tested against. `sizes`
+   * binds symbolic dims held in attrs (a slice's symbolic start); absent when constant folding.
+   */
+  evaluate(inputs: readonly Tensor[], attrs: A, outShape: readonly number[], sizes?: Sizes): Float64Array;
   /** Reverse mode: one cotangent per input, `null` for no contribution. */
   vjp(args: VjpArgs<A>): readonly (Node | null)[];
   /** Forward mode: the tangent of the output, `null` when it is zero. */

@@ -14,5 +14,5 @@ export const div = binary({
     rule("x / 1 -> x", P.op(div, X, 1), ({ x }) => x),
     rule("x / c -> x * (1/c)", P.op(div, X, P.k("c")), ({ x, $ }) => ($["c"] !== 0 ? mul(x, 1 / $["c"]!) : null)),
   ],
-  notation: { text: ([x, y]) => `${x} / ${y}`, latex: ([x, y]) => `\\frac{${x}}{${y}}`, prec: 20 },
+  notation: { text: ([x, y]) => `${x} / ${y}`, latex: ([x, y]) => `\\frac{${x}}{${y}}`, prec: 20, latexPrec: 100, enclosed: { latex: [0, 1] } },
 });

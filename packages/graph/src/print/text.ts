@@ -1,51 +1,49 @@
 /** Plain-text printer: infix where the op's notation says so, names for leaves. */
 import { setDescribe, type Node } from "../node.js";
+import { constValue } from "../leaves.js";
 import { topo } from "../traverse.js";
+import { ATOM, NEG_PREC, attrText, renderNode, renderTree, type Rendered } from "./core.js";
+
+/** A leaf as text: its name, or a constant's value (negative numbers bind like a prefix minus). */
+export function textLeaf(n: Node): Rendered | undefined {
+  if (n.op.kind !== "leaf") return undefined;
+  const c = constValue(n);
+  if (c !== undefined) return { s: String(c), prec: c < 0 ? NEG_PREC : ATOM };
+  return { s: n.label ?? n.op.name, prec: ATOM };
+}
 
 /**
- * Prints an expression as text. Subexpressions used more than once are still printed inline;
- * use `printLets` for a let-bound listing that shows sharing.
+ * Prints an expression as text, parenthesized only where precedence needs it
+ * (`σ(U_f x + W_f h + b_f)`). Subexpressions used more than once are printed inline at each
+ * use; `printLets` gives a let-bound listing that shows sharing.
  */
 export function printText(n: Node, maxDepth = Infinity): string {
-  return go(n, maxDepth).text;
+  return renderTree(n, "text", textLeaf, maxDepth).s;
 }
 
-function go(n: Node, depth: number): { text: string; prec: number } {
-  const prec = n.op.notation?.prec ?? 100;
-  if (depth <= 0 && n.op.kind !== "leaf") return { text: "…", prec: 100 };
-  const args = n.inputs.map((x) => {
-    const a = go(x, depth - 1);
-    return a.prec < prec || (a.prec === prec && prec < 100 && x !== n.inputs[0]) ? `(${a.text})` : a.text;
-  });
-  const f = n.op.notation?.text;
-  const text = f ? f(args, n.attrs) : `${n.op.name}(${[...args, ...attrText(n)].join(", ")})`;
-  return { text, prec };
-}
-
-function attrText(n: Node): string[] {
-  return Object.entries(n.attrs)
-    .filter(([k]) => k !== "shape" || n.op.kind === "broadcast" || n.op.kind === "reshape")
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : String(v)}`);
-}
-
-/** A let-bound listing: one line per non-leaf node, names t0, t1, … */
-export function printLets(outputs: readonly Node[]): string {
-  const names = new Map<Node, string>();
+/**
+ * A let-bound listing: one line per non-leaf node (names t0, t1, …, or the caller's names),
+ * then `return` of the outputs. Shows the DAG exactly, each node once.
+ */
+export function printLets(outputs: readonly Node[], names?: ReadonlyMap<Node, string>): string {
+  const bound = new Map<Node, Rendered>();
   const lines: string[] = [];
   let k = 0;
   for (const n of topo(outputs)) {
-    if (n.op.kind === "leaf") {
-      names.set(n, n.label ?? printText(n));
+    const leaf = textLeaf(n);
+    if (leaf) {
+      bound.set(n, leaf);
       continue;
     }
-    const name = `t${k++}`;
-    names.set(n, name);
-    const args = n.inputs.map((x) => names.get(x)!);
-    const f = n.op.notation?.text;
-    lines.push(`${name} = ${f ? f(args, n.attrs) : `${n.op.name}(${[...args, ...attrText(n)].join(", ")})`}`);
+    const name = names?.get(n) ?? `t${k++}`;
+    const rhs = renderNode(n, n.inputs.map((x) => bound.get(x)!), "text");
+    lines.push(`${name} = ${rhs.s}`);
+    bound.set(n, { s: name, prec: ATOM });
   }
-  lines.push(`return ${outputs.map((o) => names.get(o)).join(", ")}`);
+  lines.push(`return ${outputs.map((o) => bound.get(o)!.s).join(", ")}`);
   return lines.join("\n");
 }
+
+export { attrText };
 
 setDescribe((n) => printText(n, 4));
