@@ -1,0 +1,104 @@
+/**
+ * One direction of one layer: a `Kernel` run over [T][B][W] forward in time or reversed within
+ * each sequence's length, optionally in chunks for truncated BPTT.
+ *
+ * Truncated BPTT with window k ("detach every k steps"): the forward pass is exact; the
+ * gradient is that of the same loss with the carried state treated as a constant (a
+ * stop-gradient) wherever it crosses a chunk boundary t = k, 2k, … in the direction's own
+ * reading order. So each step's gradient flows back at most to the start of its chunk
+ * (between 1 and k steps), never into an earlier chunk. Per-step input gradients, parameter
+ * gradients from every chunk, and the final-state cotangent (which enters the chunk holding
+ * each sequence's last real step) are all kept; dL/d(initial state) only collects what flows
+ * back through the first chunk (or the whole of a sequence shorter than k). For k ≥ T this is
+ * plain BPTT.
+ */
+import type { Kernel, Params, Run } from "@gated/codegen";
+import { reverseWithin, zeroPadded } from "./reverse.js";
+
+export interface DirectionRun {
+  readonly reverse: boolean;
+  readonly T: number;
+  readonly B: number;
+  readonly lengths: Int32Array;
+  /** Chunk start times (in the direction's reading order) and each chunk's kernel run. */
+  readonly chunks: readonly { readonly start: number; readonly steps: number; readonly run: Run }[];
+  readonly truncated: boolean;
+  /** [T][B][O] in natural time order (padded steps 0). */
+  readonly output: Float64Array;
+  /** [B][S] per state. */
+  readonly final: Record<string, Float64Array>;
+}
+
+export interface DirectionGrads {
+  /** [T][B][W] in natural time order. */
+  readonly input: Float64Array;
+  readonly params: Float64Array;
+  readonly initial: Record<string, Float64Array>;
+}
+
+/** Runs `kernel` over x ([T][B][W]) in one direction; `window` ≥ 1 enables truncated BPTT. */
+export function runDirection(
+  kernel: Kernel, params: Params, x: Float64Array, T: number, B: number,
+  initial: Record<string, Float64Array>, lengths: Int32Array, reverse: boolean, window?: number,
+): DirectionRun {
+  const W = kernel.inputSize, O = kernel.outputSize;
+  const xr = reverse ? reverseWithin(x, T, B, W, lengths) : x;
+  const k = window === undefined ? Math.max(T, 1) : window;
+  const out = new Float64Array(T * B * O);
+  const chunks: { start: number; steps: number; run: Run }[] = [];
+  let cur: Record<string, ArrayLike<number>> = initial;
+  for (let start = 0; start < T || (T === 0 && start === 0); start += k) {
+    const steps = Math.min(k, T - start);
+    const lens = Int32Array.from(lengths, (l) => Math.max(0, Math.min(steps, l - start)));
+    const run = kernel.forward(params, xr.subarray(start * B * W, (start + steps) * B * W), { batch: B, initial: cur, lengths: lens });
+    out.set(run.output, start * B * O);
+    chunks.push({ start, steps, run });
+    cur = run.final;
+    if (T === 0) break;
+  }
+  const final: Record<string, Float64Array> = {};
+  for (const name of Object.keys(kernel.stateSizes)) final[name] = Float64Array.from(cur[name] ?? new Float64Array(B * kernel.stateSizes[name]!));
+  return {
+    reverse, T, B, lengths, chunks, truncated: window !== undefined && window < T,
+    output: reverse ? reverseWithin(out, T, B, O, lengths) : out,
+    final,
+  };
+}
+
+/** Backward through one direction: dOut [T][B][O] (natural order), dFinal [B][S] per state. */
+export function backDirection(
+  kernel: Kernel, r: DirectionRun, dOut: ArrayLike<number> | undefined, dFinal: Record<string, ArrayLike<number> | undefined>,
+): DirectionGrads {
+  const { T, B, lengths } = r;
+  const W = kernel.inputSize, O = kernel.outputSize;
+  const names = Object.keys(kernel.stateSizes);
+  // padded steps output a constant 0: their cotangent is dropped whatever the caller passed
+  const dOutR = dOut === undefined ? undefined
+    : zeroPadded(r.reverse ? reverseWithin(dOut, T, B, O, lengths) : Float64Array.from(dOut), T, B, O, lengths);
+  const gx = new Float64Array(T * B * W);
+  const gp = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
+  const carry: Record<string, Float64Array> = {};
+  for (const n of names) {
+    const v = dFinal[n];
+    carry[n] = v ? Float64Array.from(v) : new Float64Array(B * kernel.stateSizes[n]!);
+  }
+  for (let j = r.chunks.length - 1; j >= 0; j--) {
+    const { start, steps, run } = r.chunks[j]!;
+    const g = kernel.backward(run, {
+      ...(dOutR ? { output: dOutR.subarray(start * B * O, (start + steps) * B * O) } : {}),
+      final: carry,
+    });
+    gx.set(g.input, start * B * W);
+    for (let i = 0; i < gp.length; i++) gp[i]! += g.params.data[i]!;
+    for (const n of names) {
+      const S = kernel.stateSizes[n]!;
+      const d = g.initial[n]!;
+      for (let b = 0; b < B; b++) {
+        // the stop-gradient at this chunk's start cuts sequences that stepped inside it
+        const cut = r.truncated && j > 0 && lengths[b]! > start;
+        for (let s = 0; s < S; s++) carry[n]![b * S + s] = cut ? 0 : d[b * S + s]!;
+      }
+    }
+  }
+  return { input: r.reverse ? reverseWithin(gx, T, B, W, lengths) : gx, params: gp, initial: carry };
+}

@@ -1,0 +1,56 @@
+/**
+ * Seeded, deterministic initialisation schemes for a layer's parameters, chosen per role:
+ *
+ * | scheme       | input weights | recurrent weights | biases, diagonals                 |
+ * | ------------ | ------------- | ----------------- | --------------------------------- |
+ * | `cell`       | the cell's own `InitSpec` per parameter (default U(±1/√H))          |
+ * | `pytorch`    | U(±1/√H)      | U(±1/√H)          | U(±1/√H)  (torch.nn.RNN/LSTM/GRU) |
+ * | `xavier`     | Glorot U      | Glorot U          | cell's constant init, else 0      |
+ * | `orthogonal` | Glorot U      | orthogonal        | cell's constant init, else 0      |
+ *
+ * "cell's constant init" keeps e.g. a forget-gate bias of 1. All values come from `initValues`
+ * (defineCell.ts) fed by a mulberry32 stream, so a (seed, layer, direction) triple always gives
+ * the same numbers.
+ */
+import { mulberry32, type Kernel, type ParamSlot, type Recurrence } from "@gated/codegen";
+import { initValues, type Cell, type InitSpec, type ParamRole } from "../defineCell.js";
+
+export type InitScheme = "cell" | "pytorch" | "xavier" | "orthogonal";
+
+export const INIT_SCHEMES: readonly InitScheme[] = ["cell", "pytorch", "xavier", "orthogonal"];
+
+/** The seed of one (layer, direction) block, mixed so nearby seeds give unrelated streams. */
+export function blockSeed(seed: number, layer: number, dir: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (layer + 1), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (dir + 17), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The role of a parameter: the cell's declared role, else guessed from its resolved shape. */
+export function roleOf(rec: Recurrence, slot: ParamSlot, kernel: Kernel): ParamRole {
+  const info = (rec as Partial<Cell>).paramInfo?.find((p) => p.name === slot.name);
+  if (info) return info.role;
+  if (slot.shape.length === 1) return "bias";
+  if (slot.shape.length === 2 && slot.shape[1] === kernel.inputSize) return "input";
+  if (slot.shape.length === 2 && slot.shape[1] === kernel.sizes["H"]) return "recurrent";
+  return "other";
+}
+
+function specFor(rec: Recurrence, slot: ParamSlot, kernel: Kernel, scheme: Exclude<InitScheme, "cell">): InitSpec {
+  if (scheme === "pytorch") return { kind: "uniform", bound: 1 / Math.sqrt(kernel.sizes["H"] ?? 1) };
+  const role = roleOf(rec, slot, kernel);
+  if (slot.shape.length === 2) return scheme === "orthogonal" && role === "recurrent" ? { kind: "orthogonal" } : { kind: "xavier" };
+  const own = (rec as Partial<Cell>).paramInfo?.find((p) => p.name === slot.name)?.init;
+  return own?.kind === "constant" ? own : { kind: "constant", value: 0 };
+}
+
+/** Initial values of one kernel's parameters (flat, in its layout) under a scheme. */
+export function initBlock(rec: Recurrence, kernel: Kernel, scheme: InitScheme, seed: number): Float64Array {
+  if (scheme === "cell") return Float64Array.from(kernel.initParams({ seed }).data);
+  if (!INIT_SCHEMES.includes(scheme)) throw new Error(`init: unknown scheme "${String(scheme)}" (schemes: ${INIT_SCHEMES.join(", ")})`);
+  const random = mulberry32(seed);
+  const out = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
+  for (const slot of kernel.layout) out.set(initValues(specFor(rec, slot, kernel, scheme), slot.shape, random, kernel.sizes), slot.offset);
+  return out;
+}
