@@ -45,7 +45,12 @@ export function evaluateAll(outputs: readonly Node[], bindings: Bindings, sizes:
       continue;
     }
     const inputs = n.inputs.map((x) => values.get(x)!);
-    const data = n.op.evaluate(inputs, n.attrs, shape);
+    let data: Float64Array;
+    try {
+      data = n.op.evaluate(inputs, n.attrs, shape, sizes);
+    } catch (e) {
+      throw new Error(`evaluating ${describe(n)}: ${(e as Error).message}`);
+    }
     if (data.length !== sizeOf(shape)) {
       throw new Error(`${n.op.name} evaluated to ${data.length} values for shape ${formatShape(shape)}`);
     }

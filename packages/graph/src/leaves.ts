@@ -4,7 +4,7 @@
  * rules of their own; autodiff stops at them.
  */
 import { apply, defineOp, setAsNode, Node, type OpDef } from "./node.js";
-import { resolveShape, type Shape } from "./shape.js";
+import { isDim, resolveShape, type Shape } from "./shape.js";
 
 function leaf(name: string, text: (attrs: Record<string, unknown>) => string): OpDef {
   return {
@@ -28,8 +28,7 @@ function checkLeaf(kind: string, name: string, shape: Shape): void {
     throw new Error(`${kind} name ${JSON.stringify(name)} must be an identifier (letters, digits, _, ')`);
   }
   for (const d of shape) {
-    const ok = typeof d === "number" ? Number.isInteger(d) && d >= 0 : NAME.test(d);
-    if (!ok) throw new Error(`${kind} ${name}: dim ${JSON.stringify(d)} must be a non-negative integer or a name`);
+    if (!isDim(d)) throw new Error(`${kind} ${name}: dim ${JSON.stringify(d)} must be a non-negative integer or a name`);
   }
 }
 

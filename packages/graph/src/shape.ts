@@ -36,16 +36,92 @@ export function broadcastShapes(a: Shape, b: Shape): Shape {
 
 /** Binds every symbolic dim; the error names the dim and the sizes that were given. */
 export function resolveShape(shape: Shape, sizes: Sizes, where = ""): number[] {
-  return shape.map((d) => {
-    if (typeof d === "number") return d;
-    const v = sizes[d];
-    if (v === undefined) {
+  return shape.map((d) => resolveDim(d, sizes, where));
+}
+
+/**
+ * Binds one dim. Besides names, a dim may be a linear form over names, such as "2*H" or
+ * "H+I-1": what concatenating or slicing along a symbolic axis produces (see `addDims`).
+ */
+export function resolveDim(d: Dim, sizes: Sizes, where = ""): number {
+  if (typeof d === "number") return d;
+  const lin = Object.prototype.hasOwnProperty.call(sizes, d) ? null : parseDim(d);
+  const names = lin ? Object.keys(lin.terms) : [d];
+  let v = lin ? lin.c : 0;
+  for (const name of names) {
+    const s = Object.prototype.hasOwnProperty.call(sizes, name) ? sizes[name] : undefined;
+    if (s === undefined) {
       const known = Object.keys(sizes).join(", ") || "none";
-      throw new Error(`unknown dim "${d}"${where ? ` in ${where}` : ""}: sizes given: ${known}`);
+      const inner = name === d ? "" : ` (in "${d}")`;
+      throw new Error(`unknown dim "${name}"${inner}${where ? ` in ${where}` : ""}: sizes given: ${known}`);
     }
-    if (!Number.isInteger(v) || v < 0) throw new Error(`size of dim "${d}" must be a non-negative integer, got ${v}`);
-    return v;
-  });
+    if (!Number.isInteger(s) || s < 0) throw new Error(`size of dim "${name}" must be a non-negative integer, got ${s}`);
+    v += (lin ? lin.terms[name]! : 1) * s;
+  }
+  if (v < 0) throw new Error(`dim "${d}" is ${v} for the sizes given${where ? ` in ${where}` : ""}`);
+  return v;
+}
+
+/** A dim as Σ coefficient·name + constant. */
+interface LinearDim {
+  readonly terms: Readonly<Record<string, number>>;
+  readonly c: number;
+}
+
+const TERM = /^(?:(\d+)\*)?([\p{L}_][\p{L}\p{N}_']*)$|^(\d+)$/u;
+
+/** Parses "2*H+I-1"; null when the text is not a linear form. */
+export function parseDim(d: Dim): LinearDim | null {
+  if (typeof d === "number") return { terms: {}, c: d };
+  const terms: Record<string, number> = {};
+  let c = 0;
+  const parts = d.replace(/\s+/g, "").split(/(?=[+-])/);
+  for (const part of parts) {
+    const sign = part.startsWith("-") ? -1 : 1;
+    const m = TERM.exec(part.replace(/^[+-]/, ""));
+    if (!m) return null;
+    if (m[3] !== undefined) c += sign * Number(m[3]);
+    else terms[m[2]!] = (terms[m[2]!] ?? 0) + sign * (m[1] !== undefined ? Number(m[1]) : 1);
+  }
+  return { terms, c };
+}
+
+function formatDim(l: LinearDim): Dim {
+  const names = Object.keys(l.terms).filter((n) => l.terms[n] !== 0).sort();
+  if (names.length === 0) return l.c;
+  let s = "";
+  for (const n of names) {
+    const k = l.terms[n]!;
+    const mag = Math.abs(k) === 1 ? n : `${Math.abs(k)}*${n}`;
+    s += k < 0 ? `-${mag}` : s ? `+${mag}` : mag;
+  }
+  if (l.c !== 0) s += l.c < 0 ? `${l.c}` : `+${l.c}`;
+  return s;
+}
+
+function combine(a: Dim, b: Dim, sign: 1 | -1): Dim {
+  const la = parseDim(a);
+  const lb = parseDim(b);
+  if (!la || !lb) throw new Error(`dims ${String(a)} and ${String(b)} are not linear forms`);
+  const terms: Record<string, number> = { ...la.terms };
+  for (const [n, k] of Object.entries(lb.terms)) terms[n] = (terms[n] ?? 0) + sign * k;
+  return formatDim({ terms, c: la.c + sign * lb.c });
+}
+
+/** a + b as a canonical dim: `addDims("H", "H")` is "2*H", `addDims("I", 3)` is "I+3". */
+export function addDims(a: Dim, b: Dim): Dim {
+  return combine(a, b, 1);
+}
+
+/** a − b as a canonical dim: `subDims("2*H", "H")` is "H"; numbers when the names cancel. */
+export function subDims(a: Dim, b: Dim): Dim {
+  return combine(a, b, -1);
+}
+
+/** Is `d` a valid dim: a non-negative integer, a name, or a linear form over names? */
+export function isDim(d: unknown): d is Dim {
+  if (typeof d === "number") return Number.isInteger(d) && d >= 0;
+  return typeof d === "string" && parseDim(d) !== null;
 }
 
 export function sizeOf(shape: readonly number[]): number {

@@ -5,7 +5,7 @@
  */
 import {
   apply, broadcastShapes, defineOp, ops, strides,
-  type Domain, type JsExpr, type Node, type Notation, type Op, type OpDef, type Rule,
+  type Domain, type JsExpr, type Node, type Notation, type Op, type OpDef, type Rule, type Tensor,
 } from "@gated/graph";
 
 export interface UnarySpec {
@@ -110,4 +110,44 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
     }
   }
   return idx;
+}
+
+/** Reduces a tensor over one axis (or "all") from `init` with `f`: the loop `sum` and `reduceMax` share. */
+export function reduceAxis(
+  x: Tensor, axis: number | "all", outShape: readonly number[], init: number, f: (acc: number, v: number) => number,
+): Float64Array {
+  if (axis === "all") return Float64Array.of(x.data.reduce(f, init));
+  const shape = x.shape;
+  const n = shape[axis]!;
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const out = new Float64Array(outShape.reduce((a, b) => a * b, 1)).fill(init);
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < inner; i++) out[o * inner + i] = f(out[o * inner + i]!, x.data[(o * n + j) * inner + i]!);
+  return out;
+}
+
+/** A comparison: 1 where it holds, else 0. Piecewise constant, so it has no derivative. */
+export function comparison(spec: {
+  name: string;
+  evaluate: (x: number, y: number) => boolean;
+  emit: (x: JsExpr, y: JsExpr) => JsExpr;
+  symbol: { text: string; latex: string };
+  commutative?: boolean;
+}): Op & ((x: Node | number, y: Node | number) => Node) {
+  return binary({
+    name: spec.name,
+    evaluate: (x, y) => (spec.evaluate(x, y) ? 1 : 0),
+    vjp: () => [null, null],
+    emit: spec.emit,
+    domain: { min: -3, max: 3 },
+    ...(spec.commutative ? { commutative: true } : {}),
+    differentiable: false,
+    notation: {
+      text: ([x, y]) => `[${x} ${spec.symbol.text} ${y}]`,
+      latex: ([x, y]) => `\\left[${x} ${spec.symbol.latex} ${y}\\right]`,
+      prec: 100,
+    },
+  });
 }

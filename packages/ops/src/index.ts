@@ -23,15 +23,49 @@ import { mean, sum } from "./sum.js";
 import { sumTo } from "./sumTo.js";
 import { tanh } from "./tanh.js";
 import { transpose } from "./transpose.js";
+import { abs } from "./abs.js";
+import { concat } from "./concat.js";
+import { equal } from "./equal.js";
+import { greater } from "./greater.js";
+import { greaterEqual } from "./greaterEqual.js";
+import { less } from "./less.js";
+import { lessEqual } from "./lessEqual.js";
+import { log1p } from "./log1p.js";
+import { logsigmoid } from "./logsigmoid.js";
+import { maximum } from "./maximum.js";
+import { minimum } from "./minimum.js";
+import { reciprocal } from "./reciprocal.js";
+import { reduceMax } from "./reduceMax.js";
+import { relu } from "./relu.js";
+import { sign } from "./sign.js";
+import { slice } from "./slice.js";
+import { softplus } from "./softplus.js";
+import { sqrt } from "./sqrt.js";
+import { stopGradient } from "./stopGradient.js";
+import { where } from "./where.js";
+import { logsumexp } from "./logsumexp.js";
+import { softmax } from "./softmax.js";
+import { logSoftmax } from "./logSoftmax.js";
 
 export { add, broadcastTo, div, exp, log, matmul, matvec, mul, neg, outer, pow, reshape, sigmoid, square, sub, sum, mean, sumTo, tanh, transpose };
-export { unary, binary, broadcastIndex, type UnarySpec, type BinarySpec } from "./families.js";
+export {
+  abs, concat, equal, greater, greaterEqual, less, lessEqual, log1p, logsigmoid, maximum, minimum, reciprocal, reduceMax,
+  relu, sign, slice, softplus, sqrt, stopGradient, where, logsumexp, softmax, logSoftmax,
+};
+export { unary, binary, comparison, broadcastIndex, reduceAxis, type UnarySpec, type BinarySpec } from "./families.js";
+export { softplusValue } from "./softplus.js";
+export { offsets } from "./concat.js";
 export { checkAxis, unreduce, type Axis } from "./sum.js";
 
-/** Every primitive op, by name. Composites (mean, sumTo, …) are plain functions, not listed. */
+/**
+ * Every primitive op, by name. Composites (mean, sumTo, logsumexp, softmax, logSoftmax) are
+ * plain functions built from these, not listed.
+ */
 export const OPS = {
-  add, sub, mul, div, neg, exp, log, square, tanh, sigmoid, pow,
-  matvec, matmul, outer, transpose, sum, broadcastTo, reshape,
+  add, sub, mul, div, neg, exp, log, log1p, square, sqrt, abs, sign, reciprocal, pow,
+  tanh, sigmoid, logsigmoid, softplus, relu, maximum, minimum,
+  less, greater, lessEqual, greaterEqual, equal, where, stopGradient,
+  matvec, matmul, outer, transpose, sum, reduceMax, broadcastTo, reshape, concat, slice,
 } as const;
 
 bindBuilders({

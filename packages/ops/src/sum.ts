@@ -5,6 +5,7 @@
 import { apply, constant, constValue, defineOp, formatShape, js, type Node, type Shape, type Op } from "@gated/graph";
 import { broadcastTo } from "./broadcastTo.js";
 import { reshape } from "./reshape.js";
+import { reduceAxis } from "./families.js";
 
 export type Axis = number | "all";
 
@@ -31,19 +32,7 @@ export const sum: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
     kind: "reduce",
     arity: 1,
     shape: ([x], { axis }) => (axis === "all" ? [] : x!.filter((_, k) => k !== axis)),
-    evaluate: ([x], { axis }, outShape) => {
-      if (axis === "all") return Float64Array.of(x!.data.reduce((a, b) => a + b, 0));
-      const k = axis as number;
-      const shape = x!.shape;
-      const n = shape[k]!;
-      const inner = shape.slice(k + 1).reduce((a, b) => a * b, 1);
-      const outer = shape.slice(0, k).reduce((a, b) => a * b, 1);
-      const out = new Float64Array(outShape.reduce((a, b) => a * b, 1));
-      for (let o = 0; o < outer; o++)
-        for (let j = 0; j < n; j++)
-          for (let i = 0; i < inner; i++) out[o * inner + i]! += x!.data[(o * n + j) * inner + i]!;
-      return out;
-    },
+    evaluate: ([x], { axis }, outShape) => reduceAxis(x!, axis as Axis, outShape, 0, (a, b) => a + b),
     vjp: ({ x: [x], g, attrs }) => [unreduce(g, x!.shape, attrs["axis"] as Axis)],
     jvp: ({ dx: [d], attrs }) => sum(d!, attrs["axis"] as Axis),
     reduce: { init: 0, combine: (acc, x) => js`${acc} + ${x}` },

@@ -1,0 +1,10 @@
+/** [x ≥ y]: 1 where x is at least y, else 0. No derivative (vjp gives nothing). */
+import { js } from "@gated/graph";
+import { comparison } from "./families.js";
+
+export const greaterEqual = comparison({
+  name: "greaterEqual",
+  evaluate: (x, y) => x >= y,
+  emit: (x, y) => js`${x} >= ${y} ? 1 : 0`,
+  symbol: { text: "≥", latex: "\\ge" },
+});

@@ -1,0 +1,53 @@
+/**
+ * Maximum over one axis (or "all"). ∂ = g spread evenly over the positions that attain the
+ * maximum: g·[x = max] / #[x = max], so ties (a broadcast copy) still sum to g.
+ */
+import { apply, constValue, constant, defineOp, js, type Node, type Op } from "@gated/graph";
+import { div } from "./div.js";
+import { equal } from "./equal.js";
+import { reduceAxis } from "./families.js";
+import { mul } from "./mul.js";
+import { checkAxis, sum, unreduce, type Axis } from "./sum.js";
+
+/** The mask of maxima and their count per reduced position. */
+function argmaxMask(x: Node, out: Node, axis: Axis): { mask: Node; count: Node } {
+  const mask = equal(x, unreduce(out, x.shape, axis));
+  return { mask, count: sum(mask, axis) };
+}
+
+export const reduceMax: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
+  {
+    name: "reduceMax",
+    kind: "reduce",
+    arity: 1,
+    shape: ([x], { axis }) => (axis === "all" ? [] : x!.filter((_, k) => k !== axis)),
+    evaluate: ([x], { axis }, outShape) => {
+      if (x!.data.length === 0) throw new Error("max of an empty tensor");
+      return reduceAxis(x!, axis as Axis, outShape, -Infinity, (a, b) => (b > a || Number.isNaN(b) ? b : a));
+    },
+    vjp: ({ x: [x], out, g, attrs }) => {
+      const axis = attrs["axis"] as Axis;
+      const { mask, count } = argmaxMask(x!, out, axis);
+      return [mul(unreduce(div(g, count), x!.shape, axis), mask)];
+    },
+    jvp: ({ x: [x], out, dx: [d], attrs }) => {
+      const axis = attrs["axis"] as Axis;
+      const { mask, count } = argmaxMask(x!, out, axis);
+      return div(sum(mul(d!, mask), axis), count);
+    },
+    reduce: { init: -Infinity, combine: (acc, x) => js`Math.max(${acc}, ${x})` },
+    domain: { min: -3, max: 3 },
+    notation: {
+      text: ([x], a) => (a["axis"] === "all" ? `max(${x})` : `max_${a["axis"]}(${x})`),
+      latex: ([x]) => `\\max\\left(${x}\\right)`,
+      prec: 100,
+    },
+  },
+  (op) =>
+    (x: Node, axis: Axis = "all"): Node => {
+      const k = checkAxis(x.shape, axis);
+      const c = constValue(x);
+      const node = apply(op, [x], { axis: k });
+      return c !== undefined ? constant(c, node.shape) : node;
+    },
+);

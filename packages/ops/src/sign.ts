@@ -1,0 +1,13 @@
+/** Sign: −1, 0 or 1. Piecewise constant, so no derivative (what |x|′ is made of). */
+import { js } from "@gated/graph";
+import { unary } from "./families.js";
+
+export const sign = unary({
+  name: "sign",
+  evaluate: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  vjp: () => null,
+  emit: (x) => js`Math.sign(${x})`,
+  domain: { min: -3, max: 3, avoid: 0, gap: 0.25 },
+  differentiable: false,
+  notation: { text: ([x]) => `sign(${x})`, latex: ([x]) => `\\operatorname{sign}\\left(${x}\\right)`, prec: 100 },
+});
