@@ -8,15 +8,21 @@ import { input, param as paramLeaf, topo, describe, formatShape, sameShape, type
 import { matvec } from "@gated/ops";
 import type { Recurrence } from "@gated/codegen";
 
-/** What a parameter is for: decides its default initialisation and how tools show it. */
-export type ParamRole = "input" | "recurrent" | "bias" | "diagonal" | "other";
+/**
+ * What a parameter is for: decides its default initialisation and how tools show it.
+ * `fixed`: a structural constant carried as a parameter (e.g. a 0/1 group-assignment matrix);
+ * gradients are still computed for it, but trainers should keep it at its initial value.
+ */
+export type ParamRole = "input" | "recurrent" | "bias" | "diagonal" | "fixed" | "other";
 
 /** Initialisation of one parameter (seeded and deterministic; see init.ts). */
 export type InitSpec =
   | { readonly kind: "uniform"; readonly bound?: number } // default bound 1/√H
   | { readonly kind: "constant"; readonly value: number }
   | { readonly kind: "xavier" }
-  | { readonly kind: "orthogonal" };
+  | { readonly kind: "orthogonal" }
+  // [H, G] 0/1 assignment: row j has a single 1, in column ⌊j·G/H⌋ (contiguous, near-equal groups)
+  | { readonly kind: "groups" };
 
 export interface ParamInfo {
   readonly name: string;
@@ -201,6 +207,11 @@ export function initValues(spec: InitSpec, shape: readonly number[], random: () 
     }
     case "orthogonal":
       return orthogonal(shape, random);
+    case "groups": {
+      const [r = 1, c = 1] = shape;
+      for (let j = 0; j < r; j++) out[j * c + Math.floor((j * c) / r)] = 1;
+      return out;
+    }
   }
 }
 

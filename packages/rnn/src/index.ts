@@ -8,3 +8,26 @@ export {
 export { runDirection, backDirection, type DirectionRun, type DirectionGrads } from "./layers/direction.js";
 export { reverseWithin, zeroPadded } from "./layers/reverse.js";
 export { initBlock, blockSeed, roleOf, INIT_SCHEMES, type InitScheme } from "./layers/init.js";
+
+// --- cell catalogue (cells/, catalogue.ts) ---
+export { CATALOGUE, CATALOGUE_NAMES, getCell, type CatalogueName } from "./catalogue.js";
+export { forgetInit, type CellOptions, type ForgetBiasOptions } from "./cells/common.js";
+export { elman, type ElmanOptions } from "./cells/elman.js";
+export { leaky, type LeakyOptions } from "./cells/leaky.js";
+export { indRnn, type IndRnnOptions } from "./cells/indRnn.js";
+export { lstm } from "./cells/lstm.js";
+export { bookLstm, type BookLstmOptions } from "./cells/bookLstm.js";
+export { peepholeLstm } from "./cells/peepholeLstm.js";
+export { greffLstm, GREFF_VARIANTS, type GreffVariant, type GreffOptions } from "./cells/greffLstm.js";
+export { lnLstm, layerNorm, type LnLstmOptions } from "./cells/lnLstm.js";
+export { sLstm, type SLstmOptions } from "./cells/sLstm.js";
+export { minLstm } from "./cells/minLstm.js";
+export { groupedGateLstm } from "./cells/groupedGateLstm.js";
+export { globalGateLstm, type GlobalGateOptions } from "./cells/globalGateLstm.js";
+export { gru } from "./cells/gru.js";
+export { choGru, type ChoGruOptions } from "./cells/choGru.js";
+export { mgu } from "./cells/mgu.js";
+export { minGru } from "./cells/minGru.js";
+export { mut1 } from "./cells/mut1.js";
+export { mut2 } from "./cells/mut2.js";
+export { mut3 } from "./cells/mut3.js";

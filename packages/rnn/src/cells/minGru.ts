@@ -1,0 +1,31 @@
+/**
+ * minGRU (sequential mode): a GRU whose gate and candidate read only the input, so training can
+ * use a parallel scan; here it runs as an ordinary recurrence.
+ *
+ *     z  = σ(U_z x + b_z)
+ *     h̃  = U_h x + b_h
+ *     h' = (1 − z) ⊙ h + z ⊙ h̃
+ *
+ * Source: Feng, Tung, Ahmed, Bengio & Hajimirsadeghi, "Were RNNs All We Needed?" (2024)
+ * (minGRU, sequential mode; the log-space form for the parallel scan is not this cell).
+ *
+ * Parameters: `U_z` [H, I], `b_z` [H], `U_h` [H, I], `b_h` [H]. No recurrent weights; no
+ * forget gate (z is an update gate).
+ */
+import { matvec, sigmoid } from "@gated/ops";
+import { defineCell, type Cell } from "../defineCell.js";
+import { oneMinus, type CellOptions } from "./common.js";
+
+/** minGRU: state h. */
+export function minGru(opts: CellOptions = {}): Cell {
+  return defineCell({
+    name: opts.name ?? "min_gru",
+    state: { h: "H" },
+    step: ({ x, h }, { param, let: name }) => {
+      const lin = (k: string) => matvec(param(`U_${k}`, ["H", "I"], { role: "input" }), x).add(param(`b_${k}`, ["H"]));
+      const z = name("z", sigmoid(lin("z")));
+      const n = name("n", lin("h"));
+      return { h: oneMinus(z).mul(h).add(z.mul(n)) };
+    },
+  });
+}
