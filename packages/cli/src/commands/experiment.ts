@@ -1,0 +1,200 @@
+/**
+ * `gated train` and `gated compare`: train cells on a task (one seed or several), print the table
+ * of final metrics, and write the HTML report (and the raw results as JSON beside it).
+ * Ctrl-C stops after the current step, writes a partial report and exits 130.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { getBool, getInt, getList, getNum, getStr, helpText, parseArgs, type FlagSpecs, type Parsed } from "../args.js";
+import { resolveCell, type CellEntry } from "../cells.js";
+import { writeFileAtomic } from "../checkpoint.js";
+import { kernelBackend } from "../deps.js";
+import { EXIT_INTERRUPTED, UsageError } from "../errors.js";
+import { runExperiment, type RunResult } from "../experiment.js";
+import { watchInterrupt } from "../interrupt.js";
+import { reportHtml } from "../report/html.js";
+import { summarize, tableRows, textTable } from "../summary.js";
+import { resolveTask, taskNames, type RunConfig, type TaskEntry } from "../tasks.js";
+
+const COMMON: FlagSpecs = {
+  task: { kind: "string", help: `task: ${taskNames().join(", ")}` },
+  steps: { kind: "int", min: 1, help: "training steps per run (task default)" },
+  batch: { kind: "int", min: 1, help: "batch size (task default)" },
+  hidden: { kind: "int", min: 1, help: "hidden size H (task default)" },
+  lr: { kind: "number", min: 0, help: "Adam learning rate (task default)" },
+  clip: { kind: "number", min: 0, help: "clip gradients to this global norm, 0 = off", default: 1 },
+  "seq-len": { kind: "int", min: 2, help: "sequence length T of synthetic tasks (task default)" },
+  threshold: { kind: "number", help: "metric threshold for 'steps to reach' (task default)" },
+  "eval-every": { kind: "int", min: 1, help: "evaluate on the validation set every N steps", default: 50 },
+  "eval-size": { kind: "int", min: 1, help: "validation/test examples (synthetic tasks)" },
+  dtype: { kind: "string", choices: ["float32", "float64"], help: "kernel precision", default: "float64" },
+  data: { kind: "string", help: "data directory (names-language task)" },
+  out: { kind: "string", short: "o", help: "HTML report path (default reports/<command>-<task>.html)" },
+  "checkpoint-dir": { kind: "string", help: "checkpoint directory", default: "reports/checkpoints" },
+  "checkpoint-every": { kind: "int", min: 1, help: "checkpoint every N steps (rounded to evaluations)", default: 100 },
+  "no-checkpoint": { kind: "boolean", help: "write no checkpoints" },
+  resume: { kind: "boolean", help: "continue from checkpoints of an earlier run with the same flags" },
+  progress: { kind: "boolean", help: "draw progress bars even when stderr is not a terminal" },
+  quiet: { kind: "boolean", help: "no progress output" },
+};
+
+export const TRAIN_FLAGS: FlagSpecs = {
+  cell: { kind: "string", help: "catalogue name or equation-syntax cell file" },
+  seed: { kind: "int", min: 0, help: "seed", default: 0 },
+  ...COMMON,
+};
+
+export const COMPARE_FLAGS: FlagSpecs = {
+  cells: { kind: "list", help: "cells to compare (catalogue names or files)" },
+  seeds: { kind: "int", min: 1, help: "seeds per cell (0..N-1)", default: 3 },
+  ...COMMON,
+};
+
+function config(p: Parsed, specs: FlagSpecs, task: TaskEntry): RunConfig {
+  const pick = (name: string, fallback: number | undefined): number => {
+    const v = p.flags[name];
+    if (typeof v === "number") return v;
+    if (fallback !== undefined) return fallback;
+    return getNum(p, specs, name);
+  };
+  const d = task.defaults;
+  const steps = pick("steps", d.steps);
+  const evalEvery = Math.min(steps, pick("eval-every", d.evalEvery));
+  const data = getStr(p, "data");
+  return {
+    steps,
+    batch: pick("batch", d.batch),
+    hidden: pick("hidden", d.hidden),
+    lr: pick("lr", d.lr),
+    clip: pick("clip", d.clip),
+    seqLen: pick("seq-len", d.seqLen ?? 100),
+    threshold: pick("threshold", d.threshold),
+    evalEvery,
+    checkpointEvery: Math.max(evalEvery, Math.ceil(pick("checkpoint-every", undefined) / evalEvery) * evalEvery),
+    evalSize: pick("eval-size", d.evalSize ?? 512),
+    dtype: (getStr(p, "dtype", specs) ?? "float64") as RunConfig["dtype"],
+    ...(data !== undefined ? { data } : {}),
+  };
+}
+
+export interface ExperimentArgs {
+  readonly command: "train" | "compare";
+  readonly cells: readonly CellEntry[];
+  readonly task: TaskEntry;
+  readonly seeds: readonly number[];
+  readonly config: RunConfig;
+  readonly out: string;
+  readonly checkpointDir?: string;
+  readonly resume: boolean;
+  readonly progress: boolean;
+  readonly quiet: boolean;
+  readonly commandLine: string;
+  readonly stopAfter?: number;
+}
+
+/** Parses `gated train|compare` flags into a fully resolved experiment (UsageError on bad input). */
+export function experimentArgs(command: "train" | "compare", argv: readonly string[]): ExperimentArgs | "help" {
+  const specs = command === "train" ? TRAIN_FLAGS : COMPARE_FLAGS;
+  const p = parseArgs(command, argv, specs);
+  if (p.flags["help"]) return "help";
+  if (p.positional.length) throw new UsageError(`gated ${command}: unexpected argument "${p.positional[0]}"`);
+  const cellSpecs = command === "train" ? (getStr(p, "cell") !== undefined ? [getStr(p, "cell")!] : undefined) : getList(p, "cells");
+  if (!cellSpecs) throw new UsageError(`gated ${command}: ${command === "train" ? "--cell" : "--cells"} is required`);
+  const taskName = getStr(p, "task");
+  if (taskName === undefined) throw new UsageError(`gated ${command}: --task is required (tasks: ${taskNames().join(", ")})`);
+  const task = resolveTask(taskName);
+  const cells = cellSpecs.map(resolveCell);
+  const dup = cells.find((c, i) => cells.findIndex((d) => d.name === c.name) !== i);
+  if (dup) throw new UsageError(`gated ${command}: cell "${dup.name}" is listed twice`);
+  const cfg = config(p, specs, task);
+  const seeds = command === "train" ? [getInt(p, specs, "seed")] : Array.from({ length: getInt(p, specs, "seeds") }, (_, i) => i);
+  const noCk = getBool(p, "no-checkpoint");
+  if (noCk && getBool(p, "resume")) throw new UsageError(`gated ${command}: --resume needs checkpoints; drop --no-checkpoint`);
+  return {
+    command,
+    cells,
+    task,
+    seeds,
+    config: cfg,
+    out: getStr(p, "out") ?? `reports/${command}-${task.name}.html`,
+    ...(noCk ? {} : { checkpointDir: getStr(p, "checkpoint-dir", specs)! }),
+    resume: getBool(p, "resume"),
+    progress: getBool(p, "progress"),
+    quiet: getBool(p, "quiet"),
+    commandLine: `gated ${command} ${argv.join(" ")}`.trim(),
+  };
+}
+
+export interface ExperimentOutcome {
+  readonly runs: readonly RunResult[];
+  readonly interrupted: boolean;
+  readonly table: string;
+  readonly report: string;
+  readonly json: string;
+  readonly wallSeconds: number;
+}
+
+/** Runs a resolved experiment, writes the report and results JSON, prints the table. */
+export async function runAndReport(a: ExperimentArgs, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<ExperimentOutcome> {
+  const t0 = performance.now();
+  const unwatch = watchInterrupt();
+  let res;
+  try {
+    res = await runExperiment({
+      cells: a.cells,
+      task: a.task,
+      seeds: a.seeds,
+      config: a.config,
+      ...(a.checkpointDir !== undefined ? { checkpointDir: a.checkpointDir } : {}),
+      resume: a.resume,
+      progress: a.progress,
+      quiet: a.quiet,
+      ...(a.stopAfter !== undefined ? { stopAfter: a.stopAfter } : {}),
+    });
+  } finally {
+    unwatch();
+  }
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const summaries = summarize(a.cells.map((c) => c.name), res.runs);
+  const table = textTable(tableRows(a.task, a.config.threshold, summaries));
+  const html = reportHtml({
+    title: `gated ${a.command}: ${a.task.name}`,
+    task: a.task,
+    config: a.config,
+    seeds: a.seeds,
+    cells: a.cells,
+    runs: res.runs,
+    summaries,
+    partial: res.interrupted,
+    wallSeconds,
+    command: a.commandLine,
+    backend: kernelBackend(),
+  });
+  mkdirSync(dirname(a.out) || ".", { recursive: true });
+  writeFileAtomic(a.out, html);
+  const json = a.out.replace(/\.html?$/i, "") + ".json";
+  writeFileSync(json, JSON.stringify({
+    task: a.task.name, config: a.config, seeds: a.seeds, interrupted: res.interrupted, wallSeconds, summaries,
+    runs: res.runs.map(({ params: _p, ...r }) => r),
+  }, null, 1));
+  log(`\n${a.task.name} (${a.task.description})${res.interrupted ? " — PARTIAL, interrupted" : ""}`);
+  log(table);
+  log(`\nwall time ${wallSeconds.toFixed(1)} s; report: ${a.out} (results: ${json})`);
+  return { runs: res.runs, interrupted: res.interrupted, table, report: a.out, json, wallSeconds };
+}
+
+export async function experimentCommand(command: "train" | "compare", argv: readonly string[]): Promise<number> {
+  const a = experimentArgs(command, argv);
+  if (a === "help") {
+    const usage = command === "train"
+      ? "gated train --cell CELL --task TASK [flags]"
+      : "gated compare --cells A,B,C --task TASK [--seeds N] [flags]";
+    const summary = command === "train"
+      ? "Trains one cell on a task, prints its final metrics and writes an HTML report with learning curves."
+      : "Trains each cell on the task for N seeds, prints mean ± std of the final metrics, steps to reach\nthe threshold and time, and writes an HTML report with learning curves and the cells' equations.";
+    process.stdout.write(helpText(usage, summary, command === "train" ? TRAIN_FLAGS : COMPARE_FLAGS));
+    return 0;
+  }
+  const out = await runAndReport(a);
+  return out.interrupted ? EXIT_INTERRUPTED : 0;
+}

@@ -1,0 +1,74 @@
+/**
+ * `gated show CELL`: the cell's equations (equation syntax and LaTeX), the derived gradient
+ * equations, the step graph in DOT, and the parameter table.
+ */
+import { formatShape } from "@gated/graph";
+import { helpText, parseArgs, type FlagSpecs } from "../args.js";
+import { resolveCell } from "../cells.js";
+import { catalogueNames, cellDot, cellGradientLatex, cellLatex, printCellText } from "../deps.js";
+import { UsageError } from "../errors.js";
+
+export const SHOW_FLAGS: FlagSpecs = {
+  list: { kind: "boolean", help: "list the catalogue" },
+  latex: { kind: "boolean", help: "only the LaTeX equations (forward and gradient)" },
+  dot: { kind: "boolean", help: "only the DOT graph of the step" },
+  params: { kind: "boolean", help: "only the parameter table" },
+};
+
+function section(title: string, body: string): string {
+  return `== ${title} ==\n${body.trimEnd()}\n`;
+}
+
+function tryPrint(f: () => string): string {
+  try {
+    return f();
+  } catch (e) {
+    return `(unavailable: ${(e as Error).message.split("\n")[0]})`;
+  }
+}
+
+/** The text `gated show` prints for one cell spec and selection of sections. */
+export function showText(spec: string, only: { latex?: boolean; dot?: boolean; params?: boolean } = {}): string {
+  const entry = resolveCell(spec);
+  const c = entry.cell;
+  const rows = [["parameter", "shape", "role", "init"], ...c.paramInfo.map((p) => [p.name, formatShape(p.shape), p.role, initText(p.init)])];
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  const table = rows.map((r) => r.map((x, j) => x.padEnd(widths[j]!)).join("  ").trimEnd()).join("\n");
+  const states = Object.entries(c.stateSizes).map(([k, v]) => `${k}[${v}]`).join(", ");
+  const any = only.latex || only.dot || only.params;
+  const parts: string[] = [];
+  if (!any) {
+    parts.push(`cell ${c.name} (${entry.origin}): input x[${c.inputDim}], state ${states}\n`);
+    parts.push(section("equations", entry.source ?? tryPrint(() => printCellText(c))));
+  }
+  if (!any || only.latex) {
+    parts.push(section("equations (LaTeX)", cellLatex(c)));
+    parts.push(section("gradient equations (LaTeX, one BPTT step)", cellGradientLatex(c)));
+  }
+  if (!any || only.params) parts.push(section("parameters", table));
+  if (!any || only.dot) parts.push(section("step graph (DOT)", cellDot(c)));
+  return parts.join("\n");
+}
+
+function initText(i: { kind: string; value?: number; bound?: number }): string {
+  if (i.kind === "constant") return `constant ${i.value}`;
+  if (i.kind === "uniform") return i.bound !== undefined ? `uniform ±${i.bound}` : "uniform ±1/√H";
+  return i.kind;
+}
+
+export async function showCommand(argv: readonly string[]): Promise<number> {
+  const p = parseArgs("show", argv, SHOW_FLAGS);
+  if (p.flags["help"]) {
+    process.stdout.write(helpText("gated show CELL [--latex|--dot|--params] | gated show --list", "Shows a cell: its equations, the derived gradient equations (LaTeX), its step graph (DOT)\nand its parameter table. CELL is a catalogue name or an equation-syntax file.", SHOW_FLAGS));
+    return 0;
+  }
+  if (p.flags["list"]) {
+    const names = catalogueNames();
+    if (names.length === 0) throw new UsageError("gated show: the cell catalogue is not available in this build yet");
+    process.stdout.write(`${names.join("\n")}\n`);
+    return 0;
+  }
+  if (p.positional.length !== 1) throw new UsageError(`gated show: expected one CELL (catalogue name or cell file), got ${p.positional.length}`);
+  process.stdout.write(showText(p.positional[0]!, { latex: p.flags["latex"] === true, dot: p.flags["dot"] === true, params: p.flags["params"] === true }));
+  return 0;
+}

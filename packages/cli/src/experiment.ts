@@ -1,0 +1,169 @@
+/**
+ * Runs training experiments: each (cell, seed) pair is one run of a `Session` (see lab.ts),
+ * with periodic evaluation, atomic checkpoints, `--resume`, progress and Ctrl-C handling.
+ * Batches are a function of (seed, step), and the optimizer state is in the checkpoint, so a
+ * resumed run ends with exactly the parameters of an uninterrupted one.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { UsageError } from "./errors.js";
+import { interrupted, yieldToEventLoop } from "./interrupt.js";
+import type { CellEntry } from "./cells.js";
+import { openSession } from "./session.js";
+import type { RunConfig, TaskEntry } from "./tasks.js";
+import { progress } from "./progress.js";
+
+export interface EvalPoint {
+  readonly step: number;
+  readonly trainLoss: number;
+  readonly loss: number;
+  readonly metric: number;
+}
+
+export interface RunResult {
+  readonly cell: string;
+  readonly seed: number;
+  readonly history: readonly EvalPoint[];
+  /** Steps completed (equals the budget unless interrupted). */
+  readonly steps: number;
+  readonly completed: boolean;
+  /** First evaluated step whose metric reached the threshold, else null. */
+  readonly stepsToThreshold: number | null;
+  /** Training wall time in seconds (summed over resumed segments). */
+  readonly seconds: number;
+  /** Final test-split evaluation (completed runs only). */
+  readonly test?: { readonly loss: number; readonly metric: number };
+  /** Final parameters by name. */
+  readonly params: Readonly<Record<string, Float64Array>>;
+}
+
+export interface ExperimentOptions {
+  readonly cells: readonly CellEntry[];
+  readonly task: TaskEntry;
+  readonly seeds: readonly number[];
+  readonly config: RunConfig;
+  /** Directory for checkpoints; none when absent. */
+  readonly checkpointDir?: string;
+  readonly resume?: boolean;
+  readonly progress?: boolean;
+  readonly quiet?: boolean;
+  /** Called after each finished (or interrupted) run. */
+  readonly onRun?: (r: RunResult) => void;
+  /** Test hook: stop (as if Ctrl-C) once this many steps of a run are done. */
+  readonly stopAfter?: number;
+}
+
+export interface ExperimentResult {
+  readonly runs: readonly RunResult[];
+  readonly interrupted: boolean;
+}
+
+export function checkpointPath(dir: string, task: string, cell: string, seed: number): string {
+  const safe = (s: string) => s.replace(/[^\w.-]+/g, "_");
+  return join(dir, `${safe(task)}-${safe(cell)}-seed${seed}.safetensors`);
+}
+
+/** Whether `metric` reaches `threshold` in the task's direction. */
+export function reached(task: TaskEntry, metric: number, threshold: number): boolean {
+  return task.higherIsBetter ? metric >= threshold : metric <= threshold;
+}
+
+export async function runExperiment(opts: ExperimentOptions): Promise<ExperimentResult> {
+  const runs: RunResult[] = [];
+  const { config, task } = opts;
+  const total = config.steps;
+  if (opts.checkpointDir) mkdirSync(opts.checkpointDir, { recursive: true });
+  for (const cell of opts.cells) {
+    for (const seed of opts.seeds) {
+      if (interrupted()) return { runs, interrupted: true };
+      const session = openSession(cell, task, config, seed);
+      const fingerprint = JSON.stringify({ cell: cell.name, source: cell.fingerprint, task: task.name, seed, ...config });
+      const ckFile = opts.checkpointDir ? checkpointPath(opts.checkpointDir, task.name, cell.name, seed) : undefined;
+      let start = 0;
+      let history: EvalPoint[] = [];
+      let seconds = 0;
+      if (ckFile && opts.resume && existsSync(ckFile)) {
+        const ck = loadCheckpoint(ckFile);
+        if (ck.metadata["fingerprint"] !== fingerprint) {
+          throw new UsageError(`${ckFile} was written by a run with a different configuration; delete it or change --checkpoint-dir`);
+        }
+        session.restore(ck.tensors);
+        start = Number(ck.metadata["step"]);
+        history = JSON.parse(ck.metadata["history"] ?? "[]") as EvalPoint[];
+        seconds = Number(ck.metadata["seconds"] ?? 0);
+      }
+      const save = (step: number) => {
+        if (!ckFile) return;
+        saveCheckpoint(ckFile, {
+          tensors: session.snapshot(),
+          metadata: { fingerprint, step: String(step), history: JSON.stringify(history), seconds: String(seconds) },
+        });
+      };
+      const bar = progress({
+        label: `${task.name} ${cell.name} seed ${seed}`,
+        total,
+        force: opts.progress === true,
+        quiet: opts.quiet === true,
+      });
+      let lossSum = 0;
+      let lossCount = 0;
+      let step = start;
+      let segmentStart = performance.now();
+      let lastYield = segmentStart;
+      let stopped = false;
+      if (step === 0 && history.length === 0) {
+        const e = session.evaluate("val");
+        history.push({ step: 0, trainLoss: e.loss, loss: e.loss, metric: e.metric });
+      }
+      while (step < total) {
+        const loss = session.step(step);
+        step++;
+        lossSum += loss;
+        lossCount++;
+        const now = performance.now();
+        const evalNow = step % config.evalEvery === 0 || step === total;
+        if (evalNow) {
+          const e = session.evaluate("val");
+          history.push({ step, trainLoss: lossSum / lossCount, loss: e.loss, metric: e.metric });
+          lossSum = 0;
+          lossCount = 0;
+        }
+        bar.update(step, `loss ${(history.at(-1)?.trainLoss ?? loss).toPrecision(3)} ${task.metricName} ${history.at(-1)!.metric.toPrecision(3)}`);
+        if (evalNow && (step % config.checkpointEvery === 0 || step === total)) {
+          seconds += (performance.now() - segmentStart) / 1000;
+          segmentStart = performance.now();
+          save(step);
+        }
+        if (now - lastYield > 50) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        if (interrupted() || (opts.stopAfter !== undefined && step - start >= opts.stopAfter && step < total)) {
+          stopped = true;
+          break;
+        }
+      }
+      seconds += (performance.now() - segmentStart) / 1000;
+      if (stopped) save(step);
+      const completed = step >= total;
+      const hit = history.find((p) => reached(task, p.metric, config.threshold));
+      const result: RunResult = {
+        cell: cell.name,
+        seed,
+        history,
+        steps: step,
+        completed,
+        stepsToThreshold: hit ? hit.step : null,
+        seconds,
+        ...(completed ? { test: session.evaluate("test") } : {}),
+        params: session.params(),
+      };
+      bar.done(completed ? `${task.metricName} ${history.at(-1)!.metric.toPrecision(3)}` : "interrupted");
+      runs.push(result);
+      opts.onRun?.(result);
+      if (stopped) return { runs, interrupted: true };
+    }
+  }
+  return { runs, interrupted: false };
+}

@@ -1,0 +1,74 @@
+/**
+ * The `gated` command line. With no arguments it runs the main job: the embedded default
+ * comparison (simple RNN, LSTM, GRU and an equation-syntax MGU on the adding problem at T = 100,
+ * then on names → gender). Usage errors are one line on stderr with exit code 2.
+ */
+import { UsageError, oneLine } from "./errors.js";
+import { benchCommand } from "./commands/bench.js";
+import { compileCommand } from "./commands/compile.js";
+import { experimentCommand } from "./commands/experiment.js";
+import { mainJob } from "./commands/mainJob.js";
+import { parityCommand } from "./commands/parityEntry.js";
+import { showCommand } from "./commands/show.js";
+
+export const USAGE = `usage: gated [COMMAND] [flags]
+
+With no command, runs the main job: gated compare on the adding problem (T = 100) and on
+names → gender with a simple RNN, LSTM, GRU and MGU (defined in the equation syntax).
+
+commands:
+  compile CELL -o out.mjs   compile a cell to a standalone ES module (+ .d.ts)
+  train --cell C --task T   train one cell, print metrics, write an HTML report
+  compare --cells A,B --task T --seeds N
+                            train several cells over seeds, table + HTML report
+  show CELL                 equations, gradient equations, DOT graph, parameters
+  parity FIXTURE.json       check a model against a PyTorch fixture
+  bench                     run the benchmark
+  help                      this text
+
+Run gated COMMAND --help for the flags of a command.
+`;
+
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
+  compile: compileCommand,
+  train: (a) => experimentCommand("train", a),
+  compare: (a) => experimentCommand("compare", a),
+  show: showCommand,
+  parity: (a) => parityCommand([...a]),
+  bench: benchCommand,
+  main: mainJob,
+};
+
+/** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined) return await mainJob([]);
+    if (cmd === "help" || cmd === "--help" || cmd === "-h") {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const f = COMMANDS[cmd];
+    if (!f) throw new UsageError(`gated: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(", ")}; see gated --help)`);
+    return await f(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${oneLine(e)}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+const isMain = process.argv[1] !== undefined && /gated\.m?js$/.test(process.argv[1]);
+if (isMain) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`gated: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
