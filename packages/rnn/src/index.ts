@@ -31,3 +31,23 @@ export { minGru } from "./cells/minGru.js";
 export { mut1 } from "./cells/mut1.js";
 export { mut2 } from "./cells/mut2.js";
 export { mut3 } from "./cells/mut3.js";
+
+// --- training (train/) ---
+export { interpreterBackend, defaultBackend, type GraphBackend, type RowProgram } from "./train/backend.js";
+export { mse, softmaxCrossEntropy, binaryCrossEntropy, lossByName, sampleLoss, type Loss } from "./train/losses.js";
+export { pool, attentionPool, linear, type Pooling, type PoolInputs } from "./train/heads.js";
+export { Head, type HeadSpec, type HeadResult } from "./train/head.js";
+export { embed, embedBackward, initEmbedding, type Embedding } from "./train/embedding.js";
+export { Model, type ModelSpec, type Sample, type BatchResult } from "./train/model.js";
+export {
+  sgd, adam, adamw, optimizerByName, clipGradNorm,
+  type Optimizer, type OptimizerState, type SgdOptions, type AdamOptions,
+} from "./train/optimizers.js";
+export { constant as constantSchedule, stepDecay, cosine, warmup, scheduleByName, type Schedule } from "./train/schedules.js";
+export { Rng, mixSeed } from "./train/rng.js";
+export { fromArray, asDataset, split as splitDataset, type Dataset, type Splits } from "./train/data.js";
+export {
+  Trainer, evaluate as evaluateModel,
+  type TrainOptions, type StepRecord, type EvalRecord, type EpochRecord, type History, type Progress, type Evaluation, type TrainState,
+} from "./train/trainer.js";
+export { stateToJSON, stateFromJSON, stateToTensors, stateFromTensors, type TrainStateJSON } from "./train/checkpoint.js";

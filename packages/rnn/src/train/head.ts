@@ -1,0 +1,134 @@
+/**
+ * The head of a model as one per-sample graph: RNN outputs [T,D] -> pooling -> linear ->
+ * loss, and its VJP (w.r.t. the RNN outputs and the head's parameters) from `vjp`. The graph
+ * is built once with symbolic dims T (padded length), D, C, A and run on a `GraphBackend`,
+ * compiled once per padded length.
+ */
+import { input, leavesOf, simplify, vjp, type Node, type Sizes } from "@gated/graph";
+import { layoutOf, type ParamSlot } from "@gated/codegen";
+import { linear, pool, type Pooling } from "./heads.js";
+import { sampleLoss, type Loss } from "./losses.js";
+import type { GraphBackend, RowProgram } from "./backend.js";
+
+export interface HeadSpec {
+  readonly pool: Pooling;
+  /** Size of the prediction per sample (or per step): classes, or regression outputs. */
+  readonly outputs: number;
+  readonly loss: Loss;
+}
+
+export interface HeadResult {
+  /** Per-sample loss, [B]. */
+  readonly loss: Float64Array;
+  /** Predictions (logits or values), [B][C] or [B][T][C]. */
+  readonly pred: Float64Array;
+  /** ∂(mean loss)/∂seq, [B][T][D] (only with gradients). */
+  readonly dseq?: Float64Array;
+  /** ∂(mean loss)/∂(head parameters), in `layout` order (only with gradients). */
+  readonly dparams?: Float64Array;
+}
+
+const PARAM_ORDER = ["W_att", "b_att", "v_att", "W_out", "b_out"];
+
+/** A head bound to an input width D; knows its parameter layout and how to run itself. */
+export class Head {
+  readonly layout: readonly ParamSlot[];
+  readonly size: number;
+  readonly perStep: boolean;
+  readonly sizes: Sizes;
+  private readonly params: Node[];
+  private readonly evalOut: Node[];
+  private readonly trainOut: Node[];
+  private readonly programs = new Map<string, RowProgram>();
+
+  constructor(readonly spec: HeadSpec, readonly inputSize: number, private readonly backend: GraphBackend) {
+    const seq = input("seq", ["T", "D"]);
+    const mask = input("mask", ["T"]);
+    const last = input("last", ["T"]);
+    const pred = linear(pool(spec.pool, { seq, mask, last }));
+    const target = input("target", pred.shape);
+    const loss = sampleLoss(spec.loss, pred, target, mask);
+    this.perStep = spec.pool === "none";
+    const found = leavesOf([loss], "param");
+    this.params = PARAM_ORDER.map((n) => found.find((p) => p.label === n)).filter((p): p is Node => !!p);
+    const attention = typeof spec.pool === "object" ? spec.pool.attention : 1;
+    this.sizes = { D: inputSize, C: spec.outputs, A: attention };
+    this.layout = layoutOf(this.params, this.sizes);
+    this.size = this.layout.reduce((a, s) => a + s.size, 0);
+    const dLoss = input("d_loss", []);
+    this.evalOut = [loss, pred];
+    this.trainOut = [loss, pred, ...simplify(vjp([loss], [dLoss], [seq, ...this.params]))];
+  }
+
+  /** PyTorch's Linear default: U(−1/√fan_in, 1/√fan_in) for weights and biases alike. */
+  init(random: () => number, into: Float64Array | Float32Array): void {
+    for (const s of this.layout) {
+      const fanIn = s.name === "v_att" ? this.sizes["A"]! : this.inputSize;
+      const a = 1 / Math.sqrt(fanIn);
+      for (let i = 0; i < s.size; i++) into[s.offset + i] = (2 * random() - 1) * a;
+    }
+  }
+
+  /**
+   * Runs the head on a batch. `seq` is [B][T][D]; targets are encoded by `encodeTargets`.
+   * Gradients are of the batch mean of the per-sample losses.
+   */
+  run(params: ArrayLike<number>, seq: Float64Array, lengths: ArrayLike<number>, T: number, targets: Float64Array, grad: boolean): HeadResult {
+    const B = lengths.length;
+    const key = `${T}:${grad}`;
+    let prog = this.programs.get(key);
+    if (!prog) {
+      prog = this.backend.compile(grad ? this.trainOut : this.evalOut, { ...this.sizes, T }, ["seq", "mask", "last", "target"]);
+      this.programs.set(key, prog);
+    }
+    const mask = new Float64Array(B * T);
+    const last = new Float64Array(B * T);
+    for (let b = 0; b < B; b++) {
+      const n = lengths[b]!;
+      if (n < 1) throw new Error(`head: sequence ${b} is empty; every sequence needs at least one step`);
+      mask.fill(1, b * T, b * T + n);
+      last[b * T + n - 1] = 1;
+    }
+    const shared: Record<string, ArrayLike<number>> = { d_loss: [1 / B] };
+    for (const s of this.layout) shared[s.name] = subarray(params, s.offset, s.size);
+    const out = prog.run(B, { seq, mask, last, target: targets }, shared);
+    if (!grad) return { loss: out[0]!, pred: out[1]! };
+    const dparams = new Float64Array(this.size);
+    this.layout.forEach((s, j) => {
+      const g = out[3 + j]!;
+      for (let b = 0; b < B; b++) for (let i = 0; i < s.size; i++) dparams[s.offset + i]! += g[b * s.size + i]!;
+    });
+    return { loss: out[0]!, pred: out[1]!, dseq: out[2]!, dparams };
+  }
+
+  /**
+   * Targets as the graph reads them, [B][C] or [B][T][C]: class indices become one-hot rows;
+   * values are copied (zeros past each sequence's end for per-step targets).
+   */
+  encodeTargets(ys: readonly (ArrayLike<number> | number)[], lengths: ArrayLike<number>, T: number): Float64Array {
+    const C = this.spec.outputs;
+    const steps = this.perStep ? T : 1;
+    const out = new Float64Array(ys.length * steps * C);
+    ys.forEach((y, b) => {
+      const base = b * steps * C;
+      const n = this.perStep ? lengths[b]! : 1;
+      const v = typeof y === "number" ? [y] : y;
+      if (this.spec.loss.target === "class") {
+        if (v.length !== n) throw new Error(`sample ${b}: expected ${n} class target(s), got ${v.length}`);
+        for (let t = 0; t < n; t++) {
+          const c = v[t]!;
+          if (!Number.isInteger(c) || c < 0 || c >= C) throw new Error(`sample ${b}: class ${c} is not an integer in [0, ${C})`);
+          out[base + t * C + c] = 1;
+        }
+      } else {
+        if (v.length !== n * C) throw new Error(`sample ${b}: expected ${n * C} target values, got ${v.length}`);
+        for (let i = 0; i < n * C; i++) out[base + i] = v[i]!;
+      }
+    });
+    return out;
+  }
+}
+
+function subarray(a: ArrayLike<number>, start: number, n: number): ArrayLike<number> {
+  return ArrayBuffer.isView(a) ? (a as unknown as Float64Array).subarray(start, start + n) : Array.prototype.slice.call(a, start, start + n);
+}

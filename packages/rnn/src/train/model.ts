@@ -1,0 +1,199 @@
+/**
+ * A sequence model assembled from parts: (embedding | dense input) → stacked, optionally
+ * bidirectional RNN over any `Kernel` → pooling → linear head → loss. All parameters live in
+ * one flat buffer (`params`, named slots in `layout`), which is what optimizers update and
+ * checkpoints store. Gradients come from the kernels' BPTT and from `vjp` of the head graph.
+ */
+import { makeParams, mulberry32, type DType, type FloatArray, type ParamSlot, type Recurrence, type Params } from "@gated/codegen";
+import type { Sizes } from "@gated/graph";
+import { sequenceModel, type KernelFactory, type SequenceModel } from "../layers/sequenceModel.js";
+import { blockSeed, type InitScheme } from "../layers/init.js";
+import { defaultBackend, type GraphBackend } from "./backend.js";
+import { embed, embedBackward, initEmbedding, type Embedding } from "./embedding.js";
+import { Head } from "./head.js";
+import type { Pooling } from "./heads.js";
+import { lossByName, type Loss } from "./losses.js";
+
+export interface ModelSpec {
+  /** The cell (any `Recurrence`: a catalogue cell, `defineCell`, `parseCell`). */
+  readonly cell: Recurrence;
+  readonly hidden: number;
+  readonly layers?: number;
+  readonly bidirectional?: boolean;
+  /** Token inputs through an embedding table [vocab, dim]… */
+  readonly embedding?: Embedding;
+  /** …or dense features, `inputSize` per step. */
+  readonly inputSize?: number;
+  readonly pool: Pooling;
+  /** Classes, or regression/binary outputs, per sample (or per step with pool "none"). */
+  readonly outputs: number;
+  readonly loss: Loss | "mse" | "cross-entropy" | "bce";
+  readonly seed?: number;
+  /** Initialisation scheme of the RNN (default: the cell's own). */
+  readonly init?: InitScheme;
+  readonly dtype?: DType;
+  /** Kernel factory for the RNN: `compileCell` for speed, `referenceKernel` as the oracle. */
+  readonly kernel?: KernelFactory;
+  /** How head/loss graphs run (default: the best available). */
+  readonly backend?: GraphBackend;
+  /** Sizes of other symbolic dims of the cell. */
+  readonly sizes?: Sizes;
+  /** Truncated BPTT window. */
+  readonly truncate?: number;
+}
+
+/** One example: ids [T] (embedding) or features [T·I]; target: a class, values, or per step. */
+export interface Sample {
+  readonly x: ArrayLike<number>;
+  readonly y: ArrayLike<number> | number;
+}
+
+export interface BatchResult {
+  /** Mean loss over the batch. */
+  readonly loss: number;
+  /** Per-sample losses. */
+  readonly losses: Float64Array;
+  /** Predictions (logits or values), [B][C] or [B][T][C] (T = the batch's padded length). */
+  readonly pred: Float64Array;
+  readonly T: number;
+  /** Correct predictions and how many were scored (0 when the loss has no accuracy). */
+  readonly correct: number;
+  readonly count: number;
+}
+
+export class Model {
+  readonly rnn: SequenceModel;
+  readonly head: Head;
+  readonly loss: Loss;
+  readonly layout: readonly ParamSlot[];
+  readonly size: number;
+  readonly dtype: DType;
+  /** All parameters, flat: [embedding][rnn][head]. */
+  readonly params: FloatArray;
+  private readonly rnnOffset: number;
+  private readonly headOffset: number;
+  private readonly rnnParams: Params;
+  private readonly inputSize: number;
+
+  constructor(readonly spec: ModelSpec) {
+    this.dtype = spec.dtype ?? "float64";
+    this.loss = typeof spec.loss === "string" ? lossByName(spec.loss) : spec.loss;
+    if (!!spec.embedding === (spec.inputSize !== undefined)) throw new Error("model: give exactly one of embedding or inputSize");
+    this.inputSize = spec.embedding ? spec.embedding.dim : spec.inputSize!;
+    this.rnn = sequenceModel({
+      cell: spec.cell, inputSize: this.inputSize, hiddenSize: spec.hidden, numLayers: spec.layers ?? 1,
+      bidirectional: spec.bidirectional ?? false, dtype: this.dtype,
+      ...(spec.sizes ? { sizes: spec.sizes } : {}), ...(spec.kernel ? { kernel: spec.kernel } : {}),
+    });
+    this.head = new Head({ pool: spec.pool, outputs: spec.outputs, loss: this.loss }, this.rnn.outputSize, spec.backend ?? defaultBackend());
+    const embSize = spec.embedding ? spec.embedding.vocab * spec.embedding.dim : 0;
+    this.rnnOffset = embSize;
+    this.headOffset = embSize + this.rnn.layout.reduce((a, s) => a + s.size, 0);
+    this.size = this.headOffset + this.head.size;
+    this.layout = [
+      ...(spec.embedding ? [{ name: "embedding", shape: [spec.embedding.vocab, spec.embedding.dim], offset: 0, size: embSize }] : []),
+      ...this.rnn.layout.map((s) => ({ ...s, offset: s.offset + this.rnnOffset })),
+      ...this.head.layout.map((s) => ({ ...s, offset: s.offset + this.headOffset })),
+    ];
+    this.params = this.dtype === "float32" ? new Float32Array(this.size) : new Float64Array(this.size);
+    this.rnnParams = makeParams(this.rnn.layout, this.params.subarray(this.rnnOffset, this.headOffset));
+    this.init(spec.seed ?? 0);
+  }
+
+  /** Seeded initial values: embedding N(0,1), the RNN's scheme, the head U(±1/√fan_in). */
+  init(seed: number): void {
+    const emb = this.spec.embedding;
+    if (emb) initEmbedding(mulberry32(blockSeed(seed, -1, 0)), this.params, 0, this.rnnOffset);
+    const p = this.rnn.initParams({ seed, ...(this.spec.init ? { scheme: this.spec.init } : {}) });
+    this.params.set(p.data, this.rnnOffset);
+    this.head.init(mulberry32(blockSeed(seed, -2, 0)), this.params.subarray(this.headOffset));
+  }
+
+  /** Named view of one parameter (writes go through to `params`). */
+  get(name: string): FloatArray {
+    const s = this.layout.find((l) => l.name === name);
+    if (!s) throw new Error(`unknown parameter "${name}" (parameters: ${this.layout.map((l) => l.name).join(", ")})`);
+    return this.params.subarray(s.offset, s.offset + s.size);
+  }
+
+  /** Sequence length of a sample. */
+  lengthOf(s: Sample): number {
+    const n = this.spec.embedding ? s.x.length : s.x.length / this.inputSize;
+    if (!Number.isInteger(n)) throw new Error(`sample x has ${s.x.length} values, not a multiple of the input size ${this.inputSize}`);
+    return n;
+  }
+
+  /** Mean loss over the batch and, if `grads` is given, its gradient written into `grads`. */
+  run(samples: readonly Sample[], grads?: FloatArray): BatchResult {
+    const B = samples.length;
+    if (B === 0) throw new Error("model: empty batch");
+    const lengths = Int32Array.from(samples, (s) => this.lengthOf(s));
+    const T = Math.max(...lengths);
+    const I = this.inputSize;
+    const emb = this.spec.embedding;
+    const ids = samples.map((s) => s.x);
+    const x = emb ? embed(this.params.subarray(0, this.rnnOffset), emb, ids, T) : dense(ids, I, T);
+    const run = this.rnn.forward(this.rnnParams, x, { batch: B, lengths, ...(this.spec.truncate ? { truncate: this.spec.truncate } : {}) });
+    const Dout = this.rnn.outputSize;
+    const seq = toBatchMajor(run.output, T, B, Dout);
+    const targets = this.head.encodeTargets(samples.map((s) => s.y), lengths, T);
+    const h = this.head.run(this.params.subarray(this.headOffset), seq, lengths, T, targets, grads !== undefined);
+    if (grads) {
+      if (grads.length !== this.size) throw new Error(`model: gradient buffer has ${grads.length} values, needs ${this.size}`);
+      grads.fill(0);
+      grads.set(h.dparams!, this.headOffset);
+      const g = this.rnn.backward(run, { output: toTimeMajor(h.dseq!, T, B, Dout) });
+      grads.set(g.params.data, this.rnnOffset);
+      if (emb) embedBackward(grads, 0, emb, ids, g.input);
+    }
+    const { correct, count } = score(this.loss, h.pred, targets, lengths, T, this.spec.outputs, this.head.perStep);
+    let sum = 0;
+    for (const l of h.loss) sum += l;
+    return { loss: sum / B, losses: h.loss, pred: h.pred, T, correct, count };
+  }
+}
+
+/** Dense features [B] × [T_b·I] -> [T][B][I], zero-padded. */
+function dense(xs: readonly ArrayLike<number>[], I: number, T: number): Float64Array {
+  const B = xs.length;
+  const out = new Float64Array(T * B * I);
+  xs.forEach((x, b) => {
+    for (let t = 0; t < x.length / I; t++) for (let i = 0; i < I; i++) out[(t * B + b) * I + i] = x[t * I + i]!;
+  });
+  return out;
+}
+
+function toBatchMajor(a: ArrayLike<number>, T: number, B: number, D: number): Float64Array {
+  const out = new Float64Array(T * B * D);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let d = 0; d < D; d++) out[(b * T + t) * D + d] = a[(t * B + b) * D + d]!;
+  return out;
+}
+
+function toTimeMajor(a: ArrayLike<number>, T: number, B: number, D: number): Float64Array {
+  const out = new Float64Array(T * B * D);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let d = 0; d < D; d++) out[(t * B + b) * D + d] = a[(b * T + t) * D + d]!;
+  return out;
+}
+
+/** Accuracy counts: arg-max vs the one-hot target, or sign of the logit vs a 0/1 target. */
+function score(loss: Loss, pred: Float64Array, targets: Float64Array, lengths: Int32Array, T: number, C: number, perStep: boolean): { correct: number; count: number } {
+  if (!loss.metric) return { correct: 0, count: 0 };
+  let correct = 0, count = 0;
+  const steps = perStep ? T : 1;
+  for (let b = 0; b < lengths.length; b++) {
+    const n = perStep ? lengths[b]! : 1;
+    for (let t = 0; t < n; t++) {
+      const o = (b * steps + t) * C;
+      if (loss.metric === "accuracy") {
+        let best = 0;
+        for (let c = 1; c < C; c++) if (pred[o + c]! > pred[o + best]!) best = c;
+        correct += targets[o + best] === 1 ? 1 : 0;
+        count++;
+      } else {
+        for (let c = 0; c < C; c++) correct += (pred[o + c]! > 0) === (targets[o + c]! >= 0.5) ? 1 : 0;
+        count += C;
+      }
+    }
+  }
+  return { correct, count };
+}

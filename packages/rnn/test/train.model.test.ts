@@ -1,0 +1,44 @@
+import { describe, expect, test } from "vitest";
+import { getCell } from "../src/catalogue.js";
+import { Model, type ModelSpec, type Sample } from "../src/train/model.js";
+import { Rng } from "../src/train/rng.js";
+
+/**
+ * Central differences of the batch loss w.r.t. random parameters vs the model's gradient:
+ * the worst |fd − g| / max(1, |fd|) (absolute for small gradients, relative for large).
+ */
+export function gradCheck(spec: ModelSpec, samples: readonly Sample[], picks = 40, eps = 1e-6): number {
+  const m = new Model(spec);
+  const g = new Float64Array(m.size);
+  m.run(samples, g);
+  const rng = new Rng(7);
+  let worst = 0;
+  for (let k = 0; k < picks; k++) {
+    const i = rng.int(m.size);
+    const p0 = m.params[i]!;
+    m.params[i] = p0 + eps;
+    const up = m.run(samples).loss;
+    m.params[i] = p0 - eps;
+    const dn = m.run(samples).loss;
+    m.params[i] = p0;
+    const fd = (up - dn) / (2 * eps);
+    worst = Math.max(worst, Math.abs(fd - g[i]!) / Math.max(1, Math.abs(fd)));
+  }
+  return worst;
+}
+
+const rng = new Rng(3);
+const tokens = (n: number): Sample[] =>
+  Array.from({ length: n }, (_, b) => ({ x: Array.from({ length: 2 + (b % 3) }, () => rng.int(6)), y: b % 3 }));
+
+describe("model gradients (embedding → RNN → head → loss) match finite differences", () => {
+  for (const pool of ["last", "mean", "max", { attention: 3 }] as const) {
+    test(`2-layer bidirectional LSTM, ${typeof pool === "string" ? pool : "attention"} pooling, cross-entropy`, () => {
+      const spec: ModelSpec = {
+        cell: getCell("lstm"), hidden: 3, layers: 2, bidirectional: true,
+        embedding: { vocab: 6, dim: 2 }, pool, outputs: 3, loss: "cross-entropy", seed: 1,
+      };
+      expect(gradCheck(spec, tokens(3))).toBeLessThan(1e-7);
+    });
+  }
+});
