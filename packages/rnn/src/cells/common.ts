@@ -16,7 +16,7 @@ export interface CellOptions {
 export interface ForgetBiasOptions extends CellOptions {
   /**
    * Initial value of the forget-gate bias (default 1.0, after Gers et al. 2000 and Jozefowicz
-   * et al. 2015). `null` keeps the plain default initialisation, U(−1/√H, 1/√H).
+   * et al. 2015). `null` keeps the cell's default for that bias (usually U(−1/√H, 1/√H)).
    */
   readonly forgetBias?: number | null;
 }
