@@ -78,11 +78,16 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     for (const seed of opts.seeds) {
       if (interrupted()) return { runs, interrupted: true };
       const session = openSession(cell, task, config, seed);
-      const fingerprint = JSON.stringify({ cell: cell.name, source: cell.fingerprint, task: task.name, seed, ...config });
+      // the step budget and checkpoint spacing may change between segments: a longer budget
+      // continues the same trajectory (batch k depends on (seed, k) only)
+      const { steps: _steps, checkpointEvery: _every, ...rest } = config;
+      const fingerprint = JSON.stringify({ cell: cell.name, source: cell.fingerprint, task: task.name, seed, ...rest });
       const ckFile = opts.checkpointDir ? checkpointPath(opts.checkpointDir, task.name, cell.name, seed) : undefined;
       let start = 0;
       let history: EvalPoint[] = [];
       let seconds = 0;
+      let lossSum = 0;
+      let lossCount = 0;
       if (ckFile && opts.resume && existsSync(ckFile)) {
         const ck = loadCheckpoint(ckFile);
         if (ck.metadata["fingerprint"] !== fingerprint) {
@@ -92,12 +97,17 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         start = Number(ck.metadata["step"]);
         history = JSON.parse(ck.metadata["history"] ?? "[]") as EvalPoint[];
         seconds = Number(ck.metadata["seconds"] ?? 0);
+        lossSum = Number(ck.metadata["lossSum"] ?? 0);
+        lossCount = Number(ck.metadata["lossCount"] ?? 0);
       }
       const save = (step: number) => {
         if (!ckFile) return;
         saveCheckpoint(ckFile, {
           tensors: session.snapshot(),
-          metadata: { fingerprint, step: String(step), history: JSON.stringify(history), seconds: String(seconds) },
+          metadata: {
+            fingerprint, step: String(step), history: JSON.stringify(history), seconds: String(seconds),
+            lossSum: String(lossSum), lossCount: String(lossCount),
+          },
         });
       };
       const bar = progress({
@@ -106,8 +116,6 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         force: opts.progress === true,
         quiet: opts.quiet === true,
       });
-      let lossSum = 0;
-      let lossCount = 0;
       let step = start;
       let segmentStart = performance.now();
       let lastYield = segmentStart;

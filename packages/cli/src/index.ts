@@ -16,3 +16,4 @@ export type { DType, FloatArray, Recurrence, Kernel, KernelOptions, Params, Para
 export { referenceKernel, stepVjp, mulberry32 } from "@gated/codegen";
 export type { Cell, CellSpec, StepContext, ParamInfo, ParamRole, InitSpec } from "@gated/rnn";
 export { defineCell, initValues } from "@gated/rnn";
+export { parityCommand, parityFile, formatParity, parityKernel, PARITY_USAGE, type ParityOptions } from "./commands/parity.js";

@@ -36,7 +36,6 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   show: showCommand,
   parity: (a) => parityCommand([...a]),
   bench: benchCommand,
-  main: mainJob,
 };
 
 /** Runs the CLI on `argv` (without node and script); resolves to the exit code. */

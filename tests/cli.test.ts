@@ -1,0 +1,151 @@
+/**
+ * The bundled `gated` CLI, run in child processes: help, one-line usage errors (exact text,
+ * exit 2), show, train with its report, Ctrl-C (partial report, exit 130) and --resume.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+
+const root = resolve(__dirname, "..");
+const bundleDir = join(root, "dist", `.test-cli-${process.pid}`);
+const bundle = join(bundleDir, "gated.mjs");
+let work: string;
+
+beforeAll(async () => {
+  await build({
+    entryPoints: [join(root, "packages/cli/src/main.ts")], outfile: bundle, bundle: true, platform: "node", format: "esm",
+    target: "node20", external: ["@tensorflow/*", "esbuild"], logLevel: "error",
+    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
+  });
+  work = mkdtempSync(join(tmpdir(), "gated-cli-"));
+}, 60_000);
+
+afterAll(() => {
+  rmSync(bundleDir, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+
+function gated(...args: string[]) {
+  const r = spawnSync(process.execPath, [bundle, ...args], { cwd: work, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const SMALL = ["--task", "adding", "--seq-len", "6", "--steps", "8", "--batch", "4", "--hidden", "4", "--eval-every", "4", "--eval-size", "16", "--quiet"];
+
+describe("gated CLI", () => {
+  test("--help and per-command help", () => {
+    const h = gated("--help");
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/^usage: gated \[COMMAND\]/);
+    for (const cmd of ["compile", "train", "compare", "show", "bench"]) {
+      const r = gated(cmd, "--help");
+      expect(r.code, cmd).toBe(0);
+      expect(r.out, cmd).toMatch(new RegExp(`^usage: gated ${cmd}`));
+    }
+  });
+
+  const errors: [string[], string][] = [
+    [["frob"], 'gated: unknown command "frob" (commands: compile, train, compare, show, parity, bench; see gated --help)'],
+    [["train", "--cell", "lstm", "--task", "adding", "--steps", "abc"], 'gated train: --steps expects an integer, got "abc"'],
+    [["train", "--cell", "lstm", "--task", "adding", "--steps", "0"], "gated train: --steps must be at least 1, got 0"],
+    [["train", "--cell", "lstm", "--task", "adding", "--lr"], "gated train: --lr needs a value"],
+    [["train", "--task", "adding"], "gated train: --cell is required"],
+    [["train", "--cell", "lstm"], /^gated train: --task is required \(tasks: adding/],
+    [["train", "--cell", "no_such_cell", "--task", "adding"], 'unknown cell "no_such_cell": not a catalogue name nor a cell file (see gated show --list)'],
+    [["train", "--cell", "lstm", "--task", "juggling"], /^unknown task "juggling" \(tasks: adding/],
+    [["compare", "--cells", "lstm,gru", "--task", "adding", "--bogus"], "gated compare: unknown flag --bogus (see gated compare --help)"],
+    [["compare", "--cells", "lstm,lstm", "--task", "adding"], 'gated compare: cell "lstm" is listed twice'],
+    [["compare", "--cells", "lstm", "--task", "adding", "--dtype", "float16"], 'gated compare: --dtype must be one of float32, float64, got "float16"'],
+    [["show", "missing/dir/cell.cell"], "cannot read cell file missing/dir/cell.cell: ENOENT"],
+    [["show"], "gated show: expected one CELL (catalogue name or cell file), got 0"],
+    [["compile", "lstm"], "gated compile: -o/--out FILE is required"],
+    [["compile", "lstm", "-o", "x.txt"], 'gated compile: --out must end in .mjs or .js, got "x.txt"'],
+  ];
+  test.each(errors)("usage error %j is one line, exit 2", (args, message) => {
+    const r = gated(...args);
+    expect(r.code).toBe(2);
+    expect(r.err.endsWith("\n")).toBe(true);
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    if (typeof message === "string") expect(lines[0]).toBe(message);
+    else expect(lines[0]).toMatch(message);
+    expect(r.out).toBe("");
+  });
+
+  test("show prints equations, gradient equations, parameters and the DOT graph", () => {
+    const r = gated("show", "gru");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("== equations (LaTeX) ==");
+    expect(r.out).toContain("\\frac{\\partial L}{\\partial");
+    expect(r.out).toMatch(/== parameters ==\nparameter\s+shape\s+role\s+init\n/);
+    expect(r.out).toMatch(/digraph "gru" \{/);
+    const dot = gated("show", "gru", "--dot");
+    expect(dot.out.trim().startsWith("== step graph (DOT) ==\ndigraph")).toBe(true);
+  });
+
+  test("train writes a report with curves and KaTeX equations, and a checkpoint", () => {
+    const r = gated("train", "--cell", "elman", ...SMALL, "--out", "r/train.html");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/cell\s+val mse\s+test mse/);
+    expect(r.out).toContain("report: r/train.html");
+    const html = readFileSync(join(work, "r/train.html"), "utf8");
+    expect(html).toContain("<svg");
+    expect(html).toContain('class="katex"');
+    expect(html).not.toContain("Partial report");
+    expect(existsSync(join(work, "reports/checkpoints/adding-elman-seed0.safetensors"))).toBe(true);
+    const json = JSON.parse(readFileSync(join(work, "r/train.json"), "utf8"));
+    expect(json.runs[0].steps).toBe(8);
+  });
+
+  test("compare over seeds prints mean ± std per cell", () => {
+    const r = gated("compare", "--cells", "elman,gru", "--seeds", "2", ...SMALL, "--out", "r/cmp.html", "--no-checkpoint");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^elman\s+\S+ ± /m);
+    expect(r.out).toMatch(/^gru\s+\S+ ± /m);
+  });
+
+  test("an equation-syntax cell file is accepted wherever a cell is", () => {
+    mkdirSync(join(work, "cells"), { recursive: true });
+    writeFileSync(join(work, "cells/mini.cell"), "cell mini(x[I]; h[H]) {\n  h' = tanh(U x + W h + b)\n}\n");
+    const r = gated("show", "cells/mini.cell", "--params");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^U\s+\[H,I\]/m);
+  });
+
+  test("Ctrl-C writes a partial report and exits 130; --resume finishes the run", async () => {
+    const args = ["train", "--cell", "gru", "--task", "adding", "--seq-len", "8", "--steps", "100000", "--batch", "4", "--hidden", "4", "--eval-every", "5", "--eval-size", "16", "--checkpoint-every", "5", "--out", "r/int.html"];
+    const child = spawn(process.execPath, [bundle, ...args], { cwd: work });
+    let err = "";
+    const code = await new Promise<number | null>((done) => {
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+        if (err.includes("adding gru seed 0") && !child.killed) setTimeout(() => child.kill("SIGINT"), 300);
+      });
+      child.on("exit", (c) => done(c));
+    });
+    expect(code).toBe(130);
+    expect(err).toContain("interrupted: finishing the current step");
+    const html = readFileSync(join(work, "r/int.html"), "utf8");
+    expect(html).toContain("Partial report");
+    const ck = join(work, "reports/checkpoints/adding-gru-seed0.safetensors");
+    expect(existsSync(ck)).toBe(true);
+    const json = JSON.parse(readFileSync(join(work, "r/int.json"), "utf8"));
+    expect(json.interrupted).toBe(true);
+    const done = json.runs[0].steps as number;
+    expect(done).toBeGreaterThan(0);
+    // resume with a budget just past the interruption: it continues and completes
+    const r = gated(...args.map((a) => (a === "100000" ? String(done + 3) : a)), "--resume", "--quiet");
+    expect(r.code).toBe(0);
+    const after = JSON.parse(readFileSync(join(work, "r/int.json"), "utf8"));
+    expect(after.interrupted).toBe(false);
+    expect(after.runs[0].steps).toBe(done + 3);
+    expect(after.runs[0].completed).toBe(true);
+    // a different setting (here the learning rate) is refused with one line
+    const bad = gated(...args, "--lr", "0.5", "--resume", "--quiet");
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim()).toBe("reports/checkpoints/adding-gru-seed0.safetensors was written by a run with a different configuration; delete it or change --checkpoint-dir");
+  }, 60_000);
+});
