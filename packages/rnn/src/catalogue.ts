@@ -11,6 +11,7 @@ import type { CellOptions, ForgetBiasOptions } from "./cells/common.js";
 import { elman, type ElmanOptions } from "./cells/elman.js";
 import { globalGateLstm, type GlobalGateOptions } from "./cells/globalGateLstm.js";
 import { greffLstm, type GreffOptions } from "./cells/greffLstm.js";
+import { groupedGateGru } from "./cells/groupedGateGru.js";
 import { groupedGateLstm } from "./cells/groupedGateLstm.js";
 import { gru } from "./cells/gru.js";
 import { indRnn, type IndRnnOptions } from "./cells/indRnn.js";
@@ -63,6 +64,7 @@ export const CATALOGUE = {
   gru: gru as Factory<CellOptions>,
   cho_gru: fix<CellOptions, ChoGruOptions>(choGru, { candidate: "tanh" }),
   book_gru: fix<CellOptions, ChoGruOptions>(choGru, { candidate: "sigmoid" }),
+  grouped_gate_gru: groupedGateGru as Factory<CellOptions>,
   mgu: mgu as Factory<CellOptions>,
   min_gru: minGru as Factory<CellOptions>,
   mut1: mut1 as Factory<CellOptions>,

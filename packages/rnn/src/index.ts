@@ -23,6 +23,7 @@ export { lnLstm, layerNorm, type LnLstmOptions } from "./cells/lnLstm.js";
 export { sLstm, type SLstmOptions } from "./cells/sLstm.js";
 export { minLstm } from "./cells/minLstm.js";
 export { groupedGateLstm } from "./cells/groupedGateLstm.js";
+export { groupedGateGru } from "./cells/groupedGateGru.js";
 export { globalGateLstm, type GlobalGateOptions } from "./cells/globalGateLstm.js";
 export { gru } from "./cells/gru.js";
 export { choGru, type ChoGruOptions } from "./cells/choGru.js";

@@ -33,6 +33,7 @@ const DOC: Record<string, [string, string]> = {
   global_gate_lstm: ["h[H] c[H]", "U_i[H,I] W_i[H,H] b_i[H] U_Gi[1,I] W_Gi[1,H] b_Gi[1] U_f[H,I] W_f[H,H] b_f[H] U_Gf[1,I] W_Gf[1,H] b_Gf[1] U_g[H,I] W_g[H,H] b_g[H] U_o[H,I] W_o[H,H] b_o[H] U_Go[1,I] W_Go[1,H] b_Go[1]"],
   gru: ["h[H]", "U_r[H,I] bi_r[H] W_r[H,H] bh_r[H] U_z[H,I] bi_z[H] W_z[H,H] bh_z[H] U_n[H,I] bi_n[H] W_n[H,H] bh_n[H]"],
   cho_gru: ["h[H]", "U_r[H,I] W_r[H,H] b_r[H] U_z[H,I] W_z[H,H] b_z[H] U_h[H,I] W_h[H,H] b_h[H]"],
+  grouped_gate_gru: ["h[H]", "U_r[G,I] W_r[G,H] b_r[G] U_z[H,I] W_z[H,H] b_z[H] E_r[H,G] U_h[H,I] W_h[H,H] b_h[H]"],
   book_gru: ["h[H]", "U_r[H,I] W_r[H,H] b_r[H] U_z[H,I] W_z[H,H] b_z[H] U_h[H,I] W_h[H,H] b_h[H]"],
   mgu: ["h[H]", "U_f[H,I] W_f[H,H] b_f[H] U_h[H,I] W_h[H,H] b_h[H]"],
   min_gru: ["h[H]", "U_z[H,I] b_z[H] U_h[H,I] b_h[H]"],
