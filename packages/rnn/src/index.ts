@@ -33,6 +33,25 @@ export { mut1 } from "./cells/mut1.js";
 export { mut2 } from "./cells/mut2.js";
 export { mut3 } from "./cells/mut3.js";
 
+// --- PyTorch / safetensors interop and oracle fixtures (interop/) ---
+export {
+  readSafetensors, writeSafetensors, MAX_HEADER_BYTES,
+  type SafeDType, type SafeTensor, type SafetensorsFile, type TensorInput, type TensorData,
+} from "./interop/safetensors.js";
+export { parseStateDict, parseTensor, stateDictToJson, type StateDict, type DictTensor } from "./interop/stateDict.js";
+export {
+  writeFileAtomic, readSafetensorsFile, writeSafetensorsFile, readStateDictFile, writeStateDictFile,
+} from "./interop/files.js";
+export {
+  TORCH_KINDS, TORCH_KIND_NAMES, kindInfo, torchShapes, torchSuffix, type TorchKind, type KindInfo, type ModelDims,
+} from "./interop/torchKinds.js";
+export { bindTorch, loadTorch, exportTorch, type TorchBinding, type BindEntry } from "./interop/torchBinding.js";
+export { torchModel, loadTorchState, saveTorchState, type TorchModel } from "./interop/torchModel.js";
+export {
+  parseFixture, fixtureModel, checkFixture, FIXTURE_FORMAT, FORWARD_TOL, GRADIENT_TOL,
+  type Fixture, type FixtureModel, type ParityRow, type ParityReport,
+} from "./interop/fixture.js";
+
 // --- training (train/) ---
 export { interpreterBackend, defaultBackend, type GraphBackend, type RowProgram } from "./train/backend.js";
 export { mse, softmaxCrossEntropy, binaryCrossEntropy, lossByName, sampleLoss, type Loss } from "./train/losses.js";
