@@ -49,34 +49,30 @@ export function greffLstm(opts: GreffOptions = {}): Cell {
   if (!GREFF_VARIANTS.includes(v)) {
     throw new Error(`greffLstm: unknown variant ${JSON.stringify(v)} (variants: ${GREFF_VARIANTS.join(", ")})`);
   }
-  const hasI = v !== "NIG";
-  const hasF = v !== "NFG" && v !== "CIFG";
-  const hasO = v !== "NOG";
+  const has = { i: v !== "NIG", f: v !== "NFG" && v !== "CIFG", c: true, o: v !== "NOG" };
   const fgr = v === "FGR";
   const state: Record<string, string> = { h: "H", c: "H" };
   if (fgr) Object.assign(state, { i: "H", f: "H", o: "H" });
   return defineCell({
     name: opts.name ?? (v === "vanilla" ? "peephole_lstm" : `lstm_${v.toLowerCase()}`),
     state,
-    init: hasF ? forgetInit(opts, "b_f") : {},
+    init: has.f ? forgetInit(opts, "b_f") : {},
     step: (vars, ctx) => {
       const { x, h, c } = vars as Record<string, Node> & { x: Node };
       // declared first, in the fixture's storage order i, f, c, o
-      const a = Object.fromEntries(
-        (["i", "f", "c", "o"] as const).filter((k) => (k === "i" ? hasI : k === "f" ? hasF : k === "o" ? hasO : true)).map((k) => [k, ctx.affine(k, x, h)]),
-      );
-      const peep = (k: string, s: Node) => (v === "NP" ? null : ctx.param(`p_${k}`, ["H"], { role: "diagonal" }).mul(s));
+      const gates = (["i", "f", "c", "o"] as const).filter((k) => has[k]);
+      const a = Object.fromEntries(gates.map((k) => [k, ctx.affine(k, x, h)]));
+      // a gate's pre-activation: affine, + peephole p_k ⊙ s (not NP), + gate recurrence (FGR)
       const pre = (k: "i" | "f" | "o", s: Node) => {
         let t = a[k]!;
-        const p = peep(k, s);
-        if (p) t = t.add(p);
+        if (v !== "NP") t = t.add(ctx.param(`p_${k}`, ["H"], { role: "diagonal" }).mul(s));
         return fgr ? t.add(gateRecurrence(ctx, k, vars)) : t;
       };
-      const i = hasI ? ctx.let("i", sigmoid(pre("i", c))) : null;
-      const f = hasF ? ctx.let("f", sigmoid(pre("f", c))) : v === "CIFG" ? ctx.let("f", oneMinus(i!)) : null;
+      const i = has.i ? ctx.let("i", sigmoid(pre("i", c))) : null;
+      const f = has.f ? ctx.let("f", sigmoid(pre("f", c))) : v === "CIFG" ? ctx.let("f", oneMinus(i!)) : null;
       const z = ctx.let("z", v === "NIAF" ? a["c"]! : tanh(a["c"]!));
       const c2 = (f ? f.mul(c) : c).add(i ? i.mul(z) : z);
-      const o = hasO ? ctx.let("o", sigmoid(pre("o", c2))) : null;
+      const o = has.o ? ctx.let("o", sigmoid(pre("o", c2))) : null;
       const y = v === "NOAF" ? c2 : tanh(c2);
       const h2 = o ? o.mul(y) : y;
       return fgr ? { h: h2, c: c2, i: i!, f: f!, o: o! } : { h: h2, c: c2 };
