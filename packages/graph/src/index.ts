@@ -14,7 +14,7 @@ export { vjp, grad, jvp } from "./autodiff.js";
 export { simplify } from "./simplify.js";
 export { evaluate, evaluateAll, prepareEvaluate, type Bindings } from "./evaluate.js";
 export { printText, printLets, textLeaf } from "./print/text.js";
-export { printLatex, printLatexEquations, latexEquationLines, latexName, latexNumber, latexLeaf, type LatexOptions, type EquationOptions } from "./print/latex.js";
+export { printLatex, printLatexEquations, latexEquationLines, latexName, latexNumber, latexLeaf, type LatexOptions, type EquationOptions, type NamedNode } from "./print/latex.js";
 export { printDot, dotEscape, type DotOptions } from "./print/dot.js";
 export { renderNode, renderTree, type Rendered, type Target } from "./print/core.js";
 export { rule, P, X, Y, Z, type Pattern, type Match } from "./rule.js";

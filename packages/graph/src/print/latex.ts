@@ -27,16 +27,18 @@ function mathWord(w: string): string {
 /**
  * An identifier in math mode. The part after the first `_` becomes a superscript for
  * parameters (the gate name: `U_f` → `U^{f}`, `b_f` → `b^{f}`) and a subscript otherwise
- * (`x_t` → `x_{t}`); trailing primes are kept (`h'` → `h'`).
+ * (`x_t` → `x_{t}`); trailing primes are kept (`h'` → `h'`). `accent` decorates the base
+ * (`"bar"`: `\bar{U}^{f}`, an adjoint).
  */
-export function latexName(name: string, kind: "param" | "input" | "local" = "local"): string {
+export function latexName(name: string, kind: "param" | "input" | "local" = "local", accent?: string): string {
   const primes = /'*$/.exec(name)![0];
   const bare = name.slice(0, name.length - primes.length);
   const cut = bare.indexOf("_", 1);
   const base = cut < 0 ? bare : bare.slice(0, cut);
   const rest = cut < 0 ? "" : bare.slice(cut + 1);
   const sub = rest ? `${kind === "param" ? "^" : "_"}{${rest.split("_").filter(Boolean).map(mathWord).join(",")}}` : "";
-  return `${mathWord(base)}${sub}${primes}`;
+  const word = mathWord(base);
+  return `${accent ? `\\${accent}{${word}}` : word}${sub}${primes}`;
 }
 
 /** A number in LaTeX: `0.5`, `-1`, `2.5 \times 10^{-7}`. */
@@ -89,24 +91,34 @@ export interface EquationOptions extends LatexOptions {
  * their own names (`v_{1}`, …) so a gradient graph reads as a sequence of equations.
  * Names that are identifiers go through `latexName`; other names are taken as LaTeX.
  */
-export function printLatexEquations(named: readonly { name: string; node: Node }[], opts: EquationOptions = {}): string {
+export function printLatexEquations(named: readonly NamedNode[], opts: EquationOptions = {}): string {
   const lines = latexEquationLines(named, opts);
   return `\\begin{aligned}\n${lines.map(([l, r]) => `${l} &= ${r}`).join(" \\\\\n")}\n\\end{aligned}`;
 }
 
+/**
+ * One equation of a let-bound system. With `sink`, the line is printed but other equations do
+ * not refer to the node by this name (a parameter's gradient accumulator `\bar{W} \mathrel{+}`).
+ */
+export interface NamedNode {
+  readonly name: string;
+  readonly node: Node;
+  readonly sink?: boolean;
+}
+
 /** The equations of `printLatexEquations` as [lhs, rhs] pairs, in dependency order. */
-export function latexEquationLines(named: readonly { name: string; node: Node }[], opts: EquationOptions = {}): [string, string][] {
+export function latexEquationLines(named: readonly NamedNode[], opts: EquationOptions = {}): [string, string][] {
   const leaf = leafFn(opts);
   const limit = opts.shareLongerThan ?? 12;
   const temp = opts.temp ?? ((k: number) => `v_{${k}}`);
   const outputs = named.map((e) => e.node);
   const uses = users(outputs);
   const names = new Map<Node, string[]>();
+  const sinks = new Map<Node, string[]>();
   for (const e of named) {
     const s = IDENT.test(e.name) ? latexName(e.name) : e.name;
-    const l = names.get(e.node);
-    if (l) l.push(s);
-    else names.set(e.node, [s]);
+    const m = e.sink ? sinks : names;
+    m.set(e.node, [...(m.get(e.node) ?? []), s]);
   }
   const bound = new Map<Node, Rendered>();
   const lines: [string, string][] = [];
@@ -119,13 +131,13 @@ export function latexEquationLines(named: readonly { name: string; node: Node }[
       // a named node that is itself a leaf or caller-named still gets its equation
       lines.push([own[0]!, inline.s]);
       for (const alias of own.slice(1)) lines.push([alias, own[0]!]);
-      if (!given) bound.set(n, { s: own[0]!, prec: ATOM });
-      else bound.set(n, given);
-    } else if (!given && (uses.get(n)?.length ?? 0) >= 2 && inline.s.length > limit) {
+      bound.set(n, given ?? { s: own[0]!, prec: ATOM });
+    } else if (!given && (uses.get(n)?.length ?? 0) + (sinks.get(n)?.length ?? 0) >= 2 && inline.s.length > limit) {
       const t = temp(++k);
       lines.push([t, inline.s]);
       bound.set(n, { s: t, prec: ATOM });
     } else bound.set(n, inline);
+    for (const sink of sinks.get(n) ?? []) lines.push([sink, bound.get(n)!.s]);
   }
   return lines;
 }

@@ -1,0 +1,80 @@
+/**
+ * A cell's equations in LaTeX, in the seed's notation (the Deep Learning book): x^{(t)}, the
+ * previous state h^{(t-1)}, gates and next state at time t, parameters U^{f}, W^{f}, b^{f}; and
+ * the equations of one backpropagation-through-time step, derived by `vjp` and `simplify`.
+ */
+import { input, latexEquationLines, type NamedNode, latexName, simplify, topo, vjp, type Node } from "@gated/graph";
+import type { Cell } from "../defineCell.js";
+
+const at = (name: string, t: string) => `${latexName(name)}^{(${t})}`;
+
+/** Forward names: x^{(t)}, states at t−1, locals and next states at t. */
+function forwardNames(cell: Cell): { leaves: Map<Node, string>; named: { name: string; node: Node; raw: string }[] } {
+  const leaves = new Map<Node, string>([[cell.x, at(cell.x.label ?? "x", "t")]]);
+  for (const s of cell.state) leaves.set(s.node, at(s.name, "t-1"));
+  const nextOf = new Map<Node, string>();
+  for (const s of cell.state) if (!nextOf.has(s.next)) nextOf.set(s.next, s.name);
+  const named: { name: string; node: Node; raw: string }[] = [];
+  for (const n of topo(cell.state.map((s) => s.next))) {
+    const local = cell.locals.get(n);
+    if (local !== undefined && !nextOf.has(n) && n.op.kind !== "leaf" && !local.endsWith("'")) named.push({ name: at(local, "t"), node: n, raw: local });
+  }
+  for (const s of cell.state) named.push({ name: at(s.name, "t"), node: s.next, raw: s.name });
+  return { leaves, named };
+}
+
+/** The lines of `cellLatex` as [lhs, rhs] pairs. */
+export function cellLatexLines(cell: Cell): [string, string][] {
+  const { leaves, named } = forwardNames(cell);
+  return latexEquationLines(named, { name: (n) => leaves.get(n), shareLongerThan: Infinity });
+}
+
+/**
+ * The cell's equations as an `aligned` block, one per named value, e.g. for the MGU
+ * `f^{(t)} &= \sigma\left(U^{f} x^{(t)} + W^{f} h^{(t-1)} + b^{f}\right)`.
+ */
+export function cellLatex(cell: Cell): string {
+  return aligned(cellLatexLines(cell));
+}
+
+/**
+ * One BPTT step: given the cotangents of the next states (\bar{h}^{(t)}, …), the cotangents of
+ * each gate, of x^{(t)}, of the previous states and this step's contribution to each parameter's
+ * gradient (`\bar{U}^{f} \mathrel{+}= …`). Forward values are referred to by name (σ' is written
+ * on f^{(t)}), and shared subexpressions are bound to \delta_{k}.
+ */
+export function cellGradientLines(cell: Cell): [string, string][] {
+  const nexts = cell.state.map((s) => s.next);
+  const cots = cell.state.map((s) => input(`_grad_${s.name}`, s.node.shape));
+  const { leaves, named: fwd } = forwardNames(cell);
+  const locals = fwd.slice(0, fwd.length - cell.state.length);
+  const wrt = [cell.x, ...cell.state.map((s) => s.node), ...cell.params, ...locals.map((l) => l.node)];
+  const grads = vjp(nexts, cots, wrt);
+  // simplify gradients and forward values together, so forward values keep their names
+  const all = simplify([...grads, ...fwd.map((f) => f.node)]);
+  const names = new Map(leaves);
+  const bar = (name: string, t: string) => `${latexName(name, "input", "bar")}^{(${t})}`;
+  cell.state.forEach((s, k) => names.set(cots[k]!, bar(s.name, "t")));
+  fwd.forEach((f, k) => {
+    const n = all[grads.length + k]!;
+    if (!names.has(n) && n.op.kind !== "leaf") names.set(n, f.name);
+  });
+  const g = (k: number) => all[k]!;
+  const nS = cell.state.length;
+  const nP = cell.params.length;
+  const named: NamedNode[] = [];
+  locals.forEach((l, k) => named.push({ name: bar(l.raw, "t"), node: g(1 + nS + nP + k) }));
+  named.push({ name: bar(cell.x.label ?? "x", "t"), node: g(0) });
+  cell.state.forEach((s, k) => named.push({ name: bar(s.name, "t-1"), node: g(1 + k) }));
+  cell.params.forEach((p, k) => named.push({ name: `${latexName(p.label!, "param", "bar")} \\mathrel{+}`, node: g(1 + nS + k), sink: true }));
+  return latexEquationLines(named, { name: (n) => names.get(n), temp: (k) => `\\delta_{${k}}` });
+}
+
+/** `cellGradientLines` as an `aligned` block. */
+export function cellGradientLatex(cell: Cell): string {
+  return aligned(cellGradientLines(cell));
+}
+
+function aligned(lines: readonly [string, string][]): string {
+  return `\\begin{aligned}\n${lines.map(([l, r]) => `${l} &= ${r}`).join(" \\\\\n")}\n\\end{aligned}`;
+}

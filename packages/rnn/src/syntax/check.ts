@@ -1,0 +1,372 @@
+/**
+ * Name resolution and shape inference for a parsed cell. Before: a syntax tree. After: every
+ * name classified (input, state, local, next state, function, parameter), every parameter's
+ * shape solved by unification over symbolic dims, and its role guessed, or a `CellSyntaxError`
+ * at the line:column at fault saying what was expected.
+ */
+import { apply as applyOp, input as inputLeaf, type AttrValue, type Dim, type Node, type OpDef, type Shape } from "@gated/graph";
+import type { InitSpec, ParamRole } from "../defineCell.js";
+import type { CellAst, DimAst, Expr, Stmt } from "./ast.js";
+import { cellFunctions } from "./functions.js";
+import { CellSyntaxError, type Pos } from "./lexer.js";
+import { broadcastTerms, findD, findS, freshDim, freshShape, showShape, solved, unifyShape, type D, type S, DVar } from "./shapes.js";
+
+/** Every role, checked against `ParamRole` so a new role must be added here. */
+export const ROLES = { input: 1, recurrent: 1, bias: 1, diagonal: 1, fixed: 1, other: 1 } as const satisfies Record<ParamRole, 1>;
+/** Every initialisation kind, checked against `InitSpec`. */
+export const INIT_KINDS = { uniform: 1, constant: 1, xavier: 1, orthogonal: 1, groups: 1 } as const satisfies Record<InitSpec["kind"], 1>;
+
+export interface CheckedParam {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly role: ParamRole;
+  readonly init?: InitSpec;
+  /** Where it is declared or first used. */
+  readonly pos: Pos;
+  /** Declared by a `param` line (or annotated), not only inferred. */
+  readonly declared: boolean;
+}
+
+export interface CheckedCell {
+  readonly ast: CellAst;
+  readonly params: ReadonlyMap<string, CheckedParam>;
+  /** Equations in order (locals and next states). */
+  readonly lets: readonly Extract<Stmt, { kind: "let" }>[];
+  readonly output: string;
+}
+
+type Let = Extract<Stmt, { kind: "let" }>;
+type Kind = "input" | "state" | "local" | "param";
+
+interface ParamState {
+  shape: S;
+  pos: Pos;
+  declared: boolean;
+  role?: ParamRole;
+  init?: InitSpec;
+  /** Usage facts for the role guess. */
+  onState: boolean;
+  appliedToState: boolean;
+  appliedToInput: boolean;
+}
+
+const err = (pos: Pos, msg: string): never => {
+  throw new CellSyntaxError(pos, msg);
+};
+
+/** Resolves names and infers shapes; see the module comment. */
+export function checkCell(ast: CellAst, source: string): CheckedCell {
+  return new Checker(ast, source).run();
+}
+
+class Checker {
+  private readonly fns = cellFunctions();
+  private readonly kinds = new Map<string, { kind: Kind; pos: Pos }>();
+  private readonly stateDims = new Map<string, Dim>();
+  private readonly locals = new Map<string, { stmt: Let; index: number; shape: S; onState: boolean }>();
+  private readonly params = new Map<string, ParamState>();
+  private lets: Let[] = [];
+  private strict = false;
+  private current = 0;
+
+  constructor(
+    private readonly ast: CellAst,
+    private readonly source: string,
+  ) {}
+
+  run(): CheckedCell {
+    const { ast } = this;
+    this.declare(ast.input.name, "input", ast.input.pos);
+    for (const s of ast.states) {
+      this.declare(s.name, "state", s.pos);
+      this.stateDims.set(s.name, s.dim.value);
+    }
+    let output: string | undefined;
+    for (const st of ast.body) {
+      if (st.kind === "output") {
+        if (output !== undefined) err(st.pos, `the output is already given`);
+        if (!this.stateDims.has(st.name)) err(st.pos, `output ${st.name} is not a state (states: ${[...this.stateDims.keys()].join(", ")})`);
+        output = st.name;
+      } else if (st.kind === "param") this.paramDecl(st);
+      else this.letDecl(st);
+    }
+    for (const s of ast.states) {
+      if (!this.locals.has(`${s.name}'`)) err(s.pos, `no equation for ${s.name}' (the next value of state ${s.name}); expected a line ${s.name}' = …`);
+    }
+    // infer until nothing new is learned, then once more reporting what is still unknown
+    let before = "";
+    for (let pass = 0; pass < this.lets.length + 2; pass++) {
+      this.inferAll();
+      const now = this.snapshot();
+      if (now === before) break;
+      before = now;
+    }
+    this.strict = true;
+    this.inferAll();
+    const params = new Map<string, CheckedParam>();
+    for (const [name, p] of this.params) {
+      const shape = solved(p.shape);
+      if (!shape) {
+        err(p.pos, `cannot infer the shape of parameter ${name} (${showShape(p.shape)}); declare it with a line \`param ${name}[…]\` or annotate a use, e.g. ${name}[H]`);
+      }
+      params.set(name, { name, shape: shape!, role: p.role ?? this.guessRole(name, shape!, p), ...(p.init ? { init: p.init } : {}), pos: p.pos, declared: p.declared });
+    }
+    const out = output ?? (this.stateDims.has("h") ? "h" : ast.states[0]!.name);
+    return { ast, params, lets: this.lets, output: out };
+  }
+
+  private declare(name: string, kind: Kind, pos: Pos): void {
+    const prev = this.kinds.get(name);
+    if (prev) err(pos, `${name} is already defined at ${prev.pos.line}:${prev.pos.col}`);
+    if (this.fns.has(name)) err(pos, `${name} is a function name; choose another name`);
+    this.kinds.set(name, { kind, pos });
+  }
+
+  private paramDecl(st: Extract<Stmt, { kind: "param" }>): void {
+    const prev = this.kinds.get(st.name);
+    if (prev && prev.kind !== "param") err(st.pos, `${st.name} is already defined at ${prev.pos.line}:${prev.pos.col} as ${article(prev.kind)}`);
+    if (this.params.get(st.name)?.declared) err(st.pos, `parameter ${st.name} is already declared`);
+    if (!prev) this.declare(st.name, "param", st.pos);
+    const p = this.param(st.name, st.pos);
+    p.declared = true;
+    p.pos = st.pos;
+    this.annotate(p, st.name, st.shape, st.pos);
+    if (st.role) {
+      if (!(st.role.name in ROLES)) err(st.role.pos, `unknown role ${st.role.name}; expected one of ${Object.keys(ROLES).join(", ")}`);
+      p.role = st.role.name as ParamRole;
+    }
+    if (st.init) {
+      if (!(st.init.kind in INIT_KINDS)) err(st.init.pos, `unknown initialisation ${st.init.kind}; expected one of ${Object.keys(INIT_KINDS).join(", ")}`);
+      p.init = { kind: st.init.kind, ...st.init.fields } as InitSpec;
+    }
+  }
+
+  private letDecl(st: Let): void {
+    const name = st.name;
+    if (name.endsWith("'")) {
+      const base = name.slice(0, -1);
+      if (!this.stateDims.has(base)) err(st.pos, `${name} would be the next value of ${base}, which is not a state (states: ${[...this.stateDims.keys()].join(", ")})`);
+    } else {
+      const prev = this.kinds.get(name);
+      if (prev?.kind === "state") err(st.pos, `${name} is a state; write ${name}' = … for its next value`);
+      if (prev?.kind === "input") err(st.pos, `${name} is the input; it cannot be assigned`);
+    }
+    const prev = this.locals.get(name);
+    if (prev) err(st.pos, `${name} is already defined at ${prev.stmt.pos.line}:${prev.stmt.pos.col}`);
+    if (!name.endsWith("'")) this.declare(name, "local", st.pos);
+    this.locals.set(name, { stmt: st, index: this.lets.length, shape: freshShape(), onState: false });
+    this.lets.push(st);
+  }
+
+  private param(name: string, pos: Pos): ParamState {
+    let p = this.params.get(name);
+    if (!p) {
+      p = { shape: freshShape(), pos, declared: false, onState: false, appliedToState: false, appliedToInput: false };
+      this.params.set(name, p);
+    }
+    return p;
+  }
+
+  private annotate(p: ParamState, name: string, dims: readonly DimAst[], pos: Pos): void {
+    const shape = dims.map((d) => d.value);
+    if (!unifyShape(p.shape, shape)) err(pos, `shape conflict: parameter ${name} is ${showShape(p.shape)} but annotated [${shape.join(", ")}]`);
+  }
+
+  private snapshot(): string {
+    return [...this.params.values(), ...this.locals.values()].map((p) => showShape(p.shape)).join(";");
+  }
+
+  private inferAll(): void {
+    this.lets.forEach((st, k) => {
+      this.current = k;
+      const local = this.locals.get(st.name)!;
+      const s = this.infer(st.expr);
+      local.onState = this.dependsOnState(st.expr);
+      if (st.name.endsWith("'")) {
+        const dim = this.stateDims.get(st.name.slice(0, -1))!;
+        if (!unifyShape(s, [dim])) err(st.pos, `${st.name} has shape ${showShape(s)} but state ${st.name.slice(0, -1)} is [${dim}]`);
+      }
+      if (!unifyShape(local.shape, s)) err(st.pos, `shape conflict for ${st.name}: ${showShape(local.shape)} and ${showShape(s)}`);
+    });
+  }
+
+  private text(e: Expr): string {
+    return this.source.slice(e.pos.offset, e.end).replace(/\s+/g, " ");
+  }
+
+  /** The shape term of an expression, binding parameters' unknowns along the way. */
+  private infer(e: Expr): S {
+    switch (e.kind) {
+      case "num":
+        return e.shape ? e.shape.map((d) => d.value) : [];
+      case "name":
+        return this.nameShape(e);
+      case "neg":
+        return this.infer(e.arg);
+      case "bin": {
+        const l = this.infer(e.left);
+        const r = this.infer(e.right);
+        if (e.op === "*") this.noteDiagonal(e.left, e.right);
+        const out = broadcastTerms([l, r]);
+        return typeof out === "string" ? err(e.opPos, `${out} in ${this.text(e)}: ${this.text(e.left)} is ${showShape(l)}, ${this.text(e.right)} is ${showShape(r)}`) : out;
+      }
+      case "matvec":
+        return this.matvec(e);
+      case "call":
+        return this.call(e);
+    }
+  }
+
+  private nameShape(e: Extract<Expr, { kind: "name" }>): S {
+    const { name } = e;
+    const local = this.locals.get(name);
+    if (local) {
+      if (local.index >= this.current) {
+        const at = local.stmt.pos;
+        err(e.pos, local.index === this.current ? `${name} is used in its own definition` : `${name} is used before its definition at ${at.line}:${at.col}`);
+      }
+      if (e.shape) err(e.pos, `${name} is a local value; only parameters take shape annotations`);
+      return local.shape;
+    }
+    const k = this.kinds.get(name);
+    if (k && k.kind !== "param") {
+      if (e.shape) err(e.pos, `${name} is ${article(k.kind)}; only parameters take shape annotations`);
+      return k.kind === "input" ? [this.ast.input.dim.value] : [this.stateDims.get(name)!];
+    }
+    if (this.fns.has(name)) err(e.pos, `${name} is a function; call it: ${name}(…)`);
+    if (name.endsWith("'")) {
+      const base = name.slice(0, -1);
+      return err(e.pos, this.stateDims.has(base) ? `${name} is used before its definition (no equation for ${name} above)` : `unknown name ${name}: ${base} is not a state`);
+    }
+    if (!k) this.declare(name, "param", e.pos);
+    const p = this.param(name, e.pos);
+    if (e.shape) this.annotate(p, name, e.shape, e.pos);
+    return p.shape;
+  }
+
+  private matvec(e: Extract<Expr, { kind: "matvec" }>): S {
+    const a = this.infer(e.left);
+    const v = this.infer(e.right);
+    if (e.left.kind === "name" && this.params.has(e.left.name)) {
+      const p = this.params.get(e.left.name)!;
+      if (this.dependsOnState(e.right)) p.appliedToState = true;
+      else p.appliedToInput = true;
+    }
+    const vs = findS(v);
+    let n: D;
+    if (Array.isArray(vs) && vs.length !== 1) {
+      return err(e.right.pos, `in ${this.text(e)}: expected a vector on the right of a matrix-vector product, got ${this.text(e.right)} : ${showShape(v)}`);
+    }
+    if (!Array.isArray(vs)) {
+      n = freshDim();
+      unifyShape(vs, [n]);
+    } else n = vs[0]!;
+    const as = findS(a);
+    const m = freshDim();
+    if (!Array.isArray(as)) unifyShape(as, [m, n]);
+    else if (as.length !== 2) {
+      return err(e.left.pos, `in ${this.text(e)}: expected a matrix on the left of a matrix-vector product, got ${this.text(e.left)} : ${showShape(a)}`);
+    }
+    if (!unifyShape(a, [m, n])) {
+      err(e.pos, `shape conflict in ${this.text(e)}: ${this.text(e.left)} is ${showShape(a)} but ${this.text(e.right)} is ${showShape(v)} (expected A [M, N] and v [N])`);
+    }
+    return [m];
+  }
+
+  private call(e: Extract<Expr, { kind: "call" }>): S {
+    const f = this.fns.get(e.name)!;
+    const args = e.args.map((a) => this.infer(a));
+    if (e.attrs && !f.op) err(e.pos, `${e.name} takes no attributes (only primitive ops do)`);
+    if (f.op && !e.attrs && typeof f.op.arity === "number" && f.op.kind === "elementwise") {
+      const nodeArgs = e.args.filter((a) => !(a.kind === "num" && !a.shape)).length;
+      if (nodeArgs > f.op.arity || e.args.length < f.op.arity) err(e.pos, `${e.name} takes ${f.op.arity} argument${f.op.arity === 1 ? "" : "s"}, got ${e.args.length}`);
+      const out = broadcastTerms(args);
+      return typeof out === "string" ? err(e.pos, `${out} in ${this.text(e)}`) : out;
+    }
+    return this.probe(e, args);
+  }
+
+  /**
+   * Any other function: build it on stand-in inputs of the argument shapes and read the
+   * result's shape, so the op's own shape rule decides. Unknown dims get placeholder names.
+   */
+  private probe(e: Extract<Expr, { kind: "call" }>, args: readonly S[]): S {
+    const f = this.fns.get(e.name)!;
+    const back = new Map<string, D>();
+    const nodes: (Node | number)[] = [];
+    for (let k = 0; k < args.length; k++) {
+      const a = e.args[k]!;
+      if (a.kind === "num" && !a.shape) {
+        nodes.push(a.value);
+        continue;
+      }
+      const s = findS(args[k]!);
+      if (!Array.isArray(s)) {
+        if (this.strict) err(a.pos, `cannot infer the shape of ${this.text(a)}, an argument of ${e.name}; declare the parameters it uses`);
+        return freshShape();
+      }
+      const dims = s.map((d) => {
+        const v = findD(d);
+        if (v instanceof DVar) {
+          const key = `_dim${v.id}`;
+          back.set(key, v);
+          return key;
+        }
+        return v;
+      });
+      nodes.push(inputLeaf(`_probe${k}`, dims));
+    }
+    try {
+      const out = e.attrs ? applyAttrs(f.op!, nodes, e.attrs) : f.build(...nodes);
+      return out.shape.map((d) => (typeof d === "string" && back.has(d) ? back.get(d)! : d));
+    } catch (x) {
+      if (back.size > 0 && !this.strict) return freshShape();
+      return err(e.pos, `${e.name}: ${(x as Error).message}`);
+    }
+  }
+
+  private noteDiagonal(l: Expr, r: Expr): void {
+    for (const [p, o] of [[l, r], [r, l]] as const) {
+      if (p.kind !== "name" || !this.params.has(p.name) || o.kind !== "name") continue;
+      const isState = this.stateDims.has(o.name) || (o.name.endsWith("'") && this.stateDims.has(o.name.slice(0, -1)));
+      if (isState) this.params.get(p.name)!.onState = true;
+    }
+  }
+
+  private dependsOnState(e: Expr): boolean {
+    switch (e.kind) {
+      case "num":
+        return false;
+      case "name":
+        if (this.stateDims.has(e.name) && this.kinds.get(e.name)?.kind === "state") return true;
+        return this.locals.get(e.name)?.onState ?? false;
+      case "neg":
+        return this.dependsOnState(e.arg);
+      case "bin":
+      case "matvec":
+        return this.dependsOnState(e.left) || this.dependsOnState(e.right);
+      case "call":
+        return e.args.some((a) => this.dependsOnState(a));
+    }
+  }
+
+  private guessRole(name: string, shape: Shape, p: ParamState): ParamRole {
+    if (shape.length === 2 && /^U(_|$)/.test(name)) return "input";
+    if (shape.length === 2 && /^W(_|$)/.test(name)) return "recurrent";
+    if (shape.length === 1 && /^b(_|$)/.test(name)) return "bias";
+    if (shape.length === 2) return p.appliedToState && !p.appliedToInput ? "recurrent" : p.appliedToInput && !p.appliedToState ? "input" : "other";
+    if (shape.length === 1) return p.onState ? "diagonal" : "bias";
+    return "other";
+  }
+}
+
+function article(kind: Kind): string {
+  return kind === "input" ? "the input" : kind === "state" ? "a state" : kind === "local" ? "a local value" : "a parameter";
+}
+
+/** Builds a node from an op and explicit attributes (`sum(x; axis=0)`). */
+export function applyAttrs(op: OpDef, args: readonly (Node | number)[], attrs: readonly { key: string; value: AttrValue }[]): Node {
+  const a: Record<string, AttrValue> = {};
+  for (const { key, value } of attrs) a[key] = value;
+  return applyOp(op, args, a);
+}

@@ -1,0 +1,104 @@
+/**
+ * `parseCell`: a cell written as its equations. The text is parsed, checked (names, shapes
+ * by unification, roles) and then built through `defineCell`, so it yields exactly the graph
+ * the builder API gives for the same equations (nodes are interned: equal graphs are the
+ * same objects).
+ */
+import { constant, topo, type Node } from "@gated/graph";
+import { OPS } from "@gated/ops";
+import { defineCell, type Cell } from "../defineCell.js";
+import type { Expr } from "./ast.js";
+import { applyAttrs, checkCell, type CheckedCell } from "./check.js";
+import { cellFunctions, suggest } from "./functions.js";
+import { CellSyntaxError } from "./lexer.js";
+import { parseCellAst } from "./parser.js";
+
+const INFIX = { "+": OPS.add, "-": OPS.sub, "*": OPS.mul, "/": OPS.div } as const;
+
+/** Parses and checks a cell text without building it (for tools: shapes, roles, errors). */
+export function checkCellText(text: string): CheckedCell {
+  const fns = cellFunctions();
+  const hint = (name: string) => {
+    const s = suggest(name, fns.keys());
+    return s ? ` (did you mean ${s}?)` : "";
+  };
+  return checkCell(parseCellAst(text, (n) => fns.has(n), hint), text);
+}
+
+/**
+ * Builds a `Cell` from its equations, e.g.
+ * ```
+ * cell mgu(x[I]; h[H]) {
+ *   f  = sigmoid(U_f x + W_f h + b_f)
+ *   n  = tanh(U_n x + W_n (f * h) + b_n)
+ *   h' = (1 - f) * h + f * n
+ * }
+ * ```
+ * Errors are `CellSyntaxError`s whose message starts with `line:col`.
+ */
+export function parseCell(text: string): Cell {
+  const checked = checkCellText(text);
+  const { ast, params } = checked;
+  const fns = cellFunctions();
+  const state: Record<string, string | number> = {};
+  for (const s of ast.states) state[s.name] = s.dim.value;
+  return defineCell({
+    name: ast.name,
+    state,
+    input: ast.input.dim.value,
+    output: checked.output,
+    source: text,
+    step: (vars, ctx) => {
+      const env = new Map<string, Node>([[ast.input.name, vars.x]]);
+      for (const s of ast.states) env.set(s.name, vars[s.name]!);
+      const evalExpr = (e: Expr): Node => {
+        try {
+          return build(e);
+        } catch (x) {
+          if (x instanceof CellSyntaxError) throw x;
+          throw new CellSyntaxError(e.pos, (x as Error).message);
+        }
+      };
+      const arg = (e: Expr): Node | number => (e.kind === "num" && !e.shape ? e.value : evalExpr(e));
+      const build = (e: Expr): Node => {
+        switch (e.kind) {
+          case "num":
+            return constant(e.value, e.shape ? e.shape.map((d) => d.value) : []);
+          case "name": {
+            const v = env.get(e.name);
+            if (v) return v;
+            const p = params.get(e.name)!;
+            return ctx.param(e.name, p.shape, { role: p.role, ...(p.init ? { init: p.init } : {}) });
+          }
+          case "neg":
+            return OPS.neg(evalExpr(e.arg));
+          case "bin":
+            return INFIX[e.op](arg(e.left), arg(e.right));
+          case "matvec":
+            return OPS.matvec(evalExpr(e.left), evalExpr(e.right));
+          case "call": {
+            const f = fns.get(e.name)!;
+            const args = e.args.map(arg);
+            return e.attrs ? applyAttrs(f.op!, args, e.attrs) : f.build(...args);
+          }
+        }
+      };
+      // declared parameters first, in declaration order: that is the flat layout's order
+      for (const p of params.values()) if (p.declared) build({ kind: "name", name: p.name, pos: p.pos, end: 0 });
+      for (const st of checked.lets) {
+        const node = evalExpr(st.expr);
+        env.set(st.name, node);
+        if (!st.name.endsWith("'")) ctx.let(st.name, node);
+      }
+      const next: Record<string, Node> = {};
+      for (const s of ast.states) next[s.name] = env.get(`${s.name}'`)!;
+      // a parameter that never reaches a next state is reported where it is first written
+      const reach = new Set(topo(Object.values(next)));
+      for (const p of params.values()) {
+        const node = ctx.param(p.name, p.shape);
+        if (!reach.has(node)) throw new CellSyntaxError(p.pos, `unused parameter ${p.name}: it never reaches a next state`);
+      }
+      return next;
+    },
+  });
+}

@@ -1,0 +1,329 @@
+/**
+ * Recursive-descent parser of the equation syntax (grammar in ./README.md). It builds the
+ * syntax tree only; names are resolved and shapes inferred in ./infer.ts.
+ *
+ *   expr  := term (('+' | '-') term)*          lowest
+ *   term  := unary (('*' | '/') unary)*
+ *   unary := '-' unary | juxt
+ *   juxt  := primary juxt?                      `A B v` = A (B v): matrix-vector products
+ *   primary := number shape? | name shape? | name '(' args ')' | '(' expr ')'
+ */
+import type { AttrAst, CellAst, DimAst, Expr, InitAst, Stmt, VarDecl } from "./ast.js";
+import { CellSyntaxError, describeToken, tokenize, type Pos, type Token } from "./lexer.js";
+
+/** Parses a cell text. `isFunction` says which names are functions (`tanh(…)` is a call). */
+export function parseCellAst(text: string, isFunction: (name: string) => boolean, hint: (name: string) => string = () => ""): CellAst {
+  return new Parser(tokenize(text), isFunction, hint).cell();
+}
+
+class Parser {
+  private i = 0;
+  /** Inside ( ) or [ ] newlines do not end statements. */
+  private depth = 0;
+  constructor(
+    private readonly toks: readonly Token[],
+    private readonly isFunction: (name: string) => boolean,
+    private readonly hint: (name: string) => string,
+  ) {}
+
+  private peek(k = 0): Token {
+    let j = this.i;
+    for (;;) {
+      while (this.depth > 0 && this.toks[j]!.kind === "newline") j++;
+      if (k === 0) return this.toks[j]!;
+      k--;
+      j++;
+    }
+  }
+  private next(): Token {
+    while (this.depth > 0 && this.toks[this.i]!.kind === "newline") this.i++;
+    const t = this.toks[this.i]!;
+    if (t.kind !== "eof") this.i++;
+    return t;
+  }
+  private is(text: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t.kind === "punct" && t.text === text;
+  }
+  private fail(t: Token, expected: string): never {
+    throw new CellSyntaxError(t.pos, `expected ${expected}, found ${describeToken(t)}`);
+  }
+  private expect(text: string, what = `"${text}"`): Token {
+    const t = this.peek();
+    if (t.kind === "punct" && t.text === text) return this.next();
+    return this.fail(t, what);
+  }
+  private ident(what: string): Token {
+    const t = this.peek();
+    if (t.kind !== "ident") this.fail(t, what);
+    return this.next();
+  }
+  private skipNewlines(): void {
+    while (this.toks[this.i]!.kind === "newline") this.i++;
+  }
+  private open<T>(close: string, what: string, f: () => T): T {
+    const o = this.next();
+    this.depth++;
+    const r = f();
+    const t = this.peek();
+    this.depth--;
+    if (!(t.kind === "punct" && t.text === close)) {
+      throw new CellSyntaxError(t.pos, `expected "${close}" to close "${o.text}" at ${o.pos.line}:${o.pos.col}${what}, found ${describeToken(t)}`);
+    }
+    this.next();
+    return r;
+  }
+
+  cell(): CellAst {
+    this.skipNewlines();
+    const kw = this.peek();
+    if (!(kw.kind === "ident" && kw.text === "cell")) this.fail(kw, `"cell"`);
+    this.next();
+    const name = this.ident("the cell's name").text;
+    if (!this.is("(")) this.fail(this.peek(), `"(" and the cell's input and states, e.g. (x[I]; h[H])`);
+    const [inputs, states] = this.open(")", "", () => {
+      const ins = this.decls("the input, e.g. x[I]");
+      if (!this.is(";")) this.fail(this.peek(), `";" then the states, e.g. (x[I]; h[H])`);
+      this.next();
+      return [ins, this.decls("a state, e.g. h[H]")] as const;
+    });
+    if (inputs.length !== 1) throw new CellSyntaxError(inputs[1]!.pos, `a cell has one input, found ${inputs.length}`);
+    this.skipNewlines();
+    const brace = this.expect("{", `"{" to open the cell's equations`);
+    const body: Stmt[] = [];
+    for (;;) {
+      this.skipNewlines();
+      const t = this.peek();
+      if (t.kind === "punct" && t.text === "}") break;
+      if (t.kind === "eof") throw new CellSyntaxError(t.pos, `expected "}" to close "{" at ${brace.pos.line}:${brace.pos.col}, found end of input`);
+      if (t.kind === "punct" && t.text === ";") {
+        this.next();
+        continue;
+      }
+      body.push(this.stmt());
+      const end = this.peek();
+      if (end.kind === "newline" || (end.kind === "punct" && (end.text === ";" || end.text === "}"))) continue;
+      this.fail(end, "an operator or the end of the line");
+    }
+    this.next();
+    this.skipNewlines();
+    const eof = this.peek();
+    if (eof.kind !== "eof") this.fail(eof, "end of input after the cell's closing \"}\"");
+    return { name, input: inputs[0]!, states, body, pos: kw.pos };
+  }
+
+  private decls(what: string): VarDecl[] {
+    const out: VarDecl[] = [];
+    for (;;) {
+      const t = this.ident(what);
+      const shape = this.shape(`the size of ${t.text}, e.g. ${t.text}[H]`);
+      if (shape.length !== 1) throw new CellSyntaxError(t.pos, `${t.text} must have one dim, e.g. ${t.text}[H], found ${shape.length}`);
+      out.push({ name: t.text, dim: shape[0]!, pos: t.pos });
+      if (!this.is(",")) return out;
+      this.next();
+    }
+  }
+
+  private shape(what: string): DimAst[] {
+    if (!this.is("[")) this.fail(this.peek(), what);
+    return this.open("]", "", () => {
+      const dims: DimAst[] = [];
+      if (this.is("]")) return dims;
+      for (;;) {
+        const t = this.next();
+        if (t.kind === "ident") dims.push({ value: t.text, pos: t.pos });
+        else if (t.kind === "number" && /^\d+$/.test(t.text)) dims.push({ value: Number(t.text), pos: t.pos });
+        else this.fail(t, "a dim (a name such as H, or a whole number)");
+        if (!this.is(",")) return dims;
+        this.next();
+      }
+    });
+  }
+
+  private stmt(): Stmt {
+    const t = this.ident("an equation (name = expression), a param declaration or an output line");
+    const after = this.peek();
+    if (t.text === "param" && after.kind === "ident") return this.paramDecl(t);
+    if (t.text === "output" && after.kind === "ident") {
+      const n = this.next();
+      return { kind: "output", name: n.text, pos: n.pos };
+    }
+    if (!this.is("=")) this.fail(after, `"=" after ${t.text}`);
+    this.next();
+    return { kind: "let", name: t.text, expr: this.expr(), pos: t.pos };
+  }
+
+  private paramDecl(kw: Token): Stmt {
+    const n = this.next();
+    const shape = this.shape(`the shape of parameter ${n.text}, e.g. ${n.text}[H] (use ${n.text}[] for a scalar)`);
+    let role: { name: string; pos: Pos } | undefined;
+    let init: InitAst | undefined;
+    if (this.is(":")) {
+      this.next();
+      const r = this.ident("a role (input, recurrent, bias, diagonal, …)");
+      role = { name: r.text, pos: r.pos };
+    }
+    if (this.is("=")) {
+      const eq = this.next();
+      init = { kind: "constant", fields: { value: this.signedNumber() }, pos: eq.pos };
+    } else if (this.is("~")) {
+      this.next();
+      const k = this.ident("an initialisation (uniform, xavier, orthogonal, …)");
+      const fields: Record<string, number> = {};
+      if (this.is("(")) {
+        this.open(")", "", () => {
+          if (this.is(")")) return;
+          for (;;) {
+            const f = this.ident("a field name, e.g. bound");
+            this.expect("=", `"=" after ${f.text}`);
+            fields[f.text] = this.signedNumber();
+            if (!this.is(",")) return;
+            this.next();
+          }
+        });
+      }
+      init = { kind: k.text, fields, pos: k.pos };
+    }
+    return { kind: "param", name: n.text, shape, ...(role ? { role } : {}), ...(init ? { init } : {}), pos: kw.pos };
+  }
+
+  private signedNumber(): number {
+    const neg = this.is("-");
+    if (neg) this.next();
+    const t = this.next();
+    if (t.kind !== "number") this.fail(t, "a number");
+    return number(t) * (neg ? -1 : 1);
+  }
+
+  /** Skips newlines when the next line starts with a binary operator (a continued expression). */
+  private continues(ops: string): Token | undefined {
+    let j = this.i;
+    while (this.toks[j]!.kind === "newline") j++;
+    const t = this.toks[j]!;
+    if (t.kind !== "punct" || !ops.includes(t.text)) return undefined;
+    this.i = j;
+    this.next();
+    this.skipNewlines(); // an operator at the end of a line continues the expression
+    return t;
+  }
+
+  expr(): Expr {
+    let left = this.term();
+    for (;;) {
+      const t = this.continues("+-");
+      if (!t) return left;
+      const right = this.term();
+      left = { kind: "bin", op: t.text as "+" | "-", left, right, pos: left.pos, opPos: t.pos, end: right.end };
+    }
+  }
+
+  private term(): Expr {
+    let left = this.unary();
+    for (;;) {
+      const t = this.continues("*/");
+      if (!t) return left;
+      const right = this.unary();
+      left = { kind: "bin", op: t.text as "*" | "/", left, right, pos: left.pos, opPos: t.pos, end: right.end };
+    }
+  }
+
+  private unary(): Expr {
+    if (this.is("-")) {
+      const m = this.next();
+      // a minus right before a number is part of the literal: -1 is the constant −1
+      if (this.peek().kind === "number" && !this.peek().spaced) {
+        const lit = this.primary(true);
+        return this.juxt(lit);
+      }
+      const arg = this.unary();
+      return { kind: "neg", arg, pos: m.pos, end: arg.end };
+    }
+    return this.juxt(this.primary(false));
+  }
+
+  /** `A v`, right-associative: another primary on the same line continues the product. */
+  private juxt(left: Expr): Expr {
+    const t = this.peek();
+    const starts = t.kind === "ident" || t.kind === "number" || (t.kind === "punct" && t.text === "(");
+    if (!starts) return left;
+    const right = this.juxt(this.primary(false));
+    return { kind: "matvec", left, right, pos: left.pos, end: right.end };
+  }
+
+  private primary(negative: boolean): Expr {
+    const t = this.peek();
+    if (t.kind === "number") {
+      this.next();
+      const value = number(t) * (negative ? -1 : 1);
+      const pos = negative ? { ...t.pos, col: t.pos.col - 1, offset: t.pos.offset - 1 } : t.pos;
+      if (this.is("[") && !this.peek().spaced) return { kind: "num", value, shape: this.shape(""), pos, end: this.lastEnd() };
+      return { kind: "num", value, pos, end: t.end };
+    }
+    if (t.kind === "ident") {
+      this.next();
+      const paren = this.is("(");
+      if (paren && (this.isFunction(t.text) || !this.peek().spaced)) {
+        if (!this.isFunction(t.text)) {
+          throw new CellSyntaxError(t.pos, `unknown function ${t.text}${this.hint(t.text)}; for a matrix-vector product write a space: ${t.text} (…)`);
+        }
+        return this.call(t);
+      }
+      if (this.is("[") && !this.peek().spaced) {
+        const shape = this.shape("");
+        return { kind: "name", name: t.text, shape, pos: t.pos, end: this.lastEnd() };
+      }
+      return { kind: "name", name: t.text, pos: t.pos, end: t.end };
+    }
+    if (t.kind === "punct" && t.text === "(") {
+      const e = this.open(")", "", () => this.expr());
+      return { ...e, pos: e.pos, end: this.lastEnd() } as Expr;
+    }
+    return this.fail(t, "an expression (a name, a number, a call or \"(\")");
+  }
+
+  private call(name: Token): Expr {
+    return this.open(")", ` (arguments of ${name.text})`, () => {
+      const args: Expr[] = [];
+      const attrs: AttrAst[] = [];
+      if (!this.is(")")) {
+        for (;;) {
+          args.push(this.expr());
+          if (!this.is(",")) break;
+          this.next();
+        }
+      }
+      if (this.is(";")) {
+        this.next();
+        for (;;) {
+          const k = this.ident("an attribute name, e.g. axis");
+          this.expect("=", `"=" after ${k.text}`);
+          attrs.push({ key: k.text, value: this.attrValue(), pos: k.pos });
+          if (!this.is(",")) break;
+          this.next();
+        }
+      }
+      const end = this.peek().end;
+      return { kind: "call", name: name.text, args, ...(attrs.length ? { attrs } : {}), pos: name.pos, end } as Expr;
+    });
+  }
+
+  private attrValue(): AttrAst["value"] {
+    if (this.is("[")) return this.shape("").map((d) => d.value);
+    const t = this.peek();
+    if (t.kind === "ident") {
+      this.next();
+      return t.text === "true" ? true : t.text === "false" ? false : t.text;
+    }
+    return this.signedNumber();
+  }
+
+  private lastEnd(): number {
+    return this.toks[this.i - 1]!.end;
+  }
+}
+
+function number(t: Token): number {
+  const v = Number(t.text);
+  if (!Number.isFinite(v)) throw new CellSyntaxError(t.pos, `number ${t.text} is not finite`);
+  return v;
+}
