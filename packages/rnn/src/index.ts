@@ -71,3 +71,11 @@ export {
   type TrainOptions, type StepRecord, type EvalRecord, type EpochRecord, type History, type Progress, type Evaluation, type TrainState,
 } from "./train/trainer.js";
 export { stateToJSON, stateFromJSON, stateToTensors, stateFromTensors, type TrainStateJSON } from "./train/checkpoint.js";
+
+// --- equation syntax (syntax/) ---
+export { parseCell, checkCellText } from "./syntax/parseCell.js";
+export { printCell } from "./syntax/printCell.js";
+export { cellLatex, cellLatexLines, cellGradientLatex, cellGradientLines } from "./syntax/cellLatex.js";
+export { CellSyntaxError, tokenize, type Pos, type Token } from "./syntax/lexer.js";
+export { cellFunctions, type CellFunction } from "./syntax/functions.js";
+export type { CheckedCell, CheckedParam } from "./syntax/check.js";
