@@ -47,7 +47,7 @@ describe("gated CLI", () => {
     }
   });
 
-  const errors: [string[], string][] = [
+  const errors: [string[], string | RegExp][] = [
     [["frob"], 'gated: unknown command "frob" (commands: compile, train, compare, show, parity, bench; see gated --help)'],
     [["train", "--cell", "lstm", "--task", "adding", "--steps", "abc"], 'gated train: --steps expects an integer, got "abc"'],
     [["train", "--cell", "lstm", "--task", "adding", "--steps", "0"], "gated train: --steps must be at least 1, got 0"],

@@ -4,7 +4,7 @@
  * command never fakes its output.
  */
 import { printDot, printLatexEquations, latexName, type Node } from "@gated/graph";
-import { referenceKernel, stepVjp, type Kernel, type KernelOptions } from "@gated/codegen";
+import { referenceKernel, stepVjp, type Kernel, type KernelOptions, type Recurrence } from "@gated/codegen";
 import { CATALOGUE_NAMES, getCell, type Cell } from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
@@ -14,7 +14,12 @@ function missing(what: string): never {
 
 /** Compiled kernels when codegen provides them, else the reference interpreter. */
 export function kernelFor(cell: Cell, opts: KernelOptions): { kernel: Kernel; compiled: boolean } {
-  return { kernel: referenceKernel(cell, opts), compiled: false };
+  const { factory, compiled } = kernelFactory();
+  return { kernel: factory(cell, opts), compiled };
+}
+
+export function kernelFactory(): { factory: (rec: Recurrence, opts: KernelOptions) => Kernel; compiled: boolean } {
+  return { factory: referenceKernel, compiled: false };
 }
 
 /** What runs the cells, for reports. */

@@ -93,7 +93,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         if (ck.metadata["fingerprint"] !== fingerprint) {
           throw new UsageError(`${ckFile} was written by a run with a different configuration; delete it or change --checkpoint-dir`);
         }
-        session.restore(ck.tensors);
+        session.restore(ck.tensors, ck.metadata);
         start = Number(ck.metadata["step"]);
         history = JSON.parse(ck.metadata["history"] ?? "[]") as EvalPoint[];
         seconds = Number(ck.metadata["seconds"] ?? 0);
@@ -102,9 +102,11 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       }
       const save = (step: number) => {
         if (!ckFile) return;
+        const snap = session.snapshot();
         saveCheckpoint(ckFile, {
-          tensors: session.snapshot(),
+          tensors: snap.tensors,
           metadata: {
+            ...snap.metadata,
             fingerprint, step: String(step), history: JSON.stringify(history), seconds: String(seconds),
             lossSum: String(lossSum), lossCount: String(lossCount),
           },
@@ -125,7 +127,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         history.push({ step: 0, trainLoss: e.loss, loss: e.loss, metric: e.metric });
       }
       while (step < total) {
-        const loss = session.step(step);
+        const loss = session.step();
         step++;
         lossSum += loss;
         lossCount++;

@@ -1,167 +1,84 @@
 /**
- * One training run: a cell kernel (compiled when available), a linear readout of the last
- * state, a loss, global-norm gradient clipping and Adam. The readout and the loss are graphs
- * differentiated by the same autodiff as the cells (no hand-written gradients); the cell's
- * gradient is the kernel's BPTT. Everything the next step depends on is in `snapshot()`.
+ * One training run, on @gated/rnn's training stack: a `Model` (the cell over a kernel —
+ * compiled when available — with the task's pooling, linear head and loss, all differentiated
+ * through the graph autodiff) and a `Trainer` (Adam, global-norm clipping, resumable state).
+ * The CLI drives it one step at a time so it can report progress, checkpoint and stop on Ctrl-C.
  */
-import { input, param, prepareEvaluate, vjp, constant, type Node } from "@gated/graph";
-import { exp, log, matvec, square, sum } from "@gated/ops";
-import { mulberry32, type Kernel, type Params } from "@gated/codegen";
+import { Model, Trainer, adam, asDataset, evaluateModel, stateFromTensors, stateToTensors, type StepRecord } from "@gated/rnn";
+import type { Kernel } from "@gated/codegen";
 import type { CellEntry } from "./cells.js";
-import { kernelFor } from "./deps.js";
-import type { Batch, RunConfig, TaskData, TaskEntry } from "./tasks.js";
+import { kernelFactory } from "./deps.js";
+import type { RunConfig, TaskData, TaskEntry } from "./tasks.js";
 
 export interface Session {
-  readonly kernel: Kernel;
+  /** Whether the cell runs on compiled kernels (else the reference interpreter). */
   readonly compiled: boolean;
-  /** One optimisation step on training batch `step`; returns its loss. */
-  step(step: number): number;
+  /** One optimisation step (the next one); returns its training loss. */
+  step(): number;
   evaluate(split: "val" | "test"): { loss: number; metric: number };
-  snapshot(): Record<string, Float64Array>;
-  restore(t: Readonly<Record<string, ArrayLike<number>>>): void;
+  snapshot(): { tensors: Record<string, Float64Array>; metadata: Record<string, string> };
+  restore(tensors: Readonly<Record<string, ArrayLike<number>>>, metadata: Readonly<Record<string, string>>): void;
+  /** Final parameters by name (embedding, cell, head). */
   params(): Record<string, Float64Array>;
 }
 
-/** The per-sample readout and loss graph: y = V h + c; mse or softmax cross-entropy. */
-function headGraph(loss: "mse" | "ce") {
-  const h = input("h", ["H"]);
-  const target = input("target", ["O"]);
-  const V = param("V", ["O", "H"]);
-  const c = param("c", ["O"]);
-  const y = matvec(V, h).add(c);
-  // ce: target is one-hot; log-sum-exp is shifted by the (constant) max logit, bound as `shift`
-  const shift = input("shift", []);
-  const l: Node =
-    loss === "mse"
-      ? sum(square(y.sub(target)), "all")
-      : log(sum(exp(y.sub(shift)), "all")).add(shift).sub(sum(y.mul(target), "all"));
-  const [dV, dc, dh] = vjp([l], [constant(1, [])], [V, c, h]);
-  return { outputs: [l, y, dV!, dc!, dh!] };
+const dataCache = new Map<string, TaskData>();
+
+/** Task data for a configuration, shared by the runs of one experiment. */
+export function taskData(task: TaskEntry, config: RunConfig): TaskData {
+  const key = JSON.stringify([task.name, config.seqLen, config.evalSize, config.data ?? null]);
+  let d = dataCache.get(key);
+  if (!d) dataCache.set(key, (d = task.make(config)));
+  return d;
 }
 
 export function openSession(entry: CellEntry, task: TaskEntry, config: RunConfig, seed: number): Session {
-  const data: TaskData = task.make(config, seed);
-  const H = config.hidden;
-  const O = data.outputSize;
-  const { kernel, compiled } = kernelFor(entry.cell, { inputSize: data.inputSize, hiddenSize: H, dtype: config.dtype });
-  const outState = entry.cell.state.find((s) => s.next === entry.cell.output)?.name;
-  if (outState === undefined) throw new Error(`cell ${entry.name}: its output is not a state; the CLI reads out the last state`);
-  const cellParams: Params = kernel.initParams({ seed });
-  const head = { V: new Float64Array(O * H), c: new Float64Array(O) };
-  const r = mulberry32(seed + 7919);
-  const bound = 1 / Math.sqrt(H);
-  for (let i = 0; i < head.V.length; i++) head.V[i] = (2 * r() - 1) * bound;
-  const evalHead = prepareEvaluate(headGraph(task.loss).outputs, { H, O });
-  const nCell = cellParams.data.length;
-  const nAll = nCell + head.V.length + head.c.length;
-  const adam = { m: new Float64Array(nAll), v: new Float64Array(nAll), t: 0 };
-  const b1 = 0.9;
-  const b2 = 0.999;
-
-  /** Loss, metric numerator and (optionally) gradients of one batch. */
-  function pass(batch: Batch, wantGrad: boolean) {
-    const { B } = batch;
-    const run = kernel.forward(cellParams, batch.x, { batch: B, ...(batch.lengths ? { lengths: batch.lengths } : {}) });
-    const last = run.final[outState!]!;
-    const dLast = new Float64Array(B * H);
-    const gV = new Float64Array(head.V.length);
-    const gc = new Float64Array(O);
-    const tgt = new Float64Array(O);
-    let loss = 0;
-    let score = 0;
-    for (let b = 0; b < B; b++) {
-      const hb = last.subarray(b * H, (b + 1) * H);
-      tgt.fill(0);
-      if (task.loss === "mse") for (let o = 0; o < O; o++) tgt[o] = batch.target[b * O + o]!;
-      else tgt[batch.target[b]!] = 1;
-      let shift = 0;
-      if (task.loss === "ce") {
-        const y0 = evalHead({ h: hb, target: tgt, V: head.V, c: head.c, shift: [0] })[1]!;
-        shift = Math.max(...y0);
-      }
-      const [l, y, dV, dc, dh] = evalHead({ h: hb, target: tgt, V: head.V, c: head.c, shift: [shift] });
-      loss += l![0]!;
-      if (task.loss === "mse") score += l![0]! / O;
-      else score += y!.indexOf(Math.max(...y!)) === batch.target[b] ? 1 : 0;
-      if (wantGrad) {
-        for (let i = 0; i < gV.length; i++) gV[i]! += dV![i]! / B;
-        for (let i = 0; i < O; i++) gc[i]! += dc![i]! / B;
-        for (let i = 0; i < H; i++) dLast[b * H + i] = dh![i]! / B;
-      }
-    }
-    const grads = wantGrad ? { cell: kernel.backward(run, { final: { [outState!]: dLast } }).params.data, gV, gc } : undefined;
-    return { loss: loss / (B * (task.loss === "mse" ? O : 1)), score, grads };
-  }
-
+  const data = taskData(task, config);
+  const { factory, compiled } = kernelFactory();
+  const model = new Model({
+    cell: entry.cell,
+    hidden: config.hidden,
+    ...(data.input.kind === "dense" ? { inputSize: data.input.size } : { embedding: { vocab: data.input.vocab, dim: config.embed } }),
+    pool: data.pool,
+    outputs: data.outputs,
+    loss: data.loss,
+    seed,
+    dtype: config.dtype,
+    kernel: (rec, opts) => factory(rec, opts) as Kernel,
+  });
+  const trainer = new Trainer(model, {
+    optimizer: adam({ lr: config.lr }),
+    batchSize: config.batch,
+    seed,
+    steps: Number.MAX_SAFE_INTEGER,
+    ...(config.clip > 0 ? { clipNorm: config.clip } : {}),
+  });
+  let it: Generator<StepRecord, void> | undefined;
+  const metric = (e: { loss: number; accuracy?: number }) => (task.loss === "mse" ? e.loss : (e.accuracy ?? NaN));
   return {
-    kernel,
     compiled,
-    step(step) {
-      const { loss, grads } = pass(data.train(step, config.batch), true);
-      const g = new Float64Array(nAll);
-      g.set(grads!.cell, 0);
-      g.set(grads!.gV, nCell);
-      g.set(grads!.gc, nCell + head.V.length);
-      if (task.loss === "mse") for (let i = 0; i < nAll; i++) g[i]! /= O;
-      let norm = 0;
-      for (let i = 0; i < nAll; i++) norm += g[i]! * g[i]!;
-      norm = Math.sqrt(norm);
-      const scale = config.clip > 0 && norm > config.clip ? config.clip / norm : 1;
-      adam.t++;
-      const c1 = 1 - b1 ** adam.t;
-      const c2 = 1 - b2 ** adam.t;
-      const apply = (arr: { [i: number]: number }, at: number, n: number) => {
-        for (let i = 0; i < n; i++) {
-          const k = at + i;
-          const gi = g[k]! * scale;
-          adam.m[k] = b1 * adam.m[k]! + (1 - b1) * gi;
-          adam.v[k] = b2 * adam.v[k]! + (1 - b2) * gi * gi;
-          arr[i] = arr[i]! - (config.lr * (adam.m[k]! / c1)) / (Math.sqrt(adam.v[k]! / c2) + 1e-8);
-        }
-      };
-      apply(cellParams.data, 0, nCell);
-      apply(head.V, nCell, head.V.length);
-      apply(head.c, nCell + head.V.length, O);
-      return loss;
+    step() {
+      it ??= trainer.iterate(asDataset(data.train));
+      const r = it.next();
+      if (r.done) throw new Error(`${task.name}: the training data ran out at step ${trainer.step}`);
+      return r.value.loss;
     },
     evaluate(split) {
-      let loss = 0;
-      let score = 0;
-      let n = 0;
-      for (const batch of data.split(split)) {
-        const p = pass(batch, false);
-        loss += p.loss * batch.B;
-        score += p.score;
-        n += batch.B;
-      }
-      return { loss: loss / n, metric: score / n };
+      const e = evaluateModel(model, split === "val" ? data.validation : data.test, 256);
+      return { loss: e.loss, metric: metric(e) };
     },
-    snapshot: () => ({
-      cell: Float64Array.from(cellParams.data),
-      "head.V": Float64Array.from(head.V),
-      "head.c": Float64Array.from(head.c),
-      "adam.m": Float64Array.from(adam.m),
-      "adam.v": Float64Array.from(adam.v),
-      "adam.t": Float64Array.of(adam.t),
-    }),
-    restore(t) {
-      const need = (k: string, n: number) => {
-        const v = t[k];
-        if (!v || v.length !== n) throw new Error(`checkpoint: tensor ${k} missing or of the wrong length (expected ${n})`);
-        return v;
-      };
-      cellParams.data.set(need("cell", nCell));
-      head.V.set(need("head.V", head.V.length));
-      head.c.set(need("head.c", O));
-      adam.m.set(need("adam.m", nAll));
-      adam.v.set(need("adam.v", nAll));
-      adam.t = need("adam.t", 1)[0]!;
+    snapshot() {
+      const s = trainer.state();
+      // the per-step history is the CLI's to keep; checkpoints stay small
+      return stateToTensors({ ...s, history: { steps: [], evals: [], epochs: [] } });
+    },
+    restore(tensors, metadata) {
+      trainer.load(stateFromTensors(tensors, metadata));
+      it = undefined;
     },
     params() {
       const out: Record<string, Float64Array> = {};
-      for (const s of kernel.layout) out[s.name] = Float64Array.from(cellParams.get(s.name));
-      out["head.V"] = Float64Array.from(head.V);
-      out["head.c"] = Float64Array.from(head.c);
+      for (const s of model.layout) out[s.name] = Float64Array.from(model.params.subarray(s.offset, s.offset + s.size));
       return out;
     },
   };

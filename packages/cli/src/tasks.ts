@@ -5,26 +5,18 @@
  * every cell and seed), so cells are compared on the same data.
  */
 import { mulberry32 } from "@gated/codegen";
+import type { Dataset, Pooling, Sample } from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
-export interface Batch {
-  readonly T: number;
-  readonly B: number;
-  /** [T][B][I], time-major. */
-  readonly x: Float64Array;
-  /** Per-sequence lengths (padded batches), absent when all are T. */
-  readonly lengths?: Int32Array;
-  /** mse: B·outputSize targets; ce: B class indices. */
-  readonly target: Float64Array;
-}
-
+/** What a task gives a run (the shape of @gated/rnn's `Task`). */
 export interface TaskData {
-  readonly inputSize: number;
-  readonly outputSize: number;
-  readonly classes?: readonly string[];
-  train(step: number, size: number): Batch;
-  /** Fixed evaluation batches. */
-  split(which: "val" | "test"): readonly Batch[];
+  readonly train: Dataset;
+  readonly validation: Dataset;
+  readonly test: Dataset;
+  readonly input: { readonly kind: "dense"; readonly size: number } | { readonly kind: "tokens"; readonly vocab: number };
+  readonly outputs: number;
+  readonly loss: "mse" | "cross-entropy";
+  readonly pool: Pooling;
 }
 
 export interface RunConfig {
@@ -39,6 +31,8 @@ export interface RunConfig {
   /** Sequence length for synthetic tasks. */
   readonly seqLen: number;
   readonly evalSize: number;
+  /** Embedding size for token inputs. */
+  readonly embed: number;
   readonly dtype: "float32" | "float64";
   readonly data?: string;
 }
@@ -46,20 +40,20 @@ export interface RunConfig {
 export interface TaskEntry {
   readonly name: string;
   readonly description: string;
-  readonly loss: "mse" | "ce";
+  readonly loss: "mse" | "cross-entropy";
   readonly metricName: string;
   readonly higherIsBetter: boolean;
   readonly yScale: "linear" | "log";
   /** What a trivial predictor scores (for reading the table). */
   readonly baseline?: string;
   readonly defaults: Partial<RunConfig> & Pick<RunConfig, "steps" | "batch" | "hidden" | "lr" | "threshold">;
-  /** Data for one run; training batches depend on the run's seed. */
-  make(config: RunConfig, seed: number): TaskData;
+  /** The data (the same for every cell and seed, so runs compare on the same examples). */
+  make(config: RunConfig): TaskData;
 }
 
-/** Seed of training batch `step` for run seed `seed` (independent streams per step). */
-export function batchSeed(seed: number, step: number): number {
-  let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35)) >>> 0;
+/** Seed of sample `i` of stream `seed`. */
+export function batchSeed(seed: number, i: number): number {
+  let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
   return (h ^ (h >>> 15)) >>> 0;
 }
@@ -69,19 +63,19 @@ export function batchSeed(seed: number, step: number): number {
  * one step in the first half and one in the second; the target is the sum of the two marked
  * values. Predicting 1 always gives MSE ≈ 1/6 ≈ 0.167; "solved" is MSE < 0.01.
  */
-function addingBatch(T: number, B: number, random: () => number): Batch {
-  const x = new Float64Array(T * B * 2);
-  const target = new Float64Array(B);
+function addingSample(T: number, random: () => number): Sample {
+  const x = new Float64Array(T * 2);
+  for (let t = 0; t < T; t++) x[t * 2] = random();
   const half = Math.max(1, Math.floor(T / 2));
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) x[(t * B + b) * 2] = random();
-    const i = Math.floor(random() * half);
-    const j = Math.min(T - 1, half + Math.floor(random() * (T - half)));
-    x[(i * B + b) * 2 + 1] = 1;
-    x[(j * B + b) * 2 + 1] = 1;
-    target[b] = x[(i * B + b) * 2]! + x[(j * B + b) * 2]!;
-  }
-  return { T, B, x, target };
+  const i = Math.floor(random() * half);
+  const j = Math.min(T - 1, half + Math.floor(random() * (T - half)));
+  x[i * 2 + 1] = 1;
+  x[j * 2 + 1] = 1;
+  return { x, y: [x[i * 2]! + x[j * 2]!] };
+}
+
+function stream(size: number, seed: number, T: number): Dataset {
+  return { size, ordered: true, get: (i) => addingSample(T, mulberry32(batchSeed(seed, i))) };
 }
 
 export const ADDING: TaskEntry = {
@@ -93,21 +87,16 @@ export const ADDING: TaskEntry = {
   yScale: "log",
   baseline: "always predicting 1 gives MSE ≈ 0.167",
   defaults: { steps: 1000, batch: 32, hidden: 32, lr: 0.01, threshold: 0.01, seqLen: 100, evalSize: 512 },
-  make(config, seed) {
+  make(config) {
     const T = config.seqLen;
-    const fixed = (seed: number) => {
-      const r = mulberry32(seed);
-      const out: Batch[] = [];
-      for (let n = 0; n < config.evalSize; n += 256) out.push(addingBatch(T, Math.min(256, config.evalSize - n), r));
-      return out;
-    };
-    let val: Batch[] | undefined;
-    let test: Batch[] | undefined;
     return {
-      inputSize: 2,
-      outputSize: 1,
-      train: (step, size) => addingBatch(T, size, mulberry32(batchSeed(seed, step))),
-      split: (which) => (which === "val" ? (val ??= fixed(1_000_001)) : (test ??= fixed(1_000_002))),
+      train: stream((config.steps + 1) * config.batch, 1, T),
+      validation: stream(config.evalSize, 2, T),
+      test: stream(config.evalSize, 3, T),
+      input: { kind: "dense", size: 2 },
+      outputs: 1,
+      loss: "mse",
+      pool: "last",
     };
   },
 };

@@ -8,7 +8,7 @@ import { resolveTask, type RunConfig } from "../src/tasks.js";
 
 const config: RunConfig = {
   steps: 12, batch: 4, hidden: 4, lr: 0.02, clip: 1, evalEvery: 4, checkpointEvery: 4,
-  threshold: 0.01, seqLen: 6, evalSize: 16, dtype: "float64",
+  threshold: 0.01, seqLen: 6, evalSize: 16, embed: 4, dtype: "float64",
 };
 
 function run(dir: string, extra: { resume?: boolean; stopAfter?: number } = {}) {

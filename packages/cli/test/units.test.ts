@@ -48,14 +48,14 @@ describe("checkpoints", () => {
     expect(encodeCheckpoint(ck)).toEqual(bytes);
     const back = decodeCheckpoint(bytes);
     expect(back.metadata).toEqual({ step: "3" });
-    expect([...back.tensors["a"]!]).toEqual([Math.PI]);
-    expect([...back.tensors["b"]!]).toEqual([1.5, -2]);
+    expect(Array.from(back.tensors["a"]!)).toEqual([Math.PI]);
+    expect(Array.from(back.tensors["b"]!)).toEqual([1.5, -2]);
     const d = mkdtempSync(join(tmpdir(), "gated-ck-"));
     try {
       saveCheckpoint(join(d, "c.safetensors"), ck);
       saveCheckpoint(join(d, "c.safetensors"), ck);
       expect(readdirSync(d)).toEqual(["c.safetensors"]);
-      expect([...loadCheckpoint(join(d, "c.safetensors")).tensors["b"]!]).toEqual([1.5, -2]);
+      expect(Array.from(loadCheckpoint(join(d, "c.safetensors")).tensors["b"]!)).toEqual([1.5, -2]);
       writeFileSync(join(d, "bad.safetensors"), Buffer.from([255, 0, 0, 0, 0, 0, 0, 0, 1]));
       expect(() => loadCheckpoint(join(d, "bad.safetensors"))).toThrow(`${join(d, "bad.safetensors")}: not a valid checkpoint (header length 255 exceeds the file)`);
       expect(() => loadCheckpoint(join(d, "none.safetensors"))).toThrow(`cannot read checkpoint ${join(d, "none.safetensors")}: ENOENT`);

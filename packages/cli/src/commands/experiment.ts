@@ -27,6 +27,7 @@ const COMMON: FlagSpecs = {
   threshold: { kind: "number", help: "metric threshold for 'steps to reach' (task default)" },
   "eval-every": { kind: "int", min: 1, help: "evaluate on the validation set every N steps", default: 50 },
   "eval-size": { kind: "int", min: 1, help: "validation/test examples (synthetic tasks)" },
+  embed: { kind: "int", min: 1, help: "embedding size for character tasks", default: 16 },
   dtype: { kind: "string", choices: ["float32", "float64"], help: "kernel precision", default: "float64" },
   data: { kind: "string", help: "data directory (names-language task)" },
   out: { kind: "string", short: "o", help: "HTML report path (default reports/<command>-<task>.html)" },
@@ -72,6 +73,7 @@ function config(p: Parsed, specs: FlagSpecs, task: TaskEntry): RunConfig {
     evalEvery,
     checkpointEvery: Math.max(evalEvery, Math.ceil(pick("checkpoint-every", undefined) / evalEvery) * evalEvery),
     evalSize: pick("eval-size", d.evalSize ?? 512),
+    embed: pick("embed", d.embed),
     dtype: (getStr(p, "dtype", specs) ?? "float64") as RunConfig["dtype"],
     ...(data !== undefined ? { data } : {}),
   };

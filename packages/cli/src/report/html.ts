@@ -53,7 +53,7 @@ export function reportHtml(r: ReportInput): string {
     yScale: r.task.yScale,
     threshold: r.config.threshold,
   });
-  const lossPlot = r.task.loss === "ce"
+  const lossPlot = r.task.loss === "cross-entropy"
     ? plotSvg(lossSeries, { title: `${r.task.name}: validation loss`, xLabel: "training step", yLabel: "cross-entropy", yScale: "log" })
     : "";
   const cfg = r.config;
