@@ -79,3 +79,13 @@ export { cellLatex, cellLatexLines, cellGradientLatex, cellGradientLines } from 
 export { CellSyntaxError, tokenize, type Pos, type Token } from "./syntax/lexer.js";
 export { cellFunctions, type CellFunction } from "./syntax/functions.js";
 export type { CheckedCell, CheckedParam } from "./syntax/check.js";
+
+// --- tasks (tasks/) ---
+export { generated, type Task } from "./tasks/task.js";
+export { addingProblem, addingSample, type AddingOptions } from "./tasks/adding.js";
+export { copyMemory, copySample, type CopyOptions } from "./tasks/copyMemory.js";
+export { namesTask, type AmbiguousPolicy, type NamesOptions } from "./tasks/names.js";
+export { namesGender } from "./tasks/namesGender.js";
+export { namesLanguage, type NamesLanguageOptions } from "./tasks/namesLanguage.js";
+export { charVocab, foldAscii, type CharVocab } from "./tasks/chars.js";
+export { getTask, TASK_NAMES, type TaskOptions } from "./tasks/registry.js";

@@ -151,7 +151,9 @@ function expr(n: Node, bound: ReadonlyMap<Node, P>): P {
   }
   if (n.op === OPS.neg) {
     const a = get(n.inputs[0]!);
-    return { s: `-${wrap(a, a.prec > NEG)}`, prec: NEG };
+    // -(2) is neg applied to 2; -2 would read back as the literal −2
+    const literal = constValue(n.inputs[0]!) !== undefined && !bound.has(n.inputs[0]!);
+    return { s: `-${wrap(a, a.prec > NEG && !literal)}`, prec: NEG };
   }
   if (n.op === OPS.matvec) {
     const [a, v] = n.inputs.map(get) as [P, P];
