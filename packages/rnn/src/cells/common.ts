@@ -40,14 +40,27 @@ export function torchAffine(ctx: StepContext, k: string, x: Node, h: Node): Node
 
 /** `U_k x + bi_k`: the input half of PyTorch's pre-activation. */
 export function torchInput(ctx: StepContext, k: string, x: Node): Node {
-  const u = ctx.param(`U_${k}`, ["H", x.shape[0]!], { role: "input" });
-  return matvec(u, x).add(ctx.param(`bi_${k}`, ["H"], { role: "bias" }));
+  return inputTerm(ctx, k, x).add(bias(ctx, k, "bi"));
 }
 
 /** `W_k h + bh_k`: the recurrent half of PyTorch's pre-activation. */
 export function torchRecurrent(ctx: StepContext, k: string, h: Node): Node {
-  const w = ctx.param(`W_${k}`, ["H", h.shape[0]!], { role: "recurrent" });
-  return matvec(w, h).add(ctx.param(`bh_${k}`, ["H"], { role: "bias" }));
+  return recurrentTerm(ctx, k, h).add(bias(ctx, k, "bh"));
+}
+
+/** `U_k x`, declaring the input weight `U_k` [H, dim of x]: one term of `affine`. */
+export function inputTerm(ctx: StepContext, k: string, x: Node): Node {
+  return matvec(ctx.param(`U_${k}`, ["H", x.shape[0]!], { role: "input" }), x);
+}
+
+/** `W_k h`, declaring the recurrent weight `W_k` [H, dim of h]: one term of `affine`. */
+export function recurrentTerm(ctx: StepContext, k: string, h: Node): Node {
+  return matvec(ctx.param(`W_${k}`, ["H", h.shape[0]!], { role: "recurrent" }), h);
+}
+
+/** The bias `b_k` [H] (or `<prefix>_k`). */
+export function bias(ctx: StepContext, k: string, prefix = "b"): Node {
+  return ctx.param(`${prefix}_${k}`, ["H"], { role: "bias" });
 }
 
 /** Squashing functions a factory may be asked for, by name. */
@@ -63,7 +76,7 @@ export function squash(kind: Squash, v: Node, where: string): Node {
     case "identity":
       return v;
     default:
-      throw new Error(`${where}: unknown activation ${JSON.stringify(kind)} (expected tanh, sigmoid or identity)`);
+      throw new Error(`${where}: unknown activation ${JSON.stringify(kind)} (expected tanh, sigmoid, identity)`);
   }
 }
 

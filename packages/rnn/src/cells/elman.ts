@@ -25,7 +25,9 @@ export interface ElmanOptions extends CellOptions {
 /** The Elman RNN: state h. */
 export function elman(opts: ElmanOptions = {}): Cell {
   const act = opts.activation ?? "tanh";
-  if (act !== "tanh" && act !== "relu") throw new Error(`elman: unknown activation ${JSON.stringify(act)} (expected tanh or relu)`);
+  if (act !== "tanh" && act !== "relu") {
+    throw new Error(`elman: unknown activation ${JSON.stringify(act)} (expected tanh or relu)`);
+  }
   const torch = opts.torchBiases ?? false;
   return defineCell({
     name: opts.name ?? (torch ? `rnn_${act}` : act === "tanh" ? "elman" : "elman_relu"),

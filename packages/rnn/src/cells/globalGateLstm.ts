@@ -30,7 +30,9 @@ export interface GlobalGateOptions extends ForgetBiasOptions {
 /** LSTM with global × local gates: states h, c. */
 export function globalGateLstm(opts: GlobalGateOptions = {}): Cell {
   const gated = new Set(opts.gates ?? ["i", "f", "o"]);
-  for (const k of gated) if (!["i", "f", "o"].includes(k)) throw new Error(`globalGateLstm: unknown gate ${JSON.stringify(k)} (gates: i, f, o)`);
+  for (const k of gated) {
+    if (!["i", "f", "o"].includes(k)) throw new Error(`globalGateLstm: unknown gate ${JSON.stringify(k)} (gates: i, f, o)`);
+  }
   return defineCell({
     name: opts.name ?? "global_gate_lstm",
     state: { h: "H", c: "H" },
@@ -38,7 +40,9 @@ export function globalGateLstm(opts: GlobalGateOptions = {}): Cell {
     step: ({ x, h, c }, ctx) => {
       const gate = (k: "i" | "f" | "o") => {
         const local = sigmoid(ctx.affine(k, x, h));
-        return ctx.let(k, gated.has(k) ? ctx.let(`gamma_${k}`, sigmoid(ctx.affine(`G${k}`, x, h, { out: 1 }))).mul(local) : local);
+        if (!gated.has(k)) return ctx.let(k, local);
+        const gamma = ctx.let(`gamma_${k}`, sigmoid(ctx.affine(`G${k}`, x, h, { out: 1 })));
+        return ctx.let(k, gamma.mul(local));
       };
       const i = gate("i");
       const f = gate("f");

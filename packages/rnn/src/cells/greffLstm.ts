@@ -18,7 +18,7 @@
  *     NP    no peepholes:           p_i = p_f = p_o = 0 (the parameters do not exist)
  *     CIFG  coupled gates:          f = 1 − i (no forget parameters)
  *     FGR   full gate recurrence:   each gate k ∈ {i, f, o} also gets R_ik i⁻ + R_fk f⁻ + R_ok o⁻,
- *                                   the previous step's gate activations (carried as states)
+ *                                   i⁻, f⁻, o⁻ the previous step's gates (carried as states)
  *
  * Source: Greff, Srivastava, Koutník, Steunebrink & Schmidhuber, "LSTM: A Search Space
  * Odyssey" (2015, IEEE TNNLS 2017), §2 and §3 (their W, R, z, y are U, W, c-gate, h here).
@@ -27,7 +27,8 @@
  * then per gate k ∈ {i, f, o} present its peephole `p_k` [H] (diagonal) and, for FGR, the three
  * `R_<from>k` [H, H] (from gate <from> ∈ {i, f, o} at t−1 into gate k).
  * The vanilla cell is `peephole_lstm`; fixture mapping: `Wx_k` → `U_k`, `Wh_k` → `W_k`,
- * `b_k` → `b_k`, `p_k` → `p_k`. Forget bias: `b_f` starts at `forgetBias` (default 1) where f exists.
+ * `b_k` → `b_k`, `p_k` → `p_k`. Forget bias: `b_f` starts at `forgetBias` (default 1) where f
+ * exists.
  */
 import type { Node } from "@gated/graph";
 import { matvec, sigmoid, tanh } from "@gated/ops";
@@ -37,7 +38,9 @@ import { forgetInit, oneMinus, type ForgetBiasOptions } from "./common.js";
 /** Greff et al.'s variants; "vanilla" is the full peephole LSTM. */
 export type GreffVariant = "vanilla" | "NIG" | "NFG" | "NOG" | "NIAF" | "NOAF" | "NP" | "CIFG" | "FGR";
 
-export const GREFF_VARIANTS: readonly GreffVariant[] = ["vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR"];
+export const GREFF_VARIANTS: readonly GreffVariant[] = [
+  "vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR",
+];
 
 export interface GreffOptions extends ForgetBiasOptions {
   readonly variant?: GreffVariant;
@@ -69,7 +72,8 @@ export function greffLstm(opts: GreffOptions = {}): Cell {
         return fgr ? t.add(gateRecurrence(ctx, k, vars)) : t;
       };
       const i = has.i ? ctx.let("i", sigmoid(pre("i", c))) : null;
-      const f = has.f ? ctx.let("f", sigmoid(pre("f", c))) : v === "CIFG" ? ctx.let("f", oneMinus(i!)) : null;
+      const coupled = v === "CIFG" ? ctx.let("f", oneMinus(i!)) : null;
+      const f = has.f ? ctx.let("f", sigmoid(pre("f", c))) : coupled;
       const z = ctx.let("z", v === "NIAF" ? a["c"]! : tanh(a["c"]!));
       const c2 = (f ? f.mul(c) : c).add(i ? i.mul(z) : z);
       const o = has.o ? ctx.let("o", sigmoid(pre("o", c2))) : null;

@@ -28,7 +28,8 @@ export function groupedGateGru(opts: CellOptions = {}): Cell {
     step: ({ x, h }, ctx) => {
       const rG = ctx.let("r_G", sigmoid(ctx.affine("r", x, h, { out: "G" })));
       const z = ctx.let("z", sigmoid(ctx.affine("z", x, h)));
-      const r = ctx.let("r", matvec(ctx.param("E_r", ["H", "G"], { role: "fixed", init: { kind: "groups" } }), rG));
+      const e = ctx.param("E_r", ["H", "G"], { role: "fixed", init: { kind: "groups" } });
+      const r = ctx.let("r", matvec(e, rG));
       const n = ctx.let("n", tanh(ctx.affine("h", x, r.mul(h))));
       return { h: z.mul(h).add(oneMinus(z).mul(n)) };
     },

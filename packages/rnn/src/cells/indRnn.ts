@@ -9,9 +9,9 @@
  *
  * Parameters: `U_h` [H, I], `w_h` [H] (diagonal recurrent weight), `b_h` [H]. No gates.
  */
-import { matvec, relu, tanh } from "@gated/ops";
+import { relu, tanh } from "@gated/ops";
 import { defineCell, type Cell } from "../defineCell.js";
-import type { CellOptions } from "./common.js";
+import { bias, inputTerm, type CellOptions } from "./common.js";
 
 export interface IndRnnOptions extends CellOptions {
   /** The nonlinearity (default "relu", as in Li et al.). */
@@ -21,14 +21,14 @@ export interface IndRnnOptions extends CellOptions {
 /** IndRNN: state h. */
 export function indRnn(opts: IndRnnOptions = {}): Cell {
   const act = opts.activation ?? "relu";
-  if (act !== "tanh" && act !== "relu") throw new Error(`indRnn: unknown activation ${JSON.stringify(act)} (expected relu or tanh)`);
+  if (act !== "tanh" && act !== "relu") {
+    throw new Error(`indRnn: unknown activation ${JSON.stringify(act)} (expected relu or tanh)`);
+  }
   return defineCell({
     name: opts.name ?? (act === "relu" ? "ind_rnn" : "ind_rnn_tanh"),
     state: { h: "H" },
-    step: ({ x, h }, { param }) => {
-      const a = matvec(param("U_h", ["H", "I"], { role: "input" }), x)
-        .add(param("w_h", ["H"], { role: "diagonal" }).mul(h))
-        .add(param("b_h", ["H"], { role: "bias" }));
+    step: ({ x, h }, ctx) => {
+      const a = inputTerm(ctx, "h", x).add(ctx.param("w_h", ["H"], { role: "diagonal" }).mul(h)).add(bias(ctx, "h"));
       return { h: act === "relu" ? relu(a) : tanh(a) };
     },
   });

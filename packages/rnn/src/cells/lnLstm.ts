@@ -38,7 +38,9 @@ export function layerNorm(ctx: StepContext, k: string, v: Node, epsilon: number)
 /** The layer-normalised LSTM: states h, c. */
 export function lnLstm(opts: LnLstmOptions = {}): Cell {
   const eps = opts.epsilon ?? 1e-5;
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`lnLstm: epsilon must be a positive number, got ${eps}`);
+  if (!(eps > 0) || !Number.isFinite(eps)) {
+    throw new Error(`lnLstm: epsilon must be a positive number, got ${eps}`);
+  }
   const init: Record<string, InitSpec> = forgetInit(opts, "b_f");
   return defineCell({
     name: opts.name ?? "ln_lstm",

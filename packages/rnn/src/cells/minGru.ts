@@ -12,19 +12,19 @@
  * Parameters: `U_z` [H, I], `b_z` [H], `U_h` [H, I], `b_h` [H]. No recurrent weights; no
  * forget gate (z is an update gate).
  */
-import { matvec, sigmoid } from "@gated/ops";
+import { sigmoid } from "@gated/ops";
 import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, type CellOptions } from "./common.js";
+import { bias, inputTerm, oneMinus, type CellOptions } from "./common.js";
 
 /** minGRU: state h. */
 export function minGru(opts: CellOptions = {}): Cell {
   return defineCell({
     name: opts.name ?? "min_gru",
     state: { h: "H" },
-    step: ({ x, h }, { param, let: name }) => {
-      const lin = (k: string) => matvec(param(`U_${k}`, ["H", "I"], { role: "input" }), x).add(param(`b_${k}`, ["H"]));
-      const z = name("z", sigmoid(lin("z")));
-      const n = name("n", lin("h"));
+    step: ({ x, h }, ctx) => {
+      const lin = (k: string) => inputTerm(ctx, k, x).add(bias(ctx, k));
+      const z = ctx.let("z", sigmoid(lin("z")));
+      const n = ctx.let("n", lin("h"));
       return { h: oneMinus(z).mul(h).add(z.mul(n)) };
     },
   });

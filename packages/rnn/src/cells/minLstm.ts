@@ -13,9 +13,9 @@
  * Parameters: per k ∈ {f, i, h} (this order) `U_k` [H, I], `b_k` [H]. Forget bias: `b_f` starts
  * at `forgetBias` (default 1).
  */
-import { matvec, sigmoid } from "@gated/ops";
+import { sigmoid } from "@gated/ops";
 import { defineCell, type Cell } from "../defineCell.js";
-import { forgetInit, type ForgetBiasOptions } from "./common.js";
+import { bias, forgetInit, inputTerm, type ForgetBiasOptions } from "./common.js";
 
 /** minLSTM: state h. */
 export function minLstm(opts: ForgetBiasOptions = {}): Cell {
@@ -23,11 +23,11 @@ export function minLstm(opts: ForgetBiasOptions = {}): Cell {
     name: opts.name ?? "min_lstm",
     state: { h: "H" },
     init: forgetInit(opts, "b_f"),
-    step: ({ x, h }, { param, let: name }) => {
-      const lin = (k: string) => matvec(param(`U_${k}`, ["H", "I"], { role: "input" }), x).add(param(`b_${k}`, ["H"]));
-      const f = name("f", sigmoid(lin("f")));
-      const i = name("i", sigmoid(lin("i")));
-      const n = name("n", lin("h"));
+    step: ({ x, h }, ctx) => {
+      const lin = (k: string) => inputTerm(ctx, k, x).add(bias(ctx, k));
+      const f = ctx.let("f", sigmoid(lin("f")));
+      const i = ctx.let("i", sigmoid(lin("i")));
+      const n = ctx.let("n", lin("h"));
       const s = f.add(i);
       return { h: f.div(s).mul(h).add(i.div(s).mul(n)) };
     },

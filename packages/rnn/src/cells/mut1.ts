@@ -12,9 +12,9 @@
  * Parameters: `U_z` [H, H], `b_z` [H], `U_r` [H, H], `W_r` [H, H], `b_r` [H], `W_h` [H, H],
  * `b_h` [H]. No forget gate (z is an update gate).
  */
-import { matvec, sigmoid, tanh } from "@gated/ops";
+import { sigmoid, tanh } from "@gated/ops";
 import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, type CellOptions } from "./common.js";
+import { bias, inputTerm, oneMinus, recurrentTerm, type CellOptions } from "./common.js";
 
 /** MUT1: state h; the input size must equal the hidden size. */
 export function mut1(opts: CellOptions = {}): Cell {
@@ -22,11 +22,10 @@ export function mut1(opts: CellOptions = {}): Cell {
     name: opts.name ?? "mut1",
     state: { h: "H" },
     input: "H",
-    step: ({ x, h }, { param, let: name }) => {
-      const z = name("z", sigmoid(matvec(param("U_z", ["H", "H"], { role: "input" }), x).add(param("b_z", ["H"]))));
-      const r = name("r", sigmoid(matvec(param("U_r", ["H", "H"], { role: "input" }), x)
-        .add(matvec(param("W_r", ["H", "H"], { role: "recurrent" }), h)).add(param("b_r", ["H"]))));
-      const n = name("n", tanh(matvec(param("W_h", ["H", "H"], { role: "recurrent" }), r.mul(h)).add(tanh(x)).add(param("b_h", ["H"]))));
+    step: ({ x, h }, ctx) => {
+      const z = ctx.let("z", sigmoid(inputTerm(ctx, "z", x).add(bias(ctx, "z"))));
+      const r = ctx.let("r", sigmoid(ctx.affine("r", x, h)));
+      const n = ctx.let("n", tanh(recurrentTerm(ctx, "h", r.mul(h)).add(tanh(x)).add(bias(ctx, "h"))));
       return { h: n.mul(z).add(h.mul(oneMinus(z))) };
     },
   });

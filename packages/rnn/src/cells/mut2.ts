@@ -11,9 +11,9 @@
  *
  * Parameters: `U_z, W_z` [H, H], `b_z` [H], `W_r` [H, H], `b_r` [H], `W_h, U_h` [H, H], `b_h` [H].
  */
-import { matvec, sigmoid, tanh } from "@gated/ops";
+import { sigmoid, tanh } from "@gated/ops";
 import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, type CellOptions } from "./common.js";
+import { bias, inputTerm, oneMinus, recurrentTerm, type CellOptions } from "./common.js";
 
 /** MUT2: state h; the input size must equal the hidden size. */
 export function mut2(opts: CellOptions = {}): Cell {
@@ -21,11 +21,10 @@ export function mut2(opts: CellOptions = {}): Cell {
     name: opts.name ?? "mut2",
     state: { h: "H" },
     input: "H",
-    step: ({ x, h }, { affine, param, let: name }) => {
-      const z = name("z", sigmoid(affine("z", x, h)));
-      const r = name("r", sigmoid(x.add(matvec(param("W_r", ["H", "H"], { role: "recurrent" }), h)).add(param("b_r", ["H"]))));
-      const n = name("n", tanh(matvec(param("W_h", ["H", "H"], { role: "recurrent" }), r.mul(h))
-        .add(matvec(param("U_h", ["H", "H"], { role: "input" }), x)).add(param("b_h", ["H"]))));
+    step: ({ x, h }, ctx) => {
+      const z = ctx.let("z", sigmoid(ctx.affine("z", x, h)));
+      const r = ctx.let("r", sigmoid(x.add(recurrentTerm(ctx, "r", h)).add(bias(ctx, "r"))));
+      const n = ctx.let("n", tanh(recurrentTerm(ctx, "h", r.mul(h)).add(inputTerm(ctx, "h", x)).add(bias(ctx, "h"))));
       return { h: n.mul(z).add(h.mul(oneMinus(z))) };
     },
   });

@@ -30,7 +30,9 @@ export interface SLstmOptions extends ForgetBiasOptions {
 /** sLSTM: states h, c, n, m. */
 export function sLstm(opts: SLstmOptions = {}): Cell {
   const fk = opts.forget ?? "sigmoid";
-  if (fk !== "sigmoid" && fk !== "exp") throw new Error(`sLstm: unknown forget gate ${JSON.stringify(fk)} (expected sigmoid or exp)`);
+  if (fk !== "sigmoid" && fk !== "exp") {
+    throw new Error(`sLstm: unknown forget gate ${JSON.stringify(fk)} (expected sigmoid or exp)`);
+  }
   return defineCell({
     name: opts.name ?? (fk === "sigmoid" ? "slstm" : "slstm_exp"),
     state: { h: "H", c: "H", n: "H", m: "H" },
