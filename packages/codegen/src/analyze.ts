@@ -1,0 +1,154 @@
+/**
+ * Graph facts the lowering needs, found through `node.op` only (codegen never imports the op
+ * set): which ops are data movement, which op is addition, index tables of gathers, and
+ * constant folding once sizes are bound.
+ */
+import { evaluate, resolveDim, resolveShape, sizeOf, strides, type Dim, type Node, type OpDef, type Sizes } from "@gated/graph";
+
+const addCache = new WeakMap<OpDef, boolean>();
+
+/** Is this op elementwise addition? Decided by probing its reference `evaluate`, once per op. */
+export function isAdd(op: OpDef): boolean {
+  let v = addCache.get(op);
+  if (v === undefined) {
+    v = false;
+    if (op.kind === "elementwise" && op.arity === 2 && op.emit) {
+      try {
+        const probe = (a: number, b: number) =>
+          op.evaluate([{ shape: [], data: Float64Array.of(a) }, { shape: [], data: Float64Array.of(b) }], {}, [])[0];
+        v = probe(2, 3) === 5 && probe(-1.5, 0.25) === -1.25 && probe(1e300, 1e300) === 2e300;
+      } catch {
+        v = false;
+      }
+    }
+    addCache.set(op, v);
+  }
+  return v;
+}
+
+/** Shapes bound to sizes, memoised per lowering. */
+export class Shapes {
+  private readonly memo = new Map<Node, number[]>();
+  constructor(readonly sizes: Sizes) {}
+  of(n: Node): number[] {
+    let s = this.memo.get(n);
+    if (!s) this.memo.set(n, (s = resolveShape(n.shape, this.sizes, n.label ?? n.op.name)));
+    return s;
+  }
+  size(n: Node): number {
+    return sizeOf(this.of(n));
+  }
+  dim(d: Dim): number {
+    return resolveDim(d, this.sizes);
+  }
+}
+
+/** For each flat index of `out`, the flat index of the (numpy-)broadcast input of shape `inp`. */
+export function broadcastTable(inp: readonly number[], out: readonly number[]): number[] {
+  const r = out.length;
+  const inStr = strides(inp);
+  const s = out.map((d, k) => {
+    const j = k - (r - inp.length);
+    return j < 0 || (inp[j] === 1 && d !== 1) ? 0 : inStr[j]!;
+  });
+  const n = sizeOf(out);
+  const idx: number[] = [];
+  const counter = new Array<number>(r).fill(0);
+  let off = 0;
+  for (let k = 0; k < n; k++) {
+    idx.push(off);
+    for (let a = r - 1; a >= 0; a--) {
+      counter[a]!++;
+      off += s[a]!;
+      if (counter[a]! < out[a]!) break;
+      off -= s[a]! * out[a]!;
+      counter[a] = 0;
+    }
+  }
+  return idx;
+}
+
+/**
+ * A data-movement node (transpose, broadcast, slice, reshape, concat) as index tables, found by
+ * running the op's own `evaluate` on numbered inputs: for each input, pairs (to, from) saying
+ * out[to] = input[from].
+ */
+export function gatherTables(n: Node, shapes: Shapes): { to: number[]; from: number[] }[] {
+  let base = 0;
+  const ins = n.inputs.map((x) => {
+    const shape = shapes.of(x);
+    const data = new Float64Array(sizeOf(shape));
+    for (let i = 0; i < data.length; i++) data[i] = base + i;
+    base += data.length;
+    return { shape, data };
+  });
+  const out = n.op.evaluate(ins, n.attrs, shapes.of(n), shapes.sizes);
+  const starts: number[] = [];
+  let acc = 0;
+  for (const x of ins) {
+    starts.push(acc);
+    acc += x.data.length;
+  }
+  const tables = ins.map(() => ({ to: [] as number[], from: [] as number[] }));
+  out.forEach((v, k) => {
+    let i = ins.length - 1;
+    while (i > 0 && v < starts[i]!) i--;
+    tables[i]!.to.push(k);
+    tables[i]!.from.push(v - starts[i]!);
+  });
+  return tables;
+}
+
+/** A reduction over `axis` ("all" or an index) as a base-offset table, a count and a stride. */
+export function reduceTable(inShape: readonly number[], axis: number | "all"): { base: number[]; count: number; stride: number } {
+  if (axis === "all") return { base: [0], count: sizeOf(inShape), stride: 1 };
+  const st = strides(inShape);
+  const outShape = inShape.filter((_, k) => k !== axis);
+  const keptStr = st.filter((_, k) => k !== axis);
+  const outStr = strides(outShape);
+  const base: number[] = [];
+  for (let o = 0; o < sizeOf(outShape); o++) {
+    let rem = o;
+    let off = 0;
+    for (let k = 0; k < outShape.length; k++) {
+      const c = Math.floor(rem / outStr[k]!);
+      rem -= c * outStr[k]!;
+      off += c * keptStr[k]!;
+    }
+    base.push(off);
+  }
+  return { base, count: inShape[axis]!, stride: st[axis]! };
+}
+
+/** The values of a node that depends on no input and no parameter (folded once sizes are bound). */
+export function foldConstant(n: Node, sizes: Sizes): Float64Array {
+  return evaluate(n, {}, sizes);
+}
+
+/** Topological order from `roots`, not descending below nodes where `stop` holds. */
+export function topoStop(roots: readonly Node[], stop: (n: Node) => boolean): Node[] {
+  const seen = new Set<Node>();
+  const order: Node[] = [];
+  const stack: [Node, number][] = [];
+  for (const root of roots) {
+    if (seen.has(root)) continue;
+    seen.add(root);
+    stack.push([root, 0]);
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const [n, i] = top;
+      if (!stop(n) && i < n.inputs.length) {
+        top[1]++;
+        const c = n.inputs[i]!;
+        if (!seen.has(c)) {
+          seen.add(c);
+          stack.push([c, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(n);
+      }
+    }
+  }
+  return order;
+}

@@ -1,0 +1,90 @@
+/**
+ * `compileCell`: a recurrence → a `Kernel` running generated JavaScript. Lowering
+ * (`lower`), emission (`moduleBody`) and evaluation (`new Function`) happen once here; the
+ * kernel's methods are the emitted module's own `forward`/`backward`/`step`, so the in-memory
+ * kernel and `emitModule`'s file run the very same code.
+ */
+import { resolveShape, sizeOf, type Sizes } from "@gated/graph";
+import type { DType, FloatArray, Gradients, Kernel, KernelOptions, Params, Recurrence, Run } from "./kernel.js";
+import { lower } from "./lower.js";
+import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
+import type { Schedule } from "./schedule.js";
+import { moduleBody, toFunctions } from "./toModule.js";
+
+/** Recurrent state kept between `step` calls. */
+export interface StreamState {
+  readonly params: Params;
+  readonly batch: number;
+  readonly values: Record<string, FloatArray>;
+}
+
+export interface CompiledKernel extends Kernel {
+  readonly schedule: Schedule;
+  /** The generated source (kernels and runtime, no imports or exports). */
+  readonly source: string;
+  /** Milliseconds spent lowering and emitting. */
+  readonly compileMs: number;
+  /** A zero state for streaming, `batch` sequences at a time (default 1). */
+  initialState(params: Params, opts?: { batch?: number }): StreamState;
+  /** Advances `state` by one step (x: [B][I]); returns the output [B][O]. */
+  step(state: StreamState, x: ArrayLike<number>): FloatArray;
+}
+
+export interface CompileOptions extends KernelOptions {}
+
+/** The sizes of every dim: the cell's own input dim and H bound from the options. */
+export function cellSizes(cell: Recurrence, opts: KernelOptions): Sizes {
+  const sizes: Record<string, number> = { ...opts.sizes, I: opts.inputSize, H: opts.hiddenSize };
+  const d = cell.x.shape[0];
+  if (cell.x.shape.length === 1 && typeof d === "string" && !(d in (opts.sizes ?? {}))) sizes[d] = opts.inputSize;
+  return sizes;
+}
+
+/** Compiles a cell for fixed sizes and dtype. Errors name the cell and the node at fault. */
+export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKernel {
+  const t0 = performance.now();
+  const dtype: DType = opts.dtype ?? "float64";
+  if (dtype !== "float32" && dtype !== "float64") throw new Error(`compileCell: dtype must be "float32" or "float64", got ${String(dtype)}`);
+  const sizes = cellSizes(cell, opts);
+  let schedule: Schedule;
+  try {
+    schedule = lower(cell, sizes, dtype);
+  } catch (e) {
+    throw new Error(`compileCell ${JSON.stringify(cell.name)}: ${(e as Error).message}`);
+  }
+  const api = toFunctions(schedule);
+  const source = moduleBody(schedule);
+  const compileMs = performance.now() - t0;
+  const { layout } = schedule;
+  const natural = layoutOf(cell.params, sizes);
+  const stateSizes = Object.fromEntries(schedule.states.map((s) => [s.name, s.width]));
+  type ApiRun = Run & { readonly tape: unknown };
+  const kernel: CompiledKernel = {
+    name: cell.name,
+    dtype,
+    sizes,
+    inputSize: sizeOf(resolveShape(cell.x.shape, sizes)),
+    outputSize: schedule.outputs[0]!.width,
+    stateSizes,
+    layout,
+    schedule,
+    source,
+    compileMs,
+    initParams({ seed = 0 } = {}) {
+      // drawn in the cell's own parameter order, so every kernel of the cell agrees
+      const p = initParamsFor(cell, natural, sizes, dtype, seed);
+      const out = paramsFrom(layout, dtype);
+      for (const s of layout) out.get(s.name).set(p.get(s.name));
+      return out;
+    },
+    params: (data) => paramsFrom(layout, dtype, data),
+    forward: (params, x, o) => api.forward(params, x, o) as ApiRun,
+    backward(run, cot): Gradients {
+      const g = api.backward(run, cot) as { params: Params; input: FloatArray; initial: Record<string, FloatArray> };
+      return { params: makeParams(layout, g.params.data), input: g.input, initial: g.initial };
+    },
+    initialState: (params, o) => api.initialState(params, o) as StreamState,
+    step: (state, x) => api.step(state, x) as FloatArray,
+  };
+  return kernel;
+}

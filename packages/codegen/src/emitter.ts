@@ -1,0 +1,307 @@
+/**
+ * The one JavaScript emitter: `line`, `indent`, `dedent`, `name`, and one `switch` over the
+ * schedule's structural kinds. Op-specific text comes only from `op.emit` templates carried by
+ * the schedule; user-provided text only from `Namer` identifiers and `commentText` comments.
+ */
+import { renderJs, type JsExpr, type JsHole } from "@gated/graph";
+import { Namer, commentText, numberLiteral } from "./names.js";
+import type { DType } from "./kernel.js";
+import type { BufferDecl, Loc, Operand, Proc, Rows, Schedule, Stmt } from "./schedule.js";
+
+export class Emitter {
+  private readonly out: string[] = [];
+  private depth = 0;
+  private local: Namer;
+  constructor(private readonly namer: Namer) {
+    this.local = namer.child();
+  }
+  /** Statement-local names (row bases, hoisted scalars) start afresh in each statement's block. */
+  resetLocals(): void {
+    this.local = this.namer.child();
+  }
+  line(s = ""): void {
+    this.out.push(s ? "  ".repeat(this.depth) + s : "");
+  }
+  /** A comment line; any user text in it is escaped. */
+  comment(s: string): void {
+    this.line(`// ${commentText(s)}`);
+  }
+  indent(open?: string): void {
+    if (open !== undefined) this.line(open);
+    this.depth++;
+  }
+  dedent(close?: string): void {
+    this.depth--;
+    if (close !== undefined) this.line(close);
+  }
+  /** A fresh identifier, local to the current statement. */
+  name(hint: string): string {
+    return this.local.fresh(hint);
+  }
+  text(): string {
+    return this.out.join("\n");
+  }
+}
+
+/** Replaces the placeholders `$0`, `$1`, … of a template by the operands' expressions. */
+export function substitute(e: JsExpr, args: readonly JsExpr[]): JsExpr {
+  const sub = (h: JsHole): JsHole => {
+    if (typeof h === "number") return h;
+    if (h.holes.length === 0 && h.parts.length === 1) {
+      const m = /^\$(\d+)$/.exec(h.parts[0]!);
+      if (m) return args[Number(m[1])]!;
+    }
+    return substitute(h, args);
+  };
+  return { parts: e.parts, holes: e.holes.map(sub) };
+}
+
+const raw = (s: string): JsExpr => ({ parts: [s], holes: [] });
+
+/** Emits one procedure as a function `name(P, T, B, len, ...args)` returning its results. */
+export function emitProc(em: Emitter, proc: Proc, fname: string, dtype: DType, sched: Schedule): void {
+  const F = dtype === "float32" ? "Float32Array" : "Float64Array";
+  em.comment(`${proc.sweep} sweep of cell ${JSON.stringify(sched.name)} (graph ${sched.hash}, ${dtype})`);
+  em.indent(`function ${fname}(P, T, B, len, ${proc.args.join(", ")}) {`);
+  em.line("const TB = T * B;");
+  const swapped = new Set(proc.body.flatMap(function walk(s: Stmt): string[] {
+    return s.kind === "loop" ? s.body.flatMap(walk) : s.kind === "swap" ? s.pairs.flat() : [];
+  }));
+  for (const b of proc.buffers) {
+    if (b.role === "param" && b.name === "P") continue;
+    if (proc.args.includes(b.name)) continue;
+    em.line(`${swapped.has(b.name) ? "let" : "const"} ${b.name} = new ${F}(${rowsExpr(b.rows)}${b.width}); // ${commentText(b.doc)}`);
+  }
+  for (const s of proc.body) emitStmt(em, s, false);
+  em.line(`return [${proc.results.join(", ")}];`);
+  em.dedent("}");
+}
+
+function rowsExpr(rows: BufferDecl["rows"]): string {
+  return rows === "one" ? "" : rows === "B" ? "B * " : rows === "TB" ? "TB * " : "(TB + B) * ";
+}
+
+/** Row loop header for a statement; returns false when there is no row loop. */
+function openRows(em: Emitter, rows: Rows): boolean {
+  em.resetLocals();
+  em.indent(rows === "one" ? "{" : `for (let r = 0; r < ${rows === "B" ? "B" : "TB"}; r++) {`);
+  return true;
+}
+
+/** The flat offset of row r's element 0 of a location (without `col`). */
+function rowBase(l: Loc, rows: Rows, inLoop: boolean): string {
+  if (l.scope === "static" || rows === "one") return "0";
+  if (l.scope === "row") return `r * ${l.ld}`;
+  if (inLoop && rows === "B") return `(tB${l.shift} + r) * ${l.ld}`;
+  return l.shift ? `(B * ${l.shift} + r) * ${l.ld}` : `r * ${l.ld}`;
+}
+
+/** Hoists row bases: one `const` per distinct base expression and buffer. */
+class Bases {
+  private readonly names = new Map<string, string>();
+  constructor(private readonly em: Emitter, private readonly rows: Rows, private readonly inLoop: boolean) {}
+  at(l: Loc, plus = ""): string {
+    const base = rowBase(l, this.rows, this.inLoop);
+    const col = l.col ? ` + ${l.col}` : "";
+    if (base === "0") return `${l.col}${plus}`;
+    const key = `${base}${col}`;
+    let n = this.names.get(key);
+    if (!n) {
+      n = this.em.name("o");
+      this.names.set(key, n);
+      this.em.line(`const ${n} = ${base}${col};`);
+    }
+    return `${n}${plus}`;
+  }
+}
+
+function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
+  switch (s.kind) {
+    case "loop": {
+      em.comment(s.doc);
+      em.indent(s.reverse ? "for (let t = T - 1; t >= 0; t--) {" : "for (let t = 0; t < T; t++) {");
+      em.line("const tB0 = t * B, tB1 = tB0 + B;");
+      for (const b of s.body) emitStmt(em, b, true);
+      em.dedent("}");
+      return;
+    }
+    case "map":
+      return emitMap(em, s, inLoop);
+    case "gemm":
+      return emitGemm(em, s, inLoop);
+    case "gather": {
+      em.comment(s.doc);
+      const open = openRows(em, s.rows);
+      const b = new Bases(em, s.rows, inLoop);
+      const [f, t] = [b.at(s.from), b.at(s.to)];
+      em.line(`for (let k = 0; k < ${s.width}; k++) ${s.to.buf}[${t} + ${s.toIndex}[k]] = ${s.from.buf}[${f} + ${s.index}[k]];`);
+      if (open) em.dedent("}");
+      return;
+    }
+    case "reduce": {
+      em.comment(s.doc);
+      const open = openRows(em, s.rows);
+      const b = new Bases(em, s.rows, inLoop);
+      const [f, t] = [b.at(s.from), b.at(s.to)];
+      em.indent(`for (let k = 0; k < ${s.width}; k++) {`);
+      em.line(`const pk = ${f} + ${s.base}[k];`);
+      em.line(`let acc = ${numberLiteral(s.init)};`);
+      const x = raw(`${s.from.buf}[pk + i * ${s.stride}]`);
+      em.line(`for (let i = 0; i < ${s.count}; i++) acc = ${renderJs(substitute(s.combine, [raw("acc"), x]))};`);
+      const fin = s.finish ? renderJs(substitute(s.finish, [raw("acc"), raw(String(s.count))])) : "acc";
+      em.line(`${s.to.buf}[${t} + k] = ${fin};`);
+      em.dedent("}");
+      if (open) em.dedent("}");
+      return;
+    }
+    case "product": {
+      em.comment(s.doc);
+      const open = openRows(em, s.rows);
+      const b = new Bases(em, s.rows, inLoop);
+      const [a, v, t] = [b.at(s.a), b.at(s.b), b.at(s.to)];
+      if (s.op === "outer") {
+        em.line(`for (let i = 0; i < ${s.m}; i++) for (let j = 0; j < ${s.n}; j++) ${s.to.buf}[${t} + i * ${s.n} + j] = ${s.a.buf}[${a} + i] * ${s.b.buf}[${v} + j];`);
+      } else if (s.op === "matvec") {
+        em.indent(`for (let i = 0; i < ${s.m}; i++) {`);
+        em.line("let acc = 0;");
+        em.line(`for (let k = 0; k < ${s.k}; k++) acc += ${s.a.buf}[${a} + i * ${s.k} + k] * ${s.b.buf}[${v} + k];`);
+        em.line(`${s.to.buf}[${t} + i] = acc;`);
+        em.dedent("}");
+      } else {
+        em.indent(`for (let i = 0; i < ${s.m}; i++) for (let j = 0; j < ${s.n}; j++) {`);
+        em.line("let acc = 0;");
+        em.line(`for (let k = 0; k < ${s.k}; k++) acc += ${s.a.buf}[${a} + i * ${s.k} + k] * ${s.b.buf}[${v} + k * ${s.n} + j];`);
+        em.line(`${s.to.buf}[${t} + i * ${s.n} + j] = acc;`);
+        em.dedent("}");
+      }
+      if (open) em.dedent("}");
+      return;
+    }
+    case "colsum":
+    case "copy":
+    case "fill": {
+      em.comment(s.doc);
+      const open = openRows(em, s.rows);
+      const b = new Bases(em, s.rows, inLoop);
+      const t = b.at(s.to);
+      const rhs = s.kind === "fill" ? numberLiteral(s.value) : `${s.from.buf}[${b.at(s.from)} + j]`;
+      const op = s.kind === "colsum" ? "+=" : "=";
+      em.line(`for (let j = 0; j < ${s.width}; j++) ${s.to.buf}[${t} + j] ${op} ${rhs};`);
+      if (open) em.dedent("}");
+      return;
+    }
+    case "mask": {
+      if (s.pairs.length === 0 && s.zero.length === 0) return;
+      em.comment(
+        s.mode === "hold" ? "masked rows (t ≥ len[b]) keep their state"
+          : s.mode === "split" ? "masked rows pass their cotangent through the step untouched"
+            : "masked rows: the cotangent passed through",
+      );
+      em.indent("if (len !== null) for (let r = 0; r < B; r++) if (t >= len[r]) {");
+      const b = new Bases(em, "B", inLoop);
+      for (const p of s.pairs) {
+        const [x, y] = [b.at(p.a), b.at(p.b)];
+        if (s.mode === "split") em.line(`for (let j = 0; j < ${p.width}; j++) { ${p.b.buf}[${y} + j] = ${p.a.buf}[${x} + j]; ${p.a.buf}[${x} + j] = 0; }`);
+        else em.line(`for (let j = 0; j < ${p.width}; j++) ${p.b.buf}[${y} + j] = ${p.a.buf}[${x} + j];`);
+      }
+      for (const z of s.zero) em.line(`for (let j = 0; j < ${z.width}; j++) ${z.loc.buf}[${b.at(z.loc)} + j] = 0;`);
+      em.dedent("}");
+      return;
+    }
+    case "maskRows": {
+      em.comment(`${s.loc.buf} is zero past each sequence's length`);
+      em.indent("if (len !== null) for (let r = 0; r < TB; r++) if (((r / B) | 0) >= len[r % B]) {");
+      const b = new Bases(em, "TB", false);
+      em.line(`for (let j = 0; j < ${s.width}; j++) ${s.loc.buf}[${b.at(s.loc)} + j] = 0;`);
+      em.dedent("}");
+      return;
+    }
+    case "swap":
+      for (const [a, b] of s.pairs) em.line(`{ const tmp = ${a}; ${a} = ${b}; ${b} = tmp; }`);
+      return;
+  }
+}
+
+function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean): void {
+  for (const l of s.lets) em.comment(l.doc);
+  const open = openRows(em, s.rows);
+  const b = new Bases(em, s.rows, inLoop);
+  const vec = s.width > 1;
+  const scalars = new Map<string, string>();
+  const ref = (o: Operand): JsExpr => {
+    switch (o.kind) {
+      case "let":
+        return raw(o.name);
+      case "lit":
+        return { parts: ["", ""], holes: [o.value] };
+      case "load": {
+        if (o.width === 1) {
+          const at = b.at(o.loc);
+          const key = `${o.loc.buf}[${at}]`;
+          if (!vec) return raw(key);
+          let n = scalars.get(key);
+          if (!n) {
+            n = em.name("s");
+            scalars.set(key, n);
+            em.line(`const ${n} = ${key};`);
+          }
+          return raw(n);
+        }
+        const at = b.at(o.loc);
+        return raw(o.index ? `${o.loc.buf}[${at} + ${o.index}[j]]` : `${o.loc.buf}[${at} + j]`);
+      }
+    }
+  };
+  // resolve operands (and hoist row bases) before opening the element loop
+  const resolved = s.lets.map((l) => l.args.map(ref));
+  const targets = s.stores.map((st) => `${st.to.buf}[${b.at(st.to, vec ? " + j" : "")}]`);
+  if (vec) em.indent(`for (let j = 0; j < ${s.width}; j++) {`);
+  s.lets.forEach((l, i) => em.line(`const ${l.name} = ${renderJs(substitute(l.expr, resolved[i]!))};`));
+  s.stores.forEach((st, i) => em.line(`${targets[i]} = ${st.from};`));
+  if (vec) em.dedent("}");
+  if (open) em.dedent("}");
+}
+
+function emitGemm(em: Emitter, s: Extract<Stmt, { kind: "gemm" }>, inLoop: boolean): void {
+  em.comment(s.doc);
+  const { a, p, c } = s;
+  const open = openRows(em, s.rows);
+  const b = new Bases(em, s.rows, inLoop);
+  const [ao, co] = [b.at(a), b.at(c)];
+  if (s.mode === "NT") {
+    // C[r, n] = Σ_k A[r, k]·P[n, k]: dot products, four accumulators
+    em.indent(`for (let n = 0; n < ${s.n}; n++) {`);
+    em.line(`const pk = ${p.col} + n * ${s.k};`);
+    em.line("let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;");
+    em.line(`for (; k < ${s.k - 3}; k += 4) { s0 += ${a.buf}[${ao} + k] * ${p.buf}[pk + k]; s1 += ${a.buf}[${ao} + k + 1] * ${p.buf}[pk + k + 1]; s2 += ${a.buf}[${ao} + k + 2] * ${p.buf}[pk + k + 2]; s3 += ${a.buf}[${ao} + k + 3] * ${p.buf}[pk + k + 3]; }`);
+    if (s.k % 4) em.line(`for (; k < ${s.k}; k++) s0 += ${a.buf}[${ao} + k] * ${p.buf}[pk + k];`);
+    em.line(`${c.buf}[${co} + n] ${s.accumulate ? "+=" : "="} (s0 + s1) + (s2 + s3);`);
+    em.dedent("}");
+  } else if (s.mode === "NN") {
+    // C[r, :] = Σ_k A[r, k]·P[k, :]: row updates, skipping zeros (masked rows)
+    if (!s.accumulate) em.line(`for (let n = 0; n < ${s.n}; n++) ${c.buf}[${co} + n] = 0;`);
+    em.indent(`for (let k = 0; k < ${s.k}; k++) {`);
+    em.line(`const av = ${a.buf}[${ao} + k];`);
+    em.line("if (av === 0) continue;");
+    em.line(`const pk = ${p.col} + k * ${s.n};`);
+    em.line(`for (let n = 0; n < ${s.n}; n++) ${c.buf}[${co} + n] += av * ${p.buf}[pk + n];`);
+    em.dedent("}");
+  } else {
+    // P[m, :] += Σ_r A[r, m]·C[r, :]: the parameter gradient as one product over the rows
+    em.indent(`for (let i = 0; i < ${s.m}; i++) {`);
+    em.line(`const av = ${a.buf}[${ao} + i];`);
+    em.line("if (av === 0) continue;");
+    em.line(`const pk = ${p.col} + i * ${s.n};`);
+    em.line(`for (let n = 0; n < ${s.n}; n++) ${p.buf}[pk + n] += av * ${c.buf}[${co} + n];`);
+    em.dedent("}");
+  }
+  if (open) em.dedent("}");
+}
+
+/** Module-level constant tables. */
+export function emitConsts(em: Emitter, consts: readonly BufferDecl[], dtype: DType): void {
+  for (const c of consts) {
+    const type = c.int ? "Int32Array" : dtype === "float32" ? "Float32Array" : "Float64Array";
+    em.line(`const ${c.name} = new ${type}([${(c.data ?? []).map(numberLiteral).join(", ")}]); // ${commentText(c.doc)}`);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The schedule: plain data, backend-neutral. A procedure is a list of statements over named
+ * buffers; statements are loop nests of a few structural kinds (a fused elementwise map, a
+ * row-batched contraction, a gather, a reduction, copies and masks). Lowering produces it from a
+ * recurrence; emitters (JavaScript now, WebAssembly later) turn it into code.
+ */
+import type { JsExpr } from "@gated/graph";
+import type { DType, ParamSlot } from "./kernel.js";
+
+/**
+ * How many rows a statement runs over: `one` (static, once per call), `B` (one time step, inside
+ * the time loop) or `TB` (every row of the sequence, before or after the loop).
+ */
+export type Rows = "one" | "B" | "TB";
+
+/**
+ * Where a value lives. Element `j` of row `r` is `buf[base(r) + col + j]` with
+ * - `static`: base = 0 (no rows);
+ * - `row`: base = r·ld (a per-step buffer of B rows);
+ * - `time`: base = ((t + shift)·B + r)·ld inside the time loop, (shift·B + r)·ld outside it.
+ */
+export interface Loc {
+  readonly buf: string;
+  readonly scope: "static" | "row" | "time";
+  readonly ld: number;
+  readonly col: number;
+  readonly shift: number;
+}
+
+/** Buffer kinds: who allocates it and what it is for. */
+export type BufferRole =
+  | "param" // the flat parameter buffer (read), or its gradient (backward, written)
+  | "input" // a per-row input of the procedure (x, an output cotangent, a tape entry)
+  | "output" // a per-row output of the procedure (output, dx)
+  | "state" // state history [(T+1)·B] (forward) or carried cotangent [B] (backward)
+  | "tape" // written by forward, read by backward
+  | "temp"
+  | "const"; // folded constants and index tables, fixed at compile time
+
+export interface BufferDecl {
+  readonly name: string;
+  readonly role: BufferRole;
+  /** Row count: none, B, T·B or (T+1)·B. */
+  readonly rows: "one" | "B" | "TB" | "T1B";
+  readonly width: number;
+  /** What it holds, for comments. */
+  readonly doc: string;
+  /** For `const` buffers: the values (and whether they are indices). */
+  readonly data?: readonly number[];
+  readonly int?: boolean;
+}
+
+/** An operand of a fused map: an earlier let, a load, or a literal. */
+export type Operand =
+  | { readonly kind: "let"; readonly name: string }
+  | { readonly kind: "load"; readonly loc: Loc; readonly width: number; readonly index?: string }
+  | { readonly kind: "lit"; readonly value: number };
+
+/** One value computed in a fused map: `name = expr(args)`. */
+export interface MapLet {
+  readonly name: string;
+  /** The op's name and the arguments, for printing and other backends. */
+  readonly op: string;
+  readonly args: readonly Operand[];
+  /** The op's `emit` applied to placeholder references `$0`, `$1`, … for the arguments. */
+  readonly expr: JsExpr;
+  /** The equation, in the cell's notation, for the comment. */
+  readonly doc: string;
+}
+
+export interface MapStore {
+  readonly from: string;
+  readonly to: Loc;
+}
+
+export type Stmt =
+  | { readonly kind: "loop"; readonly reverse: boolean; readonly body: readonly Stmt[]; readonly doc: string }
+  | {
+      /** All elementwise work of one width, fused: for each row, for j < width, lets then stores. */
+      readonly kind: "map";
+      readonly rows: Rows;
+      readonly width: number;
+      readonly lets: readonly MapLet[];
+      readonly stores: readonly MapStore[];
+    }
+  | {
+      /**
+       * Row-batched contraction with a static matrix P: for each row r,
+       * NT: C[r, n] (+)= Σ_k A[r, k]·P[n, k]; NN: C[r, n] (+)= Σ_k A[r, k]·P[k, n].
+       * TN (a parameter gradient): P[m, n] += Σ_r A[r, m]·C[r, n], P static, accumulated.
+       */
+      readonly kind: "gemm";
+      readonly mode: "NT" | "NN" | "TN";
+      readonly rows: Rows;
+      readonly a: Loc;
+      readonly p: Loc;
+      readonly c: Loc;
+      readonly m: number;
+      readonly n: number;
+      readonly k: number;
+      readonly accumulate: boolean;
+      readonly doc: string;
+    }
+  | {
+      /** out[r, to[k]] = in[r, from[k]] for k < width (broadcast, transpose, slice, concat). */
+      readonly kind: "gather";
+      readonly rows: Rows;
+      readonly from: Loc;
+      readonly to: Loc;
+      readonly index: string;
+      readonly toIndex: string;
+      readonly width: number;
+      readonly doc: string;
+    }
+  | {
+      /** out[r, k] = finish(fold_{i<count} combine(acc, in[r, base[k] + i·stride])). */
+      readonly kind: "reduce";
+      readonly rows: Rows;
+      readonly from: Loc;
+      readonly to: Loc;
+      readonly base: string;
+      readonly width: number;
+      readonly count: number;
+      readonly stride: number;
+      readonly init: number;
+      /** Templates over `$0` (the accumulator) and `$1` (the element, or the count for finish). */
+      readonly combine: JsExpr;
+      readonly finish?: JsExpr;
+      readonly doc: string;
+    }
+  | {
+      /** Per-row products whose operands are not a static matrix times rows: generic loops. */
+      readonly kind: "product";
+      readonly op: "matvec" | "matmul" | "outer";
+      readonly rows: Rows;
+      readonly a: Loc;
+      readonly b: Loc;
+      readonly to: Loc;
+      /** matvec: [m,k]·[k]; matmul: [m,k]·[k,n]; outer: [m]⊗[n]. */
+      readonly m: number;
+      readonly n: number;
+      readonly k: number;
+      readonly doc: string;
+    }
+  | {
+      /** dst[0:width] += Σ_r src[r, 0:width] (a per-row gradient summed into a parameter). */
+      readonly kind: "colsum";
+      readonly rows: Rows;
+      readonly from: Loc;
+      readonly to: Loc;
+      readonly width: number;
+      readonly doc: string;
+    }
+  | { readonly kind: "copy"; readonly rows: Rows; readonly from: Loc; readonly to: Loc; readonly width: number; readonly doc: string }
+  | { readonly kind: "fill"; readonly rows: Rows; readonly to: Loc; readonly width: number; readonly value: number; readonly doc: string }
+  | {
+      /**
+       * Masking by sequence length, for the rows b with t ≥ len[b] of this step.
+       * forward `hold`: state keeps its value (pairs [prev, next]), outputs are zeroed;
+       * backward `split`: the incoming cotangent moves to `keep` and reads as zero for the step;
+       * backward `merge`: the outgoing cotangent is the kept one.
+       */
+      readonly kind: "mask";
+      readonly mode: "hold" | "split" | "merge";
+      readonly pairs: readonly { readonly a: Loc; readonly b: Loc; readonly width: number }[];
+      readonly zero: readonly { readonly loc: Loc; readonly width: number }[];
+    }
+  | {
+      /** Zero the rows of a [T·B] buffer whose step is past the sequence's length. */
+      readonly kind: "maskRows";
+      readonly loc: Loc;
+      readonly width: number;
+    }
+  | { readonly kind: "swap"; readonly pairs: readonly (readonly [string, string])[] };
+
+/** One sweep: its buffers, what it takes and returns, and its statements. */
+export interface Proc {
+  readonly sweep: "forward" | "backward";
+  readonly buffers: readonly BufferDecl[];
+  /** Buffers passed in by the caller, in order (names of `input`/`tape`/`state` buffers). */
+  readonly args: readonly string[];
+  /** Buffers returned, in order. */
+  readonly results: readonly string[];
+  readonly body: readonly Stmt[];
+}
+
+/** A compiled recurrence: layout, sizes and both sweeps. */
+export interface Schedule {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly hash: string;
+  readonly sizes: Readonly<Record<string, number>>;
+  readonly layout: readonly ParamSlot[];
+  readonly paramSize: number;
+  /** Per-row inputs (x, or a stateless graph's inputs): names and widths. */
+  readonly inputs: readonly { readonly name: string; readonly width: number }[];
+  readonly outputs: readonly { readonly name: string; readonly width: number }[];
+  readonly states: readonly { readonly name: string; readonly width: number }[];
+  /** Names of the tape buffers forward returns and backward takes, in order. */
+  readonly tape: readonly string[];
+  readonly consts: readonly BufferDecl[];
+  readonly forward: Proc;
+  readonly backward: Proc;
+}
