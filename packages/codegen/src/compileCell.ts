@@ -36,7 +36,7 @@ export interface CompileOptions extends KernelOptions {}
 export function cellSizes(cell: Recurrence, opts: KernelOptions): Sizes {
   const sizes: Record<string, number> = { ...opts.sizes, I: opts.inputSize, H: opts.hiddenSize };
   const d = cell.x.shape[0];
-  if (cell.x.shape.length === 1 && typeof d === "string" && !(d in (opts.sizes ?? {}))) sizes[d] = opts.inputSize;
+  if (cell.x.shape.length === 1 && typeof d === "string" && !Object.prototype.hasOwnProperty.call(sizes, d)) sizes[d] = opts.inputSize;
   return sizes;
 }
 
