@@ -93,6 +93,7 @@ class Checker {
     for (const s of ast.states) {
       if (!this.locals.has(`${s.name}'`)) err(s.pos, `no equation for ${s.name}' (the next value of state ${s.name}); expected a line ${s.name}' = …`);
     }
+    this.checkUsed();
     // infer until nothing new is learned, then once more reporting what is still unknown
     let before = "";
     for (let pass = 0; pass < this.lets.length + 2; pass++) {
@@ -107,12 +108,38 @@ class Checker {
     for (const [name, p] of this.params) {
       const shape = solved(p.shape);
       if (!shape) {
-        err(p.pos, `cannot infer the shape of parameter ${name} (${showShape(p.shape)}); declare it with a line \`param ${name}[…]\` or annotate a use, e.g. ${name}[H]`);
+        const hint = showShape(p.shape) === "?" ? `${name}[…]` : `${name}${showShape(p.shape).replace(/\?/g, "…")}`;
+        err(p.pos, `cannot infer the shape of parameter ${name} (${showShape(p.shape)}); declare it with a line \`param ${hint}\` or annotate a use: ${hint}`);
       }
       params.set(name, { name, shape: shape!, role: p.role ?? this.guessRole(name, shape!, p), ...(p.init ? { init: p.init } : {}), pos: p.pos, declared: p.declared });
     }
     const out = output ?? (this.stateDims.has("h") ? "h" : ast.states[0]!.name);
     return { ast, params, lets: this.lets, output: out };
+  }
+
+  /** Parameters only used in values no next state needs (or never used) are errors. */
+  private checkUsed(): void {
+    const reached = new Set<string>();
+    const firstUse = new Map<string, Pos>();
+    const names = (e: Expr, f: (name: string, pos: Pos) => void): void => {
+      if (e.kind === "name") f(e.name, e.pos);
+      else if (e.kind === "neg") names(e.arg, f);
+      else if (e.kind === "bin" || e.kind === "matvec") (names(e.left, f), names(e.right, f));
+      else if (e.kind === "call") e.args.forEach((a) => names(a, f));
+    };
+    const isParam = (n: string) => !this.locals.has(n) && this.kinds.get(n)?.kind !== "input" && this.kinds.get(n)?.kind !== "state" && !this.fns.has(n) && !n.endsWith("'");
+    const visit = (name: string) => {
+      if (reached.has(name)) return;
+      reached.add(name);
+      const l = this.locals.get(name);
+      if (l) names(l.stmt.expr, visit);
+    };
+    for (const st of this.ast.states) visit(`${st.name}'`);
+    for (const st of this.lets) names(st.expr, (n, pos) => isParam(n) && !firstUse.has(n) && firstUse.set(n, pos));
+    for (const st of this.ast.body) if (st.kind === "param" && !firstUse.has(st.name)) firstUse.set(st.name, st.pos);
+    for (const [name, pos] of firstUse) {
+      if (!reached.has(name)) err(pos, `unused parameter ${name}: it never reaches a next state`);
+    }
   }
 
   private declare(name: string, kind: Kind, pos: Pos): void {
@@ -184,7 +211,7 @@ class Checker {
       local.onState = this.dependsOnState(st.expr);
       if (st.name.endsWith("'")) {
         const dim = this.stateDims.get(st.name.slice(0, -1))!;
-        if (!unifyShape(s, [dim])) err(st.pos, `${st.name} has shape ${showShape(s)} but state ${st.name.slice(0, -1)} is [${dim}]`);
+        if (!unifyShape(s, [dim])) err(st.pos, `${st.name} = ${this.text(st.expr)} has shape ${showShape(s)}, but state ${st.name.slice(0, -1)} is [${dim}]`);
       }
       if (!unifyShape(local.shape, s)) err(st.pos, `shape conflict for ${st.name}: ${showShape(local.shape)} and ${showShape(s)}`);
     });

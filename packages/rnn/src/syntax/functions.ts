@@ -55,7 +55,8 @@ export function functionName(op: OpDef): string | undefined {
 /** Closest known names, for "did you mean" hints. */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(name.length / 3)) + 1;
+  // at most a third of the name may differ (and never all of it)
+  let bestD = Math.min(Math.max(1, Math.floor(name.length / 3)), name.length - 1) + 1;
   for (const c of candidates) {
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
     if (d < bestD) {

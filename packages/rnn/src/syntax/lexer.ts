@@ -77,7 +77,9 @@ export function tokenize(text: string): Token[] {
       if (!m) throw new CellSyntaxError(pos(i), `unexpected character "."`);
       i += m[0].length;
       if (i < text.length && /[\p{L}_\d.]/u.test(text[i]!)) {
-        throw new CellSyntaxError(pos(start), `malformed number "${text.slice(start, i + 1)}"`);
+        let j = i;
+        while (j < text.length && /[\p{L}\p{N}_.]/u.test(text[j]!)) j++;
+        throw new CellSyntaxError(pos(start), `malformed number "${text.slice(start, j)}"`);
       }
       out.push({ kind: "number", text: m[0], pos: pos(start), end: i, spaced });
     } else if (PUNCT.includes(c)) {
