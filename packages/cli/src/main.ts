@@ -8,7 +8,7 @@ import { benchCommand } from "./commands/bench.js";
 import { compileCommand } from "./commands/compile.js";
 import { experimentCommand } from "./commands/experiment.js";
 import { mainJob } from "./commands/mainJob.js";
-import { parityCommand } from "./commands/parityEntry.js";
+import { parityCommand } from "./commands/parity.js";
 import { showCommand } from "./commands/show.js";
 
 export const USAGE = `usage: gated [COMMAND] [flags]
