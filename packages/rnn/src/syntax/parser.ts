@@ -66,11 +66,11 @@ class Parser {
     this.depth++;
     const r = f();
     const t = this.peek();
-    this.depth--;
     if (!(t.kind === "punct" && t.text === close)) {
       throw new CellSyntaxError(t.pos, `expected "${close}" to close "${o.text}" at ${o.pos.line}:${o.pos.col}${what}, found ${describeToken(t)}`);
     }
-    this.next();
+    this.next(); // still inside: skips the newlines before the closing bracket
+    this.depth--;
     return r;
   }
 
