@@ -8,9 +8,8 @@
  * gradients 1e-10 + 1e-8·|ref|), 1 when one is not, 2 for usage or input errors.
  */
 import { readFileSync } from "node:fs";
-import * as codegen from "@gated/codegen";
+import { compileCell, referenceKernel, type Recurrence } from "@gated/codegen";
 import * as rnn from "@gated/rnn";
-import type { Recurrence } from "@gated/codegen";
 import type { KernelFactory, ParityReport } from "@gated/rnn";
 
 export const PARITY_USAGE = `usage: gated parity FIXTURE.json... [--cell CELLFILE] [--backend reference|compiled]
@@ -23,7 +22,8 @@ and backward with the fixture's loss, and prints the largest error of every tens
                      its parameters bind by name: Wx_k -> U_k, Wh_k -> W_k, b_k, p_k as is,
                      torch's packed weight_ih/weight_hh/bias_ih/bias_hh rows -> U_k/W_k/bi_k/bh_k
                      per gate (or b_k = bias_ih + bias_hh for a one-bias cell)
-  --backend B        compiled (float64 compiled kernels; the default when available) or reference
+  --backend B        compiled (float64 compiled kernels, the default) or reference
+                     (the interpreter)
 `;
 
 export interface ParityOptions {
@@ -31,12 +31,10 @@ export interface ParityOptions {
   readonly backend?: "reference" | "compiled";
 }
 
-/** The kernel factory of a backend; `compiled` needs codegen's `compileCell`. */
+/** The kernel factory of a backend (default: compiled float64 kernels). */
 export function parityKernel(backend: "reference" | "compiled" | undefined): { kernel: KernelFactory; backend: string } {
-  const compile = (codegen as unknown as Record<string, unknown>)["compileCell"] as KernelFactory | undefined;
-  if (backend === "compiled" && !compile) throw new Error("--backend compiled: compiled kernels (compileCell) are not in this build");
-  if (backend === "reference" || !compile) return { kernel: codegen.referenceKernel, backend: "reference" };
-  return { kernel: (rec, o) => compile(rec, { ...o, dtype: "float64" }), backend: "compiled" };
+  if (backend === "reference") return { kernel: referenceKernel, backend: "reference" };
+  return { kernel: (rec, o) => compileCell(rec, { ...o, dtype: "float64" }), backend: "compiled" };
 }
 
 /** Runs one fixture file; errors name the file. */
