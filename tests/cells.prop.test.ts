@@ -1,10 +1,11 @@
 // Every catalogue cell over short sequences: the BPTT gradients of the reference kernel (the
 // interpreter running the step's symbolic VJP backwards through time) against central finite
-// differences of a random readout L = ⟨R, output⟩ + Σ_s ⟨R_s, final_s⟩, in float64.
+// differences of a random readout L = ⟨R, output⟩ + Σ_s ⟨R_s, final_s⟩, in float64; and the
+// compiled float64 kernel of every cell against the reference kernel, forward and backward.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import type { Sizes } from "@gated/graph";
-import { mulberry32, referenceKernel } from "@gated/codegen";
+import { compileCell, mulberry32, referenceKernel } from "@gated/codegen";
 import { CATALOGUE_NAMES, getCell, type Cell } from "@gated/rnn";
 
 const RUNS = Number(process.env["FC_RUNS"] ?? 4);
@@ -68,5 +69,40 @@ describe.each(CATALOGUE_NAMES)("%s over a sequence", (name) => {
       const shifted = (t: number) => ({ ...initial, [s]: initial[s]!.map((u, j) => u + t * eps * v[j]!) });
       check(`∂/∂${s}0`, dot(g.initial[s]!, v), loss(params, x, shifted(1)), loss(params, x, shifted(-1)));
     }
+  });
+});
+
+describe.each(CATALOGUE_NAMES)("%s compiled", (name) => {
+  const cell = getCell(name);
+  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 })], { seed: 2711, numRuns: Math.max(1, Math.ceil(RUNS / 2)) })("compileCell matches the reference kernel", (seed) => {
+    const random = mulberry32(seed);
+    const sizes = drawSizes(cell, random);
+    const H = sizes["H"]!;
+    const opts = { inputSize: sizes["I"] ?? H, hiddenSize: H, sizes, dtype: "float64" as const };
+    const ref = referenceKernel(cell, opts);
+    const cc = compileCell(cell, opts);
+    const T = 1 + Math.floor(random() * 4);
+    const B = 1 + Math.floor(random() * 3);
+    const p = ref.params(uniform(ref.params().data.length, random, -0.8, 0.8));
+    const pc = cc.params();
+    for (const s of ref.layout) pc.get(s.name).set(p.get(s.name));
+    const x = uniform(T * B * ref.inputSize, random);
+    const initial = Object.fromEntries(
+      Object.entries(ref.stateSizes).map(([s, n]) => [s, name.startsWith("slstm") && s === "n" ? uniform(B * n, random, 0.5, 1.5) : uniform(B * n, random)]),
+    );
+    const a = ref.forward(p, x, { batch: B, initial });
+    const b = cc.forward(pc, x, { batch: B, initial });
+    const close = (what: string, u: ArrayLike<number>, v: ArrayLike<number>) => {
+      expect(u.length, what).toBe(v.length);
+      for (let j = 0; j < u.length; j++) expect(Math.abs(u[j]! - v[j]!), `${name} ${what}[${j}]`).toBeLessThanOrEqual(1e-12 + 1e-10 * Math.abs(u[j]!));
+    };
+    close("output", a.output, b.output);
+    for (const s of Object.keys(ref.stateSizes)) close(`final ${s}`, a.final[s]!, b.final[s]!);
+    const cot = { output: uniform(a.output.length, random), final: Object.fromEntries(Object.entries(ref.stateSizes).map(([s, n]) => [s, uniform(B * n, random)])) };
+    const ga = ref.backward(a, cot);
+    const gb = cc.backward(b, cot);
+    for (const s of ref.layout) close(`∂/∂${s.name}`, ga.params.get(s.name), gb.params.get(s.name));
+    close("∂/∂x", ga.input, gb.input);
+    for (const s of Object.keys(ref.stateSizes)) close(`∂/∂${s}0`, ga.initial[s]!, gb.initial[s]!);
   });
 });
