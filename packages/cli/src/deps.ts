@@ -4,7 +4,7 @@
  * command never fakes its output.
  */
 import { printDot } from "@gated/graph";
-import { referenceKernel, type Kernel, type KernelOptions, type Recurrence } from "@gated/codegen";
+import { compileCell, emitModule, emitTypes, minifyModule, type CompiledKernel, type Kernel, type KernelOptions, type Recurrence } from "@gated/codegen";
 import { CATALOGUE_NAMES, getCell, parseCell, printCell, cellLatex as rnnCellLatex, cellGradientLatex as rnnGradientLatex, type Cell } from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
@@ -19,12 +19,12 @@ export function kernelFor(cell: Cell, opts: KernelOptions): { kernel: Kernel; co
 }
 
 export function kernelFactory(): { factory: (rec: Recurrence, opts: KernelOptions) => Kernel; compiled: boolean } {
-  return { factory: referenceKernel, compiled: false };
+  return { factory: compileCell, compiled: true };
 }
 
 /** What runs the cells, for reports. */
 export function kernelBackend(): string {
-  return "reference interpreter (compiled kernels not in this build)";
+  return "compiled JavaScript kernels (compileCell)";
 }
 
 /** Catalogue lookup by name. */
@@ -66,8 +66,9 @@ export function cellDot(cell: Cell): string {
 }
 
 /** A standalone ES module and its .d.ts for a compiled kernel. */
-export function emitKernelModule(kernel: Kernel, opts: { minify: boolean }): { js: string; dts: string } {
-  void kernel;
-  void opts;
-  return missing("module emission (emitModule)");
+export async function emitKernelModule(kernel: Kernel, opts: { minify: boolean }): Promise<{ js: string; dts: string }> {
+  const k = kernel as CompiledKernel;
+  if (!("schedule" in k)) return missing("module emission for this kernel (not compiled)");
+  const js = emitModule(k);
+  return { js: opts.minify ? await minifyModule(js) : js, dts: emitTypes(k) };
 }

@@ -1,11 +1,10 @@
 /**
- * Tasks as the CLI sees them: a name, a loss, a metric with its direction and default
- * threshold, default budgets, and seeded data. Training batch k of seed s is a pure function of
- * (s, k), which is what makes `--resume` exact. Validation and test sets are fixed (the same for
- * every cell and seed), so cells are compared on the same data.
+ * Tasks as the CLI sees them: @gated/rnn's tasks plus what a comparison needs to read them — the
+ * metric and its direction, a default threshold for "steps to reach", and default budgets.
+ * The data are seeded and fixed (the same for every cell and seed), so cells compare on the
+ * same examples; seeds vary initialisation and minibatch order.
  */
-import { mulberry32 } from "@gated/codegen";
-import type { Dataset, Pooling, Sample } from "@gated/rnn";
+import { addingProblem, copyMemory, namesGender, namesLanguage, type Dataset, type Pooling, type Task } from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
 /** What a task gives a run (the shape of @gated/rnn's `Task`). */
@@ -17,6 +16,8 @@ export interface TaskData {
   readonly outputs: number;
   readonly loss: "mse" | "cross-entropy";
   readonly pool: Pooling;
+  /** What a trivial predictor scores. */
+  readonly baseline?: { readonly loss: number; readonly accuracy?: number; readonly what: string };
 }
 
 export interface RunConfig {
@@ -44,71 +45,87 @@ export interface TaskEntry {
   readonly metricName: string;
   readonly higherIsBetter: boolean;
   readonly yScale: "linear" | "log";
-  /** What a trivial predictor scores (for reading the table). */
-  readonly baseline?: string;
   readonly defaults: Partial<RunConfig> & Pick<RunConfig, "steps" | "batch" | "hidden" | "lr" | "threshold">;
   /** The data (the same for every cell and seed, so runs compare on the same examples). */
   make(config: RunConfig): TaskData;
 }
 
-/** Seed of sample `i` of stream `seed`. */
-export function batchSeed(seed: number, i: number): number {
-  let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
-  return (h ^ (h >>> 15)) >>> 0;
+/** Ordered (generated) training streams are capped to what the budget reads. */
+function capped(d: Dataset, config: RunConfig): Dataset {
+  if (!d.ordered) return d;
+  const size = Math.min(d.size, (config.steps + 1) * config.batch);
+  return { size, ordered: true, get: (i) => d.get(i) };
 }
 
-/**
- * The adding problem (Hochreiter & Schmidhuber 1997): x_t = (u_t, m_t), u_t ~ U(0, 1), m_t marks
- * one step in the first half and one in the second; the target is the sum of the two marked
- * values. Predicting 1 always gives MSE ≈ 1/6 ≈ 0.167; "solved" is MSE < 0.01.
- */
-function addingSample(T: number, random: () => number): Sample {
-  const x = new Float64Array(T * 2);
-  for (let t = 0; t < T; t++) x[t * 2] = random();
-  const half = Math.max(1, Math.floor(T / 2));
-  const i = Math.floor(random() * half);
-  const j = Math.min(T - 1, half + Math.floor(random() * (T - half)));
-  x[i * 2 + 1] = 1;
-  x[j * 2 + 1] = 1;
-  return { x, y: [x[i * 2]! + x[j * 2]!] };
+function fromTask(t: Task, config: RunConfig): TaskData {
+  return { train: capped(t.train, config), validation: t.validation, test: t.test, input: t.input, outputs: t.outputs, loss: t.loss, pool: t.pool, baseline: t.baseline };
 }
 
-function stream(size: number, seed: number, T: number): Dataset {
-  return { size, ordered: true, get: (i) => addingSample(T, mulberry32(batchSeed(seed, i))) };
+/** Task errors (a missing --data directory, unreadable files) are usage errors: one line. */
+function guarded(f: () => Task): Task {
+  try {
+    return f();
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0]!);
+  }
 }
 
 export const ADDING: TaskEntry = {
   name: "adding",
-  description: "adding problem: sum of the two marked values in a sequence of T uniform numbers",
+  description: "adding problem (Hochreiter & Schmidhuber 1997): sum of the two marked values among T uniform numbers",
   loss: "mse",
   metricName: "mse",
   higherIsBetter: false,
   yScale: "log",
-  baseline: "always predicting 1 gives MSE ≈ 0.167",
-  defaults: { steps: 1000, batch: 32, hidden: 32, lr: 0.01, threshold: 0.01, seqLen: 100, evalSize: 512 },
-  make(config) {
-    const T = config.seqLen;
-    return {
-      train: stream((config.steps + 1) * config.batch, 1, T),
-      validation: stream(config.evalSize, 2, T),
-      test: stream(config.evalSize, 3, T),
-      input: { kind: "dense", size: 2 },
-      outputs: 1,
-      loss: "mse",
-      pool: "last",
-    };
+  defaults: { steps: 1000, batch: 32, hidden: 32, lr: 0.01, threshold: 0.01, seqLen: 100, evalSize: 256 },
+  make: (c) => fromTask(addingProblem({ T: c.seqLen, seed: 0, validationSize: c.evalSize, testSize: c.evalSize }), c),
+};
+
+export const COPY: TaskEntry = {
+  name: "copy",
+  description: "copy memory: reproduce 10 symbols (of 8) after a delay of T blanks; per-step cross-entropy",
+  loss: "cross-entropy",
+  metricName: "accuracy",
+  higherIsBetter: true,
+  yScale: "linear",
+  defaults: { steps: 1000, batch: 32, hidden: 64, lr: 0.005, threshold: 0.99, seqLen: 50, evalSize: 256, embed: 8 },
+  make: (c) => fromTask(copyMemory({ T: c.seqLen, seed: 0, validationSize: c.evalSize, testSize: c.evalSize }), c),
+};
+
+export const GENDER: TaskEntry = {
+  name: "names-gender",
+  description: "names → gender: classify English first names (npm @stdlib first-name lists) from their characters",
+  loss: "cross-entropy",
+  metricName: "accuracy",
+  higherIsBetter: true,
+  yScale: "linear",
+  defaults: { steps: 400, batch: 32, hidden: 32, lr: 0.01, threshold: 0.75, embed: 16 },
+  make: (c) => fromTask(guarded(() => namesGender({ seed: 0 })), c),
+};
+
+export const LANGUAGE: TaskEntry = {
+  name: "names-language",
+  description: "names → language: classify surnames into 18 languages (--data DIR of <Language>.txt files)",
+  loss: "cross-entropy",
+  metricName: "accuracy",
+  higherIsBetter: true,
+  yScale: "linear",
+  defaults: { steps: 1000, batch: 32, hidden: 64, lr: 0.005, threshold: 0.7, embed: 16 },
+  make(c) {
+    if (c.data === undefined) throw new UsageError("task names-language needs --data DIR (a directory of <Language>.txt files)");
+    return fromTask(guarded(() => namesLanguage(c.data!, { seed: 0 })), c);
   },
 };
 
-const TASKS: Readonly<Record<string, TaskEntry>> = { adding: ADDING };
+const TASKS: Readonly<Record<string, TaskEntry>> = { adding: ADDING, copy: COPY, "names-gender": GENDER, "names-language": LANGUAGE };
+const ALIASES: Readonly<Record<string, string>> = { gender: "names-gender", language: "names-language" };
 
 export function taskNames(): string[] {
   return Object.keys(TASKS);
 }
 
 export function resolveTask(name: string): TaskEntry {
-  const t = TASKS[name];
+  const t = TASKS[ALIASES[name] ?? name];
   if (!t) throw new UsageError(`unknown task "${name}" (tasks: ${taskNames().join(", ")})`);
   return t;
 }

@@ -26,10 +26,10 @@ export interface CompileResult {
 }
 
 /** Compiles `spec` and writes the module and its types; returns the paths written. */
-export function compileToFile(spec: string, out: string, opts: { dtype: "float32" | "float64"; input: number; hidden: number; minify: boolean }): CompileResult {
+export async function compileToFile(spec: string, out: string, opts: { dtype: "float32" | "float64"; input: number; hidden: number; minify: boolean }): Promise<CompileResult> {
   const entry = resolveCell(spec);
   const { kernel } = kernelFor(entry.cell, { inputSize: opts.input, hiddenSize: opts.hidden, dtype: opts.dtype });
-  const { js, dts } = emitKernelModule(kernel, { minify: opts.minify });
+  const { js, dts } = await emitKernelModule(kernel, { minify: opts.minify });
   const base = out.replace(/\.(mjs|js)$/i, "");
   const types = [`${base}.d.ts`, ...(/\.mjs$/i.test(out) ? [`${base}.d.mts`] : [])];
   mkdirSync(dirname(out) || ".", { recursive: true });
@@ -48,7 +48,7 @@ export async function compileCommand(argv: readonly string[]): Promise<number> {
   const out = getStr(p, "out");
   if (out === undefined) throw new UsageError("gated compile: -o/--out FILE is required");
   if (!/\.(mjs|js)$/i.test(out)) throw new UsageError(`gated compile: --out must end in .mjs or .js, got "${out}"`);
-  const r = compileToFile(p.positional[0]!, out, {
+  const r = await compileToFile(p.positional[0]!, out, {
     dtype: getStr(p, "dtype", COMPILE_FLAGS) as "float32" | "float64",
     input: getInt(p, COMPILE_FLAGS, "input"),
     hidden: getInt(p, COMPILE_FLAGS, "hidden"),

@@ -13,7 +13,8 @@ import { EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { runExperiment, type RunResult } from "../experiment.js";
 import { watchInterrupt } from "../interrupt.js";
 import { reportHtml } from "../report/html.js";
-import { summarize, tableRows, textTable } from "../summary.js";
+import { taskData } from "../session.js";
+import { fmt, summarize, tableRows, textTable } from "../summary.js";
 import { resolveTask, taskNames, type RunConfig, type TaskEntry } from "../tasks.js";
 
 const COMMON: FlagSpecs = {
@@ -159,6 +160,8 @@ export async function runAndReport(a: ExperimentArgs, log: (s: string) => void =
   const wallSeconds = (performance.now() - t0) / 1000;
   const summaries = summarize(a.cells.map((c) => c.name), res.runs);
   const table = textTable(tableRows(a.task, a.config.threshold, summaries));
+  const b = taskData(a.task, a.config).baseline;
+  const baseline = b ? `${b.what} (loss ${fmt(b.loss)}${b.accuracy !== undefined ? `, accuracy ${fmt(b.accuracy)}` : ""})` : undefined;
   const html = reportHtml({
     title: `gated ${a.command}: ${a.task.name}`,
     task: a.task,
@@ -171,6 +174,7 @@ export async function runAndReport(a: ExperimentArgs, log: (s: string) => void =
     wallSeconds,
     command: a.commandLine,
     backend: kernelBackend(),
+    ...(baseline ? { baseline } : {}),
   });
   mkdirSync(dirname(a.out) || ".", { recursive: true });
   writeFileAtomic(a.out, html);
@@ -181,6 +185,7 @@ export async function runAndReport(a: ExperimentArgs, log: (s: string) => void =
   }, null, 1));
   log(`\n${a.task.name} (${a.task.description})${res.interrupted ? " — PARTIAL, interrupted" : ""}`);
   log(table);
+  if (baseline) log(`baseline: ${baseline}`);
   log(`\nwall time ${wallSeconds.toFixed(1)} s; report: ${a.out} (results: ${json})`);
   return { runs: res.runs, interrupted: res.interrupted, table, report: a.out, json, wallSeconds };
 }

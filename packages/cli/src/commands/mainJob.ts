@@ -12,7 +12,7 @@ import { experimentArgs, runAndReport } from "./experiment.js";
 /** The embedded default: the flags each comparison runs with. */
 export const MAIN_JOB: readonly (readonly string[])[] = [
   ["--cells", "elman,lstm,gru,mgu-eq", "--task", "adding", "--seq-len", "100", "--seeds", "2", "--steps", "600", "--batch", "32", "--hidden", "24", "--lr", "0.01", "--eval-every", "25"],
-  ["--cells", "elman,lstm,gru,mgu-eq", "--task", "gender", "--seeds", "2", "--steps", "300", "--batch", "32", "--hidden", "32", "--lr", "0.01", "--eval-every", "25"],
+  ["--cells", "elman,lstm,gru,mgu-eq", "--task", "names-gender", "--seeds", "2", "--steps", "300", "--batch", "32", "--hidden", "32", "--lr", "0.01", "--eval-every", "25"],
 ];
 
 export async function mainJob(argv: readonly string[]): Promise<number> {

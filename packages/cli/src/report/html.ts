@@ -24,6 +24,8 @@ export interface ReportInput {
   readonly wallSeconds: number;
   readonly command: string;
   readonly backend: string;
+  /** What a trivial predictor scores, in words. */
+  readonly baseline?: string;
 }
 
 function tex(f: () => string): string {
@@ -83,7 +85,7 @@ pre { background: #f6f6f6; padding: .6em; overflow-x: auto; }
 </style></head><body>
 <h1>${esc(r.title)}</h1>
 ${r.partial ? `<p class="partial">Partial report: the run was interrupted. Rows marked “partial” stopped early; checkpoints allow <code>--resume</code>.</p>` : ""}
-<p>${esc(r.task.description)}.${r.task.baseline ? ` Baseline: ${esc(r.task.baseline)}.` : ""}</p>
+<p>${esc(r.task.description)}.${r.baseline ? ` Baseline: ${esc(r.baseline)}.` : ""}</p>
 <p class="note">Budget: ${esc(budget)}. Kernels: ${esc(r.backend)}. Wall time ${r.wallSeconds.toFixed(1)} s. Command: <code>${esc(r.command)}</code></p>
 <h2>Results</h2>
 ${table}
