@@ -6,7 +6,7 @@
 import { renderJs, type JsExpr, type JsHole } from "@gated/graph";
 import { Namer, commentText, numberLiteral } from "./names.js";
 import type { DType } from "./kernel.js";
-import type { BufferDecl, Loc, Operand, Proc, Rows, Schedule, Stmt } from "./schedule.js";
+import type { BufferDecl, Dim, Loc, Operand, Proc, Rows, Schedule, Stmt } from "./schedule.js";
 
 export class Emitter {
   private readonly out: string[] = [];
@@ -129,6 +129,8 @@ function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
       return emitMap(em, s, inLoop);
     case "gemm":
       return emitGemm(em, s, inLoop);
+    case "transpose":
+      return emitTranspose(em, s, inLoop);
     case "gather": {
       em.comment(s.doc);
       const open = openRows(em, s.rows);
@@ -262,41 +264,105 @@ function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean
   if (open) em.dedent("}");
 }
 
+/** Offset of row 0 and leading dimension of a gemm/transpose operand. */
+function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
+  const col = l.col ? ` + ${l.col}` : "";
+  switch (l.scope) {
+    case "cols":
+      return [l.col ? `${l.col} * TB` : "0", "TB"];
+    case "static":
+    case "row":
+      return [String(l.col), String(l.ld)];
+    case "time":
+      if (inLoop && m === "B") return [`tB${l.shift} * ${l.ld}${col}`, String(l.ld)];
+      return [l.shift ? `B * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
+  }
+}
+
+const dimText = (d: Dim): string => String(d);
+
 function emitGemm(em: Emitter, s: Extract<Stmt, { kind: "gemm" }>, inLoop: boolean): void {
   em.comment(s.doc);
-  const { a, p, c } = s;
-  const open = openRows(em, s.rows);
-  const b = new Bases(em, s.rows, inLoop);
-  const [ao, co] = [b.at(a), b.at(c)];
-  if (s.mode === "NT") {
-    // C[r, n] = Σ_k A[r, k]·P[n, k]: dot products, four accumulators
-    em.indent(`for (let n = 0; n < ${s.n}; n++) {`);
-    em.line(`const pk = ${p.col} + n * ${s.k};`);
-    em.line("let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;");
-    em.line(`for (; k < ${s.k - 3}; k += 4) { s0 += ${a.buf}[${ao} + k] * ${p.buf}[pk + k]; s1 += ${a.buf}[${ao} + k + 1] * ${p.buf}[pk + k + 1]; s2 += ${a.buf}[${ao} + k + 2] * ${p.buf}[pk + k + 2]; s3 += ${a.buf}[${ao} + k + 3] * ${p.buf}[pk + k + 3]; }`);
-    if (s.k % 4) em.line(`for (; k < ${s.k}; k++) s0 += ${a.buf}[${ao} + k] * ${p.buf}[pk + k];`);
-    em.line(`${c.buf}[${co} + n] ${s.accumulate ? "+=" : "="} (s0 + s1) + (s2 + s3);`);
-    em.dedent("}");
-  } else if (s.mode === "NN") {
-    // C[r, :] = Σ_k A[r, k]·P[k, :]: row updates, skipping zeros (masked rows)
-    if (!s.accumulate) em.line(`for (let n = 0; n < ${s.n}; n++) ${c.buf}[${co} + n] = 0;`);
-    em.indent(`for (let k = 0; k < ${s.k}; k++) {`);
-    em.line(`const av = ${a.buf}[${ao} + k];`);
-    em.line("if (av === 0) continue;");
-    em.line(`const pk = ${p.col} + k * ${s.n};`);
-    em.line(`for (let n = 0; n < ${s.n}; n++) ${c.buf}[${co} + n] += av * ${p.buf}[pk + n];`);
-    em.dedent("}");
-  } else {
-    // P[m, :] += Σ_r A[r, m]·C[r, :]: the parameter gradient as one product over the rows
-    em.indent(`for (let i = 0; i < ${s.m}; i++) {`);
-    em.line(`const av = ${a.buf}[${ao} + i];`);
-    em.line("if (av === 0) continue;");
-    em.line(`const pk = ${p.col} + i * ${s.n};`);
-    em.line(`for (let n = 0; n < ${s.n}; n++) ${p.buf}[pk + n] += av * ${c.buf}[${co} + n];`);
-    em.dedent("}");
-  }
-  if (open) em.dedent("}");
+  const [ao, lda] = operandAt(s.a, s.m, inLoop);
+  const [po, ldp] = operandAt(s.p, s.m, inLoop);
+  const [co, ldc] = operandAt(s.c, s.m, inLoop);
+  em.line(`$gemm(${dimText(s.m)}, ${s.n}, ${dimText(s.k)}, ${s.a.buf}, ${ao}, ${lda}, ${s.p.buf}, ${po}, ${ldp}, ${s.c.buf}, ${co}, ${ldc}, ${s.accumulate});`);
 }
+
+function emitTranspose(em: Emitter, s: Extract<Stmt, { kind: "transpose" }>, inLoop: boolean): void {
+  em.comment(s.doc);
+  const [fo, ldf] = operandAt(s.from, s.m, inLoop);
+  const [to, ldt] = s.to.scope === "cols" ? operandAt(s.to, s.m, inLoop) : [String(s.to.col), String(s.to.ld)];
+  em.line(`$transpose(${dimText(s.m)}, ${s.n}, ${s.from.buf}, ${fo}, ${ldf}, ${s.to.buf}, ${to}, ${ldt});`);
+}
+
+/**
+ * The dense helpers every module carries (fixed text, no user input): a register-blocked
+ * dot-product matrix product (2 rows × 4 columns per block, panels of 64 columns kept in cache)
+ * and a blocked transpose.
+ */
+export const HELPERS = `// C[i, j] (+)= Σ_k A[i, k]·W[j, k]  (i < M, j < N, k < K)
+function $gemm(M, N, K, A, ao, lda, W, wo, ldw, C, co, ldc, acc) {
+  for (let j0 = 0; j0 < N; j0 += 64) {
+    const j1 = Math.min(N, j0 + 64);
+    let i = 0;
+    for (; i + 1 < M; i += 2) {
+      const a0 = ao + i * lda, a1 = a0 + lda, c0 = co + i * ldc, c1 = c0 + ldc;
+      let j = j0;
+      for (; j + 3 < j1; j += 4) {
+        const w0 = wo + j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (let k = 0; k < K; k++) {
+          const x = A[a0 + k], y = A[a1 + k];
+          const p0 = W[w0 + k], p1 = W[w1 + k], p2 = W[w2 + k], p3 = W[w3 + k];
+          s0 += x * p0; s1 += x * p1; s2 += x * p2; s3 += x * p3;
+          t0 += y * p0; t1 += y * p1; t2 += y * p2; t3 += y * p3;
+        }
+        if (acc) {
+          C[c0 + j] += s0; C[c0 + j + 1] += s1; C[c0 + j + 2] += s2; C[c0 + j + 3] += s3;
+          C[c1 + j] += t0; C[c1 + j + 1] += t1; C[c1 + j + 2] += t2; C[c1 + j + 3] += t3;
+        } else {
+          C[c0 + j] = s0; C[c0 + j + 1] = s1; C[c0 + j + 2] = s2; C[c0 + j + 3] = s3;
+          C[c1 + j] = t0; C[c1 + j + 1] = t1; C[c1 + j + 2] = t2; C[c1 + j + 3] = t3;
+        }
+      }
+      for (; j < j1; j++) {
+        const w0 = wo + j * ldw;
+        let s0 = 0, t0 = 0;
+        for (let k = 0; k < K; k++) { const p0 = W[w0 + k]; s0 += A[a0 + k] * p0; t0 += A[a1 + k] * p0; }
+        if (acc) { C[c0 + j] += s0; C[c1 + j] += t0; } else { C[c0 + j] = s0; C[c1 + j] = t0; }
+      }
+    }
+    if (i < M) {
+      const a0 = ao + i * lda, c0 = co + i * ldc;
+      let j = j0;
+      for (; j + 3 < j1; j += 4) {
+        const w0 = wo + j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let k = 0; k < K; k++) { const x = A[a0 + k]; s0 += x * W[w0 + k]; s1 += x * W[w1 + k]; s2 += x * W[w2 + k]; s3 += x * W[w3 + k]; }
+        if (acc) { C[c0 + j] += s0; C[c0 + j + 1] += s1; C[c0 + j + 2] += s2; C[c0 + j + 3] += s3; }
+        else { C[c0 + j] = s0; C[c0 + j + 1] = s1; C[c0 + j + 2] = s2; C[c0 + j + 3] = s3; }
+      }
+      for (; j < j1; j++) {
+        const w0 = wo + j * ldw;
+        let s0 = 0;
+        for (let k = 0; k < K; k++) s0 += A[a0 + k] * W[w0 + k];
+        if (acc) C[c0 + j] += s0; else C[c0 + j] = s0;
+      }
+    }
+  }
+}
+// D[j, i] = S[i, j]  (i < M, j < N), in 32 × 32 tiles
+function $transpose(M, N, S, so, lds, D, dOff, ldd) {
+  for (let i0 = 0; i0 < M; i0 += 32) {
+    const i1 = Math.min(M, i0 + 32);
+    for (let j0 = 0; j0 < N; j0 += 32) {
+      const j1 = Math.min(N, j0 + 32);
+      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) D[dOff + j * ldd + i] = S[so + i * lds + j];
+    }
+  }
+}
+`;
 
 /** Module-level constant tables. */
 export function emitConsts(em: Emitter, consts: readonly BufferDecl[], dtype: DType): void {

@@ -4,10 +4,11 @@
  */
 import { constValue, js, jsRef, printText, type JsExpr, type Node } from "@gated/graph";
 import { broadcastTable, gatherTables, foldConstant, reduceTable } from "./analyze.js";
-import type { MapLet, MapStore, Operand, BufferDecl, Loc, Rows, Stmt } from "./schedule.js";
+import type { MapLet, MapStore, Operand, BufferDecl, Dim, Loc, Rows, Stmt } from "./schedule.js";
 import type { Plan, PlanItem, RunPhase, ScanResult } from "./scan.js";
 
 const ROWS: Record<RunPhase, Rows> = { static: "one", pre: "TB", loop: "B", post: "TB" };
+const DIM: Record<Rows, Dim> = { one: 1, B: "B", TB: "TB" };
 const placeholder = (k: number): JsExpr => jsRef(`$${k}`);
 
 export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult {
@@ -170,6 +171,32 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
     }
     return { ...loc, ld: cols };
   };
+  // static matrices read transposed: [K, N] → [N, K], once per call
+  const tCache = new Map<string, Loc>();
+  const transposedLoc = (l: Loc, k: number, n: number, key: string): Loc => {
+    const id = `${l.buf}:${l.col}:${k}:${n}`;
+    let t = tCache.get(id);
+    if (!t) {
+      t = newBuf(`${key}_T`, "static", k * n, `${key} transposed`);
+      stmts.static.push({ kind: "transpose", m: k, n, from: { ...l, ld: n }, to: { ...t, ld: k }, doc: `${t.buf} = ${key}ᵀ` });
+      tCache.set(id, t);
+    }
+    return { ...t, ld: k };
+  };
+  const transposed = (s: Node, k: number, n: number): Loc => transposedLoc(locOf(s), k, n, hint(s));
+  // per-row values read column-wise over all T·B rows (for gradients summed over the rows)
+  const colsOf = (l: Loc, width: number): Loc => {
+    const id = `${l.buf}:${l.col}:${l.shift}:${width}`;
+    let t = tCache.get(id);
+    if (!t) {
+      if (l.scope !== "time") throw new Error(`internal: ${l.buf} is not kept over all rows`);
+      const b = newBuf(`${l.buf}_cols`, "time", width, `${l.buf} by columns`);
+      t = { ...b, scope: "cols", ld: 0 };
+      stmts.post.push({ kind: "transpose", m: "TB", n: width, from: l, to: t, doc: `${t.buf} = ${l.buf}ᵀ` });
+      tCache.set(id, t);
+    }
+    return t;
+  };
   const concatLoc = (us: readonly Node[]): Loc | undefined => {
     const c = plan.concat.find((x) => x.length === us.length && x.every((u, i) => u === us[i]));
     return c && catLocs.get(c);
@@ -216,10 +243,11 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
           const doc = g.members.map((m) => `${hint(m.node)} = ${printText(m.node, 2)}`).join("; ");
           if (g.kind === "nn") {
             const s = g.members[0]!.p;
-            stmts[p].push({ kind: "gemm", mode: "NN", rows, a: locOf(g.v), p: { ...locOf(s), ld: g.width }, c, m: 0, n: g.width, k, accumulate: false, doc });
+            const st = transposed(s, k, g.width);
+            stmts[p].push({ kind: "gemm", m: DIM[rows], n: g.width, k, a: locOf(g.v), p: st, c, accumulate: false, doc });
           } else {
             const pl = packed(g.members.map((m) => m.p), (q) => shapes.of(q)[0]!, k, g.members.map((m) => hint(m.p)).join("_"));
-            stmts[p].push({ kind: "gemm", mode: "NT", rows, a: locOf(g.v), p: pl, c, m: 0, n: g.width, k, accumulate: false, doc });
+            stmts[p].push({ kind: "gemm", m: DIM[rows], n: g.width, k, a: locOf(g.v), p: pl, c, accumulate: false, doc });
           }
           for (const m of g.members) for (const l of extra.get(m.node) ?? []) copyTo(p, primary.get(m.node)!, l, shapes.size(m.node), `${hint(m.node)} out`);
           break;
@@ -233,10 +261,12 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
           const doc = `${hint(g.root)} ⊇ ${g.terms.map((t) => `${hint(t.s)}ᵀ ${hint(t.u)}`).join(" + ")}`;
           if (cat) {
             const pl = packed(g.terms.map((t) => t.s), (q) => shapes.of(q)[0]!, n, g.terms.map((t) => hint(t.s)).join("_"));
-            stmts[p].push({ kind: "gemm", mode: "NN", rows, a: cat, p: pl, c, m: 0, n, k: cat.ld, accumulate: false, doc });
+            const key = g.terms.map((t) => hint(t.s)).join("_");
+            const pt = transposedLoc(pl, cat.ld, n, key);
+            stmts[p].push({ kind: "gemm", m: DIM[rows], n, k: cat.ld, a: cat, p: pt, c, accumulate: false, doc });
           } else
             g.terms.forEach((t, i) =>
-              stmts[p].push({ kind: "gemm", mode: "NN", rows, a: locOf(t.u), p: { ...locOf(t.s), ld: n }, c, m: 0, n, k: shapes.size(t.u), accumulate: i > 0, doc }),
+              stmts[p].push({ kind: "gemm", m: DIM[rows], n, k: shapes.size(t.u), a: locOf(t.u), p: transposed(t.s, shapes.size(t.u), n), c, accumulate: i > 0, doc }),
             );
           if (g.rest.length === 0) for (const l of extra.get(g.root) ?? []) copyTo(p, c, l, n, `${hint(g.root)} out`);
           break;
@@ -250,12 +280,15 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
           const us = g.terms.map((t) => t.u);
           const cat = concatLoc(us);
           const doc = g.terms.map((t) => `∂${t.loc.buf}[${t.offset}] += Σ ${hint(t.u)} ⊗ ${hint(g.v)}`).join("; ");
+          const cT = colsOf(locOf(g.v), n);
           if (cat) {
             const first = g.terms[0]!;
-            stmts[p].push({ kind: "gemm", mode: "TN", rows, a: cat, p: { ...first.loc, ld: n }, c: locOf(g.v), m: cat.ld, n, k: 0, accumulate: true, doc });
+            stmts[p].push({ kind: "gemm", m: cat.ld, n, k: "TB", a: colsOf(cat, cat.ld), p: cT, c: { ...first.loc, ld: n }, accumulate: true, doc });
           } else
-            for (const t of g.terms)
-              stmts[p].push({ kind: "gemm", mode: "TN", rows, a: locOf(t.u), p: { ...t.loc, ld: n }, c: locOf(g.v), m: shapes.size(t.u), n, k: 0, accumulate: true, doc });
+            for (const t of g.terms) {
+              const m = shapes.size(t.u);
+              stmts[p].push({ kind: "gemm", m, n, k: "TB", a: colsOf(locOf(t.u), m), p: cT, c: { ...t.loc, ld: n }, accumulate: true, doc });
+            }
           break;
         }
         case "colsum":

@@ -13,15 +13,19 @@ import type { DType, ParamSlot } from "./kernel.js";
  */
 export type Rows = "one" | "B" | "TB";
 
+/** A row count: a number fixed at compile time, or the step's B rows, or all T·B rows. */
+export type Dim = number | "B" | "TB";
+
 /**
  * Where a value lives. Element `j` of row `r` is `buf[base(r) + col + j]` with
  * - `static`: base = 0 (no rows);
  * - `row`: base = r·ld (a per-step buffer of B rows);
- * - `time`: base = ((t + shift)·B + r)·ld inside the time loop, (shift·B + r)·ld outside it.
+ * - `time`: base = ((t + shift)·B + r)·ld inside the time loop, (shift·B + r)·ld outside it;
+ * - `cols`: a [width][T·B] buffer (a transposed `time` buffer): element (r, j) is buf[(col + j)·TB + r].
  */
 export interface Loc {
   readonly buf: string;
-  readonly scope: "static" | "row" | "time";
+  readonly scope: "static" | "row" | "time" | "cols";
   readonly ld: number;
   readonly col: number;
   readonly shift: number;
@@ -85,20 +89,27 @@ export type Stmt =
     }
   | {
       /**
-       * Row-batched contraction with a static matrix P: for each row r,
-       * NT: C[r, n] (+)= Σ_k A[r, k]·P[n, k]; NN: C[r, n] (+)= Σ_k A[r, k]·P[k, n].
-       * TN (a parameter gradient): P[m, n] += Σ_r A[r, m]·C[r, n], P static, accumulated.
+       * A matrix product in dot-product form: C[i, n] (+)= Σ_k A[i, k]·P[n, k] for i < m,
+       * n < n, k < k. Row-batched (m = B or T·B rows of a step or of the sequence), or over
+       * `cols` buffers (k = T·B: a parameter gradient summed over every row at once).
        */
       readonly kind: "gemm";
-      readonly mode: "NT" | "NN" | "TN";
-      readonly rows: Rows;
+      readonly m: Dim;
+      readonly n: number;
+      readonly k: Dim;
       readonly a: Loc;
       readonly p: Loc;
       readonly c: Loc;
-      readonly m: number;
-      readonly n: number;
-      readonly k: number;
       readonly accumulate: boolean;
+      readonly doc: string;
+    }
+  | {
+      /** to[j, i] = from[i, j] for i < m, j < n (`to` has leading dimension m). */
+      readonly kind: "transpose";
+      readonly m: Dim;
+      readonly n: number;
+      readonly from: Loc;
+      readonly to: Loc;
       readonly doc: string;
     }
   | {

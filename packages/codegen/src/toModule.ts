@@ -4,7 +4,7 @@
  * the streaming `step` API). `toFunctions` runs it in memory with `new Function`; `emitModule`
  * writes it as a standalone ES module. They differ only in the epilogue.
  */
-import { Emitter, emitConsts, emitProc } from "./emitter.js";
+import { Emitter, HELPERS, emitConsts, emitProc } from "./emitter.js";
 import { INTERNAL } from "./lower.js";
 import { Namer, commentText, stringLiteral } from "./names.js";
 import type { FloatArray } from "./kernel.js";
@@ -35,6 +35,7 @@ export function moduleBody(s: Schedule): string {
   em.line();
   emitConsts(em, s.consts, s.dtype);
   em.line();
+  for (const l of HELPERS.split("\n")) em.line(l);
   emitProc(em, s.forward, "forward_kernel", s.dtype, s);
   em.line();
   emitProc(em, s.backward, "backward_kernel", s.dtype, s);
@@ -75,6 +76,7 @@ export interface ModuleApi {
 export function kernelFunctions(s: Schedule): { forward: (...a: unknown[]) => FloatArray[]; backward: (...a: unknown[]) => FloatArray[] } {
   const em = new Emitter(new Namer(usedNames(s)));
   emitConsts(em, s.consts, s.dtype);
+  for (const l of HELPERS.split("\n")) em.line(l);
   emitProc(em, s.forward, "forward_kernel", s.dtype, s);
   emitProc(em, s.backward, "backward_kernel", s.dtype, s);
   return new Function(`"use strict";\n${em.text()}\nreturn { forward: forward_kernel, backward: backward_kernel };`)();
