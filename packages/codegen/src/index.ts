@@ -10,3 +10,5 @@ export { lower, lowerProblem, problemOf, type Problem } from "./lower.js";
 export { compileCell, cellSizes, type CompiledKernel, type StreamState, type CompileOptions } from "./compileCell.js";
 export { emitModule, emitTypes, minifyModule, moduleBody, toFunctions, kernelFunctions } from "./toModule.js";
 export { sanitize, commentText, stringLiteral } from "./names.js";
+export { printSchedule } from "./printSchedule.js";
+export { compileGraph, type GraphSpec, type GraphKernel, type GraphRun, type GraphGradients } from "./compileGraph.js";
