@@ -232,7 +232,13 @@ export function setAsNode(f: (x: Node | number) => Node): void {
  * expression), and returns the interned node for `(op, inputs, attrs)`.
  */
 export function apply<A extends Attrs>(op: OpDef<A>, inputs: readonly (Node | number)[], attrs: A): Node {
-  const xs = inputs.map(asNode);
+  let xs: Node[];
+  try {
+    xs = inputs.map(asNode);
+  } catch (e) {
+    const args = inputs.map((x) => (x instanceof Node ? describe(x) : String(x))).join(", ");
+    throw new Error(`${op.name}(${args}): ${(e as Error).message}`);
+  }
   if (op.arity === "variadic" ? xs.length === 0 : xs.length !== op.arity) {
     throw new Error(`${op.name} takes ${op.arity === "variadic" ? "at least 1" : op.arity} input(s), got ${xs.length}`);
   }

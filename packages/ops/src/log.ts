@@ -2,7 +2,11 @@
 import { js, P, rule, X } from "@gated/graph";
 import { unary } from "./families.js";
 import { div } from "./div.js";
+import { add } from "./add.js";
 import { exp } from "./exp.js";
+import { log1p } from "./log1p.js";
+import { logsigmoid } from "./logsigmoid.js";
+import { sigmoid } from "./sigmoid.js";
 
 export const log = unary({
   name: "log",
@@ -10,6 +14,10 @@ export const log = unary({
   vjp: ({ x, g }) => div(g, x),
   emit: (x) => js`Math.log(${x})`,
   domain: { min: 0.2, max: 5 },
-  rules: () => [rule("log(exp(x)) -> x", P.op(log, P.op(exp, X)), ({ x }) => x)],
+  rules: () => [
+    rule("log(exp(x)) -> x", P.op(log, P.op(exp, X)), ({ x }) => x),
+    rule("log(σ(x)) -> logσ(x)", P.op(log, P.op(sigmoid, X)), ({ x }) => logsigmoid(x)),
+    rule("log(1 + x) -> log1p(x)", P.op(log, P.op(add, 1, X)), ({ x }) => log1p(x)),
+  ],
   notation: { text: ([x]) => `log(${x})`, latex: ([x]) => `\\log\\left(${x}\\right)`, prec: 100 },
 });

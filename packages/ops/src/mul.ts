@@ -18,6 +18,9 @@ export const mul = binary({
     rule("(-x) * (-y) -> x * y", P.op(mul, P.op(neg, X), P.op(neg, Y)), ({ x, y }) => mul(x, y)),
     rule("(-x) * y -> -(x * y)", P.op(mul, P.op(neg, X), Y), ({ x, y }) => neg(mul(x, y))),
     rule("x * x -> x²", P.op(mul, X, X), ({ x }) => square(x)),
+    rule("a * (b * x) -> (ab) * x", P.op(mul, P.k("a"), P.op(mul, P.k("b"), X)), ({ x, $ }) =>
+      Number.isFinite($["a"]! * $["b"]!) ? mul(x, $["a"]! * $["b"]!) : null,
+    ),
   ],
   notation: { text: ([x, y]) => `${x} * ${y}`, latex: ([x, y]) => `${x} \\odot ${y}`, prec: 20 },
 });

@@ -1,6 +1,7 @@
 /** Negation. ∂(−x) = −g. */
-import { js, P, rule, X } from "@gated/graph";
+import { js, P, rule, X, Y } from "@gated/graph";
 import { unary } from "./families.js";
+import { sub } from "./sub.js";
 
 export const neg = unary({
   name: "neg",
@@ -8,6 +9,9 @@ export const neg = unary({
   vjp: ({ g }) => neg(g),
   emit: (x) => js`-${x}`,
   domain: { min: -3, max: 3 },
-  rules: () => [rule("-(-x) -> x", P.op(neg, P.op(neg, X)), ({ x }) => x)],
+  rules: () => [
+    rule("-(-x) -> x", P.op(neg, P.op(neg, X)), ({ x }) => x),
+    rule("-(x - y) -> y - x", P.op(neg, P.op(sub, X, Y)), ({ x, y }) => sub(y, x)),
+  ],
   notation: { text: ([x]) => `-${x}`, latex: ([x]) => `-${x}`, prec: 30 },
 });

@@ -4,7 +4,7 @@
  * padded back with zeros.
  */
 import {
-  addDims, apply, constant, constValue, defineOp, formatShape, resolveDim, sizeOf, subDims, zeros,
+  addDims, apply, constant, constValue, defineOp, formatShape, parseDim, resolveDim, sizeOf, subDims, zeros,
   type Dim, type Node, type Op, type Rule,
 } from "@gated/graph";
 import { concat, offsets } from "./concat.js";
@@ -19,7 +19,7 @@ export const slice: Op & ((x: Node, axis: number, start: Dim, end: Dim) => Node)
       if (!Number.isInteger(k) || k < 0 || k >= x!.length) throw new Error(`axis ${k} out of range for shape ${formatShape(x!)}`);
       const len = subDims(end as Dim, start as Dim);
       const rest = subDims(x![k]!, end as Dim);
-      if ((typeof start === "number" && start < 0) || (typeof len === "number" && len < 0) || (typeof rest === "number" && rest < 0)) {
+      if ((typeof start === "number" && start < 0) || negative(len) || negative(rest)) {
         throw new Error(`range ${start}:${end} does not fit in dim ${x![k]} of ${formatShape(x!)}`);
       }
       return x!.map((d, j) => (j === k ? len : d));
@@ -64,6 +64,12 @@ export const slice: Op & ((x: Node, axis: number, start: Dim, end: Dim) => Node)
       return node();
     },
 );
+
+/** Negative for every binding of the sizes (sizes are ≥ 0): "−1", "−H−1". */
+function negative(d: Dim): boolean {
+  const l = parseDim(d);
+  return !!l && l.c < 0 && Object.values(l.terms).every((k) => k <= 0);
+}
 
 /** A slice inside one piece of a concat is a slice of that piece. */
 const ofConcat: Rule = {

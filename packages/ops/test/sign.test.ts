@@ -1,0 +1,7 @@
+import { describe } from "vitest";
+import { sign } from "@gated/ops";
+import { elementwiseSuite } from "./check.js";
+
+describe("sign", () => {
+  elementwiseSuite(sign, { ref: Math.sign, extremes: [[0], [-0.1], [5]] });
+});
