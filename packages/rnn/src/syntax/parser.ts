@@ -275,8 +275,9 @@ class Parser {
       return { kind: "name", name: t.text, pos: t.pos, end: t.end };
     }
     if (t.kind === "punct" && t.text === "(") {
+      // the parenthesized expression is located at its brackets, for messages quoting it
       const e = this.open(")", "", () => this.expr());
-      return { ...e, pos: e.pos, end: this.lastEnd() } as Expr;
+      return { ...e, pos: t.pos, end: this.lastEnd() } as Expr;
     }
     return this.fail(t, "an expression (a name, a number, a call or \"(\")");
   }

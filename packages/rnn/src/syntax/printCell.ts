@@ -30,8 +30,10 @@ export function printCell(cell: Cell): string {
   const bad = mismatched(cell, text);
   if (bad.size === 0) return text;
   // declare what inference gets wrong; else every parameter, in layout order
+  const some = cell.paramInfo.filter((p) => bad.has(p.name));
   const candidates = [
-    cell.paramInfo.filter((p) => bad.has(p.name)).map(paramLine),
+    some.map(plain),
+    some.map(paramLine),
     cell.paramInfo.map(plain),
     cell.paramInfo.map((p) => (bad.has(p.name) ? paramLine(p) : plain(p))),
   ];
@@ -91,7 +93,7 @@ function printBody(cell: Cell): string[] {
   const bound = new Map<Node, P>();
   const lines: string[] = [];
   // named values in the order they were defined, each after what it uses
-  const order = topoAll([...[...cell.locals.keys()].filter((n) => n.op.kind !== "leaf"), ...cell.state.map((s) => s.next)], cell.state.map((s) => s.next));
+  const order = topoAll([...[...cell.locals.keys()].filter((n) => n.op.kind !== "leaf" && !nextOf.has(n)), ...cell.state.map((s) => s.next)], cell.state.map((s) => s.next));
   for (const n of order) {
     const rhs = () => expr(n, bound);
     const local = cell.locals.get(n);

@@ -76,6 +76,11 @@ export function showShape(s: S): string {
 export function broadcastTerms(args: readonly S[]): S | string {
   const known = args.map(findS).filter((s): s is readonly D[] => !(s instanceof SVar));
   const unknown = args.map(findS).filter((s): s is SVar => s instanceof SVar);
+  // scalars (literals) say nothing about an unknown operand: p + 1 leaves p's shape open
+  if (unknown.length > 0 && known.every((s) => s.length === 0)) {
+    for (const u of unknown.slice(1)) unifyShape(unknown[0]!, u);
+    return unknown[0]!;
+  }
   if (known.length === 0) {
     for (const u of unknown.slice(1)) unifyShape(unknown[0]!, u);
     return unknown[0] ?? [];
