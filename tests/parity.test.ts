@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import * as codegen from "@gated/codegen";
 import { formatParity, parityCommand, parityFile } from "gated";
 
 const dir = fileURLToPath(new URL("./fixtures/torch/", import.meta.url));
@@ -17,8 +16,10 @@ describe("gated parity on every fixture", () => {
   test("there are public and generated fixtures", () => {
     expect(FIXTURES.length).toBeGreaterThanOrEqual(16);
   });
-  test.each(FIXTURES.map((f) => [f.slice(dir.length), f]))("%s", (_, f) => {
-    const r = parityFile(f, { backend: "reference" });
+  const cases = FIXTURES.flatMap((f) => (["reference", "compiled"] as const).map((b) => [f.slice(dir.length), b, f] as const));
+  test.each(cases)("%s (%s)", (_, backend, f) => {
+    const r = parityFile(f, { backend });
+    expect(r.backend).toBe(backend);
     if (!r.ok) console.log(formatParity(r));
     expect(r.ok).toBe(true);
     expect(r.rows.length).toBeGreaterThan(5);
@@ -114,13 +115,9 @@ describe("the gated parity command", () => {
     expect((await cli("--help")).out).toMatch(/^usage: gated parity FIXTURE\.json/);
   });
 
-  test("--backend compiled runs compiled float64 kernels when codegen has them", async () => {
-    const r = await cli(dir + "generated/lstm_l2_bi_i3_h3_t4_b2.json", "--backend", "compiled");
-    if ("compileCell" in codegen) {
-      expect(r.code).toBe(0);
-      expect(r.out).toContain("backend compiled");
-    } else {
-      expect(r).toMatchObject({ code: 2, err: expect.stringMatching(/compiled kernels \(compileCell\) are not in this build/) });
-    }
+  test("compiled float64 kernels are the default backend", async () => {
+    const r = await cli(dir + "generated/lstm_l2_bi_i3_h3_t4_b2.json");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("backend compiled");
   });
 });

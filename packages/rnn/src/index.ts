@@ -35,8 +35,8 @@ export { mut3 } from "./cells/mut3.js";
 
 // --- PyTorch / safetensors interop and oracle fixtures (interop/) ---
 export {
-  readSafetensors, writeSafetensors, MAX_HEADER_BYTES,
-  type SafeDType, type SafeTensor, type SafetensorsFile, type TensorInput, type TensorData,
+  readSafetensors, writeSafetensors, MAX_HEADER_BYTES, SafetensorsFile,
+  type SafeDType, type SafeTensor, type TensorInput, type TensorData,
 } from "./interop/safetensors.js";
 export { parseStateDict, parseTensor, stateDictToJson, type StateDict, type DictTensor } from "./interop/stateDict.js";
 export {

@@ -55,7 +55,9 @@ describe("safetensors round trips", () => {
     const bytes = writeSafetensors(dict, meta);
     expect(Number(new DataView(bytes.buffer).getBigUint64(0, true)) % 8).toBe(0);
     const r = readSafetensors(bytes);
-    expect([...r.tensors.keys()].sort()).toEqual(Object.keys(dict).sort());
+    expect(r).toBeInstanceOf(Map);
+    expect([...r.keys()]).toEqual([...r.tensors.keys()]);
+    expect([...r.keys()].sort()).toEqual(Object.keys(dict).sort());
     for (const [k, t] of Object.entries(dict)) same(r.tensors.get(k)!, t);
     expect(r.metadata).toEqual(meta ?? {});
   });

@@ -24,9 +24,16 @@ export interface SafeTensor {
   readonly data: TensorData;
 }
 
-export interface SafetensorsFile {
-  readonly tensors: Map<string, SafeTensor>;
-  readonly metadata: Record<string, string>;
+/** The tensors by name (a `Map`, in header order) plus the file's string metadata. */
+export class SafetensorsFile extends Map<string, SafeTensor> {
+  constructor(entries: Iterable<readonly [string, SafeTensor]>, readonly metadata: Readonly<Record<string, string>>) {
+    super(entries);
+  }
+
+  /** The same map (for `const { tensors, metadata } = readSafetensors(bytes)`). */
+  get tensors(): Map<string, SafeTensor> {
+    return this;
+  }
 }
 
 const ITEM: Record<SafeDType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
@@ -54,7 +61,7 @@ function decodeHalf(bits: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-/** Parses a safetensors file held in memory. */
+/** Parses a safetensors file held in memory: a `Map` name → {dtype, shape, data}, plus `metadata`. */
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) fail("expected the file's bytes as a Uint8Array");
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
@@ -122,9 +129,10 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
   if (pos !== bufLen) fail(`the data buffer has ${bufLen} bytes but the tensors cover ${pos}`);
   const base = 8 + N;
-  const tensors = new Map<string, SafeTensor>();
-  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(view, base + e.begin, e.dtype, (e.end - e.begin) / ITEM[e.dtype]) });
-  return { tensors, metadata };
+  return new SafetensorsFile(
+    entries.map((e) => [e.name, { dtype: e.dtype, shape: e.shape, data: decode(view, base + e.begin, e.dtype, (e.end - e.begin) / ITEM[e.dtype]) }] as const),
+    metadata,
+  );
 }
 
 /** Reads `n` little-endian elements at byte `at` (range already validated). */

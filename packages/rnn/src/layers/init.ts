@@ -45,12 +45,24 @@ function specFor(rec: Recurrence, slot: ParamSlot, kernel: Kernel, scheme: Exclu
   return own?.kind === "constant" ? own : { kind: "constant", value: 0 };
 }
 
-/** Initial values of one kernel's parameters (flat, in its layout) under a scheme. */
+/**
+ * Initial values of one kernel's parameters (flat, in the kernel's layout) under a scheme. The
+ * random stream is consumed in the cell's own parameter order, so the values do not depend on
+ * how a backend packs its layout: reference and compiled kernels start from the same numbers.
+ */
 export function initBlock(rec: Recurrence, kernel: Kernel, scheme: InitScheme, seed: number): Float64Array {
-  if (scheme === "cell") return Float64Array.from(kernel.initParams({ seed }).data);
   if (!INIT_SCHEMES.includes(scheme)) throw new Error(`init: unknown scheme "${String(scheme)}" (schemes: ${INIT_SCHEMES.join(", ")})`);
   const random = mulberry32(seed);
   const out = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
-  for (const slot of kernel.layout) out.set(initValues(specFor(rec, slot, kernel, scheme), slot.shape, random, kernel.sizes), slot.offset);
+  const bound = 1 / Math.sqrt(kernel.sizes["H"] ?? 1);
+  for (const node of rec.params) {
+    const slot = kernel.layout.find((s) => s.name === node.label);
+    if (!slot) throw new Error(`init: kernel ${kernel.name} has no slot for parameter ${node.label}`);
+    const v = scheme === "cell"
+      ? rec.initParam?.(slot.name, slot.shape, random, kernel.sizes) ?? Float64Array.from({ length: slot.size }, () => (2 * random() - 1) * bound)
+      : initValues(specFor(rec, slot, kernel, scheme), slot.shape, random, kernel.sizes);
+    if (v.length !== slot.size) throw new Error(`init of ${slot.name} gave ${v.length} values, expected ${slot.size}`);
+    out.set(v, slot.offset);
+  }
   return out;
 }
