@@ -121,6 +121,15 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
     }
   for (const [n, ls] of carriedOut) for (const l of ls) if (primary.get(n) !== l) addExtra(n, l);
   for (const [n, ls] of rowOut) for (const l of ls) addExtra(n, l);
+  // a store the node's own phase cannot make (static → rows, all rows → one step's rows) becomes
+  // a copy in the phase that can
+  const late: { n: Node; l: Loc }[] = [];
+  for (const [n, ls] of extra) {
+    const p = ph(n);
+    const ok = (l: Loc) => (p === "static" ? l.scope === "static" : l.scope !== "row" || p === "loop");
+    extra.set(n, ls.filter(ok));
+    if (itemOf.has(n)) for (const l of ls) if (!ok(l)) late.push({ n, l });
+  }
 
   // 2. operands
   const constLoc = new Map<Node, Loc>();
@@ -346,6 +355,11 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
     for (const l of extra.get(n) ?? []) copyTo(p, to, l, shapes.size(n), `${hint(n)} out`);
   }
 
+  for (const { n, l } of late) {
+    const from = primary.get(n);
+    if (!from) throw new Error(`internal: ${printText(n, 2)} has no location`);
+    copyTo(l.scope === "row" ? "loop" : "pre", from, l, shapes.size(n), `${hint(n)} out`);
+  }
   // 4. carried outputs and row outputs that no map stores
   const mapped = (n: Node) => itemOf.get(n)?.kind === "map";
   for (const c of spec.carried) {
