@@ -56,7 +56,11 @@ export function latexNumber(v: number): string {
 export function latexLeaf(n: Node): Rendered | undefined {
   if (n.op.kind !== "leaf") return undefined;
   const c = constValue(n);
-  if (c !== undefined) return { s: latexNumber(c), prec: c < 0 ? NEG_PREC : ATOM };
+  if (c !== undefined) {
+    // a filled vector or matrix of ones or zeros: \mathbf{1}, \mathbf{0}
+    if (n.shape.length > 0 && (c === 0 || c === 1)) return { s: `\\mathbf{${c}}`, prec: ATOM };
+    return { s: latexNumber(c), prec: c < 0 ? NEG_PREC : ATOM };
+  }
   const label = n.label ?? n.op.name;
   return { s: latexName(label, n.op.name === "param" ? "param" : "input"), prec: ATOM };
 }
