@@ -70,4 +70,17 @@ describe("sequence model on compiled kernels", () => {
     expect(g.params.data).toBeInstanceOf(Float32Array);
     close(byName(ref, g.params).data, ref.backward(a, { output: rand(5 * 2 * 6, 8) }).params.data, 1e-4, 1e-3);
   });
+
+  test("empty sequences (T = 0) pass the states and their cotangents through, on both backends", () => {
+    for (const kernel of [undefined, compileCell]) {
+      const m = sequenceModel({ cell: getCell("lstm"), inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true, ...(kernel ? { kernel } : {}) });
+      const h = Array.from({ length: 4 * 2 * 3 }, (_, i) => i);
+      const r = m.forward(m.initParams(), [], { batch: 2, initial: { h }, truncate: 3 });
+      expect(r.output.length).toBe(0);
+      expect([...r.final.h!]).toEqual(h);
+      const g = m.backward(r, { final: { h } });
+      expect([...g.initial.h!]).toEqual(h);
+      expect([...g.params.data].every((v) => v === 0)).toBe(true);
+    }
+  });
 });
