@@ -16,6 +16,7 @@ import {
   type Dim, type Domain, type Node, type Shape, type Sizes, type Tensor,
 } from "@gated/graph";
 import { OPS, pow, sigmoid, sum } from "@gated/ops";
+import { mulberry32 } from "@gated/codegen";
 
 export interface GraphCase {
   readonly outputs: readonly Node[];
@@ -32,17 +33,8 @@ export interface GraphCase {
 type Range = readonly [number, number];
 type OpName = keyof typeof OPS;
 
-/** A deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (mulberry32, shared with codegen's parameter initialisation). */
+export const rng = mulberry32;
 
 const DIMS: readonly Dim[] = ["H", "I", 1, 2];
 const POWERS = [-1.5, -1, 0.5, 1.5, 3];
