@@ -63,7 +63,7 @@ export {
   sgd, adam, adamw, optimizerByName, clipGradNorm,
   type Optimizer, type OptimizerState, type SgdOptions, type AdamOptions,
 } from "./train/optimizers.js";
-export { constant as constantSchedule, stepDecay, cosine, warmup, scheduleByName, type Schedule } from "./train/schedules.js";
+export { constant as constantSchedule, stepDecay, cosine, warmup, scheduleByName, type Schedule as LrSchedule } from "./train/schedules.js";
 export { Rng, mixSeed } from "./train/rng.js";
 export { fromArray, asDataset, split as splitDataset, type Dataset, type Splits } from "./train/data.js";
 export {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { compileCell } from "@gated/codegen";
 import { getCell } from "../src/catalogue.js";
 import { Model, type ModelSpec, type Sample } from "../src/train/model.js";
 import { Rng } from "../src/train/rng.js";
@@ -7,7 +8,7 @@ import { Rng } from "../src/train/rng.js";
  * Central differences of the batch loss w.r.t. random parameters vs the model's gradient:
  * the worst |fd − g| / max(1, |fd|) (absolute for small gradients, relative for large).
  */
-export function gradCheck(spec: ModelSpec, samples: readonly Sample[], picks = 40, eps = 1e-6): number {
+function gradCheck(spec: ModelSpec, samples: readonly Sample[], picks = 40, eps = 1e-6): number {
   const m = new Model(spec);
   const g = new Float64Array(m.size);
   m.run(samples, g);
@@ -41,4 +42,31 @@ describe("model gradients (embedding → RNN → head → loss) match finite dif
       expect(gradCheck(spec, tokens(3))).toBeLessThan(1e-7);
     });
   }
+});
+
+describe("the same check with compiled kernels (compileCell) and every loss", () => {
+  const dense = (n: number, per: (r: Rng) => Sample["y"]): Sample[] => {
+    const r = new Rng(5);
+    return Array.from({ length: n }, () => ({ x: Array.from({ length: 3 + r.int(3) }, () => r.next() * 2 - 1), y: per(r) }));
+  };
+  test("GRU, last pooling, MSE", () => {
+    const spec: ModelSpec = { cell: getCell("gru"), hidden: 4, inputSize: 1, pool: "last", outputs: 2, loss: "mse", seed: 3, kernel: compileCell };
+    expect(gradCheck(spec, dense(4, (r) => [r.next(), r.next()]))).toBeLessThan(1e-7);
+  });
+  test("Elman, max pooling, binary cross-entropy", () => {
+    const spec: ModelSpec = { cell: getCell("elman"), hidden: 4, inputSize: 1, pool: "max", outputs: 2, loss: "bce", seed: 3, kernel: compileCell };
+    expect(gradCheck(spec, dense(4, (r) => [r.int(2), r.int(2)]))).toBeLessThan(1e-7);
+  });
+  test("bidirectional LSTM, per-step cross-entropy (pool none), embedding", () => {
+    const r = new Rng(9);
+    const samples: Sample[] = Array.from({ length: 3 }, (_, b) => {
+      const x = Array.from({ length: 2 + b }, () => r.int(5));
+      return { x, y: x.map((v) => v % 3) };
+    });
+    const spec: ModelSpec = {
+      cell: getCell("lstm"), hidden: 3, bidirectional: true, embedding: { vocab: 5, dim: 2 }, pool: "none", outputs: 3,
+      loss: "cross-entropy", seed: 4, kernel: compileCell,
+    };
+    expect(gradCheck(spec, samples)).toBeLessThan(1e-7);
+  });
 });

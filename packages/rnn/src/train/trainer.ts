@@ -142,12 +142,14 @@ export class Trainer {
     const perEpoch = Math.ceil(data.size / B);
     const schedule = o.schedule ?? constant();
     while (!this.done(data)) {
-      if (this.perm === null) {
+      // ordered data (e.g. an unbounded generated stream) is read in order, never permuted
+      if (this.perm === null && !data.ordered) {
         this.rng.state = this.epochRng;
-        this.perm = data.ordered ? Int32Array.from({ length: data.size }, (_, i) => i) : this.rng.permutation(data.size);
+        this.perm = this.rng.permutation(data.size);
       }
-      const idx = this.perm.subarray(this.batch * B, Math.min(data.size, (this.batch + 1) * B));
-      const samples = Array.from(idx, (i) => data.get(i));
+      const start = this.batch * B;
+      const n = Math.min(data.size, start + B) - start;
+      const samples = Array.from({ length: n }, (_, k) => data.get(this.perm ? this.perm[start + k]! : start + k));
       const res = this.model.run(samples, this.grads);
       const gradNorm = o.clipNorm !== undefined ? clipGradNorm(this.grads, o.clipNorm) : norm(this.grads);
       const lr = o.optimizer.lr * schedule(this.step);
