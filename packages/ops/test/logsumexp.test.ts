@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { evaluate, grad, input } from "@gated/graph";
+import { evaluate, grad, input, type Node } from "@gated/graph";
 import { logSoftmax, logsumexp, softmax, sum } from "@gated/ops";
 import { checkGrad } from "./check.js";
 
 const x = input("x", [3]);
-const val = (n: Parameters<typeof evaluate>[0], v: number[]) => Array.from(evaluate(n, { x: v }));
+const val = (n: Node, v: number[]): number[] => Array.from(evaluate(n, { x: v }));
 
 describe("logsumexp, softmax, logSoftmax", () => {
   test("values", () => {
