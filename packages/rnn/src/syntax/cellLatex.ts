@@ -3,8 +3,9 @@
  * previous state h^{(t-1)}, gates and next state at time t, parameters U^{f}, W^{f}, b^{f}; and
  * the equations of one backpropagation-through-time step, derived by `vjp` and `simplify`.
  */
-import { input, latexEquationLines, type NamedNode, latexName, simplify, topo, vjp, type Node } from "@gated/graph";
+import { input, latexEquationLines, type NamedNode, latexName, simplify, vjp, type Node } from "@gated/graph";
 import type { Cell } from "../defineCell.js";
+import { definitionOrder } from "./order.js";
 
 const at = (name: string, t: string) => `${latexName(name)}^{(${t})}`;
 
@@ -15,7 +16,7 @@ function forwardNames(cell: Cell): { leaves: Map<Node, string>; named: { name: s
   const nextOf = new Map<Node, string>();
   for (const s of cell.state) if (!nextOf.has(s.next)) nextOf.set(s.next, s.name);
   const named: { name: string; node: Node; raw: string }[] = [];
-  for (const n of topo(cell.state.map((s) => s.next))) {
+  for (const n of definitionOrder(cell)) {
     const local = cell.locals.get(n);
     if (local !== undefined && !nextOf.has(n) && n.op.kind !== "leaf" && !local.endsWith("'")) named.push({ name: at(local, "t"), node: n, raw: local });
   }

@@ -8,6 +8,7 @@ import { constValue, type Node } from "@gated/graph";
 import { OPS } from "@gated/ops";
 import type { Cell, ParamInfo } from "../defineCell.js";
 import { cellFunctions, functionName } from "./functions.js";
+import { definitionOrder } from "./order.js";
 import { parseCell } from "./parseCell.js";
 
 type P = { s: string; prec: number };
@@ -92,8 +93,7 @@ function printBody(cell: Cell): string[] {
   for (const s of cell.state) nextOf.set(s.next, [...(nextOf.get(s.next) ?? []), s.name]);
   const bound = new Map<Node, P>();
   const lines: string[] = [];
-  // named values in the order they were defined, each after what it uses
-  const order = topoAll([...[...cell.locals.keys()].filter((n) => n.op.kind !== "leaf" && !nextOf.has(n)), ...cell.state.map((s) => s.next)], cell.state.map((s) => s.next));
+  const order = definitionOrder(cell);
   for (const n of order) {
     const rhs = () => expr(n, bound);
     const local = cell.locals.get(n);
@@ -115,25 +115,6 @@ function printBody(cell: Cell): string[] {
   return lines;
 }
 
-function topoAll(roots: readonly Node[], outputs: readonly Node[]): Node[] {
-  const live = new Set<Node>();
-  const mark = (n: Node) => {
-    if (live.has(n)) return;
-    live.add(n);
-    n.inputs.forEach(mark);
-  };
-  outputs.forEach(mark);
-  const seen = new Set<Node>();
-  const order: Node[] = [];
-  const visit = (n: Node) => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    n.inputs.forEach(visit);
-    order.push(n);
-  };
-  roots.filter((n) => live.has(n)).forEach(visit);
-  return order;
-}
 
 /** One expression in the syntax, reading bound names for named nodes. */
 function expr(n: Node, bound: ReadonlyMap<Node, P>): P {
