@@ -8,6 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { pathToFileURL } from "node:url";
+import { compileCell } from "@gated/codegen";
+import { getCell } from "@gated/rnn";
 
 const root = resolve(__dirname, "..");
 const bundleDir = join(root, "dist", `.test-cli-${process.pid}`);
@@ -105,12 +108,52 @@ describe("gated CLI", () => {
     expect(r.out).toMatch(/^gru\s+\S+ ± /m);
   });
 
+  test("compare --jobs 2 runs in worker threads and gives the same results as one thread", () => {
+    const args = ["compare", "--cells", "elman,mgu-eq", "--seeds", "2", ...SMALL, "--no-checkpoint"];
+    const one = gated(...args, "--jobs", "1", "--out", "r/j1.html");
+    const two = gated(...args, "--jobs", "2", "--out", "r/j2.html");
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    const strip = (f: string) => JSON.parse(readFileSync(join(work, f), "utf8")).runs.map((r: { seconds?: number }) => ({ ...r, seconds: 0 }));
+    expect(strip("r/j2.json")).toEqual(strip("r/j1.json"));
+  });
+
   test("an equation-syntax cell file is accepted wherever a cell is", () => {
     mkdirSync(join(work, "cells"), { recursive: true });
     writeFileSync(join(work, "cells/mini.cell"), "cell mini(x[I]; h[H]) {\n  h' = tanh(U x + W h + b)\n}\n");
     const r = gated("show", "cells/mini.cell", "--params");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^U\s+\[H,I\]/m);
+  });
+
+  test("compile writes a standalone module (and types) that imports and runs like the in-memory kernel", async () => {
+    for (const minify of [false, true]) {
+      const out = `mod/lstm${minify ? ".min" : ""}.mjs`;
+      const r = gated("compile", "lstm", "-o", out, "--dtype", "float64", "--input", "3", "--hidden", "4", ...(minify ? ["--minify"] : []));
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^wrote mod\/lstm(\.min)?\.mjs \(\d+ bytes\) and mod\/lstm(\.min)?\.d\.ts, mod\/lstm(\.min)?\.d\.mts\n$/);
+      const src = readFileSync(join(work, out), "utf8");
+      expect(src).not.toMatch(/^\s*import\s/m);
+      expect(readFileSync(join(work, out.replace(".mjs", ".d.ts")), "utf8")).toContain("export declare function forward(");
+      const mod = await import(pathToFileURL(join(work, out)).href);
+      const k = compileCell(getCell("lstm"), { inputSize: 3, hiddenSize: 4, dtype: "float64" });
+      const p = k.initParams({ seed: 5 });
+      const T = 5, B = 2;
+      const x = Float64Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i));
+      const want = k.forward(p, x, { batch: B });
+      const got = mod.forward(mod.params(p.data), x, { batch: B });
+      expect(Array.from(got.output)).toEqual(Array.from(want.output));
+      // the streaming API: step by step equals the sequence
+      const st = mod.initialState(mod.params(p.data), { batch: B });
+      let last: Float64Array = new Float64Array();
+      for (let t = 0; t < T; t++) last = mod.step(st, x.subarray(t * B * 3, (t + 1) * B * 3));
+      expect(Array.from(last)).toEqual(Array.from(want.output.subarray((T - 1) * B * 4)));
+    }
+  });
+
+  test("compile rejects an unknown cell and an unreadable cell file in one line", () => {
+    expect(gated("compile", "nope", "-o", "a.mjs").err).toBe('unknown cell "nope": not a catalogue name nor a cell file (see gated show --list)\n');
+    expect(gated("compile", "cells/none.cell", "-o", "a.mjs").err).toBe("cannot read cell file cells/none.cell: ENOENT\n");
   });
 
   test("Ctrl-C writes a partial report and exits 130; --resume finishes the run", async () => {

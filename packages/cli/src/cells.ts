@@ -9,6 +9,8 @@ import { catalogueCell, catalogueNames, parseCellText } from "./deps.js";
 import { UsageError } from "./errors.js";
 
 export interface CellEntry {
+  /** The argument it was resolved from (worker threads resolve it again). */
+  readonly spec: string;
   /** Name used in tables and file names (the catalogue name, or the cell's own name). */
   readonly name: string;
   readonly cell: Cell;
@@ -41,11 +43,11 @@ function hash(s: string): string {
 export function resolveCell(spec: string): CellEntry {
   const embedded = EMBEDDED[spec];
   if (embedded !== undefined) {
-    return { name: spec, cell: parseCellText(embedded, spec), source: embedded, origin: "equation syntax (embedded)", fingerprint: hash(embedded) };
+    return { spec, name: spec, cell: parseCellText(embedded, spec), source: embedded, origin: "equation syntax (embedded)", fingerprint: hash(embedded) };
   }
   if (!looksLikeFile(spec)) {
     const c = catalogueCell(spec);
-    if (c) return { name: spec, cell: c, ...(c.source !== undefined ? { source: c.source } : {}), origin: "catalogue", fingerprint: `catalogue:${spec}` };
+    if (c) return { spec, name: spec, cell: c, ...(c.source !== undefined ? { source: c.source } : {}), origin: "catalogue", fingerprint: `catalogue:${spec}` };
     let isFile = false;
     try {
       isFile = statSync(spec).isFile();
@@ -72,5 +74,5 @@ export function resolveCell(spec: string): CellEntry {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${spec}: ${(e as Error).message.split("\n")[0]}`);
   }
-  return { name: cell.name, cell, source: text, origin: spec, fingerprint: hash(text) };
+  return { spec, name: cell.name, cell, source: text, origin: spec, fingerprint: hash(text) };
 }

@@ -5,10 +5,13 @@
  */
 let requested = false;
 let installed = 0;
+/** A flag shared with worker threads (see pool.ts): 1 once an interruption is requested. */
+let shared: Int32Array | undefined;
 
 const onSigint = () => {
   if (requested) process.exit(130);
   requested = true;
+  if (shared) Atomics.store(shared, 0, 1);
   process.stderr.write("\ninterrupted: finishing the current step and writing a partial report (Ctrl-C again to quit now)\n");
 };
 
@@ -21,7 +24,16 @@ export function watchInterrupt(): () => void {
 }
 
 export function interrupted(): boolean {
-  return requested;
+  return requested || (shared !== undefined && Atomics.load(shared, 0) === 1);
+}
+
+/** Shares the interruption flag through `buffer` (main thread: to signal; workers: to poll). */
+export function shareInterrupt(buffer: SharedArrayBuffer): () => void {
+  shared = new Int32Array(buffer);
+  if (requested) Atomics.store(shared, 0, 1);
+  return () => {
+    shared = undefined;
+  };
 }
 
 /** For tests and programmatic use: request (or clear) an interruption. */

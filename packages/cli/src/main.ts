@@ -3,7 +3,9 @@
  * comparison (simple RNN, LSTM, GRU and an equation-syntax MGU on the adding problem at T = 100,
  * then on names → gender). Usage errors are one line on stderr with exit code 2.
  */
+import { isMainThread } from "node:worker_threads";
 import { UsageError, oneLine } from "./errors.js";
+import { isPoolWorker, serveWorker } from "./pool.js";
 import { benchCommand } from "./commands/bench.js";
 import { compileCommand } from "./commands/compile.js";
 import { experimentCommand } from "./commands/experiment.js";
@@ -59,8 +61,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && /gated\.m?js$/.test(process.argv[1]);
-if (isMain) {
+const isMain = isMainThread && process.argv[1] !== undefined && /gated\.m?js$/.test(process.argv[1]);
+if (isPoolWorker()) serveWorker();
+else if (isMain) {
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -5,8 +5,8 @@
 export interface Progress {
   /** Reports `done` of `total` units with a short status text. */
   update(done: number, status?: string): void;
-  /** Finishes the bar (newline) with a final status. */
-  done(status?: string): void;
+  /** Finishes the bar (newline) with a final status; `count` when it stopped short of the total. */
+  done(status?: string, count?: number): void;
 }
 
 export interface ProgressOptions {
@@ -52,10 +52,11 @@ export function progress(opts: ProgressOptions): Progress {
         stream.write(`${opts.label} ${(frac * 100).toFixed(0)}% ${tail}\n`);
       }
     },
-    done(status = "") {
+    done(status = "", count = opts.total) {
       if (opts.quiet) return;
-      const { tail } = fmt(opts.total, status);
-      stream.write(tty ? `\r${opts.label} [${"#".repeat(24)}] 100% ${tail}\x1b[K\n` : `${opts.label} done ${tail}\n`);
+      const { tail } = fmt(count, status);
+      const word = count >= opts.total ? "done" : "stopped";
+      stream.write(tty ? `\r${opts.label} ${word} ${tail}\x1b[K\n` : `${opts.label} ${word} ${tail}\n`);
     },
   };
 }

@@ -4,6 +4,7 @@
  * Ctrl-C stops after the current step, writes a partial report and exits 130.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { getBool, getInt, getList, getNum, getStr, helpText, parseArgs, type FlagSpecs, type Parsed } from "../args.js";
 import { resolveCell, type CellEntry } from "../cells.js";
@@ -49,6 +50,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
 export const COMPARE_FLAGS: FlagSpecs = {
   cells: { kind: "list", help: "cells to compare (catalogue names or files)" },
   seeds: { kind: "int", min: 1, help: "seeds per cell (0..N-1)", default: 3 },
+  jobs: { kind: "int", min: 1, help: "worker threads running (cell, seed) runs in parallel", default: Math.min(2, availableParallelism()) },
   ...COMMON,
 };
 
@@ -93,6 +95,7 @@ export interface ExperimentArgs {
   readonly quiet: boolean;
   readonly commandLine: string;
   readonly stopAfter?: number;
+  readonly jobs: number;
 }
 
 /** Parses `gated train|compare` flags into a fully resolved experiment (UsageError on bad input). */
@@ -124,6 +127,7 @@ export function experimentArgs(command: "train" | "compare", argv: readonly stri
     resume: getBool(p, "resume"),
     progress: getBool(p, "progress"),
     quiet: getBool(p, "quiet"),
+    jobs: command === "compare" ? getInt(p, specs, "jobs") : 1,
     commandLine: `gated ${command} ${argv.join(" ")}`.trim(),
   };
 }
@@ -152,6 +156,7 @@ export async function runAndReport(a: ExperimentArgs, log: (s: string) => void =
       resume: a.resume,
       progress: a.progress,
       quiet: a.quiet,
+      jobs: a.jobs,
       ...(a.stopAfter !== undefined ? { stopAfter: a.stopAfter } : {}),
     });
   } finally {
