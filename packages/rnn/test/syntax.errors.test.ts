@@ -17,6 +17,7 @@ const CORPUS: readonly (readonly [string, string, string])[] = [
   ["missing keyword", "cel c(x[I]; h[H]) { h' = h }", `1:1: expected "cell", found "cel"`],
   ["no states", "cell c(x[I]; ) { }", `1:14: expected a state, e.g. h[H], found ")"`],
   ["two inputs", "cell c(x[I], y[J]; h[H]) { h' = h }", `1:14: a cell has one input, found 2`],
+  ["state called x", "cell c(u[I]; x[H]) { x' = u }", `1:14: a state cannot be called x: the cell's input is stored as x whatever its name here`],
   ["state of rank 2", "cell c(x[I]; h[H, H]) { h' = h }", `1:14: h must have one dim, e.g. h[H], found 2`],
   ["operand missing", cell("  h' = tanh(W h +)"), `2:18: expected an expression (a name, a number, a call or "("), found ")"`],
   ["missing =", cell("  h' W h"), `2:6: expected "=" after h', found "W"`],

@@ -78,6 +78,7 @@ class Checker {
     const { ast } = this;
     this.declare(ast.input.name, "input", ast.input.pos);
     for (const s of ast.states) {
+      if (s.name === "x") err(s.pos, `a state cannot be called x: the cell's input is stored as x whatever its name here`);
       this.declare(s.name, "state", s.pos);
       this.stateDims.set(s.name, s.dim.value);
     }

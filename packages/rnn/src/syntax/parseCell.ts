@@ -38,10 +38,21 @@ export function checkCellText(text: string): CheckedCell {
  */
 export function parseCell(text: string): Cell {
   const checked = checkCellText(text);
-  const { ast, params } = checked;
-  const fns = cellFunctions();
+  const { ast } = checked;
   const state: Record<string, string | number> = {};
   for (const s of ast.states) state[s.name] = s.dim.value;
+  try {
+    return build(checked, state, text);
+  } catch (e) {
+    // defineCell's own checks (a state called x, …) are reported at the cell's header
+    if (e instanceof CellSyntaxError) throw e;
+    throw new CellSyntaxError(ast.pos, (e as Error).message);
+  }
+}
+
+function build(checked: CheckedCell, state: Record<string, string | number>, text: string): Cell {
+  const { ast, params } = checked;
+  const fns = cellFunctions();
   return defineCell({
     name: ast.name,
     state,
