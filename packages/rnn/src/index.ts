@@ -53,7 +53,10 @@ export {
 } from "./interop/fixture.js";
 
 // --- training (train/) ---
-export { interpreterBackend, defaultBackend, type GraphBackend, type RowProgram } from "./train/backend.js";
+export {
+  interpreterBackend, compiledBackend, defaultBackend,
+  type GraphBackend, type GraphProgram, type GraphSpec as HeadGraphSpec, type GraphRun as HeadGraphRun,
+} from "./train/backend.js";
 export { mse, softmaxCrossEntropy, binaryCrossEntropy, lossByName, sampleLoss, type Loss } from "./train/losses.js";
 export { pool, attentionPool, linear, type Pooling, type PoolInputs } from "./train/heads.js";
 export { Head, type HeadSpec, type HeadResult } from "./train/head.js";

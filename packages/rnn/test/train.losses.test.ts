@@ -4,7 +4,7 @@
  * and pooling; masking; numerical stability at extreme logits.
  */
 import { describe, expect, test } from "vitest";
-import { interpreterBackend } from "../src/train/backend.js";
+import { compiledBackend, interpreterBackend, type GraphBackend } from "../src/train/backend.js";
 import { Head } from "../src/train/head.js";
 import type { Pooling } from "../src/train/heads.js";
 import { binaryCrossEntropy, mse, softmaxCrossEntropy, type Loss } from "../src/train/losses.js";
@@ -14,8 +14,8 @@ const D = 3, C = 3, T = 4;
 const lengths = Int32Array.of(4, 2, 3);
 const B = lengths.length;
 
-function setup(loss: Loss, poolKind: Pooling, seed = 1) {
-  const head = new Head({ pool: poolKind, outputs: C, loss }, D, interpreterBackend);
+function setup(loss: Loss, poolKind: Pooling, backend: GraphBackend = interpreterBackend, seed = 1) {
+  const head = new Head({ pool: poolKind, outputs: C, loss }, D, backend);
   const rng = new Rng(seed);
   const params = Float64Array.from({ length: head.size }, () => rng.next() * 2 - 1);
   const seq = Float64Array.from({ length: B * T * D }, () => rng.next() * 2 - 1);
@@ -47,11 +47,11 @@ function check(f: (x: Float64Array) => number, x: Float64Array, g: Float64Array,
 const LOSSES = [mse(), softmaxCrossEntropy(), binaryCrossEntropy()];
 const POOLS: Pooling[] = ["last", "mean", "max", { attention: 2 }, "none"];
 
-describe("head + loss gradients from vjp match finite differences", () => {
+describe.each([interpreterBackend, compiledBackend])("head + loss gradients ($name backend) match finite differences", (backend) => {
   for (const loss of LOSSES)
     for (const p of POOLS) {
       test(`${loss.name}, pooling ${typeof p === "string" ? p : "attention"}`, () => {
-        const { head, params, seq, targets, lossOf } = setup(loss, p);
+        const { head, params, seq, targets, lossOf } = setup(loss, p, backend);
         const r = head.run(params, seq, lengths, T, targets, true);
         expect(check((x) => lossOf(x, seq), params, r.dparams!)).toBeLessThan(1e-8);
         expect(check((x) => lossOf(params, x), seq, r.dseq!)).toBeLessThan(1e-8);
@@ -59,10 +59,10 @@ describe("head + loss gradients from vjp match finite differences", () => {
     }
 });
 
-describe("masking: padded steps change neither the loss nor get any gradient", () => {
+describe.each([interpreterBackend, compiledBackend])("masking ($name backend): padded steps change neither the loss nor get any gradient", (backend) => {
   for (const p of POOLS)
     test(`pooling ${typeof p === "string" ? p : "attention"}`, () => {
-      const { head, params, seq, targets, lossOf } = setup(softmaxCrossEntropy(), p);
+      const { head, params, seq, targets, lossOf } = setup(softmaxCrossEntropy(), p, backend);
       const before = lossOf(params, seq);
       const r = head.run(params, seq, lengths, T, targets, true);
       const noisy = Float64Array.from(seq);
@@ -76,10 +76,10 @@ describe("masking: padded steps change neither the loss nor get any gradient", (
     });
 });
 
-describe("stability at extreme logits", () => {
+describe.each([interpreterBackend, compiledBackend])("stability at extreme logits ($name backend)", (backend) => {
   test("cross-entropy and BCE stay finite with logits of ±1e4", () => {
     for (const loss of [softmaxCrossEntropy(), binaryCrossEntropy()]) {
-      const head = new Head({ pool: "last", outputs: 2, loss }, 1, interpreterBackend);
+      const head = new Head({ pool: "last", outputs: 2, loss }, 1, backend);
       // W_out = [1e4, −1e4], b = 0, h = ±1 at the last step
       const params = Float64Array.of(1e4, -1e4, 0, 0);
       const seq = Float64Array.of(1, -1);
@@ -92,7 +92,7 @@ describe("stability at extreme logits", () => {
     }
   });
   test("a per-step loss averages over valid steps only", () => {
-    const head = new Head({ pool: "none", outputs: 1, loss: mse() }, 1, interpreterBackend);
+    const head = new Head({ pool: "none", outputs: 1, loss: mse() }, 1, backend);
     const params = Float64Array.of(1, 0); // prediction = h
     const seq = Float64Array.of(1, 2, 99);
     const lens = Int32Array.of(2);

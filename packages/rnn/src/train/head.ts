@@ -4,11 +4,11 @@
  * is built once with symbolic dims T (padded length), D, C, A and run on a `GraphBackend`,
  * compiled once per padded length.
  */
-import { input, leavesOf, simplify, vjp, type Node, type Sizes } from "@gated/graph";
+import { input, leavesOf, type Node, type Sizes } from "@gated/graph";
 import { layoutOf, type ParamSlot } from "@gated/codegen";
 import { linear, pool, type Pooling } from "./heads.js";
 import { sampleLoss, type Loss } from "./losses.js";
-import type { GraphBackend, RowProgram } from "./backend.js";
+import type { GraphBackend, GraphProgram, GraphSpec } from "./backend.js";
 
 export interface HeadSpec {
   readonly pool: Pooling;
@@ -36,10 +36,8 @@ export class Head {
   readonly size: number;
   readonly perStep: boolean;
   readonly sizes: Sizes;
-  private readonly params: Node[];
-  private readonly evalOut: Node[];
-  private readonly trainOut: Node[];
-  private readonly programs = new Map<string, RowProgram>();
+  private readonly graph: GraphSpec;
+  private readonly programs = new Map<number, GraphProgram>();
 
   constructor(readonly spec: HeadSpec, readonly inputSize: number, private readonly backend: GraphBackend) {
     const seq = input("seq", ["T", "D"]);
@@ -50,14 +48,12 @@ export class Head {
     const loss = sampleLoss(spec.loss, pred, target, mask);
     this.perStep = spec.pool === "none";
     const found = leavesOf([loss], "param");
-    this.params = PARAM_ORDER.map((n) => found.find((p) => p.label === n)).filter((p): p is Node => !!p);
+    const params = PARAM_ORDER.map((n) => found.find((p) => p.label === n)).filter((p): p is Node => !!p);
     const attention = typeof spec.pool === "object" ? spec.pool.attention : 1;
     this.sizes = { D: inputSize, C: spec.outputs, A: attention };
-    this.layout = layoutOf(this.params, this.sizes);
+    this.layout = layoutOf(params, this.sizes);
     this.size = this.layout.reduce((a, s) => a + s.size, 0);
-    const dLoss = input("d_loss", []);
-    this.evalOut = [loss, pred];
-    this.trainOut = [loss, pred, ...simplify(vjp([loss], [dLoss], [seq, ...this.params]))];
+    this.graph = { inputs: { seq, mask, last, target }, outputs: { loss, pred }, params };
   }
 
   /** PyTorch's Linear default: U(−1/√fan_in, 1/√fan_in) for weights and biases alike. */
@@ -75,11 +71,10 @@ export class Head {
    */
   run(params: ArrayLike<number>, seq: Float64Array, lengths: ArrayLike<number>, T: number, targets: Float64Array, grad: boolean): HeadResult {
     const B = lengths.length;
-    const key = `${T}:${grad}`;
-    let prog = this.programs.get(key);
+    let prog = this.programs.get(T);
     if (!prog) {
-      prog = this.backend.compile(grad ? this.trainOut : this.evalOut, { ...this.sizes, T }, ["seq", "mask", "last", "target"]);
-      this.programs.set(key, prog);
+      prog = this.backend.compile(this.graph, { ...this.sizes, T });
+      this.programs.set(T, prog);
     }
     const mask = new Float64Array(B * T);
     const last = new Float64Array(B * T);
@@ -89,16 +84,16 @@ export class Head {
       mask.fill(1, b * T, b * T + n);
       last[b * T + n - 1] = 1;
     }
-    const shared: Record<string, ArrayLike<number>> = { d_loss: [1 / B] };
+    const shared: Record<string, ArrayLike<number>> = {};
     for (const s of this.layout) shared[s.name] = subarray(params, s.offset, s.size);
-    const out = prog.run(B, { seq, mask, last, target: targets }, shared);
-    if (!grad) return { loss: out[0]!, pred: out[1]! };
+    const run = prog.forward(shared, { seq, mask, last, target: targets }, B);
+    const loss = run.outputs["loss"]!, pred = run.outputs["pred"]!;
+    if (!grad) return { loss, pred };
+    // the batch loss is the mean of the per-sample losses: cotangent 1/B on each row
+    const g = prog.backward(run, { loss: new Float64Array(B).fill(1 / B) });
     const dparams = new Float64Array(this.size);
-    this.layout.forEach((s, j) => {
-      const g = out[3 + j]!;
-      for (let b = 0; b < B; b++) for (let i = 0; i < s.size; i++) dparams[s.offset + i]! += g[b * s.size + i]!;
-    });
-    return { loss: out[0]!, pred: out[1]!, dseq: out[2]!, dparams };
+    for (const s of this.layout) dparams.set(g.params[s.name]!, s.offset);
+    return { loss, pred, dseq: g.inputs["seq"]!, dparams };
   }
 
   /**
