@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { input, param, simplify, constant } from "@gated/graph";
 import { OPS, matvec, mean, sigmoid, sub, sum, tanh } from "@gated/ops";
-import { defineCell, parseCell, checkCellText, cellFunctions } from "../src/index.js";
+import { defineCell, parseCell, printCell, checkCellText, cellFunctions } from "../src/index.js";
 
 const MGU = `
 cell mgu(x[I]; h[H]) {
@@ -179,5 +179,38 @@ cell a(x[I]; h[H]) {   # header
   test("unicode names", () => {
     const cell = parseCell(`cell ü(x[I]; h[H]) { α = sigmoid(W_α h); h' = α * h }`);
     expect(cell.paramInfo[0]!.name).toBe("W_α");
+  });
+});
+
+describe("printCell", () => {
+  test("locals whose names the syntax cannot use are renamed; attributes are printed", () => {
+    const cell = defineCell({
+      name: "odd",
+      state: { h: "H" },
+      step: ({ x, h }, { param: p, let: name }) => {
+        const a = name("exp", sigmoid(matvec(p("W", ["H", "H"], { role: "recurrent" }), h)));
+        const b = name("h", OPS.pow(a, 3));
+        const c = name("not an identifier", b.mul(sum(h, "all")));
+        return { h: tanh(c.add(matvec(p("U", ["H", "I"], { role: "input" }), x))) };
+      },
+    });
+    const text = printCell(cell);
+    expect(text).toBe(
+      [
+        "cell odd(x[I]; h[H]) {",
+        "  t1 = sigmoid(W h)",
+        "  t2 = pow(t1; p=3)",
+        "  t3 = t2 * sum(h; axis=all)",
+        "  h' = tanh(t3 + U x)",
+        "}",
+      ].join("\n"),
+    );
+    expect(parseCell(text).state[0]!.next).toBe(cell.state[0]!.next);
+  });
+  test("gradient-style ops (outer, transpose, sum over an axis) print as calls", () => {
+    const h = input("h", ["H"]);
+    const cell = defineCell({ name: "t", state: { h: "H" }, step: () => ({ h: OPS.transpose(OPS.outer(h, h)).sum(0) }) });
+    expect(printCell(cell)).toContain("transpose(outer(h, h))");
+    expect(parseCell(printCell(cell)).state[0]!.next).toBe(cell.state[0]!.next);
   });
 });
