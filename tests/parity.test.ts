@@ -14,7 +14,8 @@ const tmp = mkdtempSync(join(tmpdir(), "gated-parity-"));
 
 describe("gated parity on every fixture", () => {
   test("there are public and generated fixtures", () => {
-    expect(FIXTURES.length).toBeGreaterThanOrEqual(16);
+    expect(FIXTURES.length).toBeGreaterThanOrEqual(18);
+    expect(FIXTURES.filter((f) => f.includes("packed"))).toHaveLength(2);
   });
   const cases = FIXTURES.flatMap((f) => (["reference", "compiled"] as const).map((b) => [f.slice(dir.length), b, f] as const));
   test.each(cases)("%s (%s)", (_, backend, f) => {

@@ -3,6 +3,9 @@
  * parse one, build the model it describes (or bind a given cell to it), run forward and BPTT
  * with its loss L = Σ output·R + Σ h_n·Rh [+ Σ c_n·Rc], and compare every tensor.
  *
+ * An optional `inputs.lengths` [B] (the generated packed-sequence cases) gives per-sequence
+ * lengths, as torch's pack_padded_sequence: padded steps output 0 and change no state.
+ *
  * States: the fixture's h0/h_n bind to the cell's state `h` (else its output state), c0/c_n to
  * `c` (else the one remaining state); a cell's other states start at zero and are not compared.
  */
@@ -156,7 +159,9 @@ export function checkFixture(fx: Fixture, opts: { cell?: Recurrence; kernel?: Ke
   };
   const initial: Record<string, Float64Array> = {};
   for (const [s, m] of Object.entries(states)) initial[m] = need(fx.inputs, `${s}0`, "inputs");
-  const run = model.forward(params, need(fx.inputs, "x", "inputs"), { batch: fx.dims.B, initial });
+  // optional per-sequence lengths (packed sequences): padded steps output 0 and keep the state
+  const lengths = fx.inputs["lengths"]?.data;
+  const run = model.forward(params, need(fx.inputs, "x", "inputs"), { batch: fx.dims.B, initial, ...(lengths ? { lengths } : {}) });
   const R = need(fx.readout, "R", "readout");
   const final: Record<string, Float64Array> = {};
   for (const [s, m] of Object.entries(states)) final[m] = need(fx.readout, `R${s}`, "readout");
