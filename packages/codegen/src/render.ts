@@ -114,7 +114,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
         }
         if (primary.has(n) || !materialized(n)) continue;
         const time = needsTime(n);
-        const own = carriedOut.get(n)?.find((l) => (time ? l.scope === "time" : true));
+        const own = p === "loop" ? carriedOut.get(n)?.find((l) => (time ? l.scope === "time" : true)) : undefined;
         if (own) primary.set(n, own);
         else primary.set(n, newBuf(hint(n), p === "static" ? "static" : time ? "time" : "row", shapes.size(n), printText(n, 2)));
       }

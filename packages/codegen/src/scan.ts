@@ -8,7 +8,7 @@
  * with contractions merged into row-batched products, elementwise work fused, and buffers placed.
  */
 import { describe, type Node } from "@gated/graph";
-import { Shapes, isAdd, topoStop } from "./analyze.js";
+import { Shapes, foldConstant, isAdd, topoStop } from "./analyze.js";
 import type { ConstPool } from "./consts.js";
 import type { Namer } from "./names.js";
 import type { BufferDecl, Loc, Stmt } from "./schedule.js";
@@ -131,7 +131,8 @@ export function lowerScan(spec: ScanSpec): ScanResult {
       const ps = n.inputs.map((x) => phase.get(x)!);
       if (n.inputs.some((x) => car.has(x))) {
         car.add(n);
-        phase.set(n, needed.has(n) ? "loop" : "post");
+        // a carried input lives one step at a time: whatever reads it runs in the loop
+        phase.set(n, needed.has(n) || n.inputs.some((x) => carriedLeaf.has(x)) ? "loop" : "post");
       } else if (ps.some((p) => ROWISH.has(p))) phase.set(n, "pre");
       else if (ps.some((p) => p === "static")) phase.set(n, "static");
       else phase.set(n, "const");
@@ -153,6 +154,24 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     }
   }
   const ph = (n: Node) => phase.get(n)!;
+  const zeroMemo = new Map<Node, boolean>();
+  const isZero = (n: Node): boolean => {
+    let z = zeroMemo.get(n);
+    if (z !== undefined) return z;
+    if (ph(n) === "const") z = foldConstant(n, shapes.sizes).every((v) => v === 0);
+    else if (["broadcast", "reshape", "transpose", "slice", "reduce"].includes(n.op.kind)) z = isZero(n.inputs[0]!);
+    else if (n.op.kind === "matvec" || n.op.kind === "matmul" || n.op.kind === "outer") z = n.inputs.some(isZero);
+    else if (n.op.kind === "concat") z = n.inputs.every(isZero);
+    else if (n.op.kind === "elementwise" && n.inputs.length === 2) {
+      const probe = (a: number, b: number) => n.op.evaluate([{ shape: [], data: Float64Array.of(a) }, { shape: [], data: Float64Array.of(b) }], n.attrs, [])[0];
+      // x·0 = 0 = 0·x for any finite x: multiplication (and 0/y for division)
+      const mulLike = probe(0, 3) === 0 && probe(3, 0) === 0 && probe(2, 3) === 6;
+      const divLike = probe(0, 3) === 0 && probe(6, 3) === 2;
+      z = (mulLike && (isZero(n.inputs[0]!) || isZero(n.inputs[1]!))) || (divLike && isZero(n.inputs[0]!));
+    } else z = false;
+    zeroMemo.set(n, z);
+    return z;
+  };
 
   // 3. merge contractions
   const absorbed = new Set<Node>();
@@ -207,7 +226,8 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     for (const t of terms) {
       const tp = ph(t);
       if (tp === "const" || tp === "static") {
-        if (tp === "const" && t.op.kind === "leaf" && t.attrs["value"] === 0) continue;
+        // linear in the cotangents, so a term without rows is zero, once constants are folded
+        if (isZero(t)) continue;
         throw new Error(`${spec.sweep}: the gradient term ${describe(t)} does not depend on any row`);
       }
       let o: Node | null = null;

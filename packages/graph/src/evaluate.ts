@@ -104,7 +104,7 @@ export function prepareEvaluate(outputs: readonly Node[], sizes: Sizes = {}): (b
       if (c) vals[i] = { shape, data: c };
       else if (n.op.kind === "leaf") vals[i] = { shape, data: bind(n, shape, bindings) };
       else {
-        const data = n.op.evaluate(inputIdx[i]!.map((j) => vals[j]!), n.attrs, shape);
+        const data = n.op.evaluate(inputIdx[i]!.map((j) => vals[j]!), n.attrs, shape, sizes);
         if (data.length !== sizeOf(shape)) throw new Error(`${n.op.name} evaluated to ${data.length} values for shape ${formatShape(shape)}`);
         vals[i] = { shape, data };
       }
