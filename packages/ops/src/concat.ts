@@ -4,8 +4,8 @@
  * ["H+I"]). ∂ = g sliced back into the pieces.
  */
 import {
-  addDims, apply, constant, defineOp, formatShape, isLeaf, sizeOf, zeros,
-  type Dim, type Node, type Op, type Rule, type Shape,
+  addDims, apply, constant, defineOp, formatShape, isLeaf, Node, sizeOf, zeros,
+  type Dim, type Op, type Rule, type Shape,
 } from "@gated/graph";
 import { slice } from "./slice.js";
 
@@ -20,7 +20,7 @@ export function offsets(shapes: readonly Shape[], axis: number): { starts: Dim[]
   return { starts, total };
 }
 
-export const concat: Op & ((xs: readonly Node[], axis?: number) => Node) = defineOp(
+export const concat: Op & ((xs: readonly Node[], axis?: number) => Node) & ((...xs: Node[]) => Node) = defineOp(
   {
     name: "concat",
     kind: "concat",
@@ -63,8 +63,10 @@ export const concat: Op & ((xs: readonly Node[], axis?: number) => Node) = defin
     },
   },
   (op) =>
-    (xs: readonly Node[], axis = 0): Node => {
-      if (!Array.isArray(xs) || xs.length === 0) throw new Error("concat: expected a non-empty array of nodes");
+    (...args: unknown[]): Node => {
+      // concat([x, y], axis) or, like any variadic op, concat(x, y) along axis 0
+      const [xs, axis = 0] = Array.isArray(args[0]) ? (args as [Node[], number?]) : [args as Node[], 0];
+      if (xs.length === 0 || !xs.every((x) => x instanceof Node)) throw new Error("concat: expected a non-empty array of nodes");
       const k = axis < 0 ? axis + xs[0]!.rank : axis;
       // empty pieces contribute nothing (keep one, so the result has a shape)
       const kept = xs.filter((x) => x.shape[k] !== 0);

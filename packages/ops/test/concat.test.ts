@@ -22,6 +22,7 @@ describe("concat", () => {
   });
   test("one piece is itself; empty pieces drop", () => {
     expect(concat([x])).toBe(x);
+    expect(concat(x, h)).toBe(concat([x, h], 0));
     expect(concat([input("e", [2, 0]), input("f", [2, 3])], 1)).toBe(input("f", [2, 3]));
     expect(concat([input("e", [0]), input("f", [2])])).toBe(input("f", [2]));
   });
