@@ -15,7 +15,7 @@ import { getCell } from "@gated/rnn";
 import { mulberry32, referenceKernel, type Kernel, type Recurrence } from "@gated/codegen";
 import { FLOP_FORMULA, flops, type Mode } from "./flops.js";
 import { compiler, handImpl, kernelImpl, tfImpl, type Impl, type Result } from "./impls.js";
-import { median, measure, type Timing, type TimingOptions } from "./timing.js";
+import { measureGroup, median, type TimingOptions } from "./timing.js";
 import { tfRunner, type TfBackend } from "./tfjs.js";
 import { unfusedKernel } from "./unfused.js";
 import type { HandDType, Named } from "./handLstm.js";
@@ -49,15 +49,23 @@ for (const n of implNames) if (!IMPLS.includes(n as (typeof IMPLS)[number])) thr
 const partial = quick || only !== undefined || opt("--configs") !== undefined || opt("--impls") !== undefined || opt("--dtypes") !== undefined || flag("--no-tf");
 const outPath = opt("--out") ?? (partial ? undefined : fileURLToPath(new URL("../bench/results.json", import.meta.url)));
 
+/**
+ * Repetitions per config and implementation, sized so the whole run stays near 8 minutes of
+ * CPU time on a 2-core Xeon: fast kernels get a budget of timed runs, the slowest baselines
+ * (TF.js cpu at M and L) a single run after the smaller configs warmed them up.
+ */
 const timing = (cfg: Config, impl: string): TimingOptions => {
   if (quick) return { budgetMs: 300, minReps: 3, maxReps: 7, slowMs: 2000 };
-  const slow = impl === "tfjs-cpu" || impl === "reference";
-  return {
-    budgetMs: cfg.name === "L" ? 2500 : 1500,
-    minReps: 3,
-    maxReps: cfg.name === "S" ? 31 : cfg.name === "M" ? 11 : 5,
-    slowMs: slow ? 3000 : 6000,
-  };
+  switch (cfg.name) {
+    case "S":
+      return { budgetMs: 1000, minReps: 3, maxReps: impl === "reference" || impl.startsWith("tfjs") ? 5 : 21, slowMs: 5000 };
+    case "M":
+      return { budgetMs: 1200, minReps: 3, maxReps: 7, slowMs: impl === "tfjs-cpu" ? 2500 : 1e9 };
+    default:
+      if (impl === "tfjs-cpu") return { budgetMs: 0, minReps: 1, maxReps: 1, slowMs: 0 };
+      if (impl === "gated" || impl === "hand") return { budgetMs: 0, minReps: 3, maxReps: 3, slowMs: 1e9, warmups: 1 };
+      return { budgetMs: 0, minReps: 2, maxReps: 2, slowMs: 1e9, warmups: 1 };
+  }
 };
 
 // ---------------------------------------------------------------- inputs
@@ -81,9 +89,10 @@ interface Row {
   /** Median CPU time (ms), the compared number; wallMedianMs is the wall clock. */
   medianMs: number; wallMedianMs: number; reps: number; warmup: number; gflops: number; samplesMs: number[];
 }
+/** Relative differences: max |a − b| / max |b| over the output, all parameter gradients, dx. */
 interface Agreement {
   cell: string; config: string; dtype: HandDType; impl: string; against: string;
-  output: number; grads: number | null; input: number | null; scale: number;
+  output: number; grads: number | null; input: number | null;
 }
 const rows: Row[] = [];
 const agreement: Agreement[] = [];
@@ -101,16 +110,22 @@ function maxAbs(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
   return m;
 }
-function compare(r: Result, truth: Result, names?: readonly string[]): { output: number; grads: number | null; input: number | null } {
+function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return a.length === b.length ? maxAbsDiff(a, b) / (maxAbs(b) || 1) : NaN;
+}
+function compare(r: Result, truth: Result): { output: number; grads: number | null; input: number | null } {
   let grads: number | null = null;
   if (r.grads && truth.grads) {
-    grads = 0;
-    for (const n of names ?? Object.keys(truth.grads)) {
-      if (r.grads[n] && truth.grads[n]) grads = Math.max(grads, maxAbsDiff(r.grads[n]!, truth.grads[n]!));
+    let d = 0, m = 0;
+    for (const n of Object.keys(truth.grads)) {
+      if (!r.grads[n]) continue;
+      d = Math.max(d, maxAbsDiff(r.grads[n]!, truth.grads[n]!));
+      m = Math.max(m, maxAbs(truth.grads[n]!));
     }
+    grads = d / (m || 1);
   }
-  const input = r.input && truth.input ? maxAbsDiff(r.input, truth.input) : null;
-  return { output: maxAbsDiff(r.output, truth.output), grads, input };
+  const input = r.input && truth.input ? rel(r.input, truth.input) : null;
+  return { output: rel(r.output, truth.output), grads, input };
 }
 
 const log = (s: string) => process.stdout.write(s + "\n");
@@ -159,39 +174,31 @@ async function main(): Promise<void> {
         if (want("reference") && cfg.name === "S") impls.push(kernelImpl("reference", referenceKernel(cell, kopts(dtype)), named, x, cfg.B));
         if (want("unfused")) impls.push(kernelImpl("unfused", unfusedKernel(cell, kopts(dtype)), named, x, cfg.B));
         if (want("hand") && c === "lstm") impls.push(handImpl(dtype, named, x, cfg.B, cfg.I, cfg.H));
-        for (const impl of impls) {
-          for (const mode of MODES) record(c, cfg, dtype, mode, impl);
+        const tf: Impl[] = [];
+        if (dtype === "float32") {
+          // TF.js: float32 only
+          for (const be of ["cpu", "wasm"] as TfBackend[]) {
+            if (want(`tfjs-${be}`)) tf.push(tfImpl(await tfRunner(c, be, cfg.I, cfg.H, cfg.B, cfg.T, tfInputs.named, tfInputs.x)));
+          }
         }
+        const all = [...impls, ...tf];
+        for (const mode of MODES) measureMode(c, cfg, dtype, mode, all);
+        const ok = all.filter((i) => !failed.has(i.name));
         if (dtype === "float64" && !truth) {
-          const pick = impls.find((i) => i.name === "reference") ?? impls.find((i) => i.name === "gated") ?? impls.find((i) => i.name === "unfused");
+          const pick = ["reference", "gated", "unfused"].map((n) => ok.find((i) => i.name === n)).find((i) => i);
           if (pick) truth = { name: pick.name, result: pick.result() };
         }
-        if (truth) {
-          for (const impl of impls) {
-            if (impl.name === truth.name && dtype === "float64") continue;
-            const d = compare(impl.result(), truth.result);
-            agreement.push({ cell: c, config: cfg.name, dtype, impl: impl.name, against: `${truth.name} float64`, ...d, scale: maxAbs(truth.result.output) });
+        for (const impl of ok) {
+          if (c === "gru" && impl.name.startsWith("tfjs")) {
+            // TF.js's GRU is cho_gru (reset before the product): compared with that cell
+            tfTruth ??= choTruth(tfCell, cfg, tfInputs.named, tfInputs.x);
+            agreement.push({ cell: "cho_gru", config: cfg.name, dtype, impl: impl.name, against: "cho_gru float64", ...compare(impl.result(), tfTruth) });
+          } else if (truth && !(impl.name === truth.name && dtype === "float64")) {
+            agreement.push({ cell: c, config: cfg.name, dtype, impl: impl.name, against: `${truth.name} float64`, ...compare(impl.result(), truth.result) });
           }
         }
-        // TF.js: float32 only
-        if (dtype === "float32") {
-          for (const be of ["cpu", "wasm"] as TfBackend[]) {
-            if (!want(`tfjs-${be}`)) continue;
-            const r = await tfRunner(c, be, cfg.I, cfg.H, cfg.B, cfg.T, tfInputs.named, tfInputs.x);
-            const impl = tfImpl(r);
-            for (const mode of MODES) record(c, cfg, dtype, mode, impl);
-            if (c === "gru") {
-              // TF.js's GRU is cho_gru (reset before the product): compare with that cell
-              tfTruth ??= choTruth(tfCell, cfg, tfInputs.named, tfInputs.x);
-              const d = compare(impl.result(), tfTruth);
-              agreement.push({ cell: "cho_gru", config: cfg.name, dtype, impl: impl.name, against: "cho_gru float64 (unfused/reference)", ...d, scale: maxAbs(tfTruth.output) });
-            } else if (truth) {
-              const d = compare(impl.result(), truth.result);
-              agreement.push({ cell: c, config: cfg.name, dtype, impl: impl.name, against: `${truth.name} float64`, ...d, scale: maxAbs(truth.result.output) });
-            }
-            impl.dispose?.();
-          }
-        }
+        for (const t of tf) t.dispose?.();
+        failed.clear();
       }
     }
   }
@@ -210,20 +217,37 @@ function choTruth(cell: Recurrence, cfg: Config, named: Named, x: Float64Array):
   return impl.result();
 }
 
-function record(c: CellName, cfg: Config, dtype: HandDType, mode: Mode, impl: Impl): void {
-  const fn = mode === "fwd" ? () => impl.forward() : () => impl.forwardBackward();
-  let t: Timing;
-  try {
-    t = measure(fn, timing(cfg, impl.name));
-  } catch (e) {
-    notes.push(`${impl.name} ${c} ${cfg.name} ${dtype} ${mode} failed: ${(e as Error).message}`);
-    log(`  ${impl.name} ${c} ${cfg.name} ${dtype} ${mode}: FAILED ${(e as Error).message}`);
-    return;
-  }
+const failed = new Set<string>();
+
+/** Times one job (cell, config, dtype, mode) on every implementation, interleaved. */
+function measureMode(c: CellName, cfg: Config, dtype: HandDType, mode: Mode, impls: readonly Impl[]): void {
+  const group = impls.map((impl) => ({
+    name: impl.name,
+    opts: timing(cfg, impl.name),
+    fn: () => {
+      if (failed.has(impl.name)) return;
+      try {
+        if (mode === "fwd") impl.forward();
+        else impl.forwardBackward();
+      } catch (e) {
+        failed.add(impl.name);
+        notes.push(`${impl.name} ${c} ${cfg.name} ${dtype} ${mode} failed: ${(e as Error).message}`);
+        log(`  ${impl.name} ${c} ${cfg.name} ${dtype} ${mode}: FAILED ${(e as Error).message}`);
+      }
+    },
+  }));
+  const times = measureGroup(group);
   const f = flops(c, mode, cfg.T, cfg.B, cfg.I, cfg.H);
-  const row: Row = { cell: c, config: cfg.name, dtype, mode, impl: impl.name, medianMs: t.medianMs, wallMedianMs: t.wallMedianMs, reps: t.reps, warmup: t.warmup, gflops: f / (t.medianMs * 1e6), samplesMs: t.samplesMs.map((s) => +s.toFixed(3)) };
-  rows.push(row);
-  log(`  ${c.padEnd(4)} ${cfg.name} ${dtype} ${mode.padEnd(7)} ${impl.name.padEnd(10)} ${fmt(t.medianMs, 3).padStart(10)} ms cpu ${fmt(t.wallMedianMs, 3).padStart(10)} ms wall  (${t.reps} reps)  ${fmt(row.gflops)} GFLOP/s`);
+  for (const impl of impls) {
+    const t = times.get(impl.name)!;
+    if (failed.has(impl.name)) continue;
+    const row: Row = {
+      cell: c, config: cfg.name, dtype, mode, impl: impl.name, medianMs: t.medianMs, wallMedianMs: t.wallMedianMs,
+      reps: t.reps, warmup: t.warmup, gflops: f / (t.medianMs * 1e6), samplesMs: t.samplesMs.map((s) => +s.toFixed(3)),
+    };
+    rows.push(row);
+    log(`  ${c.padEnd(4)} ${cfg.name} ${dtype} ${mode.padEnd(7)} ${impl.name.padEnd(10)} ${fmt(t.medianMs, 3).padStart(10)} ms cpu ${fmt(t.wallMedianMs, 3).padStart(10)} ms wall  (${t.reps} reps)  ${fmt(row.gflops)} GFLOP/s`);
+  }
 }
 
 // ---------------------------------------------------------------- report
@@ -246,10 +270,10 @@ function report(totalS: number): void {
   printTable(head, table);
   if (agreement.length) {
     log("");
-    log("agreement (max |Δ| vs a float64 run; output, parameter gradients, input gradient; scale = max |output|)");
+    log("agreement: max |Δ| / max |truth| vs a float64 run (output; all parameter gradients; input gradient); loss = sum of outputs");
     printTable(
-      ["cell", "cfg", "dtype", "impl", "against", "output", "grads", "dx", "scale"],
-      agreement.map((a) => [a.cell, a.config, a.dtype, a.impl, a.against, exp(a.output), exp(a.grads), exp(a.input), fmt(a.scale, 3)]),
+      ["cell", "cfg", "dtype", "impl", "against", "output", "grads", "dx"],
+      agreement.map((a) => [a.cell, a.config, a.dtype, a.impl, a.against, exp(a.output), exp(a.grads), exp(a.input)]),
     );
   }
   const targets = checkTargets();
@@ -270,7 +294,7 @@ function report(totalS: number): void {
       machine: { node: process.version, cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString(), threads: 1 },
       options: { configs: CONFIGS, quick, argv },
       flopFormula: FLOP_FORMULA,
-      timing: "medianMs = median CPU time (process.cpuUsage user+system) per run, wallMedianMs = median wall time; the machine is shared, so CPU time is the compared number; 2 warm-up runs, then timed repetitions; repetitions sized to a 1.5 s (S, M) / 2.5 s (L) budget, capped at 31/11/5; runs slower than 3 s (TF.js cpu, reference) or 6 s take 2 samples, the first counted (no warm-up at that size; smaller configs ran earlier in the same process)",
+      timing: "medianMs = median CPU time per run (process.cpuUsage, user+system), wallMedianMs = median wall time; the machine is shared, so CPU time is the compared number. Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 1.2 s budget (3..7), TF.js cpu a single run; L: 1 warm-up, 3 reps for gated and hand, 2 for unfused and TF.js wasm, TF.js cpu a single run (warmed up by the smaller configs). See results[].reps",
       results: rows.map((r) => ({ ...r, speedup: ratiosFor(r) })),
       agreement,
       compileMs,

@@ -105,17 +105,28 @@ export async function tfRunner(
     });
   }
 
+  /**
+   * Runs are interleaved with other backends': switch to ours (synchronous once the backend is
+   * initialised; tensors follow lazily, a copy of a few MB, small next to a run).
+   */
+  const use = () => {
+    if (tf.getBackend() !== backend) void tf.setBackend(backend);
+    if (tf.getBackend() !== backend) throw new Error(`TF.js did not switch to ${backend}`);
+  };
   let lastY: Float32Array | null = null;
   let lastG: Float32Array[] | null = null;
   return {
     backend,
     forward() {
+      use();
       lastY = tf.tidy(() => layer.apply(xt).dataSync()) as Float32Array;
     },
     forwardBackward() {
+      use();
       lastG = grads();
     },
     check() {
+      use();
       const yb = lastY ?? (tf.tidy(() => layer.apply(xt).dataSync()) as Float32Array);
       const output = new Float32Array(T * B * H);
       for (let t = 0; t < T; t++) for (let bb = 0; bb < B; bb++) for (let j = 0; j < H; j++) output[(t * B + bb) * H + j] = yb[(bb * T + t) * H + j]!;

@@ -16,6 +16,8 @@ export interface TimingOptions {
   readonly maxReps: number;
   /** A first run slower than this counts as a sample (no separate warm-up): slow baselines. */
   readonly slowMs: number;
+  /** Warm-up runs (default 2). */
+  readonly warmups?: number;
 }
 
 export interface Timing {
@@ -45,31 +47,47 @@ function once(fn: () => void): Sample {
   return { cpu: (c.user + c.system) / 1000, wall };
 }
 
+/** One contender of an interleaved measurement. */
+export interface Contender {
+  readonly name: string;
+  readonly fn: () => void;
+  readonly opts: TimingOptions;
+}
+
 /**
- * Runs `fn` twice as warm-up (JIT, buffer allocation), then as many timed repetitions as fit the
- * budget (clamped to [minReps, maxReps]). A run slower than `slowMs` ends the warm-up at one run
- * and counts it as a sample, with one more run after it (2 samples).
+ * Measures several implementations of the same job interleaved, so load changes on a shared
+ * machine hit all of them alike: each is warmed up (`warmups` runs, default 2), given a
+ * repetition count from its budget (clamped to [minReps, maxReps]), then runs happen round-robin, one per contender per round. A contender slower than `slowMs` gets
+ * its first run as its only sample (it was warmed up at the smaller configs before).
  */
-export function measure(fn: () => void, o: TimingOptions): Timing {
-  const first = once(fn);
-  let samples: Sample[];
-  let warmup: number;
-  if (first.cpu >= o.slowMs) {
-    samples = [first, once(fn)];
-    warmup = 0;
-  } else {
-    const second = once(fn);
-    warmup = 2;
-    const t = Math.max(second.cpu, 1e-3);
-    const reps = Math.min(o.maxReps, Math.max(t > o.budgetMs ? 1 : o.minReps, Math.round(o.budgetMs / t)));
-    samples = [];
-    for (let r = 0; r < reps; r++) samples.push(once(fn));
+export function measureGroup(cs: readonly Contender[]): Map<string, Timing> {
+  const st = cs.map((c) => ({ c, samples: [] as Sample[], reps: 0, warmup: 0 }));
+  for (const s of st) {
+    const first = once(s.c.fn);
+    if (first.cpu >= s.c.opts.slowMs) {
+      s.samples.push(first);
+      s.reps = 1;
+      continue;
+    }
+    const o = s.c.opts;
+    let last = first;
+    for (let w = 1; w < (o.warmups ?? 2); w++) last = once(s.c.fn);
+    s.warmup = Math.max(1, o.warmups ?? 2);
+    const t = Math.max(last.cpu, 1e-3);
+    s.reps = Math.min(o.maxReps, Math.max(t > o.budgetMs ? 1 : o.minReps, Math.round(o.budgetMs / t)));
   }
-  return {
-    medianMs: median(samples.map((s) => s.cpu)),
-    wallMedianMs: median(samples.map((s) => s.wall)),
-    reps: samples.length,
-    warmup,
-    samplesMs: samples.map((s) => s.cpu),
-  };
+  const rounds = Math.max(0, ...st.map((s) => s.reps));
+  for (let r = 0; r < rounds; r++) for (const s of st) if (s.samples.length < s.reps) s.samples.push(once(s.c.fn));
+  return new Map(
+    st.map((s) => [
+      s.c.name,
+      {
+        medianMs: median(s.samples.map((x) => x.cpu)),
+        wallMedianMs: median(s.samples.map((x) => x.wall)),
+        reps: s.samples.length,
+        warmup: s.warmup,
+        samplesMs: s.samples.map((x) => x.cpu),
+      },
+    ]),
+  );
 }
