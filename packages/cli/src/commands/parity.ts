@@ -47,8 +47,18 @@ export function parityFile(path: string, opts: ParityOptions = {}): ParityReport
   }
   try {
     const fx = rnn.parseFixture(json);
-    const { kernel, backend } = parityKernel(opts.backend);
-    const report = rnn.checkFixture(fx, { kernel, ...(opts.cell ? { cell: opts.cell } : {}) });
+    let { kernel, backend } = parityKernel(opts.backend);
+    const cell = opts.cell ? { cell: opts.cell } : {};
+    let report: ParityReport;
+    try {
+      report = rnn.checkFixture(fx, { kernel, ...cell });
+    } catch (e) {
+      // by default, a cell the compiler cannot handle still gets checked, on the interpreter
+      if (opts.backend !== undefined || !/^compileCell/.test((e as Error).message)) throw e;
+      ({ kernel } = parityKernel("reference"));
+      backend = `reference (compiled kernels failed: ${(e as Error).message.split("\n")[0]})`;
+      report = rnn.checkFixture(fx, { kernel, ...cell });
+    }
     const d = fx.dims;
     const header = `${fx.case}: ${opts.cell ? `cell ${opts.cell.name} vs ` : ""}${fx.kind}, ${d.numLayers} layer(s), ` +
       `${d.D === 2 ? "bidirectional" : "unidirectional"}, T=${d.T} B=${d.B} I=${d.I} H=${d.H}, backend ${backend}`;
