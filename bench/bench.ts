@@ -5,7 +5,10 @@
  * writes bench/results.json (full runs only).
  *
  *   node dist/bench.mjs [--quick] [--only lstm|gru] [--configs S,M] [--impls gated,hand,...]
- *                       [--dtypes float32] [--out FILE] [--no-tf]
+ *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke]
+ *
+ * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one run each,
+ * no compile timing: checks the harness and the agreement of every implementation in seconds.
  */
 import os from "node:os";
 import { writeFileSync } from "node:fs";
@@ -40,13 +43,15 @@ function opt(name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 const quick = flag("--quick");
+const smoke = flag("--smoke");
+const SMOKE: Config = { name: "XS", B: 2, T: 5, I: 3, H: 4 };
 const only = opt("--only");
 if (only && !CELLS.includes(only as CellName)) throw new Error(`--only: expected one of ${CELLS.join(", ")}, got ${only}`);
-const configNames = (opt("--configs") ?? (quick ? "S" : "S,M,L")).split(",");
+const configNames = (opt("--configs") ?? (smoke ? "XS" : quick ? "S" : "S,M,L")).split(",");
 const implNames = (opt("--impls") ?? IMPLS.join(",")).split(",").filter((n) => !(flag("--no-tf") && n.startsWith("tfjs")));
 const dtypes = (opt("--dtypes")?.split(",") ?? DTYPES) as HandDType[];
 for (const n of implNames) if (!IMPLS.includes(n as (typeof IMPLS)[number])) throw new Error(`--impls: unknown ${n} (known: ${IMPLS.join(", ")})`);
-const partial = quick || only !== undefined || opt("--configs") !== undefined || opt("--impls") !== undefined || opt("--dtypes") !== undefined || flag("--no-tf");
+const partial = quick || smoke || only !== undefined || opt("--configs") !== undefined || opt("--impls") !== undefined || opt("--dtypes") !== undefined || flag("--no-tf");
 const outPath = opt("--out") ?? (partial ? undefined : fileURLToPath(new URL("../bench/results.json", import.meta.url)));
 
 /**
@@ -55,6 +60,7 @@ const outPath = opt("--out") ?? (partial ? undefined : fileURLToPath(new URL("..
  * (TF.js cpu at M and L) a single run after the smaller configs warmed them up.
  */
 const timing = (cfg: Config, impl: string): TimingOptions => {
+  if (smoke) return { budgetMs: 0, minReps: 1, maxReps: 1, slowMs: 1e9, warmups: 1 };
   if (quick) return { budgetMs: 300, minReps: 3, maxReps: 7, slowMs: 2000 };
   switch (cfg.name) {
     case "S":
@@ -139,10 +145,10 @@ async function main(): Promise<void> {
   log(`gated bench: node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"} (${os.cpus().length} cores), one thread`);
   if (!compileCell) notes.push("compileCell is not exported by @gated/codegen yet: no compiled ('gated') rows");
   const cells = CELLS.filter((c) => !only || c === only);
-  const configs = CONFIGS.filter((c) => configNames.includes(c.name));
+  const configs = [...CONFIGS, SMOKE].filter((c) => configNames.includes(c.name));
 
   // compile time per cell (graph -> kernels), at M sizes, float32: first call and warm median
-  if (compileCell && implNames.includes("gated")) {
+  if (compileCell && implNames.includes("gated") && !smoke) {
     for (const c of cells) {
       const cfg = CONFIGS[1]!;
       const samples: number[] = [];
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
         const impls: Impl[] = [];
         const want = (n: string) => implNames.includes(n);
         if (want("gated") && compileCell) impls.push(kernelImpl("gated", compileCell(cell, kopts(dtype)), named, x, cfg.B));
-        if (want("reference") && cfg.name === "S") impls.push(kernelImpl("reference", referenceKernel(cell, kopts(dtype)), named, x, cfg.B));
+        if (want("reference") && (cfg.name === "S" || cfg === SMOKE)) impls.push(kernelImpl("reference", referenceKernel(cell, kopts(dtype)), named, x, cfg.B));
         if (want("unfused")) impls.push(kernelImpl("unfused", unfusedKernel(cell, kopts(dtype)), named, x, cfg.B));
         if (want("hand") && c === "lstm") impls.push(handImpl(dtype, named, x, cfg.B, cfg.I, cfg.H));
         const tf: Impl[] = [];
@@ -208,7 +214,7 @@ async function main(): Promise<void> {
 
 /** float64 result of cho_gru (what TF.js's GRU computes), from the reference at S, else unfused. */
 function choTruth(cell: Recurrence, cfg: Config, named: Named, x: Float64Array): Result {
-  const k: Kernel = cfg.name === "S"
+  const k: Kernel = cfg.name === "S" || cfg === SMOKE
     ? referenceKernel(cell, { inputSize: cfg.I, hiddenSize: cfg.H, dtype: "float64" })
     : unfusedKernel(cell, { inputSize: cfg.I, hiddenSize: cfg.H, dtype: "float64" });
   const impl = kernelImpl("truth", k, named, x, cfg.B);
