@@ -129,7 +129,7 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
     const l = rowInputs.get(r) ?? pr.states.map((s, k) => (s.node === r ? loc(hist[k]!, "time", shapes.size(r), 0) : null)).find((x) => x) ?? fwd.locOf(r);
     if (!l || l.scope !== "time") throw new Error(`internal: residual ${r.label ?? r.op.name} is not kept over all rows`);
     tapeLoc.set(r, l);
-    const b = fwd.buffers.find((d) => d.name === l.buf);
+    const b = fwd.buffers.find((d) => d.name === l.buf) ?? (outBufs.includes(l.buf) ? fb.find((d) => d.name === l.buf) : undefined);
     if (b && !tape.includes(b.name)) tape.push(b.name);
   }
   const fbody: Stmt[] = [
@@ -162,7 +162,7 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
   const bb: BufferDecl[] = [{ name: P, role: "param", rows: "one", width: paramSize, doc: "parameters" }];
   for (const n of inBufs) bb.push(fb.find((d) => d.name === n)!);
   for (const n of hist) bb.push(fb.find((d) => d.name === n)!);
-  for (const n of tape) bb.push({ ...fwd.buffers.find((d) => d.name === n)!, role: "tape" });
+  for (const n of tape) bb.push({ ...(fwd.buffers.find((d) => d.name === n) ?? fb.find((d) => d.name === n)!), role: "tape" });
   const gOut = pr.outputs.map((o) => decl(bb, namer.fresh(`d_${o.name}`), "input", "TB", shapes.size(o.node), `∂ ${o.name}`));
   const gCur = pr.states.map((s) => decl(bb, namer.fresh(`d_${s.name}`), "state", "B", shapes.size(s.node), `∂ ${s.name} at the step's end`));
   const gNext = pr.states.map((s) => decl(bb, namer.fresh(`d_${s.name}_prev`), "state", "B", shapes.size(s.node), `∂ ${s.name} at the step's start`));

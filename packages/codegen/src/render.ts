@@ -100,27 +100,33 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
     for (const m of g.members) primary.set(m.node, { ...loc, col: m.col });
   }
   const sumOut = new Map<Node, Loc>();
+  /** A carried output or row output the value can live in directly (saving a copy). */
+  const ownLoc = (n: Node, p: RunPhase, time: boolean): Loc | undefined =>
+    (p === "loop" ? carriedOut.get(n)?.find((l) => (time ? l.scope === "time" : true)) : undefined) ??
+    (p === "pre" || p === "post" ? rowOut.get(n)?.[0] : undefined);
   for (const p of ["static", "pre", "loop", "post"] as const)
     for (const it of items[p]) {
       const nodes = it.kind === "map" ? it.nodes : it.kind === "node" ? [it.node] : it.kind === "sum" ? [it.group.root] : [];
       for (const n of nodes) {
         if (it.kind === "sum") {
           const time = needsTime(n) || p !== "loop";
-          const loc = p === "static" ? newBuf(`${hint(n)}_sum`, "static", shapes.size(n), "")
-            : newBuf(`${hint(n)}_sum`, time ? "time" : "row", shapes.size(n), `Σ of ${it.group.terms.length} products`);
+          // with nothing else to add, the products go straight to where the value is wanted
+          const direct = it.group.rest.length === 0 ? ownLoc(n, p, time) : undefined;
+          const loc = direct ?? (p === "static" ? newBuf(`${hint(n)}_sum`, "static", shapes.size(n), "")
+            : newBuf(`${hint(n)}_sum`, time ? "time" : "row", shapes.size(n), `Σ of ${it.group.terms.length} products`));
           sumOut.set(n, loc);
           if (it.group.rest.length === 0 && !primary.has(n)) primary.set(n, loc);
           continue;
         }
         if (primary.has(n) || !materialized(n)) continue;
         const time = needsTime(n);
-        const own = p === "loop" ? carriedOut.get(n)?.find((l) => (time ? l.scope === "time" : true)) : undefined;
+        const own = ownLoc(n, p, time);
         if (own) primary.set(n, own);
         else primary.set(n, newBuf(hint(n), p === "static" ? "static" : time ? "time" : "row", shapes.size(n), printText(n, 2)));
       }
     }
   for (const [n, ls] of carriedOut) for (const l of ls) if (primary.get(n) !== l) addExtra(n, l);
-  for (const [n, ls] of rowOut) for (const l of ls) addExtra(n, l);
+  for (const [n, ls] of rowOut) for (const l of ls) if (primary.get(n) !== l) addExtra(n, l);
   // a store the node's own phase cannot make (static → rows, all rows → one step's rows) becomes
   // a copy in the phase that can
   const late: { n: Node; l: Loc }[] = [];
@@ -300,8 +306,12 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
             }
           break;
         }
-        case "colsum":
-          stmts[p].push({ kind: "colsum", rows, from: locOf(it.node), to: it.loc, width: shapes.size(it.node), doc: `Σ_rows ${printText(it.node, 2)}` });
+        case "colsum": {
+          // a value kept over all rows is summed once after the loop, not step by step
+          const from = locOf(it.node);
+          const q = p === "loop" && from.scope === "time" ? "post" : p;
+          stmts[q].push({ kind: "colsum", rows: ROWS[q], from, to: it.loc, width: shapes.size(it.node), doc: `Σ_rows ${printText(it.node, 2)}` });
+        }
       }
     }
   }

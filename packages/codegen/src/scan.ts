@@ -336,6 +336,45 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     const it = itemOf.get(n);
     return it && it.phase === p ? items[p].indexOf(it) : -1;
   };
+  // elementwise nodes wait (pending) until a product or the phase's end needs them, so one map
+  // takes as much of the step's elementwise work as dependencies allow
+  const pending: Record<RunPhase, Node[]> = { static: [], pre: [], loop: [], post: [] };
+  const ewInputs = (n: Node) => sumOf.get(n)?.rest ?? n.inputs;
+  const place = (n: Node, p: RunPhase) => {
+    const list = items[p];
+    const width = shapes.size(n);
+    const sg = sumOf.get(n);
+    const need = Math.max(-1, ...ewInputs(n).map((x) => pos(x, p)), sg ? list.indexOf(itemOf.get(n)!) : -1);
+    let target: PlanItem | undefined;
+    for (let i = list.length - 1; i >= Math.max(need, 0); i--) {
+      const it = list[i]!;
+      if (it.kind === "map" && it.width === width) {
+        target = it;
+        break;
+      }
+    }
+    if (!target) {
+      target = { kind: "map", phase: p, width, nodes: [] };
+      list.push(target);
+    }
+    (target as { nodes: Node[] }).nodes.push(n);
+    itemOf.set(n, target);
+  };
+  const flush = (p: RunPhase, needs: readonly Node[] | null) => {
+    const pend = new Set(pending[p]);
+    const want = new Set<Node>();
+    const visit = (x: Node) => {
+      if (!pend.has(x) || want.has(x)) return;
+      want.add(x);
+      ewInputs(x).forEach(visit);
+    };
+    if (needs) needs.forEach(visit);
+    else pending[p].forEach((x) => want.add(x));
+    if (!want.size) return;
+    const keep: Node[] = [];
+    for (const x of pending[p]) (want.has(x) ? place(x, p) : keep.push(x));
+    pending[p] = keep;
+  };
   for (const n of order) {
     const p = ph(n);
     if (!live.has(n) || absorbed.has(n) || p === "const" || p === "input" || p === "carried" || n.op.kind === "leaf") continue;
@@ -343,40 +382,29 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     const mg = matOf.get(n);
     if (mg) {
       if (!emittedMat.has(mg)) {
-        const it: PlanItem = { kind: "mat", phase: p, group: mg };
-        list.push(it);
+        flush(p, [mg.v]);
+        list.push({ kind: "mat", phase: p, group: mg });
         emittedMat.add(mg);
       }
       itemOf.set(n, list.find((i) => i.kind === "mat" && i.group === mg)!);
       continue;
     }
     const sg = sumOf.get(n);
-    const inputs = sg ? [...sg.rest, ...sg.terms.map((t) => t.u)] : n.inputs;
-    if (sg) list.push({ kind: "sum", phase: p, group: sg });
-    if (sg ? sg.rest.length > 0 : ewLike(n, shapes)) {
-      const width = shapes.size(n);
-      const need = Math.max(-1, ...inputs.map((x) => pos(x, p)), sg ? list.length - 1 : -1);
-      let target: PlanItem | undefined;
-      for (let i = list.length - 1; i >= Math.max(need, 0); i--) {
-        const it = list[i]!;
-        if (it.kind === "map" && it.width === width) {
-          target = it;
-          break;
-        }
-      }
-      if (!target) {
-        target = { kind: "map", phase: p, width, nodes: [] };
-        list.push(target);
-      }
-      (target as { nodes: Node[] }).nodes.push(n);
-      itemOf.set(n, target);
-    } else if (sg) itemOf.set(n, list[list.length - 1]!);
+    if (sg) {
+      flush(p, sg.terms.map((t) => t.u));
+      const it: PlanItem = { kind: "sum", phase: p, group: sg };
+      list.push(it);
+      itemOf.set(n, it);
+      if (sg.rest.length > 0) pending[p].push(n);
+    } else if (ewLike(n, shapes)) pending[p].push(n);
     else {
+      flush(p, n.inputs);
       const it: PlanItem = { kind: "node", phase: p, node: n };
       list.push(it);
       itemOf.set(n, it);
     }
   }
+  for (const p of ["static", "pre", "loop", "post"] as const) flush(p, null);
   for (const c of colsums) {
     const p = ph(c.node);
     const rp: RunPhase = p === "input" ? "pre" : p === "carried" ? "loop" : (p as RunPhase);
