@@ -1,86 +1,52 @@
 /**
- * Training checkpoints as safetensors files (8-byte little-endian header length, JSON header,
- * raw little-endian data), written atomically: the bytes go to a temporary file in the same
- * directory, are flushed to disk, and the file is renamed over the target, so a run killed at any
- * moment leaves either the previous checkpoint or the new one, never a torn file.
+ * Training checkpoints as safetensors files (F64 tensors plus string metadata), through
+ * @gated/rnn's validated reader/writer. Writes are atomic (temp file beside the target, fsync,
+ * rename), so a run killed at any moment leaves the previous checkpoint or the new one, never a
+ * torn file. Malformed or unreadable files are one-line `UsageError`s naming the file.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { readSafetensors, writeFileAtomic as writeAtomic, writeSafetensors } from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
 export interface Checkpoint {
   /** Named float64 tensors (parameters, optimizer moments, …), flat. */
   readonly tensors: Readonly<Record<string, ArrayLike<number>>>;
-  /** String metadata (safetensors `__metadata__`): step, config, history as JSON. */
+  /** String metadata (safetensors `__metadata__`): step, configuration, history as JSON. */
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-/** Encodes tensors as F64 safetensors bytes (names sorted, so the bytes are deterministic). */
+/** Encodes a checkpoint (tensor names sorted, so equal checkpoints give equal bytes). */
 export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
-  const names = Object.keys(ck.tensors).sort();
-  const header: Record<string, unknown> = { __metadata__: ck.metadata };
-  let offset = 0;
-  for (const n of names) {
-    const len = ck.tensors[n]!.length;
-    header[n] = { dtype: "F64", shape: [len], data_offsets: [offset, offset + 8 * len] };
-    offset += 8 * len;
+  const tensors: Record<string, { dtype: "F64"; shape: number[]; data: Float64Array }> = {};
+  for (const name of Object.keys(ck.tensors).sort()) {
+    const t = ck.tensors[name]!;
+    tensors[name] = { dtype: "F64", shape: [t.length], data: Float64Array.from(t) };
   }
-  let json = JSON.stringify(header);
-  while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += " ";
-  const hb = Buffer.from(json, "utf8");
-  const out = new Uint8Array(8 + hb.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(hb.length), true);
-  out.set(hb, 8);
-  let p = 8 + hb.length;
-  for (const n of names) {
-    const t = ck.tensors[n]!;
-    for (let i = 0; i < t.length; i++, p += 8) view.setFloat64(p, t[i]!, true);
-  }
-  return out;
+  return writeSafetensors(tensors, ck.metadata);
 }
 
-/** Decodes a checkpoint; malformed files are a `UsageError` naming the file and the fault. */
 export function decodeCheckpoint(bytes: Uint8Array, file = "checkpoint"): Checkpoint {
-  const bad = (why: string) => new UsageError(`${file}: not a valid checkpoint (${why})`);
-  if (bytes.length < 8) throw bad("shorter than the 8-byte header length");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const hlen = Number(view.getBigUint64(0, true));
-  if (hlen > bytes.length - 8) throw bad(`header length ${hlen} exceeds the file`);
-  let header: Record<string, unknown>;
+  let f;
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + hlen)).toString("utf8")) as Record<string, unknown>;
-  } catch {
-    throw bad("header is not JSON");
+    f = readSafetensors(bytes);
+  } catch (e) {
+    throw new UsageError(`${file}: not a valid checkpoint (${(e as Error).message.split("\n")[0]})`);
   }
-  const base = 8 + hlen;
   const tensors: Record<string, Float64Array> = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
-    const t = info as { dtype?: unknown; data_offsets?: unknown };
-    const off = t.data_offsets;
-    if (t.dtype !== "F64") throw bad(`tensor ${name} has dtype ${String(t.dtype)}, expected F64`);
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isInteger(o) && o >= 0)) throw bad(`tensor ${name} has bad offsets`);
-    const [a, b] = off as [number, number];
-    if (b < a || base + b > bytes.length || (b - a) % 8 !== 0) throw bad(`tensor ${name} offsets [${a}, ${b}] out of range`);
-    const arr = new Float64Array((b - a) / 8);
-    for (let i = 0; i < arr.length; i++) arr[i] = view.getFloat64(base + a + 8 * i, true);
-    tensors[name] = arr;
+  for (const [name, t] of f) {
+    if (t.dtype !== "F64") throw new UsageError(`${file}: not a valid checkpoint (tensor ${name} has dtype ${t.dtype}, expected F64)`);
+    tensors[name] = t.data as Float64Array;
   }
-  const meta = (header["__metadata__"] ?? {}) as Record<string, string>;
-  return { tensors, metadata: meta };
+  return { tensors, metadata: f.metadata };
 }
 
-/** Writes `bytes` to `file` atomically (temp file in the same directory, fsync, rename). */
+/** Writes `bytes` to `file` atomically; a failure is one line naming the file. */
 export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    writeAtomic(file, bytes);
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0]!);
   }
-  renameSync(tmp, file);
 }
 
 export function saveCheckpoint(file: string, ck: Checkpoint): void {
@@ -88,11 +54,11 @@ export function saveCheckpoint(file: string, ck: Checkpoint): void {
 }
 
 export function loadCheckpoint(file: string): Checkpoint {
-  let bytes: Uint8Array;
+  let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (e) {
     throw new UsageError(`cannot read checkpoint ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  return decodeCheckpoint(bytes, file);
+  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }
