@@ -116,7 +116,7 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
 export function reduceAxis(
   x: Tensor, axis: number | "all", outShape: readonly number[], init: number, f: (acc: number, v: number) => number,
 ): Float64Array {
-  if (axis === "all") return Float64Array.of(x.data.reduce(f, init));
+  if (axis === "all") return Float64Array.of(x.data.reduce((acc, v) => f(acc, v), init));
   const shape = x.shape;
   const n = shape[axis]!;
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
