@@ -331,10 +331,13 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   // 6. statement order: topological, fusing elementwise nodes of one width and phase
   const items: Record<RunPhase, PlanItem[]> = { static: [], pre: [], loop: [], post: [] };
   const itemOf = new Map<Node, PlanItem>();
-  const emittedMat = new Set<MatGroup>();
+  const emittedMat = new Map<MatGroup, PlanItem>();
+  // items are only ever appended, so an item's index is fixed when it is pushed
+  const index = new Map<PlanItem, number>();
+  const push = (p: RunPhase, it: PlanItem) => (index.set(it, items[p].length), items[p].push(it));
   const pos = (n: Node, p: RunPhase) => {
     const it = itemOf.get(n);
-    return it && it.phase === p ? items[p].indexOf(it) : -1;
+    return it && it.phase === p ? index.get(it)! : -1;
   };
   // elementwise nodes wait (pending) until a product or the phase's end needs them, so one map
   // takes as much of the step's elementwise work as dependencies allow
@@ -344,7 +347,7 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     const list = items[p];
     const width = shapes.size(n);
     const sg = sumOf.get(n);
-    const need = Math.max(-1, ...ewInputs(n).map((x) => pos(x, p)), sg ? list.indexOf(itemOf.get(n)!) : -1);
+    const need = Math.max(-1, ...ewInputs(n).map((x) => pos(x, p)), sg ? index.get(itemOf.get(n)!)! : -1);
     let target: PlanItem | undefined;
     for (let i = list.length - 1; i >= Math.max(need, 0); i--) {
       const it = list[i]!;
@@ -355,7 +358,7 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     }
     if (!target) {
       target = { kind: "map", phase: p, width, nodes: [] };
-      list.push(target);
+      push(p, target);
     }
     (target as { nodes: Node[] }).nodes.push(n);
     itemOf.set(n, target);
@@ -378,29 +381,29 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   for (const n of order) {
     const p = ph(n);
     if (!live.has(n) || absorbed.has(n) || p === "const" || p === "input" || p === "carried" || n.op.kind === "leaf") continue;
-    const list = items[p];
     const mg = matOf.get(n);
     if (mg) {
       if (!emittedMat.has(mg)) {
         flush(p, [mg.v]);
-        list.push({ kind: "mat", phase: p, group: mg });
-        emittedMat.add(mg);
+        const it: PlanItem = { kind: "mat", phase: p, group: mg };
+        push(p, it);
+        emittedMat.set(mg, it);
       }
-      itemOf.set(n, list.find((i) => i.kind === "mat" && i.group === mg)!);
+      itemOf.set(n, emittedMat.get(mg)!);
       continue;
     }
     const sg = sumOf.get(n);
     if (sg) {
       flush(p, sg.terms.map((t) => t.u));
       const it: PlanItem = { kind: "sum", phase: p, group: sg };
-      list.push(it);
+      push(p, it);
       itemOf.set(n, it);
       if (sg.rest.length > 0) pending[p].push(n);
     } else if (ewLike(n, shapes)) pending[p].push(n);
     else {
       flush(p, n.inputs);
       const it: PlanItem = { kind: "node", phase: p, node: n };
-      list.push(it);
+      push(p, it);
       itemOf.set(n, it);
     }
   }
@@ -408,9 +411,9 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   for (const c of colsums) {
     const p = ph(c.node);
     const rp: RunPhase = p === "input" ? "pre" : p === "carried" ? "loop" : (p as RunPhase);
-    items[rp].push({ kind: "colsum", phase: rp, node: c.node, loc: c.loc });
+    push(rp, { kind: "colsum", phase: rp, node: c.node, loc: c.loc });
   }
-  for (const g of outerGroups) items.post.push({ kind: "outer", phase: "post", group: g });
+  for (const g of outerGroups) push("post", { kind: "outer", phase: "post", group: g });
 
   // what must be readable over all rows, beyond the graph's own readers
   const timeUse = new Set<Node>(spec.keep);
