@@ -156,6 +156,13 @@ describe("gated CLI", () => {
     expect(gated("compile", "cells/none.cell", "-o", "a.mjs").err).toBe("cannot read cell file cells/none.cell: ENOENT\n");
   });
 
+  test("parity checks a PyTorch fixture (exit 0) and bench is wired", () => {
+    const r = gated("parity", join(root, "tests/fixtures/torch/gru_i3_h4_t5_b2.json"));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^PASS: all \d+ tensors within tolerance/m);
+    expect(gated("parity", "no/such.json").code).toBe(2);
+  });
+
   test("Ctrl-C writes a partial report and exits 130; --resume finishes the run", async () => {
     const args = ["train", "--cell", "gru", "--task", "adding", "--seq-len", "8", "--steps", "100000", "--batch", "4", "--hidden", "4", "--eval-every", "5", "--eval-size", "16", "--checkpoint-every", "5", "--out", "r/int.html"];
     const child = spawn(process.execPath, [bundle, ...args], { cwd: work });

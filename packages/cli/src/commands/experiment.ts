@@ -180,6 +180,7 @@ export async function runAndReport(a: ExperimentArgs, log: (s: string) => void =
     command: a.commandLine,
     backend: kernelBackend(),
     ...(baseline ? { baseline } : {}),
+    ...(b && (a.task.loss === "mse" || b.accuracy !== undefined) ? { baselineMetric: a.task.loss === "mse" ? b.loss : b.accuracy! } : {}),
   });
   mkdirSync(dirname(a.out) || ".", { recursive: true });
   writeFileAtomic(a.out, html);

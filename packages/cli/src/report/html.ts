@@ -26,6 +26,8 @@ export interface ReportInput {
   readonly backend: string;
   /** What a trivial predictor scores, in words. */
   readonly baseline?: string;
+  /** …and on the metric's scale, for the plot. */
+  readonly baselineMetric?: number;
 }
 
 function tex(f: () => string): string {
@@ -54,6 +56,7 @@ export function reportHtml(r: ReportInput): string {
     yLabel: `validation ${r.task.metricName}`,
     yScale: r.task.yScale,
     threshold: r.config.threshold,
+    ...(r.baselineMetric !== undefined ? { baseline: r.baselineMetric } : {}),
   });
   const lossPlot = r.task.loss === "cross-entropy"
     ? plotSvg(lossSeries, { title: `${r.task.name}: validation loss`, xLabel: "training step", yLabel: "cross-entropy", yScale: "log" })

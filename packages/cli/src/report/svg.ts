@@ -15,6 +15,8 @@ export interface PlotOptions {
   readonly yLabel: string;
   readonly yScale?: "linear" | "log";
   readonly threshold?: number;
+  /** A trivial predictor's score, drawn as a dotted reference line. */
+  readonly baseline?: number;
   readonly width?: number;
   readonly height?: number;
 }
@@ -74,6 +76,7 @@ export function plotSvg(series: readonly Series[], opts: PlotOptions): string {
   const xs = pts.map((p) => p.step);
   let ys = pts.flatMap((p) => [p.lo, p.hi, p.mean]).filter((v) => Number.isFinite(v) && (!log || v > 0));
   if (opts.threshold !== undefined) ys = ys.concat(opts.threshold);
+  if (opts.baseline !== undefined) ys = ys.concat(opts.baseline);
   const xMin = 0;
   const xMax = Math.max(1, ...xs);
   let yMin = ys.length ? Math.min(...ys) : 0;
@@ -114,6 +117,11 @@ export function plotSvg(series: readonly Series[], opts: PlotOptions): string {
     const y = f(sy(opts.threshold));
     out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y}" y2="${y}" stroke="#888" stroke-dasharray="4 3"/>`);
     out.push(`<text x="${m.left + pw - 2}" y="${Number(y) - 4}" text-anchor="end" fill="#666">threshold ${fmtTick(opts.threshold)}</text>`);
+  }
+  if (opts.baseline !== undefined) {
+    const y = f(sy(opts.baseline));
+    out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y}" y2="${y}" stroke="#888" stroke-dasharray="1 3"/>`);
+    out.push(`<text x="${m.left + 4}" y="${Number(y) - 4}" fill="#666">trivial baseline ${fmtTick(opts.baseline)}</text>`);
   }
   aggs.forEach((agg, i) => {
     const color = PALETTE[i % PALETTE.length]!;
