@@ -16,7 +16,7 @@ const runs = (n: number) => RUNS || n;
 /** Leaves standing for a vector per `nodes` entry, named prefix0, prefix1, … */
 const like = (nodes: readonly Node[], prefix: string) => nodes.map((n, i) => input(`${prefix}${i}`, n.shape));
 
-test.prop([graphArb()], { numRuns: runs(500), seed: 7 })("jvp agrees with vjp: ⟨v, J u⟩ = ⟨Jᵀ v, u⟩", (g) => {
+test.prop([graphArb()], { numRuns: runs(500), seed: Number(process.env["FC_SEED"] ?? 7) })("jvp agrees with vjp: ⟨v, J u⟩ = ⟨Jᵀ v, u⟩", (g) => {
   const t = like(g.leaves, "t");
   const v = like(g.outputs, "v");
   const vals: Values = { ...g.bindings, ...randomLike(t, g.sizes, g.seed), ...randomLike(v, g.sizes, g.seed + 1) };
@@ -47,7 +47,7 @@ function hvp(g: GraphCase): { rr: number; fr: number; fd: number } | null {
   return { rr: dot(evaluate(rr, vals, g.sizes), ev), fr: dot(evaluate(fr, vals, g.sizes), ev), fd };
 }
 
-test.prop([graphArb({ maxOps: 5 })], { numRuns: runs(300), seed: 11 })("Hessian-vector products: grad-of-grad = forward-over-reverse = differences of the gradient", (g) => {
+test.prop([graphArb({ maxOps: 5 })], { numRuns: runs(300), seed: Number(process.env["FC_SEED"] ?? 11) })("Hessian-vector products: grad-of-grad = forward-over-reverse = differences of the gradient", (g) => {
   const r = hvp(g);
   if (!r) return fc.pre(false);
   expect(relErr(r.rr, r.fr, 1e-3), `rr ${r.rr} vs fr ${r.fr}`).toBeLessThanOrEqual(1e-9);

@@ -1,7 +1,9 @@
 /**
  * The acceptance property of the foundation: on random well-shaped graphs over the whole op set
  * (tests/arbitraries.ts), the symbolic gradient equals central finite differences in float64,
- * relative error ≤ 1e-6 along a random direction. FC_RUNS=n runs n graphs (default 1000).
+ * relative error ≤ 1e-6 along a random direction (Richardson-extrapolated central differences,
+ * h = 1e-3; points whose stencil crosses a kink are skipped). FC_RUNS=n runs n graphs (default
+ * 1000), FC_SEED=s another seed, FC_WORST=1 prints the worst case.
  */
 import { fc, test } from "@fast-check/vitest";
 import { afterAll, expect } from "vitest";
@@ -15,7 +17,7 @@ const TOL = 1e-6;
 const stats = { runs: 0, skipped: 0, worst: 0, worstCase: "", ops: new Map<string, number>() };
 
 /** The symbolic and the finite-difference directional derivative of Σ⟨u, f⟩. */
-export function gradPair(g: GraphCase): { sym: number; fd: number } | null {
+export function gradPair(g: GraphCase): { sym: number; fd: number; loss: number } | null {
   const cot = g.outputs.map((o, k) => input(`u${k}`, o.shape));
   const u = randomLike(cot, g.sizes, g.seed);
   const dir = randomLike(g.leaves, g.bindings, g.seed + 1);
@@ -29,10 +31,10 @@ export function gradPair(g: GraphCase): { sym: number; fd: number } | null {
   const outputs = all.slice(0, g.outputs.length);
   const uv = cot.map((c) => u[c.label!]!);
   const loss = (v: Values) => dot(evaluate(outputs, { ...v, ...frozen }, g.sizes), uv);
-  return { sym, fd: directional(loss, g.bindings, dir) };
+  return { sym, fd: directional(loss, g.bindings, dir), loss: loss(g.bindings) };
 }
 
-test.prop([graphArb()], { numRuns: RUNS, seed: 20261127 })("symbolic gradient = central differences (rel ≤ 1e-6)", (g) => {
+test.prop([graphArb()], { numRuns: RUNS, seed: Number(process.env["FC_SEED"] ?? 20261127) })("symbolic gradient = central differences (rel ≤ 1e-6)", (g) => {
   const pair = gradPair(g);
   stats.runs++;
   g.used.forEach((n) => stats.ops.set(n, (stats.ops.get(n) ?? 0) + 1));
@@ -41,7 +43,9 @@ test.prop([graphArb()], { numRuns: RUNS, seed: 20261127 })("symbolic gradient = 
     fc.pre(false);
     return;
   }
-  const err = relErr(pair.sym, pair.fd);
+  // near-zero derivatives: differences carry rounding noise of ~1e-13·|loss|, so the
+  // denominator has a floor of 1e-6·max(1, |loss|)
+  const err = relErr(pair.sym, pair.fd, 1e-6 * Math.max(1, Math.abs(pair.loss)));
   if (!(err <= stats.worst)) {
     stats.worst = err;
     stats.worstCase = `${String(g)}\nsym ${pair.sym} fd ${pair.fd}`;
