@@ -61,6 +61,13 @@ describe("LSTM step graph", () => {
     expect(acts([h2, c2, ...grads])).toHaveLength(5);
   });
 
+  test("saturated gates (pre-activations near ±1e4) give finite values and gradients", () => {
+    const sizes = { H: 3, I: 2 };
+    const vals = randomLike([...wrt, dh, dc], sizes, 9);
+    for (const k of ["x", "h"]) vals[k] = vals[k]!.map((v) => v * 1e4);
+    for (const v of evaluate([h2, c2, ...grads], vals, sizes)) expect(v.every(Number.isFinite)).toBe(true);
+  });
+
   test("the gradient matches central differences", () => {
     const sizes = { H: 3, I: 2 };
     const leaves = [...wrt, dh, dc];
