@@ -205,7 +205,12 @@ export async function experimentCommand(command: "train" | "compare", argv: read
     const summary = command === "train"
       ? "Trains one cell on a task, prints its final metrics and writes an HTML report with learning curves."
       : "Trains each cell on the task for N seeds, prints mean ± std of the final metrics, steps to reach\nthe threshold and time, and writes an HTML report with learning curves and the cells' equations.";
-    process.stdout.write(helpText(usage, summary, command === "train" ? TRAIN_FLAGS : COMPARE_FLAGS));
+    const defaults = taskNames().map((n) => {
+      const d = resolveTask(n).defaults;
+      const parts = Object.entries(d).map(([k, v]) => `${k} ${v}`);
+      return `  ${n.padEnd(15)} ${parts.join(", ")}`;
+    });
+    process.stdout.write(`${helpText(usage, summary, command === "train" ? TRAIN_FLAGS : COMPARE_FLAGS)}\ntask defaults:\n${defaults.join("\n")}\n`);
     return 0;
   }
   const out = await runAndReport(a);
