@@ -67,10 +67,12 @@ export function emitProc(em: Emitter, proc: Proc, fname: string, dtype: DType, s
   const swapped = new Set(proc.body.flatMap(function walk(s: Stmt): string[] {
     return s.kind === "loop" ? s.body.flatMap(walk) : s.kind === "swap" ? s.pairs.flat() : [];
   }));
-  for (const b of proc.buffers) {
+  // storage first, then the names that reuse it
+  for (const b of [...proc.buffers.filter((d) => !d.shares), ...proc.buffers.filter((d) => d.shares)]) {
     if (b.role === "param" && b.name === "P") continue;
     if (proc.args.includes(b.name)) continue;
-    em.line(`${swapped.has(b.name) ? "let" : "const"} ${b.name} = new ${F}(${rowsExpr(b.rows)}${b.width}); // ${commentText(b.doc)}`);
+    const init = b.shares ? `${b.shares}; // reuses ${b.shares}:` : `new ${F}(${rowsExpr(b.rows)}${b.width}); //`;
+    em.line(`${swapped.has(b.name) ? "let" : "const"} ${b.name} = ${init} ${commentText(b.doc)}`);
   }
   for (const s of proc.body) emitStmt(em, s, false);
   em.line(`return [${proc.results.join(", ")}];`);

@@ -5,7 +5,8 @@
  *   2. vjp        — the step's reverse-mode graph, simplified;
  *   3. residuals  — the forward values the backward graph reads (the tape);
  *   4. forward    — the scan over t = 0…T−1, keeping the residuals over all rows;
- *   5. backward   — the reverse scan, parameter gradients deferred to after the sweep.
+ *   5. backward   — the reverse scan, parameter gradients deferred to after the sweep;
+ *   6. reuse      — temporaries with disjoint live ranges share buffers.
  */
 import { input, simplify, topo, vjp, type Node, type Sizes } from "@gated/graph";
 import { Shapes } from "./analyze.js";
@@ -13,6 +14,7 @@ import { ConstPool } from "./consts.js";
 import type { DType, ParamSlot, Recurrence } from "./kernel.js";
 import { Namer, graphHash } from "./names.js";
 import { layoutOf } from "./params.js";
+import { reuseBuffers } from "./reuse.js";
 import { lowerScan } from "./scan.js";
 import type { BufferDecl, Loc, Proc, Schedule, Stmt } from "./schedule.js";
 
@@ -152,11 +154,11 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
     ...pr.outputs.map((o, k): Stmt => ({ kind: "maskRows", loc: loc(outBufs[k]!, "time", shapes.size(o.node)), width: shapes.size(o.node) })),
   ];
   for (const d of fwd.buffers) fb.push(tape.includes(d.name) ? { ...d, role: "tape" } : d);
-  const forward: Proc = {
+  const forward: Proc = reuseBuffers({
     sweep: "forward", buffers: fb, body: fbody,
     args: [...inBufs, ...init],
     results: [...outBufs, ...hist, ...tape],
-  };
+  });
 
   // 5. backward: the reverse scan; carried cotangents double-buffered
   const bb: BufferDecl[] = [{ name: P, role: "param", rows: "one", width: paramSize, doc: "parameters" }];
@@ -203,11 +205,11 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
     },
     ...bwd.stmts.post,
   ];
-  const backward: Proc = {
+  const backward: Proc = reuseBuffers({
     sweep: "backward", buffers: bb, body: bbody,
     args: [...inBufs, ...hist, ...tape, ...gOut, ...gCur],
     results: [dP, ...dX, ...gCur],
-  };
+  });
   return {
     name: pr.name, dtype, hash: graphHash(outs), sizes: { ...sizes }, layout, paramSize,
     inputs: pr.inputs.map((i) => ({ name: i.name, width: shapes.size(i.node) })),

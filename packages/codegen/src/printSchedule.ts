@@ -77,7 +77,7 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
 
 function proc(p: Proc, out: string[]): void {
   out.push(`${p.sweep}(${p.args.join(", ")}) -> [${p.results.join(", ")}]`);
-  for (const b of p.buffers) out.push(`  buffer ${b.name} [${rowsText(b.rows)}${b.width}] ${b.role}: ${b.doc}`);
+  for (const b of p.buffers) out.push(`  buffer ${b.name} [${rowsText(b.rows)}${b.width}] ${b.role}${b.shares ? ` (reuses ${b.shares})` : ""}: ${b.doc}`);
   for (const s of p.body) stmt(s, "  ", out);
 }
 

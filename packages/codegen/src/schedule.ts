@@ -52,6 +52,8 @@ export interface BufferDecl {
   /** For `const` buffers: the values (and whether they are indices). */
   readonly data?: readonly number[];
   readonly int?: boolean;
+  /** Storage borrowed from another temporary whose live range has ended (buffer reuse). */
+  readonly shares?: string;
 }
 
 /** An operand of a fused map: an earlier let, a load, or a literal. */
