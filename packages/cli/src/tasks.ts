@@ -4,21 +4,11 @@
  * The data are seeded and fixed (the same for every cell and seed), so cells compare on the
  * same examples; seeds vary initialisation and minibatch order.
  */
-import { addingProblem, copyMemory, namesGender, namesLanguage, type Dataset, type Pooling, type Task } from "@gated/rnn";
+import { addingProblem, copyMemory, namesGender, namesLanguage, type Dataset, type Task } from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
-/** What a task gives a run (the shape of @gated/rnn's `Task`). */
-export interface TaskData {
-  readonly train: Dataset;
-  readonly validation: Dataset;
-  readonly test: Dataset;
-  readonly input: { readonly kind: "dense"; readonly size: number } | { readonly kind: "tokens"; readonly vocab: number };
-  readonly outputs: number;
-  readonly loss: "mse" | "cross-entropy";
-  readonly pool: Pooling;
-  /** What a trivial predictor scores. */
-  readonly baseline?: { readonly loss: number; readonly accuracy?: number; readonly what: string };
-}
+/** What a run uses of @gated/rnn's `Task` (the training stream capped to the budget). */
+export type TaskData = Pick<Task, "train" | "validation" | "test" | "input" | "outputs" | "loss" | "pool" | "baseline">;
 
 export interface RunConfig {
   readonly steps: number;
