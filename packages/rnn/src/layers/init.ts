@@ -8,7 +8,8 @@
  * | `xavier`     | Glorot U      | Glorot U          | cell's constant init, else 0      |
  * | `orthogonal` | Glorot U      | orthogonal        | cell's constant init, else 0      |
  *
- * "cell's constant init" keeps e.g. a forget-gate bias of 1. All values come from `initValues`
+ * "cell's constant init" keeps e.g. a forget-gate bias of 1. Parameters of role `fixed` keep the
+ * cell's own init under every scheme. All values come from `initValues`
  * (defineCell.ts) fed by a mulberry32 stream, so a (seed, layer, direction) triple always gives
  * the same numbers.
  */
@@ -38,6 +39,9 @@ export function roleOf(rec: Recurrence, slot: ParamSlot, kernel: Kernel): ParamR
 }
 
 function specFor(rec: Recurrence, slot: ParamSlot, kernel: Kernel, scheme: Exclude<InitScheme, "cell">): InitSpec {
+  const info = (rec as Partial<Cell>).paramInfo?.find((p) => p.name === slot.name);
+  // fixed parameters (e.g. a group-assignment matrix) are structure, not weights: every scheme keeps them
+  if (info?.role === "fixed") return info.init;
   if (scheme === "pytorch") return { kind: "uniform", bound: 1 / Math.sqrt(kernel.sizes["H"] ?? 1) };
   const role = roleOf(rec, slot, kernel);
   if (slot.shape.length === 2) return scheme === "orthogonal" && role === "recurrent" ? { kind: "orthogonal" } : { kind: "xavier" };
