@@ -11,9 +11,9 @@ const config: RunConfig = {
   threshold: 0.01, seqLen: 6, evalSize: 16, embed: 4, dtype: "float64",
 };
 
-function run(dir: string, extra: { resume?: boolean; stopAfter?: number } = {}) {
+function run(dir: string, extra: { resume?: boolean; stopAfter?: number } = {}, task = "adding") {
   return runExperiment({
-    cells: [resolveCell("gru")], task: resolveTask("adding"), seeds: [3], config, checkpointDir: dir, quiet: true, ...extra,
+    cells: [resolveCell("gru")], task: resolveTask(task), seeds: [3], config, checkpointDir: dir, quiet: true, ...extra,
   });
 }
 
@@ -22,24 +22,24 @@ function params(r: RunResult): number[] {
 }
 
 describe("experiment runner", () => {
-  test("a run interrupted mid-way and resumed ends with the parameters of an uninterrupted run", async () => {
+  test.each(["adding", "names-gender"])("%s: a run interrupted mid-way and resumed ends with the parameters of an uninterrupted run", async (task) => {
     const a = mkdtempSync(join(tmpdir(), "gated-ck-"));
     const b = mkdtempSync(join(tmpdir(), "gated-ck-"));
     try {
-      const full = await run(a);
+      const full = await run(a, {}, task);
       expect(full.interrupted).toBe(false);
       // stop after 7 steps: between checkpoints (every 4), so the stop itself must checkpoint
-      const part = await run(b, { stopAfter: 7 });
+      const part = await run(b, { stopAfter: 7 }, task);
       expect(part.interrupted).toBe(true);
       expect(part.runs[0]!.steps).toBe(7);
       expect(part.runs[0]!.completed).toBe(false);
       expect(readdirSync(b).filter((f) => f.includes(".tmp-"))).toEqual([]);
-      const resumed = await run(b, { resume: true });
+      const resumed = await run(b, { resume: true }, task);
       expect(resumed.runs[0]!.completed).toBe(true);
       expect(params(resumed.runs[0]!)).toEqual(params(full.runs[0]!));
       expect(resumed.runs[0]!.history).toEqual(full.runs[0]!.history);
       // resuming a finished run trains nothing more and gives the same parameters again
-      const again = await run(b, { resume: true });
+      const again = await run(b, { resume: true }, task);
       expect(params(again.runs[0]!)).toEqual(params(full.runs[0]!));
     } finally {
       rmSync(a, { recursive: true, force: true });
