@@ -55,6 +55,7 @@ export const concat: Op & ((xs: readonly Node[], axis?: number) => Node) & ((...
       return x.map((n, i) => slice(g, k, starts[i]!, addDims(starts[i]!, n.shape[k]!)));
     },
     jvp: ({ x, dx, attrs: { axis } }) => concat(x.map((n, i) => dx[i] ?? zeros(n.shape)), axis as number),
+    domain: { min: -3, max: 3 },
     rules: () => [mergeSlices, allConstant],
     notation: {
       text: (xs, a) => `concat([${xs.join(", ")}], ${a["axis"]})`,

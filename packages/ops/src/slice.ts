@@ -45,6 +45,7 @@ export const slice: Op & ((x: Node, axis: number, start: Dim, end: Dim) => Node)
       return [concat([pad(start as Dim), g, pad(subDims(x!.shape[k]!, end as Dim))], k)];
     },
     jvp: ({ dx: [d], attrs: { axis, start, end } }) => slice(d!, axis as number, start as Dim, end as Dim),
+    domain: { min: -3, max: 3 },
     rules: () => [ofConcat, ofSlice],
     notation: {
       text: ([x], a) => `${x}[${a["axis"]}: ${a["start"]}..${a["end"]}]`,

@@ -21,8 +21,9 @@ describe("OPS", () => {
       expect(op.notation?.latex, k).toBeTypeOf("function");
     }
   });
-  test("reductions have a reduce facet; every op has printers", () => {
+  test("reductions have a reduce facet; every op has a domain and printers", () => {
     for (const [k, op] of entries) {
+      expect(op.domain, k).toBeDefined();
       if (op.kind === "reduce") expect(op.reduce, k).toBeDefined();
       expect(op.notation?.text, k).toBeTypeOf("function");
     }
