@@ -3,10 +3,12 @@
  * bidirectional LSTM → max or attention pooling → linear → cross-entropy, trained on
  * names → gender with the compiled kernels.
  */
+import { existsSync } from "node:fs";
 import { expect, test } from "vitest";
 import { compileCell } from "@gated/codegen";
 import { getCell } from "../src/catalogue.js";
 import { namesGender } from "../src/tasks/namesGender.js";
+import { namesLanguage } from "../src/tasks/namesLanguage.js";
 import { fromArray } from "../src/train/data.js";
 import { Model } from "../src/train/model.js";
 import { adam } from "../src/train/optimizers.js";
@@ -33,3 +35,20 @@ test.each(["max", { attention: 16 }] as const)("embeddings → 2-layer BiLSTM �
   expect(last.accuracy!).toBeGreaterThan(task.baseline.accuracy! + 0.1);
   expect(last.loss).toBeLessThan(history.evals[0]!.loss + 1e-9);
 });
+
+const NAMES_DIR = "/work/shared/data/names";
+test.skipIf(!existsSync(NAMES_DIR))(`names → language, 18 classes (reads ${NAMES_DIR}; skipped when absent)`, () => {
+  const lang = namesLanguage(NAMES_DIR, { seed: 0 });
+  const model = new Model({
+    cell: getCell("gru"), hidden: 32, bidirectional: true, kernel: compileCell,
+    embedding: { vocab: lang.input.kind === "tokens" ? lang.input.vocab : 0, dim: 12 },
+    pool: "max", outputs: 18, loss: "cross-entropy", seed: 0,
+  });
+  const trainer = new Trainer(model, { optimizer: adam({ lr: 0.01 }), batchSize: 64, steps: 120, clipNorm: 1, seed: 0 });
+  trainer.fit(lang.train);
+  const v = trainer.evaluate(subset(lang.validation, 600));
+  console.log(`names → language (GRU, 120 steps of 64): validation accuracy ${v.accuracy!.toFixed(3)}, loss ${v.loss.toFixed(3)}` +
+    ` (majority baseline ${lang.baseline.accuracy!.toFixed(3)}, prior entropy ${lang.baseline.loss.toFixed(3)}, ceiling ${Number(lang.info["ceiling"]).toFixed(3)})`);
+  expect(v.accuracy!).toBeGreaterThan(lang.baseline.accuracy! + 0.05);
+  expect(v.loss).toBeLessThan(lang.baseline.loss);
+}, 120_000);

@@ -71,6 +71,19 @@ describe("trainer", () => {
     const t = new Trainer(m, { optimizer: sgd({ lr: Infinity }), batchSize: 25, steps: 3 });
     expect(() => t.fit(samples)).toThrow(/diverged at step 0: a parameter is not finite/);
   });
+  test("float32 models: parameters and gradients in float32, close to the float64 gradient", () => {
+    const m64 = new Model(spec), m32 = new Model({ ...spec, dtype: "float32" });
+    expect(m32.params).toBeInstanceOf(Float32Array);
+    const g64 = new Float64Array(m64.size), g32 = new Float32Array(m32.size);
+    m64.run(samples, g64);
+    m32.run(samples, g32);
+    let scale = 0;
+    for (const v of g64) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < g64.length; i++) expect(Math.abs(g32[i]! - g64[i]!)).toBeLessThan(1e-4 * scale);
+    const t = new Trainer(m32, { optimizer: adam({ lr: 0.01 }), batchSize: 5, steps: 3 });
+    t.fit(samples);
+    expect(t.state().params.length).toBe(m32.size);
+  });
   test("model errors name what is wrong", () => {
     expect(() => new Model({ ...spec, embedding: { vocab: 3, dim: 2 } })).toThrow(/exactly one of embedding or inputSize/);
     const emb = new Model({ ...spec, inputSize: undefined, embedding: { vocab: 3, dim: 2 } } as unknown as ModelSpec);

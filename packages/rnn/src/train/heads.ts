@@ -21,8 +21,8 @@ const BIG = 1e30;
 
 /** Pooled vector [D] (or `seq` itself for "none"). */
 export function pool(kind: Pooling, { seq, mask, last }: PoolInputs): Node {
-  const seqT = transpose(seq); // [D,T]
   if (kind === "none") return seq;
+  const seqT = transpose(seq); // [D,T]
   if (kind === "last") return matvec(seqT, last);
   if (kind === "mean") return matvec(seqT, mask).div(sum(mask));
   if (kind === "max") return reduceMax(seq.add(padPenalty(mask)), 0);
