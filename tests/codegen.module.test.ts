@@ -118,3 +118,31 @@ describe("step(): streaming keeps state between calls", () => {
     });
   }
 });
+
+describe("edges", () => {
+  test("the module has no imports; a run only goes back through its own kernel", () => {
+    const a = compileCell(lstm(), { inputSize: I, hiddenSize: H });
+    const b = compileCell(lstm(), { inputSize: I, hiddenSize: H + 1 });
+    expect(emitModule(a)).not.toMatch(/^\s*import\b|\bimport\s*\(|\brequire\s*\(/m);
+    const run = a.forward(a.initParams(), rand(2 * I, 1), { batch: 1 });
+    expect(() => b.backward(run, {})).toThrow(/did not come from this kernel/);
+  });
+  test("empty sequences: final = initial, ∂initial = ∂final", () => {
+    const k = compileCell(gru(), { inputSize: I, hiddenSize: H });
+    const h0 = rand(2 * H, 3);
+    const run = k.forward(k.initParams(), new Float64Array(0), { batch: 2, initial: { h: h0 } });
+    expect(run.T).toBe(0);
+    expect(Array.from(run.final["h"]!)).toEqual(Array.from(h0));
+    const g = k.backward(run, { final: { h: h0 } });
+    expect(Array.from(g.initial["h"]!)).toEqual(Array.from(h0));
+    expect(g.params.data.every((v) => v === 0)).toBe(true);
+  });
+  test("errors name what is wrong", () => {
+    const k = compileCell(lstm(), { inputSize: I, hiddenSize: H });
+    const p = k.initParams();
+    expect(() => p.get("W_x")).toThrow(/unknown parameter "W_x"/);
+    expect(() => k.forward(p, new Float64Array(5), { batch: 2 })).toThrow(/not a multiple of B·I/);
+    expect(() => k.forward(p, new Float64Array(6), { batch: 2, initial: { q: [1] } })).toThrow(/unknown state "q"/);
+    expect(() => k.forward(p, new Float64Array(6), { batch: 2, lengths: [1, 2] })).toThrow(/lengths\[1\] = 2/);
+  });
+});

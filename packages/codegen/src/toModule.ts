@@ -180,11 +180,11 @@ function forward(p, x, opts) {
   const res = forward_kernel(pd, T, B, len, xs, ...inits);
   const hist = res.slice(1, 1 + $STATES.length);
   const final = Object.fromEntries($STATES.map((s, k) => [s.name, hist[k].slice(T * B * s.width, (T + 1) * B * s.width)]));
-  return { T, B, output: res[0], final, kernel: info.hash, tape: { p: pd, x: xs, len, hist, saved: res.slice(1 + $STATES.length) } };
+  return { T, B, output: res[0], final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: res.slice(1 + $STATES.length) } };
 }
 function backward(run, cot) {
   const tape = run && run.tape;
-  if (!tape || run.kernel !== info.hash || tape.saved.length !== $NTAPE) throw new Error("backward: this run did not come from this kernel's forward");
+  if (!tape || run.kernel !== info) throw new Error("backward: this run did not come from this kernel's forward");
   const { T, B } = run;
   const c = cot || {};
   const gOut = $rows(c.output, T * B * $OW, "backward: output cotangent");
