@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { compileCell } from "@gated/codegen";
+import { compileCell, referenceKernel } from "@gated/codegen";
 import { getCell } from "../src/catalogue.js";
+import { compiledBackend, interpreterBackend } from "../src/train/backend.js";
 import { Model, type ModelSpec, type Sample } from "../src/train/model.js";
 import { Rng } from "../src/train/rng.js";
 
@@ -32,12 +33,12 @@ const rng = new Rng(3);
 const tokens = (n: number): Sample[] =>
   Array.from({ length: n }, (_, b) => ({ x: Array.from({ length: 2 + (b % 3) }, () => rng.int(6)), y: b % 3 }));
 
-describe("model gradients (embedding → RNN → head → loss) match finite differences", () => {
+describe("model gradients (embedding → RNN → head → loss) match finite differences (reference kernel)", () => {
   for (const pool of ["last", "mean", "max", { attention: 3 }] as const) {
     test(`2-layer bidirectional LSTM, ${typeof pool === "string" ? pool : "attention"} pooling, cross-entropy`, () => {
       const spec: ModelSpec = {
         cell: getCell("lstm"), hidden: 3, layers: 2, bidirectional: true,
-        embedding: { vocab: 6, dim: 2 }, pool, outputs: 3, loss: "cross-entropy", seed: 1,
+        embedding: { vocab: 6, dim: 2 }, pool, outputs: 3, loss: "cross-entropy", seed: 1, kernel: referenceKernel,
       };
       expect(gradCheck(spec, tokens(3))).toBeLessThan(1e-7);
     });
@@ -69,4 +70,26 @@ describe("the same check with compiled kernels (compileCell) and every loss", ()
     };
     expect(gradCheck(spec, samples)).toBeLessThan(1e-7);
   });
+});
+
+test("the compiled path (compileCell + compileGraph) equals the interpreter path (reference kernel + interpreter)", () => {
+  const base: ModelSpec = {
+    cell: getCell("lstm"), hidden: 4, layers: 2, bidirectional: true, embedding: { vocab: 6, dim: 3 },
+    pool: { attention: 3 }, outputs: 3, loss: "cross-entropy", seed: 8,
+  };
+  const slow = new Model({ ...base, kernel: referenceKernel, backend: interpreterBackend });
+  const fast = new Model({ ...base, kernel: compileCell, backend: compiledBackend });
+  // the two kernels may pack parameters differently: bind them by name
+  for (const s of slow.layout) fast.get(s.name).set(slow.get(s.name));
+  const batch = tokens(4);
+  const gs = new Float64Array(slow.size), gf = new Float64Array(fast.size);
+  const a = slow.run(batch, gs), b = fast.run(batch, gf);
+  expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-12 * Math.abs(a.loss));
+  for (const s of slow.layout) {
+    const f = fast.layout.find((l) => l.name === s.name)!;
+    for (let i = 0; i < s.size; i++) {
+      const x = gs[s.offset + i]!, y = gf[f.offset + i]!;
+      expect(Math.abs(x - y)).toBeLessThan(1e-12 + 1e-10 * Math.abs(x));
+    }
+  }
 });

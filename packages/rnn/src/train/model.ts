@@ -4,7 +4,7 @@
  * one flat buffer (`params`, named slots in `layout`), which is what optimizers update and
  * checkpoints store. Gradients come from the kernels' BPTT and from `vjp` of the head graph.
  */
-import { makeParams, mulberry32, type DType, type FloatArray, type ParamSlot, type Recurrence, type Params } from "@gated/codegen";
+import { compileCell, makeParams, mulberry32, type DType, type FloatArray, type ParamSlot, type Recurrence, type Params } from "@gated/codegen";
 import type { Sizes } from "@gated/graph";
 import { sequenceModel, type KernelFactory, type SequenceModel } from "../layers/sequenceModel.js";
 import { blockSeed, type InitScheme } from "../layers/init.js";
@@ -32,7 +32,7 @@ export interface ModelSpec {
   /** Initialisation scheme of the RNN (default: the cell's own). */
   readonly init?: InitScheme;
   readonly dtype?: DType;
-  /** Kernel factory for the RNN: `compileCell` for speed, `referenceKernel` as the oracle. */
+  /** Kernel factory for the RNN (default `compileCell`; `referenceKernel` is the oracle). */
   readonly kernel?: KernelFactory;
   /** How head/loss graphs run (default: the best available). */
   readonly backend?: GraphBackend;
@@ -83,7 +83,7 @@ export class Model {
     this.rnn = sequenceModel({
       cell: spec.cell, inputSize: this.inputSize, hiddenSize: spec.hidden, numLayers: spec.layers ?? 1,
       bidirectional: spec.bidirectional ?? false, dtype: this.dtype,
-      ...(spec.sizes ? { sizes: spec.sizes } : {}), ...(spec.kernel ? { kernel: spec.kernel } : {}),
+      ...(spec.sizes ? { sizes: spec.sizes } : {}), kernel: spec.kernel ?? compileCell,
     });
     this.head = new Head({ pool: spec.pool, outputs: spec.outputs, loss: this.loss }, this.rnn.outputSize, spec.backend ?? defaultBackend());
     const embSize = spec.embedding ? spec.embedding.vocab * spec.embedding.dim : 0;
