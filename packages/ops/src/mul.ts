@@ -16,6 +16,7 @@ export const mul = binary({
     rule("x * 0 -> 0", P.op(mul, X, 0), () => 0),
     rule("x * -1 -> -x", P.op(mul, X, -1), ({ x }) => neg(x)),
     rule("(-x) * (-y) -> x * y", P.op(mul, P.op(neg, X), P.op(neg, Y)), ({ x, y }) => mul(x, y)),
+    rule("(-x) * c -> x * (-c)", P.op(mul, P.op(neg, X), P.k("c")), ({ x, $ }) => mul(x, -$["c"]!)),
     // (-x) * y -> -(x * y) is not a rule: when -x is shared it would duplicate the negation
     rule("x * x -> x²", P.op(mul, X, X), ({ x }) => square(x)),
     rule("a * (b * x) -> (ab) * x", P.op(mul, P.k("a"), P.op(mul, P.k("b"), X)), ({ x, $ }) =>

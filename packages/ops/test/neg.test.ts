@@ -10,5 +10,7 @@ describe("neg", () => {
   const y = input("y", ["H"]);
     expect(simplify([neg(neg(x))])[0]).toBe(x);
     expect(simplify([neg(sub(x, y))])[0]).toBe(sub(y, x));
+    expect(simplify([neg(x.mul(3))])[0]).toBe(x.mul(-3));
+    expect(simplify([neg(x).mul(3)])[0]).toBe(x.mul(-3));
   });
 });
