@@ -50,7 +50,8 @@ export const slice: Op & ((x: Node, axis: number, start: Dim, end: Dim) => Node)
     notation: {
       text: ([x], a) => `${x}[${a["axis"]}: ${a["start"]}..${a["end"]}]`,
       latex: ([x], a) => `{${x}}_{${a["start"]}:${a["end"]}}`,
-      prec: 100,
+      // postfix, like a transpose: a compound operand is parenthesized
+      prec: 90,
     },
   },
   (op) =>

@@ -19,6 +19,10 @@ describe("slice", () => {
     expect(slice(v, 0, 0, "H+H")).toBe(v);
     expect(simplify([slice(slice(v, 0, 1, "2*H"), 0, 1, "H")])[0]).toBe(slice(v, 0, 2, "H+1"));
   });
+  test("prints as a postfix range", () => {
+    expect(printText(slice(v.mul(2), 0, 0, "H"))).toBe("(v * 2)[0: 0..H]");
+    expect(printText(slice(v, 0, 0, "H").mul(2))).toBe("v[0: 0..H] * 2");
+  });
   test("vjp pads with zeros; gradient matches differences", () => {
     const w = input("w", [5]);
     const s = slice(w, 0, 1, 3);
