@@ -4,7 +4,8 @@
  * the streaming `step` API). `toFunctions` runs it in memory with `new Function`; `emitModule`
  * writes it as a standalone ES module. They differ only in the epilogue.
  */
-import { Emitter, HELPERS, emitConsts, emitProc } from "./emitter.js";
+import { HELPERS } from "./dense.js";
+import { Emitter, emitConsts, emitProc } from "./emitter.js";
 import { INTERNAL } from "./lower.js";
 import { Namer, commentText, stringLiteral } from "./names.js";
 import type { FloatArray } from "./kernel.js";
