@@ -74,7 +74,7 @@ export function measureGroup(cs: readonly Contender[]): Map<string, Timing> {
     for (let w = 1; w < (o.warmups ?? 2); w++) last = once(s.c.fn);
     s.warmup = Math.max(1, o.warmups ?? 2);
     const t = Math.max(last.cpu, 1e-3);
-    s.reps = Math.min(o.maxReps, Math.max(t > o.budgetMs ? 1 : o.minReps, Math.round(o.budgetMs / t)));
+    s.reps = Math.min(o.maxReps, Math.max(o.minReps, Math.round(o.budgetMs / t)));
   }
   const rounds = Math.max(0, ...st.map((s) => s.reps));
   for (let r = 0; r < rounds; r++) for (const s of st) if (s.samples.length < s.reps) s.samples.push(once(s.c.fn));
