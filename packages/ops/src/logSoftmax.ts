@@ -4,6 +4,6 @@ import { logsumexp } from "./logsumexp.js";
 import { checkAxis, unreduce, type Axis } from "./sum.js";
 
 export function logSoftmax(x: Node, axis: Axis = -1): Node {
-  const k = checkAxis(x.shape, axis);
+  const k = checkAxis(x, axis, "logSoftmax");
   return x.sub(unreduce(logsumexp(x, k), x.shape, k));
 }

@@ -11,7 +11,7 @@ import { stopGradient } from "./stopGradient.js";
 import { checkAxis, sum, unreduce, type Axis } from "./sum.js";
 
 export function logsumexp(x: Node, axis: Axis = "all"): Node {
-  const k = checkAxis(x.shape, axis);
+  const k = checkAxis(x, axis, "logsumexp");
   const m = stopGradient(reduceMax(x, k));
   return m.add(log(sum(exp(x.sub(unreduce(m, x.shape, k))), k)));
 }

@@ -45,7 +45,7 @@ export const reduceMax: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
   },
   (op) =>
     (x: Node, axis: Axis = "all"): Node => {
-      const k = checkAxis(x.shape, axis);
+      const k = checkAxis(x, axis, "reduceMax");
       const c = constValue(x);
       const node = apply(op, [x], { axis: k });
       return c !== undefined ? constant(c, node.shape) : node;

@@ -9,7 +9,7 @@ import { stopGradient } from "./stopGradient.js";
 import { checkAxis, sum, unreduce, type Axis } from "./sum.js";
 
 export function softmax(x: Node, axis: Axis = -1): Node {
-  const k = checkAxis(x.shape, axis);
+  const k = checkAxis(x, axis, "softmax");
   const e = exp(x.sub(unreduce(stopGradient(reduceMax(x, k)), x.shape, k)));
   return e.div(unreduce(sum(e, k), x.shape, k));
 }

@@ -2,19 +2,24 @@
  * Sum over one axis (`axis: k`, the axis is removed) or over all axes (`axis: "all"`, a
  * scalar). ∂ = g broadcast back over the summed axis.
  */
-import { apply, constant, constValue, defineOp, formatShape, js, type Node, type Shape, type Op } from "@gated/graph";
+import { apply, constant, constValue, defineOp, describe, formatShape, js, Node, type Shape, type Op } from "@gated/graph";
 import { broadcastTo } from "./broadcastTo.js";
 import { reshape } from "./reshape.js";
 import { reduceAxis } from "./families.js";
 
 export type Axis = number | "all";
 
-/** Normalises a possibly negative axis; errors name the shape. */
-export function checkAxis(shape: Shape, axis: Axis): Axis {
+/**
+ * Normalises a possibly negative axis; errors name the shape, and the expression when given
+ * (`checkAxis(x, 2, "sum")` says `sum(x : [H]): axis 2 out of range for shape [H]`).
+ */
+export function checkAxis(x: Shape | Node, axis: Axis, opName?: string): Axis {
+  const shape = x instanceof Node ? x.shape : x;
   if (axis === "all") return axis;
   const k = axis < 0 ? axis + shape.length : axis;
   if (!Number.isInteger(k) || k < 0 || k >= shape.length) {
-    throw new Error(`axis ${axis} out of range for shape ${formatShape(shape)}`);
+    const where = opName && x instanceof Node ? `${opName}(${describe(x)} : ${formatShape(shape)}): ` : "";
+    throw new Error(`${where}axis ${axis} out of range for shape ${formatShape(shape)}`);
   }
   return k;
 }
@@ -46,7 +51,7 @@ export const sum: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
   },
   (op) =>
     (x: Node, axis: Axis = "all"): Node => {
-      const k = checkAxis(x.shape, axis);
+      const k = checkAxis(x, axis, "sum");
       // the sum of a filled constant is a filled constant when the count is known
       const c = constValue(x);
       const counted = k === "all" ? x.shape : [x.shape[k]!];
@@ -60,7 +65,7 @@ export const sum: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
 
 /** Mean over an axis: Σx / n, where n is the sum of ones, so symbolic sizes stay symbolic. */
 export function mean(x: Node, axis: Axis = "all"): Node {
-  const k = checkAxis(x.shape, axis);
+  const k = checkAxis(x, axis, "mean");
   const n = sum(constant(1, x.shape), k);
   return sum(x, k).div(n);
 }
