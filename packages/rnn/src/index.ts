@@ -92,3 +92,4 @@ export { namesGender } from "./tasks/namesGender.js";
 export { namesLanguage, type NamesLanguageOptions } from "./tasks/namesLanguage.js";
 export { charVocab, foldAscii, type CharVocab } from "./tasks/chars.js";
 export { getTask, TASK_NAMES, type TaskOptions } from "./tasks/registry.js";
+export { taskModel, type TaskModelOptions } from "./tasks/taskModel.js";

@@ -10,6 +10,7 @@ import { getCell } from "../src/catalogue.js";
 import { namesGender } from "../src/tasks/namesGender.js";
 import { namesLanguage } from "../src/tasks/namesLanguage.js";
 import { fromArray } from "../src/train/data.js";
+import { taskModel } from "../src/tasks/taskModel.js";
 import { Model } from "../src/train/model.js";
 import { adam } from "../src/train/optimizers.js";
 import { Trainer } from "../src/train/trainer.js";
@@ -39,11 +40,7 @@ test.each(["max", { attention: 16 }] as const)("embeddings → 2-layer BiLSTM �
 const NAMES_DIR = "/work/shared/data/names";
 test.skipIf(!existsSync(NAMES_DIR))(`names → language, 18 classes (reads ${NAMES_DIR}; skipped when absent)`, () => {
   const lang = namesLanguage(NAMES_DIR, { seed: 0 });
-  const model = new Model({
-    cell: getCell("gru"), hidden: 32, bidirectional: true, kernel: compileCell,
-    embedding: { vocab: lang.input.kind === "tokens" ? lang.input.vocab : 0, dim: 12 },
-    pool: "max", outputs: 18, loss: "cross-entropy", seed: 0,
-  });
+  const model = taskModel(lang, { cell: getCell("gru"), hidden: 32, bidirectional: true, embed: 12, pool: "max", seed: 0 });
   const trainer = new Trainer(model, { optimizer: adam({ lr: 0.01 }), batchSize: 64, steps: 120, clipNorm: 1, seed: 0 });
   trainer.fit(lang.train);
   const v = trainer.evaluate(subset(lang.validation, 600));
