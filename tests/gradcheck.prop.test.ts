@@ -58,6 +58,16 @@ test.prop([graphArb()], { numRuns: RUNS, seed: Number(process.env["FC_SEED"] ?? 
   expect(err, `sym ${pair.sym} vs fd ${pair.fd}`).toBeLessThanOrEqual(TOL);
 }, Math.max(60_000, RUNS * 20));
 
+test.prop([graphArb({ minOps: 6, maxOps: 14 })], { numRuns: Math.ceil(RUNS / 5), seed: Number(process.env["FC_SEED"] ?? 20261127) + 1 })(
+  "larger graphs (6 to 14 ops): symbolic gradient = central differences (rel ≤ 1e-6)",
+  (g) => {
+    const pair = gradPair(g);
+    if (!pair) return fc.pre(false);
+    expect(relErr(pair.sym, pair.fd, 1e-6 * pair.scale), `sym ${pair.sym} vs fd ${pair.fd}`).toBeLessThanOrEqual(TOL);
+  },
+  Math.max(60_000, RUNS * 20),
+);
+
 test("every op in OPS was gradient-checked", () => {
   const missing = Object.keys(OPS).filter((n) => !stats.ops.has(n));
   expect(missing).toEqual([]);
