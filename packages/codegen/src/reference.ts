@@ -44,7 +44,7 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
   const cast = (a: Float64Array): FloatArray => (dtype === "float64" ? a : Float32Array.from(a));
 
   function paramBindings(params: Params): Record<string, ArrayLike<number>> {
-    const b: Record<string, ArrayLike<number>> = {};
+    const b: Record<string, ArrayLike<number>> = Object.create(null); // own keys even for __proto__
     for (const s of layout) b[s.name] = params.get(s.name);
     return b;
   }
@@ -65,7 +65,7 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       const T = xs.length / (B * I);
       const len = checkLengths(lengths, B, T);
       const cur = rec.state.map((s, k) => {
-        const v = initial[s.name];
+        const v = own(initial, s.name);
         const n = B * S[k]!;
         if (v !== undefined && v.length !== n) throw new Error(`forward: initial ${s.name} needs ${n} values, got ${v.length}`);
         return v ? Float64Array.from(v) : new Float64Array(n);
@@ -81,7 +81,7 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
         for (let b = 0; b < B; b++) {
           rec.state.forEach((_, k) => tape[k]!.set(cur[k]!.subarray(b * S[k]!, (b + 1) * S[k]!), (t * B + b) * S[k]!));
           if (t >= len[b]!) continue;
-          const bind: Record<string, ArrayLike<number>> = { ...pb, x: x.subarray((t * B + b) * I, (t * B + b + 1) * I) };
+          const bind: Record<string, ArrayLike<number>> = Object.assign(Object.create(null), pb, { x: x.subarray((t * B + b) * I, (t * B + b + 1) * I) });
           rec.state.forEach((s, k) => (bind[s.name] = cur[k]!.subarray(b * S[k]!, (b + 1) * S[k]!)));
           const r = step(bind as Bindings);
           rec.state.forEach((_, k) => cur[k]!.set(r[k]!, b * S[k]!));
@@ -103,7 +103,7 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       const dOut = cot.output;
       if (dOut !== undefined && dOut.length !== T * B * O) throw new Error(`backward: output cotangent needs ${T * B * O} values, got ${dOut.length}`);
       const dState = rec.state.map((s, k) => {
-        const v = cot.final?.[s.name];
+        const v = own(cot.final, s.name);
         const n = B * S[k]!;
         if (v !== undefined && v.length !== n) throw new Error(`backward: final ${s.name} cotangent needs ${n} values, got ${v.length}`);
         return v ? Float64Array.from(v) : new Float64Array(n);
@@ -113,7 +113,7 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       for (let t = T - 1; t >= 0; t--)
         for (let b = 0; b < B; b++) {
           if (t >= run.lengths[b]!) continue;
-          const bind: Record<string, ArrayLike<number>> = { ...pb, x: run.x.subarray((t * B + b) * I, (t * B + b + 1) * I) };
+          const bind: Record<string, ArrayLike<number>> = Object.assign(Object.create(null), pb, { x: run.x.subarray((t * B + b) * I, (t * B + b + 1) * I) });
           rec.state.forEach((s, k) => {
             bind[s.name] = run.tape[k]!.subarray((t * B + b) * S[k]!, (t * B + b + 1) * S[k]!);
             bind[dv.seeds[k]!.label!] = dState[k]!.subarray(b * S[k]!, (b + 1) * S[k]!);
@@ -135,6 +135,11 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
     },
   };
   return kernel;
+}
+
+/** `o[k]` if `o` has its own property `k` (a state may be called `__proto__` or `constructor`). */
+function own<T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined {
+  return o !== undefined && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 }
 
 /** Per-sequence lengths, validated; all T when absent. */
