@@ -8,6 +8,7 @@ import { compileCell, makeParams, mulberry32, type DType, type FloatArray, type 
 import type { Sizes } from "@gated/graph";
 import { sequenceModel, type KernelFactory, type SequenceModel } from "../layers/sequenceModel.js";
 import { blockSeed, type InitScheme } from "../layers/init.js";
+import type { Cell } from "../defineCell.js";
 import { defaultBackend, type GraphBackend } from "./backend.js";
 import { embed, embedBackward, initEmbedding, type Embedding } from "./embedding.js";
 import { Head } from "./head.js";
@@ -74,6 +75,12 @@ export class Model {
   private readonly headOffset: number;
   private readonly rnnParams: Params;
   private readonly inputSize: number;
+  /**
+   * Slots of the cell's `fixed` parameters (structure such as group assignments, not weights):
+   * their gradient is zero and `keepFrozen` undoes any optimizer change (e.g. weight decay).
+   */
+  readonly frozen: readonly ParamSlot[];
+  private frozenValues: FloatArray[] = [];
 
   constructor(readonly spec: ModelSpec) {
     this.dtype = spec.dtype ?? "float64";
@@ -97,7 +104,17 @@ export class Model {
     ];
     this.params = this.dtype === "float32" ? new Float32Array(this.size) : new Float64Array(this.size);
     this.rnnParams = makeParams(this.rnn.layout, this.params.subarray(this.rnnOffset, this.headOffset));
+    const fixed = ((spec.cell as Partial<Cell>).paramInfo ?? []).filter((p) => p.role === "fixed").map((p) => p.name);
+    const frozenNames = new Set<string>();
+    for (let l = 0; l < this.rnn.numLayers; l++)
+      for (let d = 0; d < this.rnn.D; d++) for (const f of fixed) frozenNames.add(`${f}${this.rnn.suffix(l, d)}`);
+    this.frozen = this.layout.filter((s) => frozenNames.has(s.name));
     this.init(spec.seed ?? 0);
+  }
+
+  /** Restores the frozen parameters to their initial values (after an optimizer step). */
+  keepFrozen(): void {
+    this.frozen.forEach((s, k) => this.params.set(this.frozenValues[k]!, s.offset));
   }
 
   /** Seeded initial values: embedding N(0,1), the RNN's scheme, the head U(±1/√fan_in). */
@@ -107,6 +124,7 @@ export class Model {
     const p = this.rnn.initParams({ seed, ...(this.spec.init ? { scheme: this.spec.init } : {}) });
     this.params.set(p.data, this.rnnOffset);
     this.head.init(mulberry32(blockSeed(seed, -2, 0)), this.params.subarray(this.headOffset));
+    this.frozenValues = this.frozen.map((s) => this.params.slice(s.offset, s.offset + s.size));
   }
 
   /** Named view of one parameter (writes go through to `params`). */
@@ -144,6 +162,7 @@ export class Model {
       grads.set(h.dparams!, this.headOffset);
       const g = this.rnn.backward(run, { output: toTimeMajor(h.dseq!, T, B, Dout) });
       grads.set(g.params.data, this.rnnOffset);
+      for (const f of this.frozen) grads.fill(0, f.offset, f.offset + f.size);
       if (emb) embedBackward(grads, 0, emb, ids, g.input);
     }
     const { correct, count } = score(this.loss, h.pred, targets, lengths, T, this.spec.outputs, this.head.perStep);

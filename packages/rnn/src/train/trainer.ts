@@ -154,6 +154,7 @@ export class Trainer {
       const gradNorm = o.clipNorm !== undefined ? clipGradNorm(this.grads, o.clipNorm) : norm(this.grads);
       const lr = o.optimizer.lr * schedule(this.step);
       o.optimizer.step(this.model.params, this.grads, lr);
+      this.model.keepFrozen();
       if (!allFinite(this.model.params)) throw new Error(`training diverged at step ${this.step}: a parameter is not finite (lower the learning rate or clip gradients)`);
       this.step++;
       this.batch++;
