@@ -78,7 +78,10 @@ export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKer
       return out;
     },
     params: (data) => paramsFrom(layout, dtype, data),
-    forward: (params, x, o) => api.forward(params, x, o) as ApiRun,
+    forward(params, x, o) {
+      checkParams(params, layout, cell.name);
+      return api.forward(params, x, o) as ApiRun;
+    },
     backward(run, cot): Gradients {
       const g = api.backward(run, cot) as { params: Params; input: FloatArray; initial: Record<string, FloatArray> };
       return { params: makeParams(layout, g.params.data), input: g.input, initial: g.initial };
@@ -87,4 +90,26 @@ export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKer
     step: (state, x) => api.step(state, x) as FloatArray,
   };
   return kernel;
+}
+
+/**
+ * The parameters must be laid out as this kernel's: a buffer of another size would be read out of
+ * bounds (NaN) or in part, and another kernel's layout (e.g. the reference kernel's natural
+ * order) would bind values to the wrong names.
+ */
+function checkParams(p: Params, layout: readonly { name: string; offset: number; size: number }[], cell: string): void {
+  const total = layout.reduce((a, s) => a + s.size, 0);
+  if (!p || !p.data || p.data.length !== total) {
+    throw new Error(`forward of cell ${JSON.stringify(cell)}: parameters have ${p?.data?.length} values, this kernel's layout needs ${total}`);
+  }
+  const other = p.layout;
+  if (other && other !== layout) {
+    const bad = layout.find((s, i) => other[i]?.name !== s.name || other[i]?.offset !== s.offset);
+    if (bad) {
+      throw new Error(
+        `forward of cell ${JSON.stringify(cell)}: parameters are laid out for another kernel (${bad.name} is at offset ${bad.offset} here); ` +
+          "copy them by name: k.params() then get(name).set(...)",
+      );
+    }
+  }
 }

@@ -75,8 +75,10 @@ export function compileGraph(spec: GraphSpec, opts: { readonly sizes?: Sizes; re
   const inSizes = Object.fromEntries(schedule.inputs.map((i) => [i.name, i.width]));
   const outSizes = Object.fromEntries(schedule.outputs.map((o) => [o.name, o.width]));
   const F = dtype === "float32" ? Float32Array : Float64Array;
+  // kernels compute and keep float64 inside; results are handed out in the dtype
+  const out = (a: FloatArray): FloatArray => (a instanceof F ? a : F.from(a));
   const rowsOf = (v: ArrayLike<number> | undefined, n: number, what: string): FloatArray => {
-    const a = new F(n);
+    const a = new Float64Array(n);
     if (v !== undefined) {
       if (v.length !== n) throw new Error(`${name}: ${what} needs ${n} values, got ${v.length}`);
       a.set(v);
@@ -102,9 +104,9 @@ export function compileGraph(spec: GraphSpec, opts: { readonly sizes?: Sizes; re
         if (v === undefined) throw new Error(`${name}: input "${i.name}" is missing`);
         return rowsOf(v, rows * i.width, `input ${i.name}`);
       });
-      const pd = F.from(p.data);
+      const pd = Float64Array.from(p.data);
       const res = fns.forward(pd, 1, rows, null, ...xs);
-      const outputs = Object.fromEntries(outNames.map((k, i) => [k, res[i]!]));
+      const outputs = Object.fromEntries(outNames.map((k, i) => [k, out(res[i]!)]));
       const run: Saved = { rows, outputs, saved: { p: pd, xs, tape: res.slice(outNames.length) } };
       return run;
     },
@@ -114,8 +116,8 @@ export function compileGraph(spec: GraphSpec, opts: { readonly sizes?: Sizes; re
       const g = schedule.outputs.map((o) => rowsOf(own(cot, o.name), run.rows * o.width, `cotangent of ${o.name}`));
       const res = fns.backward(run.saved.p, 1, run.rows, null, ...run.saved.xs, ...run.saved.tape, ...g);
       return {
-        params: makeParams(layout, res[0]!),
-        inputs: Object.fromEntries(inNames.map((k, i) => [k, res[1 + i]!])),
+        params: makeParams(layout, out(res[0]!)),
+        inputs: Object.fromEntries(inNames.map((k, i) => [k, out(res[1 + i]!)])),
       };
     },
   };

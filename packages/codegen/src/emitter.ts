@@ -60,7 +60,11 @@ const raw = (s: string): JsExpr => ({ parts: [s], holes: [] });
 
 /** Emits one procedure as a function `name(P, T, B, len, ...args)` returning its results. */
 export function emitProc(em: Emitter, proc: Proc, fname: string, dtype: DType, sched: Schedule): void {
-  const F = dtype === "float32" ? "Float32Array" : "Float64Array";
+  // scratch, tape and state are float64 whatever the dtype: JS computes in doubles, and loads
+  // from Float64Array skip the float32 → float64 conversion in the products' inner loops; the
+  // runtime rounds what it hands out (outputs, final states, gradients) to the dtype
+  void dtype;
+  const F = "Float64Array";
   em.comment(`${proc.sweep} sweep of cell ${JSON.stringify(sched.name)} (graph ${sched.hash}, ${dtype})`);
   em.indent(`function ${fname}(P, T, B, len, ${proc.args.join(", ")}) {`);
   em.line("const TB = T * B;");
@@ -301,7 +305,8 @@ function emitTranspose(em: Emitter, s: Extract<Stmt, { kind: "transpose" }>, inL
 /** Module-level constant tables. */
 export function emitConsts(em: Emitter, consts: readonly BufferDecl[], dtype: DType): void {
   for (const c of consts) {
-    const type = c.int ? "Int32Array" : dtype === "float32" ? "Float32Array" : "Float64Array";
+    void dtype;
+    const type = c.int ? "Int32Array" : "Float64Array";
     em.line(`const ${c.name} = new ${type}([${(c.data ?? []).map(numberLiteral).join(", ")}]); // ${commentText(c.doc)}`);
   }
 }

@@ -48,6 +48,18 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
     for (const s of layout) b[s.name] = params.get(s.name);
     return b;
   }
+  /** A float64 copy: the run keeps the values it used, whatever the caller does to `params` later. */
+  function snapshot(params: Params): Params {
+    const copy = paramsFrom(layout, "float64");
+    for (const s of layout) {
+      const v = params.get(s.name);
+      if (v.length !== s.size) throw new Error(`forward: parameter ${s.name} has ${v.length} values, expected ${s.size}`);
+      copy.get(s.name).set(v);
+    }
+    return copy;
+  }
+  /** Runs made by this kernel's forward: backward accepts only these. */
+  const ours = new WeakSet<object>();
 
   const kernel: Kernel = {
     name: rec.name,
@@ -75,7 +87,8 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       }
       const tape = S.map((n) => new Float64Array(T * B * n));
       const out = new Float64Array(T * B * O);
-      const pb = paramBindings(params);
+      const kept = snapshot(params);
+      const pb = paramBindings(kept);
       const x = Float64Array.from(xs);
       for (let t = 0; t < T; t++)
         for (let b = 0; b < B; b++) {
@@ -90,13 +103,14 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       const run: RefRun = {
         T, B, output: cast(out),
         final: Object.fromEntries(rec.state.map((s, k) => [s.name, cast(cur[k]!)])),
-        params, x, tape, lengths: len,
+        params: kept, x, tape, lengths: len,
       };
+      ours.add(run);
       return run;
     },
     backward(run0, cot: Cotangents): Gradients {
       const run = run0 as RefRun;
-      if (!run.tape) throw new Error("backward: this run did not come from this kernel's forward");
+      if (!ours.has(run)) throw new Error("backward: this run did not come from this kernel's forward");
       const { T, B } = run;
       const gParams = new Float64Array(layout.reduce((a, s) => a + s.size, 0));
       const gx = new Float64Array(T * B * I);

@@ -49,10 +49,10 @@ export function moduleBody(s: Schedule): string {
     `sizes: ${JSON.stringify(s.sizes)}, states: $STATES }`;
   const fill: Record<string, string> = {
     $LAYOUT: `[\n  ${layout.join(",\n  ")},\n]`, $STATESDEF: `[${states.join(", ")}]`, $INFO: info,
-    $PSIZE: String(s.paramSize), $IW: String(I), $OW: String(O), $NTAPE: String(s.tape.length), $F: F,
+    $PSIZE: String(s.paramSize), $IW: String(I), $OW: String(O), $F: F,
   };
   // a function replacement: user text in the values is never read as a `$` pattern
-  const runtime = RUNTIME.replace(/\$(LAYOUT|STATESDEF|INFO|PSIZE|IW|OW|NTAPE|F)\b/g, (m) => fill[m]!);
+  const runtime = RUNTIME.replace(/\$(LAYOUT|STATESDEF|INFO|PSIZE|IW|OW|F)\b/g, (m) => fill[m]!);
   return `${em.text()}\n${runtime}`;
 }
 
@@ -160,13 +160,15 @@ function $lengths(lengths, B, T) {
   return all ? null : len;
 }
 function $rows(v, n, what) {
-  const a = new $F(n);
+  const a = new Float64Array(n);
   if (v !== undefined && v !== null) {
     if (v.length !== n) throw new Error(what + " needs " + n + " values, got " + v.length);
     a.set(v);
   }
   return a;
 }
+// what the caller gets, in the kernel's dtype (kernels compute and keep float64 inside)
+function $out(a) { return a instanceof $F ? a : $F.from(a); }
 function forward(p, x, opts) {
   const B = opts.batch;
   if (!Number.isInteger(B) || B <= 0) throw new Error("forward: batch must be a positive integer, got " + B);
@@ -177,11 +179,11 @@ function forward(p, x, opts) {
   const xs = $rows(x, x.length, "forward: x");
   const inits = $STATES.map((s) => $rows($own(initial, s.name), B * s.width, "forward: initial " + s.name));
   const len = $lengths(opts.lengths, B, T);
-  const pd = $F.from(p.data);
+  const pd = Float64Array.from(p.data);
   const res = forward_kernel(pd, T, B, len, xs, ...inits);
   const hist = res.slice(1, 1 + $STATES.length);
-  const final = Object.fromEntries($STATES.map((s, k) => [s.name, hist[k].slice(T * B * s.width, (T + 1) * B * s.width)]));
-  return { T, B, output: res[0], final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: res.slice(1 + $STATES.length) } };
+  const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(hist[k].subarray(T * B * s.width, (T + 1) * B * s.width))]));
+  return { T, B, output: $out(res[0]), final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: res.slice(1 + $STATES.length) } };
 }
 function backward(run, cot) {
   const tape = run && run.tape;
@@ -192,7 +194,7 @@ function backward(run, cot) {
   const fin = c.final || {};
   const gFin = $STATES.map((s) => $rows($own(fin, s.name), B * s.width, "backward: final " + s.name + " cotangent"));
   const res = backward_kernel(tape.p, T, B, tape.len, tape.x, ...tape.hist, ...tape.saved, gOut, ...gFin);
-  return { params: $view(res[0]), input: res[1], initial: Object.fromEntries($STATES.map((s, k) => [s.name, res[2 + k]])) };
+  return { params: $view($out(res[0])), input: $out(res[1]), initial: Object.fromEntries($STATES.map((s, k) => [s.name, $out(res[2 + k])])) };
 }
 function initialState(p, opts) {
   const B = (opts && opts.batch) || 1;
