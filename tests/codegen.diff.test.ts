@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { compileCell, referenceKernel, type Kernel, type Recurrence } from "@gated/codegen";
+import { compileCell, referenceKernel, type Recurrence } from "@gated/codegen";
 import { elman, gru, lstm } from "./codegenCells.js";
 
 function rand(n: number, seed: number): Float64Array {

@@ -24,7 +24,7 @@ function check(g: GraphCase, dtype: "float64" | "float32", tol: number): void {
   const rowVals = (l: Node, r: number) => g.bindings[l.label!]!.map((v) => v * (1 + 0.01 * r));
   const xs = Object.fromEntries(inputs.map((i) => [i.label!, Float64Array.from(Array.from({ length: ROWS }, (_, r) => Array.from(rowVals(i, r))).flat())]));
   const run = k.forward(p, xs, { rows: ROWS });
-  const cot = g.outputs.map((o, j) => rand(ROWS * k.outputSizes[`y${j}`]!, g.seed + j));
+  const cot = g.outputs.map((_, j) => rand(ROWS * k.outputSizes[`y${j}`]!, g.seed + j));
   const grads = k.backward(run, Object.fromEntries(g.outputs.map((_, j) => [`y${j}`, cot[j]!])));
   // the interpreter, row by row
   const seeds = g.outputs.map((o, j) => input(`u__${j}`, o.shape));
