@@ -87,7 +87,12 @@ export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKer
       return { params: makeParams(layout, g.params.data), input: g.input, initial: g.initial };
     },
     initialState: (params, o) => api.initialState(params, o) as StreamState,
-    step: (state, x) => api.step(state, x) as FloatArray,
+    step(state, x) {
+      // one step only: x of another length would otherwise run several steps (or throw mid-way)
+      const n = state.batch * kernel.inputSize;
+      if (x.length !== n) throw new Error(`step of cell ${JSON.stringify(cell.name)}: x needs B·I = ${n} values, got ${x.length}`);
+      return api.step(state, x) as FloatArray;
+    },
   };
   return kernel;
 }
