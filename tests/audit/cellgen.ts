@@ -1,8 +1,8 @@
 /** Random gated cells for the audit, built with the public `defineCell` only. */
 import {
-  constant, defineCell, exp, logsigmoid, matvec, sigmoid, softplus, sum, tanh, relu, square, type Cell, type Node,
-  type StepContext,
-  mulberry32,
+  abs, constant, defineCell, exp, greater, log1p, logsigmoid, logsumexp, matmul, matvec, maximum, mean, minimum,
+  mulberry32, outer, pow, reduceMax, relu, reshape, sigmoid, softmax, softplus, sqrt, square, sum, tanh, transpose,
+  where, type Cell, type Node, type StepContext,
 } from "gated";
 
 /** The project's public seeded PRNG (mulberry32). */
@@ -66,6 +66,59 @@ export function randomCell(r: () => number, name = "rc"): Cell {
       if (c) next["c"] = upd(c, updates[1]!, 1).add(tanh(c).mul(0.1));
       if (m) next["m"] = upd(m, updates[2]!, 2).add(h.mul(0.2));
       if (c && r() < 0.5) next["h"] = next["h"]!.mul(tanh(next["c"]!));
+      return next;
+    },
+    strict: false,
+  });
+}
+
+/**
+ * A random cell over a wider op set: reductions over H broadcast back (sum, mean, logsumexp,
+ * reduceMax), softmax, comparisons and where, abs/maximum/minimum, division, pow, sqrt, slices
+ * and concat, outer products contracted again, scalar parameters, and a matmul.
+ */
+export function wideCell(r: () => number, name = "wc"): Cell {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const twoStates = r() < 0.5;
+  const plan = Array.from({ length: 3 + Math.floor(r() * 5) }, () => Math.floor(r() * 16));
+  return defineCell({
+    name,
+    state: twoStates ? { h: "H", c: "H" } : { h: "H" },
+    step: (v, ctx: StepContext) => {
+      const { x, h } = v as { x: Node; h: Node };
+      const c = v["c"] ?? h;
+      const U = ctx.param("U", ["H", "I"], { role: "input" });
+      const W = ctx.param("W", ["H", "H"], { role: "recurrent" });
+      const b = ctx.param("b", ["H"], { role: "bias" });
+      const s = ctx.param("s", [], { role: "other" });
+      const pool: Node[] = [matvec(U, x).add(matvec(W, h)).add(b), h, c];
+      const last = () => pool[pool.length - 1]!;
+      const any = () => pick(pool);
+      for (const op of plan) {
+        const a = last(), o = any();
+        let n: Node;
+        switch (op) {
+          case 0: n = a.sub(sum(a).div(4)); break; // scalar broadcast
+          case 1: n = a.sub(mean(o)); break;
+          case 2: n = a.sub(logsumexp(tanh(o))); break;
+          case 3: n = softmax(a).mul(3); break;
+          case 4: n = where(greater(a, o), tanh(a), sigmoid(o)); break;
+          case 5: n = maximum(a, o.mul(0.5)).add(minimum(a, 0.2)); break;
+          case 6: n = abs(a).add(0.1); break;
+          case 7: n = a.div(square(o).add(1)); break;
+          case 8: n = pow(softplus(a).add(0.1), 1.5); break;
+          case 9: n = sqrt(square(a).add(0.5)); break;
+          case 10: n = a.mul(s).add(s.mul(s)); break;
+          case 11: n = a.sub(reduceMax(o)); break;
+          case 12: n = matvec(outer(a, o), tanh(a)).mul(0.1); break;
+          case 13: n = matvec(transpose(W), a).mul(0.5); break;
+          case 14: n = reshape(matmul(reshape(a, ["H", 1]), reshape(tanh(o), [1, "H"])).sum(1), ["H"]).mul(0.2); break;
+          default: n = logsigmoid(a).add(log1p(sigmoid(o))); break;
+        }
+        pool.push(tanh(n));
+      }
+      const next: Record<string, Node> = { h: sigmoid(last()).mul(h).add(tanh(any()).mul(0.5)) };
+      if (twoStates) next["c"] = c.mul(0.9).add(last().mul(0.1));
       return next;
     },
     strict: false,

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { compileCell, emitModule, parseCell, referenceKernel, type Cell, type FloatArray, type Kernel } from "gated";
-import { randomCell, rng } from "./cellgen.js";
+import { randomCell, rng, wideCell } from "./cellgen.js";
 
 const N = Number(process.env["FC_RUNS"] ?? 40);
 
@@ -86,6 +86,36 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
       ];
       for (const c of cases) {
         const label = `seed ${seed} I=${I} H=${H} T=${c.T} B=${c.B}${c.lengths ? ` len=${c.lengths}` : ""}`;
+        let res;
+        try {
+          res = runBoth(cell, I, H, c, r, [k64, k32]);
+        } catch (e) {
+          fails.push(`${label}: threw ${(e as Error).message}`);
+          continue;
+        }
+        compare(label, { ...res, results: res.results.slice(0, 1) }, 1e-12, 1e-4, fails);
+        compare(label, { ...res, results: res.results.slice(1) }, 1e-4, 1e-2, fails);
+      }
+    }
+    expect(fails.slice(0, 12)).toEqual([]);
+  });
+
+  test("wide op set (reductions, softmax, where, max/min, outer, matmul, scalar params): f64 and f32 vs reference", () => {
+    const fails: string[] = [];
+    for (let seed = 1; seed <= N; seed++) {
+      const r = rng(7000 + seed);
+      const cell = wideCell(r, `wc${seed}`);
+      const I = 1 + Math.floor(r() * 3), H = 1 + Math.floor(r() * 5);
+      let k64: Kernel, k32: Kernel;
+      try {
+        k64 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float64" });
+        k32 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float32" });
+      } catch (e) {
+        fails.push(`seed ${seed}: compile threw ${(e as Error).message}`);
+        continue;
+      }
+      for (const c of [{ T: 3, B: 2 }, { T: 2, B: 3, lengths: [2, 0, 1] }] as Case[]) {
+        const label = `wide seed ${seed} I=${I} H=${H} T=${c.T} B=${c.B}`;
         let res;
         try {
           res = runBoth(cell, I, H, c, r, [k64, k32]);
