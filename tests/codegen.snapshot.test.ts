@@ -19,8 +19,8 @@ describe("snapshots", () => {
   test("the LSTM's products are merged and hoisted", () => {
     const s = printSchedule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3 }).schedule);
     // forward: one [T·B × 4H] input product before the loop, one [B × 4H] recurrent product inside
-    expect(s).toMatch(/gemm U_i_U_f_U_g_U_o_x\[t, b\] = x\[t, b\] · P\[0…\]ᵀ {2}\[T·B × 12, k = 2\]/);
-    expect(s).toMatch(/ {4}gemm W_i_W_f_W_g_W_o_h\[b\] = h_hist\[t, b\] · P\[24…\]ᵀ {2}\[B × 12, k = 3\]/);
+    expect(s).toMatch(/gemm x_proj\[t, b\] = x\[t, b\] · P\[0…\]ᵀ {2}\[T·B × 12, k = 2\]/);
+    expect(s).toMatch(/ {4}gemm h_proj\[b\] = h_hist\[t, b\] · P\[24…\]ᵀ {2}\[B × 12, k = 3\]/);
     // backward: parameter gradients as single products over all T·B rows, after the sweep
     expect(s.match(/gemm dP\[\d+…\] \+= .* {2}\[12 × \d, k = T·B\]/g)?.length).toBe(2);
   });

@@ -110,14 +110,14 @@ class Bases {
     const base = rowBase(l, this.rows, this.inLoop);
     const col = l.col ? ` + ${l.col}` : "";
     if (base === "0") return `${l.col}${plus}`;
-    const key = `${base}${col}`;
-    let n = this.names.get(key);
+    // one name per row offset, shared by every buffer with that row layout
+    let n = this.names.get(base);
     if (!n) {
-      n = this.em.name("o");
-      this.names.set(key, n);
-      this.em.line(`const ${n} = ${base}${col};`);
+      n = this.em.name("at");
+      this.names.set(base, n);
+      this.em.line(`const ${n} = ${base};`);
     }
-    return `${n}${plus}`;
+    return `${n}${col}${plus}`;
   }
 }
 

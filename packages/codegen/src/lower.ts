@@ -111,7 +111,7 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
   const inBufs = pr.inputs.map((i) => decl(fb, namer.fresh(i.name), "input", "TB", shapes.size(i.node), `input ${i.name}`));
   const hist = pr.states.map((s) => decl(fb, namer.fresh(`${s.name}_hist`), "state", "T1B", shapes.size(s.node), `${s.name} before and after every step`));
   const init = pr.states.map((s) => decl(fb, namer.fresh(`${s.name}_0`), "input", "B", shapes.size(s.node), `initial ${s.name}`));
-  const outBufs = pr.outputs.map((o) => decl(fb, namer.fresh(o.name), "output", "TB", shapes.size(o.node), `output ${o.name}`));
+  const outBufs = pr.outputs.map((o) => decl(fb, namer.fresh(o.name), "output", "TB", shapes.size(o.node), o.name === "output" ? "the output of every step" : `output ${o.name}`));
   const rowInputs = new Map<Node, Loc>();
   pr.inputs.forEach((i, k) => rowInputs.set(i.node, loc(inBufs[k]!, "time", shapes.size(i.node))));
   const fwd = lowerScan({

@@ -79,7 +79,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
   for (const us of plan.concat) {
     const width = us.reduce((a, u) => a + shapes.size(u), 0);
     const time = us.some(needsTime);
-    const loc = newBuf(`cat_${us.map(hint).join("_")}`, time ? "time" : "row", width, `[${us.map(hint).join(", ")}] side by side`);
+    const loc = newBuf(spec.sweep === "backward" ? "delta" : "cat", time ? "time" : "row", width, `[${us.map(hint).join(", ")}] side by side`);
     catLocs.set(us, loc);
     let col = 0;
     for (const u of us) {
@@ -95,7 +95,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
     if (matBuf.has(g)) continue;
     const p = ph(g.members[0]!.node);
     const scope = p === "static" ? "static" : g.members.some((m) => needsTime(m.node)) ? "time" : "row";
-    const loc = newBuf(`${g.members.map((m) => hint(m.p)).join("_")}_${hint(g.v)}`, scope, g.width, g.members.map((m) => printText(m.node, 2)).join(", "));
+    const loc = newBuf(`${hint(g.v)}_proj`, scope, g.width, g.members.map((m) => printText(m.node, 2)).join(", "));
     matBuf.set(g, loc);
     for (const m of g.members) primary.set(m.node, { ...loc, col: m.col });
   }
@@ -255,7 +255,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
           const g = it.group;
           const k = shapes.size(g.v);
           const c = matBuf.get(g)!;
-          const doc = g.members.map((m) => `${hint(m.node)} = ${printText(m.node, 2)}`).join("; ");
+          const doc = `${c.buf} = [${g.members.map((m) => printText(m.node, 2)).join(" | ")}]`;
           if (g.kind === "nn") {
             const s = g.members[0]!.p;
             const st = transposed(s, k, g.width);
