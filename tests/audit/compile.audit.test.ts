@@ -73,49 +73,23 @@ function compare(label: string, ref: ReturnType<typeof runBoth>, tol: number, fl
 }
 
 describe("audit: compileCell vs referenceKernel on random cells", () => {
-  test("float64 ≤ 1e-12 relative, float32 ≤ 1e-4 relative to the float64 reference", () => {
+  /** Compiles each random cell in both dtypes and compares every case with the reference. */
+  function sweep(make: (r: () => number, seed: number) => Cell, base: number, maxI: number, maxH: number, cases: readonly Case[]) {
     const fails: string[] = [];
     for (let seed = 1; seed <= N; seed++) {
-      const r = rng(seed);
-      const cell = randomCell(r, `rc${seed}`);
-      const I = 1 + Math.floor(r() * 5), H = 1 + Math.floor(r() * 7);
-      const k64 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float64" });
-      const k32 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float32" });
-      const cases: Case[] = [
-        { T: 3, B: 2 }, { T: 1, B: 1 }, { T: 0, B: 2 }, { T: 4, B: 3, lengths: [4, 0, 2] }, { T: 2, B: 1, lengths: [0] },
-      ];
-      for (const c of cases) {
-        const label = `seed ${seed} I=${I} H=${H} T=${c.T} B=${c.B}${c.lengths ? ` len=${c.lengths}` : ""}`;
-        let res;
-        try {
-          res = runBoth(cell, I, H, c, r, [k64, k32]);
-        } catch (e) {
-          fails.push(`${label}: threw ${(e as Error).message}`);
-          continue;
-        }
-        compare(label, { ...res, results: res.results.slice(0, 1) }, 1e-12, 1e-4, fails);
-        compare(label, { ...res, results: res.results.slice(1) }, 1e-4, 1e-2, fails);
-      }
-    }
-    expect(fails.slice(0, 12)).toEqual([]);
-  });
-
-  test("wide op set (reductions, softmax, where, max/min, outer, matmul, scalar params): f64 and f32 vs reference", () => {
-    const fails: string[] = [];
-    for (let seed = 1; seed <= N; seed++) {
-      const r = rng(7000 + seed);
-      const cell = wideCell(r, `wc${seed}`);
-      const I = 1 + Math.floor(r() * 3), H = 1 + Math.floor(r() * 5);
+      const r = rng(base + seed);
+      const cell = make(r, seed);
+      const I = 1 + Math.floor(r() * maxI), H = 1 + Math.floor(r() * maxH);
       let k64: Kernel, k32: Kernel;
       try {
         k64 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float64" });
         k32 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float32" });
       } catch (e) {
-        fails.push(`seed ${seed}: compile threw ${(e as Error).message}`);
+        fails.push(`${cell.name}: compile threw ${(e as Error).message}`);
         continue;
       }
-      for (const c of [{ T: 3, B: 2 }, { T: 2, B: 3, lengths: [2, 0, 1] }] as Case[]) {
-        const label = `wide seed ${seed} I=${I} H=${H} T=${c.T} B=${c.B}`;
+      for (const c of cases) {
+        const label = `${cell.name} I=${I} H=${H} T=${c.T} B=${c.B}${c.lengths ? ` len=${c.lengths}` : ""}`;
         let res;
         try {
           res = runBoth(cell, I, H, c, r, [k64, k32]);
@@ -128,6 +102,16 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
       }
     }
     expect(fails.slice(0, 12)).toEqual([]);
+  }
+
+  test("float64 ≤ 1e-12 relative, float32 ≤ 1e-4 relative to the float64 reference", () => {
+    sweep((r, seed) => randomCell(r, `rc${seed}`), 0, 5, 7, [
+      { T: 3, B: 2 }, { T: 1, B: 1 }, { T: 0, B: 2 }, { T: 4, B: 3, lengths: [4, 0, 2] }, { T: 2, B: 1, lengths: [0] },
+    ]);
+  });
+
+  test("wide op set (reductions, softmax, where, max/min, outer, matmul, scalar params): f64 and f32 vs reference", () => {
+    sweep((r, seed) => wideCell(r, `wc${seed}`), 7000, 3, 5, [{ T: 3, B: 2 }, { T: 2, B: 3, lengths: [2, 0, 1] }]);
   });
 
   test("step() streaming over T steps equals forward over the sequence", () => {
@@ -144,13 +128,37 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
         const st = k.initialState(p, { batch: B });
         const outs: number[] = [];
         for (let t = 0; t < T; t++) outs.push(...k.step(st, x.subarray(t * B * I, (t + 1) * B * I)));
-        if (worst(outs, run.output, 0) !== 0) fails.push(`seed ${seed} ${dtype}: step outputs differ from forward`);
+        // float64: bit-identical. float32: forward keeps its state in float64 between steps while
+        // the stream state is float32, so streaming rounds once per step (reported; see the audit report)
+        const tol = dtype === "float64" ? 0 : 1e-5;
+        const wo = worst(outs, run.output, 1e-2);
+        if (!(wo <= tol)) fails.push(`seed ${seed} ${dtype}: step outputs differ from forward by ${wo}`);
         for (const s of Object.keys(run.final)) {
-          if (worst(st.values[s]!, run.final[s]!, 0) !== 0) fails.push(`seed ${seed} ${dtype}: step state ${s} differs`);
+          const ws = worst(st.values[s]!, run.final[s]!, 1e-2);
+          if (!(ws <= tol)) fails.push(`seed ${seed} ${dtype}: step state ${s} differs by ${ws}`);
         }
       }
     }
     expect(fails).toEqual([]);
+  });
+});
+
+describe("audit: known issue", () => {
+  // KNOWN BUG (reported by the audit, not fixed here): since float32 kernels keep float64 inside,
+  // forward carries the state in float64 from step to step, but step() stores the stream state as
+  // float32 and feeds it back, so streaming T steps differs from forward in the last bits.
+  // When this is fixed, test.fails turns red: make it a plain test.
+  test.fails("float32 step() streaming is bit-identical to forward", () => {
+    const r = rng(501);
+    const cell = randomCell(r, "st501");
+    const k = compileCell(cell, { inputSize: 2, hiddenSize: 3, dtype: "float32" });
+    const p = k.initParams({ seed: 501 });
+    const x = randArray(r, 4 * 2 * 2);
+    const run = k.forward(p, x, { batch: 2 });
+    const st = k.initialState(p, { batch: 2 });
+    const outs: number[] = [];
+    for (let t = 0; t < 4; t++) outs.push(...k.step(st, x.subarray(t * 4, (t + 1) * 4)));
+    expect(outs).toEqual(Array.from(run.output));
   });
 });
 
