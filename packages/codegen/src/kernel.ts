@@ -28,6 +28,8 @@ export interface Recurrence {
   readonly output: Node;
   /** Parameter leaves, in the order of the flat parameter layout. */
   readonly params: readonly Node[];
+  /** Names of intermediate values (gates, candidates): emitted code names its buffers after them. */
+  readonly locals?: ReadonlyMap<Node, string>;
   /** Initial values of one parameter; the default is PyTorch's U(−1/√H, 1/√H). */
   readonly initParam?: (name: string, shape: readonly number[], random: () => number, sizes: Sizes) => ArrayLike<number>;
 }

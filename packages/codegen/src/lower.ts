@@ -35,7 +35,7 @@ export const INTERNAL = [
 ];
 
 export function problemOf(rec: Recurrence): Problem {
-  const locals = (rec as { locals?: ReadonlyMap<Node, string> }).locals;
+  const locals = rec.locals;
   return {
     name: rec.name,
     inputs: [{ name: "x", node: rec.x }],

@@ -20,6 +20,8 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
   const extra = new Map<Node, Loc[]>();
   const addExtra = (n: Node, l: Loc) => extra.set(n, [...(extra.get(n) ?? []), l]);
   const hint = (n: Node) => spec.hints.get(n) ?? n.label ?? n.op.name;
+  const paramAt = new Map([...spec.params].map(([n, q]) => [q.offset, n.label ?? "?"]));
+  const gradName = (l: Loc) => (l.buf === spec.accum[0]?.loc.buf ? `∂${paramAt.get(l.col) ?? l.col}` : l.buf);
   const newBuf = (hintText: string, scope: Loc["scope"], width: number, doc: string): Loc => {
     const name = namer.fresh(hintText);
     buffers.push({ name, role: "temp", rows: scope === "static" ? "one" : scope === "row" ? "B" : "TB", width, doc });
@@ -273,7 +275,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
           const c = sumOut.get(g.root)!;
           const us = g.terms.map((t) => t.u);
           const cat = concatLoc(us);
-          const doc = `${hint(g.root)} ⊇ ${g.terms.map((t) => `${hint(t.s)}ᵀ ${hint(t.u)}`).join(" + ")}`;
+          const doc = `${c.buf} = ${cat ? `[${g.terms.map((t) => hint(t.s)).join("; ")}]ᵀ ${cat.buf}` : g.terms.map((t) => `${hint(t.s)}ᵀ ${hint(t.u)}`).join(" + ")}`;
           if (cat) {
             const pl = packed(g.terms.map((t) => t.s), (q) => shapes.of(q)[0]!, n, g.terms.map((t) => hint(t.s)).join("_"));
             const key = g.terms.map((t) => hint(t.s)).join("_");
@@ -294,7 +296,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
           const n = shapes.size(g.v);
           const us = g.terms.map((t) => t.u);
           const cat = concatLoc(us);
-          const doc = g.terms.map((t) => `∂${t.loc.buf}[${t.offset}] += Σ ${hint(t.u)} ⊗ ${hint(g.v)}`).join("; ");
+          const doc = `[${g.terms.map((t) => gradName(t.loc)).join("; ")}] += Σ_rows ${cat ? cat.buf : g.terms.map((t) => hint(t.u)).join(", ")} ⊗ ${hint(g.v)}`;
           const cT = colsOf(locOf(g.v), n);
           if (cat) {
             const first = g.terms[0]!;
@@ -310,7 +312,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
           // a value kept over all rows is summed once after the loop, not step by step
           const from = locOf(it.node);
           const q = p === "loop" && from.scope === "time" ? "post" : p;
-          stmts[q].push({ kind: "colsum", rows: ROWS[q], from, to: it.loc, width: shapes.size(it.node), doc: `Σ_rows ${printText(it.node, 2)}` });
+          stmts[q].push({ kind: "colsum", rows: ROWS[q], from, to: it.loc, width: shapes.size(it.node), doc: `${gradName(it.loc)} += Σ_rows ${from.scope === "static" ? printText(it.node, 2) : `${from.buf}[:, ${from.col}…]`}` });
         }
       }
     }

@@ -201,8 +201,14 @@ function initialState(p, opts) {
   return { params: p, batch: B, values: Object.fromEntries($STATES.map((s) => [s.name, new $F(B * s.width)])) };
 }
 function step(state, x) {
-  const r = forward(state.params, x, { batch: state.batch, initial: state.values });
-  for (const s of $STATES) $own(state.values, s.name).set(r.final[s.name]);
-  return r.output;
+  const B = state.batch;
+  if (x.length !== B * $IW) throw new Error("step: x needs B·I = " + B * $IW + " values, got " + x.length);
+  // no backward follows a step, so float64 parameters are read in place
+  const d = state.params.data;
+  const pd = d instanceof Float64Array ? d : Float64Array.from(d);
+  const inits = $STATES.map((s) => $rows($own(state.values, s.name), B * s.width, "step: state " + s.name));
+  const res = forward_kernel(pd, 1, B, null, $rows(x, x.length, "step: x"), ...inits);
+  $STATES.forEach((s, k) => $own(state.values, s.name).set(res[1 + k].subarray(B * s.width, 2 * B * s.width)));
+  return $out(res[0]);
 }
 `;
