@@ -237,3 +237,20 @@ describe("audit: awkward cases", () => {
     expect(relErr(sym, num, 1e-10)).toBeLessThan(1e-6);
   });
 });
+
+describe("audit: interning keeps non-finite constants apart", () => {
+  test("constant(Infinity), constant(-Infinity) and constant(NaN) are three nodes with their own values", () => {
+    const opt = { allowNonFinite: true };
+    const [a, b, c] = [constant(Infinity, [], opt), constant(-Infinity, [], opt), constant(NaN, ["H"], opt)];
+    expect(a).not.toBe(b);
+    expect(constant(NaN, [], opt)).not.toBe(a);
+    expect(constant(-Infinity, [], opt)).toBe(b);
+    expect(evaluate(b, {})[0]).toBe(-Infinity);
+    expect(evaluate(a, {})[0]).toBe(Infinity);
+    expect(Number.isNaN(evaluate(c, {}, SIZES)[0])).toBe(true);
+    // e.g. a mask written as where(cond, x, -Infinity) must not become +Infinity
+    const x = input("x", ["H"]);
+    const masked = x.add(constant(-Infinity, ["H"], opt));
+    expect(Array.from(evaluate(masked, { x: [1, 2, 3] }, SIZES))).toEqual([-Infinity, -Infinity, -Infinity]);
+  });
+});

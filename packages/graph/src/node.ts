@@ -209,7 +209,9 @@ export function setDescribe(f: (n: Node) => string): void {
 
 function attrsKey(attrs: Attrs): string {
   const keys = Object.keys(attrs).sort();
-  return keys.length ? JSON.stringify(keys.map((k) => [k, attrs[k]])) : "";
+  // JSON writes NaN, Infinity and -Infinity all as null: key them apart (an object, which no
+  // attr value is, so it cannot meet another value's key)
+  return keys.length ? JSON.stringify(keys.map((k) => [k, attrs[k]]), (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? { nonFinite: String(v) } : v)) : "";
 }
 
 function opId(op: object): number {
