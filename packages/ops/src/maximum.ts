@@ -10,7 +10,7 @@ import { mul } from "./mul.js";
 
 export const maximum = binary({
   name: "maximum",
-  evaluate: (x, y) => (x >= y ? x : y),
+  evaluate: Math.max, // as emitted: NaN propagates, max(-0, 0) = 0 either way round
   vjp: ({ x, y, g }) => [mul(g, greaterEqual(x, y)), mul(g, less(x, y))],
   emit: (x, y) => js`Math.max(${x}, ${y})`,
   domain: { min: -3, max: 3 },

@@ -10,7 +10,7 @@ import { mul } from "./mul.js";
 
 export const minimum = binary({
   name: "minimum",
-  evaluate: (x, y) => (x <= y ? x : y),
+  evaluate: Math.min, // as emitted: NaN propagates, min(-0, 0) = -0 either way round
   vjp: ({ x, y, g }) => [mul(g, lessEqual(x, y)), mul(g, greater(x, y))],
   emit: (x, y) => js`Math.min(${x}, ${y})`,
   domain: { min: -3, max: 3 },

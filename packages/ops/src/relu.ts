@@ -6,7 +6,7 @@ import { mul } from "./mul.js";
 
 export const relu = unary({
   name: "relu",
-  evaluate: (x) => (x > 0 ? x : 0),
+  evaluate: (x) => Math.max(x, 0), // as emitted: NaN stays NaN
   // [out > 0] = [x > 0]: backward needs only the output
   vjp: ({ out, g }) => mul(g, greater(out, 0)),
   emit: (x) => js`Math.max(${x}, 0)`,

@@ -4,7 +4,7 @@ import { unary } from "./families.js";
 
 export const sign = unary({
   name: "sign",
-  evaluate: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  evaluate: Math.sign, // as emitted: sign(NaN) = NaN, sign(-0) = -0
   vjp: () => null,
   emit: (x) => js`Math.sign(${x})`,
   domain: { min: -3, max: 3, avoid: 0, gap: 0.25 },
