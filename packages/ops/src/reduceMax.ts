@@ -23,7 +23,7 @@ export const reduceMax: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
     shape: ([x], { axis }) => (axis === "all" ? [] : x!.filter((_, k) => k !== axis)),
     evaluate: ([x], { axis }, outShape) => {
       if (x!.data.length === 0) throw new Error("max of an empty tensor");
-      return reduceAxis(x!, axis as Axis, outShape, -Infinity, (a, b) => (b > a || Number.isNaN(b) ? b : a));
+      return reduceAxis(x!, axis as Axis, outShape, -Infinity, (a, b) => Math.max(a, b)); // as emitted (NaN, ±0)
     },
     vjp: ({ x: [x], out, g, attrs }) => {
       const axis = attrs["axis"] as Axis;
