@@ -114,6 +114,18 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
     sweep((r, seed) => wideCell(r, `wc${seed}`), 7000, 3, 5, [{ T: 3, B: 2 }, { T: 2, B: 3, lengths: [2, 0, 1] }]);
   });
 
+  test("sizes across the product kernels' tile edges (H = 65, I = 33, B = 3, 5)", () => {
+    const fails: string[] = [];
+    const r = rng(4242);
+    for (const [make, I, H, B] of [[() => randomCell(rng(3), "big3"), 33, 65, 3], [() => wideCell(rng(7003), "bigw"), 5, 33, 5]] as const) {
+      const cell = make();
+      const k64 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float64" });
+      const res = runBoth(cell, I, H, { T: 2, B, lengths: Array.from({ length: B }, (_, b) => b % 3) }, r, [k64]);
+      compare(`${cell.name} I=${I} H=${H}`, res, 1e-12, 1e-4, fails);
+    }
+    expect(fails.slice(0, 12)).toEqual([]);
+  });
+
   test("step() streaming over T steps equals forward over the sequence", () => {
     const fails: string[] = [];
     for (let seed = 500; seed < 500 + Math.ceil(N / 3); seed++) {
