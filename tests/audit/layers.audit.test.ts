@@ -4,7 +4,7 @@
  * input checks, and a byte-level fuzz of the safetensors reader (only `Error`s, never a crash).
  */
 import { describe, expect, test } from "vitest";
-import { compileCell, lstm, readSafetensors, sequenceModel, writeSafetensors } from "gated";
+import { compileCell, defineCell, lstm, readSafetensors, sequenceModel, tanh, writeSafetensors } from "gated";
 import { randomCell, rng } from "./cellgen.js";
 
 const rand = (r: () => number, n: number) => Float64Array.from({ length: n }, () => 2 * r() - 1);
@@ -68,6 +68,46 @@ describe("audit: sequence layers, compiled vs interpreter", () => {
       if (!(Math.abs(num - sym) <= 1e-6 * (Math.abs(sym) + 1))) fails.push(`seed ${seed}: FD ${num} vs grad ${sym}`);
     }
     expect(fails).toEqual([]);
+  });
+});
+
+describe("audit: state names that are Object.prototype's own (__proto__, constructor)", () => {
+  /** The same cell with states named a, b or with hostile names: results must not depend on names. */
+  const cellNamed = (s1: string, s2: string) =>
+    defineCell({
+      name: "named",
+      state: Object.fromEntries([[s1, "H"], [s2, "H"]]),
+      output: s1,
+      step: (v, { affine }) => {
+        const a = tanh(affine("f", v.x, v[s1]!).add(v[s2]!));
+        return Object.fromEntries([[s1, a], [s2, tanh(v[s2]!.mul(0.5).add(a))]]);
+      },
+    });
+  test("sequence layers (2 layers, bidirectional, masked) give the same numbers under any state names", () => {
+    const T = 3, B = 2;
+    const x = Float64Array.from({ length: T * B * 2 }, (_, i) => Math.sin(i));
+    const results = [["a", "b"], ["__proto__", "constructor"]].flatMap(([s1, s2]) =>
+      [undefined, compileCell].map((kernel) => {
+        const m = sequenceModel({ cell: cellNamed(s1!, s2!), inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true, ...(kernel ? { kernel } : {}) });
+        const p = m.params();
+        const ref = sequenceModel({ cell: cellNamed("a", "b"), inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true });
+        const p0 = ref.initParams({ seed: 3 });
+        for (const sl of m.layout) p.get(sl.name).set(p0.get(sl.name));
+        const w = 2 * 2 * B * 3;
+        const initial = Object.fromEntries([[s1!, Float64Array.from({ length: w }, (_, i) => i / w)], [s2!, Float64Array.from({ length: w }, (_, i) => -i / w)]]);
+        const run = m.forward(p, x, { batch: B, lengths: [3, 1], initial });
+        const cot = { output: new Float64Array(run.output.length).fill(1), final: Object.fromEntries([[s1!, new Float64Array(w).fill(0.5)], [s2!, new Float64Array(w).fill(-0.25)]]) };
+        const g = m.backward(run, cot);
+        const named = (o: Readonly<Record<string, ArrayLike<number>>>) => [Array.from(o[s1!]!), Array.from(o[s2!]!)];
+        return {
+          out: Array.from(run.output).map((v) => +v.toFixed(12)),
+          final: named(run.final).map((a) => a.map((v) => +v.toFixed(12))),
+          gp: m.layout.map((sl) => Array.from(g.params.get(sl.name)).map((v) => +v.toFixed(10))),
+          gi: named(g.initial).map((a) => a.map((v) => +v.toFixed(10))),
+        };
+      }),
+    );
+    for (const r of results.slice(1)) expect(r).toEqual(results[0]);
   });
 });
 

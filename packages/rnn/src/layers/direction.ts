@@ -56,8 +56,9 @@ export function runDirection(
     cur = run.final;
     if (T === 0) break;
   }
-  const final: Record<string, Float64Array> = {};
-  for (const name of Object.keys(kernel.stateSizes)) final[name] = Float64Array.from(cur[name] ?? new Float64Array(B * kernel.stateSizes[name]!));
+  // null prototype: a state may be called __proto__ (an own key, not the object's prototype)
+  const final: Record<string, Float64Array> = Object.create(null);
+  for (const name of Object.keys(kernel.stateSizes)) final[name] = Float64Array.from(own(cur, name) ?? new Float64Array(B * kernel.stateSizes[name]!));
   return {
     reverse, T, B, lengths, chunks, truncated: window !== undefined && window < T,
     output: reverse ? reverseWithin(out, T, B, O, lengths) : out,
@@ -77,9 +78,9 @@ export function backDirection(
     : zeroPadded(r.reverse ? reverseWithin(dOut, T, B, O, lengths) : Float64Array.from(dOut), T, B, O, lengths);
   const gx = new Float64Array(T * B * W);
   const gp = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
-  const carry: Record<string, Float64Array> = {};
+  const carry: Record<string, Float64Array> = Object.create(null); // own keys even for __proto__
   for (const n of names) {
-    const v = dFinal[n];
+    const v = own(dFinal, n);
     carry[n] = v ? Float64Array.from(v) : new Float64Array(B * kernel.stateSizes[n]!);
   }
   for (let j = r.chunks.length - 1; j >= 0; j--) {
@@ -101,4 +102,9 @@ export function backDirection(
     }
   }
   return { input: r.reverse ? reverseWithin(gx, T, B, W, lengths) : gx, params: gp, initial: carry };
+}
+
+/** `o[k]` if `o` has its own property `k` (a state may be called `__proto__` or `constructor`). */
+export function own<T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined {
+  return o != null && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 }

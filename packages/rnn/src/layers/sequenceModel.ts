@@ -19,7 +19,7 @@ import {
   type DType, type FloatArray, type Kernel, type KernelOptions, type ParamSlot, type Params, type Recurrence,
 } from "@gated/codegen";
 import type { Sizes } from "@gated/graph";
-import { backDirection, runDirection, type DirectionRun } from "./direction.js";
+import { backDirection, own, runDirection, type DirectionRun } from "./direction.js";
 import { blockSeed, initBlock, type InitScheme } from "./init.js";
 
 export type KernelFactory = (rec: Recurrence, opts: KernelOptions) => Kernel;
@@ -170,7 +170,7 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
       for (const n of Object.keys(initial)) if (!names.includes(n)) throw new Error(`${where}: unknown state "${n}" in initial (states: ${names.join(", ")})`);
       const T = xs.length / (B * I);
       const len = checkLengths(lengths, B, T);
-      const init = Object.fromEntries(names.map((n) => [n, stacked(initial[n], L * D * B * stateSizes[n]!, `initial ${n}`)]));
+      const init = Object.fromEntries(names.map((n) => [n, stacked(own(initial, n), L * D * B * stateSizes[n]!, `initial ${n}`)]));
       const final = Object.fromEntries(names.map((n) => [n, new Float64Array(L * D * B * stateSizes[n]!)]));
       let inp = Float64Array.from(xs);
       const dirs: DirectionRun[][] = [];
@@ -203,7 +203,7 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
       if (!run.dirs) throw new Error(`${where}: backward needs a run from this model's forward`);
       const { T, B } = run;
       let dOut: Float64Array = stacked(cot.output, T * B * D * O, "output cotangent ([T][B][D·O])");
-      const dFin = Object.fromEntries(names.map((n) => [n, stacked(cot.final?.[n], L * D * B * stateSizes[n]!, `final ${n} cotangent`)]));
+      const dFin = Object.fromEntries(names.map((n) => [n, stacked(own(cot.final, n), L * D * B * stateSizes[n]!, `final ${n} cotangent`)]));
       for (const n of Object.keys(cot.final ?? {})) if (!names.includes(n)) throw new Error(`${where}: unknown state "${n}" in final cotangents`);
       const gParams = allocate(dtype, total);
       const gInit = Object.fromEntries(names.map((n) => [n, new Float64Array(L * D * B * stateSizes[n]!)]));
