@@ -17,6 +17,7 @@ export const USAGE = `usage: gated [COMMAND] [flags]
 
 With no command, runs the main job: gated compare on the adding problem (T = 100) and on
 names → gender with a simple RNN, LSTM, GRU and MGU (defined in the equation syntax).
+Flags of compare given alone (gated --resume, gated --progress, gated --jobs 1) apply to it.
 
 commands:
   compile CELL -o out.mjs   compile a cell to a standalone ES module (+ .d.ts)
@@ -45,6 +46,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === undefined) return await mainJob([]);
+    // flags without a command go to the main job (e.g. `gated --resume`, `gated --progress`)
+    if (cmd.startsWith("--") && cmd !== "--help") return await mainJob(argv);
     if (cmd === "help" || cmd === "--help" || cmd === "-h") {
       process.stdout.write(USAGE);
       return 0;
