@@ -89,7 +89,7 @@ pre { background: #f6f6f6; padding: .6em; overflow-x: auto; }
 <h1>${esc(r.title)}</h1>
 ${r.partial ? `<p class="partial">Partial report: the run was interrupted. Rows marked “partial” stopped early; checkpoints allow <code>--resume</code>.</p>` : ""}
 <p>${esc(r.task.description)}.${r.baseline ? ` Baseline: ${esc(r.baseline)}.` : ""}</p>
-<p class="note">Budget: ${esc(budget)}. Kernels: ${esc(r.backend)}. Wall time ${r.wallSeconds.toFixed(1)} s. Command: <code>${esc(r.command)}</code></p>
+<p class="note">Budget: ${esc(budget)}. Kernels: ${esc(r.backend)}. Wall time of this invocation ${r.wallSeconds.toFixed(1)} s (a resumed run adds to its checkpoints' time; see time / seed). Command: <code>${esc(r.command)}</code></p>
 <h2>Results</h2>
 ${table}
 <p class="note">Mean ± standard deviation over seeds. “Steps to” is the mean first evaluated step at which the validation ${esc(r.task.metricName)} reached the threshold, over the seeds that reached it.</p>
