@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { compileCell, emitModule, parseCell, referenceKernel, type Cell, type FloatArray, type Kernel } from "gated";
+import { compileCell, emitModule, minifyModule, parseCell, referenceKernel, type Cell, type FloatArray, type Kernel } from "gated";
 import { randomCell, rng, wideCell } from "./cellgen.js";
 
 const N = Number(process.env["FC_RUNS"] ?? 40);
@@ -211,6 +211,25 @@ describe("audit: equation-syntax cells compile like builder cells", () => {
 describe("audit: emitModule imported in a child process", () => {
   const dir = mkdtempSync(join(tmpdir(), "gated-audit-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("the minified module gives the same numbers as the readable one", async () => {
+    const cell = randomCell(rng(8), "mini");
+    const k = compileCell(cell, { inputSize: 2, hiddenSize: 3, dtype: "float64" });
+    const file = join(dir, "mini.mjs");
+    writeFileSync(file, await minifyModule(emitModule(k)));
+    const p = k.initParams({ seed: 8 });
+    const x = Array.from({ length: 3 * 2 * 2 }, (_, i) => Math.cos(i));
+    const script = `const m = await import(${JSON.stringify("file://" + file)});
+      const i = JSON.parse(process.argv[1]); const run = m.forward(m.params(i.p), i.x, { batch: 2 });
+      const g = m.backward(run, { output: new Float64Array(run.output.length).fill(1) });
+      console.log(JSON.stringify({ out: Array.from(run.output), gp: Array.from(g.params.data) }));`;
+    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify({ p: Array.from(p.data), x })], { encoding: "utf8" });
+    expect(res.stderr).toBe("");
+    const o = JSON.parse(res.stdout);
+    const run = k.forward(p, x, { batch: 2 });
+    expect(o.out).toEqual(Array.from(run.output));
+    expect(o.gp).toEqual(Array.from(k.backward(run, { output: new Float64Array(run.output.length).fill(1) }).params.data));
+  });
 
   test("the standalone module gives the in-memory kernel's numbers, forward, backward and step", () => {
     for (const seed of [3, 11, 42]) {
