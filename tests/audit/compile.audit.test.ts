@@ -114,6 +114,22 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
     sweep((r, seed) => wideCell(r, `wc${seed}`), 7000, 3, 5, [{ T: 3, B: 2 }, { T: 2, B: 3, lengths: [2, 0, 1] }]);
   });
 
+  test("hidden size 0 (empty state): compiled kernels run like the reference (no ReferenceError from generated code)", () => {
+    const fails: string[] = [];
+    for (let seed = 1; seed <= 6; seed++) {
+      const r = rng(300 + seed);
+      const cell = randomCell(r, `z${seed}`); // (wide cells take max over H: undefined when empty)
+      const ks = (["float64", "float32"] as const).map((dtype) => compileCell(cell, { inputSize: 2, hiddenSize: 0, dtype }));
+      try {
+        const res = runBoth(cell, 2, 0, { T: 2, B: 2, lengths: [2, 1] }, r, ks);
+        compare(`${cell.name} H=0`, res, 0, 0, fails);
+      } catch (e) {
+        fails.push(`${cell.name} H=0: threw ${(e as Error).message}`);
+      }
+    }
+    expect(fails).toEqual([]);
+  });
+
   test("sizes across the product kernels' tile edges (H = 65, I = 33, B = 3, 5)", () => {
     const fails: string[] = [];
     const r = rng(4242);

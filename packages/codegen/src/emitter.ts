@@ -234,7 +234,7 @@ function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean
   for (const l of s.lets) em.comment(l.doc);
   const open = openRows(em, s.rows);
   const b = new Bases(em, s.rows, inLoop);
-  const vec = s.width > 1;
+  const vec = s.width !== 1; // width 0 (e.g. H = 0) still needs its (empty) j loop
   const scalars = new Map<string, string>();
   const ref = (o: Operand): JsExpr => {
     switch (o.kind) {
