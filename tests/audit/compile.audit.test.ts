@@ -269,11 +269,19 @@ describe("audit: emitModule imported in a child process", () => {
           const g = m.backward(run, { output: input.cot });
           const st = m.initialState(p, { batch: ${B} });
           const s0 = Array.from(m.step(st, input.x.slice(0, ${B * I})));
-          console.log(JSON.stringify({ out: Array.from(run.output), gp: Array.from(g.params.data), gx: Array.from(g.input), s0,
+          const errs = [];
+          for (const f of [() => m.forward(m.params().data.length ? { data: new Float64Array(1), layout: [] } : null, input.x, { batch: ${B} }),
+                           () => m.step(m.initialState(p, { batch: ${B} }), input.x.slice(0, ${B * I + 1}))]) {
+            try { f(); errs.push("no error"); } catch (e) { errs.push(e.message); }
+          }
+          console.log(JSON.stringify({ errs, out: Array.from(run.output), gp: Array.from(g.params.data), gx: Array.from(g.input), s0,
             ctor: run.output.constructor.name, layout: m.layout }));`;
         const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify({ p: Array.from(p.data), x: Array.from(x), cot: Array.from(cotOut) })], { encoding: "utf8" });
         expect(res.stderr).toBe("");
         const o = JSON.parse(res.stdout);
+        // the standalone module rejects parameters of another size and x of more than one step
+        expect(o.errs[0]).toMatch(/forward: parameters have 1 values, the layout needs \d+/);
+        expect(o.errs[1]).toMatch(/step: x needs B·I = 4 values, got 5/);
         expect(o.ctor).toBe(dtype === "float64" ? "Float64Array" : "Float32Array");
         expect(o.layout).toEqual(k.layout.map((s) => ({ ...s, shape: [...s.shape] })));
         // JSON round-trips float64 exactly; float32 values are exactly representable too

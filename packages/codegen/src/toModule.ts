@@ -169,9 +169,15 @@ function $rows(v, n, what) {
 }
 // what the caller gets, in the kernel's dtype (kernels compute and keep float64 inside)
 function $out(a) { return a instanceof $F ? a : $F.from(a); }
+// parameters of another size would be read out of bounds (NaN) or in part
+function $params(p, what) {
+  if (!p || !p.data || p.data.length !== $PSIZE) throw new Error(what + ": parameters have " + (p && p.data ? p.data.length : 0) + " values, the layout needs $PSIZE");
+  return p.data;
+}
 function forward(p, x, opts) {
   const B = opts.batch;
   if (!Number.isInteger(B) || B <= 0) throw new Error("forward: batch must be a positive integer, got " + B);
+  $params(p, "forward");
   if (x.length % (B * $IW) !== 0) throw new Error("forward: x has " + x.length + " values, not a multiple of B·I = " + B * $IW);
   const T = $IW === 0 ? 0 : x.length / (B * $IW);
   const initial = opts.initial || {};
@@ -204,7 +210,7 @@ function step(state, x) {
   const B = state.batch;
   if (x.length !== B * $IW) throw new Error("step: x needs B·I = " + B * $IW + " values, got " + x.length);
   // no backward follows a step, so float64 parameters are read in place
-  const d = state.params.data;
+  const d = $params(state.params, "step");
   const pd = d instanceof Float64Array ? d : Float64Array.from(d);
   const inits = $STATES.map((s) => $rows($own(state.values, s.name), B * s.width, "step: state " + s.name));
   const res = forward_kernel(pd, 1, B, null, $rows(x, x.length, "step: x"), ...inits);
