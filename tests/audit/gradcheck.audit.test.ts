@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "vitest";
 import {
-  constant, evaluate, matvec, stopGradient, vjp, exp, grad, input, jvp, log, logsigmoid, logsumexp, param, sigmoid, simplify, softmax, softplus,
+  constant, countNodes, evaluate, printDot, printLatex, printLets, printText, matvec, stopGradient, vjp, exp, grad, input, jvp, log, logsigmoid, logsumexp, param, sigmoid, simplify, softmax, softplus,
   sum, tanh, type Node,
 } from "gated";
 import { SIZES, rng, kindOf, randomGraph, valuesFor, fd } from "./gen.js";
@@ -253,5 +253,23 @@ describe("audit: interning keeps non-finite constants apart", () => {
     const x = input("x", ["H"]);
     const masked = x.add(constant(-Infinity, ["H"], opt));
     expect(Array.from(evaluate(masked, { x: [1, 2, 3] }, SIZES))).toEqual([-Infinity, -Infinity, -Infinity]);
+  });
+});
+
+describe("audit: simplify is idempotent and never grows a graph; printers take any graph", () => {
+  test("on random graphs and their gradients", () => {
+    const fails: string[] = [];
+    for (let seed = 1; seed <= 150; seed++) {
+      const { out, leaves } = randomGraph(rng(seed), seed % 2 === 0);
+      const all = [out, ...grad(out, leaves)];
+      const s1 = simplify(all);
+      const s2 = simplify(s1);
+      if (s1.some((n, i) => n !== s2[i])) fails.push(`seed ${seed}: simplify(simplify(g)) ≠ simplify(g)`);
+      if (countNodes(s1) > countNodes(all)) fails.push(`seed ${seed}: simplify grew ${countNodes(all)} → ${countNodes(s1)} nodes`);
+      for (const text of [printText(s1[1]!), printLatex(s1[2]!), printDot(s1), printLets(s1)]) {
+        if (typeof text !== "string" || text.length === 0) fails.push(`seed ${seed}: a printer gave ${JSON.stringify(text)}`);
+      }
+    }
+    expect(fails).toEqual([]);
   });
 });
