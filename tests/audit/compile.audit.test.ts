@@ -8,7 +8,10 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { compileCell, emitModule, minifyModule, parseCell, referenceKernel, type Cell, type FloatArray, type Kernel } from "gated";
+import {
+  compileCell, concat, emitModule, input, matvec, minifyModule, param, parseCell, referenceKernel, sigmoid, sum, tanh,
+  type Cell, type FloatArray, type Kernel, type Node, type Recurrence,
+} from "gated";
 import { randomCell, rng, wideCell } from "./cellgen.js";
 
 const N = Number(process.env["FC_RUNS"] ?? 40);
@@ -127,6 +130,25 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
         fails.push(`${cell.name} H=0: threw ${(e as Error).message}`);
       }
     }
+    expect(fails).toEqual([]);
+  });
+
+  test("raw recurrences whose output is no state: a scalar, [I]-sized, a concat, a gate, x, a previous state", () => {
+    const x = input("x", ["I"]), h = input("h", ["H"]), c = input("c", ["H"]);
+    const U = param("U", ["H", "I"]), W = param("W", ["H", "H"]), V = param("V", ["I", "H"]);
+    const f = sigmoid(matvec(U, x).add(matvec(W, h)));
+    const cn = f.mul(c).add(tanh(matvec(W, h)));
+    const hn = tanh(cn).mul(f);
+    const outs: Node[] = [sum(hn.mul(cn)), tanh(matvec(V, hn)), concat([hn, cn], 0), f, x.mul(2), c];
+    const fails: string[] = [];
+    const r = rng(77);
+    outs.forEach((output, i) => {
+      const rec: Recurrence = { name: `out${i}`, x, state: [{ name: "h", node: h, next: hn }, { name: "c", node: c, next: cn }], output, params: [U, W, V] };
+      const kernels = (["float64", "float32"] as const).map((dtype) => compileCell(rec, { inputSize: 2, hiddenSize: 3, dtype }));
+      const res = runBoth(rec as Cell, 2, 3, { T: 3, B: 2, lengths: [3, 1] }, r, kernels);
+      compare(rec.name, { ...res, results: res.results.slice(0, 1) }, 1e-12, 1e-4, fails);
+      compare(rec.name, { ...res, results: res.results.slice(1) }, 1e-4, 1e-2, fails);
+    });
     expect(fails).toEqual([]);
   });
 
