@@ -133,6 +133,50 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
     expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
   });
 
+  test("hostile names given to intermediate values (ctx.let) reach buffer names and comments only escaped", () => {
+    const dir2 = mkdtempSync(join(tmpdir(), "gated-let-"));
+    try {
+      const cell = defineCell({
+        name: "lets",
+        state: { h: "H", c: "H" },
+        step: ({ x, h, c }, ctx) => {
+          const names = [...HOSTILE, ...LEAF_HOSTILE];
+          let a = ctx.affine("f", x!, h!);
+          const vals: ReturnType<typeof tanh>[] = [];
+          names.forEach((n, i) => {
+            a = ctx.let(n, i % 2 ? tanh(a) : sigmoid(a).mul(c!));
+            vals.push(a);
+          });
+          return { h: ctx.let("h\n*/ globalThis.pwned = 1 /*", vals.at(-1)!), c: ctx.let("`${globalThis.pwned = 1}`", tanh(c!.add(vals[3]!))) };
+        },
+      });
+      for (const dtype of ["float64", "float32"] as const) {
+        const k = compileCell(cell, { inputSize: 2, hiddenSize: 3, dtype });
+        const src = emitModule(k);
+        const file = join(dir2, `lets_${dtype}.mjs`);
+        writeFileSync(file, src);
+        const p = k.initParams({ seed: 1 });
+        const x = Float64Array.from({ length: 2 * 2 * 2 }, (_, i) => Math.sin(i));
+        const run = k.forward(p, x, { batch: 2 });
+        const script = `const m = await import(${JSON.stringify("file://" + file)});
+          const i = JSON.parse(process.argv[1]); const run = m.forward(m.params(i.p), i.x, { batch: 2 });
+          console.log(JSON.stringify({ pwned: globalThis.pwned ?? null, out: Array.from(run.output) }));`;
+        const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify({ p: Array.from(p.data), x: Array.from(x) })], { encoding: "utf8" });
+        expect(res.stderr).toBe("");
+        const o = JSON.parse(res.stdout);
+        expect(o.pwned).toBe(null);
+        expect(o.out).toEqual(Array.from(run.output));
+        const ref = referenceKernel(cell, { inputSize: 2, hiddenSize: 3 });
+        const rr = ref.forward(byName(ref, p), x, { batch: 2 });
+        run.output.forEach((v, i) => expect(v).toBeCloseTo(rr.output[i]!, dtype === "float64" ? 12 : 5));
+        expect(() => printSchedule(k.schedule)).not.toThrow();
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+    expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
+  });
+
   test("defineCell accepts unicode identifiers and primes, rejects the rest naming the cell", () => {
     const mk = (name: string, pname = "U_f", sname = "h") =>
       defineCell({
