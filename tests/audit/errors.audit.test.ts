@@ -165,6 +165,21 @@ describe("audit: malformed equation texts give line:col and what was expected", 
     expect((err as Error).message).toMatch(re);
     expect((err as Error).message).toMatch(/\d+:\d+/);
   });
+  test("pathologically deep or long texts give a CellSyntaxError with a position, not a bare stack overflow", () => {
+    const wrap = (body: string) => `cell a(x[I]; h[H]) {\n  h' = tanh(${body} + U x)\n}`;
+    for (const body of ["(".repeat(3000) + "W h" + ")".repeat(3000), "-".repeat(5000) + "(W h)"]) {
+      let err: unknown;
+      try {
+        parseCell(wrap(body));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/^\d+:\d+: /);
+    }
+    // 200 levels are fine
+    expect(parseCell(wrap("(".repeat(200) + "W h" + ")".repeat(200))).state[0]!.next.op.name).toBe("tanh");
+  });
   test("a cycle between locals is an error with a position", () => {
     expect(() => parseCell("cell a(x[I]; h[H]) {\n  f = sigmoid(g)\n  g = tanh(f)\n  h' = f * h\n}")).toThrow(/\d+:\d+/);
   });

@@ -12,6 +12,9 @@ import type { AttrAst, CellAst, DimAst, Expr, InitAst, Stmt, VarDecl } from "./a
 import { CellSyntaxError, describeToken, tokenize, type Pos, type Token } from "./lexer.js";
 
 /** Parses a cell text. `isFunction` says which names are functions (`tanh(…)` is a call). */
+/** Deepest bracket nesting the parser accepts. */
+const MAX_DEPTH = 256;
+
 export function parseCellAst(text: string, isFunction: (name: string) => boolean, hint: (name: string) => string = () => ""): CellAst {
   return new Parser(tokenize(text), isFunction, hint).cell();
 }
@@ -64,6 +67,8 @@ class Parser {
   private open<T>(close: string, what: string, f: () => T): T {
     const o = this.next();
     this.depth++;
+    // deeper nesting would exhaust the call stack (a RangeError with no position)
+    if (this.depth > MAX_DEPTH) throw new CellSyntaxError(o.pos, `brackets nest more than ${MAX_DEPTH} levels deep`);
     const r = f();
     const t = this.peek();
     if (!(t.kind === "punct" && t.text === close)) {
