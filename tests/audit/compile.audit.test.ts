@@ -178,37 +178,19 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
         const st = k.initialState(p, { batch: B });
         const outs: number[] = [];
         for (let t = 0; t < T; t++) outs.push(...k.step(st, x.subarray(t * B * I, (t + 1) * B * I)));
-        // float64: bit-identical. float32: forward keeps its state in float64 between steps while
-        // the stream state is float32, so streaming rounds once per step (reported; see the audit report)
-        const tol = dtype === "float64" ? 0 : 1e-5;
+        // bit-identical in both dtypes: the stream state is kept in float64 between calls, as forward keeps it
+        const tol = 0;
         const wo = worst(outs, run.output, 1e-2);
         if (!(wo <= tol)) fails.push(`seed ${seed} ${dtype}: step outputs differ from forward by ${wo}`);
         for (const s of Object.keys(run.final)) {
-          const ws = worst(st.values[s]!, run.final[s]!, 1e-2);
+          // the stream keeps float64; forward hands its final state out rounded to the dtype
+          const sv = dtype === "float32" ? Float32Array.from(st.values[s]!) : st.values[s]!;
+          const ws = worst(sv, run.final[s]!, 1e-2);
           if (!(ws <= tol)) fails.push(`seed ${seed} ${dtype}: step state ${s} differs by ${ws}`);
         }
       }
     }
     expect(fails).toEqual([]);
-  });
-});
-
-describe("audit: known issue", () => {
-  // KNOWN BUG (reported by the audit, not fixed here): since float32 kernels keep float64 inside,
-  // forward carries the state in float64 from step to step, but step() stores the stream state as
-  // float32 and feeds it back, so streaming T steps differs from forward in the last bits.
-  // When this is fixed, test.fails turns red: make it a plain test.
-  test.fails("float32 step() streaming is bit-identical to forward", () => {
-    const r = rng(501);
-    const cell = randomCell(r, "st501");
-    const k = compileCell(cell, { inputSize: 2, hiddenSize: 3, dtype: "float32" });
-    const p = k.initParams({ seed: 501 });
-    const x = randArray(r, 4 * 2 * 2);
-    const run = k.forward(p, x, { batch: 2 });
-    const st = k.initialState(p, { batch: 2 });
-    const outs: number[] = [];
-    for (let t = 0; t < 4; t++) outs.push(...k.step(st, x.subarray(t * 4, (t + 1) * 4)));
-    expect(outs).toEqual(Array.from(run.output));
   });
 });
 

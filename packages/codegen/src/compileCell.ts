@@ -15,7 +15,8 @@ import { moduleBody, toFunctions } from "./toModule.js";
 export interface StreamState {
   readonly params: Params;
   readonly batch: number;
-  readonly values: Record<string, FloatArray>;
+  /** Float64 whatever the dtype: the state is carried as forward carries it between steps. */
+  readonly values: Record<string, Float64Array>;
 }
 
 export interface CompiledKernel extends Kernel {

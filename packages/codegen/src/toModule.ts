@@ -109,7 +109,8 @@ export function emitTypes(k: { readonly schedule: Schedule } | Schedule): string
     "export interface Cotangents { readonly output?: ArrayLike<number>; readonly final?: Partial<Readonly<Record<StateName, ArrayLike<number>>>> }",
     "export interface Gradients { readonly params: Params; readonly input: FloatArray; readonly initial: Readonly<Record<StateName, FloatArray>> }",
     "export declare function backward(run: Run, cotangents: Cotangents): Gradients;",
-    "export interface State { readonly params: Params; readonly batch: number; readonly values: Record<StateName, FloatArray> }",
+    "/** Stream state; `values` are float64 whatever the dtype (kernels compute in float64). */",
+    "export interface State { readonly params: Params; readonly batch: number; readonly values: Record<StateName, Float64Array> }",
     "export declare function initialState(p: Params, opts?: { readonly batch?: number }): State;",
     "/** Advances the state by one step (x: [B][inputSize]) and returns the output [B][outputSize]. */",
     "export declare function step(state: State, x: ArrayLike<number>): FloatArray;",
@@ -204,7 +205,9 @@ function backward(run, cot) {
 }
 function initialState(p, opts) {
   const B = (opts && opts.batch) || 1;
-  return { params: p, batch: B, values: Object.fromEntries($STATES.map((s) => [s.name, new $F(B * s.width)])) };
+  // the stream state stays float64 between calls, as forward keeps it between steps, so
+  // streaming T steps gives exactly forward's numbers in every dtype
+  return { params: p, batch: B, values: Object.fromEntries($STATES.map((s) => [s.name, new Float64Array(B * s.width)])) };
 }
 function step(state, x) {
   const B = state.batch;
