@@ -3,6 +3,8 @@
  * comparison (simple RNN, LSTM, GRU and an equation-syntax MGU on the adding problem at T = 100,
  * then on names → gender). Usage errors are one line on stderr with exit code 2.
  */
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { isMainThread } from "node:worker_threads";
 import { UsageError, oneLine } from "./errors.js";
 import { isPoolWorker, serveWorker } from "./pool.js";
@@ -64,7 +66,18 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
-const isMain = isMainThread && process.argv[1] !== undefined && /gated\.m?js$/.test(process.argv[1]);
+/** Whether this module is the program node was started with (not imported by a test). */
+function startedAsProgram(): boolean {
+  const script = process.argv[1];
+  if (!isMainThread || script === undefined) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+const isMain = startedAsProgram();
 if (isPoolWorker()) serveWorker();
 else if (isMain) {
   run(process.argv.slice(2)).then(
