@@ -66,7 +66,7 @@ const timing = (cfg: Config, impl: string): TimingOptions => {
     case "S":
       return { budgetMs: 1000, minReps: 3, maxReps: impl === "reference" || impl.startsWith("tfjs") ? 5 : 21, slowMs: 5000 };
     case "M":
-      return { budgetMs: 1200, minReps: 3, maxReps: 7, slowMs: impl === "tfjs-cpu" ? 2500 : 1e9 };
+      return { budgetMs: 3000, minReps: 5, maxReps: 9, slowMs: impl === "tfjs-cpu" ? 2500 : 1e9 };
     default:
       if (impl === "tfjs-cpu") return { budgetMs: 0, minReps: 1, maxReps: 1, slowMs: 0 };
       if (impl === "gated" || impl === "hand") return { budgetMs: 0, minReps: 3, maxReps: 3, slowMs: 1e9, warmups: 1 };
@@ -103,6 +103,8 @@ interface Agreement {
 const rows: Row[] = [];
 const agreement: Agreement[] = [];
 const notes: string[] = [];
+/** 1-minute load average when the run started (the machine may be shared). */
+let loadStart = 0;
 const compileMs: Record<string, { firstMs: number; medianMs: number; reps: number; config: string }> = {};
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -142,6 +144,7 @@ const exp = (x: number | null) => (x === null ? "—" : x.toExponential(1));
 async function main(): Promise<void> {
   const compileCell = compiler();
   const started = performance.now();
+  loadStart = os.loadavg()[0]!;
   log(`gated bench: node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"} (${os.cpus().length} cores), one thread`);
   if (!compileCell) notes.push("compileCell is not exported by @gated/codegen yet: no compiled ('gated') rows");
   const cells = CELLS.filter((c) => !only || c === only);
@@ -293,14 +296,14 @@ function report(totalS: number): void {
     for (const t of targets) log(`  ${t.met ? "MET    " : "NOT MET"} ${t.what}: ${t.value}`);
   }
   for (const n of notes) log(`note: ${n}`);
-  log(`total ${fmt(totalS, 1)} s`);
+  log(`total ${fmt(totalS, 1)} s; 1-minute load average ${fmt(loadStart)} at the start, ${fmt(os.loadavg()[0]!)} at the end`);
   if (outPath) {
     const cpus = os.cpus();
     const out = {
-      machine: { node: process.version, cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString(), threads: 1 },
+      machine: { node: process.version, cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString(), threads: 1, loadAverage1m: { start: loadStart, end: os.loadavg()[0]! } },
       options: { configs: CONFIGS, quick, argv },
       flopFormula: FLOP_FORMULA,
-      timing: "medianMs = median CPU time per run (process.cpuUsage, user+system), wallMedianMs = median wall time; the machine is shared, so CPU time is the compared number. Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 1.2 s budget (3..7), TF.js cpu a single run; L: 1 warm-up, 3 reps for gated and hand, 2 for unfused and TF.js wasm, TF.js cpu a single run (warmed up by the smaller configs). See results[].reps",
+      timing: "medianMs = median CPU time per run (process.cpuUsage, user+system), wallMedianMs = median wall time; the machine is shared, so CPU time is the compared number. Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 3 s budget (5..9), TF.js cpu a single run; L: 1 warm-up, 3 reps for gated and hand, 2 for unfused and TF.js wasm, TF.js cpu a single run (warmed up by the smaller configs). See results[].reps",
       results: rows.map((r) => ({ ...r, speedup: ratiosFor(r) })),
       agreement,
       compileMs,
