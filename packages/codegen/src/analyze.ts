@@ -125,30 +125,3 @@ export function foldConstant(n: Node, sizes: Sizes): Float64Array {
   return evaluate(n, {}, sizes);
 }
 
-/** Topological order from `roots`, not descending below nodes where `stop` holds. */
-export function topoStop(roots: readonly Node[], stop: (n: Node) => boolean): Node[] {
-  const seen = new Set<Node>();
-  const order: Node[] = [];
-  const stack: [Node, number][] = [];
-  for (const root of roots) {
-    if (seen.has(root)) continue;
-    seen.add(root);
-    stack.push([root, 0]);
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const [n, i] = top;
-      if (!stop(n) && i < n.inputs.length) {
-        top[1]++;
-        const c = n.inputs[i]!;
-        if (!seen.has(c)) {
-          seen.add(c);
-          stack.push([c, 0]);
-        }
-      } else {
-        stack.pop();
-        order.push(n);
-      }
-    }
-  }
-  return order;
-}

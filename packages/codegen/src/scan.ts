@@ -7,8 +7,8 @@
  *   post (all T·B rows, after the loop) —
  * with contractions merged into row-batched products, elementwise work fused, and buffers placed.
  */
-import { describe, type Node } from "@gated/graph";
-import { Shapes, foldConstant, isAdd, topoStop } from "./analyze.js";
+import { describe, topo, type Node } from "@gated/graph";
+import { Shapes, foldConstant, isAdd } from "./analyze.js";
 import type { ConstPool } from "./consts.js";
 import type { Namer } from "./names.js";
 import type { BufferDecl, Loc, Stmt } from "./schedule.js";
@@ -102,7 +102,7 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   const carriedLeaf = new Set(spec.carried.map((c) => c.leaf));
   const stop = (n: Node) => spec.rowInputs.has(n) || carriedLeaf.has(n);
   const roots = [...spec.carried.map((c) => c.next), ...spec.rowOutputs.map((o) => o.node), ...spec.accum.map((a) => a.node)];
-  const order = topoStop(roots, stop);
+  const order = topo(roots, stop);
   const readers = new Map<Node, Node[]>();
   for (const n of order) {
     if (stop(n)) continue;
@@ -116,7 +116,7 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   const rd = (n: Node) => readers.get(n) ?? [];
 
   // 1. phases: what each node depends on decides where it runs
-  const needed = new Set(topoStop(spec.carried.map((c) => c.next), stop));
+  const needed = new Set(topo(spec.carried.map((c) => c.next), stop));
   const phase = new Map<Node, Phase>();
   const car = new Set<Node>();
   for (const n of order) {

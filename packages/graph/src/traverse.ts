@@ -3,9 +3,10 @@ import type { Node } from "./node.js";
 
 /**
  * Inputs before users, each node once, in a deterministic order (depth-first, inputs left to
- * right). Only reachable nodes appear, so this is also dead-code elimination.
+ * right). Only reachable nodes appear, so this is also dead-code elimination. Nodes for which
+ * `stop` holds are listed but not entered (their inputs are not visited through them).
  */
-export function topo(outputs: readonly Node[]): Node[] {
+export function topo(outputs: readonly Node[], stop?: (n: Node) => boolean): Node[] {
   const seen = new Set<Node>();
   const order: Node[] = [];
   // iterative DFS: cells unrolled over long sequences make deep graphs
@@ -17,7 +18,7 @@ export function topo(outputs: readonly Node[]): Node[] {
     while (stack.length) {
       const top = stack[stack.length - 1]!;
       const [n, i] = top;
-      if (i < n.inputs.length) {
+      if (i < n.inputs.length && !(stop && stop(n))) {
         top[1]++;
         const c = n.inputs[i]!;
         if (!seen.has(c)) {
