@@ -43,30 +43,6 @@ export class Shapes {
   }
 }
 
-/** For each flat index of `out`, the flat index of the (numpy-)broadcast input of shape `inp`. */
-export function broadcastTable(inp: readonly number[], out: readonly number[]): number[] {
-  const r = out.length;
-  const inStr = strides(inp);
-  const s = out.map((d, k) => {
-    const j = k - (r - inp.length);
-    return j < 0 || (inp[j] === 1 && d !== 1) ? 0 : inStr[j]!;
-  });
-  const n = sizeOf(out);
-  const idx: number[] = [];
-  const counter = new Array<number>(r).fill(0);
-  let off = 0;
-  for (let k = 0; k < n; k++) {
-    idx.push(off);
-    for (let a = r - 1; a >= 0; a--) {
-      counter[a]!++;
-      off += s[a]!;
-      if (counter[a]! < out[a]!) break;
-      off -= s[a]! * out[a]!;
-      counter[a] = 0;
-    }
-  }
-  return idx;
-}
 
 /**
  * A data-movement node (transpose, broadcast, slice, reshape, concat) as index tables, found by

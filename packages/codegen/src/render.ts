@@ -2,8 +2,8 @@
  * Second half of lowering one sweep: place every value that leaves its fused map in a buffer
  * (per step, over all rows, or static), then turn plan items into schedule statements.
  */
-import { constValue, js, jsRef, printText, type JsExpr, type Node } from "@gated/graph";
-import { broadcastTable, gatherTables, foldConstant, reduceTable } from "./analyze.js";
+import { broadcastIndex, constValue, js, jsRef, printText, type JsExpr, type Node } from "@gated/graph";
+import { gatherTables, foldConstant, reduceTable } from "./analyze.js";
 import type { MapLet, MapStore, Operand, BufferDecl, Dim, Loc, Rows, Stmt } from "./schedule.js";
 import type { Plan, PlanItem, RunPhase, ScanResult } from "./scan.js";
 
@@ -166,7 +166,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
     const w = shapes.size(x);
     const loc = locOf(x);
     if (w === width || w === 1) return { kind: "load", loc, width: w };
-    const idx = spec.consts.add(broadcastTable(shapes.of(x), outShape), true, `broadcast ${printText(x, 2)}`);
+    const idx = spec.consts.add(Array.from(broadcastIndex(shapes.of(x), outShape)), true, `broadcast ${printText(x, 2)}`);
     return { kind: "load", loc, width: w, index: idx.buf };
   };
 

@@ -1,6 +1,6 @@
 export type { Dim, Shape, Sizes } from "./shape.js";
 export {
-  formatShape, sameShape, broadcastShapes, resolveShape, resolveDim, parseDim, addDims, subDims, isDim, sizeOf, strides,
+  formatShape, sameShape, broadcastShapes, broadcastIndex, resolveShape, resolveDim, parseDim, addDims, subDims, isDim, sizeOf, strides,
 } from "./shape.js";
 export type { JsExpr, JsHole } from "./jsExpr.js";
 export { js, jsRef, renderJs } from "./jsExpr.js";

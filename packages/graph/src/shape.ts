@@ -140,3 +140,29 @@ export function strides(shape: readonly number[]): number[] {
   }
   return s;
 }
+
+/** For each flat index of `outShape`, the flat index of the broadcast input of `inShape`. */
+export function broadcastIndex(inShape: readonly number[], outShape: readonly number[]): Int32Array {
+  const n = outShape.reduce((a, b) => a * b, 1);
+  const idx = new Int32Array(n);
+  const r = outShape.length;
+  const inStr = strides(inShape);
+  // stride 0 on axes that are missing or stretched from 1
+  const s = outShape.map((d, k) => {
+    const j = k - (r - inShape.length);
+    return j < 0 || (inShape[j] === 1 && d !== 1) ? 0 : inStr[j]!;
+  });
+  const counter = new Array<number>(r).fill(0);
+  let off = 0;
+  for (let k = 0; k < n; k++) {
+    idx[k] = off;
+    for (let a = r - 1; a >= 0; a--) {
+      counter[a]!++;
+      off += s[a]!;
+      if (counter[a]! < outShape[a]!) break;
+      off -= s[a]! * outShape[a]!;
+      counter[a] = 0;
+    }
+  }
+  return idx;
+}

@@ -1,6 +1,5 @@
 /** Broadcast to a larger shape (numpy rules). ∂ = g summed back to the input's shape. */
-import { apply, broadcastShapes, constant, constValue, defineOp, formatShape, P, rule, sameShape, X, type Node, type Shape, type Op } from "@gated/graph";
-import { broadcastIndex } from "./families.js";
+import { apply, broadcastIndex, broadcastShapes, constant, constValue, defineOp, formatShape, P, rule, sameShape, X, type Node, type Shape, type Op } from "@gated/graph";
 import { sumTo } from "./sumTo.js";
 
 export const broadcastTo: Op & ((x: Node, shape: Shape) => Node) = defineOp(

@@ -4,7 +4,7 @@
  * the reverse rule (the Jacobian is diagonal), and the `elementwise` lowering kind.
  */
 import {
-  apply, broadcastShapes, defineOp, ops, strides,
+  apply, broadcastIndex, broadcastShapes, defineOp, ops,
   type Domain, type JsExpr, type Node, type Notation, type Op, type OpDef, type Rule, type Tensor,
 } from "@gated/graph";
 
@@ -86,31 +86,6 @@ export function binary(spec: BinarySpec): Op & ((x: Node | number, y: Node | num
     ((x: Node | number, y: Node | number) => Node);
 }
 
-/** For each flat index of `outShape`, the flat index of the broadcast input of `inShape`. */
-export function broadcastIndex(inShape: readonly number[], outShape: readonly number[]): Int32Array {
-  const n = outShape.reduce((a, b) => a * b, 1);
-  const idx = new Int32Array(n);
-  const r = outShape.length;
-  const inStr = strides(inShape);
-  // stride 0 on axes that are missing or stretched from 1
-  const s = outShape.map((d, k) => {
-    const j = k - (r - inShape.length);
-    return j < 0 || (inShape[j] === 1 && d !== 1) ? 0 : inStr[j]!;
-  });
-  const counter = new Array<number>(r).fill(0);
-  let off = 0;
-  for (let k = 0; k < n; k++) {
-    idx[k] = off;
-    for (let a = r - 1; a >= 0; a--) {
-      counter[a]!++;
-      off += s[a]!;
-      if (counter[a]! < outShape[a]!) break;
-      off -= s[a]! * outShape[a]!;
-      counter[a] = 0;
-    }
-  }
-  return idx;
-}
 
 /** Reduces a tensor over one axis (or "all") from `init` with `f`: the loop `sum` and `reduceMax` share. */
 export function reduceAxis(

@@ -52,7 +52,7 @@ export {
   abs, concat, equal, greater, greaterEqual, less, lessEqual, log1p, logsigmoid, maximum, minimum, reciprocal, reduceMax,
   relu, sign, slice, softplus, sqrt, stopGradient, where, logsumexp, softmax, logSoftmax,
 };
-export { unary, binary, comparison, broadcastIndex, reduceAxis, type UnarySpec, type BinarySpec } from "./families.js";
+export { unary, binary, comparison, reduceAxis, type UnarySpec, type BinarySpec } from "./families.js";
 export { softplusValue } from "./softplus.js";
 export { offsets } from "./concat.js";
 export { checkAxis, unreduce, type Axis } from "./sum.js";
@@ -74,3 +74,6 @@ bindBuilders({
   mean: (x, axis) => mean(x, axis ?? "all"),
   reshape, broadcastTo, sumTo,
 });
+
+/** Re-exported for compatibility: broadcasting index tables live with shapes in @gated/graph. */
+export { broadcastIndex } from "@gated/graph";

@@ -3,8 +3,7 @@
  * cond is a mask (typically a comparison) and gets no cotangent; ∂ = (·, where(cond, g, 0),
  * where(cond, 0, g)).
  */
-import { apply, broadcastShapes, defineOp, js, P, rule, X, Y, type Node, type Op } from "@gated/graph";
-import { broadcastIndex } from "./families.js";
+import { apply, broadcastIndex, broadcastShapes, defineOp, js, P, rule, X, Y, type Node, type Op } from "@gated/graph";
 
 export const where: Op & ((cond: Node | number, x: Node | number, y: Node | number) => Node) = defineOp(
   {
