@@ -260,17 +260,16 @@ function measureMode(c: CellName, cfg: Config, dtype: HandDType, mode: Mode, imp
 }
 
 // ---------------------------------------------------------------- report
-/**
- * Speed-up of gated over `r`'s implementation on the same job. Runs were interleaved round by
- * round, so the ratio is the median over rounds of (impl run / gated run of that round), which
- * cancels load that changes between rounds; with fewer than 2 paired runs, the ratio of medians.
- */
+/** Speed-up of gated over `r`'s implementation on the same job: ratio of the medians. */
 function ratiosFor(r: Row): number | null {
   const g = gatedRow(r);
-  if (!g) return null;
-  const n = Math.min(r.samplesMs.length, g.samplesMs.length);
-  if (n < 2) return r.medianMs / g.medianMs;
-  return median(Array.from({ length: n }, (_, i) => r.samplesMs[i]! / g.samplesMs[i]!));
+  return g ? r.medianMs / g.medianMs : null;
+}
+/** The same, as the median over interleaved rounds of the per-round ratio (null below 2 pairs). */
+function pairedRatio(r: Row): number | null {
+  const g = gatedRow(r);
+  const n = g ? Math.min(r.samplesMs.length, g.samplesMs.length) : 0;
+  return n < 2 ? null : median(Array.from({ length: n }, (_, i) => r.samplesMs[i]! / g!.samplesMs[i]!));
 }
 function gatedRow(r: Row): Row | undefined {
   return rows.find((q) => q.impl === "gated" && q.cell === r.cell && q.config === r.config && q.dtype === r.dtype && q.mode === r.mode);
@@ -280,7 +279,7 @@ function report(totalS: number): void {
   log("");
   log(`FLOPs: ${FLOP_FORMULA}`);
   log("medians of CPU time per run (process user+system; single-threaded code) and of wall time; GFLOP/s and speed-ups from CPU time");
-  log("speed-up = impl cpu ms / gated cpu ms (> 1: gated is faster), median over interleaved rounds of the per-round ratio");
+  log("speed-up = impl cpu ms / gated cpu ms (> 1: gated is faster), ratio of the medians");
   log("");
   const head = ["cell", "cfg", "dtype", "mode", "impl", "cpu ms", "wall ms", "reps", "GFLOP/s", "speed-up"];
   const table = rows.map((r) => {
@@ -317,7 +316,7 @@ function report(totalS: number): void {
       timing: "medianMs = median CPU time per run (process.cpuUsage, user+system), wallMedianMs = median wall time; the machine is shared, so CPU time is the compared number. Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 3 s budget (5..9), TF.js cpu a single run; L: 1 warm-up, 3 reps for gated and hand, 2 for unfused and TF.js wasm, TF.js cpu a single run (warmed up by the smaller configs). See results[].reps",
       results: rows.map((r) => {
         const g = gatedRow(r);
-        return { ...r, speedup: ratiosFor(r), speedupOfMedians: g ? r.medianMs / g.medianMs : null };
+        return { ...r, speedup: g ? ratiosFor(r) : null, speedupPaired: pairedRatio(r) };
       }),
       agreement,
       compileMs,

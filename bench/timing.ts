@@ -6,8 +6,16 @@
  * two agree; on a shared machine (this one runs ~8 agents on 2 cores) the wall clock mostly
  * measures waiting for a core, and CPU time is the number to compare. CPU time also counts V8's
  * helper threads (concurrent GC, compiler), which slightly favours allocation-free code.
+ * Every run starts after a full GC (outside the timed region).
  */
 import { performance } from "node:perf_hooks";
+import v8 from "node:v8";
+import vm from "node:vm";
+
+// A full garbage collection before every timed run, so one implementation's garbage is not
+// collected (and paid for) during the next one's run when runs are interleaved.
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
 
 export interface TimingOptions {
   /** Target time for the timed repetitions of one measurement (ms). */
@@ -39,6 +47,7 @@ export function median(xs: readonly number[]): number {
 interface Sample { cpu: number; wall: number }
 
 function once(fn: () => void): Sample {
+  gc();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   fn();
