@@ -22,41 +22,68 @@ export function evaluate(
   sizes: Sizes = {},
 ): Float64Array | Float64Array[] {
   const list = Array.isArray(outputs) ? (outputs as readonly Node[]) : [outputs as Node];
-  const values = evaluateAll(list, bindings, sizes);
-  const out = list.map((o) => values.get(o)!.data);
+  const out = prepareEvaluate(list, sizes)(bindings);
   return Array.isArray(outputs) ? out : out[0]!;
 }
 
 /** Like `evaluate`, but returns the value of every reachable node (for debugging and tests). */
 export function evaluateAll(outputs: readonly Node[], bindings: Bindings, sizes: Sizes = {}): Map<Node, Tensor> {
-  const values = new Map<Node, Tensor>();
-  const leafShapes = new Map<string, Node>();
-  for (const n of topo(outputs)) {
-    const shape = resolveShape(n.shape, sizes, describe(n));
-    if (n.op.kind === "leaf" && n.label !== undefined) {
-      const other = leafShapes.get(n.label);
-      if (other && other !== n) {
-        throw new Error(
-          `two leaves are named "${n.label}": ${other.op.name} ${formatShape(other.shape)} and ${n.op.name} ${formatShape(n.shape)}`,
-        );
-      }
-      leafShapes.set(n.label, n);
-      values.set(n, { shape, data: bind(n, shape, bindings) });
-      continue;
+  const p = plan(outputs, sizes);
+  const vals = p.run(bindings);
+  return new Map(p.order.map((n, i) => [n, vals[i]!]));
+}
+
+/**
+ * `evaluate` prepared once for repeated calls with the same graph and sizes: the order, the
+ * resolved shapes and the constants are computed up front. Same semantics, same errors.
+ */
+export function prepareEvaluate(outputs: readonly Node[], sizes: Sizes = {}): (bindings: Bindings) => Float64Array[] {
+  const p = plan(outputs, sizes);
+  const outIdx = outputs.map((o) => p.index.get(o)!);
+  return (bindings) => {
+    const vals = p.run(bindings);
+    return outIdx.map((i) => vals[i]!.data);
+  };
+}
+
+/** The one interpreter loop, behind `evaluate`, `evaluateAll` and `prepareEvaluate`. */
+function plan(outputs: readonly Node[], sizes: Sizes) {
+  const order = topo(outputs);
+  const shapes = order.map((n) => resolveShape(n.shape, sizes, describe(n)));
+  const index = new Map(order.map((n, i) => [n, i]));
+  const inputIdx = order.map((n) => n.inputs.map((x) => index.get(x)!));
+  const names = new Map<string, Node>();
+  for (const n of order) {
+    if (n.op.kind !== "leaf" || n.label === undefined) continue;
+    const other = names.get(n.label);
+    if (other && other !== n) {
+      throw new Error(`two leaves are named "${n.label}": ${other.op.name} ${formatShape(other.shape)} and ${n.op.name} ${formatShape(n.shape)}`);
     }
-    const inputs = n.inputs.map((x) => values.get(x)!);
-    let data: Float64Array;
-    try {
-      data = n.op.evaluate(inputs, n.attrs, shape, sizes);
-    } catch (e) {
-      throw new Error(`evaluating ${describe(n)}: ${(e as Error).message}`);
-    }
-    if (data.length !== sizeOf(shape)) {
-      throw new Error(`${n.op.name} evaluated to ${data.length} values for shape ${formatShape(shape)}`);
-    }
-    values.set(n, { shape, data });
+    names.set(n.label, n);
   }
-  return values;
+  const constants = order.map((n, i) => (n.op.kind === "leaf" && n.label === undefined ? n.op.evaluate([], n.attrs, shapes[i]!) : null));
+  const run = (bindings: Bindings): Tensor[] => {
+    const vals: Tensor[] = new Array(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const n = order[i]!;
+      const shape = shapes[i]!;
+      const c = constants[i];
+      if (c) vals[i] = { shape, data: c };
+      else if (n.op.kind === "leaf") vals[i] = { shape, data: bind(n, shape, bindings) };
+      else {
+        let data: Float64Array;
+        try {
+          data = n.op.evaluate(inputIdx[i]!.map((j) => vals[j]!), n.attrs, shape, sizes);
+        } catch (e) {
+          throw new Error(`evaluating ${describe(n)}: ${(e as Error).message}`);
+        }
+        if (data.length !== sizeOf(shape)) throw new Error(`${n.op.name} evaluated to ${data.length} values for shape ${formatShape(shape)}`);
+        vals[i] = { shape, data };
+      }
+    }
+    return vals;
+  };
+  return { order, index, run };
 }
 
 function bind(n: Node, shape: number[], bindings: Bindings): Float64Array {
@@ -73,42 +100,4 @@ function bind(n: Node, shape: number[], bindings: Bindings): Float64Array {
     );
   }
   return Float64Array.from(v);
-}
-
-/**
- * `evaluate` prepared once for repeated calls with the same graph and sizes: the order, the
- * resolved shapes and the constants are computed up front. Same semantics, same errors.
- */
-export function prepareEvaluate(outputs: readonly Node[], sizes: Sizes = {}): (bindings: Bindings) => Float64Array[] {
-  const order = topo(outputs);
-  const shapes = order.map((n) => resolveShape(n.shape, sizes, describe(n)));
-  const index = new Map(order.map((n, i) => [n, i]));
-  const inputIdx = order.map((n) => n.inputs.map((x) => index.get(x)!));
-  const names = new Map<string, Node>();
-  for (const n of order) {
-    if (n.op.kind !== "leaf" || n.label === undefined) continue;
-    const other = names.get(n.label);
-    if (other && other !== n) {
-      throw new Error(`two leaves are named "${n.label}": ${other.op.name} ${formatShape(other.shape)} and ${n.op.name} ${formatShape(n.shape)}`);
-    }
-    names.set(n.label, n);
-  }
-  const constants = order.map((n, i) => (n.op.kind === "leaf" && n.label === undefined ? n.op.evaluate([], n.attrs, shapes[i]!) : null));
-  const outIdx = outputs.map((o) => index.get(o)!);
-  return (bindings) => {
-    const vals: Tensor[] = new Array(order.length);
-    for (let i = 0; i < order.length; i++) {
-      const n = order[i]!;
-      const shape = shapes[i]!;
-      const c = constants[i];
-      if (c) vals[i] = { shape, data: c };
-      else if (n.op.kind === "leaf") vals[i] = { shape, data: bind(n, shape, bindings) };
-      else {
-        const data = n.op.evaluate(inputIdx[i]!.map((j) => vals[j]!), n.attrs, shape, sizes);
-        if (data.length !== sizeOf(shape)) throw new Error(`${n.op.name} evaluated to ${data.length} values for shape ${formatShape(shape)}`);
-        vals[i] = { shape, data };
-      }
-    }
-    return outIdx.map((i) => vals[i]!.data);
-  };
 }
