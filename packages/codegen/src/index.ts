@@ -4,7 +4,7 @@ export type {
 } from "./kernel.js";
 export { referenceKernel, stepVjp, checkLengths, type StepVjp } from "./reference.js";
 export { layoutOf, makeParams, paramsFrom, initParamsFor, allocate } from "./params.js";
-export { mulberry32 } from "./rng.js";
+export { mulberry32, mulberry32Mix, MULBERRY32_STEP } from "./rng.js";
 export type { Schedule, Proc, Stmt, Loc, BufferDecl, Rows, Operand, MapLet } from "./schedule.js";
 export { lower, lowerProblem, problemOf, type Problem } from "./lower.js";
 export { compileCell, cellSizes, type CompiledKernel, type StreamState, type CompileOptions } from "./compileCell.js";

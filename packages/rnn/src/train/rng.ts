@@ -1,5 +1,7 @@
+import { MULBERRY32_STEP, mulberry32Mix } from "@gated/codegen";
+
 /**
- * A seeded PRNG with visible state (mulberry32, the same stream as @gated/codegen's), so a
+ * A seeded PRNG with visible state (@gated/codegen's mulberry32 stream), so a
  * training run can save where its shuffling stands and resume to the very same batches.
  */
 export class Rng {
@@ -9,11 +11,7 @@ export class Rng {
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return mulberry32Mix((this.state = (this.state + MULBERRY32_STEP) >>> 0));
   }
   /** Integer in [0, n). */
   int(n: number): number {
