@@ -10,20 +10,27 @@
  * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one run each,
  * no compile timing: checks the harness and the agreement of every implementation in seconds.
  */
-import os from "node:os";
+
 import { writeFileSync } from "node:fs";
+import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { type Kernel, mulberry32, type Recurrence, referenceKernel } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
-import { mulberry32, referenceKernel, type Kernel, type Recurrence } from "@gated/codegen";
 import { FLOP_FORMULA, flops, type Mode } from "./flops.js";
-import { compiler, handImpl, kernelImpl, tfImpl, type Impl, type Result } from "./impls.js";
-import { measureGroup, median, type TimingOptions } from "./timing.js";
-import { tfRunner, type TfBackend } from "./tfjs.js";
-import { unfusedKernel } from "./unfused.js";
 import type { HandDType, Named } from "./handLstm.js";
+import { compiler, handImpl, type Impl, kernelImpl, type Result, tfImpl } from "./impls.js";
+import { type TfBackend, tfRunner } from "./tfjs.js";
+import { measureGroup, median, type TimingOptions } from "./timing.js";
+import { unfusedKernel } from "./unfused.js";
 
-interface Config { readonly name: string; readonly B: number; readonly T: number; readonly I: number; readonly H: number }
+interface Config {
+  readonly name: string;
+  readonly B: number;
+  readonly T: number;
+  readonly I: number;
+  readonly H: number;
+}
 const CONFIGS: readonly Config[] = [
   { name: "S", B: 1, T: 100, I: 32, H: 32 },
   { name: "M", B: 32, T: 64, I: 128, H: 128 },
@@ -46,13 +53,27 @@ const quick = flag("--quick");
 const smoke = flag("--smoke");
 const SMOKE: Config = { name: "XS", B: 2, T: 5, I: 3, H: 4 };
 const only = opt("--only");
-if (only && !CELLS.includes(only as CellName)) throw new Error(`--only: expected one of ${CELLS.join(", ")}, got ${only}`);
+if (only && !CELLS.includes(only as CellName))
+  throw new Error(`--only: expected one of ${CELLS.join(", ")}, got ${only}`);
 const configNames = (opt("--configs") ?? (smoke ? "XS" : quick ? "S" : "S,M,L")).split(",");
-const implNames = (opt("--impls") ?? IMPLS.join(",")).split(",").filter((n) => !(flag("--no-tf") && n.startsWith("tfjs")));
+const implNames = (opt("--impls") ?? IMPLS.join(","))
+  .split(",")
+  .filter((n) => !(flag("--no-tf") && n.startsWith("tfjs")));
 const dtypes = (opt("--dtypes")?.split(",") ?? DTYPES) as HandDType[];
-for (const n of implNames) if (!IMPLS.includes(n as (typeof IMPLS)[number])) throw new Error(`--impls: unknown ${n} (known: ${IMPLS.join(", ")})`);
-const partial = quick || smoke || only !== undefined || opt("--configs") !== undefined || opt("--impls") !== undefined || opt("--dtypes") !== undefined || flag("--no-tf");
-const outPath = opt("--out") ?? (partial ? undefined : fileURLToPath(new URL("../bench/results.json", import.meta.url)));
+for (const n of implNames)
+  if (!IMPLS.includes(n as (typeof IMPLS)[number]))
+    throw new Error(`--impls: unknown ${n} (known: ${IMPLS.join(", ")})`);
+const partial =
+  quick ||
+  smoke ||
+  only !== undefined ||
+  opt("--configs") !== undefined ||
+  opt("--impls") !== undefined ||
+  opt("--dtypes") !== undefined ||
+  flag("--no-tf");
+const outPath =
+  opt("--out") ??
+  (partial ? undefined : fileURLToPath(new URL("../bench/results.json", import.meta.url)));
 
 /**
  * Repetitions per config and implementation, sized so the whole run stays near 8 minutes of
@@ -64,12 +85,18 @@ const timing = (cfg: Config, impl: string): TimingOptions => {
   if (quick) return { budgetMs: 300, minReps: 3, maxReps: 7, slowMs: 2000 };
   switch (cfg.name) {
     case "S":
-      return { budgetMs: 1000, minReps: 3, maxReps: impl === "reference" || impl.startsWith("tfjs") ? 5 : 21, slowMs: 5000 };
+      return {
+        budgetMs: 1000,
+        minReps: 3,
+        maxReps: impl === "reference" || impl.startsWith("tfjs") ? 5 : 21,
+        slowMs: 5000,
+      };
     case "M":
       return { budgetMs: 3000, minReps: 5, maxReps: 9, slowMs: impl === "tfjs-cpu" ? 2500 : 1e9 };
     default:
       if (impl === "tfjs-cpu") return { budgetMs: 0, minReps: 1, maxReps: 1, slowMs: 0 };
-      if (impl === "gated" || impl === "hand") return { budgetMs: 0, minReps: 3, maxReps: 3, slowMs: 1e9, warmups: 1 };
+      if (impl === "gated" || impl === "hand")
+        return { budgetMs: 0, minReps: 3, maxReps: 3, slowMs: 1e9, warmups: 1 };
       return { budgetMs: 0, minReps: 2, maxReps: 2, slowMs: 1e9, warmups: 1 };
   }
 };
@@ -83,7 +110,9 @@ function cellOf(name: string): Recurrence {
 function inputs(cell: Recurrence, cfg: Config): { named: Named; x: Float64Array } {
   const ref = referenceKernel(cell, { inputSize: cfg.I, hiddenSize: cfg.H, dtype: "float64" });
   const p = ref.initParams({ seed: 1 });
-  const named = Object.fromEntries(ref.layout.map((s) => [s.name, Float64Array.from(p.get(s.name))]));
+  const named = Object.fromEntries(
+    ref.layout.map((s) => [s.name, Float64Array.from(p.get(s.name))]),
+  );
   const rnd = mulberry32(7);
   const x = Float64Array.from({ length: cfg.T * cfg.B * cfg.I }, () => 2 * rnd() - 1);
   return { named, x };
@@ -91,21 +120,39 @@ function inputs(cell: Recurrence, cfg: Config): { named: Named; x: Float64Array 
 
 // ---------------------------------------------------------------- records
 interface Row {
-  cell: CellName; config: string; dtype: HandDType; mode: Mode; impl: string;
+  cell: CellName;
+  config: string;
+  dtype: HandDType;
+  mode: Mode;
+  impl: string;
   /** Median CPU time (ms), the compared number; wallMedianMs is the wall clock. */
-  medianMs: number; wallMedianMs: number; reps: number; warmup: number; gflops: number; samplesMs: number[];
+  medianMs: number;
+  wallMedianMs: number;
+  reps: number;
+  warmup: number;
+  gflops: number;
+  samplesMs: number[];
 }
 /** Relative differences: max |a − b| / max |b| over the output, all parameter gradients, dx. */
 interface Agreement {
-  cell: string; config: string; dtype: HandDType; impl: string; against: string;
-  output: number; grads: number | null; input: number | null;
+  cell: string;
+  config: string;
+  dtype: HandDType;
+  impl: string;
+  against: string;
+  output: number;
+  grads: number | null;
+  input: number | null;
 }
 const rows: Row[] = [];
 const agreement: Agreement[] = [];
 const notes: string[] = [];
 /** 1-minute load average when the run started (the machine may be shared). */
 let loadStart = 0;
-const compileMs: Record<string, { firstMs: number; medianMs: number; reps: number; config: string }> = {};
+const compileMs: Record<
+  string,
+  { firstMs: number; medianMs: number; reps: number; config: string }
+> = {};
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return NaN;
@@ -121,10 +168,14 @@ function maxAbs(a: ArrayLike<number>): number {
 function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return a.length === b.length ? maxAbsDiff(a, b) / (maxAbs(b) || 1) : NaN;
 }
-function compare(r: Result, truth: Result): { output: number; grads: number | null; input: number | null } {
+function compare(
+  r: Result,
+  truth: Result,
+): { output: number; grads: number | null; input: number | null } {
   let grads: number | null = null;
   if (r.grads && truth.grads) {
-    let d = 0, m = 0;
+    let d = 0,
+      m = 0;
     for (const n of Object.keys(truth.grads)) {
       if (!r.grads[n]) continue;
       d = Math.max(d, maxAbsDiff(r.grads[n]!, truth.grads[n]!));
@@ -145,8 +196,11 @@ async function main(): Promise<void> {
   const compileCell = compiler();
   const started = performance.now();
   loadStart = os.loadavg()[0]!;
-  log(`gated bench: node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"} (${os.cpus().length} cores), one thread`);
-  if (!compileCell) notes.push("compileCell is not exported by @gated/codegen yet: no compiled ('gated') rows");
+  log(
+    `gated bench: node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"} (${os.cpus().length} cores), one thread`,
+  );
+  if (!compileCell)
+    notes.push("compileCell is not exported by @gated/codegen yet: no compiled ('gated') rows");
   const cells = CELLS.filter((c) => !only || c === only);
   const configs = [...CONFIGS, SMOKE].filter((c) => configNames.includes(c.name));
 
@@ -161,8 +215,15 @@ async function main(): Promise<void> {
         compileCell(cell, { inputSize: cfg.I, hiddenSize: cfg.H, dtype: "float32" });
         samples.push(performance.now() - t0);
       }
-      compileMs[c] = { firstMs: samples[0]!, medianMs: median(samples.slice(1)), reps: samples.length - 1, config: cfg.name };
-      log(`compile ${c}: first ${fmt(samples[0]!, 1)} ms, then median ${fmt(compileMs[c]!.medianMs, 1)} ms`);
+      compileMs[c] = {
+        firstMs: samples[0]!,
+        medianMs: median(samples.slice(1)),
+        reps: samples.length - 1,
+        config: cfg.name,
+      };
+      log(
+        `compile ${c}: first ${fmt(samples[0]!, 1)} ms, then median ${fmt(compileMs[c]!.medianMs, 1)} ms`,
+      );
     }
   }
 
@@ -179,31 +240,56 @@ async function main(): Promise<void> {
       for (const dtype of [...dtypes].sort().reverse() as HandDType[]) {
         const impls: Impl[] = [];
         const want = (n: string) => implNames.includes(n);
-        if (want("gated") && compileCell) impls.push(kernelImpl("gated", compileCell(cell, kopts(dtype)), named, x, cfg.B));
-        if (want("reference") && (cfg.name === "S" || cfg === SMOKE)) impls.push(kernelImpl("reference", referenceKernel(cell, kopts(dtype)), named, x, cfg.B));
-        if (want("unfused")) impls.push(kernelImpl("unfused", unfusedKernel(cell, kopts(dtype)), named, x, cfg.B));
-        if (want("hand") && c === "lstm") impls.push(handImpl(dtype, named, x, cfg.B, cfg.I, cfg.H));
+        if (want("gated") && compileCell)
+          impls.push(kernelImpl("gated", compileCell(cell, kopts(dtype)), named, x, cfg.B));
+        if (want("reference") && (cfg.name === "S" || cfg === SMOKE))
+          impls.push(kernelImpl("reference", referenceKernel(cell, kopts(dtype)), named, x, cfg.B));
+        if (want("unfused"))
+          impls.push(kernelImpl("unfused", unfusedKernel(cell, kopts(dtype)), named, x, cfg.B));
+        if (want("hand") && c === "lstm")
+          impls.push(handImpl(dtype, named, x, cfg.B, cfg.I, cfg.H));
         const tf: Impl[] = [];
         if (dtype === "float32") {
           // TF.js: float32 only
           for (const be of ["cpu", "wasm"] as TfBackend[]) {
-            if (want(`tfjs-${be}`)) tf.push(tfImpl(await tfRunner(c, be, cfg.I, cfg.H, cfg.B, cfg.T, tfInputs.named, tfInputs.x)));
+            if (want(`tfjs-${be}`))
+              tf.push(
+                tfImpl(
+                  await tfRunner(c, be, cfg.I, cfg.H, cfg.B, cfg.T, tfInputs.named, tfInputs.x),
+                ),
+              );
           }
         }
         const all = [...impls, ...tf];
         for (const mode of MODES) measureMode(c, cfg, dtype, mode, all);
         const ok = all.filter((i) => !failed.has(i.name));
         if (dtype === "float64" && !truth) {
-          const pick = ["reference", "gated", "unfused"].map((n) => ok.find((i) => i.name === n)).find((i) => i);
+          const pick = ["reference", "gated", "unfused"]
+            .map((n) => ok.find((i) => i.name === n))
+            .find((i) => i);
           if (pick) truth = { name: pick.name, result: pick.result() };
         }
         for (const impl of ok) {
           if (c === "gru" && impl.name.startsWith("tfjs")) {
             // TF.js's GRU is cho_gru (reset before the product): compared with that cell
             tfTruth ??= choTruth(tfCell, cfg, tfInputs.named, tfInputs.x);
-            agreement.push({ cell: "cho_gru", config: cfg.name, dtype, impl: impl.name, against: "cho_gru float64", ...compare(impl.result(), tfTruth) });
+            agreement.push({
+              cell: "cho_gru",
+              config: cfg.name,
+              dtype,
+              impl: impl.name,
+              against: "cho_gru float64",
+              ...compare(impl.result(), tfTruth),
+            });
           } else if (truth && !(impl.name === truth.name && dtype === "float64")) {
-            agreement.push({ cell: c, config: cfg.name, dtype, impl: impl.name, against: `${truth.name} float64`, ...compare(impl.result(), truth.result) });
+            agreement.push({
+              cell: c,
+              config: cfg.name,
+              dtype,
+              impl: impl.name,
+              against: `${truth.name} float64`,
+              ...compare(impl.result(), truth.result),
+            });
           }
         }
         for (const t of tf) t.dispose?.();
@@ -217,9 +303,10 @@ async function main(): Promise<void> {
 
 /** float64 result of cho_gru (what TF.js's GRU computes), from the reference at S, else unfused. */
 function choTruth(cell: Recurrence, cfg: Config, named: Named, x: Float64Array): Result {
-  const k: Kernel = cfg.name === "S" || cfg === SMOKE
-    ? referenceKernel(cell, { inputSize: cfg.I, hiddenSize: cfg.H, dtype: "float64" })
-    : unfusedKernel(cell, { inputSize: cfg.I, hiddenSize: cfg.H, dtype: "float64" });
+  const k: Kernel =
+    cfg.name === "S" || cfg === SMOKE
+      ? referenceKernel(cell, { inputSize: cfg.I, hiddenSize: cfg.H, dtype: "float64" })
+      : unfusedKernel(cell, { inputSize: cfg.I, hiddenSize: cfg.H, dtype: "float64" });
   const impl = kernelImpl("truth", k, named, x, cfg.B);
   impl.forward();
   impl.forwardBackward();
@@ -229,7 +316,13 @@ function choTruth(cell: Recurrence, cfg: Config, named: Named, x: Float64Array):
 const failed = new Set<string>();
 
 /** Times one job (cell, config, dtype, mode) on every implementation, interleaved. */
-function measureMode(c: CellName, cfg: Config, dtype: HandDType, mode: Mode, impls: readonly Impl[]): void {
+function measureMode(
+  c: CellName,
+  cfg: Config,
+  dtype: HandDType,
+  mode: Mode,
+  impls: readonly Impl[],
+): void {
   const group = impls.map((impl) => ({
     name: impl.name,
     opts: timing(cfg, impl.name),
@@ -240,7 +333,9 @@ function measureMode(c: CellName, cfg: Config, dtype: HandDType, mode: Mode, imp
         else impl.forwardBackward();
       } catch (e) {
         failed.add(impl.name);
-        notes.push(`${impl.name} ${c} ${cfg.name} ${dtype} ${mode} failed: ${(e as Error).message}`);
+        notes.push(
+          `${impl.name} ${c} ${cfg.name} ${dtype} ${mode} failed: ${(e as Error).message}`,
+        );
         log(`  ${impl.name} ${c} ${cfg.name} ${dtype} ${mode}: FAILED ${(e as Error).message}`);
       }
     },
@@ -251,11 +346,22 @@ function measureMode(c: CellName, cfg: Config, dtype: HandDType, mode: Mode, imp
     const t = times.get(impl.name)!;
     if (failed.has(impl.name)) continue;
     const row: Row = {
-      cell: c, config: cfg.name, dtype, mode, impl: impl.name, medianMs: t.medianMs, wallMedianMs: t.wallMedianMs,
-      reps: t.reps, warmup: t.warmup, gflops: f / (t.medianMs * 1e6), samplesMs: t.samplesMs.map((s) => +s.toFixed(3)),
+      cell: c,
+      config: cfg.name,
+      dtype,
+      mode,
+      impl: impl.name,
+      medianMs: t.medianMs,
+      wallMedianMs: t.wallMedianMs,
+      reps: t.reps,
+      warmup: t.warmup,
+      gflops: f / (t.medianMs * 1e6),
+      samplesMs: t.samplesMs.map((s) => +s.toFixed(3)),
     };
     rows.push(row);
-    log(`  ${c.padEnd(4)} ${cfg.name} ${dtype} ${mode.padEnd(7)} ${impl.name.padEnd(10)} ${fmt(t.medianMs, 3).padStart(10)} ms cpu ${fmt(t.wallMedianMs, 3).padStart(10)} ms wall  (${t.reps} reps)  ${fmt(row.gflops)} GFLOP/s`);
+    log(
+      `  ${c.padEnd(4)} ${cfg.name} ${dtype} ${mode.padEnd(7)} ${impl.name.padEnd(10)} ${fmt(t.medianMs, 3).padStart(10)} ms cpu ${fmt(t.wallMedianMs, 3).padStart(10)} ms wall  (${t.reps} reps)  ${fmt(row.gflops)} GFLOP/s`,
+    );
   }
 }
 
@@ -269,36 +375,83 @@ function ratiosFor(r: Row): number | null {
 function pairedRatio(r: Row): number | null {
   const g = gatedRow(r);
   const n = g ? Math.min(r.samplesMs.length, g.samplesMs.length) : 0;
-  return n < 2 ? null : median(Array.from({ length: n }, (_, i) => r.samplesMs[i]! / g!.samplesMs[i]!));
+  return n < 2
+    ? null
+    : median(Array.from({ length: n }, (_, i) => r.samplesMs[i]! / g!.samplesMs[i]!));
 }
 function gatedRow(r: Row): Row | undefined {
-  return rows.find((q) => q.impl === "gated" && q.cell === r.cell && q.config === r.config && q.dtype === r.dtype && q.mode === r.mode);
+  return rows.find(
+    (q) =>
+      q.impl === "gated" &&
+      q.cell === r.cell &&
+      q.config === r.config &&
+      q.dtype === r.dtype &&
+      q.mode === r.mode,
+  );
 }
 
 function report(totalS: number): void {
   log("");
   log(`FLOPs: ${FLOP_FORMULA}`);
-  log("medians of CPU time per run (process user+system; single-threaded code) and of wall time; GFLOP/s and speed-ups from CPU time");
+  log(
+    "medians of CPU time per run (process user+system; single-threaded code) and of wall time; GFLOP/s and speed-ups from CPU time",
+  );
   log("speed-up = impl cpu ms / gated cpu ms (> 1: gated is faster), ratio of the medians");
   log("");
-  const head = ["cell", "cfg", "dtype", "mode", "impl", "cpu ms", "wall ms", "reps", "GFLOP/s", "speed-up"];
+  const head = [
+    "cell",
+    "cfg",
+    "dtype",
+    "mode",
+    "impl",
+    "cpu ms",
+    "wall ms",
+    "reps",
+    "GFLOP/s",
+    "speed-up",
+  ];
   const table = rows.map((r) => {
     const s = ratiosFor(r);
-    return [r.cell, r.config, r.dtype, r.mode, r.impl, fmt(r.medianMs, 3), fmt(r.wallMedianMs, 3), String(r.reps), fmt(r.gflops), s === null || r.impl === "gated" ? "" : `${fmt(s)}×`];
+    return [
+      r.cell,
+      r.config,
+      r.dtype,
+      r.mode,
+      r.impl,
+      fmt(r.medianMs, 3),
+      fmt(r.wallMedianMs, 3),
+      String(r.reps),
+      fmt(r.gflops),
+      s === null || r.impl === "gated" ? "" : `${fmt(s)}×`,
+    ];
   });
   printTable(head, table);
   if (agreement.length) {
     log("");
-    log("agreement: max |Δ| / max |truth| vs a float64 run (output; all parameter gradients; input gradient); loss = sum of outputs");
+    log(
+      "agreement: max |Δ| / max |truth| vs a float64 run (output; all parameter gradients; input gradient); loss = sum of outputs",
+    );
     printTable(
       ["cell", "cfg", "dtype", "impl", "against", "output", "grads", "dx"],
-      agreement.map((a) => [a.cell, a.config, a.dtype, a.impl, a.against, exp(a.output), exp(a.grads), exp(a.input)]),
+      agreement.map((a) => [
+        a.cell,
+        a.config,
+        a.dtype,
+        a.impl,
+        a.against,
+        exp(a.output),
+        exp(a.grads),
+        exp(a.input),
+      ]),
     );
   }
   const targets = checkTargets();
   if (Object.keys(compileMs).length) {
     log("");
-    for (const [c, m] of Object.entries(compileMs)) log(`compile time ${c}: first ${fmt(m.firstMs, 1)} ms, median of next ${m.reps}: ${fmt(m.medianMs, 1)} ms`);
+    for (const [c, m] of Object.entries(compileMs))
+      log(
+        `compile time ${c}: first ${fmt(m.firstMs, 1)} ms, median of next ${m.reps}: ${fmt(m.medianMs, 1)} ms`,
+      );
   }
   if (targets.length) {
     log("");
@@ -306,14 +459,25 @@ function report(totalS: number): void {
     for (const t of targets) log(`  ${t.met ? "MET    " : "NOT MET"} ${t.what}: ${t.value}`);
   }
   for (const n of notes) log(`note: ${n}`);
-  log(`total ${fmt(totalS, 1)} s; 1-minute load average ${fmt(loadStart)} at the start, ${fmt(os.loadavg()[0]!)} at the end`);
+  log(
+    `total ${fmt(totalS, 1)} s; 1-minute load average ${fmt(loadStart)} at the start, ${fmt(os.loadavg()[0]!)} at the end`,
+  );
   if (outPath) {
     const cpus = os.cpus();
     const out = {
-      machine: { node: process.version, cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString(), threads: 1, loadAverage1m: { start: loadStart, end: os.loadavg()[0]! } },
+      machine: {
+        node: process.version,
+        cpu: cpus[0]?.model ?? "unknown",
+        cores: cpus.length,
+        platform: `${os.platform()} ${os.arch()}`,
+        date: new Date().toISOString(),
+        threads: 1,
+        loadAverage1m: { start: loadStart, end: os.loadavg()[0]! },
+      },
       options: { configs: CONFIGS, quick, argv },
       flopFormula: FLOP_FORMULA,
-      timing: "medianMs = median CPU time per run (process.cpuUsage, user+system), wallMedianMs = median wall time; the machine is shared, so CPU time is the compared number. Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 3 s budget (5..9), TF.js cpu a single run; L: 1 warm-up, 3 reps for gated and hand, 2 for unfused and TF.js wasm, TF.js cpu a single run (warmed up by the smaller configs). See results[].reps",
+      timing:
+        "medianMs = median CPU time per run (process.cpuUsage, user+system), wallMedianMs = median wall time; the machine is shared, so CPU time is the compared number. Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 3 s budget (5..9), TF.js cpu a single run; L: 1 warm-up, 3 reps for gated and hand, 2 for unfused and TF.js wasm, TF.js cpu a single run (warmed up by the smaller configs). See results[].reps",
       results: rows.map((r) => {
         const g = gatedRow(r);
         return { ...r, speedup: g ? ratiosFor(r) : null, speedupPaired: pairedRatio(r) };
@@ -329,11 +493,22 @@ function report(totalS: number): void {
   } else log("partial run: results.json not written (use --out FILE)");
 }
 
-interface Target { what: string; met: boolean; value: string }
+interface Target {
+  what: string;
+  met: boolean;
+  value: string;
+}
 function checkTargets(): Target[] {
   const out: Target[] = [];
   const get = (cell: string, cfg: string, impl: string) =>
-    rows.find((r) => r.cell === cell && r.config === cfg && r.impl === impl && r.dtype === "float32" && r.mode === "fwd+bwd");
+    rows.find(
+      (r) =>
+        r.cell === cell &&
+        r.config === cfg &&
+        r.impl === impl &&
+        r.dtype === "float32" &&
+        r.mode === "fwd+bwd",
+    );
   for (const cell of CELLS) {
     for (const cfg of CONFIGS.map((c) => c.name)) {
       const g = get(cell, cfg, "gated");
@@ -342,23 +517,56 @@ function checkTargets(): Target[] {
         const b = get(cell, cfg, impl);
         return b ? ratiosFor(b) : null;
       };
-      const cpu = s("tfjs-cpu"), wasm = s("tfjs-wasm"), hand = s("hand");
-      if (cpu !== null) out.push({ what: `${cell} ${cfg} ≥ 5× faster than TF.js cpu`, met: cpu >= 5, value: `${fmt(cpu)}×` });
+      const cpu = s("tfjs-cpu"),
+        wasm = s("tfjs-wasm"),
+        hand = s("hand");
+      if (cpu !== null)
+        out.push({
+          what: `${cell} ${cfg} ≥ 5× faster than TF.js cpu`,
+          met: cpu >= 5,
+          value: `${fmt(cpu)}×`,
+        });
       if (cfg === "S") {
-        if (cpu !== null) out.push({ what: `${cell} S ≥ 30× faster than TF.js cpu`, met: cpu >= 30, value: `${fmt(cpu)}×` });
-        if (wasm !== null) out.push({ what: `${cell} S ≥ 30× faster than TF.js wasm`, met: wasm >= 30, value: `${fmt(wasm)}×` });
-      } else if (wasm !== null) out.push({ what: `${cell} ${cfg} ≥ 1.5× faster than TF.js wasm`, met: wasm >= 1.5, value: `${fmt(wasm)}×` });
-      if (hand !== null) out.push({ what: `${cell} ${cfg} within 1.25× of the hand-fused kernel`, met: hand >= 1 / 1.25, value: `gated/hand = ${fmt(1 / hand)}` });
+        if (cpu !== null)
+          out.push({
+            what: `${cell} S ≥ 30× faster than TF.js cpu`,
+            met: cpu >= 30,
+            value: `${fmt(cpu)}×`,
+          });
+        if (wasm !== null)
+          out.push({
+            what: `${cell} S ≥ 30× faster than TF.js wasm`,
+            met: wasm >= 30,
+            value: `${fmt(wasm)}×`,
+          });
+      } else if (wasm !== null)
+        out.push({
+          what: `${cell} ${cfg} ≥ 1.5× faster than TF.js wasm`,
+          met: wasm >= 1.5,
+          value: `${fmt(wasm)}×`,
+        });
+      if (hand !== null)
+        out.push({
+          what: `${cell} ${cfg} within 1.25× of the hand-fused kernel`,
+          met: hand >= 1 / 1.25,
+          value: `gated/hand = ${fmt(1 / hand)}`,
+        });
     }
   }
   const lc = compileMs["lstm"];
-  if (lc) out.push({ what: "LSTM compile (forward+backward) < 50 ms", met: lc.medianMs < 50, value: `${fmt(lc.medianMs, 1)} ms (first ${fmt(lc.firstMs, 1)} ms)` });
+  if (lc)
+    out.push({
+      what: "LSTM compile (forward+backward) < 50 ms",
+      met: lc.medianMs < 50,
+      value: `${fmt(lc.medianMs, 1)} ms (first ${fmt(lc.firstMs, 1)} ms)`,
+    });
   return out;
 }
 
 function printTable(head: string[], body: string[][]): void {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i >= 5 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ");
+  const line = (r: string[]) =>
+    r.map((c, i) => (i >= 5 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ");
   log(line(head));
   log(w.map((n) => "-".repeat(n)).join("  "));
   for (const r of body) log(line(r));

@@ -15,7 +15,14 @@ export type Mode = "fwd" | "fwd+bwd";
 /** Gate blocks per cell kind. */
 export const GATE_BLOCKS: Readonly<Record<string, number>> = { lstm: 4, gru: 3 };
 
-export function flops(cell: string, mode: Mode, T: number, B: number, I: number, H: number): number {
+export function flops(
+  cell: string,
+  mode: Mode,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+): number {
   const G = GATE_BLOCKS[cell];
   if (G === undefined) throw new Error(`flops: unknown cell ${cell}`);
   const fwd = 2 * T * B * (I + H) * G * H;

@@ -15,7 +15,7 @@
  *   dX = dA · Wx (all through one register-blocked, cache-tiled A·Bᵀ kernel, with the operands
  *   transposed once so every product is contiguous along its reduction axis).
  */
-import { denseKernels, instantiate, type DenseKernels } from "./gemm.js";
+import { type DenseKernels, denseKernels, instantiate } from "./gemm.js";
 
 type F = Float64Array | Float32Array;
 export type HandDType = "float32" | "float64";
@@ -24,7 +24,19 @@ export type HandDType = "float32" | "float64";
 function lstmLoops() {
   type A = Float64Array | Float32Array;
   /** Fused gate loop of step t: G_t holds pre-activations (without bias) in, gates out. */
-  function gatesForward(G: A, gOff: number, bias: A, C: A, TC: A, Hs: A, sOff: number, pOff: number, first: boolean, B: number, H: number): void {
+  function gatesForward(
+    G: A,
+    gOff: number,
+    bias: A,
+    C: A,
+    TC: A,
+    Hs: A,
+    sOff: number,
+    pOff: number,
+    first: boolean,
+    B: number,
+    H: number,
+  ): void {
     const H4 = 4 * H;
     for (let b = 0; b < B; b++) {
       const g0 = gOff + b * H4;
@@ -51,8 +63,20 @@ function lstmLoops() {
    * Fused backward loop of step t: reads gates from G_t, dh = dY_t + dHrec, carried dc; writes
    * pre-activation gradients over G_t and the carried dc.
    */
-  function gatesBackward(G: A, gOff: number, C: A, TC: A, sOff: number, pOff: number, first: boolean,
-    dY: A | null, dHrec: A, dC: A, B: number, H: number): void {
+  function gatesBackward(
+    G: A,
+    gOff: number,
+    C: A,
+    TC: A,
+    sOff: number,
+    pOff: number,
+    first: boolean,
+    dY: A | null,
+    dHrec: A,
+    dC: A,
+    B: number,
+    H: number,
+  ): void {
     const H4 = 4 * H;
     for (let b = 0; b < B; b++) {
       const g0 = gOff + b * H4;
@@ -122,8 +146,13 @@ export function handLstm(dtype: HandDType, I: number, H: number): HandLstm {
   let WxT = new Arr(0);
   let WhT = new Arr(0);
   // per-call buffers, grown on demand
-  let T = 0, B = 0;
-  let X = new Arr(0), G = new Arr(0), C = new Arr(0), TC = new Arr(0), Hs = new Arr(0);
+  let T = 0,
+    B = 0;
+  let X = new Arr(0),
+    G = new Arr(0),
+    C = new Arr(0),
+    TC = new Arr(0),
+    Hs = new Arr(0);
 
   const scratch = new Map<string, F>();
   /** A reusable scratch buffer of at least n values (contents unspecified). */
@@ -136,7 +165,11 @@ export function handLstm(dtype: HandDType, I: number, H: number): HandLstm {
   function ensure(t: number, b: number): void {
     const rows = t * b;
     if (G.length < rows * H4) G = new Arr(rows * H4);
-    if (C.length < rows * H) { C = new Arr(rows * H); TC = new Arr(rows * H); Hs = new Arr(rows * H); }
+    if (C.length < rows * H) {
+      C = new Arr(rows * H);
+      TC = new Arr(rows * H);
+      Hs = new Arr(rows * H);
+    }
     if (X.length < rows * I) X = new Arr(rows * I);
   }
 
@@ -175,7 +208,8 @@ export function handLstm(dtype: HandDType, I: number, H: number): HandLstm {
       const dY = dYin instanceof Arr ? (dYin as F) : Arr.from(dYin);
       const dHrec = new Arr(B * H);
       const dC = new Arr(B * H);
-      if (dY.length !== rows * H) throw new Error(`handLstm.backward: dY needs ${rows * H} values, got ${dY.length}`);
+      if (dY.length !== rows * H)
+        throw new Error(`handLstm.backward: dY needs ${rows * H} values, got ${dY.length}`);
       for (let t = T - 1; t >= 0; t--) {
         const gOff = t * B * H4;
         const sOff = t * B * H;

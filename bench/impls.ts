@@ -4,9 +4,10 @@
  * and TF.js layers. Every one runs the same cell on the same weights and inputs, with the loss
  * sum(outputs) (output cotangent = ones).
  */
-import * as codegen from "@gated/codegen";
+
 import type { Kernel, KernelOptions, Recurrence } from "@gated/codegen";
-import { handLstm, type HandDType, type Named } from "./handLstm.js";
+import * as codegen from "@gated/codegen";
+import { type HandDType, handLstm, type Named } from "./handLstm.js";
 import type { TfRunner } from "./tfjs.js";
 
 type Num = ArrayLike<number>;
@@ -31,7 +32,9 @@ export interface Impl {
 /** `compileCell` when the codegen package exports it (it lands while this bench is written). */
 export function compiler(): ((cell: Recurrence, opts: KernelOptions) => Kernel) | undefined {
   const f = (codegen as unknown as Record<string, unknown>)["compileCell"];
-  return typeof f === "function" ? (f as (cell: Recurrence, opts: KernelOptions) => Kernel) : undefined;
+  return typeof f === "function"
+    ? (f as (cell: Recurrence, opts: KernelOptions) => Kernel)
+    : undefined;
 }
 
 function typed(dtype: HandDType, v: Num): Float32Array | Float64Array {
@@ -68,11 +71,18 @@ export function kernelImpl(name: string, k: Kernel, named: Named, x: Num, B: num
 }
 
 /** The hand-fused LSTM (bench/handLstm.ts). */
-export function handImpl(dtype: HandDType, named: Named, x: Num, B: number, I: number, H: number): Impl {
+export function handImpl(
+  dtype: HandDType,
+  named: Named,
+  x: Num,
+  B: number,
+  I: number,
+  H: number,
+): Impl {
   const k = handLstm(dtype, I, H);
   k.load(named);
   const xs = typed(dtype, x);
-  const ones = typed(dtype, new Float64Array(xs.length / I * H).fill(1));
+  const ones = typed(dtype, new Float64Array((xs.length / I) * H).fill(1));
   let out: Num = new Float64Array(0);
   let grads: Record<string, Num> | undefined;
   let input: Num | undefined;

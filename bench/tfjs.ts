@@ -13,8 +13,9 @@
  *         h' = z·h + (1 − z)·h̃. Same products and FLOPs as PyTorch's GRU; the agreement check
  *         compares it against `cho_gru`, the timing against `gru`.
  */
-import path from "node:path";
+
 import { createRequire } from "node:module";
+import path from "node:path";
 import type { Named } from "./handLstm.js";
 
 export type TfBackend = "cpu" | "wasm";
@@ -64,21 +65,38 @@ export interface TfRunner {
 
 /** A layer on `backend` with the given weights, and x [T][B][I] (time-major, float64 values). */
 export async function tfRunner(
-  cell: TfCell, backend: TfBackend, I: number, H: number, B: number, T: number, named: Named, x: ArrayLike<number>,
+  cell: TfCell,
+  backend: TfBackend,
+  I: number,
+  H: number,
+  B: number,
+  T: number,
+  named: Named,
+  x: ArrayLike<number>,
 ): Promise<TfRunner> {
   const { tf, tfl, wasm } = await loadTf();
   const ok = await tf.setBackend(backend);
   if (!ok) throw new Error(`TF.js backend ${backend} failed to initialise`);
   await tf.ready();
-  if (backend === "wasm" && wasm.getThreadsCount() !== 1) throw new Error(`TF.js wasm runs ${wasm.getThreadsCount()} threads, expected 1`);
+  if (backend === "wasm" && wasm.getThreadsCount() !== 1)
+    throw new Error(`TF.js wasm runs ${wasm.getThreadsCount()} threads, expected 1`);
   const common = {
-    units: H, returnSequences: true, recurrentActivation: "sigmoid",
-    kernelInitializer: "zeros", recurrentInitializer: "zeros", biasInitializer: "zeros",
+    units: H,
+    returnSequences: true,
+    recurrentActivation: "sigmoid",
+    kernelInitializer: "zeros",
+    recurrentInitializer: "zeros",
+    biasInitializer: "zeros",
   };
-  const layer = cell === "lstm" ? tfl.layers.lstm({ ...common, unitForgetBias: false }) : tfl.layers.gru({ ...common, resetAfter: false });
+  const layer =
+    cell === "lstm"
+      ? tfl.layers.lstm({ ...common, unitForgetBias: false })
+      : tfl.layers.gru({ ...common, resetAfter: false });
   // x: time-major [T][B][I] -> batch-major [B, T, I]
   const xb = new Float32Array(B * T * I);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let k = 0; k < I; k++) xb[(b * T + t) * I + k] = x[(t * B + b) * I + k]!;
+  for (let t = 0; t < T; t++)
+    for (let b = 0; b < B; b++)
+      for (let k = 0; k < I; k++) xb[(b * T + t) * I + k] = x[(t * B + b) * I + k]!;
   const xt = tf.tensor3d(xb, [B, T, I]);
   tf.tidy(() => layer.apply(xt));
   const { gates, bias } = LAYOUT[cell];
@@ -87,7 +105,8 @@ export async function tfRunner(
   const rec = new Float32Array(H * G * H);
   const b = new Float32Array(G * H);
   gates.forEach((k, q) => {
-    const U = named[`U_${k}`]!, W = named[`W_${k}`]!;
+    const U = named[`U_${k}`]!,
+      W = named[`W_${k}`]!;
     for (let j = 0; j < H; j++) {
       for (let i = 0; i < I; i++) kernel[i * G * H + q * H + j] = U[j * I + i]!;
       for (let i = 0; i < H; i++) rec[i * G * H + q * H + j] = W[j * H + i]!;
@@ -129,11 +148,15 @@ export async function tfRunner(
       use();
       const yb = lastY ?? (tf.tidy(() => layer.apply(xt).dataSync()) as Float32Array);
       const output = new Float32Array(T * B * H);
-      for (let t = 0; t < T; t++) for (let bb = 0; bb < B; bb++) for (let j = 0; j < H; j++) output[(t * B + bb) * H + j] = yb[(bb * T + t) * H + j]!;
+      for (let t = 0; t < T; t++)
+        for (let bb = 0; bb < B; bb++)
+          for (let j = 0; j < H; j++) output[(t * B + bb) * H + j] = yb[(bb * T + t) * H + j]!;
       const [gk, gr, gb] = (lastG ?? grads()) as [Float32Array, Float32Array, Float32Array];
       const out: Record<string, Float64Array> = {};
       gates.forEach((k, q) => {
-        const U = new Float64Array(H * I), W = new Float64Array(H * H), db = new Float64Array(H);
+        const U = new Float64Array(H * I),
+          W = new Float64Array(H * H),
+          db = new Float64Array(H);
         for (let j = 0; j < H; j++) {
           for (let i = 0; i < I; i++) U[j * I + i] = gk[i * G * H + q * H + j]!;
           for (let i = 0; i < H; i++) W[j * H + i] = gr[i * G * H + q * H + j]!;

@@ -44,7 +44,10 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-interface Sample { cpu: number; wall: number }
+interface Sample {
+  cpu: number;
+  wall: number;
+}
 
 function once(fn: () => void): Sample {
   gc();
@@ -86,7 +89,8 @@ export function measureGroup(cs: readonly Contender[]): Map<string, Timing> {
     s.reps = Math.min(o.maxReps, Math.max(o.minReps, Math.round(o.budgetMs / t)));
   }
   const rounds = Math.max(0, ...st.map((s) => s.reps));
-  for (let r = 0; r < rounds; r++) for (const s of st) if (s.samples.length < s.reps) s.samples.push(once(s.c.fn));
+  for (let r = 0; r < rounds; r++)
+    for (const s of st) if (s.samples.length < s.reps) s.samples.push(once(s.c.fn));
   return new Map(
     st.map((s) => [
       s.c.name,

@@ -11,13 +11,25 @@
  * same dense kernel for products (bench/gemm.ts), so the ratio measures fusion and scheduling,
  * not a slower matrix product. Elementwise ops are generated from each op's own `emit`.
  */
-import { jsRef, renderJs, resolveShape, sizeOf, topo, type Node, type Sizes } from "@gated/graph";
-import { broadcastIndex } from "@gated/ops";
+
 import {
-  initParamsFor, layoutOf, paramsFrom, stepVjp,
-  type Cotangents, type DType, type FloatArray, type Gradients, type Kernel, type KernelOptions, type Params, type Recurrence, type Run,
+  type Cotangents,
+  type DType,
+  type FloatArray,
+  type Gradients,
+  initParamsFor,
+  type Kernel,
+  type KernelOptions,
+  layoutOf,
+  type Params,
+  paramsFrom,
+  type Recurrence,
+  type Run,
+  stepVjp,
 } from "@gated/codegen";
-import { denseKernels, instantiate, type DenseKernels } from "./gemm.js";
+import { jsRef, type Node, renderJs, resolveShape, type Sizes, sizeOf, topo } from "@gated/graph";
+import { broadcastIndex } from "@gated/ops";
+import { type DenseKernels, denseKernels, instantiate } from "./gemm.js";
 
 type F = FloatArray;
 
@@ -58,9 +70,10 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
   function plan(n: Node, extraBatched?: ReadonlySet<Node>): Planned {
     const k = slotOf.get(n);
     if (k !== undefined) return info[k]!;
-    const batched = n.op.kind === "leaf"
-      ? batchedLeaves.has(n) || (extraBatched?.has(n) ?? false)
-      : n.inputs.some((x) => plan(x, extraBatched).batched);
+    const batched =
+      n.op.kind === "leaf"
+        ? batchedLeaves.has(n) || (extraBatched?.has(n) ?? false)
+        : n.inputs.some((x) => plan(x, extraBatched).batched);
     const p = { node: n, slot: info.length, n: sizeOf(shapeOf(n)), batched };
     slotOf.set(n, p.slot);
     info.push(p);
@@ -83,10 +96,16 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
   const gradP = dv.grads.slice(1 + nS);
   /** A parameter gradient as a sum of terms; outer(u, v) terms become Σ_b u_b ⊗ v_b products. */
   const terms = gradP.map((g) => flattenAdd(g));
-  const bwdRoots = [gradX, ...gradS, ...terms.flat().flatMap((t) => (isBatchedOuter(t) ? t.inputs : [t]))];
+  const bwdRoots = [
+    gradX,
+    ...gradS,
+    ...terms.flat().flatMap((t) => (isBatchedOuter(t) ? t.inputs : [t])),
+  ];
   const bwdOrder = topo(bwdRoots);
   for (const n of bwdOrder) plan(n);
-  const bwdExec = bwdOrder.filter((n) => n.op.kind !== "leaf" && !fwdNodes.has(n)).map((n) => compile(n));
+  const bwdExec = bwdOrder
+    .filter((n) => n.op.kind !== "leaf" && !fwdNodes.has(n))
+    .map((n) => compile(n));
   /** Forward nodes the backward reads: these get one buffer per step (the tape). */
   const taped = bwdOrder.filter((n) => fwdNodes.has(n) && n.op.kind !== "leaf" && n !== rec.x);
   const tapedSet = new Set(taped);
@@ -104,7 +123,8 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
   const nSlots = () => info.length;
   const constSlots: [number, F][] = [];
   for (const p of info) {
-    if (p.node.op.name === "constant") constSlots.push([p.slot, new Arr(p.n).fill(p.node.attrs["value"] as number)]);
+    if (p.node.op.name === "constant")
+      constSlots.push([p.slot, new Arr(p.n).fill(p.node.attrs["value"] as number)]);
   }
 
   function compile(n: Node): Exec {
@@ -118,10 +138,40 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       case "matvec": {
         const [A, v] = ins as [Planned, Planned];
         const [M, N] = shapes[0] as [number, number];
-        if (!A.batched) return (sl, B) => dk.gemmNT(v.batched ? B : 1, M, N, sl[v.slot]!, 0, N, sl[A.slot]!, 0, N, sl[o.slot]!, 0, M, false);
+        if (!A.batched)
+          return (sl, B) =>
+            dk.gemmNT(
+              v.batched ? B : 1,
+              M,
+              N,
+              sl[v.slot]!,
+              0,
+              N,
+              sl[A.slot]!,
+              0,
+              N,
+              sl[o.slot]!,
+              0,
+              M,
+              false,
+            );
         return (sl, B) => {
           for (let b = 0; b < B; b++) {
-            dk.gemmNT(1, M, N, sl[v.slot]!, v.batched ? b * N : 0, N, sl[A.slot]!, b * M * N, N, sl[o.slot]!, b * M, M, false);
+            dk.gemmNT(
+              1,
+              M,
+              N,
+              sl[v.slot]!,
+              v.batched ? b * N : 0,
+              N,
+              sl[A.slot]!,
+              b * M * N,
+              N,
+              sl[o.slot]!,
+              b * M,
+              M,
+              false,
+            );
           }
         };
       }
@@ -133,17 +183,36 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
         return (sl, B) => {
           for (let b = 0; b < (o.batched ? B : 1); b++) {
             dk.transpose(K, N, sl[Bm.slot]!, Bm.batched ? b * K * N : 0, N, bt);
-            dk.gemmNT(M, N, K, sl[A.slot]!, A.batched ? b * M * K : 0, K, bt, 0, K, sl[o.slot]!, b * M * N, N, false);
+            dk.gemmNT(
+              M,
+              N,
+              K,
+              sl[A.slot]!,
+              A.batched ? b * M * K : 0,
+              K,
+              bt,
+              0,
+              K,
+              sl[o.slot]!,
+              b * M * N,
+              N,
+              false,
+            );
           }
         };
       }
       case "outer": {
         const [x, y] = ins as [Planned, Planned];
-        const M = x.n, N = y.n;
+        const M = x.n,
+          N = y.n;
         return (sl, B) => {
-          const X = sl[x.slot]!, Y = sl[y.slot]!, out = sl[o.slot]!;
+          const X = sl[x.slot]!,
+            Y = sl[y.slot]!,
+            out = sl[o.slot]!;
           for (let b = 0; b < (o.batched ? B : 1); b++) {
-            const xo = x.batched ? b * M : 0, yo = y.batched ? b * N : 0, oo = b * M * N;
+            const xo = x.batched ? b * M : 0,
+              yo = y.batched ? b * N : 0,
+              oo = b * M * N;
             for (let i = 0; i < M; i++) {
               const xi = X[xo + i]!;
               for (let j = 0; j < N; j++) out[oo + i * N + j] = xi * Y[yo + j]!;
@@ -155,8 +224,10 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
         const [M, N] = shapes[0] as [number, number];
         const a = ins[0]!;
         return (sl, B) => {
-          const src = sl[a.slot]!, out = sl[o.slot]!;
-          for (let b = 0; b < (o.batched ? B : 1); b++) dk.transpose(M, N, src, b * M * N, N, out.subarray(b * M * N, (b + 1) * M * N));
+          const src = sl[a.slot]!,
+            out = sl[o.slot]!;
+          for (let b = 0; b < (o.batched ? B : 1); b++)
+            dk.transpose(M, N, src, b * M * N, N, out.subarray(b * M * N, (b + 1) * M * N));
         };
       }
       case "reshape": {
@@ -169,9 +240,11 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
         const a = ins[0]!;
         const idx = broadcastIndex(shapes[0]!, oShape);
         return (sl, B) => {
-          const src = sl[a.slot]!, out = sl[o.slot]!;
+          const src = sl[a.slot]!,
+            out = sl[o.slot]!;
           for (let b = 0; b < (o.batched ? B : 1); b++) {
-            const so = a.batched ? b * a.n : 0, oo = b * o.n;
+            const so = a.batched ? b * a.n : 0,
+              oo = b * o.n;
             for (let k = 0; k < o.n; k++) out[oo + k] = src[so + idx[k]!]!;
           }
         };
@@ -179,11 +252,19 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       case "reduce":
         return reduce(n, o, ins[0]!, shapes[0]!);
       default:
-        throw new Error(`unfused ${rec.name}: op ${n.op.name} (${n.op.kind}) is not supported by the op-by-op baseline`);
+        throw new Error(
+          `unfused ${rec.name}: op ${n.op.name} (${n.op.kind}) is not supported by the op-by-op baseline`,
+        );
     }
   }
 
-  function elementwise(n: Node, o: Planned, ins: Planned[], shapes: number[][], oShape: number[]): Exec {
+  function elementwise(
+    n: Node,
+    o: Planned,
+    ins: Planned[],
+    shapes: number[][],
+    oShape: number[],
+  ): Exec {
     const idx: (Int32Array | null)[] = ins.map((p, i) =>
       p.n === o.n || p.n === 1 ? null : broadcastIndex(shapes[i]!, oShape),
     );
@@ -192,7 +273,12 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       const at = p.n === 1 ? `${base}` : idx[i] ? `${base} + x${i}[k]` : `${base} + k`;
       return `const v${i} = in${i}[${at}];`;
     });
-    const expr = renderJs(n.op.emit!(ins.map((_, i) => jsRef(`v${i}`)), n.attrs));
+    const expr = renderJs(
+      n.op.emit!(
+        ins.map((_, i) => jsRef(`v${i}`)),
+        n.attrs,
+      ),
+    );
     const params = ins.map((_, i) => `in${i}`).join(", ");
     const src = `return function ${n.op.name}_kernel(out, ${params}, B) {
   for (let b = 0; b < B; b++) {
@@ -204,10 +290,13 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
   }
 };`;
     // our own generated text: op templates rendered by renderJs, numbers, fixed identifiers
-    const kernel = new Function(...ins.map((_, i) => `x${i}`), src)(...idx) as (...a: unknown[]) => void;
+    const kernel = new Function(...ins.map((_, i) => `x${i}`), src)(...idx) as (
+      ...a: unknown[]
+    ) => void;
     const slots = ins.map((p) => p.slot);
     if (slots.length === 1) return (sl, B) => kernel(sl[o.slot], sl[slots[0]!], o.batched ? B : 1);
-    if (slots.length === 2) return (sl, B) => kernel(sl[o.slot], sl[slots[0]!], sl[slots[1]!], o.batched ? B : 1);
+    if (slots.length === 2)
+      return (sl, B) => kernel(sl[o.slot], sl[slots[0]!], sl[slots[1]!], o.batched ? B : 1);
     return (sl, B) => kernel(sl[o.slot], ...slots.map((s) => sl[s]), o.batched ? B : 1);
   }
 
@@ -239,7 +328,8 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       sl[p.slot] = new Arr(p.n); // resized below for batched nodes
     }
     for (const [k, v] of constSlots) sl[k] = v;
-    for (const s of layout) sl[slotOf.get(rec.params.find((q) => q.label === s.name)!)!] = params.get(s.name);
+    for (const s of layout)
+      sl[slotOf.get(rec.params.find((q) => q.label === s.name)!)!] = params.get(s.name);
     return sl;
   }
 
@@ -261,7 +351,8 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
     initParams: ({ seed = 0 } = {}) => initParamsFor(rec, layout, sizes, dtype, seed),
     params: (data) => paramsFrom(layout, dtype, data),
     forward(params, xs, { batch: B, initial = {}, lengths }): Run {
-      if (lengths !== undefined) throw new Error("unfused baseline: lengths (masking) is not supported");
+      if (lengths !== undefined)
+        throw new Error("unfused baseline: lengths (masking) is not supported");
       const T = xs.length / (B * I);
       const x = xs instanceof Arr ? (xs as F) : Arr.from(xs);
       const sl = freshSlots(params);
@@ -292,9 +383,13 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
         cur = nextSlots.map((k) => (tapedSet.has(info[k]!.node) ? sl[k]! : Arr.from(sl[k]!)));
       }
       const run: UnfusedRun = {
-        T, B, output: out,
+        T,
+        B,
+        output: out,
         final: Object.fromEntries(rec.state.map((s, q) => [s.name, cur[q]!])),
-        x, params, steps,
+        x,
+        params,
+        steps,
       };
       return run;
     },
@@ -311,16 +406,23 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
         if (c) v.set(c);
         return v;
       });
-      const dOut = cot.output ? (cot.output instanceof Arr ? (cot.output as F) : Arr.from(cot.output)) : new Arr(T * B * O);
+      const dOut = cot.output
+        ? cot.output instanceof Arr
+          ? (cot.output as F)
+          : Arr.from(cot.output)
+        : new Arr(T * B * O);
       const seedSlots = dv.seeds.map((s) => slotOf.get(s)!);
       const gradSSlots = gradS.map((g) => slotOf.get(g)!);
       const gP = layout.map((s) => gParams.get(s.name));
-      let uBuf: F = new Arr(0), vBuf: F = new Arr(0);
+      let uBuf: F = new Arr(0),
+        vBuf: F = new Arr(0);
       for (let t = T - 1; t >= 0; t--) {
         const rec_ = run.steps[t]!;
         rec_.forEach((v, k) => (sl[k] = v));
         sl[slotOf.get(rec.x)!] = run.x.subarray(t * B * I, (t + 1) * B * I);
-        seedSlots.forEach((k, q) => (sl[k] = q < nS ? dState[q]! : dOut.subarray(t * B * O, (t + 1) * B * O)));
+        seedSlots.forEach(
+          (k, q) => (sl[k] = q < nS ? dState[q]! : dOut.subarray(t * B * O, (t + 1) * B * O)),
+        );
         for (const e of bwdExec) e(sl, B);
         gx.set(sl[slotOf.get(gradX)!]!, t * B * I);
         dState = gradSSlots.map((k) => Arr.from(sl[k]!));
@@ -338,8 +440,11 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
             } else {
               const p = plan(term);
               const val = sl[p.slot]!;
-              if (p.batched) for (let b = 0; b < B; b++) for (let i = 0; i < p.n; i++) acc[i] += val[b * p.n + i]!;
-              else if (!(term.op.name === "constant" && term.attrs["value"] === 0)) for (let i = 0; i < p.n; i++) acc[i] += B * val[i]!;
+              if (p.batched)
+                for (let b = 0; b < B; b++)
+                  for (let i = 0; i < p.n; i++) acc[i] += val[b * p.n + i]!;
+              else if (!(term.op.name === "constant" && term.attrs["value"] === 0))
+                for (let i = 0; i < p.n; i++) acc[i] += B * val[i]!;
             }
           }
         });

@@ -1,9 +1,10 @@
 // Bundles the CLI and the benchmark with esbuild (Node 20 does not run .ts directly).
-import { build } from "esbuild";
+
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -33,7 +34,9 @@ export function bundleOptions(src, out) {
     // keep heavy optional deps (TF.js, esbuild itself) as runtime imports
     external: ["@tensorflow/*", "esbuild"],
     plugins: [stdlibData],
-    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+    },
     logLevel: "warning",
   };
 }
@@ -44,5 +47,7 @@ const entries = [
 ].filter(([src]) => existsSync(join(root, src)));
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await Promise.all(entries.map(([src, out]) => build(bundleOptions(join(root, src), join(root, out)))));
+  await Promise.all(
+    entries.map(([src, out]) => build(bundleOptions(join(root, src), join(root, out)))),
+  );
 }

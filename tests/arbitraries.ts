@@ -11,12 +11,24 @@
  * uses them. Nodes are shared: operands are drawn from a pool of earlier nodes.
  */
 import { fc } from "@fast-check/vitest";
+import { mulberry32 } from "@gated/codegen";
 import {
-  constValue, evaluate, input, param, parseDim, printLets, resolveShape, subDims,
-  type Dim, type Domain, type Node, type Shape, type Sizes, type Tensor,
+  constValue,
+  type Dim,
+  type Domain,
+  evaluate,
+  input,
+  type Node,
+  param,
+  parseDim,
+  printLets,
+  resolveShape,
+  type Shape,
+  type Sizes,
+  subDims,
+  type Tensor,
 } from "@gated/graph";
 import { OPS, pow, sigmoid, sum } from "@gated/ops";
-import { mulberry32 } from "@gated/codegen";
 
 export interface GraphCase {
   readonly outputs: readonly Node[];
@@ -49,13 +61,18 @@ class Builder {
   readonly bindings: Record<string, Float64Array> = {};
   readonly used: string[] = [];
 
-  constructor(private readonly choices: readonly number[], readonly sizes: Sizes, seed: number) {
+  constructor(
+    private readonly choices: readonly number[],
+    readonly sizes: Sizes,
+    seed: number,
+  ) {
     this.rand = rng(seed);
   }
 
   /** An integer in [0, n). */
   pick(n: number): number {
-    const c = this.at < this.choices.length ? this.choices[this.at++]! : Math.floor(this.rand() * 1e9);
+    const c =
+      this.at < this.choices.length ? this.choices[this.at++]! : Math.floor(this.rand() * 1e9);
     return c % n;
   }
   oneOf<T>(xs: readonly T[]): T {
@@ -74,7 +91,10 @@ class Builder {
     const name = `${this.pick(2) ? "x" : "w"}${this.leaves.length}`;
     const n = name.startsWith("x") ? input(name, shape) : param(name, shape);
     const size = resolveShape(shape, this.sizes).reduce((a, b) => a * b, 1);
-    this.bindings[name] = Float64Array.from({ length: size }, () => range[0] + (range[1] - range[0]) * this.rand());
+    this.bindings[name] = Float64Array.from(
+      { length: size },
+      () => range[0] + (range[1] - range[0]) * this.rand(),
+    );
     this.leaves.push(n);
     this.ranges.set(n, range);
     this.pool.push(n);
@@ -105,15 +125,23 @@ class Builder {
   fit(n: Node, d: Domain): Node {
     const r = this.ranges.get(n) ?? [-Infinity, Infinity];
     const [lo, hi] = this.target(d, r);
-    const inside = r[0] >= d.min && r[1] <= d.max && (d.avoid === undefined || r[0] >= d.avoid + (d.gap ?? 0) || r[1] <= d.avoid - (d.gap ?? 0));
+    const inside =
+      r[0] >= d.min &&
+      r[1] <= d.max &&
+      (d.avoid === undefined || r[0] >= d.avoid + (d.gap ?? 0) || r[1] <= d.avoid - (d.gap ?? 0));
     if (inside) return n;
     let m: Node;
     if (Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[1] > r[0] && this.pick(4) !== 0) {
-      m = n.sub(r[0]).mul((hi - lo) / (r[1] - r[0])).add(lo);
+      m = n
+        .sub(r[0])
+        .mul((hi - lo) / (r[1] - r[0]))
+        .add(lo);
     } else if (r[1] === r[0]) {
       m = n.sub(r[0]).add((lo + hi) / 2);
     } else {
-      m = sigmoid(n).mul(hi - lo).add(lo);
+      m = sigmoid(n)
+        .mul(hi - lo)
+        .add(lo);
     }
     this.ranges.set(m, [lo, hi]);
     return m;
@@ -180,45 +208,87 @@ const anyShape = () => true;
 
 /** Shape-aware builders for ops that are not plain elementwise maps. */
 const STRUCTURAL: Partial<Record<OpName, (b: Builder, name: OpName) => Node>> = {
-  pow: (b, name) => pow(b.operand(anyShape, () => b.shape(), domainOf(name, 0)), b.oneOf(POWERS)),
+  pow: (b, name) =>
+    pow(
+      b.operand(anyShape, () => b.shape(), domainOf(name, 0)),
+      b.oneOf(POWERS),
+    ),
   matvec: (b, name) => {
     const v = b.operand(vec, () => [b.oneOf(DIMS)], domainOf(name, 1));
-    const a = b.operand((s) => mat(s) && s[1] === v.shape[0], () => [b.oneOf(DIMS), v.shape[0]!], domainOf(name, 0));
+    const a = b.operand(
+      (s) => mat(s) && s[1] === v.shape[0],
+      () => [b.oneOf(DIMS), v.shape[0]!],
+      domainOf(name, 0),
+    );
     return OPS.matvec(a, v);
   },
   matmul: (b, name) => {
     const a = b.operand(mat, () => b.shape(2).concat(DIMS).slice(0, 2) as Shape, domainOf(name, 0));
-    const c = b.operand((s) => mat(s) && s[0] === a.shape[1], () => [a.shape[1]!, b.oneOf(DIMS)], domainOf(name, 1));
+    const c = b.operand(
+      (s) => mat(s) && s[0] === a.shape[1],
+      () => [a.shape[1]!, b.oneOf(DIMS)],
+      domainOf(name, 1),
+    );
     return OPS.matmul(a, c);
   },
   outer: (b, name) => {
     const x = b.operand(vec, () => [b.oneOf(DIMS)], domainOf(name, 0));
-    return OPS.outer(x, b.operand(vec, () => [b.oneOf(DIMS)], domainOf(name, 1)));
+    return OPS.outer(
+      x,
+      b.operand(vec, () => [b.oneOf(DIMS)], domainOf(name, 1)),
+    );
   },
-  transpose: (b, name) => OPS.transpose(b.operand(mat, () => [b.oneOf(DIMS), b.oneOf(DIMS)], domainOf(name, 0))),
+  transpose: (b, name) =>
+    OPS.transpose(b.operand(mat, () => [b.oneOf(DIMS), b.oneOf(DIMS)], domainOf(name, 0))),
   sum: (b, name) => reduce(b, name, (x, k) => sum(x, k)),
   reduceMax: (b, name) => reduce(b, name, (x, k) => OPS.reduceMax(x, k)),
   broadcastTo: (b, name) => {
-    const x = b.operand((s) => s.length < 2 || s.includes(1), () => b.shape(1), domainOf(name, 0));
-    const to = x.shape.length < 2 && b.pick(2) ? [b.oneOf(DIMS), ...x.shape] : x.shape.map((d) => (d === 1 ? b.oneOf(DIMS) : d));
+    const x = b.operand(
+      (s) => s.length < 2 || s.includes(1),
+      () => b.shape(1),
+      domainOf(name, 0),
+    );
+    const to =
+      x.shape.length < 2 && b.pick(2)
+        ? [b.oneOf(DIMS), ...x.shape]
+        : x.shape.map((d) => (d === 1 ? b.oneOf(DIMS) : d));
     return OPS.broadcastTo(x, to);
   },
   reshape: (b, name) => {
-    const x = b.operand((s) => reshapes(s).length > 0, () => [b.oneOf(DIMS)], domainOf(name, 0));
+    const x = b.operand(
+      (s) => reshapes(s).length > 0,
+      () => [b.oneOf(DIMS)],
+      domainOf(name, 0),
+    );
     return OPS.reshape(x, b.oneOf(reshapes(x.shape)));
   },
   concat: (b, name) => {
-    const x = b.operand((s) => s.length > 0, () => b.shape(2).concat(["H"]).slice(0, 2) as Shape, domainOf(name, 0));
+    const x = b.operand(
+      (s) => s.length > 0,
+      () => b.shape(2).concat(["H"]).slice(0, 2) as Shape,
+      domainOf(name, 0),
+    );
     const k = b.pick(x.rank);
-    const like = (s: Shape) => s.length === x.rank && s.every((d, j) => j === k || d === x.shape[j]);
+    const like = (s: Shape) =>
+      s.length === x.rank && s.every((d, j) => j === k || d === x.shape[j]);
     const pieces = [x];
     for (let i = 1 + b.pick(2); i > 0; i--) {
-      pieces.push(b.operand(like, () => x.shape.map((d, j) => (j === k ? b.oneOf(DIMS) : d)), domainOf(name, 0)));
+      pieces.push(
+        b.operand(
+          like,
+          () => x.shape.map((d, j) => (j === k ? b.oneOf(DIMS) : d)),
+          domainOf(name, 0),
+        ),
+      );
     }
     return OPS.concat(pieces, k);
   },
   slice: (b, name) => {
-    const x = b.operand((s) => s.length > 0, () => [b.oneOf(DIMS)], domainOf(name, 0));
+    const x = b.operand(
+      (s) => s.length > 0,
+      () => [b.oneOf(DIMS)],
+      domainOf(name, 0),
+    );
     const k = b.pick(x.rank);
     const d = x.shape[k]!;
     const n = b.size(d);
@@ -227,7 +297,13 @@ const STRUCTURAL: Partial<Record<OpName, (b: Builder, name: OpName) => Node>> = 
     const lin = parseDim(d);
     const first = lin && Object.keys(lin.terms).find((t) => lin.terms[t]! > 0);
     const rest = first && parseDim(subDims(d, first));
-    if (first && rest && rest.c >= 0 && Object.values(rest.terms).every((k) => k >= 0) && d !== first) {
+    if (
+      first &&
+      rest &&
+      rest.c >= 0 &&
+      Object.values(rest.terms).every((k) => k >= 0) &&
+      d !== first
+    ) {
       ranges.push([0, first], [first, d]);
     }
     if (n >= 2) ranges.push([1, d]);
@@ -238,9 +314,25 @@ const STRUCTURAL: Partial<Record<OpName, (b: Builder, name: OpName) => Node>> = 
   },
   where: (b, name) => {
     const x = b.operand(anyShape, () => b.shape(), domainOf(name, 1));
-    const masks = b.pool.filter((n) => n.op.differentiable === false && n.op !== OPS.stopGradient && broadcastsInto(n.shape, x.shape));
-    const c = masks.length && b.pick(2) ? b.oneOf(masks) : b.operand((s) => broadcastsInto(s, x.shape), () => smaller(b, x.shape), domainOf(name, 0));
-    const y = b.operand((s) => broadcastsInto(s, x.shape), () => smaller(b, x.shape), domainOf(name, 2));
+    const masks = b.pool.filter(
+      (n) =>
+        n.op.differentiable === false &&
+        n.op !== OPS.stopGradient &&
+        broadcastsInto(n.shape, x.shape),
+    );
+    const c =
+      masks.length && b.pick(2)
+        ? b.oneOf(masks)
+        : b.operand(
+            (s) => broadcastsInto(s, x.shape),
+            () => smaller(b, x.shape),
+            domainOf(name, 0),
+          );
+    const y = b.operand(
+      (s) => broadcastsInto(s, x.shape),
+      () => smaller(b, x.shape),
+      domainOf(name, 2),
+    );
     return OPS.where(c, x, y);
   },
 };
@@ -251,12 +343,17 @@ function reshapes(s: Shape): Shape[] {
   const noUnits = s.filter((d) => d !== 1);
   if (noUnits.length !== s.length) out.push(noUnits);
   if (s.length < 2) out.push([1, ...s], [...s, 1]);
-  if (s.length === 2 && s.every((d) => typeof d === "number")) out.push([(s[0] as number) * (s[1] as number)]);
+  if (s.length === 2 && s.every((d) => typeof d === "number"))
+    out.push([(s[0] as number) * (s[1] as number)]);
   return out;
 }
 
 function reduce(b: Builder, name: OpName, f: (x: Node, axis: number | "all") => Node): Node {
-  const x = b.operand((s) => s.length > 0, () => [b.oneOf(DIMS), ...b.shape(1)], domainOf(name, 0));
+  const x = b.operand(
+    (s) => s.length > 0,
+    () => [b.oneOf(DIMS), ...b.shape(1)],
+    domainOf(name, 0),
+  );
   return f(x, b.pick(3) === 0 ? "all" : b.pick(x.rank));
 }
 
@@ -264,13 +361,21 @@ function reduce(b: Builder, name: OpName, f: (x: Node, axis: number | "all") => 
 function elementwise(b: Builder, name: OpName): Node {
   const op = OPS[name];
   if (op.kind !== "elementwise" || typeof op.arity !== "number") {
-    throw new Error(`arbitraries: no builder for op ${name} (kind ${op.kind}); add one to STRUCTURAL`);
+    throw new Error(
+      `arbitraries: no builder for op ${name} (kind ${op.kind}); add one to STRUCTURAL`,
+    );
   }
   // the operand that sets the shape goes first or last, so broadcasting happens both ways
   const lead = op.arity > 1 && b.pick(2) ? op.arity - 1 : 0;
   const first = b.operand(anyShape, () => b.shape(), domainOf(name, lead));
   const args = Array.from({ length: op.arity }, (_, i) =>
-    i === lead ? first : b.operand((s) => broadcastsInto(s, first.shape), () => smaller(b, first.shape), domainOf(name, i)),
+    i === lead
+      ? first
+      : b.operand(
+          (s) => broadcastsInto(s, first.shape),
+          () => smaller(b, first.shape),
+          domainOf(name, i),
+        ),
   );
   return (op as unknown as (...a: Node[]) => Node)(...args);
 }
@@ -284,7 +389,12 @@ export interface GraphOptions {
 }
 
 /** Builds a graph from choices; exported so a failing case can be pinned as an example test. */
-export function buildGraph(choices: readonly number[], sizes: Sizes, seed: number, opts: GraphOptions = {}): GraphCase {
+export function buildGraph(
+  choices: readonly number[],
+  sizes: Sizes,
+  seed: number,
+  opts: GraphOptions = {},
+): GraphCase {
   const b = new Builder(choices, sizes, seed);
   const names = opts.only ?? (Object.keys(OPS) as OpName[]);
   const steps = (opts.minOps ?? 2) + b.pick((opts.maxOps ?? 6) - (opts.minOps ?? 2) + 1);
@@ -328,13 +438,18 @@ export function graphArb(opts: GraphOptions = {}): fc.Arbitrary<GraphCase> {
     .map(({ choices, H, I, seed }) => {
       const g = buildGraph(choices, { H, I }, seed, opts);
       Object.defineProperty(g, "toString", {
-        value: () => `buildGraph(${JSON.stringify(choices)}, ${JSON.stringify({ H, I })}, ${seed})\n${printLets(g.outputs)}`,
+        value: () =>
+          `buildGraph(${JSON.stringify(choices)}, ${JSON.stringify({ H, I })}, ${seed})\n${printLets(g.outputs)}`,
       });
       return g;
     });
 }
 
 /** Evaluates a case's outputs at its bindings (a shortcut for tests). */
-export function evalCase(g: GraphCase, outputs: readonly Node[] = g.outputs, extra: Record<string, ArrayLike<number>> = {}): Float64Array[] {
+export function evalCase(
+  g: GraphCase,
+  outputs: readonly Node[] = g.outputs,
+  extra: Record<string, ArrayLike<number>> = {},
+): Float64Array[] {
   return evaluate(outputs, { ...g.bindings, ...extra }, g.sizes);
 }

@@ -8,13 +8,31 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, test } from "vitest";
 import * as codegen from "@gated/codegen";
+import { describe, expect, test } from "vitest";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-interface Agreement { cell: string; dtype: string; impl: string; output: number; grads: number | null; input: number | null }
-interface Out { results: { cell: string; impl: string; dtype: string; mode: string; medianMs: number; reps: number }[]; agreement: Agreement[]; notes: string[] }
+interface Agreement {
+  cell: string;
+  dtype: string;
+  impl: string;
+  output: number;
+  grads: number | null;
+  input: number | null;
+}
+interface Out {
+  results: {
+    cell: string;
+    impl: string;
+    dtype: string;
+    mode: string;
+    medianMs: number;
+    reps: number;
+  }[];
+  agreement: Agreement[];
+  notes: string[];
+}
 
 describe("pnpm bench --smoke", () => {
   test("every implementation runs and agrees with the reference", () => {
@@ -22,14 +40,29 @@ describe("pnpm bench --smoke", () => {
     // the project's own build (it bundles bench/bench.ts to dist/bench.mjs, next to its runtime deps)
     const bundle = path.join(root, "dist", "bench.mjs");
     try {
-      execFileSync(process.execPath, [path.join(root, "scripts/build.mjs")], { cwd: root, stdio: "pipe", timeout: 120_000 });
+      execFileSync(process.execPath, [path.join(root, "scripts/build.mjs")], {
+        cwd: root,
+        stdio: "pipe",
+        timeout: 120_000,
+      });
       const json = path.join(dir, "smoke.json");
-      execFileSync(process.execPath, [bundle, "--smoke", "--out", json], { cwd: root, stdio: "pipe", timeout: 120_000 });
+      execFileSync(process.execPath, [bundle, "--smoke", "--out", json], {
+        cwd: root,
+        stdio: "pipe",
+        timeout: 120_000,
+      });
       const out = JSON.parse(readFileSync(json, "utf8")) as Out;
       expect(out.notes.filter((n) => n.includes("failed"))).toEqual([]);
 
       const compiled = typeof (codegen as Record<string, unknown>)["compileCell"] === "function";
-      const expected = ["reference", "unfused", "hand", "tfjs-cpu", "tfjs-wasm", ...(compiled ? ["gated"] : [])];
+      const expected = [
+        "reference",
+        "unfused",
+        "hand",
+        "tfjs-cpu",
+        "tfjs-wasm",
+        ...(compiled ? ["gated"] : []),
+      ];
       const ran = new Set(out.results.map((r) => r.impl));
       for (const impl of expected) expect(ran, impl).toContain(impl);
       for (const r of out.results) {
@@ -37,7 +70,11 @@ describe("pnpm bench --smoke", () => {
         expect(Number.isFinite(r.medianMs)).toBe(true);
       }
       // every implementation was compared (TF.js's GRU against cho_gru), within the tolerances
-      for (const impl of expected) expect(out.agreement.some((a) => a.impl === impl), impl).toBe(true);
+      for (const impl of expected)
+        expect(
+          out.agreement.some((a) => a.impl === impl),
+          impl,
+        ).toBe(true);
       for (const a of out.agreement) {
         const tol = a.dtype === "float64" ? 1e-12 : 1e-4;
         const where = `${a.impl} ${a.cell} ${a.dtype}`;

@@ -2,15 +2,16 @@
  * The bundled `gated` CLI, run in child processes: help, one-line usage errors (exact text,
  * exit 2), show, train with its report, Ctrl-C (partial report, exit 130) and --resume.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
 import { pathToFileURL } from "node:url";
 import { compileCell } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 const root = resolve(__dirname, "..");
 const bundleDir = join(root, "dist", `.test-cli-${process.pid}`);
@@ -19,8 +20,14 @@ let work: string;
 
 beforeAll(async () => {
   // @ts-expect-error: a plain .mjs script without types
-  const { bundleOptions } = (await import("../scripts/build.mjs")) as { bundleOptions: (src: string, out: string) => object };
-  await build({ ...bundleOptions(join(root, "packages/cli/src/main.ts"), bundle), sourcemap: false, logLevel: "error" });
+  const { bundleOptions } = (await import("../scripts/build.mjs")) as {
+    bundleOptions: (src: string, out: string) => object;
+  };
+  await build({
+    ...bundleOptions(join(root, "packages/cli/src/main.ts"), bundle),
+    sourcemap: false,
+    logLevel: "error",
+  });
   work = mkdtempSync(join(tmpdir(), "gated-cli-"));
 }, 60_000);
 
@@ -30,11 +37,31 @@ afterAll(() => {
 });
 
 function gated(...args: string[]) {
-  const r = spawnSync(process.execPath, [bundle, ...args], { cwd: work, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [bundle, ...args], {
+    cwd: work,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const SMALL = ["--task", "adding", "--seq-len", "6", "--steps", "8", "--batch", "4", "--hidden", "4", "--eval-every", "4", "--eval-size", "16", "--quiet"];
+const SMALL = [
+  "--task",
+  "adding",
+  "--seq-len",
+  "6",
+  "--steps",
+  "8",
+  "--batch",
+  "4",
+  "--hidden",
+  "4",
+  "--eval-every",
+  "4",
+  "--eval-size",
+  "16",
+  "--quiet",
+];
 
 describe("gated CLI", () => {
   test("--help and per-command help", () => {
@@ -49,21 +76,45 @@ describe("gated CLI", () => {
   });
 
   const errors: [string[], string | RegExp][] = [
-    [["frob"], 'gated: unknown command "frob" (commands: compile, train, compare, show, parity, bench; see gated --help)'],
-    [["train", "--cell", "lstm", "--task", "adding", "--steps", "abc"], 'gated train: --steps expects an integer, got "abc"'],
-    [["train", "--cell", "lstm", "--task", "adding", "--steps", "0"], "gated train: --steps must be at least 1, got 0"],
+    [
+      ["frob"],
+      'gated: unknown command "frob" (commands: compile, train, compare, show, parity, bench; see gated --help)',
+    ],
+    [
+      ["train", "--cell", "lstm", "--task", "adding", "--steps", "abc"],
+      'gated train: --steps expects an integer, got "abc"',
+    ],
+    [
+      ["train", "--cell", "lstm", "--task", "adding", "--steps", "0"],
+      "gated train: --steps must be at least 1, got 0",
+    ],
     [["train", "--cell", "lstm", "--task", "adding", "--lr"], "gated train: --lr needs a value"],
     [["train", "--task", "adding"], "gated train: --cell is required"],
     [["train", "--cell", "lstm"], /^gated train: --task is required \(tasks: adding/],
-    [["train", "--cell", "no_such_cell", "--task", "adding"], 'unknown cell "no_such_cell": not a catalogue name nor a cell file (see gated show --list)'],
+    [
+      ["train", "--cell", "no_such_cell", "--task", "adding"],
+      'unknown cell "no_such_cell": not a catalogue name nor a cell file (see gated show --list)',
+    ],
     [["train", "--cell", "lstm", "--task", "juggling"], /^unknown task "juggling" \(tasks: adding/],
-    [["compare", "--cells", "lstm,gru", "--task", "adding", "--bogus"], "gated compare: unknown flag --bogus (see gated compare --help)"],
-    [["compare", "--cells", "lstm,lstm", "--task", "adding"], 'gated compare: cell "lstm" is listed twice'],
-    [["compare", "--cells", "lstm", "--task", "adding", "--dtype", "float16"], 'gated compare: --dtype must be one of float32, float64, got "float16"'],
+    [
+      ["compare", "--cells", "lstm,gru", "--task", "adding", "--bogus"],
+      "gated compare: unknown flag --bogus (see gated compare --help)",
+    ],
+    [
+      ["compare", "--cells", "lstm,lstm", "--task", "adding"],
+      'gated compare: cell "lstm" is listed twice',
+    ],
+    [
+      ["compare", "--cells", "lstm", "--task", "adding", "--dtype", "float16"],
+      'gated compare: --dtype must be one of float32, float64, got "float16"',
+    ],
     [["show", "missing/dir/cell.cell"], "cannot read cell file missing/dir/cell.cell: ENOENT"],
     [["show"], "gated show: expected one CELL (catalogue name or cell file), got 0"],
     [["compile", "lstm"], "gated compile: -o/--out FILE is required"],
-    [["compile", "lstm", "-o", "x.txt"], 'gated compile: --out must end in .mjs or .js, got "x.txt"'],
+    [
+      ["compile", "lstm", "-o", "x.txt"],
+      'gated compile: --out must end in .mjs or .js, got "x.txt"',
+    ],
   ];
   test.each(errors)("usage error %j is one line, exit 2", (args, message) => {
     const r = gated(...args);
@@ -102,25 +153,50 @@ describe("gated CLI", () => {
   });
 
   test("compare over seeds prints mean ± std per cell", () => {
-    const r = gated("compare", "--cells", "elman,gru", "--seeds", "2", ...SMALL, "--out", "r/cmp.html", "--no-checkpoint");
+    const r = gated(
+      "compare",
+      "--cells",
+      "elman,gru",
+      "--seeds",
+      "2",
+      ...SMALL,
+      "--out",
+      "r/cmp.html",
+      "--no-checkpoint",
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^elman\s+\S+ ± /m);
     expect(r.out).toMatch(/^gru\s+\S+ ± /m);
   });
 
   test("compare --jobs 2 runs in worker threads and gives the same results as one thread", () => {
-    const args = ["compare", "--cells", "elman,mgu-eq", "--seeds", "2", ...SMALL, "--no-checkpoint"];
+    const args = [
+      "compare",
+      "--cells",
+      "elman,mgu-eq",
+      "--seeds",
+      "2",
+      ...SMALL,
+      "--no-checkpoint",
+    ];
     const one = gated(...args, "--jobs", "1", "--out", "r/j1.html");
     const two = gated(...args, "--jobs", "2", "--out", "r/j2.html");
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
-    const strip = (f: string) => JSON.parse(readFileSync(join(work, f), "utf8")).runs.map((r: { seconds?: number }) => ({ ...r, seconds: 0 }));
+    const strip = (f: string) =>
+      JSON.parse(readFileSync(join(work, f), "utf8")).runs.map((r: { seconds?: number }) => ({
+        ...r,
+        seconds: 0,
+      }));
     expect(strip("r/j2.json")).toEqual(strip("r/j1.json"));
   });
 
   test("an equation-syntax cell file is accepted wherever a cell is", () => {
     mkdirSync(join(work, "cells"), { recursive: true });
-    writeFileSync(join(work, "cells/mini.cell"), "cell mini(x[I]; h[H]) {\n  h' = tanh(U x + W h + b)\n}\n");
+    writeFileSync(
+      join(work, "cells/mini.cell"),
+      "cell mini(x[I]; h[H]) {\n  h' = tanh(U x + W h + b)\n}\n",
+    );
     const r = gated("show", "cells/mini.cell", "--params");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^U\s+\[H,I\]/m);
@@ -129,16 +205,33 @@ describe("gated CLI", () => {
   test("compile writes a standalone module (and types) that imports and runs like the in-memory kernel", async () => {
     for (const minify of [false, true]) {
       const out = `mod/lstm${minify ? ".min" : ""}.mjs`;
-      const r = gated("compile", "lstm", "-o", out, "--dtype", "float64", "--input", "3", "--hidden", "4", ...(minify ? ["--minify"] : []));
+      const r = gated(
+        "compile",
+        "lstm",
+        "-o",
+        out,
+        "--dtype",
+        "float64",
+        "--input",
+        "3",
+        "--hidden",
+        "4",
+        ...(minify ? ["--minify"] : []),
+      );
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/^wrote mod\/lstm(\.min)?\.mjs \(\d+ bytes\) and mod\/lstm(\.min)?\.d\.ts, mod\/lstm(\.min)?\.d\.mts\n$/);
+      expect(r.out).toMatch(
+        /^wrote mod\/lstm(\.min)?\.mjs \(\d+ bytes\) and mod\/lstm(\.min)?\.d\.ts, mod\/lstm(\.min)?\.d\.mts\n$/,
+      );
       const src = readFileSync(join(work, out), "utf8");
       expect(src).not.toMatch(/^\s*import\s/m);
-      expect(readFileSync(join(work, out.replace(".mjs", ".d.ts")), "utf8")).toContain("export declare function forward(");
+      expect(readFileSync(join(work, out.replace(".mjs", ".d.ts")), "utf8")).toContain(
+        "export declare function forward(",
+      );
       const mod = await import(pathToFileURL(join(work, out)).href);
       const k = compileCell(getCell("lstm"), { inputSize: 3, hiddenSize: 4, dtype: "float64" });
       const p = k.initParams({ seed: 5 });
-      const T = 5, B = 2;
+      const T = 5,
+        B = 2;
       const x = Float64Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i));
       const want = k.forward(p, x, { batch: B });
       const got = mod.forward(mod.params(p.data), x, { batch: B });
@@ -152,8 +245,12 @@ describe("gated CLI", () => {
   });
 
   test("compile rejects an unknown cell and an unreadable cell file in one line", () => {
-    expect(gated("compile", "nope", "-o", "a.mjs").err).toBe('unknown cell "nope": not a catalogue name nor a cell file (see gated show --list)\n');
-    expect(gated("compile", "cells/none.cell", "-o", "a.mjs").err).toBe("cannot read cell file cells/none.cell: ENOENT\n");
+    expect(gated("compile", "nope", "-o", "a.mjs").err).toBe(
+      'unknown cell "nope": not a catalogue name nor a cell file (see gated show --list)\n',
+    );
+    expect(gated("compile", "cells/none.cell", "-o", "a.mjs").err).toBe(
+      "cannot read cell file cells/none.cell: ENOENT\n",
+    );
   });
 
   test("parity checks a PyTorch fixture (exit 0) and bench is wired", () => {
@@ -164,13 +261,36 @@ describe("gated CLI", () => {
   });
 
   test("Ctrl-C writes a partial report and exits 130; --resume finishes the run", async () => {
-    const args = ["train", "--cell", "gru", "--task", "adding", "--seq-len", "8", "--steps", "100000", "--batch", "4", "--hidden", "4", "--eval-every", "5", "--eval-size", "16", "--checkpoint-every", "5", "--out", "r/int.html"];
+    const args = [
+      "train",
+      "--cell",
+      "gru",
+      "--task",
+      "adding",
+      "--seq-len",
+      "8",
+      "--steps",
+      "100000",
+      "--batch",
+      "4",
+      "--hidden",
+      "4",
+      "--eval-every",
+      "5",
+      "--eval-size",
+      "16",
+      "--checkpoint-every",
+      "5",
+      "--out",
+      "r/int.html",
+    ];
     const child = spawn(process.execPath, [bundle, ...args], { cwd: work });
     let err = "";
     const code = await new Promise<number | null>((done) => {
       child.stderr.on("data", (d: Buffer) => {
         err += d.toString();
-        if (err.includes("adding gru seed 0") && !child.killed) setTimeout(() => child.kill("SIGINT"), 300);
+        if (err.includes("adding gru seed 0") && !child.killed)
+          setTimeout(() => child.kill("SIGINT"), 300);
       });
       child.on("exit", (c) => done(c));
     });
@@ -185,7 +305,11 @@ describe("gated CLI", () => {
     const done = json.runs[0].steps as number;
     expect(done).toBeGreaterThan(0);
     // resume with a budget just past the interruption: it continues and completes
-    const r = gated(...args.map((a) => (a === "100000" ? String(done + 3) : a)), "--resume", "--quiet");
+    const r = gated(
+      ...args.map((a) => (a === "100000" ? String(done + 3) : a)),
+      "--resume",
+      "--quiet",
+    );
     expect(r.code).toBe(0);
     const after = JSON.parse(readFileSync(join(work, "r/int.json"), "utf8"));
     expect(after.interrupted).toBe(false);
@@ -194,6 +318,8 @@ describe("gated CLI", () => {
     // a different setting (here the learning rate) is refused with one line
     const bad = gated(...args, "--lr", "0.5", "--resume", "--quiet");
     expect(bad.code).toBe(2);
-    expect(bad.err.trim()).toBe("reports/checkpoints/adding-gru-seed0.safetensors was written by a run with a different configuration; delete it or change --checkpoint-dir");
+    expect(bad.err.trim()).toBe(
+      "reports/checkpoints/adding-gru-seed0.safetensors was written by a run with a different configuration; delete it or change --checkpoint-dir",
+    );
   }, 60_000);
 });

@@ -5,11 +5,26 @@
  * masked lengths; float32 stays within 1e-4. FC_RUNS=n raises the number of cells.
  */
 import { fc, test } from "@fast-check/vitest";
-import { input, param, type Node } from "@gated/graph";
-import {
-  add, concat, exp, matvec, maximum, mean, mul, neg, relu, sigmoid, slice, softplus, square, sub, sum, tanh,
-} from "@gated/ops";
 import type { Recurrence } from "@gated/codegen";
+import { input, type Node, param } from "@gated/graph";
+import {
+  add,
+  concat,
+  exp,
+  matvec,
+  maximum,
+  mean,
+  mul,
+  neg,
+  relu,
+  sigmoid,
+  slice,
+  softplus,
+  square,
+  sub,
+  sum,
+  tanh,
+} from "@gated/ops";
 import { compareWithReference } from "./codegenCompare.js";
 
 const RUNS = Number(process.env["FC_RUNS"] ?? 25);
@@ -53,7 +68,8 @@ export function randomCell(choices: readonly number[], twoStates: boolean): Recu
   for (let i = 0; i < steps; i++) pool.push(ops[pick(ops.length)]!());
   const hNext = tanh(pool[pool.length - 1]!);
   const state = [{ name: "h", node: h, next: hNext }];
-  if (twoStates) state.push({ name: "s", node: s, next: sigmoid(any()).mul(s).add(tanh(any()).mul(0.5)) });
+  if (twoStates)
+    state.push({ name: "s", node: s, next: sigmoid(any()).mul(s).add(tanh(any()).mul(0.5)) });
   // only the parameters the cell reaches
   const reach = new Set<Node>();
   const stack = state.map((q) => q.next);
@@ -63,15 +79,30 @@ export function randomCell(choices: readonly number[], twoStates: boolean): Recu
     reach.add(n);
     stack.push(...n.inputs);
   }
-  return { name: `random${choices.join("_")}`.slice(0, 40), x, state, output: hNext, params: ps.filter((q) => reach.has(q)) };
+  return {
+    name: `random${choices.join("_")}`.slice(0, 40),
+    x,
+    state,
+    output: hNext,
+    params: ps.filter((q) => reach.has(q)),
+  };
 }
 
-const cellArb = fc.record({ choices: fc.array(fc.nat({ max: 1000 }), { minLength: 3, maxLength: 30 }), two: fc.boolean() });
-
-test.prop([cellArb], { numRuns: RUNS, seed: 20261127 })("random cell: compiled = reference (float64, masked)", ({ choices, two }) => {
-  compareWithReference(randomCell(choices, two), { I: 3, H: 2, T: 4, B: 3, lengths: [4, 0, 2] });
+const cellArb = fc.record({
+  choices: fc.array(fc.nat({ max: 1000 }), { minLength: 3, maxLength: 30 }),
+  two: fc.boolean(),
 });
 
-test.prop([cellArb], { numRuns: Math.ceil(RUNS / 3), seed: 77 })("random cell: float32 within 1e-4 of the float64 reference", ({ choices, two }) => {
-  compareWithReference(randomCell(choices, two), { I: 2, H: 3, T: 3, B: 2, dtype: "float32" });
-});
+test.prop([cellArb], { numRuns: RUNS, seed: 20261127 })(
+  "random cell: compiled = reference (float64, masked)",
+  ({ choices, two }) => {
+    compareWithReference(randomCell(choices, two), { I: 3, H: 2, T: 4, B: 3, lengths: [4, 0, 2] });
+  },
+);
+
+test.prop([cellArb], { numRuns: Math.ceil(RUNS / 3), seed: 77 })(
+  "random cell: float32 within 1e-4 of the float64 reference",
+  ({ choices, two }) => {
+    compareWithReference(randomCell(choices, two), { I: 2, H: 3, T: 3, B: 2, dtype: "float32" });
+  },
+);

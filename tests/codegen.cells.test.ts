@@ -1,5 +1,5 @@
-import { describe, test } from "vitest";
 import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
+import { describe, test } from "vitest";
 import { compareWithReference } from "./codegenCompare.js";
 
 // every catalogue cell, compiled, equals the interpreter forward and backward (float64, masked)

@@ -7,27 +7,45 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import {
+  type CompiledKernel,
+  compileCell,
+  emitModule,
+  emitTypes,
+  minifyModule,
+  printSchedule,
+} from "@gated/codegen";
 import ts from "typescript";
-import { compileCell, emitModule, emitTypes, minifyModule, printSchedule, type CompiledKernel } from "@gated/codegen";
+import { describe, expect, test } from "vitest";
 import { gru, lstm } from "./codegenCells.js";
 import { maxRel, rand } from "./codegenCompare.js";
 
-const I = 3, H = 4, T = 6, B = 3;
+const I = 3,
+  H = 4,
+  T = 6,
+  B = 3;
 const lengths = [6, 3, 0];
 
 function inputs(k: CompiledKernel) {
   const x = rand(T * B * I, 7);
-  const initial = Object.fromEntries(Object.entries(k.stateSizes).map(([n, w], i) => [n, rand(B * w, 30 + i)]));
+  const initial = Object.fromEntries(
+    Object.entries(k.stateSizes).map(([n, w], i) => [n, rand(B * w, 30 + i)]),
+  );
   const cot = {
     output: rand(T * B * k.outputSize, 8),
-    final: Object.fromEntries(Object.entries(k.stateSizes).map(([n, w], i) => [n, rand(B * w, 40 + i)])),
+    final: Object.fromEntries(
+      Object.entries(k.stateSizes).map(([n, w], i) => [n, rand(B * w, 40 + i)]),
+    ),
   };
   return { x, initial, cot };
 }
 
 /** Runs forward and backward in a child process importing the module from a file. */
-function runInChild(source: string, params: ArrayLike<number>, data: ReturnType<typeof inputs>): Record<string, number[]> {
+function runInChild(
+  source: string,
+  params: ArrayLike<number>,
+  data: ReturnType<typeof inputs>,
+): Record<string, number[]> {
   const dir = mkdtempSync(join(tmpdir(), "gated-codegen-"));
   const mod = join(dir, "kernel.mjs");
   writeFileSync(mod, source);
@@ -43,18 +61,35 @@ function runInChild(source: string, params: ArrayLike<number>, data: ReturnType<
     for (const [n, v] of Object.entries(g.initial)) out["d0_" + n] = Array.from(v);
     process.stdout.write(JSON.stringify(out));`;
   const payload = JSON.stringify({
-    params: Array.from(params), x: Array.from(data.x),
+    params: Array.from(params),
+    x: Array.from(data.x),
     initial: Object.fromEntries(Object.entries(data.initial).map(([n, v]) => [n, Array.from(v)])),
-    cot: { output: Array.from(data.cot.output), final: Object.fromEntries(Object.entries(data.cot.final).map(([n, v]) => [n, Array.from(v)])) },
+    cot: {
+      output: Array.from(data.cot.output),
+      final: Object.fromEntries(Object.entries(data.cot.final).map(([n, v]) => [n, Array.from(v)])),
+    },
   });
-  return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { input: payload, encoding: "utf8" }));
+  return JSON.parse(
+    execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      input: payload,
+      encoding: "utf8",
+    }),
+  );
 }
 
-function inMemory(k: CompiledKernel, params: ArrayLike<number>, data: ReturnType<typeof inputs>): Record<string, ArrayLike<number>> {
+function inMemory(
+  k: CompiledKernel,
+  params: ArrayLike<number>,
+  data: ReturnType<typeof inputs>,
+): Record<string, ArrayLike<number>> {
   const p = k.params(params);
   const run = k.forward(p, data.x, { batch: B, initial: data.initial, lengths });
   const g = k.backward(run, data.cot);
-  const out: Record<string, ArrayLike<number>> = { output: run.output, dparams: g.params.data, dx: g.input };
+  const out: Record<string, ArrayLike<number>> = {
+    output: run.output,
+    dparams: g.params.data,
+    dx: g.input,
+  };
   for (const [n, v] of Object.entries(run.final)) out[`final_${n}`] = v;
   for (const [n, v] of Object.entries(g.initial)) out[`d0_${n}`] = v;
   return out;
@@ -69,7 +104,8 @@ describe("emitModule", () => {
       const a = inMemory(k, params, data);
       const b = runInChild(emitModule(k), params, data);
       expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
-      for (const key of Object.keys(a)) expect(Array.from(b[key]!), key).toEqual(Array.from(a[key]!));
+      for (const key of Object.keys(a))
+        expect(Array.from(b[key]!), key).toEqual(Array.from(a[key]!));
     });
   }
 
@@ -89,13 +125,16 @@ describe("emitModule", () => {
     const dts = emitTypes(k);
     const r = ts.transpileModule(dts, { reportDiagnostics: true, fileName: "kernel.ts" });
     expect(r.diagnostics ?? []).toEqual([]);
-    for (const name of ["layout", "info", "params", "forward", "backward", "initialState", "step"]) expect(dts).toContain(` ${name}`);
+    for (const name of ["layout", "info", "params", "forward", "backward", "initialState", "step"])
+      expect(dts).toContain(` ${name}`);
     expect(dts).toContain('export type StateName = "h" | "c";');
     expect(dts).toContain("Float32Array");
   });
 
   test("compiling twice emits identical text (deterministic)", () => {
-    expect(emitModule(compileCell(lstm(), { inputSize: I, hiddenSize: H }))).toBe(emitModule(compileCell(lstm(), { inputSize: I, hiddenSize: H })));
+    expect(emitModule(compileCell(lstm(), { inputSize: I, hiddenSize: H }))).toBe(
+      emitModule(compileCell(lstm(), { inputSize: I, hiddenSize: H })),
+    );
     expect(printSchedule(compileCell(gru(), { inputSize: I, hiddenSize: H }).schedule)).toBe(
       printSchedule(compileCell(gru(), { inputSize: I, hiddenSize: H }).schedule),
     );
@@ -112,9 +151,12 @@ describe("step(): streaming keeps state between calls", () => {
       const state = k.initialState(p, { batch: B });
       for (let t = 0; t < T; t++) {
         const y = k.step(state, x.subarray(t * B * I, (t + 1) * B * I));
-        expect(maxRel(y, run.output.subarray(t * B * H, (t + 1) * B * H))).toBeLessThanOrEqual(1e-15);
+        expect(maxRel(y, run.output.subarray(t * B * H, (t + 1) * B * H))).toBeLessThanOrEqual(
+          1e-15,
+        );
       }
-      for (const n of Object.keys(run.final)) expect(maxRel(state.values[n]!, run.final[n]!)).toBeLessThanOrEqual(1e-15);
+      for (const n of Object.keys(run.final))
+        expect(maxRel(state.values[n]!, run.final[n]!)).toBeLessThanOrEqual(1e-15);
     });
   }
 });
@@ -142,7 +184,11 @@ describe("edges", () => {
     const p = k.initParams();
     expect(() => p.get("W_x")).toThrow(/unknown parameter "W_x"/);
     expect(() => k.forward(p, new Float64Array(5), { batch: 2 })).toThrow(/not a multiple of B·I/);
-    expect(() => k.forward(p, new Float64Array(6), { batch: 2, initial: { q: [1] } })).toThrow(/unknown state "q"/);
-    expect(() => k.forward(p, new Float64Array(6), { batch: 2, lengths: [1, 2] })).toThrow(/lengths\[1\] = 2/);
+    expect(() => k.forward(p, new Float64Array(6), { batch: 2, initial: { q: [1] } })).toThrow(
+      /unknown state "q"/,
+    );
+    expect(() => k.forward(p, new Float64Array(6), { batch: 2, lengths: [1, 2] })).toThrow(
+      /lengths\[1\] = 2/,
+    );
   });
 });

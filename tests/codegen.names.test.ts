@@ -4,14 +4,16 @@
  * (`__proto__`, `constructor`), clash with the emitter's own names (`P`, `T`, `B`, `len`, `o`),
  * use primes or non-ASCII letters.
  */
-import { describe, expect, test } from "vitest";
-import ts from "typescript";
-import { input, param, type Node } from "@gated/graph";
-import { matvec, sigmoid, tanh } from "@gated/ops";
+
 import { compileCell, emitModule, emitTypes, type Recurrence } from "@gated/codegen";
+import { input, type Node, param } from "@gated/graph";
+import { matvec, sigmoid, tanh } from "@gated/ops";
+import ts from "typescript";
+import { describe, expect, test } from "vitest";
 import { compareWithReference } from "./codegenCompare.js";
 
-const EVIL = "evil */ \n }); globalThis.pwned = 1; // `${globalThis.pwned = 2}` \u2028 \u2029 '\" \\ $' $& é 🙂";
+const EVIL =
+  "evil */ \n }); globalThis.pwned = 1; // `${globalThis.pwned = 2}` \u2028 \u2029 '\" \\ $' $& é 🙂";
 
 // the reference kernel binds x by the name "x" and states through a plain object (no
 // "__proto__"), so the comparison uses x and a state named "hasOwnProperty" instead
@@ -25,21 +27,46 @@ function hostileCell(xName = "P", hName = "__proto__"): Recurrence {
     ps.push(q);
     return q;
   };
-  const a = matvec(p("T", ["H", "I"]), x).add(matvec(p("B", ["H", "H"]), h)).add(p("len", ["H"]));
+  const a = matvec(p("T", ["H", "I"]), x)
+    .add(matvec(p("B", ["H", "H"]), h))
+    .add(p("len", ["H"]));
   const g = sigmoid(a);
-  const n = tanh(matvec(p("o'", ["H", "I"]), x).add(matvec(p("πé", ["H", "H"]), h)).add(p("forward", ["H"])));
+  const n = tanh(
+    matvec(p("o'", ["H", "I"]), x)
+      .add(matvec(p("πé", ["H", "H"]), h))
+      .add(p("forward", ["H"])),
+  );
   const c2 = g.mul(c).add(g.neg().add(1).mul(n));
   const h2 = tanh(c2).mul(p("layout", ["H"]));
-  const locals = new Map<Node, string>([[g, "toString"], [n, "*/ evil\nlocal"], [c2, "Math"]]);
+  const locals = new Map<Node, string>([
+    [g, "toString"],
+    [n, "*/ evil\nlocal"],
+    [c2, "Math"],
+  ]);
   return Object.assign(
-    { name: EVIL, x, state: [{ name: hName, node: h, next: h2 }, { name: "constructor", node: c, next: c2 }], output: h2, params: ps },
+    {
+      name: EVIL,
+      x,
+      state: [
+        { name: hName, node: h, next: h2 },
+        { name: "constructor", node: c, next: c2 },
+      ],
+      output: h2,
+      params: ps,
+    },
     { locals },
   );
 }
 
 describe("hostile names", () => {
   test("compiles and equals the reference", () => {
-    compareWithReference(hostileCell("x", "hasOwnProperty"), { I: 3, H: 4, T: 4, B: 2, lengths: [4, 1] });
+    compareWithReference(hostileCell("x", "hasOwnProperty"), {
+      I: 3,
+      H: 4,
+      T: 4,
+      B: 2,
+      lengths: [4, 1],
+    });
   });
 
   test("user text appears only in comments and string literals; the module evaluates", async () => {
@@ -47,7 +74,8 @@ describe("hostile names", () => {
     const src = emitModule(k);
     // the payload never starts a line of code, and no line terminator of it survives
     for (const line of src.split("\n")) {
-      if (line.includes("pwned")) expect(line.trimStart().startsWith("//") || /"[^"]*pwned/.test(line), line).toBe(true);
+      if (line.includes("pwned"))
+        expect(line.trimStart().startsWith("//") || /"[^"]*pwned/.test(line), line).toBe(true);
     }
     expect(src).not.toMatch(/[\u2028\u2029]/);
     const url = `data:text/javascript;base64,${Buffer.from(src).toString("base64")}`;
@@ -64,7 +92,10 @@ describe("hostile names", () => {
     expect(Array.from(run.output)).not.toEqual(Array.from(zero.output));
     expect(Object.keys(run.final).sort()).toEqual(["__proto__", "constructor"]);
     expect(Object.getPrototypeOf(run.final)).toBe(Object.prototype);
-    const ref = k.forward(k.initParams({ seed: 1 }), new Float64Array(2 * 3), { batch: 2, initial });
+    const ref = k.forward(k.initParams({ seed: 1 }), new Float64Array(2 * 3), {
+      batch: 2,
+      initial,
+    });
     expect(Array.from(run.output)).toEqual(Array.from(ref.output));
   });
 

@@ -2,19 +2,26 @@
  * Emitted code is deterministic and readable: the schedule and the module of a small LSTM are
  * snapshot-tested, so reviewers read changes to the generated code in diffs.
  */
-import { describe, expect, test } from "vitest";
+
 import { compileCell, emitModule, printSchedule } from "@gated/codegen";
+import { describe, expect, test } from "vitest";
 import { gru, lstm } from "./codegenCells.js";
 
 describe("snapshots", () => {
   test("lstm schedule", () => {
-    expect(printSchedule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3 }).schedule)).toMatchSnapshot();
+    expect(
+      printSchedule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3 }).schedule),
+    ).toMatchSnapshot();
   });
   test("lstm module (float32)", () => {
-    expect(emitModule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3, dtype: "float32" }))).toMatchSnapshot();
+    expect(
+      emitModule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3, dtype: "float32" })),
+    ).toMatchSnapshot();
   });
   test("gru schedule", () => {
-    expect(printSchedule(compileCell(gru(), { inputSize: 2, hiddenSize: 3 }).schedule)).toMatchSnapshot();
+    expect(
+      printSchedule(compileCell(gru(), { inputSize: 2, hiddenSize: 3 }).schedule),
+    ).toMatchSnapshot();
   });
   test("the LSTM's products are merged and hoisted", () => {
     const s = printSchedule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3 }).schedule);

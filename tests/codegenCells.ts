@@ -1,7 +1,8 @@
 /** Test cells for the codegen suites, built directly with graph + ops (no @gated/rnn). */
-import { input, param, type Node } from "@gated/graph";
-import { matvec, sigmoid, tanh } from "@gated/ops";
+
 import type { Recurrence } from "@gated/codegen";
+import { input, type Node, param } from "@gated/graph";
+import { matvec, sigmoid, tanh } from "@gated/ops";
 
 function affine(ps: Node[], name: string, x: Node, h: Node, out = "H"): Node {
   const U = param(`U_${name}`, [out, x.shape[0]!]);
@@ -23,8 +24,27 @@ export function lstm(name = "lstm"): Recurrence {
   const o = sigmoid(affine(ps, "o", x, h));
   const c2 = f.mul(c).add(i.mul(g));
   const h2 = o.mul(tanh(c2));
-  const locals = new Map<Node, string>([[i, "i"], [f, "f"], [g, "g"], [o, "o"], [c2, "c_next"], [h2, "h_next"]]);
-  return Object.assign({ name, x, state: [{ name: "h", node: h, next: h2 }, { name: "c", node: c, next: c2 }], output: h2, params: ps }, { locals });
+  const locals = new Map<Node, string>([
+    [i, "i"],
+    [f, "f"],
+    [g, "g"],
+    [o, "o"],
+    [c2, "c_next"],
+    [h2, "h_next"],
+  ]);
+  return Object.assign(
+    {
+      name,
+      x,
+      state: [
+        { name: "h", node: h, next: h2 },
+        { name: "c", node: c, next: c2 },
+      ],
+      output: h2,
+      params: ps,
+    },
+    { locals },
+  );
 }
 
 /** GRU in PyTorch's form: the reset gate multiplies (W_n h + b_hn), after the product. */
@@ -37,9 +57,23 @@ export function gru(name = "gru"): Recurrence {
     ps.push(q);
     return q;
   };
-  const r = sigmoid(matvec(p("U_r", ["H", "I"]), x).add(p("b_ir", ["H"])).add(matvec(p("W_r", ["H", "H"]), h)).add(p("b_hr", ["H"])));
-  const z = sigmoid(matvec(p("U_z", ["H", "I"]), x).add(p("b_iz", ["H"])).add(matvec(p("W_z", ["H", "H"]), h)).add(p("b_hz", ["H"])));
-  const n = tanh(matvec(p("U_n", ["H", "I"]), x).add(p("b_in", ["H"])).add(r.mul(matvec(p("W_n", ["H", "H"]), h).add(p("b_hn", ["H"])))));
+  const r = sigmoid(
+    matvec(p("U_r", ["H", "I"]), x)
+      .add(p("b_ir", ["H"]))
+      .add(matvec(p("W_r", ["H", "H"]), h))
+      .add(p("b_hr", ["H"])),
+  );
+  const z = sigmoid(
+    matvec(p("U_z", ["H", "I"]), x)
+      .add(p("b_iz", ["H"]))
+      .add(matvec(p("W_z", ["H", "H"]), h))
+      .add(p("b_hz", ["H"])),
+  );
+  const n = tanh(
+    matvec(p("U_n", ["H", "I"]), x)
+      .add(p("b_in", ["H"]))
+      .add(r.mul(matvec(p("W_n", ["H", "H"]), h).add(p("b_hn", ["H"])))),
+  );
   const h2 = z.neg().add(1).mul(n).add(z.mul(h));
   return { name, x, state: [{ name: "h", node: h, next: h2 }], output: h2, params: ps };
 }

@@ -1,7 +1,14 @@
 /** Shared helpers of the codegen suites: seeded data and compiled-vs-reference comparison. */
-import { expect } from "vitest";
-import { compileCell, referenceKernel, type CompiledKernel, type DType, type Recurrence } from "@gated/codegen";
+
+import {
+  type CompiledKernel,
+  compileCell,
+  type DType,
+  type Recurrence,
+  referenceKernel,
+} from "@gated/codegen";
 import type { Sizes } from "@gated/graph";
+import { expect } from "vitest";
 
 /** Seeded values in [-1, 1). */
 export function rand(n: number, seed: number): Float64Array {
@@ -23,7 +30,15 @@ export function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export interface CompareOptions {
-  I?: number; H?: number; T?: number; B?: number; lengths?: number[]; sizes?: Sizes; dtype?: DType; tol?: number; seed?: number;
+  I?: number;
+  H?: number;
+  T?: number;
+  B?: number;
+  lengths?: number[];
+  sizes?: Sizes;
+  dtype?: DType;
+  tol?: number;
+  seed?: number;
 }
 
 /**
@@ -40,20 +55,32 @@ export function compareWithReference(cell: Recurrence, o: CompareOptions = {}): 
   const pk = k.params();
   for (const s of k.layout) pk.get(s.name).set(p.get(s.name));
   const x = rand(T * B * ref.inputSize, seed + 1);
-  const initial = Object.fromEntries(Object.entries(ref.stateSizes).map(([n, w], i) => [n, rand(B * w, seed + 10 + i).map((v) => v * 0.5)]));
+  const initial = Object.fromEntries(
+    Object.entries(ref.stateSizes).map(([n, w], i) => [
+      n,
+      rand(B * w, seed + 10 + i).map((v) => v * 0.5),
+    ]),
+  );
   const opts = { batch: B, initial, ...(lengths ? { lengths } : {}) };
   const r1 = ref.forward(p, x, opts);
   const r2 = k.forward(pk, x, opts);
   expect(maxRel(r2.output, r1.output), "output").toBeLessThanOrEqual(tol);
-  for (const n of Object.keys(r1.final)) expect(maxRel(r2.final[n]!, r1.final[n]!), `final ${n}`).toBeLessThanOrEqual(tol);
+  for (const n of Object.keys(r1.final))
+    expect(maxRel(r2.final[n]!, r1.final[n]!), `final ${n}`).toBeLessThanOrEqual(tol);
   const cot = {
     output: rand(T * B * ref.outputSize, seed + 5),
-    final: Object.fromEntries(Object.entries(ref.stateSizes).map(([n, w], i) => [n, rand(B * w, seed + 20 + i)])),
+    final: Object.fromEntries(
+      Object.entries(ref.stateSizes).map(([n, w], i) => [n, rand(B * w, seed + 20 + i)]),
+    ),
   };
   const g1 = ref.backward(r1, cot);
   const g2 = k.backward(r2, cot);
   expect(maxRel(g2.input, g1.input), "∂x").toBeLessThanOrEqual(tol);
-  for (const s of k.layout) expect(maxRel(g2.params.get(s.name), g1.params.get(s.name)), `∂${s.name}`).toBeLessThanOrEqual(tol);
-  for (const n of Object.keys(g1.initial)) expect(maxRel(g2.initial[n]!, g1.initial[n]!), `∂${n}₀`).toBeLessThanOrEqual(tol);
+  for (const s of k.layout)
+    expect(maxRel(g2.params.get(s.name), g1.params.get(s.name)), `∂${s.name}`).toBeLessThanOrEqual(
+      tol,
+    );
+  for (const n of Object.keys(g1.initial))
+    expect(maxRel(g2.initial[n]!, g1.initial[n]!), `∂${n}₀`).toBeLessThanOrEqual(tol);
   return k;
 }

@@ -4,7 +4,16 @@
  * differentiates), and detection of stencils that straddle a kink (relu at 0, max at a tie,
  * a comparison flipping), where no derivative exists and the point is skipped.
  */
-import { apply, evaluate, evaluateAll, input, resolveShape, topo, type Node, type Sizes } from "@gated/graph";
+import {
+  apply,
+  evaluate,
+  evaluateAll,
+  input,
+  type Node,
+  resolveShape,
+  type Sizes,
+  topo,
+} from "@gated/graph";
 import { stopGradient } from "@gated/ops";
 import { rng } from "./arbitraries.js";
 
@@ -14,7 +23,12 @@ export type Values = Record<string, Float64Array>;
 export const H_STEP = 1e-3;
 
 /** A random vector per leaf, entries uniform in [−1, 1]. */
-export function randomLike(nodes: readonly Node[], values: Values | Sizes, seed: number, names = nodes.map((n) => n.label!)): Values {
+export function randomLike(
+  nodes: readonly Node[],
+  values: Values | Sizes,
+  seed: number,
+  names = nodes.map((n) => n.label!),
+): Values {
   const r = rng(seed);
   const out: Values = {};
   nodes.forEach((n, i) => {
@@ -44,7 +58,11 @@ export function shift(base: Values, dir: Values, t: number): Values {
 }
 
 /** `outputs` with each stopGradient node replaced by a leaf bound to its value at `at`. */
-export function freezeStops(outputs: readonly Node[], at: Values, sizes: Sizes): { outputs: Node[]; frozen: Values } {
+export function freezeStops(
+  outputs: readonly Node[],
+  at: Values,
+  sizes: Sizes,
+): { outputs: Node[]; frozen: Values } {
   const nodes = topo(outputs);
   if (!nodes.some((n) => n.op === stopGradient)) return { outputs: [...outputs], frozen: {} };
   const values = evaluateAll(outputs, at, sizes);
@@ -56,7 +74,15 @@ export function freezeStops(outputs: readonly Node[], at: Values, sizes: Sizes):
       frozen[name] = values.get(n)!.data;
       map.set(n, input(name, n.shape));
     } else if (n.op.kind === "leaf") map.set(n, n);
-    else map.set(n, apply(n.op, n.inputs.map((x) => map.get(x)!), n.attrs));
+    else
+      map.set(
+        n,
+        apply(
+          n.op,
+          n.inputs.map((x) => map.get(x)!),
+          n.attrs,
+        ),
+      );
   }
   return { outputs: outputs.map((o) => map.get(o)!), frozen };
 }
@@ -67,18 +93,31 @@ export function kinkNodes(outputs: readonly Node[]): Node[] {
 }
 
 /** Does any kink node change value between `base` and the stencil points? */
-export function crossesKink(nodes: readonly Node[], base: Values, dir: Values, sizes: Sizes, h = H_STEP): boolean {
+export function crossesKink(
+  nodes: readonly Node[],
+  base: Values,
+  dir: Values,
+  sizes: Sizes,
+  h = H_STEP,
+): boolean {
   if (!nodes.length) return false;
   const at = (t: number) => evaluate(nodes, shift(base, dir, t), sizes);
   const ref = at(0);
-  return [-h, -h / 2, h / 2, h].some((t) => at(t).some((v, k) => v.some((x, i) => !Object.is(x, ref[k]![i]!))));
+  return [-h, -h / 2, h / 2, h].some((t) =>
+    at(t).some((v, k) => v.some((x, i) => !Object.is(x, ref[k]![i]!))),
+  );
 }
 
 /**
  * d/dt f(base + t·dir) at t = 0 by central differences, Richardson-extrapolated:
  * (4·D(h/2) − D(h)) / 3.
  */
-export function directional(f: (v: Values) => number, base: Values, dir: Values, h = H_STEP): number {
+export function directional(
+  f: (v: Values) => number,
+  base: Values,
+  dir: Values,
+  h = H_STEP,
+): number {
   const d = (s: number) => (f(shift(base, dir, s)) - f(shift(base, dir, -s))) / (2 * s);
   return (4 * d(h / 2) - d(h)) / 3;
 }

@@ -6,11 +6,20 @@
  * 1000), FC_SEED=s another seed, FC_WORST=1 prints the worst case.
  */
 import { fc, test } from "@fast-check/vitest";
-import { afterAll, expect } from "vitest";
 import { evaluate, evaluateAll, input, vjp } from "@gated/graph";
 import { OPS } from "@gated/ops";
-import { graphArb, type GraphCase } from "./arbitraries.js";
-import { crossesKink, directional, dot, freezeStops, kinkNodes, randomLike, relErr, type Values } from "./fd.js";
+import { afterAll, expect } from "vitest";
+import { type GraphCase, graphArb } from "./arbitraries.js";
+import {
+  crossesKink,
+  directional,
+  dot,
+  freezeStops,
+  kinkNodes,
+  randomLike,
+  relErr,
+  type Values,
+} from "./fd.js";
 
 const RUNS = Number(process.env["FC_RUNS"] ?? 1000);
 const TOL = 1e-6;
@@ -27,7 +36,10 @@ export function gradPair(g: GraphCase): { sym: number; fd: number; scale: number
   const { outputs: all, frozen } = freezeStops([...g.outputs, ...grads], at, g.sizes);
   if (crossesKink(kinkNodes(all), { ...at, ...frozen }, dir, g.sizes)) return null;
   const gv = evaluate(grads, at, g.sizes);
-  const sym = dot(gv, g.leaves.map((l) => dir[l.label!]!));
+  const sym = dot(
+    gv,
+    g.leaves.map((l) => dir[l.label!]!),
+  );
   const outputs = all.slice(0, g.outputs.length);
   const uv = cot.map((c) => u[c.label!]!);
   const loss = (v: Values) => dot(evaluate(outputs, { ...v, ...frozen }, g.sizes), uv);
@@ -39,31 +51,41 @@ export function gradPair(g: GraphCase): { sym: number; fd: number; scale: number
   return { sym, fd: directional(loss, g.bindings, dir), scale };
 }
 
-test.prop([graphArb()], { numRuns: RUNS, seed: Number(process.env["FC_SEED"] ?? 20261127) })("symbolic gradient = central differences (rel ≤ 1e-6)", (g) => {
-  const pair = gradPair(g);
-  stats.runs++;
-  g.used.forEach((n) => stats.ops.set(n, (stats.ops.get(n) ?? 0) + 1));
-  if (!pair) {
-    stats.skipped++;
-    fc.pre(false);
-    return;
-  }
-  // near-zero derivatives: differences carry rounding noise of ~1e-13 × the values computed,
-  // so the denominator has a floor of 1e-6 × the largest of them (and at least 1e-6)
-  const err = relErr(pair.sym, pair.fd, 1e-6 * pair.scale);
-  if (!(err <= stats.worst)) {
-    stats.worst = err;
-    stats.worstCase = `${String(g)}\nsym ${pair.sym} fd ${pair.fd}`;
-  }
-  expect(err, `sym ${pair.sym} vs fd ${pair.fd}`).toBeLessThanOrEqual(TOL);
-}, Math.max(60_000, RUNS * 20));
+test.prop([graphArb()], { numRuns: RUNS, seed: Number(process.env["FC_SEED"] ?? 20261127) })(
+  "symbolic gradient = central differences (rel ≤ 1e-6)",
+  (g) => {
+    const pair = gradPair(g);
+    stats.runs++;
+    g.used.forEach((n) => stats.ops.set(n, (stats.ops.get(n) ?? 0) + 1));
+    if (!pair) {
+      stats.skipped++;
+      fc.pre(false);
+      return;
+    }
+    // near-zero derivatives: differences carry rounding noise of ~1e-13 × the values computed,
+    // so the denominator has a floor of 1e-6 × the largest of them (and at least 1e-6)
+    const err = relErr(pair.sym, pair.fd, 1e-6 * pair.scale);
+    if (!(err <= stats.worst)) {
+      stats.worst = err;
+      stats.worstCase = `${String(g)}\nsym ${pair.sym} fd ${pair.fd}`;
+    }
+    expect(err, `sym ${pair.sym} vs fd ${pair.fd}`).toBeLessThanOrEqual(TOL);
+  },
+  Math.max(60_000, RUNS * 20),
+);
 
-test.prop([graphArb({ minOps: 6, maxOps: 14 })], { numRuns: Math.ceil(RUNS / 5), seed: Number(process.env["FC_SEED"] ?? 20261127) + 1 })(
+test.prop([graphArb({ minOps: 6, maxOps: 14 })], {
+  numRuns: Math.ceil(RUNS / 5),
+  seed: Number(process.env["FC_SEED"] ?? 20261127) + 1,
+})(
   "larger graphs (6 to 14 ops): symbolic gradient = central differences (rel ≤ 1e-6)",
   (g) => {
     const pair = gradPair(g);
     if (!pair) return fc.pre(false);
-    expect(relErr(pair.sym, pair.fd, 1e-6 * pair.scale), `sym ${pair.sym} vs fd ${pair.fd}`).toBeLessThanOrEqual(TOL);
+    expect(
+      relErr(pair.sym, pair.fd, 1e-6 * pair.scale),
+      `sym ${pair.sym} vs fd ${pair.fd}`,
+    ).toBeLessThanOrEqual(TOL);
   },
   Math.max(60_000, RUNS * 20),
 );
@@ -75,6 +97,8 @@ test("every op in OPS was gradient-checked", () => {
 
 afterAll(() => {
   const cover = [...stats.ops].map(([k, v]) => `${k}:${v}`).join(" ");
-  console.log(`gradcheck: ${stats.runs} graphs, ${stats.skipped} skipped at kinks, worst rel err ${stats.worst.toExponential(2)}\n${cover}`);
+  console.log(
+    `gradcheck: ${stats.runs} graphs, ${stats.skipped} skipped at kinks, worst rel err ${stats.worst.toExponential(2)}\n${cover}`,
+  );
   if (process.env["FC_WORST"]) console.log(stats.worstCase);
 });

@@ -4,9 +4,20 @@
  * derivative reuses the forward σ and tanh values (no activation is recomputed), and the node
  * counts reported in the README are printed here.
  */
-import { describe, expect, test } from "vitest";
-import { countNodes, evaluate, input, param, printLets, simplify, topo, vjp, type Node } from "@gated/graph";
+
+import {
+  countNodes,
+  evaluate,
+  input,
+  type Node,
+  param,
+  printLets,
+  simplify,
+  topo,
+  vjp,
+} from "@gated/graph";
 import { matvec, sigmoid, tanh } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { directional, dot, randomLike, relErr, type Values } from "./fd.js";
 
 /** One LSTM step: returns the next (h, c), the parameters, and the inputs. */
@@ -16,7 +27,11 @@ export function lstmStep() {
   const c = input("c", ["H"]);
   const params: Node[] = [];
   const affine = (gate: string) => {
-    const [U, W, b] = [param(`U_${gate}`, ["H", "I"]), param(`W_${gate}`, ["H", "H"]), param(`b_${gate}`, ["H"])];
+    const [U, W, b] = [
+      param(`U_${gate}`, ["H", "I"]),
+      param(`W_${gate}`, ["H", "H"]),
+      param(`b_${gate}`, ["H"]),
+    ];
     params.push(U, W, b);
     return matvec(U, x).add(matvec(W, h)).add(b);
   };
@@ -56,7 +71,8 @@ describe("LSTM step graph", () => {
   });
 
   test("the gradient reuses the forward activations", () => {
-    const acts = (nodes: readonly Node[]) => topo(nodes).filter((n) => n.op === sigmoid || n.op === tanh);
+    const acts = (nodes: readonly Node[]) =>
+      topo(nodes).filter((n) => n.op === sigmoid || n.op === tanh);
     expect(acts(grads).every((n) => forward.has(n))).toBe(true);
     expect(acts([h2, c2, ...grads])).toHaveLength(5);
   });
@@ -65,7 +81,8 @@ describe("LSTM step graph", () => {
     const sizes = { H: 3, I: 2 };
     const vals = randomLike([...wrt, dh, dc], sizes, 9);
     for (const k of ["x", "h"]) vals[k] = vals[k]!.map((v) => v * 1e4);
-    for (const v of evaluate([h2, c2, ...grads], vals, sizes)) expect(v.every(Number.isFinite)).toBe(true);
+    for (const v of evaluate([h2, c2, ...grads], vals, sizes))
+      expect(v.every(Number.isFinite)).toBe(true);
   });
 
   test("the gradient matches central differences", () => {
@@ -73,7 +90,10 @@ describe("LSTM step graph", () => {
     const leaves = [...wrt, dh, dc];
     const vals = randomLike(leaves, sizes, 5);
     const dir = randomLike(wrt, sizes, 6);
-    const sym = dot(evaluate(grads, vals, sizes), wrt.map((n) => dir[n.label!]!));
+    const sym = dot(
+      evaluate(grads, vals, sizes),
+      wrt.map((n) => dir[n.label!]!),
+    );
     const loss = (v: Values) => dot(evaluate([h2, c2], v, sizes), [vals["dh"]!, vals["dc"]!]);
     const fd = directional(loss, vals, dir);
     expect(relErr(sym, fd)).toBeLessThanOrEqual(1e-8);

@@ -3,8 +3,8 @@
 // the generated section instead of failing.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
 import { CATALOGUE_NAMES, getCell, printCell } from "gated";
+import { describe, expect, test } from "vitest";
 import { CELL_NOTES } from "./readmeCatalogue.js";
 
 const README = new URL("../README.md", import.meta.url);

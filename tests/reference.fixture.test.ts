@@ -1,17 +1,19 @@
 // The reference kernel against PyTorch's own nn.LSTM (float64 fixture): the interpreter route
 // that every compiled kernel is later compared with.
 import { readFileSync } from "node:fs";
-import { describe, expect, test } from "vitest";
+import { referenceKernel } from "@gated/codegen";
 import { sigmoid, tanh } from "@gated/ops";
 import { defineCell } from "@gated/rnn";
-import { referenceKernel } from "@gated/codegen";
+import { describe, expect, test } from "vitest";
 
 type T = { shape: number[]; data: unknown };
 const flat = (t: T): number[] => (t.data as unknown[]).flat(Infinity as 1) as number[];
 
 describe("reference kernel vs torch.nn.LSTM", () => {
   test("lstm_i5_h7_t9_b3: outputs and all gradients within float64 tolerance", () => {
-    const f = JSON.parse(readFileSync(new URL("./fixtures/torch/lstm_i5_h7_t9_b3.json", import.meta.url), "utf8"));
+    const f = JSON.parse(
+      readFileSync(new URL("./fixtures/torch/lstm_i5_h7_t9_b3.json", import.meta.url), "utf8"),
+    );
     const { B, I, H } = f.dims as Record<string, number>;
     const gates = ["i", "f", "g", "o"];
     const cell = defineCell({
@@ -19,7 +21,10 @@ describe("reference kernel vs torch.nn.LSTM", () => {
       state: { h: "H", c: "H" },
       step: ({ x, h, c }, { affine, param }) => {
         const a = (k: string) => affine(k, x, h).add(param(`bb_${k}`, ["H"], { role: "bias" }));
-        const i = sigmoid(a("i")), fg = sigmoid(a("f")), g = tanh(a("g")), o = sigmoid(a("o"));
+        const i = sigmoid(a("i")),
+          fg = sigmoid(a("f")),
+          g = tanh(a("g")),
+          o = sigmoid(a("o"));
         const c2 = fg.mul(c).add(i.mul(g));
         return { h: o.mul(tanh(c2)), c: c2 };
       },
@@ -39,7 +44,8 @@ describe("reference kernel vs torch.nn.LSTM", () => {
     });
     const close = (a: ArrayLike<number>, b: number[], abs: number, rel: number) => {
       expect(a.length).toBe(b.length);
-      for (let j = 0; j < b.length; j++) expect(Math.abs(a[j]! - b[j]!)).toBeLessThanOrEqual(abs + rel * Math.abs(b[j]!));
+      for (let j = 0; j < b.length; j++)
+        expect(Math.abs(a[j]! - b[j]!)).toBeLessThanOrEqual(abs + rel * Math.abs(b[j]!));
     };
     close(run.output, flat(f.outputs.output), 1e-12, 1e-10);
     close(run.final.h!, flat(f.outputs.h_n), 1e-12, 1e-10);

@@ -1,16 +1,50 @@
 /** Random gated cells for the audit, built with the public `defineCell` only. */
 import {
-  abs, constant, defineCell, exp, greater, log1p, logsigmoid, logsumexp, matmul, matvec, maximum, mean, minimum,
-  mulberry32, outer, pow, reduceMax, relu, reshape, sigmoid, softmax, softplus, sqrt, square, sum, tanh, transpose,
-  where, type Cell, type Node, type StepContext,
+  abs,
+  type Cell,
+  constant,
+  defineCell,
+  exp,
+  greater,
+  log1p,
+  logsigmoid,
+  logsumexp,
+  matmul,
+  matvec,
+  maximum,
+  mean,
+  minimum,
+  mulberry32,
+  type Node,
+  outer,
+  pow,
+  reduceMax,
+  relu,
+  reshape,
+  type StepContext,
+  sigmoid,
+  softmax,
+  softplus,
+  sqrt,
+  square,
+  sum,
+  tanh,
+  transpose,
+  where,
 } from "gated";
 
 /** The project's public seeded PRNG (mulberry32). */
 export const rng = (seed: number): (() => number) => mulberry32(seed);
 
 const ACTS: ((n: Node) => Node)[] = [
-  sigmoid, tanh, (n) => softplus(n).mul(0.5), (n) => logsigmoid(n).neg(), (n) => exp(tanh(n)), (n) => n,
-  (n) => square(tanh(n)), (n) => relu(n).mul(0.3),
+  sigmoid,
+  tanh,
+  (n) => softplus(n).mul(0.5),
+  (n) => logsigmoid(n).neg(),
+  (n) => exp(tanh(n)),
+  (n) => n,
+  (n) => square(tanh(n)),
+  (n) => relu(n).mul(0.3),
 ];
 
 /**
@@ -26,7 +60,12 @@ export function randomCell(r: () => number, name = "rc"): Cell {
   if (nStates > 2) state["m"] = "H";
   const nGates = 1 + Math.floor(r() * 4);
   const plan = Array.from({ length: nGates }, () => ({
-    act: pick(ACTS), peep: r() < 0.4, shareU: r() < 0.25, bias: r() < 0.8, dual: r() < 0.2, gatedH: r() < 0.25,
+    act: pick(ACTS),
+    peep: r() < 0.4,
+    shareU: r() < 0.25,
+    bias: r() < 0.8,
+    dual: r() < 0.2,
+    gatedH: r() < 0.25,
   }));
   const updates = Array.from({ length: nStates }, () => Math.floor(r() * 4));
   const useConst = r() < 0.5;
@@ -38,7 +77,8 @@ export function randomCell(r: () => number, name = "rc"): Cell {
     output,
     step: (v, ctx: StepContext) => {
       const { x, h } = v as { x: Node; h: Node };
-      const c = v["c"], m = v["m"];
+      const c = v["c"],
+        m = v["m"];
       const gates: Node[] = [];
       plan.forEach((p, k) => {
         const U = ctx.param(p.shareU ? "U_shared" : `U_${k}`, ["H", "I"], { role: "input" });
@@ -56,10 +96,21 @@ export function randomCell(r: () => number, name = "rc"): Cell {
       const next: Record<string, Node> = {};
       const upd = (old: Node, kind: number, i: number): Node => {
         switch (kind) {
-          case 0: return sigmoid(g(i)).mul(old).add(sigmoid(g(i)).neg().add(1).mul(tanh(g(i + 1))));
-          case 1: return tanh(g(i).add(old.mul(0.5)));
-          case 2: return old.mul(0.7).add(g(i).mul(g(i + 1)));
-          default: return g(i);
+          case 0:
+            return sigmoid(g(i))
+              .mul(old)
+              .add(
+                sigmoid(g(i))
+                  .neg()
+                  .add(1)
+                  .mul(tanh(g(i + 1))),
+              );
+          case 1:
+            return tanh(g(i).add(old.mul(0.5)));
+          case 2:
+            return old.mul(0.7).add(g(i).mul(g(i + 1)));
+          default:
+            return g(i);
         }
       };
       next["h"] = upd(h, updates[0]!, 0);
@@ -95,25 +146,60 @@ export function wideCell(r: () => number, name = "wc"): Cell {
       const last = () => pool[pool.length - 1]!;
       const any = () => pick(pool);
       for (const op of plan) {
-        const a = last(), o = any();
+        const a = last(),
+          o = any();
         let n: Node;
         switch (op) {
-          case 0: n = a.sub(sum(a).div(4)); break; // scalar broadcast
-          case 1: n = a.sub(mean(o)); break;
-          case 2: n = a.sub(logsumexp(tanh(o))); break;
-          case 3: n = softmax(a).mul(3); break;
-          case 4: n = where(greater(a, o), tanh(a), sigmoid(o)); break;
-          case 5: n = maximum(a, o.mul(0.5)).add(minimum(a, 0.2)); break;
-          case 6: n = abs(a).add(0.1); break;
-          case 7: n = a.div(square(o).add(1)); break;
-          case 8: n = pow(softplus(a).add(0.1), 1.5); break;
-          case 9: n = sqrt(square(a).add(0.5)); break;
-          case 10: n = a.mul(s).add(s.mul(s)); break;
-          case 11: n = a.sub(reduceMax(o)); break;
-          case 12: n = matvec(outer(a, o), tanh(a)).mul(0.1); break;
-          case 13: n = matvec(transpose(W), a).mul(0.5); break;
-          case 14: n = reshape(matmul(reshape(a, ["H", 1]), reshape(tanh(o), [1, "H"])).sum(1), ["H"]).mul(0.2); break;
-          default: n = logsigmoid(a).add(log1p(sigmoid(o))); break;
+          case 0:
+            n = a.sub(sum(a).div(4));
+            break; // scalar broadcast
+          case 1:
+            n = a.sub(mean(o));
+            break;
+          case 2:
+            n = a.sub(logsumexp(tanh(o)));
+            break;
+          case 3:
+            n = softmax(a).mul(3);
+            break;
+          case 4:
+            n = where(greater(a, o), tanh(a), sigmoid(o));
+            break;
+          case 5:
+            n = maximum(a, o.mul(0.5)).add(minimum(a, 0.2));
+            break;
+          case 6:
+            n = abs(a).add(0.1);
+            break;
+          case 7:
+            n = a.div(square(o).add(1));
+            break;
+          case 8:
+            n = pow(softplus(a).add(0.1), 1.5);
+            break;
+          case 9:
+            n = sqrt(square(a).add(0.5));
+            break;
+          case 10:
+            n = a.mul(s).add(s.mul(s));
+            break;
+          case 11:
+            n = a.sub(reduceMax(o));
+            break;
+          case 12:
+            n = matvec(outer(a, o), tanh(a)).mul(0.1);
+            break;
+          case 13:
+            n = matvec(transpose(W), a).mul(0.5);
+            break;
+          case 14:
+            n = reshape(matmul(reshape(a, ["H", 1]), reshape(tanh(o), [1, "H"])).sum(1), ["H"]).mul(
+              0.2,
+            );
+            break;
+          default:
+            n = logsigmoid(a).add(log1p(sigmoid(o)));
+            break;
         }
         pool.push(tanh(n));
       }

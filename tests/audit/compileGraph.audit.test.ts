@@ -2,14 +2,18 @@
  * Audit: compileGraph (stateless graphs, batched over rows) vs the interpreter, on the random
  * graphs of gen.ts (whole op set: broadcasts, reductions, slices, concat, softmax, matmul).
  */
+
+import { compileGraph, evaluate, input, type Node, vjp } from "gated";
 import { describe, expect, test } from "vitest";
-import { compileGraph, evaluate, vjp, input, type Node } from "gated";
-import { SIZES, kindOf, randomGraph, rng, valuesFor } from "./gen.js";
+import { kindOf, randomGraph, rng, SIZES, valuesFor } from "./gen.js";
 
 const N = Number(process.env["FC_RUNS"] ?? 80);
 
 describe("audit: compileGraph vs evaluate", () => {
-  test.each([["float64", 1e-12], ["float32", 1e-4]] as const)("%s: outputs and gradients per row", (dtype, tol) => {
+  test.each([
+    ["float64", 1e-12],
+    ["float32", 1e-4],
+  ] as const)("%s: outputs and gradients per row", (dtype, tol) => {
     const fails: string[] = [];
     for (let seed = 1; seed <= N; seed++) {
       const r = rng(9000 + seed);
@@ -20,7 +24,10 @@ describe("audit: compileGraph vs evaluate", () => {
       const outputs: Record<string, Node> = { y: out, z: mid };
       let k;
       try {
-        k = compileGraph({ name: `g${seed}`, inputs: { x }, outputs, params }, { sizes: SIZES, dtype });
+        k = compileGraph(
+          { name: `g${seed}`, inputs: { x }, outputs, params },
+          { sizes: SIZES, dtype },
+        );
       } catch (e) {
         fails.push(`seed ${seed}: compile threw ${(e as Error).message}`);
         continue;
@@ -30,7 +37,10 @@ describe("audit: compileGraph vs evaluate", () => {
       const p = k.params();
       for (const l of params) p.get(l.label!).set(bind[l.label!]!);
       const xs = Float64Array.from({ length: rows * 2 }, () => 2 * r() - 1);
-      const zsize = mid.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : SIZES[d as "H" | "K"]), 1);
+      const zsize = mid.shape.reduce<number>(
+        (a, d) => a * (typeof d === "number" ? d : SIZES[d as "H" | "K"]),
+        1,
+      );
       const cy = Float64Array.from({ length: rows }, () => 2 * r() - 1);
       const cz = Float64Array.from({ length: rows * zsize }, () => 2 * r() - 1);
       let run, g;
@@ -41,14 +51,23 @@ describe("audit: compileGraph vs evaluate", () => {
         fails.push(`seed ${seed}: run threw ${(e as Error).message}`);
         continue;
       }
-      const seedY = input("cot_y", []), seedZ = input("cot_z", mid.shape);
+      const seedY = input("cot_y", []),
+        seedZ = input("cot_z", mid.shape);
       const grads = vjp([out, mid], [seedY, seedZ], [...params, x]);
-      const gp: Record<string, Float64Array> = Object.fromEntries(params.map((l) => [l.label!, new Float64Array(bind[l.label!]!.length)]));
+      const gp: Record<string, Float64Array> = Object.fromEntries(
+        params.map((l) => [l.label!, new Float64Array(bind[l.label!]!.length)]),
+      );
       const check = (what: string, a: number, b: number, mag: number) => {
-        if (!(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-2 * mag, 1e-3))) fails.push(`seed ${seed} ${dtype}: ${what}: ${a} vs ${b}`);
+        if (!(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-2 * mag, 1e-3)))
+          fails.push(`seed ${seed} ${dtype}: ${what}: ${a} vs ${b}`);
       };
       for (let i = 0; i < rows; i++) {
-        const b = { ...bind, x: xs.subarray(i * 2, i * 2 + 2), cot_y: [cy[i]!], cot_z: cz.subarray(i * zsize, (i + 1) * zsize) };
+        const b = {
+          ...bind,
+          x: xs.subarray(i * 2, i * 2 + 2),
+          cot_y: [cy[i]!],
+          cot_z: cz.subarray(i * zsize, (i + 1) * zsize),
+        };
         const [yv, zv, ...gv] = evaluate([out, mid, ...grads], b, SIZES);
         check(`y row ${i}`, run.outputs["y"]![i]!, yv![0]!, Math.abs(yv![0]!));
         const zm = Math.max(...Array.from(zv!, Math.abs));

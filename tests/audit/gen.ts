@@ -1,10 +1,43 @@
 /** Random graphs for the audit: own generator and seeded RNG, public API only. */
 import {
-  abs, concat, constant, div, exp, input, log, log1p, logsigmoid, logsumexp, matmul, matvec,
-  maximum, minimum, mul, outer, param, pow, reciprocal, reduceMax, relu, reshape, sigmoid, slice,
-  softmax, softplus, sqrt, square, sub, sum, mean, tanh, transpose, where, greater, broadcastTo,
-  type Node,
+  abs,
+  broadcastTo,
+  concat,
+  constant,
+  div,
+  exp,
+  greater,
+  input,
+  log,
+  log1p,
+  logsigmoid,
+  logsumexp,
+  matmul,
+  matvec,
+  maximum,
+  mean,
+  minimum,
+  mul,
   mulberry32,
+  type Node,
+  outer,
+  param,
+  pow,
+  reciprocal,
+  reduceMax,
+  relu,
+  reshape,
+  sigmoid,
+  slice,
+  softmax,
+  softplus,
+  sqrt,
+  square,
+  sub,
+  sum,
+  tanh,
+  transpose,
+  where,
 } from "gated";
 
 export const SIZES = { H: 3, K: 2 };
@@ -24,32 +57,62 @@ export const pos = (x: Node): Node => softplus(x).add(0.2);
 /** A value in (-1, 1) strictly, for log1p near its edge (−1 < x). */
 export const unit = (x: Node): Node => tanh(x).mul(0.9);
 
-export interface Graph { out: Node; leaves: Node[]; pool: Node[] }
+export interface Graph {
+  out: Node;
+  leaves: Node[];
+  pool: Node[];
+}
 
 /** Builds a random graph; `smooth` leaves out ops with kinks (abs, relu, max/min, where, reduceMax). */
 export function randomGraph(r: () => number, smooth: boolean): Graph {
-  const a = param("a", ["H"]), b = param("b", ["H"]), s = param("s", []), M = param("M", ["H", "K"]);
+  const a = param("a", ["H"]),
+    b = param("b", ["H"]),
+    s = param("s", []),
+    M = param("M", ["H", "K"]);
   const x = input("x", ["K"]);
   const leaves = [a, b, s, M, x];
   const pool: Node[] = [a, b, s, M, x, constant(0.7), constant(-1.3, ["H"])];
   const pick = (k?: Kind): Node => {
-    const cands = k ? pool.filter((n) => kindOf(n) === k) : pool.filter((n) => kindOf(n) !== undefined);
+    const cands = k
+      ? pool.filter((n) => kindOf(n) === k)
+      : pool.filter((n) => kindOf(n) !== undefined);
     // bias towards recent nodes (deep chains) but keep reusing old ones (shared subexpressions)
-    const i = r() < 0.6 ? cands.length - 1 - Math.floor(r() * Math.min(3, cands.length)) : Math.floor(r() * cands.length);
+    const i =
+      r() < 0.6
+        ? cands.length - 1 - Math.floor(r() * Math.min(3, cands.length))
+        : Math.floor(r() * cands.length);
     return cands[Math.max(0, i)]!;
   };
   const unaries: ((n: Node) => Node)[] = [
-    (n) => exp(tanh(n)), (n) => log(pos(n)), (n) => log1p(unit(n)), (n) => sqrt(pos(n)), (n) => square(n),
-    (n) => reciprocal(pos(n)), (n) => pow(pos(n), 1.5), (n) => pow(n, 3), (n) => pow(pos(n), -0.5), (n) => tanh(n),
-    (n) => sigmoid(n), (n) => logsigmoid(n), (n) => softplus(n), (n) => n.neg(), (n) => n.mul(n),
+    (n) => exp(tanh(n)),
+    (n) => log(pos(n)),
+    (n) => log1p(unit(n)),
+    (n) => sqrt(pos(n)),
+    (n) => square(n),
+    (n) => reciprocal(pos(n)),
+    (n) => pow(pos(n), 1.5),
+    (n) => pow(n, 3),
+    (n) => pow(pos(n), -0.5),
+    (n) => tanh(n),
+    (n) => sigmoid(n),
+    (n) => logsigmoid(n),
+    (n) => softplus(n),
+    (n) => n.neg(),
+    (n) => n.mul(n),
     (n) => sigmoid(n).mul(tanh(n)),
   ];
   const kinky: ((n: Node) => Node)[] = [
-    (n) => abs(n), (n) => relu(n), (n) => maximum(n, pick(kindOf(n))), (n) => minimum(n, 0.1),
+    (n) => abs(n),
+    (n) => relu(n),
+    (n) => maximum(n, pick(kindOf(n))),
+    (n) => minimum(n, 0.1),
     (n) => where(greater(n, 0.05), n.mul(2), sigmoid(n)),
   ];
   const binaries: ((p: Node, q: Node) => Node)[] = [
-    (p, q) => p.add(q), (p, q) => sub(p, q), (p, q) => mul(p, q), (p, q) => div(p, pos(q)),
+    (p, q) => p.add(q),
+    (p, q) => sub(p, q),
+    (p, q) => mul(p, q),
+    (p, q) => div(p, pos(q)),
   ];
   const steps = 4 + Math.floor(r() * 10);
   for (let i = 0; i < steps; i++) {
@@ -96,7 +159,10 @@ export function randomGraph(r: () => number, smooth: boolean): Graph {
 export function valuesFor(r: () => number, leaves: Node[]): Record<string, Float64Array> {
   const b: Record<string, Float64Array> = {};
   for (const l of leaves) {
-    const n = l.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : SIZES[d as "H" | "K"]), 1);
+    const n = l.shape.reduce<number>(
+      (p, d) => p * (typeof d === "number" ? d : SIZES[d as "H" | "K"]),
+      1,
+    );
     b[l.label!] = Float64Array.from({ length: n }, () => 2 * r() - 1);
   }
   return b;
@@ -107,4 +173,3 @@ export function fd(f: (e: number) => number, h: number): number {
   const d2 = (f(h / 2) - f(-h / 2)) / h;
   return (4 * d2 - d1) / 3;
 }
-

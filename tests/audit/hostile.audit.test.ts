@@ -6,13 +6,25 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  compileCell,
+  defineCell,
+  emitModule,
+  emitTypes,
+  input,
+  type Kernel,
+  lstm,
+  matvec,
+  type Params,
+  param,
+  printSchedule,
+  type Recurrence,
+  referenceKernel,
+  sigmoid,
+  tanh,
+} from "gated";
 import ts from "typescript";
 import { afterAll, describe, expect, test } from "vitest";
-import {
-  type Kernel, type Params,
-  compileCell, defineCell, emitModule, emitTypes, input, matvec, param, printSchedule, referenceKernel, sigmoid, tanh,
-  lstm, type Recurrence,
-} from "gated";
 
 /** The same parameter values in another kernel's layout (layouts are the compiler's own). */
 function byName(k: Kernel, p: Params): Params {
@@ -34,13 +46,35 @@ const HOSTILE = [
   "$gemm",
   "h'",
   "</script><script>globalThis.pwned=1</script>",
-  "\\\"); globalThis.pwned=1; (\"",
+  '\\"); globalThis.pwned=1; ("',
 ];
 
 /** Names leaves accept (identifiers: letters, digits, _, ') that are hostile to emitted JS. */
 const LEAF_HOSTILE = [
-  "__proto__", "constructor", "é漢字", "h'", "function", "toString", "Math", "arguments", "eval", "ǅx", "a''",
-  "_", "hasOwnProperty", "Float64Array", "prototype", "x_", "T", "B", "P", "len", "forward", "layout", "info", "params",
+  "__proto__",
+  "constructor",
+  "é漢字",
+  "h'",
+  "function",
+  "toString",
+  "Math",
+  "arguments",
+  "eval",
+  "ǅx",
+  "a''",
+  "_",
+  "hasOwnProperty",
+  "Float64Array",
+  "prototype",
+  "x_",
+  "T",
+  "B",
+  "P",
+  "len",
+  "forward",
+  "layout",
+  "info",
+  "params",
 ];
 
 /**
@@ -58,12 +92,20 @@ function hostileRecurrence(k: number): Recurrence {
   const b = param(`${nm(2)}'`, ["H"]);
   const d = param(`${nm(3)}_d`, ["H"]);
   const f = sigmoid(matvec(U, x).add(matvec(W, s1)).add(b).add(d.mul(s2)));
-  const n1 = f.mul(s1).add(f.neg().add(1).mul(tanh(matvec(W, s2.add(x.sum())))));
+  const n1 = f.mul(s1).add(
+    f
+      .neg()
+      .add(1)
+      .mul(tanh(matvec(W, s2.add(x.sum())))),
+  );
   const n2 = tanh(s2.add(n1));
   return {
     name: HOSTILE[k % HOSTILE.length]!,
     x,
-    state: [{ name: s1.label!, node: s1, next: n1 }, { name: s2.label!, node: s2, next: n2 }],
+    state: [
+      { name: s1.label!, node: s1, next: n1 },
+      { name: s2.label!, node: s2, next: n2 },
+    ],
     output: n1,
     params: [U, W, b, d],
   };
@@ -77,7 +119,11 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
     const results: { file: string; layout: string[]; states: string[] }[] = [];
     for (let k = 0; k < Math.max(HOSTILE.length, LEAF_HOSTILE.length / 4); k++) {
       const rec = hostileRecurrence(k);
-      const kern = compileCell(rec, { inputSize: 2, hiddenSize: 3, dtype: k % 2 ? "float32" : "float64" });
+      const kern = compileCell(rec, {
+        inputSize: 2,
+        hiddenSize: 3,
+        dtype: k % 2 ? "float32" : "float64",
+      });
       expect(kern.layout.map((s) => s.name)).toEqual(rec.params.map((p) => p.label));
       expect(Object.keys(kern.stateSizes)).toEqual(rec.state.map((s) => s.name));
       // in-memory kernel agrees with the reference (names did not confuse the layout)
@@ -89,7 +135,7 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
       run.output.forEach((v, i) => expect(v).toBeCloseTo(rr.output[i]!, k % 2 ? 5 : 12));
       expect(Object.keys(run.final).sort()).toEqual(rec.state.map((s) => s.name).sort());
       // the state named __proto__ must be an own property, usable as an initial value
-      for (const s of rec.state) expect(Object.prototype.hasOwnProperty.call(run.final, s.name)).toBe(true);
+      for (const s of rec.state) expect(Object.hasOwn(run.final, s.name)).toBe(true);
       const src = emitModule(kern);
       expect(() => new Function(src.replace(/^export .*$/m, ""))).not.toThrow();
       printSchedule(kern.schedule); // must not throw
@@ -100,7 +146,11 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
       expect(diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))).toEqual([]);
       const file = join(dir, `h${k}.mjs`);
       writeFileSync(file, src);
-      results.push({ file, layout: rec.params.map((q) => q.label!), states: rec.state.map((s) => s.name) });
+      results.push({
+        file,
+        layout: rec.params.map((q) => q.label!),
+        states: rec.state.map((s) => s.name),
+      });
     }
     const script = `
       const files = JSON.parse(process.argv[1]);
@@ -119,17 +169,32 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
           stream: Object.keys(st.values) });
       }
       console.log(JSON.stringify({ pwned: globalThis.pwned ?? null, out }));`;
-    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(results)], { encoding: "utf8" });
+    const res = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", script, JSON.stringify(results)],
+      { encoding: "utf8" },
+    );
     expect(res.stderr).toBe("");
     const o = JSON.parse(res.stdout);
     expect(o.pwned).toBe(null);
-    o.out.forEach((m: { layout: string[]; info: string; states: string[]; gstates: string[]; stream: string[] }, k: number) => {
-      expect(m.layout).toEqual(results[k]!.layout);
-      expect(m.info).toBe(hostileRecurrence(k).name);
-      expect(m.states.sort()).toEqual([...results[k]!.states].sort());
-      expect(m.gstates.sort()).toEqual([...results[k]!.states].sort());
-      expect(m.stream.sort()).toEqual([...results[k]!.states].sort());
-    });
+    o.out.forEach(
+      (
+        m: {
+          layout: string[];
+          info: string;
+          states: string[];
+          gstates: string[];
+          stream: string[];
+        },
+        k: number,
+      ) => {
+        expect(m.layout).toEqual(results[k]!.layout);
+        expect(m.info).toBe(hostileRecurrence(k).name);
+        expect(m.states.sort()).toEqual([...results[k]!.states].sort());
+        expect(m.gstates.sort()).toEqual([...results[k]!.states].sort());
+        expect(m.stream.sort()).toEqual([...results[k]!.states].sort());
+      },
+    );
     expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
   });
 
@@ -147,7 +212,10 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
             a = ctx.let(n, i % 2 ? tanh(a) : sigmoid(a).mul(c!));
             vals.push(a);
           });
-          return { h: ctx.let("h\n*/ globalThis.pwned = 1 /*", vals.at(-1)!), c: ctx.let("`${globalThis.pwned = 1}`", tanh(c!.add(vals[3]!))) };
+          return {
+            h: ctx.let("h\n*/ globalThis.pwned = 1 /*", vals.at(-1)!),
+            c: ctx.let("`${globalThis.pwned = 1}`", tanh(c!.add(vals[3]!))),
+          };
         },
       });
       for (const dtype of ["float64", "float32"] as const) {
@@ -161,14 +229,25 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
         const script = `const m = await import(${JSON.stringify("file://" + file)});
           const i = JSON.parse(process.argv[1]); const run = m.forward(m.params(i.p), i.x, { batch: 2 });
           console.log(JSON.stringify({ pwned: globalThis.pwned ?? null, out: Array.from(run.output) }));`;
-        const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify({ p: Array.from(p.data), x: Array.from(x) })], { encoding: "utf8" });
+        const res = spawnSync(
+          process.execPath,
+          [
+            "--input-type=module",
+            "-e",
+            script,
+            JSON.stringify({ p: Array.from(p.data), x: Array.from(x) }),
+          ],
+          { encoding: "utf8" },
+        );
         expect(res.stderr).toBe("");
         const o = JSON.parse(res.stdout);
         expect(o.pwned).toBe(null);
         expect(o.out).toEqual(Array.from(run.output));
         const ref = referenceKernel(cell, { inputSize: 2, hiddenSize: 3 });
         const rr = ref.forward(byName(ref, p), x, { batch: 2 });
-        run.output.forEach((v, i) => expect(v).toBeCloseTo(rr.output[i]!, dtype === "float64" ? 12 : 5));
+        run.output.forEach((v, i) =>
+          expect(v).toBeCloseTo(rr.output[i]!, dtype === "float64" ? 12 : 5),
+        );
         expect(() => printSchedule(k.schedule)).not.toThrow();
       }
     } finally {
@@ -182,7 +261,9 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
       defineCell({
         name,
         state: { [sname]: "H" },
-        step: (v, { param: p }) => ({ [sname]: tanh(matvec(p(pname, ["H", "I"]), v.x).add(v[sname]!)) }),
+        step: (v, { param: p }) => ({
+          [sname]: tanh(matvec(p(pname, ["H", "I"]), v.x).add(v[sname]!)),
+        }),
       });
     const c = mk("zelle_é", "Ü_ß'", "état");
     const k = compileCell(c, { inputSize: 2, hiddenSize: 2 });
@@ -199,7 +280,8 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
     const cell = defineCell({
       name: "proto",
       state: Object.fromEntries([["__proto__", "H"]]),
-      step: (v, { affine }) => Object.fromEntries([["__proto__", tanh(affine("f", v.x, v["__proto__"]!))]]),
+      step: (v, { affine }) =>
+        Object.fromEntries([["__proto__", tanh(affine("f", v.x, v["__proto__"]!))]]),
     });
     expect(cell.state.map((s) => s.name)).toEqual(["__proto__"]);
     const ref = referenceKernel(cell, { inputSize: 2, hiddenSize: 3 });
@@ -208,7 +290,9 @@ describe("audit: hostile names never reach emitted source unescaped", () => {
     const x = Float64Array.from({ length: 2 * 2 }, (_, i) => i / 3);
     const a = k.forward(p, x, { batch: 1 });
     const b = ref.forward(byName(ref, p), x, { batch: 1 });
-    expect(Array.from(a.output)).toEqual(Array.from(b.output).map((v, i) => (Math.abs(v - a.output[i]!) < 1e-14 ? a.output[i] : v)));
+    expect(Array.from(a.output)).toEqual(
+      Array.from(b.output).map((v, i) => (Math.abs(v - a.output[i]!) < 1e-14 ? a.output[i] : v)),
+    );
   });
 });
 
@@ -224,7 +308,10 @@ describe("audit: hostile values through compiled kernels", () => {
       const O = k.outputSize;
       expect(run.output.slice(0, 2 * O).every(Number.isFinite)).toBe(true); // t = 0
       expect(Number.isNaN(run.output[2 * O])).toBe(true); // t = 1, b = 0
-      for (let t = 0; t < 3; t++) expect(run.output.slice((t * 2 + 1) * O, (t * 2 + 2) * O).every(Number.isFinite)).toBe(true);
+      for (let t = 0; t < 3; t++)
+        expect(run.output.slice((t * 2 + 1) * O, (t * 2 + 2) * O).every(Number.isFinite)).toBe(
+          true,
+        );
       const g = k.backward(run, { output: new Float64Array(run.output.length).fill(1) });
       expect(g.params.data.some(Number.isNaN)).toBe(true);
       expect(g.initial["h"]!.slice(3).every(Number.isFinite)).toBe(true);
@@ -237,15 +324,25 @@ describe("audit: hostile values through compiled kernels", () => {
     for (const dtype of ["float64", "float32"] as const) {
       const k = compileCell(cell, { inputSize: 2, hiddenSize: 3, dtype });
       const p = k.initParams({ seed: 2 });
-      const x = Float64Array.from({ length: 4 * 2 * 2 }, (_, i) => (i % 3 === 0 ? 1e4 : i % 3 === 1 ? -1e4 : 0.3));
+      const x = Float64Array.from({ length: 4 * 2 * 2 }, (_, i) =>
+        i % 3 === 0 ? 1e4 : i % 3 === 1 ? -1e4 : 0.3,
+      );
       const run = k.forward(p, x, { batch: 2 });
       const rr = ref.forward(byName(ref, p), x, { batch: 2 });
-      const cot = { output: new Float64Array(run.output.length).fill(1), final: { c: new Float64Array(6).fill(1) } };
+      const cot = {
+        output: new Float64Array(run.output.length).fill(1),
+        final: { c: new Float64Array(6).fill(1) },
+      };
       const g = k.backward(run, cot);
       const rg = ref.backward(rr, cot);
-      for (const arr of [run.output, g.params.data, g.input, g.initial["h"]!, g.initial["c"]!]) expect(arr.every(Number.isFinite)).toBe(true);
+      for (const arr of [run.output, g.params.data, g.input, g.initial["h"]!, g.initial["c"]!])
+        expect(arr.every(Number.isFinite)).toBe(true);
       const tol = dtype === "float64" ? 1e-9 : 1e-2;
-      g.params.data.forEach((v, i) => expect(Math.abs(v - rg.params.data[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(rg.params.data[i]!))));
+      g.params.data.forEach((v, i) =>
+        expect(Math.abs(v - rg.params.data[i]!)).toBeLessThanOrEqual(
+          tol * (1 + Math.abs(rg.params.data[i]!)),
+        ),
+      );
     }
   });
 });

@@ -3,8 +3,17 @@
  * bidirectional, masked incl. length 0), finite-difference check of the whole stack, step()
  * input checks, and a byte-level fuzz of the safetensors reader (only `Error`s, never a crash).
  */
+
+import {
+  compileCell,
+  defineCell,
+  lstm,
+  readSafetensors,
+  sequenceModel,
+  tanh,
+  writeSafetensors,
+} from "gated";
 import { describe, expect, test } from "vitest";
-import { compileCell, defineCell, lstm, readSafetensors, sequenceModel, tanh, writeSafetensors } from "gated";
 import { randomCell, rng } from "./cellgen.js";
 
 const rand = (r: () => number, n: number) => Float64Array.from({ length: n }, () => 2 * r() - 1);
@@ -15,14 +24,23 @@ describe("audit: sequence layers, compiled vs interpreter", () => {
     for (let seed = 1; seed <= 8; seed++) {
       const r = rng(seed);
       const cell = randomCell(r, `seq${seed}`);
-      const spec = { cell, inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: seed % 2 === 0 };
+      const spec = {
+        cell,
+        inputSize: 2,
+        hiddenSize: 3,
+        numLayers: 2,
+        bidirectional: seed % 2 === 0,
+      };
       const ref = sequenceModel(spec);
       const cmp = sequenceModel({ ...spec, kernel: compileCell });
-      const T = 4, B = 3;
+      const T = 4,
+        B = 3;
       const p = ref.initParams({ seed });
       const x = rand(r, T * B * 2);
       const lengths = [4, 0, 2];
-      const initial = Object.fromEntries(Object.entries(ref.stateSizes).map(([s, w]) => [s, rand(r, ref.numLayers * ref.D * B * w)]));
+      const initial = Object.fromEntries(
+        Object.entries(ref.stateSizes).map(([s, w]) => [s, rand(r, ref.numLayers * ref.D * B * w)]),
+      );
       const opts = { batch: B, lengths, initial };
       const a = ref.forward(p, x, opts);
       // layouts are each kernel's own: copy by name
@@ -30,7 +48,8 @@ describe("audit: sequence layers, compiled vs interpreter", () => {
       for (const sl of cmp.layout) pc.get(sl.name).set(p.get(sl.name));
       const b = cmp.forward(pc, x, opts);
       const cot = { output: rand(r, T * B * ref.outputSize) };
-      const ga = ref.backward(a, cot), gb = cmp.backward(b, cot);
+      const ga = ref.backward(a, cot),
+        gb = cmp.backward(b, cot);
       const close = (what: string, u: ArrayLike<number>, v: ArrayLike<number>) => {
         for (let i = 0; i < v.length; i++) {
           if (!(Math.abs(u[i]! - v[i]!) <= 1e-12 + 1e-10 * Math.abs(v[i]!))) {
@@ -41,17 +60,24 @@ describe("audit: sequence layers, compiled vs interpreter", () => {
       };
       close("output", b.output, a.output);
       for (const s of Object.keys(a.final)) close(`final ${s}`, b.final[s]!, a.final[s]!);
-      for (const sl of ref.layout) close(`d ${sl.name}`, gb.params.get(sl.name), ga.params.get(sl.name));
+      for (const sl of ref.layout)
+        close(`d ${sl.name}`, gb.params.get(sl.name), ga.params.get(sl.name));
       close("d input", gb.input, ga.input);
-      for (const s of Object.keys(ga.initial)) close(`d initial ${s}`, gb.initial[s]!, ga.initial[s]!);
+      for (const s of Object.keys(ga.initial))
+        close(`d initial ${s}`, gb.initial[s]!, ga.initial[s]!);
       // padded positions: output 0, and sequence 1 (length 0) keeps its initial state... per layer
-      for (let t = 0; t < T; t++) for (let o = 0; o < ref.outputSize; o++) {
-        if (a.output[(t * B + 1) * ref.outputSize + o] !== 0) fails.push(`seed ${seed}: padded output nonzero at t=${t}`);
-      }
-      for (let t = 0; t < T; t++) for (let i = 0; i < 2; i++) {
-        if (ga.input[(t * B + 1) * 2 + i] !== 0) fails.push(`seed ${seed}: gradient reaches a padded input at t=${t}`);
-        if (t >= 2 && ga.input[(t * B + 2) * 2 + i] !== 0) fails.push(`seed ${seed}: gradient reaches a padded input (b=2, t=${t})`);
-      }
+      for (let t = 0; t < T; t++)
+        for (let o = 0; o < ref.outputSize; o++) {
+          if (a.output[(t * B + 1) * ref.outputSize + o] !== 0)
+            fails.push(`seed ${seed}: padded output nonzero at t=${t}`);
+        }
+      for (let t = 0; t < T; t++)
+        for (let i = 0; i < 2; i++) {
+          if (ga.input[(t * B + 1) * 2 + i] !== 0)
+            fails.push(`seed ${seed}: gradient reaches a padded input at t=${t}`);
+          if (t >= 2 && ga.input[(t * B + 2) * 2 + i] !== 0)
+            fails.push(`seed ${seed}: gradient reaches a padded input (b=2, t=${t})`);
+        }
       // directional finite difference of <cot, output> w.r.t. params, on the interpreter
       const dir = rand(r, p.data.length);
       const f = (e: number) => {
@@ -65,7 +91,8 @@ describe("audit: sequence layers, compiled vs interpreter", () => {
       const num = (f(h) - f(-h)) / (2 * h);
       let sym = 0;
       for (let i = 0; i < dir.length; i++) sym += ga.params.data[i]! * dir[i]!;
-      if (!(Math.abs(num - sym) <= 1e-6 * (Math.abs(sym) + 1))) fails.push(`seed ${seed}: FD ${num} vs grad ${sym}`);
+      if (!(Math.abs(num - sym) <= 1e-6 * (Math.abs(sym) + 1)))
+        fails.push(`seed ${seed}: FD ${num} vs grad ${sym}`);
     }
     expect(fails).toEqual([]);
   });
@@ -76,29 +103,64 @@ describe("audit: state names that are Object.prototype's own (__proto__, constru
   const cellNamed = (s1: string, s2: string) =>
     defineCell({
       name: "named",
-      state: Object.fromEntries([[s1, "H"], [s2, "H"]]),
+      state: Object.fromEntries([
+        [s1, "H"],
+        [s2, "H"],
+      ]),
       output: s1,
       step: (v, { affine }) => {
         const a = tanh(affine("f", v.x, v[s1]!).add(v[s2]!));
-        return Object.fromEntries([[s1, a], [s2, tanh(v[s2]!.mul(0.5).add(a))]]);
+        return Object.fromEntries([
+          [s1, a],
+          [s2, tanh(v[s2]!.mul(0.5).add(a))],
+        ]);
       },
     });
   test("sequence layers (2 layers, bidirectional, masked) give the same numbers under any state names", () => {
-    const T = 3, B = 2;
+    const T = 3,
+      B = 2;
     const x = Float64Array.from({ length: T * B * 2 }, (_, i) => Math.sin(i));
-    const results = [["a", "b"], ["__proto__", "constructor"]].flatMap(([s1, s2]) =>
+    const results = [
+      ["a", "b"],
+      ["__proto__", "constructor"],
+    ].flatMap(([s1, s2]) =>
       [undefined, compileCell].map((kernel) => {
-        const m = sequenceModel({ cell: cellNamed(s1!, s2!), inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true, ...(kernel ? { kernel } : {}) });
+        const m = sequenceModel({
+          cell: cellNamed(s1!, s2!),
+          inputSize: 2,
+          hiddenSize: 3,
+          numLayers: 2,
+          bidirectional: true,
+          ...(kernel ? { kernel } : {}),
+        });
         const p = m.params();
-        const ref = sequenceModel({ cell: cellNamed("a", "b"), inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true });
+        const ref = sequenceModel({
+          cell: cellNamed("a", "b"),
+          inputSize: 2,
+          hiddenSize: 3,
+          numLayers: 2,
+          bidirectional: true,
+        });
         const p0 = ref.initParams({ seed: 3 });
         for (const sl of m.layout) p.get(sl.name).set(p0.get(sl.name));
         const w = 2 * 2 * B * 3;
-        const initial = Object.fromEntries([[s1!, Float64Array.from({ length: w }, (_, i) => i / w)], [s2!, Float64Array.from({ length: w }, (_, i) => -i / w)]]);
+        const initial = Object.fromEntries([
+          [s1!, Float64Array.from({ length: w }, (_, i) => i / w)],
+          [s2!, Float64Array.from({ length: w }, (_, i) => -i / w)],
+        ]);
         const run = m.forward(p, x, { batch: B, lengths: [3, 1], initial });
-        const cot = { output: new Float64Array(run.output.length).fill(1), final: Object.fromEntries([[s1!, new Float64Array(w).fill(0.5)], [s2!, new Float64Array(w).fill(-0.25)]]) };
+        const cot = {
+          output: new Float64Array(run.output.length).fill(1),
+          final: Object.fromEntries([
+            [s1!, new Float64Array(w).fill(0.5)],
+            [s2!, new Float64Array(w).fill(-0.25)],
+          ]),
+        };
         const g = m.backward(run, cot);
-        const named = (o: Readonly<Record<string, ArrayLike<number>>>) => [Array.from(o[s1!]!), Array.from(o[s2!]!)];
+        const named = (o: Readonly<Record<string, ArrayLike<number>>>) => [
+          Array.from(o[s1!]!),
+          Array.from(o[s2!]!),
+        ];
         return {
           out: Array.from(run.output).map((v) => +v.toFixed(12)),
           final: named(run.final).map((a) => a.map((v) => +v.toFixed(12))),
@@ -125,7 +187,10 @@ describe("audit: streaming step() input checks", () => {
 
 describe("audit: safetensors reader never crashes on hostile bytes", () => {
   test("byte mutations, truncations and hostile headers give Errors naming safetensors", () => {
-    const good = writeSafetensors({ "w": { dtype: "F64", shape: [2, 3], data: Float64Array.from([1, 2, 3, 4, 5, 6]) }, "b": { dtype: "F32", shape: [3], data: Float32Array.from([1, 2, 3]) } });
+    const good = writeSafetensors({
+      w: { dtype: "F64", shape: [2, 3], data: Float64Array.from([1, 2, 3, 4, 5, 6]) },
+      b: { dtype: "F32", shape: [3], data: Float32Array.from([1, 2, 3]) },
+    });
     expect(readSafetensors(good).get("w")!.shape).toEqual([2, 3]);
     const r = rng(5);
     const bad: string[] = [];
@@ -134,16 +199,19 @@ describe("audit: safetensors reader never crashes on hostile bytes", () => {
         const f = readSafetensors(bytes);
         for (const [, t] of f) {
           const n = t.shape.reduce((a, b) => a * b, 1);
-          if (t.data.length !== n) bad.push(`${what}: tensor with ${t.data.length} values for shape ${t.shape}`);
+          if (t.data.length !== n)
+            bad.push(`${what}: tensor with ${t.data.length} values for shape ${t.shape}`);
         }
       } catch (e) {
-        if (!(e instanceof Error) || !/safetensors/.test(e.message)) bad.push(`${what}: ${String(e)}`);
+        if (!(e instanceof Error) || !/safetensors/.test(e.message))
+          bad.push(`${what}: ${String(e)}`);
       }
     };
     for (let i = 0; i < 400; i++) {
       const b = good.slice();
       const k = 1 + Math.floor(r() * 4);
-      for (let j = 0; j < k; j++) b[Math.floor(r() * Math.min(b.length, 8 + 120))] = Math.floor(r() * 256);
+      for (let j = 0; j < k; j++)
+        b[Math.floor(r() * Math.min(b.length, 8 + 120))] = Math.floor(r() * 256);
       attempt(b, `mutation ${i}`);
     }
     for (let n = 0; n < good.length; n += 3) attempt(good.slice(0, n), `truncated to ${n}`);
@@ -166,8 +234,12 @@ describe("audit: safetensors reader never crashes on hostile bytes", () => {
       '{"a": {"dtype": "X9", "shape": [1], "data_offsets": [0, 8]}}',
       '{"a": {"dtype": "F64", "shape": "1", "data_offsets": [0, 8]}}',
       '{"a": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}, "__metadata__": {"k": 3}}',
-      '[]', 'null', '{"a": null}', '{"a": 1}',
-    ]) attempt(header(h, 8), h);
+      "[]",
+      "null",
+      '{"a": null}',
+      '{"a": 1}',
+    ])
+      attempt(header(h, 8), h);
     const huge = new Uint8Array(16);
     new DataView(huge.buffer).setBigUint64(0, 2n ** 63n, true);
     attempt(huge, "header length 2^63");

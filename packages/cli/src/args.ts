@@ -31,7 +31,9 @@ export interface Parsed {
 export function parseArgs(command: string, argv: readonly string[], specs: FlagSpecs): Parsed {
   const flags: Record<string, FlagValue | undefined> = {};
   const positional: string[] = [];
-  const byShort = new Map(Object.entries(specs).flatMap(([k, s]) => (s.short ? [[s.short, k] as const] : [])));
+  const byShort = new Map(
+    Object.entries(specs).flatMap(([k, s]) => (s.short ? [[s.short, k] as const] : [])),
+  );
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
@@ -50,13 +52,17 @@ export function parseArgs(command: string, argv: readonly string[], specs: FlagS
       if (eq >= 0) inline = arg.slice(eq + 1);
     } else if (arg.startsWith("-") && arg.length > 1 && !/^-\d/.test(arg)) {
       name = byShort.get(arg.slice(1));
-      if (name === undefined) throw new UsageError(`gated ${command}: unknown flag ${arg} (see gated ${command} --help)`);
+      if (name === undefined)
+        throw new UsageError(`gated ${command}: unknown flag ${arg} (see gated ${command} --help)`);
     } else {
       positional.push(arg);
       continue;
     }
     const spec = specs[name];
-    if (!spec) throw new UsageError(`gated ${command}: unknown flag --${name} (see gated ${command} --help)`);
+    if (!spec)
+      throw new UsageError(
+        `gated ${command}: unknown flag --${name} (see gated ${command} --help)`,
+      );
     if (spec.kind === "boolean") {
       if (inline !== undefined && inline !== "true" && inline !== "false") {
         throw new UsageError(`gated ${command}: --${name} takes no value`);
@@ -79,15 +85,26 @@ function convert(command: string, name: string, spec: FlagSpec, raw: string): Fl
     case "int":
     case "number": {
       const v = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(v) || (spec.kind === "int" && !Number.isInteger(v))) {
-        throw new UsageError(`${where} expects ${spec.kind === "int" ? "an integer" : "a number"}, got "${raw}"`);
+      if (
+        raw.trim() === "" ||
+        !Number.isFinite(v) ||
+        (spec.kind === "int" && !Number.isInteger(v))
+      ) {
+        throw new UsageError(
+          `${where} expects ${spec.kind === "int" ? "an integer" : "a number"}, got "${raw}"`,
+        );
       }
-      if (spec.min !== undefined && v < spec.min) throw new UsageError(`${where} must be at least ${spec.min}, got ${raw}`);
+      if (spec.min !== undefined && v < spec.min)
+        throw new UsageError(`${where} must be at least ${spec.min}, got ${raw}`);
       return v;
     }
     case "list": {
-      const items = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
-      if (items.length === 0) throw new UsageError(`${where} expects a comma-separated list, got "${raw}"`);
+      const items = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      if (items.length === 0)
+        throw new UsageError(`${where} expects a comma-separated list, got "${raw}"`);
       return items;
     }
     case "string":

@@ -2,8 +2,9 @@
  * Resolving a CELL argument: a catalogue name, or a file in the equation syntax. The main job's
  * MGU variant is embedded here as equation text, the way a researcher would write it.
  */
-import { readFileSync, statSync } from "node:fs";
+
 import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import type { Cell } from "@gated/rnn";
 import { catalogueCell, catalogueNames, parseCellText } from "./deps.js";
 import { UsageError } from "./errors.js";
@@ -43,11 +44,26 @@ function hash(s: string): string {
 export function resolveCell(spec: string): CellEntry {
   const embedded = EMBEDDED[spec];
   if (embedded !== undefined) {
-    return { spec, name: spec, cell: parseCellText(embedded, spec), source: embedded, origin: "equation syntax (embedded)", fingerprint: hash(embedded) };
+    return {
+      spec,
+      name: spec,
+      cell: parseCellText(embedded, spec),
+      source: embedded,
+      origin: "equation syntax (embedded)",
+      fingerprint: hash(embedded),
+    };
   }
   if (!looksLikeFile(spec)) {
     const c = catalogueCell(spec);
-    if (c) return { spec, name: spec, cell: c, ...(c.source !== undefined ? { source: c.source } : {}), origin: "catalogue", fingerprint: `catalogue:${spec}` };
+    if (c)
+      return {
+        spec,
+        name: spec,
+        cell: c,
+        ...(c.source !== undefined ? { source: c.source } : {}),
+        origin: "catalogue",
+        fingerprint: `catalogue:${spec}`,
+      };
     let isFile = false;
     try {
       isFile = statSync(spec).isFile();
@@ -57,7 +73,11 @@ export function resolveCell(spec: string): CellEntry {
     if (!isFile) {
       const names = catalogueNames();
       const near = names.filter((n) => n.includes(spec) || spec.includes(n)).slice(0, 5);
-      const hint = near.length ? ` (did you mean ${near.join(", ")}?)` : names.length ? " (see gated show --list)" : "";
+      const hint = near.length
+        ? ` (did you mean ${near.join(", ")}?)`
+        : names.length
+          ? " (see gated show --list)"
+          : "";
       throw new UsageError(`unknown cell "${spec}": not a catalogue name nor a cell file${hint}`);
     }
   }
@@ -65,7 +85,9 @@ export function resolveCell(spec: string): CellEntry {
   try {
     text = readFileSync(spec, "utf8");
   } catch (e) {
-    throw new UsageError(`cannot read cell file ${spec}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new UsageError(
+      `cannot read cell file ${spec}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
   }
   let cell: Cell;
   try {

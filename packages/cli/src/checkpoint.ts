@@ -30,11 +30,16 @@ export function decodeCheckpoint(bytes: Uint8Array, file = "checkpoint"): Checkp
   try {
     f = readSafetensors(bytes);
   } catch (e) {
-    throw new UsageError(`${file}: not a valid checkpoint (${(e as Error).message.split("\n")[0]})`);
+    throw new UsageError(
+      `${file}: not a valid checkpoint (${(e as Error).message.split("\n")[0]})`,
+    );
   }
   const tensors: Record<string, Float64Array> = {};
   for (const [name, t] of f) {
-    if (t.dtype !== "F64") throw new UsageError(`${file}: not a valid checkpoint (tensor ${name} has dtype ${t.dtype}, expected F64)`);
+    if (t.dtype !== "F64")
+      throw new UsageError(
+        `${file}: not a valid checkpoint (tensor ${name} has dtype ${t.dtype}, expected F64)`,
+      );
     tensors[name] = t.data as Float64Array;
   }
   return { tensors, metadata: f.metadata };
@@ -58,7 +63,9 @@ export function loadCheckpoint(file: string): Checkpoint {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read checkpoint ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new UsageError(
+      `cannot read checkpoint ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
   }
   return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }

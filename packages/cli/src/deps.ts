@@ -3,9 +3,27 @@
  * times. A piece that is not in this build is a function that fails with one clear line, so a
  * command never fakes its output.
  */
+
+import {
+  type CompiledKernel,
+  compileCell,
+  emitModule,
+  emitTypes,
+  type Kernel,
+  type KernelOptions,
+  minifyModule,
+  type Recurrence,
+} from "@gated/codegen";
 import { printDot } from "@gated/graph";
-import { compileCell, emitModule, emitTypes, minifyModule, type CompiledKernel, type Kernel, type KernelOptions, type Recurrence } from "@gated/codegen";
-import { CATALOGUE_NAMES, getCell, parseCell, printCell, cellLatex as rnnCellLatex, cellGradientLatex as rnnGradientLatex, type Cell } from "@gated/rnn";
+import {
+  CATALOGUE_NAMES,
+  type Cell,
+  getCell,
+  parseCell,
+  printCell,
+  cellLatex as rnnCellLatex,
+  cellGradientLatex as rnnGradientLatex,
+} from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
 function missing(what: string): never {
@@ -18,7 +36,10 @@ export function kernelFor(cell: Cell, opts: KernelOptions): { kernel: Kernel; co
   return { kernel: factory(cell, opts), compiled };
 }
 
-export function kernelFactory(): { factory: (rec: Recurrence, opts: KernelOptions) => Kernel; compiled: boolean } {
+export function kernelFactory(): {
+  factory: (rec: Recurrence, opts: KernelOptions) => Kernel;
+  compiled: boolean;
+} {
   return { factory: compileCell, compiled: true };
 }
 
@@ -62,11 +83,17 @@ export function printCellText(cell: Cell): string {
 
 /** The step graph in Graphviz DOT. */
 export function cellDot(cell: Cell): string {
-  return printDot(cell.state.map((s) => s.next), { name: cell.name, names: cell.locals });
+  return printDot(
+    cell.state.map((s) => s.next),
+    { name: cell.name, names: cell.locals },
+  );
 }
 
 /** A standalone ES module and its .d.ts for a compiled kernel. */
-export async function emitKernelModule(kernel: Kernel, opts: { minify: boolean }): Promise<{ js: string; dts: string }> {
+export async function emitKernelModule(
+  kernel: Kernel,
+  opts: { minify: boolean },
+): Promise<{ js: string; dts: string }> {
   const k = kernel as CompiledKernel;
   if (!("schedule" in k)) return missing("module emission for this kernel (not compiled)");
   const js = emitModule(k);

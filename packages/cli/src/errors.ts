@@ -4,7 +4,10 @@
  */
 export class UsageError extends Error {
   override readonly name = "UsageError";
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
   }
 }

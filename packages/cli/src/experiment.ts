@@ -6,13 +6,13 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { CellEntry } from "./cells.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { UsageError } from "./errors.js";
 import { interrupted, yieldToEventLoop } from "./interrupt.js";
-import type { CellEntry } from "./cells.js";
+import { progress } from "./progress.js";
 import { openSession } from "./session.js";
 import type { RunConfig, TaskEntry } from "./tasks.js";
-import { progress } from "./progress.js";
 
 export interface EvalPoint {
   readonly step: number;
@@ -90,9 +90,19 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   const runs: RunResult[] = [];
   for (const { cell, seed } of pairs) {
     if (interrupted()) return { runs, interrupted: true };
-    const bar = progress({ label: `${opts.task.name} ${cell.name} seed ${seed}`, total: opts.config.steps, force: opts.progress === true, quiet: opts.quiet === true });
+    const bar = progress({
+      label: `${opts.task.name} ${cell.name} seed ${seed}`,
+      total: opts.config.steps,
+      force: opts.progress === true,
+      quiet: opts.quiet === true,
+    });
     const { result, stopped } = await runOne(cell, seed, opts, (p) => bar.update(p.done, p.status));
-    bar.done(result.completed ? `${opts.task.metricName} ${result.history.at(-1)!.metric.toPrecision(3)}` : "interrupted", result.steps);
+    bar.done(
+      result.completed
+        ? `${opts.task.metricName} ${result.history.at(-1)!.metric.toPrecision(3)}`
+        : "interrupted",
+      result.steps,
+    );
     runs.push(result);
     opts.onRun?.(result);
     if (stopped) return { runs, interrupted: true };
@@ -113,8 +123,16 @@ export async function runOne(
   // the step budget and checkpoint spacing may change between segments: a longer budget
   // continues the same trajectory (the trainer's batch order depends on the seed only)
   const { steps: _steps, checkpointEvery: _every, ...rest } = config;
-  const fingerprint = JSON.stringify({ cell: cell.name, source: cell.fingerprint, task: task.name, seed, ...rest });
-  const ckFile = opts.checkpointDir ? checkpointPath(opts.checkpointDir, task.name, cell.name, seed) : undefined;
+  const fingerprint = JSON.stringify({
+    cell: cell.name,
+    source: cell.fingerprint,
+    task: task.name,
+    seed,
+    ...rest,
+  });
+  const ckFile = opts.checkpointDir
+    ? checkpointPath(opts.checkpointDir, task.name, cell.name, seed)
+    : undefined;
   let start = 0;
   let history: EvalPoint[] = [];
   let seconds = 0;
@@ -123,7 +141,9 @@ export async function runOne(
   if (ckFile && opts.resume && existsSync(ckFile)) {
     const ck = loadCheckpoint(ckFile);
     if (ck.metadata["fingerprint"] !== fingerprint) {
-      throw new UsageError(`${ckFile} was written by a run with a different configuration; delete it or change --checkpoint-dir`);
+      throw new UsageError(
+        `${ckFile} was written by a run with a different configuration; delete it or change --checkpoint-dir`,
+      );
     }
     session.restore(ck.tensors, ck.metadata);
     start = Number(ck.metadata["step"]);
@@ -139,8 +159,12 @@ export async function runOne(
       tensors: snap.tensors,
       metadata: {
         ...snap.metadata,
-        fingerprint, step: String(step), history: JSON.stringify(history), seconds: String(seconds),
-        lossSum: String(lossSum), lossCount: String(lossCount),
+        fingerprint,
+        step: String(step),
+        history: JSON.stringify(history),
+        seconds: String(seconds),
+        lossSum: String(lossSum),
+        lossCount: String(lossCount),
       },
     });
   };
@@ -166,7 +190,12 @@ export async function runOne(
       lossCount = 0;
     }
     const last = history.at(-1)!;
-    report({ label, done: step, total, status: `loss ${last.trainLoss.toPrecision(3)} ${task.metricName} ${last.metric.toPrecision(3)}` });
+    report({
+      label,
+      done: step,
+      total,
+      status: `loss ${last.trainLoss.toPrecision(3)} ${task.metricName} ${last.metric.toPrecision(3)}`,
+    });
     if (evalNow && (step % config.checkpointEvery === 0 || step === total)) {
       seconds += (performance.now() - segmentStart) / 1000;
       segmentStart = performance.now();
@@ -176,7 +205,10 @@ export async function runOne(
       await yieldToEventLoop();
       lastYield = performance.now();
     }
-    if (interrupted() || (opts.stopAfter !== undefined && step - start >= opts.stopAfter && step < total)) {
+    if (
+      interrupted() ||
+      (opts.stopAfter !== undefined && step - start >= opts.stopAfter && step < total)
+    ) {
       stopped = true;
       break;
     }

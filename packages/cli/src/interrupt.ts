@@ -12,7 +12,9 @@ const onSigint = () => {
   if (requested) process.exit(130);
   requested = true;
   if (shared) Atomics.store(shared, 0, 1);
-  process.stderr.write("\ninterrupted: finishing the current step and writing a partial report (Ctrl-C again to quit now)\n");
+  process.stderr.write(
+    "\ninterrupted: finishing the current step and writing a partial report (Ctrl-C again to quit now)\n",
+  );
 };
 
 /** Starts listening for SIGINT; returns a function that stops listening. */

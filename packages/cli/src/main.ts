@@ -6,14 +6,14 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { isMainThread } from "node:worker_threads";
-import { UsageError, oneLine } from "./errors.js";
-import { isPoolWorker, serveWorker } from "./pool.js";
 import { benchCommand } from "./commands/bench.js";
 import { compileCommand } from "./commands/compile.js";
 import { experimentCommand } from "./commands/experiment.js";
 import { mainJob } from "./commands/mainJob.js";
 import { parityCommand } from "./commands/parity.js";
 import { showCommand } from "./commands/show.js";
+import { oneLine, UsageError } from "./errors.js";
+import { isPoolWorker, serveWorker } from "./pool.js";
 
 export const USAGE = `usage: gated [COMMAND] [flags]
 
@@ -55,7 +55,10 @@ export async function run(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const f = COMMANDS[cmd];
-    if (!f) throw new UsageError(`gated: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(", ")}; see gated --help)`);
+    if (!f)
+      throw new UsageError(
+        `gated: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(", ")}; see gated --help)`,
+      );
     return await f(rest);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -85,7 +88,9 @@ else if (isMain) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`gated: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(
+        `gated: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
       process.exitCode = 1;
     },
   );

@@ -4,14 +4,20 @@
  * throttled progress and its results back. Ctrl-C reaches the workers through a shared flag, so
  * each stops after its current step and checkpoints, as in a single-threaded run.
  */
-import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+
 import { fileURLToPath } from "node:url";
-import { resolveCell, type CellEntry } from "./cells.js";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { type CellEntry, resolveCell } from "./cells.js";
 import { UsageError } from "./errors.js";
+import {
+  type ExperimentOptions,
+  type ExperimentResult,
+  type RunResult,
+  runOne,
+} from "./experiment.js";
 import { interrupted, shareInterrupt } from "./interrupt.js";
-import { runOne, type ExperimentOptions, type ExperimentResult, type RunResult } from "./experiment.js";
 import { progress } from "./progress.js";
-import { resolveTask, type RunConfig } from "./tasks.js";
+import { type RunConfig, resolveTask } from "./tasks.js";
 
 interface WorkerInit {
   readonly gatedWorker: true;
@@ -23,10 +29,22 @@ interface WorkerInit {
   readonly stopAfter?: number;
 }
 
-type ToWorker = { readonly type: "run"; readonly index: number; readonly spec: string; readonly seed: number } | { readonly type: "exit" };
+type ToWorker =
+  | { readonly type: "run"; readonly index: number; readonly spec: string; readonly seed: number }
+  | { readonly type: "exit" };
 type FromWorker =
-  | { readonly type: "progress"; readonly index: number; readonly done: number; readonly status: string }
-  | { readonly type: "result"; readonly index: number; readonly result: RunResult; readonly stopped: boolean }
+  | {
+      readonly type: "progress";
+      readonly index: number;
+      readonly done: number;
+      readonly status: string;
+    }
+  | {
+      readonly type: "result";
+      readonly index: number;
+      readonly result: RunResult;
+      readonly stopped: boolean;
+    }
   | { readonly type: "error"; readonly message: string; readonly usage: boolean };
 
 /** Whether this thread is a pool worker (main.ts then serves instead of parsing argv). */
@@ -47,43 +65,69 @@ export function serveWorker(): void {
       return;
     }
     let last = 0;
-    Promise.resolve().then(() => runOne(resolveCell(m.spec), m.seed, {
-      task,
-      config: init.config,
-      ...(init.checkpointDir !== undefined ? { checkpointDir: init.checkpointDir } : {}),
-      ...(init.resume ? { resume: true } : {}),
-      ...(init.stopAfter !== undefined ? { stopAfter: init.stopAfter } : {}),
-    }, (p) => {
-      const now = Date.now();
-      if (now - last < 250 && p.done < p.total) return;
-      last = now;
-      post({ type: "progress", index: m.index, done: p.done, status: p.status });
-    })).then(
-      ({ result, stopped }) => post({ type: "result", index: m.index, result, stopped }),
-      (e: unknown) => post({ type: "error", message: e instanceof Error ? e.message : String(e), usage: e instanceof UsageError }),
-    );
+    Promise.resolve()
+      .then(() =>
+        runOne(
+          resolveCell(m.spec),
+          m.seed,
+          {
+            task,
+            config: init.config,
+            ...(init.checkpointDir !== undefined ? { checkpointDir: init.checkpointDir } : {}),
+            ...(init.resume ? { resume: true } : {}),
+            ...(init.stopAfter !== undefined ? { stopAfter: init.stopAfter } : {}),
+          },
+          (p) => {
+            const now = Date.now();
+            if (now - last < 250 && p.done < p.total) return;
+            last = now;
+            post({ type: "progress", index: m.index, done: p.done, status: p.status });
+          },
+        ),
+      )
+      .then(
+        ({ result, stopped }) => post({ type: "result", index: m.index, result, stopped }),
+        (e: unknown) =>
+          post({
+            type: "error",
+            message: e instanceof Error ? e.message : String(e),
+            usage: e instanceof UsageError,
+          }),
+      );
   });
 }
 
 /** The main side: `jobs` workers over the (cell, seed) pairs; results in the pairs' order. */
-export function runPool(pairs: readonly { cell: CellEntry; seed: number }[], opts: ExperimentOptions): Promise<ExperimentResult> {
+export function runPool(
+  pairs: readonly { cell: CellEntry; seed: number }[],
+  opts: ExperimentOptions,
+): Promise<ExperimentResult> {
   const jobs = Math.min(opts.jobs ?? 1, pairs.length);
   const flag = new SharedArrayBuffer(4);
   const unshare = shareInterrupt(flag);
   const total = opts.config.steps;
-  const bar = progress({ label: `${opts.task.name} (${jobs} workers)`, total: pairs.length * total, force: opts.progress === true, quiet: opts.quiet === true });
+  const bar = progress({
+    label: `${opts.task.name} (${jobs} workers)`,
+    total: pairs.length * total,
+    force: opts.progress === true,
+    quiet: opts.quiet === true,
+  });
   const done = new Array<number>(pairs.length).fill(0);
   const results: (RunResult | undefined)[] = new Array(pairs.length);
   const active = new Map<number, string>();
   let next = 0;
   let stoppedAny = false;
   const init: WorkerInit = {
-    gatedWorker: true, flag, task: opts.task.name, config: opts.config,
+    gatedWorker: true,
+    flag,
+    task: opts.task.name,
+    config: opts.config,
     ...(opts.checkpointDir !== undefined ? { checkpointDir: opts.checkpointDir } : {}),
     ...(opts.resume ? { resume: true } : {}),
     ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter } : {}),
   };
-  const status = () => [...active].map(([i, s]) => `${pairs[i]!.cell.name}/${pairs[i]!.seed} ${s}`).join(" | ");
+  const status = () =>
+    [...active].map(([i, s]) => `${pairs[i]!.cell.name}/${pairs[i]!.seed} ${s}`).join(" | ");
   return new Promise((resolve, reject) => {
     const workers: Worker[] = [];
     let finished = false;
@@ -94,7 +138,10 @@ export function runPool(pairs: readonly { cell: CellEntry; seed: number }[], opt
       unshare();
       if (err) return reject(err);
       const runs = results.filter((r): r is RunResult => r !== undefined);
-      bar.done(stoppedAny ? "interrupted" : `${runs.length} runs`, done.reduce((a, b) => a + b, 0));
+      bar.done(
+        stoppedAny ? "interrupted" : `${runs.length} runs`,
+        done.reduce((a, b) => a + b, 0),
+      );
       resolve({ runs, interrupted: stoppedAny || runs.length < pairs.length });
     };
     let live = jobs;
@@ -106,7 +153,12 @@ export function runPool(pairs: readonly { cell: CellEntry; seed: number }[], opt
       }
       const index = next++;
       active.set(index, "starting");
-      w.postMessage({ type: "run", index, spec: pairs[index]!.cell.spec, seed: pairs[index]!.seed } satisfies ToWorker);
+      w.postMessage({
+        type: "run",
+        index,
+        spec: pairs[index]!.cell.spec,
+        seed: pairs[index]!.seed,
+      } satisfies ToWorker);
     };
     for (let j = 0; j < jobs; j++) {
       const w = new Worker(fileURLToPath(import.meta.url), { workerData: init });
@@ -115,7 +167,10 @@ export function runPool(pairs: readonly { cell: CellEntry; seed: number }[], opt
         if (m.type === "progress") {
           done[m.index] = m.done;
           active.set(m.index, `${Math.round((100 * m.done) / total)}%`);
-          bar.update(done.reduce((a, b) => a + b, 0), status());
+          bar.update(
+            done.reduce((a, b) => a + b, 0),
+            status(),
+          );
         } else if (m.type === "result") {
           results[m.index] = m.result;
           done[m.index] = m.result.steps;

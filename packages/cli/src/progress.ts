@@ -31,7 +31,10 @@ export function progress(opts: ProgressOptions): Progress {
     const frac = opts.total > 0 ? Math.min(1, done / opts.total) : 1;
     const elapsed = (Date.now() - start) / 1000;
     const eta = frac > 0 && frac < 1 ? ` eta ${formatSeconds((elapsed * (1 - frac)) / frac)}` : "";
-    return { frac, tail: `${done}/${opts.total} ${formatSeconds(elapsed)}${eta}${status ? ` ${status}` : ""}` };
+    return {
+      frac,
+      tail: `${done}/${opts.total} ${formatSeconds(elapsed)}${eta}${status ? ` ${status}` : ""}`,
+    };
   };
   return {
     update(done, status = "") {
@@ -56,7 +59,9 @@ export function progress(opts: ProgressOptions): Progress {
       if (opts.quiet) return;
       const { tail } = fmt(count, status);
       const word = count >= opts.total ? "done" : "stopped";
-      stream.write(tty ? `\r${opts.label} ${word} ${tail}\x1b[K\n` : `${opts.label} ${word} ${tail}\n`);
+      stream.write(
+        tty ? `\r${opts.label} ${word} ${tail}\x1b[K\n` : `${opts.label} ${word} ${tail}\n`,
+      );
     },
   };
 }

@@ -4,8 +4,18 @@
  * through the graph autodiff) and a `Trainer` (Adam, global-norm clipping, resumable state).
  * The CLI drives it one step at a time so it can report progress, checkpoint and stop on Ctrl-C.
  */
-import { Model, Trainer, adam, asDataset, evaluateModel, stateFromTensors, stateToTensors, type StepRecord } from "@gated/rnn";
+
 import type { Kernel } from "@gated/codegen";
+import {
+  adam,
+  asDataset,
+  evaluateModel,
+  Model,
+  type StepRecord,
+  stateFromTensors,
+  stateToTensors,
+  Trainer,
+} from "@gated/rnn";
 import type { CellEntry } from "./cells.js";
 import { kernelFactory } from "./deps.js";
 import type { RunConfig, TaskData, TaskEntry } from "./tasks.js";
@@ -17,7 +27,10 @@ export interface Session {
   step(): number;
   evaluate(split: "val" | "test"): { loss: number; metric: number };
   snapshot(): { tensors: Record<string, Float64Array>; metadata: Record<string, string> };
-  restore(tensors: Readonly<Record<string, ArrayLike<number>>>, metadata: Readonly<Record<string, string>>): void;
+  restore(
+    tensors: Readonly<Record<string, ArrayLike<number>>>,
+    metadata: Readonly<Record<string, string>>,
+  ): void;
   /** Final parameters by name (embedding, cell, head). */
   params(): Record<string, Float64Array>;
 }
@@ -32,13 +45,20 @@ export function taskData(task: TaskEntry, config: RunConfig): TaskData {
   return d;
 }
 
-export function openSession(entry: CellEntry, task: TaskEntry, config: RunConfig, seed: number): Session {
+export function openSession(
+  entry: CellEntry,
+  task: TaskEntry,
+  config: RunConfig,
+  seed: number,
+): Session {
   const data = taskData(task, config);
   const { factory, compiled } = kernelFactory();
   const model = new Model({
     cell: entry.cell,
     hidden: config.hidden,
-    ...(data.input.kind === "dense" ? { inputSize: data.input.size } : { embedding: { vocab: data.input.vocab, dim: config.embed } }),
+    ...(data.input.kind === "dense"
+      ? { inputSize: data.input.size }
+      : { embedding: { vocab: data.input.vocab, dim: config.embed } }),
     pool: data.pool,
     outputs: data.outputs,
     loss: data.loss,
@@ -54,13 +74,15 @@ export function openSession(entry: CellEntry, task: TaskEntry, config: RunConfig
     ...(config.clip > 0 ? { clipNorm: config.clip } : {}),
   });
   let it: Generator<StepRecord, void> | undefined;
-  const metric = (e: { loss: number; accuracy?: number }) => (task.loss === "mse" ? e.loss : (e.accuracy ?? NaN));
+  const metric = (e: { loss: number; accuracy?: number }) =>
+    task.loss === "mse" ? e.loss : (e.accuracy ?? NaN);
   return {
     compiled,
     step() {
       it ??= trainer.iterate(asDataset(data.train));
       const r = it.next();
-      if (r.done) throw new Error(`${task.name}: the training data ran out at step ${trainer.step}`);
+      if (r.done)
+        throw new Error(`${task.name}: the training data ran out at step ${trainer.step}`);
       return r.value.loss;
     },
     evaluate(split) {
@@ -78,7 +100,8 @@ export function openSession(entry: CellEntry, task: TaskEntry, config: RunConfig
     },
     params() {
       const out: Record<string, Float64Array> = {};
-      for (const s of model.layout) out[s.name] = Float64Array.from(model.params.subarray(s.offset, s.offset + s.size));
+      for (const s of model.layout)
+        out[s.name] = Float64Array.from(model.params.subarray(s.offset, s.offset + s.size));
       return out;
     },
   };

@@ -36,25 +36,32 @@ export function summarize(cells: readonly string[], runs: readonly RunResult[]):
     if (rs.length === 0) return [];
     const hits = rs.filter((r) => r.stepsToThreshold !== null);
     const tests = rs.flatMap((r) => (r.test ? [r.test.metric] : []));
-    return [{
-      cell,
-      seeds: rs.length,
-      completed: rs.filter((r) => r.completed).length,
-      metric: stat(rs.map((r) => r.history.at(-1)!.metric)),
-      loss: stat(rs.map((r) => r.history.at(-1)!.loss)),
-      ...(tests.length ? { test: stat(tests) } : {}),
-      solved: hits.length,
-      stepsToThreshold: hits.length ? Math.round(hits.reduce((a, r) => a + r.stepsToThreshold!, 0) / hits.length) : null,
-      seconds: stat(rs.map((r) => r.seconds)),
-      steps: Math.max(...rs.map((r) => r.steps)),
-    }];
+    return [
+      {
+        cell,
+        seeds: rs.length,
+        completed: rs.filter((r) => r.completed).length,
+        metric: stat(rs.map((r) => r.history.at(-1)!.metric)),
+        loss: stat(rs.map((r) => r.history.at(-1)!.loss)),
+        ...(tests.length ? { test: stat(tests) } : {}),
+        solved: hits.length,
+        stepsToThreshold: hits.length
+          ? Math.round(hits.reduce((a, r) => a + r.stepsToThreshold!, 0) / hits.length)
+          : null,
+        seconds: stat(rs.map((r) => r.seconds)),
+        steps: Math.max(...rs.map((r) => r.steps)),
+      },
+    ];
   });
 }
 
 export function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return "–";
   if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
-  return v.toPrecision(digits).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  return v
+    .toPrecision(digits)
+    .replace(/(\.\d*?)0+$/, "$1")
+    .replace(/\.$/, "");
 }
 
 export function pm(s: Stat, digits = 4): string {
@@ -62,15 +69,29 @@ export function pm(s: Stat, digits = 4): string {
 }
 
 /** The table's rows as strings (header first), shared by the terminal and the HTML report. */
-export function tableRows(task: TaskEntry, threshold: number, sums: readonly CellSummary[]): string[][] {
+export function tableRows(
+  task: TaskEntry,
+  threshold: number,
+  sums: readonly CellSummary[],
+): string[][] {
   const dir = task.higherIsBetter ? "≥" : "≤";
-  const header = ["cell", `val ${task.metricName}`, `test ${task.metricName}`, "val loss", `steps to ${task.metricName} ${dir} ${threshold}`, "time / seed (s)", "steps"];
+  const header = [
+    "cell",
+    `val ${task.metricName}`,
+    `test ${task.metricName}`,
+    "val loss",
+    `steps to ${task.metricName} ${dir} ${threshold}`,
+    "time / seed (s)",
+    "steps",
+  ];
   const rows = sums.map((s) => [
     s.cell,
     pm(s.metric),
     s.test ? pm(s.test) : "–",
     pm(s.loss),
-    s.stepsToThreshold === null ? `never (0/${s.seeds})` : `${s.stepsToThreshold} (${s.solved}/${s.seeds})`,
+    s.stepsToThreshold === null
+      ? `never (0/${s.seeds})`
+      : `${s.stepsToThreshold} (${s.solved}/${s.seeds})`,
     pm(s.seconds, 3),
     s.completed === s.seeds ? String(s.steps) : `${s.steps} (partial)`,
   ]);
@@ -79,6 +100,11 @@ export function tableRows(task: TaskEntry, threshold: number, sums: readonly Cel
 
 export function textTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => [...r[j]!].length)));
-  const line = (r: readonly string[]) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ");
-  return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+  const line = (r: readonly string[]) =>
+    r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ");
+  return [
+    line(rows[0]!),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.slice(1).map(line),
+  ].join("\n");
 }

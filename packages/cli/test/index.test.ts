@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import * as gated from "../src/index.js";
-import { sigmoid, tanh, defineCell, parseCell, compileCell, emitModule } from "../src/index.js";
+import { compileCell, defineCell, emitModule, parseCell, sigmoid, tanh } from "../src/index.js";
 
 describe("the one-import entry point", () => {
   test("DESIGN.md's contract example runs through `gated` alone", () => {
@@ -33,7 +33,24 @@ cell mgu(x[I]; h[H]) {
   });
 
   test("re-exports each package's public API by name", () => {
-    for (const name of ["OPS", "Node", "grad", "evaluate", "printDot", "getCell", "CATALOGUE", "Model", "Trainer", "adam", "addingProblem", "readSafetensors", "sequenceModel", "emitTypes", "referenceKernel", "cellLatex"]) {
+    for (const name of [
+      "OPS",
+      "Node",
+      "grad",
+      "evaluate",
+      "printDot",
+      "getCell",
+      "CATALOGUE",
+      "Model",
+      "Trainer",
+      "adam",
+      "addingProblem",
+      "readSafetensors",
+      "sequenceModel",
+      "emitTypes",
+      "referenceKernel",
+      "cellLatex",
+    ]) {
       expect(gated, name).toHaveProperty(name);
     }
   });

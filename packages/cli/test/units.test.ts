@@ -1,12 +1,17 @@
-import { describe, expect, test } from "vitest";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, type FlagSpecs } from "../src/args.js";
-import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "../src/checkpoint.js";
+import { describe, expect, test } from "vitest";
+import { type FlagSpecs, parseArgs } from "../src/args.js";
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "../src/checkpoint.js";
 import { UsageError } from "../src/errors.js";
-import { aggregate, plotSvg } from "../src/report/svg.js";
 import { renderTex } from "../src/report/katex.js";
+import { aggregate, plotSvg } from "../src/report/svg.js";
 import { stat, textTable } from "../src/summary.js";
 
 const SPECS: FlagSpecs = {
@@ -20,9 +25,19 @@ const SPECS: FlagSpecs = {
 
 describe("flag parser", () => {
   test("values, aliases, = syntax, lists and positionals", () => {
-    const p = parseArgs("t", ["CELL", "--steps", "5", "--lr=1e-3", "-o", "a.mjs", "--cells", "a, b,c", "--quick"], SPECS);
+    const p = parseArgs(
+      "t",
+      ["CELL", "--steps", "5", "--lr=1e-3", "-o", "a.mjs", "--cells", "a, b,c", "--quick"],
+      SPECS,
+    );
     expect(p.positional).toEqual(["CELL"]);
-    expect(p.flags).toEqual({ steps: 5, lr: 0.001, out: "a.mjs", cells: ["a", "b", "c"], quick: true });
+    expect(p.flags).toEqual({
+      steps: 5,
+      lr: 0.001,
+      out: "a.mjs",
+      cells: ["a", "b", "c"],
+      quick: true,
+    });
     expect(parseArgs("t", ["--lr", "-0.5"], SPECS).flags["lr"]).toBe(-0.5);
   });
   test.each([
@@ -43,7 +58,10 @@ describe("flag parser", () => {
 
 describe("checkpoints", () => {
   test("round-trip, deterministic bytes, atomic write leaves no temp file", () => {
-    const ck = { tensors: { b: Float64Array.of(1.5, -2), a: Float64Array.of(Math.PI) }, metadata: { step: "3" } };
+    const ck = {
+      tensors: { b: Float64Array.of(1.5, -2), a: Float64Array.of(Math.PI) },
+      metadata: { step: "3" },
+    };
     const bytes = encodeCheckpoint(ck);
     expect(encodeCheckpoint(ck)).toEqual(bytes);
     const back = decodeCheckpoint(bytes);
@@ -57,26 +75,67 @@ describe("checkpoints", () => {
       expect(readdirSync(d)).toEqual(["c.safetensors"]);
       expect(Array.from(loadCheckpoint(join(d, "c.safetensors")).tensors["b"]!)).toEqual([1.5, -2]);
       writeFileSync(join(d, "bad.safetensors"), Buffer.from([255, 0, 0, 0, 0, 0, 0, 0, 1]));
-      expect(() => loadCheckpoint(join(d, "bad.safetensors"))).toThrow(new RegExp(`^${join(d, "bad.safetensors")}: not a valid checkpoint \\(.*header.*\\)$`));
-      expect(() => loadCheckpoint(join(d, "none.safetensors"))).toThrow(`cannot read checkpoint ${join(d, "none.safetensors")}: ENOENT`);
+      expect(() => loadCheckpoint(join(d, "bad.safetensors"))).toThrow(
+        new RegExp(`^${join(d, "bad.safetensors")}: not a valid checkpoint \\(.*header.*\\)$`),
+      );
+      expect(() => loadCheckpoint(join(d, "none.safetensors"))).toThrow(
+        `cannot read checkpoint ${join(d, "none.safetensors")}: ENOENT`,
+      );
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
   });
   test("offsets past the data are rejected, never read", () => {
     const bytes = encodeCheckpoint({ tensors: { a: Float64Array.of(1, 2) }, metadata: {} });
-    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 8), "f")).toThrow(/^f: not a valid checkpoint \(.+\)$/);
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 8), "f")).toThrow(
+      /^f: not a valid checkpoint \(.+\)$/,
+    );
   });
 });
 
 describe("report pieces", () => {
   test("aggregate gives mean and a band within the observed range", () => {
-    const a = aggregate([[[0, 1], [10, 3]], [[0, 3], [10, 3]]]);
-    expect(a).toEqual([{ step: 0, mean: 2, lo: 1, hi: 3 }, { step: 10, mean: 3, lo: 3, hi: 3 }]);
+    const a = aggregate([
+      [
+        [0, 1],
+        [10, 3],
+      ],
+      [
+        [0, 3],
+        [10, 3],
+      ],
+    ]);
+    expect(a).toEqual([
+      { step: 0, mean: 2, lo: 1, hi: 3 },
+      { step: 10, mean: 3, lo: 3, hi: 3 },
+    ]);
   });
   test("plot has axes, one line and band per multi-seed series, legend, escaped labels", () => {
     const svg = plotSvg(
-      [{ label: "lstm", runs: [[[0, 0.2], [50, 0.01]], [[0, 0.18], [50, 0.02]]] }, { label: "<rnn>", runs: [[[0, 0.2], [50, 0.17]]] }],
+      [
+        {
+          label: "lstm",
+          runs: [
+            [
+              [0, 0.2],
+              [50, 0.01],
+            ],
+            [
+              [0, 0.18],
+              [50, 0.02],
+            ],
+          ],
+        },
+        {
+          label: "<rnn>",
+          runs: [
+            [
+              [0, 0.2],
+              [50, 0.17],
+            ],
+          ],
+        },
+      ],
       { title: "t", xLabel: "step", yLabel: "mse", yScale: "log", threshold: 0.01 },
     );
     expect(svg.match(/<polyline/g)).toHaveLength(2);
@@ -90,6 +149,11 @@ describe("report pieces", () => {
   });
   test("stat and table", () => {
     expect(stat([1, 3])).toEqual({ mean: 2, std: 1 });
-    expect(textTable([["cell", "mse"], ["lstm", "0.01"]])).toBe("cell   mse\n----  ----\nlstm  0.01");
+    expect(
+      textTable([
+        ["cell", "mse"],
+        ["lstm", "0.01"],
+      ]),
+    ).toBe("cell   mse\n----  ----\nlstm  0.01");
   });
 });

@@ -3,7 +3,17 @@
  * set): which ops are data movement, which op is addition, index tables of gathers, and
  * constant folding once sizes are bound.
  */
-import { evaluate, resolveDim, resolveShape, sizeOf, strides, type Dim, type Node, type OpDef, type Sizes } from "@gated/graph";
+import {
+  type Dim,
+  evaluate,
+  type Node,
+  type OpDef,
+  resolveDim,
+  resolveShape,
+  type Sizes,
+  sizeOf,
+  strides,
+} from "@gated/graph";
 
 const addCache = new WeakMap<OpDef, boolean>();
 
@@ -15,7 +25,14 @@ export function isAdd(op: OpDef): boolean {
     if (op.kind === "elementwise" && op.arity === 2 && op.emit) {
       try {
         const probe = (a: number, b: number) =>
-          op.evaluate([{ shape: [], data: Float64Array.of(a) }, { shape: [], data: Float64Array.of(b) }], {}, [])[0];
+          op.evaluate(
+            [
+              { shape: [], data: Float64Array.of(a) },
+              { shape: [], data: Float64Array.of(b) },
+            ],
+            {},
+            [],
+          )[0];
         v = probe(2, 3) === 5 && probe(-1.5, 0.25) === -1.25 && probe(1e300, 1e300) === 2e300;
       } catch {
         v = false;
@@ -42,7 +59,6 @@ export class Shapes {
     return resolveDim(d, this.sizes);
   }
 }
-
 
 /**
  * A data-movement node (transpose, broadcast, slice, reshape, concat) as index tables, found by
@@ -76,7 +92,10 @@ export function gatherTables(n: Node, shapes: Shapes): { to: number[]; from: num
 }
 
 /** A reduction over `axis` ("all" or an index) as a base-offset table, a count and a stride. */
-export function reduceTable(inShape: readonly number[], axis: number | "all"): { base: number[]; count: number; stride: number } {
+export function reduceTable(
+  inShape: readonly number[],
+  axis: number | "all",
+): { base: number[]; count: number; stride: number } {
   if (axis === "all") return { base: [0], count: sizeOf(inShape), stride: 1 };
   const st = strides(inShape);
   const outShape = inShape.filter((_, k) => k !== axis);
@@ -100,4 +119,3 @@ export function reduceTable(inShape: readonly number[], axis: number | "all"): {
 export function foldConstant(n: Node, sizes: Sizes): Float64Array {
   return evaluate(n, {}, sizes);
 }
-

@@ -4,8 +4,17 @@
  * kernel's methods are the emitted module's own `forward`/`backward`/`step`, so the in-memory
  * kernel and `emitModule`'s file run the very same code.
  */
-import { resolveShape, sizeOf, type Sizes } from "@gated/graph";
-import type { DType, FloatArray, Gradients, Kernel, KernelOptions, Params, Recurrence, Run } from "./kernel.js";
+import { resolveShape, type Sizes, sizeOf } from "@gated/graph";
+import type {
+  DType,
+  FloatArray,
+  Gradients,
+  Kernel,
+  KernelOptions,
+  Params,
+  Recurrence,
+  Run,
+} from "./kernel.js";
 import { lower } from "./lower.js";
 import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 import type { Schedule } from "./schedule.js";
@@ -37,7 +46,8 @@ export interface CompileOptions extends KernelOptions {}
 export function cellSizes(cell: Recurrence, opts: KernelOptions): Sizes {
   const sizes: Record<string, number> = { ...opts.sizes, I: opts.inputSize, H: opts.hiddenSize };
   const d = cell.x.shape[0];
-  if (cell.x.shape.length === 1 && typeof d === "string" && !Object.prototype.hasOwnProperty.call(sizes, d)) sizes[d] = opts.inputSize;
+  if (cell.x.shape.length === 1 && typeof d === "string" && !Object.hasOwn(sizes, d))
+    sizes[d] = opts.inputSize;
   return sizes;
 }
 
@@ -45,7 +55,8 @@ export function cellSizes(cell: Recurrence, opts: KernelOptions): Sizes {
 export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKernel {
   const t0 = performance.now();
   const dtype: DType = opts.dtype ?? "float64";
-  if (dtype !== "float32" && dtype !== "float64") throw new Error(`compileCell: dtype must be "float32" or "float64", got ${String(dtype)}`);
+  if (dtype !== "float32" && dtype !== "float64")
+    throw new Error(`compileCell: dtype must be "float32" or "float64", got ${String(dtype)}`);
   const sizes = cellSizes(cell, opts);
   let schedule: Schedule;
   try {
@@ -84,14 +95,21 @@ export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKer
       return api.forward(params, x, o) as ApiRun;
     },
     backward(run, cot): Gradients {
-      const g = api.backward(run, cot) as { params: Params; input: FloatArray; initial: Record<string, FloatArray> };
+      const g = api.backward(run, cot) as {
+        params: Params;
+        input: FloatArray;
+        initial: Record<string, FloatArray>;
+      };
       return { params: makeParams(layout, g.params.data), input: g.input, initial: g.initial };
     },
     initialState: (params, o) => api.initialState(params, o) as StreamState,
     step(state, x) {
       // one step only: x of another length would otherwise run several steps (or throw mid-way)
       const n = state.batch * kernel.inputSize;
-      if (x.length !== n) throw new Error(`step of cell ${JSON.stringify(cell.name)}: x needs B·I = ${n} values, got ${x.length}`);
+      if (x.length !== n)
+        throw new Error(
+          `step of cell ${JSON.stringify(cell.name)}: x needs B·I = ${n} values, got ${x.length}`,
+        );
       return api.step(state, x) as FloatArray;
     },
   };
@@ -103,10 +121,16 @@ export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKer
  * bounds (NaN) or in part, and another kernel's layout (e.g. the reference kernel's natural
  * order) would bind values to the wrong names.
  */
-function checkParams(p: Params, layout: readonly { name: string; offset: number; size: number }[], cell: string): void {
+function checkParams(
+  p: Params,
+  layout: readonly { name: string; offset: number; size: number }[],
+  cell: string,
+): void {
   const total = layout.reduce((a, s) => a + s.size, 0);
   if (!p || !p.data || p.data.length !== total) {
-    throw new Error(`forward of cell ${JSON.stringify(cell)}: parameters have ${p?.data?.length} values, this kernel's layout needs ${total}`);
+    throw new Error(
+      `forward of cell ${JSON.stringify(cell)}: parameters have ${p?.data?.length} values, this kernel's layout needs ${total}`,
+    );
   }
   const other = p.layout;
   if (other && other !== layout) {

@@ -41,7 +41,11 @@ export interface GraphKernel {
   initParams(opts?: { seed?: number }): Params;
   params(data?: ArrayLike<number>): Params;
   /** Runs every row: inputs[name] holds rows·size values, row-major. */
-  forward(params: Params, inputs: Readonly<Record<string, ArrayLike<number>>>, opts: { readonly rows: number }): GraphRun;
+  forward(
+    params: Params,
+    inputs: Readonly<Record<string, ArrayLike<number>>>,
+    opts: { readonly rows: number },
+  ): GraphRun;
   /** Cotangents per output (absent: zero) → gradients of the parameters and the inputs. */
   backward(run: GraphRun, cotangents: Readonly<Record<string, ArrayLike<number>>>): GraphGradients;
 }
@@ -51,7 +55,10 @@ interface Saved extends GraphRun {
 }
 
 /** Compiles a stateless graph; sizes bind its symbolic dims. */
-export function compileGraph(spec: GraphSpec, opts: { readonly sizes?: Sizes; readonly dtype?: DType } = {}): GraphKernel {
+export function compileGraph(
+  spec: GraphSpec,
+  opts: { readonly sizes?: Sizes; readonly dtype?: DType } = {},
+): GraphKernel {
   const dtype = opts.dtype ?? "float64";
   const sizes = opts.sizes ?? {};
   const name = spec.name ?? "graph";
@@ -85,9 +92,16 @@ export function compileGraph(spec: GraphSpec, opts: { readonly sizes?: Sizes; re
     }
     return a;
   };
-  const own = <T>(o: Readonly<Record<string, T>>, k: string): T | undefined => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+  const own = <T>(o: Readonly<Record<string, T>>, k: string): T | undefined =>
+    Object.hasOwn(o, k) ? o[k] : undefined;
   return {
-    name, dtype, sizes, layout, schedule, inputSizes: inSizes, outputSizes: outSizes,
+    name,
+    dtype,
+    sizes,
+    layout,
+    schedule,
+    inputSizes: inSizes,
+    outputSizes: outSizes,
     initParams({ seed = 0 } = {}) {
       const natural = layoutOf(params, sizes);
       const p = initParamsFor({ params } as unknown as Recurrence, natural, sizes, dtype, seed);
@@ -97,8 +111,11 @@ export function compileGraph(spec: GraphSpec, opts: { readonly sizes?: Sizes; re
     },
     params: (data) => paramsFrom(layout, dtype, data),
     forward(p, inputs, { rows }) {
-      if (!Number.isInteger(rows) || rows < 0) throw new Error(`${name}: rows must be a non-negative integer, got ${rows}`);
-      for (const k of Object.keys(inputs)) if (!inNames.includes(k)) throw new Error(`${name}: unknown input "${k}" (inputs: ${inNames.join(", ")})`);
+      if (!Number.isInteger(rows) || rows < 0)
+        throw new Error(`${name}: rows must be a non-negative integer, got ${rows}`);
+      for (const k of Object.keys(inputs))
+        if (!inNames.includes(k))
+          throw new Error(`${name}: unknown input "${k}" (inputs: ${inNames.join(", ")})`);
       const xs = schedule.inputs.map((i) => {
         const v = own(inputs, i.name);
         if (v === undefined) throw new Error(`${name}: input "${i.name}" is missing`);
@@ -113,8 +130,18 @@ export function compileGraph(spec: GraphSpec, opts: { readonly sizes?: Sizes; re
     backward(run0, cot) {
       const run = run0 as Saved;
       if (!run.saved) throw new Error(`${name}: backward needs a run from this kernel's forward`);
-      const g = schedule.outputs.map((o) => rowsOf(own(cot, o.name), run.rows * o.width, `cotangent of ${o.name}`));
-      const res = fns.backward(run.saved.p, 1, run.rows, null, ...run.saved.xs, ...run.saved.tape, ...g);
+      const g = schedule.outputs.map((o) =>
+        rowsOf(own(cot, o.name), run.rows * o.width, `cotangent of ${o.name}`),
+      );
+      const res = fns.backward(
+        run.saved.p,
+        1,
+        run.rows,
+        null,
+        ...run.saved.xs,
+        ...run.saved.tape,
+        ...g,
+      );
       return {
         params: makeParams(layout, out(res[0]!)),
         inputs: Object.fromEntries(inNames.map((k, i) => [k, out(res[1 + i]!)])),

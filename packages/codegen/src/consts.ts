@@ -13,7 +13,15 @@ export class ConstPool {
     if (!name) {
       name = this.fresh(int ? "IDX" : "K");
       this.byKey.set(key, name);
-      this.decls.push({ name, role: "const", rows: "one", width: values.length, doc, data: values, int });
+      this.decls.push({
+        name,
+        role: "const",
+        rows: "one",
+        width: values.length,
+        doc,
+        data: values,
+        int,
+      });
     }
     return { buf: name, scope: "static", ld: 0, col: 0, shift: 0 };
   }

@@ -3,9 +3,9 @@
  * schedule's structural kinds. Op-specific text comes only from `op.emit` templates carried by
  * the schedule; user-provided text only from `Namer` identifiers and `commentText` comments.
  */
-import { renderJs, type JsExpr, type JsHole } from "@gated/graph";
-import { Namer, commentText, numberLiteral } from "./names.js";
+import { type JsExpr, type JsHole, renderJs } from "@gated/graph";
 import type { DType } from "./kernel.js";
+import { commentText, type Namer, numberLiteral } from "./names.js";
 import type { BufferDecl, Dim, Loc, Operand, Proc, Rows, Schedule, Stmt } from "./schedule.js";
 
 export class Emitter {
@@ -59,23 +59,38 @@ export function substitute(e: JsExpr, args: readonly JsExpr[]): JsExpr {
 const raw = (s: string): JsExpr => ({ parts: [s], holes: [] });
 
 /** Emits one procedure as a function `name(P, T, B, len, ...args)` returning its results. */
-export function emitProc(em: Emitter, proc: Proc, fname: string, dtype: DType, sched: Schedule): void {
+export function emitProc(
+  em: Emitter,
+  proc: Proc,
+  fname: string,
+  dtype: DType,
+  sched: Schedule,
+): void {
   // scratch, tape and state are float64 whatever the dtype: JS computes in doubles, and loads
   // from Float64Array skip the float32 → float64 conversion in the products' inner loops; the
   // runtime rounds what it hands out (outputs, final states, gradients) to the dtype
   void dtype;
   const F = "Float64Array";
-  em.comment(`${proc.sweep} sweep of cell ${JSON.stringify(sched.name)} (graph ${sched.hash}, ${dtype})`);
+  em.comment(
+    `${proc.sweep} sweep of cell ${JSON.stringify(sched.name)} (graph ${sched.hash}, ${dtype})`,
+  );
   em.indent(`function ${fname}(P, T, B, len, ${proc.args.join(", ")}) {`);
   em.line("const TB = T * B;");
-  const swapped = new Set(proc.body.flatMap(function walk(s: Stmt): string[] {
-    return s.kind === "loop" ? s.body.flatMap(walk) : s.kind === "swap" ? s.pairs.flat() : [];
-  }));
+  const swapped = new Set(
+    proc.body.flatMap(function walk(s: Stmt): string[] {
+      return s.kind === "loop" ? s.body.flatMap(walk) : s.kind === "swap" ? s.pairs.flat() : [];
+    }),
+  );
   // storage first, then the names that reuse it
-  for (const b of [...proc.buffers.filter((d) => !d.shares), ...proc.buffers.filter((d) => d.shares)]) {
+  for (const b of [
+    ...proc.buffers.filter((d) => !d.shares),
+    ...proc.buffers.filter((d) => d.shares),
+  ]) {
     if (b.role === "param" && b.name === "P") continue;
     if (proc.args.includes(b.name)) continue;
-    const init = b.shares ? `${b.shares}; // reuses ${b.shares}:` : `new ${F}(${rowsExpr(b.rows)}${b.width}); //`;
+    const init = b.shares
+      ? `${b.shares}; // reuses ${b.shares}:`
+      : `new ${F}(${rowsExpr(b.rows)}${b.width}); //`;
     em.line(`${swapped.has(b.name) ? "let" : "const"} ${b.name} = ${init} ${commentText(b.doc)}`);
   }
   for (const s of proc.body) emitStmt(em, s, false);
@@ -105,7 +120,11 @@ function rowBase(l: Loc, rows: Rows, inLoop: boolean): string {
 /** Hoists row bases: one `const` per distinct base expression and buffer. */
 class Bases {
   private readonly names = new Map<string, string>();
-  constructor(private readonly em: Emitter, private readonly rows: Rows, private readonly inLoop: boolean) {}
+  constructor(
+    private readonly em: Emitter,
+    private readonly rows: Rows,
+    private readonly inLoop: boolean,
+  ) {}
   at(l: Loc, plus = ""): string {
     const base = rowBase(l, this.rows, this.inLoop);
     const col = l.col ? ` + ${l.col}` : "";
@@ -142,7 +161,9 @@ function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
       const open = openRows(em, s.rows);
       const b = new Bases(em, s.rows, inLoop);
       const [f, t] = [b.at(s.from), b.at(s.to)];
-      em.line(`for (let k = 0; k < ${s.width}; k++) ${s.to.buf}[${t} + ${s.toIndex}[k]] = ${s.from.buf}[${f} + ${s.index}[k]];`);
+      em.line(
+        `for (let k = 0; k < ${s.width}; k++) ${s.to.buf}[${t} + ${s.toIndex}[k]] = ${s.from.buf}[${f} + ${s.index}[k]];`,
+      );
       if (open) em.dedent("}");
       return;
     }
@@ -155,8 +176,12 @@ function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
       em.line(`const pk = ${f} + ${s.base}[k];`);
       em.line(`let acc = ${numberLiteral(s.init)};`);
       const x = raw(`${s.from.buf}[pk + i * ${s.stride}]`);
-      em.line(`for (let i = 0; i < ${s.count}; i++) acc = ${renderJs(substitute(s.combine, [raw("acc"), x]))};`);
-      const fin = s.finish ? renderJs(substitute(s.finish, [raw("acc"), raw(String(s.count))])) : "acc";
+      em.line(
+        `for (let i = 0; i < ${s.count}; i++) acc = ${renderJs(substitute(s.combine, [raw("acc"), x]))};`,
+      );
+      const fin = s.finish
+        ? renderJs(substitute(s.finish, [raw("acc"), raw(String(s.count))]))
+        : "acc";
       em.line(`${s.to.buf}[${t} + k] = ${fin};`);
       em.dedent("}");
       if (open) em.dedent("}");
@@ -168,17 +193,23 @@ function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
       const b = new Bases(em, s.rows, inLoop);
       const [a, v, t] = [b.at(s.a), b.at(s.b), b.at(s.to)];
       if (s.op === "outer") {
-        em.line(`for (let i = 0; i < ${s.m}; i++) for (let j = 0; j < ${s.n}; j++) ${s.to.buf}[${t} + i * ${s.n} + j] = ${s.a.buf}[${a} + i] * ${s.b.buf}[${v} + j];`);
+        em.line(
+          `for (let i = 0; i < ${s.m}; i++) for (let j = 0; j < ${s.n}; j++) ${s.to.buf}[${t} + i * ${s.n} + j] = ${s.a.buf}[${a} + i] * ${s.b.buf}[${v} + j];`,
+        );
       } else if (s.op === "matvec") {
         em.indent(`for (let i = 0; i < ${s.m}; i++) {`);
         em.line("let acc = 0;");
-        em.line(`for (let k = 0; k < ${s.k}; k++) acc += ${s.a.buf}[${a} + i * ${s.k} + k] * ${s.b.buf}[${v} + k];`);
+        em.line(
+          `for (let k = 0; k < ${s.k}; k++) acc += ${s.a.buf}[${a} + i * ${s.k} + k] * ${s.b.buf}[${v} + k];`,
+        );
         em.line(`${s.to.buf}[${t} + i] = acc;`);
         em.dedent("}");
       } else {
         em.indent(`for (let i = 0; i < ${s.m}; i++) for (let j = 0; j < ${s.n}; j++) {`);
         em.line("let acc = 0;");
-        em.line(`for (let k = 0; k < ${s.k}; k++) acc += ${s.a.buf}[${a} + i * ${s.k} + k] * ${s.b.buf}[${v} + k * ${s.n} + j];`);
+        em.line(
+          `for (let k = 0; k < ${s.k}; k++) acc += ${s.a.buf}[${a} + i * ${s.k} + k] * ${s.b.buf}[${v} + k * ${s.n} + j];`,
+        );
         em.line(`${s.to.buf}[${t} + i * ${s.n} + j] = acc;`);
         em.dedent("}");
       }
@@ -201,24 +232,35 @@ function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
     case "mask": {
       if (s.pairs.length === 0 && s.zero.length === 0) return;
       em.comment(
-        s.mode === "hold" ? "masked rows (t ≥ len[b]) keep their state"
-          : s.mode === "split" ? "masked rows pass their cotangent through the step untouched"
+        s.mode === "hold"
+          ? "masked rows (t ≥ len[b]) keep their state"
+          : s.mode === "split"
+            ? "masked rows pass their cotangent through the step untouched"
             : "masked rows: the cotangent passed through",
       );
       em.indent("if (len !== null) for (let r = 0; r < B; r++) if (t >= len[r]) {");
       const b = new Bases(em, "B", inLoop);
       for (const p of s.pairs) {
         const [x, y] = [b.at(p.a), b.at(p.b)];
-        if (s.mode === "split") em.line(`for (let j = 0; j < ${p.width}; j++) { ${p.b.buf}[${y} + j] = ${p.a.buf}[${x} + j]; ${p.a.buf}[${x} + j] = 0; }`);
-        else em.line(`for (let j = 0; j < ${p.width}; j++) ${p.b.buf}[${y} + j] = ${p.a.buf}[${x} + j];`);
+        if (s.mode === "split")
+          em.line(
+            `for (let j = 0; j < ${p.width}; j++) { ${p.b.buf}[${y} + j] = ${p.a.buf}[${x} + j]; ${p.a.buf}[${x} + j] = 0; }`,
+          );
+        else
+          em.line(
+            `for (let j = 0; j < ${p.width}; j++) ${p.b.buf}[${y} + j] = ${p.a.buf}[${x} + j];`,
+          );
       }
-      for (const z of s.zero) em.line(`for (let j = 0; j < ${z.width}; j++) ${z.loc.buf}[${b.at(z.loc)} + j] = 0;`);
+      for (const z of s.zero)
+        em.line(`for (let j = 0; j < ${z.width}; j++) ${z.loc.buf}[${b.at(z.loc)} + j] = 0;`);
       em.dedent("}");
       return;
     }
     case "maskRows": {
       em.comment(`${s.loc.buf} is zero past each sequence's length`);
-      em.indent("if (len !== null) for (let r = 0; r < TB; r++) if (((r / B) | 0) >= len[r % B]) {");
+      em.indent(
+        "if (len !== null) for (let r = 0; r < TB; r++) if (((r / B) | 0) >= len[r % B]) {",
+      );
       const b = new Bases(em, "TB", false);
       em.line(`for (let j = 0; j < ${s.width}; j++) ${s.loc.buf}[${b.at(s.loc)} + j] = 0;`);
       em.dedent("}");
@@ -264,7 +306,9 @@ function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean
   const resolved = s.lets.map((l) => l.args.map(ref));
   const targets = s.stores.map((st) => `${st.to.buf}[${b.at(st.to, vec ? " + j" : "")}]`);
   if (vec) em.indent(`for (let j = 0; j < ${s.width}; j++) {`);
-  s.lets.forEach((l, i) => em.line(`const ${l.name} = ${renderJs(substitute(l.expr, resolved[i]!))};`));
+  s.lets.forEach((l, i) =>
+    em.line(`const ${l.name} = ${renderJs(substitute(l.expr, resolved[i]!))};`),
+  );
   s.stores.forEach((st, i) => em.line(`${targets[i]} = ${st.from};`));
   if (vec) em.dedent("}");
   if (open) em.dedent("}");
@@ -292,14 +336,23 @@ function emitGemm(em: Emitter, s: Extract<Stmt, { kind: "gemm" }>, inLoop: boole
   const [ao, lda] = operandAt(s.a, s.m, inLoop);
   const [po, ldp] = operandAt(s.p, s.m, inLoop);
   const [co, ldc] = operandAt(s.c, s.m, inLoop);
-  em.line(`$gemm(${dimText(s.m)}, ${s.n}, ${dimText(s.k)}, ${s.a.buf}, ${ao}, ${lda}, ${s.p.buf}, ${po}, ${ldp}, ${s.c.buf}, ${co}, ${ldc}, ${s.accumulate});`);
+  em.line(
+    `$gemm(${dimText(s.m)}, ${s.n}, ${dimText(s.k)}, ${s.a.buf}, ${ao}, ${lda}, ${s.p.buf}, ${po}, ${ldp}, ${s.c.buf}, ${co}, ${ldc}, ${s.accumulate});`,
+  );
 }
 
-function emitTranspose(em: Emitter, s: Extract<Stmt, { kind: "transpose" }>, inLoop: boolean): void {
+function emitTranspose(
+  em: Emitter,
+  s: Extract<Stmt, { kind: "transpose" }>,
+  inLoop: boolean,
+): void {
   em.comment(s.doc);
   const [fo, ldf] = operandAt(s.from, s.m, inLoop);
-  const [to, ldt] = s.to.scope === "cols" ? operandAt(s.to, s.m, inLoop) : [String(s.to.col), String(s.to.ld)];
-  em.line(`$transpose(${dimText(s.m)}, ${s.n}, ${s.from.buf}, ${fo}, ${ldf}, ${s.to.buf}, ${to}, ${ldt});`);
+  const [to, ldt] =
+    s.to.scope === "cols" ? operandAt(s.to, s.m, inLoop) : [String(s.to.col), String(s.to.ld)];
+  em.line(
+    `$transpose(${dimText(s.m)}, ${s.n}, ${s.from.buf}, ${fo}, ${ldf}, ${s.to.buf}, ${to}, ${ldt});`,
+  );
 }
 
 /** Module-level constant tables. */
@@ -307,6 +360,8 @@ export function emitConsts(em: Emitter, consts: readonly BufferDecl[], dtype: DT
   for (const c of consts) {
     void dtype;
     const type = c.int ? "Int32Array" : "Float64Array";
-    em.line(`const ${c.name} = new ${type}([${(c.data ?? []).map(numberLiteral).join(", ")}]); // ${commentText(c.doc)}`);
+    em.line(
+      `const ${c.name} = new ${type}([${(c.data ?? []).map(numberLiteral).join(", ")}]); // ${commentText(c.doc)}`,
+    );
   }
 }

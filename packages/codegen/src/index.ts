@@ -1,14 +1,43 @@
+export {
+  type CompiledKernel,
+  type CompileOptions,
+  cellSizes,
+  compileCell,
+  type StreamState,
+} from "./compileCell.js";
+export {
+  compileGraph,
+  type GraphGradients,
+  type GraphKernel,
+  type GraphRun,
+  type GraphSpec,
+} from "./compileGraph.js";
 export type {
-  DType, FloatArray, StateSpec, Recurrence, ParamSlot, Params, ForwardOptions, Run, Cotangents, Gradients,
-  KernelOptions, Kernel,
+  Cotangents,
+  DType,
+  FloatArray,
+  ForwardOptions,
+  Gradients,
+  Kernel,
+  KernelOptions,
+  ParamSlot,
+  Params,
+  Recurrence,
+  Run,
+  StateSpec,
 } from "./kernel.js";
-export { referenceKernel, stepVjp, checkLengths, type StepVjp } from "./reference.js";
-export { layoutOf, makeParams, paramsFrom, initParamsFor, allocate } from "./params.js";
-export { mulberry32, mulberry32Mix, MULBERRY32_STEP } from "./rng.js";
-export type { Schedule, Proc, Stmt, Loc, BufferDecl, Rows, Operand, MapLet } from "./schedule.js";
-export { lower, lowerProblem, problemOf, type Problem } from "./lower.js";
-export { compileCell, cellSizes, type CompiledKernel, type StreamState, type CompileOptions } from "./compileCell.js";
-export { emitModule, emitTypes, minifyModule, moduleBody, toFunctions, kernelFunctions } from "./toModule.js";
-export { sanitize, commentText, stringLiteral } from "./names.js";
+export { lower, lowerProblem, type Problem, problemOf } from "./lower.js";
+export { commentText, sanitize, stringLiteral } from "./names.js";
+export { allocate, initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 export { printSchedule } from "./printSchedule.js";
-export { compileGraph, type GraphSpec, type GraphKernel, type GraphRun, type GraphGradients } from "./compileGraph.js";
+export { checkLengths, referenceKernel, type StepVjp, stepVjp } from "./reference.js";
+export { MULBERRY32_STEP, mulberry32, mulberry32Mix } from "./rng.js";
+export type { BufferDecl, Loc, MapLet, Operand, Proc, Rows, Schedule, Stmt } from "./schedule.js";
+export {
+  emitModule,
+  emitTypes,
+  kernelFunctions,
+  minifyModule,
+  moduleBody,
+  toFunctions,
+} from "./toModule.js";

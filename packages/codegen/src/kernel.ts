@@ -31,7 +31,12 @@ export interface Recurrence {
   /** Names of intermediate values (gates, candidates): emitted code names its buffers after them. */
   readonly locals?: ReadonlyMap<Node, string>;
   /** Initial values of one parameter; the default is PyTorch's U(−1/√H, 1/√H). */
-  readonly initParam?: (name: string, shape: readonly number[], random: () => number, sizes: Sizes) => ArrayLike<number>;
+  readonly initParam?: (
+    name: string,
+    shape: readonly number[],
+    random: () => number,
+    sizes: Sizes,
+  ) => ArrayLike<number>;
 }
 
 /** Where one named parameter lives in the flat buffer. */

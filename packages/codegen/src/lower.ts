@@ -8,11 +8,11 @@
  *   5. backward   — the reverse scan, parameter gradients deferred to after the sweep;
  *   6. reuse      — temporaries with disjoint live ranges share buffers.
  */
-import { input, simplify, topo, vjp, type Node, type Sizes } from "@gated/graph";
+import { input, type Node, type Sizes, simplify, topo, vjp } from "@gated/graph";
 import { Shapes } from "./analyze.js";
 import { ConstPool } from "./consts.js";
 import type { DType, ParamSlot, Recurrence } from "./kernel.js";
-import { Namer, graphHash } from "./names.js";
+import { graphHash, Namer } from "./names.js";
 import { layoutOf } from "./params.js";
 import { reuseBuffers } from "./reuse.js";
 import { lowerScan } from "./scan.js";
@@ -30,8 +30,34 @@ export interface Problem {
 
 /** Names the emitted code uses for itself; user names never take them. */
 export const INTERNAL = [
-  "T", "B", "TB", "len", "t", "r", "j", "k", "n", "i", "tB0", "tB1", "pk", "acc", "av", "s0", "s1", "s2", "s3", "tmp",
-  "forward_kernel", "backward_kernel", "forward", "backward", "step", "initialState", "layout", "info",
+  "T",
+  "B",
+  "TB",
+  "len",
+  "t",
+  "r",
+  "j",
+  "k",
+  "n",
+  "i",
+  "tB0",
+  "tB1",
+  "pk",
+  "acc",
+  "av",
+  "s0",
+  "s1",
+  "s2",
+  "s3",
+  "tmp",
+  "forward_kernel",
+  "backward_kernel",
+  "forward",
+  "backward",
+  "step",
+  "initialState",
+  "layout",
+  "info",
 ];
 
 export function problemOf(rec: Recurrence): Problem {
@@ -51,7 +77,13 @@ export function lower(rec: Recurrence, sizes: Sizes, dtype: DType = "float64"): 
   return lowerProblem(problemOf(rec), sizes, dtype);
 }
 
-const loc = (buf: string, scope: Loc["scope"], ld: number, shift = 0, col = 0): Loc => ({ buf, scope, ld, col, shift });
+const loc = (buf: string, scope: Loc["scope"], ld: number, shift = 0, col = 0): Loc => ({
+  buf,
+  scope,
+  ld,
+  col,
+  shift,
+});
 
 export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"): Schedule {
   const shapes = new Shapes(sizes);
@@ -59,7 +91,8 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
   const outs = [...pr.states.map((s) => s.next), ...pr.outputs.map((o) => o.node)];
   const where = `cell ${JSON.stringify(pr.name)}`;
   for (const s of pr.states) {
-    if (shapes.size(s.node) !== shapes.size(s.next)) throw new Error(`${where}: state ${s.name} and its next value differ in size`);
+    if (shapes.size(s.node) !== shapes.size(s.next))
+      throw new Error(`${where}: state ${s.name} and its next value differ in size`);
   }
 
   // 1. layout: matrices multiplying the same vector are packed (LSTM: [U_i; U_f; U_g; U_o])
@@ -73,14 +106,21 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
   }
 
   // 2. the step's VJP: cotangent leaves named apart from every leaf of the cell
-  const taken = new Set(topo(outs).filter((n) => n.label !== undefined).map((n) => n.label!));
+  const taken = new Set(
+    topo(outs)
+      .filter((n) => n.label !== undefined)
+      .map((n) => n.label!),
+  );
   const seedName = (base: string) => {
     let s = `d_${base.replace(/[^\p{L}\p{N}_]/gu, "_")}__seed`;
     while (taken.has(s)) s += "_";
     taken.add(s);
     return s;
   };
-  const seeds = [...pr.states.map((s) => input(seedName(s.name), s.next.shape)), ...pr.outputs.map((o) => input(seedName(o.name), o.node.shape))];
+  const seeds = [
+    ...pr.states.map((s) => input(seedName(s.name), s.next.shape)),
+    ...pr.outputs.map((o) => input(seedName(o.name), o.node.shape)),
+  ];
   const wrt = [...pr.inputs.map((i) => i.node), ...pr.states.map((s) => s.node), ...pr.params];
   const grads = simplify(vjp(outs, seeds, wrt));
 
@@ -107,119 +147,296 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
   const consts = new ConstPool((h) => namer.fresh(h));
 
   // 4. forward: inputs over all rows, state history [(T+1)·B], outputs over all rows
-  const fb: BufferDecl[] = [{ name: P, role: "param", rows: "one", width: paramSize, doc: "parameters" }];
-  const inBufs = pr.inputs.map((i) => decl(fb, namer.fresh(i.name), "input", "TB", shapes.size(i.node), `input ${i.name}`));
-  const hist = pr.states.map((s) => decl(fb, namer.fresh(`${s.name}_hist`), "state", "T1B", shapes.size(s.node), `${s.name} before and after every step`));
-  const init = pr.states.map((s) => decl(fb, namer.fresh(`${s.name}_0`), "input", "B", shapes.size(s.node), `initial ${s.name}`));
-  const outBufs = pr.outputs.map((o) => decl(fb, namer.fresh(o.name), "output", "TB", shapes.size(o.node), o.name === "output" ? "the output of every step" : `output ${o.name}`));
+  const fb: BufferDecl[] = [
+    { name: P, role: "param", rows: "one", width: paramSize, doc: "parameters" },
+  ];
+  const inBufs = pr.inputs.map((i) =>
+    decl(fb, namer.fresh(i.name), "input", "TB", shapes.size(i.node), `input ${i.name}`),
+  );
+  const hist = pr.states.map((s) =>
+    decl(
+      fb,
+      namer.fresh(`${s.name}_hist`),
+      "state",
+      "T1B",
+      shapes.size(s.node),
+      `${s.name} before and after every step`,
+    ),
+  );
+  const init = pr.states.map((s) =>
+    decl(fb, namer.fresh(`${s.name}_0`), "input", "B", shapes.size(s.node), `initial ${s.name}`),
+  );
+  const outBufs = pr.outputs.map((o) =>
+    decl(
+      fb,
+      namer.fresh(o.name),
+      "output",
+      "TB",
+      shapes.size(o.node),
+      o.name === "output" ? "the output of every step" : `output ${o.name}`,
+    ),
+  );
   const rowInputs = new Map<Node, Loc>();
   pr.inputs.forEach((i, k) => rowInputs.set(i.node, loc(inBufs[k]!, "time", shapes.size(i.node))));
   const fwd = lowerScan({
-    sweep: "forward", shapes, namer, hints, consts, params,
+    sweep: "forward",
+    shapes,
+    namer,
+    hints,
+    consts,
+    params,
     carried: pr.states.map((s, k) => ({
-      leaf: s.node, next: s.next,
-      inLoc: loc(hist[k]!, "time", shapes.size(s.node), 0), outLoc: loc(hist[k]!, "time", shapes.size(s.node), 1),
+      leaf: s.node,
+      next: s.next,
+      inLoc: loc(hist[k]!, "time", shapes.size(s.node), 0),
+      outLoc: loc(hist[k]!, "time", shapes.size(s.node), 1),
     })),
     rowInputs,
-    rowOutputs: pr.outputs.map((o, k) => ({ node: o.node, loc: loc(outBufs[k]!, "time", shapes.size(o.node)) })),
+    rowOutputs: pr.outputs.map((o, k) => ({
+      node: o.node,
+      loc: loc(outBufs[k]!, "time", shapes.size(o.node)),
+    })),
     accum: [],
     keep: residual,
   });
   const tapeLoc = new Map<Node, Loc>();
   const tape: string[] = [];
   for (const r of residual) {
-    const l = rowInputs.get(r) ?? pr.states.map((s, k) => (s.node === r ? loc(hist[k]!, "time", shapes.size(r), 0) : null)).find((x) => x) ?? fwd.locOf(r);
-    if (!l || l.scope !== "time") throw new Error(`internal: residual ${r.label ?? r.op.name} is not kept over all rows`);
+    const l =
+      rowInputs.get(r) ??
+      pr.states
+        .map((s, k) => (s.node === r ? loc(hist[k]!, "time", shapes.size(r), 0) : null))
+        .find((x) => x) ??
+      fwd.locOf(r);
+    if (!l || l.scope !== "time")
+      throw new Error(`internal: residual ${r.label ?? r.op.name} is not kept over all rows`);
     tapeLoc.set(r, l);
-    const b = fwd.buffers.find((d) => d.name === l.buf) ?? (outBufs.includes(l.buf) ? fb.find((d) => d.name === l.buf) : undefined);
+    const b =
+      fwd.buffers.find((d) => d.name === l.buf) ??
+      (outBufs.includes(l.buf) ? fb.find((d) => d.name === l.buf) : undefined);
     if (b && !tape.includes(b.name)) tape.push(b.name);
   }
   const fbody: Stmt[] = [
     ...fwd.stmts.static,
-    ...pr.states.map((s, k): Stmt => ({
-      kind: "copy", rows: "B", from: loc(init[k]!, "row", shapes.size(s.node)), to: loc(hist[k]!, "time", shapes.size(s.node)), width: shapes.size(s.node), doc: `${hist[k]} at t = 0`,
-    })),
+    ...pr.states.map(
+      (s, k): Stmt => ({
+        kind: "copy",
+        rows: "B",
+        from: loc(init[k]!, "row", shapes.size(s.node)),
+        to: loc(hist[k]!, "time", shapes.size(s.node)),
+        width: shapes.size(s.node),
+        doc: `${hist[k]} at t = 0`,
+      }),
+    ),
     ...fwd.stmts.pre,
     {
-      kind: "loop", reverse: false, doc: "forward sweep over time",
+      kind: "loop",
+      reverse: false,
+      doc: "forward sweep over time",
       body: [
         ...fwd.stmts.loop,
-        ...(pr.states.length ? [{
-          kind: "mask" as const, mode: "hold" as const, zero: [],
-          pairs: pr.states.map((s, k) => ({ a: loc(hist[k]!, "time", shapes.size(s.node), 0), b: loc(hist[k]!, "time", shapes.size(s.node), 1), width: shapes.size(s.node) })),
-        }] : []),
+        ...(pr.states.length
+          ? [
+              {
+                kind: "mask" as const,
+                mode: "hold" as const,
+                zero: [],
+                pairs: pr.states.map((s, k) => ({
+                  a: loc(hist[k]!, "time", shapes.size(s.node), 0),
+                  b: loc(hist[k]!, "time", shapes.size(s.node), 1),
+                  width: shapes.size(s.node),
+                })),
+              },
+            ]
+          : []),
       ],
     },
     ...fwd.stmts.post,
-    ...pr.outputs.map((o, k): Stmt => ({ kind: "maskRows", loc: loc(outBufs[k]!, "time", shapes.size(o.node)), width: shapes.size(o.node) })),
+    ...pr.outputs.map(
+      (o, k): Stmt => ({
+        kind: "maskRows",
+        loc: loc(outBufs[k]!, "time", shapes.size(o.node)),
+        width: shapes.size(o.node),
+      }),
+    ),
   ];
   for (const d of fwd.buffers) fb.push(tape.includes(d.name) ? { ...d, role: "tape" } : d);
   const forward: Proc = reuseBuffers({
-    sweep: "forward", buffers: fb, body: fbody,
+    sweep: "forward",
+    buffers: fb,
+    body: fbody,
     args: [...inBufs, ...init],
     results: [...outBufs, ...hist, ...tape],
   });
 
   // 5. backward: the reverse scan; carried cotangents double-buffered
-  const bb: BufferDecl[] = [{ name: P, role: "param", rows: "one", width: paramSize, doc: "parameters" }];
+  const bb: BufferDecl[] = [
+    { name: P, role: "param", rows: "one", width: paramSize, doc: "parameters" },
+  ];
   for (const n of inBufs) bb.push(fb.find((d) => d.name === n)!);
   for (const n of hist) bb.push(fb.find((d) => d.name === n)!);
-  for (const n of tape) bb.push({ ...(fwd.buffers.find((d) => d.name === n) ?? fb.find((d) => d.name === n)!), role: "tape" });
-  const gOut = pr.outputs.map((o) => decl(bb, namer.fresh(`d_${o.name}`), "input", "TB", shapes.size(o.node), `∂ ${o.name}`));
-  const gCur = pr.states.map((s) => decl(bb, namer.fresh(`d_${s.name}`), "state", "B", shapes.size(s.node), `∂ ${s.name} at the step's end`));
-  const gNext = pr.states.map((s) => decl(bb, namer.fresh(`d_${s.name}_prev`), "state", "B", shapes.size(s.node), `∂ ${s.name} at the step's start`));
-  const keepBufs = pr.states.map((s) => decl(bb, namer.fresh(`d_${s.name}_held`), "temp", "B", shapes.size(s.node), `∂ ${s.name} of masked rows`));
+  for (const n of tape)
+    bb.push({
+      ...(fwd.buffers.find((d) => d.name === n) ?? fb.find((d) => d.name === n)!),
+      role: "tape",
+    });
+  const gOut = pr.outputs.map((o) =>
+    decl(bb, namer.fresh(`d_${o.name}`), "input", "TB", shapes.size(o.node), `∂ ${o.name}`),
+  );
+  const gCur = pr.states.map((s) =>
+    decl(
+      bb,
+      namer.fresh(`d_${s.name}`),
+      "state",
+      "B",
+      shapes.size(s.node),
+      `∂ ${s.name} at the step's end`,
+    ),
+  );
+  const gNext = pr.states.map((s) =>
+    decl(
+      bb,
+      namer.fresh(`d_${s.name}_prev`),
+      "state",
+      "B",
+      shapes.size(s.node),
+      `∂ ${s.name} at the step's start`,
+    ),
+  );
+  const keepBufs = pr.states.map((s) =>
+    decl(
+      bb,
+      namer.fresh(`d_${s.name}_held`),
+      "temp",
+      "B",
+      shapes.size(s.node),
+      `∂ ${s.name} of masked rows`,
+    ),
+  );
   const dP = decl(bb, namer.fresh("dP"), "output", "one", paramSize, "parameter gradients");
-  const dX = pr.inputs.map((i) => decl(bb, namer.fresh(`d_${i.name}`), "output", "TB", shapes.size(i.node), `∂ ${i.name}`));
+  const dX = pr.inputs.map((i) =>
+    decl(bb, namer.fresh(`d_${i.name}`), "output", "TB", shapes.size(i.node), `∂ ${i.name}`),
+  );
   const bInputs = new Map<Node, Loc>(tapeLoc);
   pr.inputs.forEach((i, k) => bInputs.set(i.node, loc(inBufs[k]!, "time", shapes.size(i.node))));
   pr.states.forEach((s, k) => bInputs.set(s.node, loc(hist[k]!, "time", shapes.size(s.node), 0)));
-  pr.outputs.forEach((o, k) => bInputs.set(seeds[pr.states.length + k]!, loc(gOut[k]!, "time", shapes.size(o.node))));
+  pr.outputs.forEach((o, k) =>
+    bInputs.set(seeds[pr.states.length + k]!, loc(gOut[k]!, "time", shapes.size(o.node))),
+  );
   const nIn = pr.inputs.length;
   const nSt = pr.states.length;
   const bwd = lowerScan({
-    sweep: "backward", shapes, namer, hints, consts, params,
+    sweep: "backward",
+    shapes,
+    namer,
+    hints,
+    consts,
+    params,
     carried: pr.states.map((s, k) => ({
-      leaf: seeds[k]!, next: grads[nIn + k]!,
-      inLoc: loc(gCur[k]!, "row", shapes.size(s.node)), outLoc: loc(gNext[k]!, "row", shapes.size(s.node)),
+      leaf: seeds[k]!,
+      next: grads[nIn + k]!,
+      inLoc: loc(gCur[k]!, "row", shapes.size(s.node)),
+      outLoc: loc(gNext[k]!, "row", shapes.size(s.node)),
     })),
     rowInputs: bInputs,
-    rowOutputs: pr.inputs.map((i, k) => ({ node: grads[k]!, loc: loc(dX[k]!, "time", shapes.size(i.node)) })),
-    accum: pr.params.map((p, k) => ({ node: grads[nIn + nSt + k]!, loc: loc(dP, "static", 0, 0, params.get(p)!.offset), offset: params.get(p)!.offset })),
+    rowOutputs: pr.inputs.map((i, k) => ({
+      node: grads[k]!,
+      loc: loc(dX[k]!, "time", shapes.size(i.node)),
+    })),
+    accum: pr.params.map((p, k) => ({
+      node: grads[nIn + nSt + k]!,
+      loc: loc(dP, "static", 0, 0, params.get(p)!.offset),
+      offset: params.get(p)!.offset,
+    })),
     keep: new Set(),
   });
   for (const d of bwd.buffers) bb.push(d);
-  const rowPairs = (a: string[], b: string[]) => pr.states.map((s, k) => ({ a: loc(a[k]!, "row", shapes.size(s.node)), b: loc(b[k]!, "row", shapes.size(s.node)), width: shapes.size(s.node) }));
+  const rowPairs = (a: string[], b: string[]) =>
+    pr.states.map((s, k) => ({
+      a: loc(a[k]!, "row", shapes.size(s.node)),
+      b: loc(b[k]!, "row", shapes.size(s.node)),
+      width: shapes.size(s.node),
+    }));
   const bbody: Stmt[] = [
     ...bwd.stmts.static,
-    ...pr.outputs.map((o, k): Stmt => ({ kind: "maskRows", loc: loc(gOut[k]!, "time", shapes.size(o.node)), width: shapes.size(o.node) })),
+    ...pr.outputs.map(
+      (o, k): Stmt => ({
+        kind: "maskRows",
+        loc: loc(gOut[k]!, "time", shapes.size(o.node)),
+        width: shapes.size(o.node),
+      }),
+    ),
     ...bwd.stmts.pre,
     {
-      kind: "loop", reverse: true, doc: "backward sweep over time",
+      kind: "loop",
+      reverse: true,
+      doc: "backward sweep over time",
       body: [
-        ...(nSt ? [{ kind: "mask" as const, mode: "split" as const, pairs: rowPairs(gCur, keepBufs), zero: [] }] : []),
+        ...(nSt
+          ? [
+              {
+                kind: "mask" as const,
+                mode: "split" as const,
+                pairs: rowPairs(gCur, keepBufs),
+                zero: [],
+              },
+            ]
+          : []),
         ...bwd.stmts.loop,
-        ...(nSt ? [{ kind: "mask" as const, mode: "merge" as const, pairs: rowPairs(keepBufs, gNext), zero: [] }] : []),
-        ...(nSt ? [{ kind: "swap" as const, pairs: pr.states.map((_, k) => [gCur[k]!, gNext[k]!] as const) }] : []),
+        ...(nSt
+          ? [
+              {
+                kind: "mask" as const,
+                mode: "merge" as const,
+                pairs: rowPairs(keepBufs, gNext),
+                zero: [],
+              },
+            ]
+          : []),
+        ...(nSt
+          ? [
+              {
+                kind: "swap" as const,
+                pairs: pr.states.map((_, k) => [gCur[k]!, gNext[k]!] as const),
+              },
+            ]
+          : []),
       ],
     },
     ...bwd.stmts.post,
   ];
   const backward: Proc = reuseBuffers({
-    sweep: "backward", buffers: bb, body: bbody,
+    sweep: "backward",
+    buffers: bb,
+    body: bbody,
     args: [...inBufs, ...hist, ...tape, ...gOut, ...gCur],
     results: [dP, ...dX, ...gCur],
   });
   return {
-    name: pr.name, dtype, hash: graphHash(outs), sizes: { ...sizes }, layout, paramSize,
+    name: pr.name,
+    dtype,
+    hash: graphHash(outs),
+    sizes: { ...sizes },
+    layout,
+    paramSize,
     inputs: pr.inputs.map((i) => ({ name: i.name, width: shapes.size(i.node) })),
     outputs: pr.outputs.map((o) => ({ name: o.name, width: shapes.size(o.node) })),
     states: pr.states.map((s) => ({ name: s.name, width: shapes.size(s.node) })),
-    tape, consts: consts.decls, forward, backward,
+    tape,
+    consts: consts.decls,
+    forward,
+    backward,
   };
 }
 
-function decl(list: BufferDecl[], name: string, role: BufferDecl["role"], rows: BufferDecl["rows"], width: number, doc: string): string {
+function decl(
+  list: BufferDecl[],
+  name: string,
+  role: BufferDecl["role"],
+  rows: BufferDecl["rows"],
+  width: number,
+  doc: string,
+): string {
   list.push({ name, role, rows, width, doc });
   return name;
 }
@@ -249,7 +466,7 @@ function packedLayout(pr: Problem, outs: readonly Node[], shapes: Shapes): Param
     if (placed.has(p)) continue;
     const g = groupOf.get(p);
     const members = g ? [...g].sort((a, b) => rank.get(a)! - rank.get(b)!) : [p];
-    for (const m of members) if (!placed.has(m)) (placed.add(m), order.push(m));
+    for (const m of members) if (!placed.has(m)) placed.add(m), order.push(m);
   }
   return layoutOf(order, shapes.sizes);
 }

@@ -4,7 +4,7 @@
  * through `commentText`; string literals through `stringLiteral`. Nothing else is allowed to put
  * user-provided text into code.
  */
-import { topo, type Node } from "@gated/graph";
+import { type Node, topo } from "@gated/graph";
 
 const RESERVED = new Set(
   (
@@ -60,13 +60,18 @@ export class Namer {
  */
 export function commentText(s: string): string {
   return s
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(
+      /[\u0000-\u001f\u007f\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    )
     .replace(/\*\//g, "*\\/");
 }
 
 /** A JS string literal for any string (JSON escaping, plus the two JS-only line separators). */
 export function stringLiteral(s: string): string {
-  return JSON.stringify(s).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(s)
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** A number as JS source (round-trips exactly). */
@@ -94,7 +99,9 @@ export function graphHash(outputs: readonly Node[]): string {
   const parts: string[] = [];
   for (const n of topo(outputs)) {
     index.set(n, index.size);
-    parts.push(`${n.op.name}(${n.inputs.map((x) => index.get(x)).join(",")})${JSON.stringify(n.attrs)}`);
+    parts.push(
+      `${n.op.name}(${n.inputs.map((x) => index.get(x)).join(",")})${JSON.stringify(n.attrs)}`,
+    );
   }
   parts.push(`->${outputs.map((o) => index.get(o)).join(",")}`);
   return fnv(parts.join(";"));

@@ -22,7 +22,10 @@ export interface OrderInput {
   readonly shapes: Shapes;
 }
 
-export function orderItems(o: OrderInput): { items: Record<RunPhase, PlanItem[]>; itemOf: Map<Node, PlanItem> } {
+export function orderItems(o: OrderInput): {
+  items: Record<RunPhase, PlanItem[]>;
+  itemOf: Map<Node, PlanItem>;
+} {
   const { order, ph, live, absorbed, matOf, sumOf, colsums, outerGroups, shapes } = o;
   const items: Record<RunPhase, PlanItem[]> = { static: [], pre: [], loop: [], post: [] };
   const itemOf = new Map<Node, PlanItem>();
@@ -42,7 +45,11 @@ export function orderItems(o: OrderInput): { items: Record<RunPhase, PlanItem[]>
     const list = items[p];
     const width = shapes.size(n);
     const sg = sumOf.get(n);
-    const need = Math.max(-1, ...ewInputs(n).map((x) => pos(x, p)), sg ? index.get(itemOf.get(n)!)! : -1);
+    const need = Math.max(
+      -1,
+      ...ewInputs(n).map((x) => pos(x, p)),
+      sg ? index.get(itemOf.get(n)!)! : -1,
+    );
     let target: PlanItem | undefined;
     for (let i = list.length - 1; i >= Math.max(need, 0); i--) {
       const it = list[i]!;
@@ -70,12 +77,20 @@ export function orderItems(o: OrderInput): { items: Record<RunPhase, PlanItem[]>
     else pending[p].forEach((x) => want.add(x));
     if (!want.size) return;
     const keep: Node[] = [];
-    for (const x of pending[p]) (want.has(x) ? place(x, p) : keep.push(x));
+    for (const x of pending[p]) want.has(x) ? place(x, p) : keep.push(x);
     pending[p] = keep;
   };
   for (const n of order) {
     const p = ph(n);
-    if (!live.has(n) || absorbed.has(n) || p === "const" || p === "input" || p === "carried" || n.op.kind === "leaf") continue;
+    if (
+      !live.has(n) ||
+      absorbed.has(n) ||
+      p === "const" ||
+      p === "input" ||
+      p === "carried" ||
+      n.op.kind === "leaf"
+    )
+      continue;
     const mg = matOf.get(n);
     if (mg) {
       if (!emittedMat.has(mg)) {
@@ -89,7 +104,10 @@ export function orderItems(o: OrderInput): { items: Record<RunPhase, PlanItem[]>
     }
     const sg = sumOf.get(n);
     if (sg) {
-      flush(p, sg.terms.map((t) => t.u));
+      flush(
+        p,
+        sg.terms.map((t) => t.u),
+      );
       const it: PlanItem = { kind: "sum", phase: p, group: sg };
       push(p, it);
       itemOf.set(n, it);

@@ -1,5 +1,5 @@
 /** `printSchedule`: the schedule as text, one statement per line, for debugging and docs. */
-import { renderJs, type JsExpr } from "@gated/graph";
+import { type JsExpr, renderJs } from "@gated/graph";
 import { substitute } from "./emitter.js";
 import type { BufferDecl, Dim, Loc, Operand, Proc, Schedule, Stmt } from "./schedule.js";
 
@@ -26,7 +26,11 @@ function rowsText(r: BufferDecl["rows"]): string {
 const dim = (d: Dim) => (d === "TB" ? "T·B" : String(d));
 
 function operand(o: Operand): string {
-  return o.kind === "let" ? o.name : o.kind === "lit" ? String(o.value) : loc(o.loc) + (o.index ? `[${o.index}]` : "");
+  return o.kind === "let"
+    ? o.name
+    : o.kind === "lit"
+      ? String(o.value)
+      : loc(o.loc) + (o.index ? `[${o.index}]` : "");
 }
 
 function stmt(s: Stmt, pad: string, out: string[]): void {
@@ -37,23 +41,39 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
       return;
     case "map":
       out.push(`${pad}map ${s.rows} × ${s.width}:`);
-      for (const l of s.lets) out.push(`${pad}  ${l.name} = ${renderJs(substitute(l.expr, l.args.map((a) => raw(operand(a)))))}`);
+      for (const l of s.lets)
+        out.push(
+          `${pad}  ${l.name} = ${renderJs(
+            substitute(
+              l.expr,
+              l.args.map((a) => raw(operand(a))),
+            ),
+          )}`,
+        );
       for (const st of s.stores) out.push(`${pad}  ${loc(st.to)} ← ${st.from}`);
       return;
     case "gemm":
-      out.push(`${pad}gemm ${loc(s.c)} ${s.accumulate ? "+=" : "="} ${loc(s.a)} · ${loc(s.p)}ᵀ  [${dim(s.m)} × ${s.n}, k = ${dim(s.k)}]   # ${s.doc}`);
+      out.push(
+        `${pad}gemm ${loc(s.c)} ${s.accumulate ? "+=" : "="} ${loc(s.a)} · ${loc(s.p)}ᵀ  [${dim(s.m)} × ${s.n}, k = ${dim(s.k)}]   # ${s.doc}`,
+      );
       return;
     case "transpose":
       out.push(`${pad}transpose ${loc(s.to)} = ${loc(s.from)}ᵀ  [${dim(s.m)} × ${s.n}]`);
       return;
     case "gather":
-      out.push(`${pad}gather ${s.rows} × ${s.width}: ${loc(s.to)}[${s.toIndex}] = ${loc(s.from)}[${s.index}]   # ${s.doc}`);
+      out.push(
+        `${pad}gather ${s.rows} × ${s.width}: ${loc(s.to)}[${s.toIndex}] = ${loc(s.from)}[${s.index}]   # ${s.doc}`,
+      );
       return;
     case "reduce":
-      out.push(`${pad}reduce ${s.rows} × ${s.width}: ${loc(s.to)} = fold ${s.count} of ${loc(s.from)} by ${renderJs(substitute(s.combine, [raw("acc"), raw("x")]))}   # ${s.doc}`);
+      out.push(
+        `${pad}reduce ${s.rows} × ${s.width}: ${loc(s.to)} = fold ${s.count} of ${loc(s.from)} by ${renderJs(substitute(s.combine, [raw("acc"), raw("x")]))}   # ${s.doc}`,
+      );
       return;
     case "product":
-      out.push(`${pad}${s.op} ${s.rows}: ${loc(s.to)} = ${loc(s.a)}, ${loc(s.b)} [${s.m}, ${s.n}, ${s.k}]   # ${s.doc}`);
+      out.push(
+        `${pad}${s.op} ${s.rows}: ${loc(s.to)} = ${loc(s.a)}, ${loc(s.b)} [${s.m}, ${s.n}, ${s.k}]   # ${s.doc}`,
+      );
       return;
     case "colsum":
       out.push(`${pad}colsum ${s.rows} × ${s.width}: ${loc(s.to)} += Σ_rows ${loc(s.from)}`);
@@ -65,7 +85,9 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
       out.push(`${pad}fill ${s.rows} × ${s.width}: ${loc(s.to)} = ${s.value}`);
       return;
     case "mask":
-      out.push(`${pad}mask ${s.mode} (rows with t ≥ len[b]): ${s.pairs.map((p) => `${loc(p.b)} ← ${loc(p.a)}`).join(", ")}`);
+      out.push(
+        `${pad}mask ${s.mode} (rows with t ≥ len[b]): ${s.pairs.map((p) => `${loc(p.b)} ← ${loc(p.a)}`).join(", ")}`,
+      );
       return;
     case "maskRows":
       out.push(`${pad}maskRows ${loc(s.loc)} (zero where t ≥ len[b])`);
@@ -77,14 +99,21 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
 
 function proc(p: Proc, out: string[]): void {
   out.push(`${p.sweep}(${p.args.join(", ")}) -> [${p.results.join(", ")}]`);
-  for (const b of p.buffers) out.push(`  buffer ${b.name} [${rowsText(b.rows)}${b.width}] ${b.role}${b.shares ? ` (reuses ${b.shares})` : ""}: ${b.doc}`);
+  for (const b of p.buffers)
+    out.push(
+      `  buffer ${b.name} [${rowsText(b.rows)}${b.width}] ${b.role}${b.shares ? ` (reuses ${b.shares})` : ""}: ${b.doc}`,
+    );
   for (const s of p.body) stmt(s, "  ", out);
 }
 
 /** Prints a schedule: layout, constants, then each sweep's buffers and statements. */
 export function printSchedule(s: Schedule): string {
-  const out: string[] = [`schedule ${JSON.stringify(s.name)} (graph ${s.hash}, ${s.dtype}, sizes ${JSON.stringify(s.sizes)})`];
-  out.push(`layout: ${s.layout.map((l) => `${l.name}[${l.shape.join(",")}]@${l.offset}`).join(" ")}`);
+  const out: string[] = [
+    `schedule ${JSON.stringify(s.name)} (graph ${s.hash}, ${s.dtype}, sizes ${JSON.stringify(s.sizes)})`,
+  ];
+  out.push(
+    `layout: ${s.layout.map((l) => `${l.name}[${l.shape.join(",")}]@${l.offset}`).join(" ")}`,
+  );
   out.push(`tape: ${s.tape.join(", ") || "(none)"}`);
   for (const c of s.consts) out.push(`const ${c.name} [${c.width}] ${c.doc}`);
   proc(s.forward, out);

@@ -3,8 +3,27 @@
  * time, forward and backward (BPTT through the symbolic VJP of the step). Slow and obviously
  * right; compiled kernels are tested against it.
  */
-import { input, prepareEvaluate, resolveShape, simplify, sizeOf, vjp, type Bindings, type Node, type Sizes } from "@gated/graph";
-import type { Cotangents, FloatArray, Gradients, Kernel, KernelOptions, Params, Recurrence, Run } from "./kernel.js";
+import {
+  type Bindings,
+  input,
+  type Node,
+  prepareEvaluate,
+  resolveShape,
+  type Sizes,
+  simplify,
+  sizeOf,
+  vjp,
+} from "@gated/graph";
+import type {
+  Cotangents,
+  FloatArray,
+  Gradients,
+  Kernel,
+  KernelOptions,
+  Params,
+  Recurrence,
+  Run,
+} from "./kernel.js";
 import { allocate, initParamsFor, layoutOf, paramsFrom } from "./params.js";
 
 /** The step's VJP: cotangents of the next states and the output -> of x, states, params. */
@@ -17,7 +36,10 @@ export interface StepVjp {
 
 /** Cotangent leaf names cannot clash with cell names, which are identifiers without `$`. */
 export function stepVjp(rec: Recurrence): StepVjp {
-  const seeds = [...rec.state.map((s) => input(`d_${s.name}__next`, s.next.shape)), input("d__output", rec.output.shape)];
+  const seeds = [
+    ...rec.state.map((s) => input(`d_${s.name}__next`, s.next.shape)),
+    input("d__output", rec.output.shape),
+  ];
   const outs = [...rec.state.map((s) => s.next), rec.output];
   const wrt = [rec.x, ...rec.state.map((s) => s.node), ...rec.params];
   return { seeds, grads: simplify(vjp(outs, seeds, wrt)) };
@@ -53,7 +75,8 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
     const copy = paramsFrom(layout, "float64");
     for (const s of layout) {
       const v = params.get(s.name);
-      if (v.length !== s.size) throw new Error(`forward: parameter ${s.name} has ${v.length} values, expected ${s.size}`);
+      if (v.length !== s.size)
+        throw new Error(`forward: parameter ${s.name} has ${v.length} values, expected ${s.size}`);
       copy.get(s.name).set(v);
     }
     return copy;
@@ -72,18 +95,22 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
     initParams: ({ seed = 0 } = {}) => initParamsFor(rec, layout, sizes, dtype, seed),
     params: (data) => paramsFrom(layout, dtype, data),
     forward(params, xs, { batch: B, initial = {}, lengths }): Run {
-      if (!Number.isInteger(B) || B <= 0) throw new Error(`forward: batch must be a positive integer, got ${B}`);
-      if (xs.length % (B * I) !== 0) throw new Error(`forward: x has ${xs.length} values, not a multiple of B·I = ${B * I}`);
+      if (!Number.isInteger(B) || B <= 0)
+        throw new Error(`forward: batch must be a positive integer, got ${B}`);
+      if (xs.length % (B * I) !== 0)
+        throw new Error(`forward: x has ${xs.length} values, not a multiple of B·I = ${B * I}`);
       const T = xs.length / (B * I);
       const len = checkLengths(lengths, B, T);
       const cur = rec.state.map((s, k) => {
         const v = own(initial, s.name);
         const n = B * S[k]!;
-        if (v !== undefined && v.length !== n) throw new Error(`forward: initial ${s.name} needs ${n} values, got ${v.length}`);
+        if (v !== undefined && v.length !== n)
+          throw new Error(`forward: initial ${s.name} needs ${n} values, got ${v.length}`);
         return v ? Float64Array.from(v) : new Float64Array(n);
       });
       for (const name of Object.keys(initial)) {
-        if (!rec.state.some((s) => s.name === name)) throw new Error(`forward: unknown state "${name}" in initial`);
+        if (!rec.state.some((s) => s.name === name))
+          throw new Error(`forward: unknown state "${name}" in initial`);
       }
       const tape = S.map((n) => new Float64Array(T * B * n));
       const out = new Float64Array(T * B * O);
@@ -92,34 +119,48 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       const x = Float64Array.from(xs);
       for (let t = 0; t < T; t++)
         for (let b = 0; b < B; b++) {
-          rec.state.forEach((_, k) => tape[k]!.set(cur[k]!.subarray(b * S[k]!, (b + 1) * S[k]!), (t * B + b) * S[k]!));
+          rec.state.forEach((_, k) =>
+            tape[k]!.set(cur[k]!.subarray(b * S[k]!, (b + 1) * S[k]!), (t * B + b) * S[k]!),
+          );
           if (t >= len[b]!) continue;
-          const bind: Record<string, ArrayLike<number>> = Object.assign(Object.create(null), pb, { x: x.subarray((t * B + b) * I, (t * B + b + 1) * I) });
-          rec.state.forEach((s, k) => (bind[s.name] = cur[k]!.subarray(b * S[k]!, (b + 1) * S[k]!)));
+          const bind: Record<string, ArrayLike<number>> = Object.assign(Object.create(null), pb, {
+            x: x.subarray((t * B + b) * I, (t * B + b + 1) * I),
+          });
+          rec.state.forEach(
+            (s, k) => (bind[s.name] = cur[k]!.subarray(b * S[k]!, (b + 1) * S[k]!)),
+          );
           const r = step(bind as Bindings);
           rec.state.forEach((_, k) => cur[k]!.set(r[k]!, b * S[k]!));
           out.set(r[rec.state.length]!, (t * B + b) * O);
         }
       const run: RefRun = {
-        T, B, output: cast(out),
+        T,
+        B,
+        output: cast(out),
         final: Object.fromEntries(rec.state.map((s, k) => [s.name, cast(cur[k]!)])),
-        params: kept, x, tape, lengths: len,
+        params: kept,
+        x,
+        tape,
+        lengths: len,
       };
       ours.add(run);
       return run;
     },
     backward(run0, cot: Cotangents): Gradients {
       const run = run0 as RefRun;
-      if (!ours.has(run)) throw new Error("backward: this run did not come from this kernel's forward");
+      if (!ours.has(run))
+        throw new Error("backward: this run did not come from this kernel's forward");
       const { T, B } = run;
       const gParams = new Float64Array(layout.reduce((a, s) => a + s.size, 0));
       const gx = new Float64Array(T * B * I);
       const dOut = cot.output;
-      if (dOut !== undefined && dOut.length !== T * B * O) throw new Error(`backward: output cotangent needs ${T * B * O} values, got ${dOut.length}`);
+      if (dOut !== undefined && dOut.length !== T * B * O)
+        throw new Error(`backward: output cotangent needs ${T * B * O} values, got ${dOut.length}`);
       const dState = rec.state.map((s, k) => {
         const v = own(cot.final, s.name);
         const n = B * S[k]!;
-        if (v !== undefined && v.length !== n) throw new Error(`backward: final ${s.name} cotangent needs ${n} values, got ${v.length}`);
+        if (v !== undefined && v.length !== n)
+          throw new Error(`backward: final ${s.name} cotangent needs ${n} values, got ${v.length}`);
         return v ? Float64Array.from(v) : new Float64Array(n);
       });
       const pb = paramBindings(run.params);
@@ -127,12 +168,16 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       for (let t = T - 1; t >= 0; t--)
         for (let b = 0; b < B; b++) {
           if (t >= run.lengths[b]!) continue;
-          const bind: Record<string, ArrayLike<number>> = Object.assign(Object.create(null), pb, { x: run.x.subarray((t * B + b) * I, (t * B + b + 1) * I) });
+          const bind: Record<string, ArrayLike<number>> = Object.assign(Object.create(null), pb, {
+            x: run.x.subarray((t * B + b) * I, (t * B + b + 1) * I),
+          });
           rec.state.forEach((s, k) => {
             bind[s.name] = run.tape[k]!.subarray((t * B + b) * S[k]!, (t * B + b + 1) * S[k]!);
             bind[dv.seeds[k]!.label!] = dState[k]!.subarray(b * S[k]!, (b + 1) * S[k]!);
           });
-          bind[dv.seeds[rec.state.length]!.label!] = dOut ? Float64Array.from({ length: O }, (_, i) => dOut[(t * B + b) * O + i]!) : zeroOut;
+          bind[dv.seeds[rec.state.length]!.label!] = dOut
+            ? Float64Array.from({ length: O }, (_, i) => dOut[(t * B + b) * O + i]!)
+            : zeroOut;
           const r = back(bind as Bindings);
           gx.set(r[0]!, (t * B + b) * I);
           rec.state.forEach((_, k) => dState[k]!.set(r[1 + k]!, b * S[k]!));
@@ -153,17 +198,23 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
 
 /** `o[k]` if `o` has its own property `k` (a state may be called `__proto__` or `constructor`). */
 function own<T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined {
-  return o !== undefined && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+  return o !== undefined && Object.hasOwn(o, k) ? o[k] : undefined;
 }
 
 /** Per-sequence lengths, validated; all T when absent. */
-export function checkLengths(lengths: ArrayLike<number> | undefined, B: number, T: number): Int32Array {
+export function checkLengths(
+  lengths: ArrayLike<number> | undefined,
+  B: number,
+  T: number,
+): Int32Array {
   const len = new Int32Array(B).fill(T);
   if (lengths === undefined) return len;
-  if (lengths.length !== B) throw new Error(`forward: lengths needs ${B} values (one per sequence), got ${lengths.length}`);
+  if (lengths.length !== B)
+    throw new Error(`forward: lengths needs ${B} values (one per sequence), got ${lengths.length}`);
   for (let b = 0; b < B; b++) {
     const l = lengths[b]!;
-    if (!Number.isInteger(l) || l < 0 || l > T) throw new Error(`forward: lengths[${b}] = ${l} must be an integer in [0, ${T}]`);
+    if (!Number.isInteger(l) || l < 0 || l > T)
+      throw new Error(`forward: lengths[${b}] = ${l} must be an integer in [0, ${T}]`);
     len[b] = l;
   }
   return len;

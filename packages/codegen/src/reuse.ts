@@ -34,7 +34,9 @@ export function reuseBuffers(proc: Proc): Proc {
       last.set(n, i);
     }
   });
-  const order = temps.filter((b) => first.has(b.name)).sort((a, b) => first.get(a.name)! - first.get(b.name)!);
+  const order = temps
+    .filter((b) => first.has(b.name))
+    .sort((a, b) => first.get(a.name)! - first.get(b.name)!);
   const free: BufferDecl[] = [];
   const active: BufferDecl[] = [];
   const to = new Map<string, string>();
@@ -58,5 +60,8 @@ export function reuseBuffers(proc: Proc): Proc {
   }
   if (to.size === 0) return proc;
   // a shared buffer keeps its own name: an alias of the storage it borrows
-  return { ...proc, buffers: proc.buffers.map((b) => (to.has(b.name) ? { ...b, shares: to.get(b.name)! } : b)) };
+  return {
+    ...proc,
+    buffers: proc.buffers.map((b) => (to.has(b.name) ? { ...b, shares: to.get(b.name)! } : b)),
+  };
 }

@@ -7,13 +7,13 @@
  *   post (all T·B rows, after the loop) —
  * with contractions merged into row-batched products, elementwise work fused, and buffers placed.
  */
-import { describe, topo, type Node } from "@gated/graph";
-import { Shapes, foldConstant, isAdd } from "./analyze.js";
+import { describe, type Node, topo } from "@gated/graph";
+import { foldConstant, isAdd, type Shapes } from "./analyze.js";
 import type { ConstPool } from "./consts.js";
 import type { Namer } from "./names.js";
-import type { BufferDecl, Loc, Stmt } from "./schedule.js";
 import { orderItems } from "./order.js";
 import { renderPlan } from "./render.js";
+import type { BufferDecl, Loc, Stmt } from "./schedule.js";
 
 export type Phase = "const" | "static" | "input" | "carried" | "pre" | "loop" | "post";
 export type RunPhase = "static" | "pre" | "loop" | "post";
@@ -24,7 +24,12 @@ export interface ScanSpec {
   readonly namer: Namer;
   /** Readable names for nodes (the cell's locals, states, outputs). */
   readonly hints: ReadonlyMap<Node, string>;
-  readonly carried: readonly { readonly leaf: Node; readonly next: Node; readonly inLoc: Loc; readonly outLoc: Loc }[];
+  readonly carried: readonly {
+    readonly leaf: Node;
+    readonly next: Node;
+    readonly inLoc: Loc;
+    readonly outLoc: Loc;
+  }[];
   readonly rowInputs: ReadonlyMap<Node, Loc>;
   readonly rowOutputs: readonly { readonly node: Node; readonly loc: Loc }[];
   /** Parameter gradients: Σ over rows of `node`, added into `loc` (static, in the gradient buffer). */
@@ -56,7 +61,12 @@ export interface OuterGroup {
 }
 
 export type PlanItem =
-  | { readonly kind: "map"; readonly phase: RunPhase; readonly width: number; readonly nodes: Node[] }
+  | {
+      readonly kind: "map";
+      readonly phase: RunPhase;
+      readonly width: number;
+      readonly nodes: Node[];
+    }
   | { readonly kind: "mat"; readonly phase: RunPhase; readonly group: MatGroup }
   | { readonly kind: "sum"; readonly phase: RunPhase; readonly group: SumGroup }
   | { readonly kind: "node"; readonly phase: RunPhase; readonly node: Node }
@@ -101,7 +111,11 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   const { shapes } = spec;
   const carriedLeaf = new Set(spec.carried.map((c) => c.leaf));
   const stop = (n: Node) => spec.rowInputs.has(n) || carriedLeaf.has(n);
-  const roots = [...spec.carried.map((c) => c.next), ...spec.rowOutputs.map((o) => o.node), ...spec.accum.map((a) => a.node)];
+  const roots = [
+    ...spec.carried.map((c) => c.next),
+    ...spec.rowOutputs.map((o) => o.node),
+    ...spec.accum.map((a) => a.node),
+  ];
   const order = topo(roots, stop);
   const readers = new Map<Node, Node[]>();
   for (const n of order) {
@@ -116,7 +130,12 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   const rd = (n: Node) => readers.get(n) ?? [];
 
   // 1. phases: what each node depends on decides where it runs
-  const needed = new Set(topo(spec.carried.map((c) => c.next), stop));
+  const needed = new Set(
+    topo(
+      spec.carried.map((c) => c.next),
+      stop,
+    ),
+  );
   const phase = new Map<Node, Phase>();
   const car = new Set<Node>();
   for (const n of order) {
@@ -127,7 +146,10 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     else if (n.op.kind === "leaf") {
       if (spec.params.has(n)) phase.set(n, "static");
       else if (n.label === undefined) phase.set(n, "const");
-      else throw new Error(`${spec.sweep}: ${n.op.name} "${n.label}" is not bound (not x, a state or a parameter of this cell)`);
+      else
+        throw new Error(
+          `${spec.sweep}: ${n.op.name} "${n.label}" is not bound (not x, a state or a parameter of this cell)`,
+        );
     } else {
       const ps = n.inputs.map((x) => phase.get(x)!);
       if (n.inputs.some((x) => car.has(x))) {
@@ -160,15 +182,27 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     let z = zeroMemo.get(n);
     if (z !== undefined) return z;
     if (ph(n) === "const") z = foldConstant(n, shapes.sizes).every((v) => v === 0);
-    else if (["broadcast", "reshape", "transpose", "slice", "reduce"].includes(n.op.kind)) z = isZero(n.inputs[0]!);
-    else if (n.op.kind === "matvec" || n.op.kind === "matmul" || n.op.kind === "outer") z = n.inputs.some(isZero);
+    else if (["broadcast", "reshape", "transpose", "slice", "reduce"].includes(n.op.kind))
+      z = isZero(n.inputs[0]!);
+    else if (n.op.kind === "matvec" || n.op.kind === "matmul" || n.op.kind === "outer")
+      z = n.inputs.some(isZero);
     else if (n.op.kind === "concat") z = n.inputs.every(isZero);
     else if (n.op.kind === "elementwise" && n.inputs.length === 2) {
-      const probe = (a: number, b: number) => n.op.evaluate([{ shape: [], data: Float64Array.of(a) }, { shape: [], data: Float64Array.of(b) }], n.attrs, [])[0];
+      const probe = (a: number, b: number) =>
+        n.op.evaluate(
+          [
+            { shape: [], data: Float64Array.of(a) },
+            { shape: [], data: Float64Array.of(b) },
+          ],
+          n.attrs,
+          [],
+        )[0];
       // x·0 = 0 = 0·x for any finite x: multiplication (and 0/y for division)
       const mulLike = probe(0, 3) === 0 && probe(3, 0) === 0 && probe(2, 3) === 6;
       const divLike = probe(0, 3) === 0 && probe(6, 3) === 2;
-      z = (mulLike && (isZero(n.inputs[0]!) || isZero(n.inputs[1]!))) || (divLike && isZero(n.inputs[0]!));
+      z =
+        (mulLike && (isZero(n.inputs[0]!) || isZero(n.inputs[1]!))) ||
+        (divLike && isZero(n.inputs[0]!));
     } else z = false;
     zeroMemo.set(n, z);
     return z;
@@ -178,7 +212,10 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   const absorbed = new Set<Node>();
   const sumOf = new Map<Node, SumGroup>();
   const single = (n: Node) => rd(n).length === 1 && !spec.keep.has(n) && !isRoot.has(n);
-  const flatten = (root: Node, within: (t: Node) => boolean): { terms: Node[]; internal: Node[] } => {
+  const flatten = (
+    root: Node,
+    within: (t: Node) => boolean,
+  ): { terms: Node[]; internal: Node[] } => {
     const terms: Node[] = [];
     const internal: Node[] = [];
     const visit = (t: Node, top: boolean) => {
@@ -195,16 +232,24 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   for (let k = order.length - 1; k >= 0; k--) {
     const root = order[k]!;
     const p = ph(root);
-    if (!isAdd(root.op) || absorbed.has(root) || (p !== "pre" && p !== "loop" && p !== "post")) continue;
+    if (!isAdd(root.op) || absorbed.has(root) || (p !== "pre" && p !== "loop" && p !== "post"))
+      continue;
     const size = shapes.size(root);
     const { terms, internal } = flatten(root, (t) => ph(t) === p && shapes.size(t) === size);
     const cand = terms.filter(
       (t) =>
-        t.op.kind === "matvec" && t.inputs[0]!.op.kind === "transpose" && staticMatrix(t.inputs[0]!.inputs[0]!) &&
-        ph(t) === p && single(t) && shapes.size(t) === size && ROWISH.has(ph(t.inputs[1]!)),
+        t.op.kind === "matvec" &&
+        t.inputs[0]!.op.kind === "transpose" &&
+        staticMatrix(t.inputs[0]!.inputs[0]!) &&
+        ph(t) === p &&
+        single(t) &&
+        shapes.size(t) === size &&
+        ROWISH.has(ph(t.inputs[1]!)),
     );
     if (cand.length < 2) continue;
-    const sorted = [...cand].sort((a, b) => offsetOf(a.inputs[0]!.inputs[0]!) - offsetOf(b.inputs[0]!.inputs[0]!));
+    const sorted = [...cand].sort(
+      (a, b) => offsetOf(a.inputs[0]!.inputs[0]!) - offsetOf(b.inputs[0]!.inputs[0]!),
+    );
     const group: SumGroup = {
       root,
       terms: sorted.map((t) => ({ s: t.inputs[0]!.inputs[0]!, u: t.inputs[1]! })),
@@ -218,10 +263,15 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   const outerTerms: { u: Node; v: Node; loc: Loc; offset: number }[] = [];
   const colsums: { node: Node; loc: Loc }[] = [];
   const deferrable = (n: Node) => ROWISH.has(ph(n)) && ph(n) !== "carried";
-  const free = (t: Node) => rd(t).every((r) => absorbed.has(r)) && !spec.keep.has(t) && !spec.carried.some((c) => c.next === t);
+  const free = (t: Node) =>
+    rd(t).every((r) => absorbed.has(r)) &&
+    !spec.keep.has(t) &&
+    !spec.carried.some((c) => c.next === t);
   for (const a of spec.accum) {
     const owned = rd(a.node).length === 0 && roots.filter((r) => r === a.node).length === 1;
-    const { terms, internal } = owned ? flatten(a.node, () => true) : { terms: [a.node], internal: [] };
+    const { terms, internal } = owned
+      ? flatten(a.node, () => true)
+      : { terms: [a.node], internal: [] };
     if (owned && terms.length > 1) for (const t of [a.node, ...internal]) absorbed.add(t);
     else if (owned && terms[0] !== a.node) absorbed.add(a.node);
     for (const t of terms) {
@@ -229,12 +279,18 @@ export function lowerScan(spec: ScanSpec): ScanResult {
       if (tp === "const" || tp === "static") {
         // linear in the cotangents, so a term without rows is zero, once constants are folded
         if (isZero(t)) continue;
-        throw new Error(`${spec.sweep}: the gradient term ${describe(t)} does not depend on any row`);
+        throw new Error(
+          `${spec.sweep}: the gradient term ${describe(t)} does not depend on any row`,
+        );
       }
       let o: Node | null = null;
       let flip = false;
       if (t.op.kind === "outer") o = t;
-      else if (t.op.kind === "transpose" && t.inputs[0]!.op.kind === "outer" && single(t.inputs[0]!)) {
+      else if (
+        t.op.kind === "transpose" &&
+        t.inputs[0]!.op.kind === "outer" &&
+        single(t.inputs[0]!)
+      ) {
         o = t.inputs[0]!;
         flip = true;
       }
@@ -257,10 +313,17 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   for (const [v, ts] of byV) {
     ts.sort((a, b) => a.offset - b.offset);
     let run: typeof outerTerms = [];
-    const flush = () => run.length && outerGroups.push({ v, terms: run.map(({ u, loc, offset }) => ({ u, loc, offset })) });
+    const flush = () =>
+      run.length &&
+      outerGroups.push({ v, terms: run.map(({ u, loc, offset }) => ({ u, loc, offset })) });
     for (const t of ts) {
       const last = run[run.length - 1];
-      if (last && last.offset + shapes.size(last.u) * shapes.size(v) === t.offset && !run.some((r) => r.u === t.u)) run.push(t);
+      if (
+        last &&
+        last.offset + shapes.size(last.u) * shapes.size(v) === t.offset &&
+        !run.some((r) => r.u === t.u)
+      )
+        run.push(t);
       else {
         flush();
         run = [t];
@@ -299,11 +362,15 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   }
 
   // 4. concatenation requests: the vectors a merged product reads side by side
-  const mappable = (n: Node) => ewLike(n, shapes) && !absorbed.has(n) && (ph(n) === "pre" || ph(n) === "loop" || ph(n) === "post");
+  const mappable = (n: Node) =>
+    ewLike(n, shapes) &&
+    !absorbed.has(n) &&
+    (ph(n) === "pre" || ph(n) === "loop" || ph(n) === "post");
   const concat: Node[][] = [];
   const request = (us: Node[]) => {
     if (us.length < 2 || !us.every(mappable) || new Set(us).size !== us.length) return false;
-    if (!concat.some((c) => c.length === us.length && c.every((x, i) => x === us[i]))) concat.push(us);
+    if (!concat.some((c) => c.length === us.length && c.every((x, i) => x === us[i])))
+      concat.push(us);
     return true;
   };
   for (const g of sumOf.values()) request(g.terms.map((t) => t.u));
@@ -326,11 +393,21 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   for (const c of spec.carried) mark(c.next);
   for (const o of spec.rowOutputs) mark(o.node);
   for (const c of colsums) mark(c.node);
-  for (const g of outerGroups) (mark(g.v), g.terms.forEach((t) => mark(t.u)));
+  for (const g of outerGroups) mark(g.v), g.terms.forEach((t) => mark(t.u));
   for (const k of spec.keep) if (phase.has(k)) mark(k);
 
   // 6. statement order: topological, fusing elementwise nodes of one width and phase
-  const { items, itemOf } = orderItems({ order, ph, live, absorbed, matOf, sumOf, colsums, outerGroups, shapes });
+  const { items, itemOf } = orderItems({
+    order,
+    ph,
+    live,
+    absorbed,
+    matOf,
+    sumOf,
+    colsums,
+    outerGroups,
+    shapes,
+  });
 
   // what must be readable over all rows, beyond the graph's own readers
   const timeUse = new Set<Node>(spec.keep);

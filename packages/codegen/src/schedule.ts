@@ -80,7 +80,12 @@ export interface MapStore {
 }
 
 export type Stmt =
-  | { readonly kind: "loop"; readonly reverse: boolean; readonly body: readonly Stmt[]; readonly doc: string }
+  | {
+      readonly kind: "loop";
+      readonly reverse: boolean;
+      readonly body: readonly Stmt[];
+      readonly doc: string;
+    }
   | {
       /** All elementwise work of one width, fused: for each row, for j < width, lets then stores. */
       readonly kind: "map";
@@ -164,8 +169,22 @@ export type Stmt =
       readonly width: number;
       readonly doc: string;
     }
-  | { readonly kind: "copy"; readonly rows: Rows; readonly from: Loc; readonly to: Loc; readonly width: number; readonly doc: string }
-  | { readonly kind: "fill"; readonly rows: Rows; readonly to: Loc; readonly width: number; readonly value: number; readonly doc: string }
+  | {
+      readonly kind: "copy";
+      readonly rows: Rows;
+      readonly from: Loc;
+      readonly to: Loc;
+      readonly width: number;
+      readonly doc: string;
+    }
+  | {
+      readonly kind: "fill";
+      readonly rows: Rows;
+      readonly to: Loc;
+      readonly width: number;
+      readonly value: number;
+      readonly doc: string;
+    }
   | {
       /**
        * Masking by sequence length, for the rows b with t ≥ len[b] of this step.

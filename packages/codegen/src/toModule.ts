@@ -6,12 +6,21 @@
  */
 import { HELPERS } from "./dense.js";
 import { Emitter, emitConsts, emitProc } from "./emitter.js";
-import { INTERNAL } from "./lower.js";
-import { Namer, commentText, stringLiteral } from "./names.js";
 import type { FloatArray } from "./kernel.js";
+import { INTERNAL } from "./lower.js";
+import { commentText, Namer, stringLiteral } from "./names.js";
+import { RUNTIME } from "./runtime.js";
 import type { Schedule, Stmt } from "./schedule.js";
 
-const EXPORTS = ["layout", "info", "params", "forward", "backward", "initialState", "step"] as const;
+const EXPORTS = [
+  "layout",
+  "info",
+  "params",
+  "forward",
+  "backward",
+  "initialState",
+  "step",
+] as const;
 
 /** Every identifier the schedule already uses, so emitter locals never shadow one. */
 function usedNames(s: Schedule): string[] {
@@ -32,7 +41,9 @@ export function moduleBody(s: Schedule): string {
   const em = new Emitter(new Namer(usedNames(s)));
   const F = s.dtype === "float32" ? "Float32Array" : "Float64Array";
   em.comment(`gated kernel for cell ${JSON.stringify(s.name)}: forward and backward sweeps`);
-  em.comment(`graph ${s.hash} · ${s.dtype} · sizes ${JSON.stringify(s.sizes)} · generated, do not edit`);
+  em.comment(
+    `graph ${s.hash} · ${s.dtype} · sizes ${JSON.stringify(s.sizes)} · generated, do not edit`,
+  );
   em.line();
   emitConsts(em, s.consts, s.dtype);
   em.line();
@@ -41,15 +52,24 @@ export function moduleBody(s: Schedule): string {
   em.line();
   emitProc(em, s.backward, "backward_kernel", s.dtype, s);
   em.line();
-  const layout = s.layout.map((l) => `{ name: ${stringLiteral(l.name)}, shape: [${l.shape.join(", ")}], offset: ${l.offset}, size: ${l.size} }`);
+  const layout = s.layout.map(
+    (l) =>
+      `{ name: ${stringLiteral(l.name)}, shape: [${l.shape.join(", ")}], offset: ${l.offset}, size: ${l.size} }`,
+  );
   const states = s.states.map((st) => `{ name: ${stringLiteral(st.name)}, width: ${st.width} }`);
   const I = s.inputs[0]?.width ?? 0;
   const O = s.outputs[0]?.width ?? 0;
-  const info = `{ name: ${stringLiteral(s.name)}, dtype: ${stringLiteral(s.dtype)}, hash: ${stringLiteral(s.hash)}, inputSize: ${I}, outputSize: ${O}, ` +
+  const info =
+    `{ name: ${stringLiteral(s.name)}, dtype: ${stringLiteral(s.dtype)}, hash: ${stringLiteral(s.hash)}, inputSize: ${I}, outputSize: ${O}, ` +
     `sizes: ${JSON.stringify(s.sizes)}, states: $STATES }`;
   const fill: Record<string, string> = {
-    $LAYOUT: `[\n  ${layout.join(",\n  ")},\n]`, $STATESDEF: `[${states.join(", ")}]`, $INFO: info,
-    $PSIZE: String(s.paramSize), $IW: String(I), $OW: String(O), $F: F,
+    $LAYOUT: `[\n  ${layout.join(",\n  ")},\n]`,
+    $STATESDEF: `[${states.join(", ")}]`,
+    $INFO: info,
+    $PSIZE: String(s.paramSize),
+    $IW: String(I),
+    $OW: String(O),
+    $F: F,
   };
   // a function replacement: user text in the values is never read as a `$` pattern
   const runtime = RUNTIME.replace(/\$(LAYOUT|STATESDEF|INFO|PSIZE|IW|OW|F)\b/g, (m) => fill[m]!);
@@ -74,13 +94,18 @@ export interface ModuleApi {
 }
 
 /** Just the two sweeps, in memory (for callers with their own runtime, e.g. `compileGraph`). */
-export function kernelFunctions(s: Schedule): { forward: (...a: unknown[]) => FloatArray[]; backward: (...a: unknown[]) => FloatArray[] } {
+export function kernelFunctions(s: Schedule): {
+  forward: (...a: unknown[]) => FloatArray[];
+  backward: (...a: unknown[]) => FloatArray[];
+} {
   const em = new Emitter(new Namer(usedNames(s)));
   emitConsts(em, s.consts, s.dtype);
   for (const l of HELPERS.split("\n")) em.line(l);
   emitProc(em, s.forward, "forward_kernel", s.dtype, s);
   emitProc(em, s.backward, "backward_kernel", s.dtype, s);
-  return new Function(`"use strict";\n${em.text()}\nreturn { forward: forward_kernel, backward: backward_kernel };`)();
+  return new Function(
+    `"use strict";\n${em.text()}\nreturn { forward: forward_kernel, backward: backward_kernel };`,
+  )();
 }
 
 /** Evaluates the module body with `new Function` (the in-memory target). */
@@ -124,100 +149,3 @@ export async function minifyModule(source: string): Promise<string> {
   const r = await esbuild.transform(source, { minify: true, format: "esm", target: "es2020" });
   return r.code;
 }
-
-// The fixed runtime. `$`-names are filled in above; helper names start with `$`, which no
-// sanitised name can, so they never meet a cell's names.
-const RUNTIME = `// runtime: parameter views, argument checks, the streaming step API
-const layout = Object.freeze($LAYOUT);
-const $STATES = $STATESDEF;
-const info = Object.freeze($INFO);
-function $own(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined; }
-function $view(data) {
-  return { data, layout, get(name) {
-    const s = layout.find((l) => l.name === name);
-    if (!s) throw new Error("unknown parameter " + JSON.stringify(name) + " (parameters: " + layout.map((l) => l.name).join(", ") + ")");
-    return data.subarray(s.offset, s.offset + s.size);
-  } };
-}
-function params(data) {
-  const d = new $F($PSIZE);
-  if (data !== undefined) {
-    if (data.length !== $PSIZE) throw new Error("parameters: expected $PSIZE values, got " + data.length);
-    d.set(data);
-  }
-  return $view(d);
-}
-function $lengths(lengths, B, T) {
-  if (lengths === undefined || lengths === null) return null;
-  if (lengths.length !== B) throw new Error("forward: lengths needs " + B + " values (one per sequence), got " + lengths.length);
-  const len = new Int32Array(B);
-  let all = true;
-  for (let b = 0; b < B; b++) {
-    const l = lengths[b];
-    if (!Number.isInteger(l) || l < 0 || l > T) throw new Error("forward: lengths[" + b + "] = " + l + " must be an integer in [0, " + T + "]");
-    len[b] = l;
-    if (l !== T) all = false;
-  }
-  return all ? null : len;
-}
-function $rows(v, n, what) {
-  const a = new Float64Array(n);
-  if (v !== undefined && v !== null) {
-    if (v.length !== n) throw new Error(what + " needs " + n + " values, got " + v.length);
-    a.set(v);
-  }
-  return a;
-}
-// what the caller gets, in the kernel's dtype (kernels compute and keep float64 inside)
-function $out(a) { return a instanceof $F ? a : $F.from(a); }
-// parameters of another size would be read out of bounds (NaN) or in part
-function $params(p, what) {
-  if (!p || !p.data || p.data.length !== $PSIZE) throw new Error(what + ": parameters have " + (p && p.data ? p.data.length : 0) + " values, the layout needs $PSIZE");
-  return p.data;
-}
-function forward(p, x, opts) {
-  const B = opts.batch;
-  if (!Number.isInteger(B) || B <= 0) throw new Error("forward: batch must be a positive integer, got " + B);
-  $params(p, "forward");
-  if (x.length % (B * $IW) !== 0) throw new Error("forward: x has " + x.length + " values, not a multiple of B·I = " + B * $IW);
-  const T = $IW === 0 ? 0 : x.length / (B * $IW);
-  const initial = opts.initial || {};
-  for (const k of Object.keys(initial)) if (!$STATES.some((s) => s.name === k)) throw new Error("forward: unknown state " + JSON.stringify(k) + " in initial");
-  const xs = $rows(x, x.length, "forward: x");
-  const inits = $STATES.map((s) => $rows($own(initial, s.name), B * s.width, "forward: initial " + s.name));
-  const len = $lengths(opts.lengths, B, T);
-  const pd = Float64Array.from(p.data);
-  const res = forward_kernel(pd, T, B, len, xs, ...inits);
-  const hist = res.slice(1, 1 + $STATES.length);
-  const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(hist[k].subarray(T * B * s.width, (T + 1) * B * s.width))]));
-  return { T, B, output: $out(res[0]), final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: res.slice(1 + $STATES.length) } };
-}
-function backward(run, cot) {
-  const tape = run && run.tape;
-  if (!tape || run.kernel !== info) throw new Error("backward: this run did not come from this kernel's forward");
-  const { T, B } = run;
-  const c = cot || {};
-  const gOut = $rows(c.output, T * B * $OW, "backward: output cotangent");
-  const fin = c.final || {};
-  const gFin = $STATES.map((s) => $rows($own(fin, s.name), B * s.width, "backward: final " + s.name + " cotangent"));
-  const res = backward_kernel(tape.p, T, B, tape.len, tape.x, ...tape.hist, ...tape.saved, gOut, ...gFin);
-  return { params: $view($out(res[0])), input: $out(res[1]), initial: Object.fromEntries($STATES.map((s, k) => [s.name, $out(res[2 + k])])) };
-}
-function initialState(p, opts) {
-  const B = (opts && opts.batch) || 1;
-  // the stream state stays float64 between calls, as forward keeps it between steps, so
-  // streaming T steps gives exactly forward's numbers in every dtype
-  return { params: p, batch: B, values: Object.fromEntries($STATES.map((s) => [s.name, new Float64Array(B * s.width)])) };
-}
-function step(state, x) {
-  const B = state.batch;
-  if (x.length !== B * $IW) throw new Error("step: x needs B·I = " + B * $IW + " values, got " + x.length);
-  // no backward follows a step, so float64 parameters are read in place
-  const d = $params(state.params, "step");
-  const pd = d instanceof Float64Array ? d : Float64Array.from(d);
-  const inits = $STATES.map((s) => $rows($own(state.values, s.name), B * s.width, "step: state " + s.name));
-  const res = forward_kernel(pd, 1, B, null, $rows(x, x.length, "step: x"), ...inits);
-  $STATES.forEach((s, k) => $own(state.values, s.name).set(res[1 + k].subarray(B * s.width, 2 * B * s.width)));
-  return $out(res[0]);
-}
-`;

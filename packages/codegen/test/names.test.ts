@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { Namer, commentText, numberLiteral, sanitize, stringLiteral } from "../src/names.js";
+import { commentText, Namer, numberLiteral, sanitize, stringLiteral } from "../src/names.js";
 
 describe("names reaching emitted source", () => {
   test("sanitize gives identifiers of [A-Za-z0-9_] only", () => {
@@ -26,7 +26,9 @@ describe("names reaching emitted source", () => {
     expect(c).not.toContain("*/");
   });
   test("string and number literals round-trip", () => {
-    for (const s of ["a\"b", "\u2028\u2029", "`${x}`", "\\", "$'"]) expect(new Function(`return ${stringLiteral(s)};`)()).toBe(s);
-    for (const v of [0, -0, 1.5, -2, NaN, Infinity, -Infinity, 1e-300, 0.1 + 0.2]) expect(Object.is(new Function(`return ${numberLiteral(v)};`)(), v)).toBe(true);
+    for (const s of ['a"b', "\u2028\u2029", "`${x}`", "\\", "$'"])
+      expect(new Function(`return ${stringLiteral(s)};`)()).toBe(s);
+    for (const v of [0, -0, 1.5, -2, NaN, Infinity, -Infinity, 1e-300, 0.1 + 0.2])
+      expect(Object.is(new Function(`return ${numberLiteral(v)};`)(), v)).toBe(true);
   });
 });

@@ -3,20 +3,27 @@
  * mode) return new nodes, built from each op's own rules, which can be simplified, compiled
  * or differentiated again (Hessian-vector products, grad-of-grad).
  */
-import { formatShape, sameShape, type Shape } from "./shape.js";
-import { describe, ops, type Node } from "./node.js";
+
 import { constant } from "./leaves.js";
+import { describe, type Node, ops } from "./node.js";
+import { formatShape, type Shape, sameShape } from "./shape.js";
 import { dependsOn, topo } from "./traverse.js";
 
 /**
  * Reverse mode: Σ_k cotangents[k]ᵀ · ∂outputs[k]/∂wrt[i], one node per `wrt`. A `wrt` the
  * outputs do not depend on gets zeros of its shape.
  */
-export function vjp(outputs: readonly Node[], cotangents: readonly Node[], wrt: readonly Node[]): Node[] {
+export function vjp(
+  outputs: readonly Node[],
+  cotangents: readonly Node[],
+  wrt: readonly Node[],
+): Node[] {
   if (outputs.length !== cotangents.length) {
     throw new Error(`vjp: ${outputs.length} outputs but ${cotangents.length} cotangents`);
   }
-  outputs.forEach((o, k) => checkShape(cotangents[k]!, o.shape, () => `cotangent ${k} of ${describe(o)}`));
+  outputs.forEach((o, k) =>
+    checkShape(cotangents[k]!, o.shape, () => `cotangent ${k} of ${describe(o)}`),
+  );
   // 1. keep only the nodes between wrt and the outputs
   const live = dependsOn(outputs, new Set(wrt));
   const grads = new Map<Node, Node>();
@@ -33,7 +40,9 @@ export function vjp(outputs: readonly Node[], cotangents: readonly Node[], wrt: 
     if (!g || node.op.kind === "leaf") continue;
     const contributions = node.op.vjp({ x: node.inputs, out: node, g, attrs: node.attrs });
     if (contributions.length !== node.inputs.length) {
-      throw new Error(`vjp of ${node.op.name} gave ${contributions.length} results for ${node.inputs.length} inputs`);
+      throw new Error(
+        `vjp of ${node.op.name} gave ${contributions.length} results for ${node.inputs.length} inputs`,
+      );
     }
     node.inputs.forEach((x, i) => {
       let c = contributions[i];
@@ -51,7 +60,9 @@ export function vjp(outputs: readonly Node[], cotangents: readonly Node[], wrt: 
 /** Gradient of a scalar `y` with respect to each of `wrt`. */
 export function grad(y: Node, wrt: readonly Node[]): Node[] {
   if (y.shape.length !== 0) {
-    throw new Error(`grad: ${describe(y)} has shape ${formatShape(y.shape)}; grad needs a scalar (use vjp)`);
+    throw new Error(
+      `grad: ${describe(y)} has shape ${formatShape(y.shape)}; grad needs a scalar (use vjp)`,
+    );
   }
   return vjp([y], [constant(1)], wrt);
 }
@@ -60,8 +71,13 @@ export function grad(y: Node, wrt: readonly Node[]): Node[] {
  * Forward mode: ∂outputs[k]/∂wrt · tangents, one node per output (zeros where the output does
  * not depend on `wrt`).
  */
-export function jvp(outputs: readonly Node[], wrt: readonly Node[], tangents: readonly Node[]): Node[] {
-  if (wrt.length !== tangents.length) throw new Error(`jvp: ${wrt.length} wrt but ${tangents.length} tangents`);
+export function jvp(
+  outputs: readonly Node[],
+  wrt: readonly Node[],
+  tangents: readonly Node[],
+): Node[] {
+  if (wrt.length !== tangents.length)
+    throw new Error(`jvp: ${wrt.length} wrt but ${tangents.length} tangents`);
   const tan = new Map<Node, Node | null>();
   wrt.forEach((w, i) => {
     checkShape(tangents[i]!, w.shape, () => `tangent ${i} of ${describe(w)}`);

@@ -4,7 +4,7 @@
  * differences.
  */
 import { describe, type Node, type Tensor } from "./node.js";
-import { formatShape, resolveShape, sizeOf, type Sizes } from "./shape.js";
+import { formatShape, resolveShape, type Sizes, sizeOf } from "./shape.js";
 import { topo } from "./traverse.js";
 
 /** Values for input and param leaves, by name, flat row-major. */
@@ -15,7 +15,11 @@ export type Bindings = Readonly<Record<string, ArrayLike<number>>>;
  * fault: an unbound input, a binding of the wrong length, an unknown dim.
  */
 export function evaluate(outputs: Node, bindings: Bindings, sizes?: Sizes): Float64Array;
-export function evaluate(outputs: readonly Node[], bindings: Bindings, sizes?: Sizes): Float64Array[];
+export function evaluate(
+  outputs: readonly Node[],
+  bindings: Bindings,
+  sizes?: Sizes,
+): Float64Array[];
 export function evaluate(
   outputs: Node | readonly Node[],
   bindings: Bindings,
@@ -27,7 +31,11 @@ export function evaluate(
 }
 
 /** Like `evaluate`, but returns the value of every reachable node (for debugging and tests). */
-export function evaluateAll(outputs: readonly Node[], bindings: Bindings, sizes: Sizes = {}): Map<Node, Tensor> {
+export function evaluateAll(
+  outputs: readonly Node[],
+  bindings: Bindings,
+  sizes: Sizes = {},
+): Map<Node, Tensor> {
   const p = plan(outputs, sizes);
   const vals = p.run(bindings);
   return new Map(p.order.map((n, i) => [n, vals[i]!]));
@@ -37,7 +45,10 @@ export function evaluateAll(outputs: readonly Node[], bindings: Bindings, sizes:
  * `evaluate` prepared once for repeated calls with the same graph and sizes: the order, the
  * resolved shapes and the constants are computed up front. Same semantics, same errors.
  */
-export function prepareEvaluate(outputs: readonly Node[], sizes: Sizes = {}): (bindings: Bindings) => Float64Array[] {
+export function prepareEvaluate(
+  outputs: readonly Node[],
+  sizes: Sizes = {},
+): (bindings: Bindings) => Float64Array[] {
   const p = plan(outputs, sizes);
   const outIdx = outputs.map((o) => p.index.get(o)!);
   return (bindings) => {
@@ -57,11 +68,15 @@ function plan(outputs: readonly Node[], sizes: Sizes) {
     if (n.op.kind !== "leaf" || n.label === undefined) continue;
     const other = names.get(n.label);
     if (other && other !== n) {
-      throw new Error(`two leaves are named "${n.label}": ${other.op.name} ${formatShape(other.shape)} and ${n.op.name} ${formatShape(n.shape)}`);
+      throw new Error(
+        `two leaves are named "${n.label}": ${other.op.name} ${formatShape(other.shape)} and ${n.op.name} ${formatShape(n.shape)}`,
+      );
     }
     names.set(n.label, n);
   }
-  const constants = order.map((n, i) => (n.op.kind === "leaf" && n.label === undefined ? n.op.evaluate([], n.attrs, shapes[i]!) : null));
+  const constants = order.map((n, i) =>
+    n.op.kind === "leaf" && n.label === undefined ? n.op.evaluate([], n.attrs, shapes[i]!) : null,
+  );
   const run = (bindings: Bindings): Tensor[] => {
     const vals: Tensor[] = new Array(order.length);
     for (let i = 0; i < order.length; i++) {
@@ -73,11 +88,19 @@ function plan(outputs: readonly Node[], sizes: Sizes) {
       else {
         let data: Float64Array;
         try {
-          data = n.op.evaluate(inputIdx[i]!.map((j) => vals[j]!), n.attrs, shape, sizes);
+          data = n.op.evaluate(
+            inputIdx[i]!.map((j) => vals[j]!),
+            n.attrs,
+            shape,
+            sizes,
+          );
         } catch (e) {
           throw new Error(`evaluating ${describe(n)}: ${(e as Error).message}`);
         }
-        if (data.length !== sizeOf(shape)) throw new Error(`${n.op.name} evaluated to ${data.length} values for shape ${formatShape(shape)}`);
+        if (data.length !== sizeOf(shape))
+          throw new Error(
+            `${n.op.name} evaluated to ${data.length} values for shape ${formatShape(shape)}`,
+          );
         vals[i] = { shape, data };
       }
     }
@@ -88,10 +111,12 @@ function plan(outputs: readonly Node[], sizes: Sizes) {
 
 function bind(n: Node, shape: number[], bindings: Bindings): Float64Array {
   const name = n.label!;
-  const v = Object.prototype.hasOwnProperty.call(bindings, name) ? bindings[name] : undefined;
+  const v = Object.hasOwn(bindings, name) ? bindings[name] : undefined;
   if (v === undefined) {
     const given = Object.keys(bindings).join(", ") || "none";
-    throw new Error(`${n.op.name} "${name}" ${formatShape(n.shape)} is not bound (bindings given: ${given})`);
+    throw new Error(
+      `${n.op.name} "${name}" ${formatShape(n.shape)} is not bound (bindings given: ${given})`,
+    );
   }
   const want = sizeOf(shape);
   if (v.length !== want) {

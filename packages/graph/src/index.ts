@@ -1,20 +1,53 @@
-export type { Dim, Shape, Sizes } from "./shape.js";
-export {
-  formatShape, sameShape, broadcastShapes, broadcastIndex, resolveShape, resolveDim, parseDim, addDims, subDims, isDim, sizeOf, strides,
-} from "./shape.js";
+export { grad, jvp, vjp } from "./autodiff.js";
+export { type Bindings, evaluate, evaluateAll, prepareEvaluate } from "./evaluate.js";
 export type { JsExpr, JsHole } from "./jsExpr.js";
 export { js, jsRef, renderJs } from "./jsExpr.js";
+export { constant, constValue, input, isLeaf, param, zeros } from "./leaves.js";
 export type {
-  Attrs, AttrValue, Tensor, OpKind, OpDef, Op, VjpArgs, JvpArgs, Domain, Notation, ReduceFacet, Rule, Builders,
+  Attrs,
+  AttrValue,
+  Builders,
+  Domain,
+  JvpArgs,
+  Notation,
+  Op,
+  OpDef,
+  OpKind,
+  ReduceFacet,
+  Rule,
+  Tensor,
+  VjpArgs,
 } from "./node.js";
-export { Node, apply, defineOp, bindBuilders, ops, describe } from "./node.js";
-export { input, param, constant, zeros, isLeaf, constValue } from "./leaves.js";
-export { topo, countNodes, leavesOf, users, dependsOn } from "./traverse.js";
-export { vjp, grad, jvp } from "./autodiff.js";
+export { apply, bindBuilders, defineOp, describe, Node, ops } from "./node.js";
+export { type Rendered, renderNode, renderTree, type Target } from "./print/core.js";
+export { type DotOptions, dotEscape, printDot } from "./print/dot.js";
+export {
+  type EquationOptions,
+  type LatexOptions,
+  latexEquationLines,
+  latexLeaf,
+  latexName,
+  latexNumber,
+  type NamedNode,
+  printLatex,
+  printLatexEquations,
+} from "./print/latex.js";
+export { printLets, printText, textLeaf } from "./print/text.js";
+export { type Match, P, type Pattern, rule, X, Y, Z } from "./rule.js";
+export type { Dim, Shape, Sizes } from "./shape.js";
+export {
+  addDims,
+  broadcastIndex,
+  broadcastShapes,
+  formatShape,
+  isDim,
+  parseDim,
+  resolveDim,
+  resolveShape,
+  sameShape,
+  sizeOf,
+  strides,
+  subDims,
+} from "./shape.js";
 export { simplify } from "./simplify.js";
-export { evaluate, evaluateAll, prepareEvaluate, type Bindings } from "./evaluate.js";
-export { printText, printLets, textLeaf } from "./print/text.js";
-export { printLatex, printLatexEquations, latexEquationLines, latexName, latexNumber, latexLeaf, type LatexOptions, type EquationOptions, type NamedNode } from "./print/latex.js";
-export { printDot, dotEscape, type DotOptions } from "./print/dot.js";
-export { renderNode, renderTree, type Rendered, type Target } from "./print/core.js";
-export { rule, P, X, Y, Z, type Pattern, type Match } from "./rule.js";
+export { countNodes, dependsOn, leavesOf, topo, users } from "./traverse.js";

@@ -43,5 +43,7 @@ function renderHole(h: JsHole): string {
     return h < 0 || Object.is(h, -0) ? `(${t})` : t;
   }
   const inner = renderJs(h);
-  return h.holes.length === 0 && /^[A-Za-z_$][\w$]*(\[[^\]]*\])?$/.test(inner) ? inner : `(${inner})`;
+  return h.holes.length === 0 && /^[A-Za-z_$][\w$]*(\[[^\]]*\])?$/.test(inner)
+    ? inner
+    : `(${inner})`;
 }

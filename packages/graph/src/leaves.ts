@@ -3,7 +3,7 @@
  * weights), `constant(value, shape)` (a tensor filled with one value). They have no derivative
  * rules of their own; autodiff stops at them.
  */
-import { apply, defineOp, setAsNode, Node, type OpDef } from "./node.js";
+import { apply, defineOp, Node, type OpDef, setAsNode } from "./node.js";
 import { isDim, resolveShape, type Shape } from "./shape.js";
 
 function leaf(name: string, text: (attrs: Record<string, unknown>) => string): OpDef {
@@ -25,10 +25,15 @@ const NAME = /^[\p{L}_][\p{L}\p{N}_']*$/u;
 
 function checkLeaf(kind: string, name: string, shape: Shape): void {
   if (typeof name !== "string" || !NAME.test(name)) {
-    throw new Error(`${kind} name ${JSON.stringify(name)} must be an identifier (letters, digits, _, ')`);
+    throw new Error(
+      `${kind} name ${JSON.stringify(name)} must be an identifier (letters, digits, _, ')`,
+    );
   }
   for (const d of shape) {
-    if (!isDim(d)) throw new Error(`${kind} ${name}: dim ${JSON.stringify(d)} must be a non-negative integer or a name`);
+    if (!isDim(d))
+      throw new Error(
+        `${kind} ${name}: dim ${JSON.stringify(d)} must be a non-negative integer or a name`,
+      );
   }
 }
 
@@ -61,9 +66,12 @@ export const constant = defineOp(
   constantDef,
   (op) =>
     (value: number, shape: Shape = [], opts: { allowNonFinite?: boolean } = {}): Node => {
-      if (typeof value !== "number") throw new Error(`constant: expected a number, got ${typeof value}`);
+      if (typeof value !== "number")
+        throw new Error(`constant: expected a number, got ${typeof value}`);
       if (!Number.isFinite(value) && !opts.allowNonFinite) {
-        throw new Error(`constant ${value} is not finite (pass { allowNonFinite: true } if intended)`);
+        throw new Error(
+          `constant ${value} is not finite (pass { allowNonFinite: true } if intended)`,
+        );
       }
       checkLeaf("constant", "c", shape);
       // -0 and 0 intern apart only if asked; normalise so `x * 0` folds the same way

@@ -71,7 +71,9 @@ export interface Notation {
    * Argument positions the notation delimits itself (call parentheses, a fraction's braces), so
    * printers never parenthesize them. Default: every position when prec ≥ 100, none otherwise.
    */
-  readonly enclosed?: readonly number[] | { readonly text?: readonly number[]; readonly latex?: readonly number[] };
+  readonly enclosed?:
+    | readonly number[]
+    | { readonly text?: readonly number[]; readonly latex?: readonly number[] };
 }
 
 /** Reduction facet for `kind: "reduce"` ops: acc = combine(acc, x) from `init`. */
@@ -102,7 +104,12 @@ export interface OpDef<A extends Attrs = Attrs> {
    * Reference evaluation in float64: the semantics every backend is tested against. `sizes`
    * binds symbolic dims held in attrs (a slice's symbolic start); absent when constant folding.
    */
-  evaluate(inputs: readonly Tensor[], attrs: A, outShape: readonly number[], sizes?: Sizes): Float64Array;
+  evaluate(
+    inputs: readonly Tensor[],
+    attrs: A,
+    outShape: readonly number[],
+    sizes?: Sizes,
+  ): Float64Array;
   /** Reverse mode: one cotangent per input, `null` for no contribution. */
   vjp(args: VjpArgs<A>): readonly (Node | null)[];
   /** Forward mode: the tangent of the output, `null` when it is zero. */
@@ -162,7 +169,8 @@ export function bindBuilders(b: Builders): void {
 }
 
 export function ops(): Builders {
-  if (!builders) throw new Error("no op set is bound: import @gated/ops (or gated) before building arithmetic");
+  if (!builders)
+    throw new Error("no op set is bound: import @gated/ops (or gated) before building arithmetic");
   return builders;
 }
 
@@ -179,26 +187,66 @@ export class Node {
     this.label = typeof attrs["name"] === "string" ? attrs["name"] : undefined;
     Object.freeze(this);
   }
-  add(y: Node | number): Node { return ops().add(this, y); }
-  sub(y: Node | number): Node { return ops().sub(this, y); }
-  mul(y: Node | number): Node { return ops().mul(this, y); }
-  div(y: Node | number): Node { return ops().div(this, y); }
-  neg(): Node { return ops().neg(this); }
-  pow(p: number): Node { return ops().pow(this, p); }
-  exp(): Node { return ops().exp(this); }
-  log(): Node { return ops().log(this); }
-  tanh(): Node { return ops().tanh(this); }
-  sigmoid(): Node { return ops().sigmoid(this); }
-  square(): Node { return ops().square(this); }
-  matvec(v: Node): Node { return ops().matvec(this, v); }
-  matmul(b: Node): Node { return ops().matmul(this, b); }
-  transpose(): Node { return ops().transpose(this); }
-  sum(axis?: number): Node { return ops().sum(this, axis); }
-  mean(axis?: number): Node { return ops().mean(this, axis); }
-  reshape(shape: Shape): Node { return ops().reshape(this, shape); }
-  broadcastTo(shape: Shape): Node { return ops().broadcastTo(this, shape); }
-  get rank(): number { return this.shape.length; }
-  toString(): string { return describe(this); }
+  add(y: Node | number): Node {
+    return ops().add(this, y);
+  }
+  sub(y: Node | number): Node {
+    return ops().sub(this, y);
+  }
+  mul(y: Node | number): Node {
+    return ops().mul(this, y);
+  }
+  div(y: Node | number): Node {
+    return ops().div(this, y);
+  }
+  neg(): Node {
+    return ops().neg(this);
+  }
+  pow(p: number): Node {
+    return ops().pow(this, p);
+  }
+  exp(): Node {
+    return ops().exp(this);
+  }
+  log(): Node {
+    return ops().log(this);
+  }
+  tanh(): Node {
+    return ops().tanh(this);
+  }
+  sigmoid(): Node {
+    return ops().sigmoid(this);
+  }
+  square(): Node {
+    return ops().square(this);
+  }
+  matvec(v: Node): Node {
+    return ops().matvec(this, v);
+  }
+  matmul(b: Node): Node {
+    return ops().matmul(this, b);
+  }
+  transpose(): Node {
+    return ops().transpose(this);
+  }
+  sum(axis?: number): Node {
+    return ops().sum(this, axis);
+  }
+  mean(axis?: number): Node {
+    return ops().mean(this, axis);
+  }
+  reshape(shape: Shape): Node {
+    return ops().reshape(this, shape);
+  }
+  broadcastTo(shape: Shape): Node {
+    return ops().broadcastTo(this, shape);
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
+  toString(): string {
+    return describe(this);
+  }
 }
 
 /** A short text form of an expression for error messages (depth-limited). */
@@ -211,7 +259,12 @@ function attrsKey(attrs: Attrs): string {
   const keys = Object.keys(attrs).sort();
   // JSON writes NaN, Infinity and -Infinity all as null: key them apart (an object, which no
   // attr value is, so it cannot meet another value's key)
-  return keys.length ? JSON.stringify(keys.map((k) => [k, attrs[k]]), (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? { nonFinite: String(v) } : v)) : "";
+  return keys.length
+    ? JSON.stringify(
+        keys.map((k) => [k, attrs[k]]),
+        (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? { nonFinite: String(v) } : v),
+      )
+    : "";
 }
 
 function opId(op: object): number {
@@ -233,7 +286,11 @@ export function setAsNode(f: (x: Node | number) => Node): void {
  * The one way to build a node: validates arity, infers the shape (errors name the op and the
  * expression), and returns the interned node for `(op, inputs, attrs)`.
  */
-export function apply<A extends Attrs>(op: OpDef<A>, inputs: readonly (Node | number)[], attrs: A): Node {
+export function apply<A extends Attrs>(
+  op: OpDef<A>,
+  inputs: readonly (Node | number)[],
+  attrs: A,
+): Node {
   let xs: Node[];
   try {
     xs = inputs.map(asNode);
@@ -242,19 +299,30 @@ export function apply<A extends Attrs>(op: OpDef<A>, inputs: readonly (Node | nu
     throw new Error(`${op.name}(${args}): ${(e as Error).message}`);
   }
   if (op.arity === "variadic" ? xs.length === 0 : xs.length !== op.arity) {
-    throw new Error(`${op.name} takes ${op.arity === "variadic" ? "at least 1" : op.arity} input(s), got ${xs.length}`);
+    throw new Error(
+      `${op.name} takes ${op.arity === "variadic" ? "at least 1" : op.arity} input(s), got ${xs.length}`,
+    );
   }
   const key = `${opId(op)}(${xs.map((x) => x.id).join(",")})${attrsKey(attrs)}`;
   const hit = interned.get(key);
   if (hit) return hit;
   let shape: Shape;
   try {
-    shape = op.shape(xs.map((x) => x.shape), attrs);
+    shape = op.shape(
+      xs.map((x) => x.shape),
+      attrs,
+    );
   } catch (e) {
     const args = xs.map((x) => `${describe(x)} : ${formatShape(x.shape)}`).join(", ");
     throw new Error(`${op.name}(${args}): ${(e as Error).message}`);
   }
-  const node = new Node(nextNodeId++, op as unknown as OpDef, xs, Object.freeze({ ...attrs }), Object.freeze([...shape]));
+  const node = new Node(
+    nextNodeId++,
+    op as unknown as OpDef,
+    xs,
+    Object.freeze({ ...attrs }),
+    Object.freeze([...shape]),
+  );
   interned.set(key, node);
   return node;
 }

@@ -3,8 +3,9 @@
  * by op identity; commutative ops match either argument order; a variable seen twice must bind
  * the same (interned, hence identical) node.
  */
-import { asNode, type Node, type OpDef, type Rule } from "./node.js";
+
 import { constValue } from "./leaves.js";
+import { asNode, type Node, type OpDef, type Rule } from "./node.js";
 
 export type Pattern =
   | { readonly kind: "var"; readonly name: string }
@@ -13,7 +14,9 @@ export type Pattern =
   | { readonly kind: "op"; readonly op: OpDef; readonly args: readonly Pattern[] };
 
 /** What a match bound: nodes by variable name, constant values by `anyConst` name. */
-export type Match = Readonly<Record<string, Node>> & { readonly $: Readonly<Record<string, number>> };
+export type Match = Readonly<Record<string, Node>> & {
+  readonly $: Readonly<Record<string, number>>;
+};
 
 export const P = {
   /** Any node, bound to `name`. */

@@ -45,20 +45,24 @@ export function resolveShape(shape: Shape, sizes: Sizes, where = ""): number[] {
  */
 export function resolveDim(d: Dim, sizes: Sizes, where = ""): number {
   if (typeof d === "number") return d;
-  const lin = Object.prototype.hasOwnProperty.call(sizes, d) ? null : parseDim(d);
+  const lin = Object.hasOwn(sizes, d) ? null : parseDim(d);
   const names = lin ? Object.keys(lin.terms) : [d];
   let v = lin ? lin.c : 0;
   for (const name of names) {
-    const s = Object.prototype.hasOwnProperty.call(sizes, name) ? sizes[name] : undefined;
+    const s = Object.hasOwn(sizes, name) ? sizes[name] : undefined;
     if (s === undefined) {
       const known = Object.keys(sizes).join(", ") || "none";
       const inner = name === d ? "" : ` (in "${d}")`;
-      throw new Error(`unknown dim "${name}"${inner}${where ? ` in ${where}` : ""}: sizes given: ${known}`);
+      throw new Error(
+        `unknown dim "${name}"${inner}${where ? ` in ${where}` : ""}: sizes given: ${known}`,
+      );
     }
-    if (!Number.isInteger(s) || s < 0) throw new Error(`size of dim "${name}" must be a non-negative integer, got ${s}`);
+    if (!Number.isInteger(s) || s < 0)
+      throw new Error(`size of dim "${name}" must be a non-negative integer, got ${s}`);
     v += (lin ? lin.terms[name]! : 1) * s;
   }
-  if (v < 0) throw new Error(`dim "${d}" is ${v} for the sizes given${where ? ` in ${where}` : ""}`);
+  if (v < 0)
+    throw new Error(`dim "${d}" is ${v} for the sizes given${where ? ` in ${where}` : ""}`);
   return v;
 }
 
@@ -87,7 +91,9 @@ export function parseDim(d: Dim): LinearDim | null {
 }
 
 function formatDim(l: LinearDim): Dim {
-  const names = Object.keys(l.terms).filter((n) => l.terms[n] !== 0).sort();
+  const names = Object.keys(l.terms)
+    .filter((n) => l.terms[n] !== 0)
+    .sort();
   if (names.length === 0) return l.c;
   let s = "";
   for (const n of names) {
@@ -142,7 +148,10 @@ export function strides(shape: readonly number[]): number[] {
 }
 
 /** For each flat index of `outShape`, the flat index of the broadcast input of `inShape`. */
-export function broadcastIndex(inShape: readonly number[], outShape: readonly number[]): Int32Array {
+export function broadcastIndex(
+  inShape: readonly number[],
+  outShape: readonly number[],
+): Int32Array {
   const n = outShape.reduce((a, b) => a * b, 1);
   const idx = new Int32Array(n);
   const r = outShape.length;

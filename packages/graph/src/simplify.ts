@@ -3,8 +3,9 @@
  * each op's own `evaluate` and every op's rewrite rules applied bottom-up to a fixed point.
  * The driver knows no op: rules live with the op they rewrite.
  */
-import { apply, ops, type Node, type Rule } from "./node.js";
+
 import { constant, constValue } from "./leaves.js";
+import { apply, type Node, ops, type Rule } from "./node.js";
 import { sameShape } from "./shape.js";
 import { topo } from "./traverse.js";
 
@@ -20,7 +21,11 @@ const MAX_REWRITES = 64;
 function rewrite(n: Node, memo: Map<Node, Node>): Node {
   if (n.op.kind === "leaf") return n;
   // rebuild on simplified inputs (interning shares what became equal)
-  let cur = apply(n.op, n.inputs.map((x) => memo.get(x) ?? x), n.attrs);
+  let cur = apply(
+    n.op,
+    n.inputs.map((x) => memo.get(x) ?? x),
+    n.attrs,
+  );
   for (let step = 0; step < MAX_REWRITES; step++) {
     const next = fold(cur) ?? firstRule(cur);
     if (!next || next === cur) return cur;
@@ -44,7 +49,8 @@ function simplifyNew(n: Node, memo: Map<Node, Node>): Node {
 
 /** Constant folding: an elementwise op over constants is the constant its `evaluate` gives. */
 function fold(n: Node): Node | null {
-  if (n.op.kind !== "elementwise" || !n.inputs.every((x) => constValue(x) !== undefined)) return null;
+  if (n.op.kind !== "elementwise" || !n.inputs.every((x) => constValue(x) !== undefined))
+    return null;
   const scalars = n.inputs.map((x) => ({ shape: [], data: Float64Array.of(constValue(x)!) }));
   const v = n.op.evaluate(scalars, n.attrs, [])[0]!;
   return Number.isFinite(v) ? constant(v, n.shape) : null;

@@ -1,5 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { constant, defineOp, evaluate, evaluateAll, input, param, resolveDim, type OpDef } from "../src/index.js";
+import {
+  constant,
+  defineOp,
+  evaluate,
+  evaluateAll,
+  input,
+  type OpDef,
+  param,
+  resolveDim,
+} from "../src/index.js";
 import { add, mul } from "./miniOps.js";
 
 describe("evaluate", () => {
@@ -16,8 +25,12 @@ describe("evaluate", () => {
     expect(vals.size).toBe(3);
   });
   test("errors name the leaf: unbound, wrong length, unknown dim", () => {
-    expect(() => evaluate(mul(x, w), { x: [1, 2] }, { H: 2 })).toThrow('param "w" [] is not bound (bindings given: x)');
-    expect(() => evaluate(x, { x: [1, 2, 3] }, { H: 2 })).toThrow('input "x" [H] = [2] needs 2 values, got 3');
+    expect(() => evaluate(mul(x, w), { x: [1, 2] }, { H: 2 })).toThrow(
+      'param "w" [] is not bound (bindings given: x)',
+    );
+    expect(() => evaluate(x, { x: [1, 2, 3] }, { H: 2 })).toThrow(
+      'input "x" [H] = [2] needs 2 values, got 3',
+    );
     expect(() => evaluate(x, { x: [1] }, {})).toThrow('unknown dim "H" in x: sizes given: none');
   });
   test("ops receive the sizes; their errors name the node", () => {
@@ -31,6 +44,8 @@ describe("evaluate", () => {
       jvp: () => null,
     } as OpDef);
     expect(evaluate(op(x), { x: [1, 2] }, { H: 2, K: 7 })).toEqual(Float64Array.of(7, 7));
-    expect(() => evaluate(op(x), { x: [1, 2] }, { H: 2 })).toThrow('evaluating firstH(x): unknown dim "K"');
+    expect(() => evaluate(op(x), { x: [1, 2] }, { H: 2 })).toThrow(
+      'evaluating firstH(x): unknown dim "K"',
+    );
   });
 });

@@ -15,7 +15,9 @@ describe("JsExpr", () => {
     expect(renderJs(js`${NaN} + ${Infinity} + ${-Infinity}`)).toBe("NaN + Infinity + (-Infinity)");
   });
   test("only identifiers and indexed loads are references", () => {
-    expect(() => jsRef("a; alert(1)")).toThrow('jsRef: "a; alert(1)" is not a plain identifier or indexed load');
+    expect(() => jsRef("a; alert(1)")).toThrow(
+      'jsRef: "a; alert(1)" is not a plain identifier or indexed load',
+    );
     expect(() => jsRef("`x`")).toThrow();
   });
 });

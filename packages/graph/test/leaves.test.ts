@@ -11,8 +11,12 @@ describe("leaves", () => {
   });
   test("names and dims are validated", () => {
     expect(() => input("1x", [])).toThrow('input name "1x" must be an identifier');
-    expect(() => param("w", [-1])).toThrow('param w: dim -1 must be a non-negative integer or a name');
-    expect(() => param("w", ["H/2"])).toThrow('param w: dim "H/2" must be a non-negative integer or a name');
+    expect(() => param("w", [-1])).toThrow(
+      "param w: dim -1 must be a non-negative integer or a name",
+    );
+    expect(() => param("w", ["H/2"])).toThrow(
+      'param w: dim "H/2" must be a non-negative integer or a name',
+    );
     expect(input("v", ["2*H"]).shape).toEqual(["2*H"]);
   });
   test("constants must be finite unless asked", () => {

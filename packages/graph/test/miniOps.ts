@@ -3,8 +3,20 @@
  * add, mul, neg, exp (elementwise, same-shape or scalar broadcasting) and sumAll.
  */
 import {
-  apply, bindBuilders, broadcastShapes, constant, defineOp, js, P, rule, X, Y,
-  type Node, type Op, type OpDef, type Tensor,
+  apply,
+  bindBuilders,
+  broadcastShapes,
+  constant,
+  defineOp,
+  js,
+  type Node,
+  type Op,
+  type OpDef,
+  P,
+  rule,
+  type Tensor,
+  X,
+  Y,
 } from "../src/index.js";
 
 function pick(t: Tensor, k: number): number {
@@ -18,7 +30,10 @@ function elementwise(name: string, f: (...v: number[]) => number, def: Partial<O
     kind: "elementwise",
     arity,
     shape: (xs) => xs.reduce((a, b) => broadcastShapes(a, b)),
-    evaluate: (xs, _a, out) => Float64Array.from({ length: out.reduce((a, b) => a * b, 1) }, (_, k) => f(...xs.map((x) => pick(x, k)))),
+    evaluate: (xs, _a, out) =>
+      Float64Array.from({ length: out.reduce((a, b) => a * b, 1) }, (_, k) =>
+        f(...xs.map((x) => pick(x, k))),
+      ),
     vjp: () => [],
     jvp: () => null,
     emit: ([a]) => js`${a!}`,
@@ -84,11 +99,23 @@ const unsupported = (name: string) => () => {
   throw new Error(`miniOps: ${name} is not part of the test op set`);
 };
 bindBuilders({
-  add, mul, neg, exp,
+  add,
+  mul,
+  neg,
+  exp,
   sub: (a, b) => add(a, neg(b instanceof Object ? b : constant(b))),
-  div: unsupported("div"), pow: unsupported("pow"), log: unsupported("log"), tanh: unsupported("tanh"),
-  sigmoid: unsupported("sigmoid"), square: (x) => mul(x, x), matvec: unsupported("matvec"), matmul: unsupported("matmul"),
-  transpose: unsupported("transpose"), sum: (x) => sumAll(x), mean: unsupported("mean"), reshape: unsupported("reshape"),
+  div: unsupported("div"),
+  pow: unsupported("pow"),
+  log: unsupported("log"),
+  tanh: unsupported("tanh"),
+  sigmoid: unsupported("sigmoid"),
+  square: (x) => mul(x, x),
+  matvec: unsupported("matvec"),
+  matmul: unsupported("matmul"),
+  transpose: unsupported("transpose"),
+  sum: (x) => sumAll(x),
+  mean: unsupported("mean"),
+  reshape: unsupported("reshape"),
   broadcastTo: (x, shape) => add(x, constant(0, shape)),
   sumTo: (x, shape) => {
     if (shape.length === 0) return sumAll(x);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { apply, constant, defineOp, input, param, Node, type OpDef } from "../src/index.js";
+import { apply, constant, defineOp, input, Node, type OpDef, param } from "../src/index.js";
 import { add, exp, mul, neg } from "./miniOps.js";
 
 describe("interning", () => {
@@ -37,12 +37,16 @@ describe("apply", () => {
     expect(() => apply(add, [x], {})).toThrow("add takes 2 input(s), got 1");
   });
   test("shape errors name the op, the operands and their shapes", () => {
-    expect(() => add(x, input("y", ["I"]))).toThrow("add(x : [H], y : [I]): shapes [H] and [I] do not broadcast");
+    expect(() => add(x, input("y", ["I"]))).toThrow(
+      "add(x : [H], y : [I]): shapes [H] and [I] do not broadcast",
+    );
   });
   test("numbers become constants; other values are rejected naming the expression", () => {
     expect(add(x, 2).inputs[1]!.attrs["value"]).toBe(2);
     expect(() => add(x, NaN)).toThrow("add(x, NaN): constant NaN is not finite");
-    expect(() => apply(add, [x, "2" as unknown as number], {})).toThrow("add(x, 2): expected a Node or a number, got string");
+    expect(() => apply(add, [x, "2" as unknown as number], {})).toThrow(
+      "add(x, 2): expected a Node or a number, got string",
+    );
   });
   test("an op is its builder: node.op === op", () => {
     expect(add(x, x).op).toBe(add);

@@ -4,28 +4,88 @@
  */
 import { describe, expect, test } from "vitest";
 import {
-  apply, defineOp, dotEscape, input, latexName, latexNumber, param, constant, printDot, printLatex, printLatexEquations,
-  printLets, printText, type Node, type Notation, type OpDef,
+  apply,
+  constant,
+  defineOp,
+  dotEscape,
+  input,
+  latexName,
+  latexNumber,
+  type Node,
+  type Notation,
+  type OpDef,
+  param,
+  printDot,
+  printLatex,
+  printLatexEquations,
+  printLets,
+  printText,
 } from "../src/index.js";
 
-function op(name: string, arity: number, notation?: Notation, extra: Partial<OpDef> = {}): (...xs: Node[]) => Node {
+function op(
+  name: string,
+  arity: number,
+  notation?: Notation,
+  extra: Partial<OpDef> = {},
+): (...xs: Node[]) => Node {
   const def: OpDef = {
-    name, kind: "elementwise", arity, shape: (s) => s[0]!, evaluate: () => new Float64Array(), vjp: () => [], jvp: () => null,
-    ...(notation ? { notation } : {}), ...extra,
+    name,
+    kind: "elementwise",
+    arity,
+    shape: (s) => s[0]!,
+    evaluate: () => new Float64Array(),
+    vjp: () => [],
+    jvp: () => null,
+    ...(notation ? { notation } : {}),
+    ...extra,
   };
   const o = defineOp(def);
   return (...xs: Node[]) => apply(o, xs, {});
 }
 
-const add = op("add", 2, { text: ([a, b]) => `${a} + ${b}`, latex: ([a, b]) => `${a} + ${b}`, prec: 10 });
-const sub = op("sub", 2, { text: ([a, b]) => `${a} - ${b}`, latex: ([a, b]) => `${a} - ${b}`, prec: 10 });
-const mul = op("mul", 2, { text: ([a, b]) => `${a} * ${b}`, latex: ([a, b]) => `${a} \\odot ${b}`, prec: 20 });
-const div = op("div", 2, { text: ([a, b]) => `${a} / ${b}`, latex: ([a, b]) => `\\frac{${a}}{${b}}`, prec: 20, latexPrec: 100, enclosed: { latex: [0, 1] } });
+const add = op("add", 2, {
+  text: ([a, b]) => `${a} + ${b}`,
+  latex: ([a, b]) => `${a} + ${b}`,
+  prec: 10,
+});
+const sub = op("sub", 2, {
+  text: ([a, b]) => `${a} - ${b}`,
+  latex: ([a, b]) => `${a} - ${b}`,
+  prec: 10,
+});
+const mul = op("mul", 2, {
+  text: ([a, b]) => `${a} * ${b}`,
+  latex: ([a, b]) => `${a} \\odot ${b}`,
+  prec: 20,
+});
+const div = op("div", 2, {
+  text: ([a, b]) => `${a} / ${b}`,
+  latex: ([a, b]) => `\\frac{${a}}{${b}}`,
+  prec: 20,
+  latexPrec: 100,
+  enclosed: { latex: [0, 1] },
+});
 const neg = op("neg", 1, { text: ([a]) => `-${a}`, latex: ([a]) => `-${a}`, prec: 30 });
-const sig = op("sigmoid", 1, { text: ([a]) => `σ(${a})`, latex: ([a]) => `\\sigma\\left(${a}\\right)`, prec: 100 });
-const tr = op("transpose", 1, { text: ([a]) => `${a}ᵀ`, latex: ([a]) => `{${a}}^{\\top}`, prec: 90 });
-const bcast = op("broadcastTo", 1, { text: ([a]) => `broadcast(${a})`, latex: ([a]) => a, prec: 100 });
-const matvec = op("matvec", 2, { text: ([a, v]) => `${a} ${v}`, latex: ([a, v]) => `${a} ${v}`, prec: 25 });
+const sig = op("sigmoid", 1, {
+  text: ([a]) => `σ(${a})`,
+  latex: ([a]) => `\\sigma\\left(${a}\\right)`,
+  prec: 100,
+});
+const tr = op("transpose", 1, {
+  text: ([a]) => `${a}ᵀ`,
+  latex: ([a]) => `{${a}}^{\\top}`,
+  prec: 90,
+});
+const bcast = op("broadcastTo", 1, {
+  text: ([a]) => `broadcast(${a})`,
+  latex: ([a]) => a,
+  prec: 100,
+});
+const matvec = op("matvec", 2, {
+  text: ([a, v]) => `${a} ${v}`,
+  latex: ([a, v]) => `${a} ${v}`,
+  prec: 25,
+});
 const bare = op("mystery", 1);
 
 const x = input("x", ["I"]);
@@ -98,7 +158,9 @@ describe("printLatex", () => {
   });
   test("caller-named nodes", () => {
     const f = sig(a);
-    expect(printLatex(mul(f, b), { name: (n) => (n === f ? "f^{(t)}" : undefined) })).toBe("f^{(t)} \\odot b");
+    expect(printLatex(mul(f, b), { name: (n) => (n === f ? "f^{(t)}" : undefined) })).toBe(
+      "f^{(t)} \\odot b",
+    );
   });
   test("ops without notation print as \\operatorname", () => {
     expect(printLatex(bare(a))).toBe("\\operatorname{mystery}\\left(a\\right)");
@@ -127,10 +189,13 @@ describe("printLatexEquations", () => {
   test("sinks are printed but never referred to", () => {
     const s = add(a, b);
     const t = mul(s, c);
-    const out = printLatexEquations([
-      { name: "\\bar{b} \\mathrel{+}", node: s, sink: true },
-      { name: "t", node: t },
-    ], { shareLongerThan: 0 });
+    const out = printLatexEquations(
+      [
+        { name: "\\bar{b} \\mathrel{+}", node: s, sink: true },
+        { name: "t", node: t },
+      ],
+      { shareLongerThan: 0 },
+    );
     expect(out).toContain("v_{1} &= a + b");
     expect(out).toContain("\\bar{b} \\mathrel{+} &= v_{1}");
     expect(out).toContain("t &= v_{1} \\odot c");
@@ -148,8 +213,13 @@ describe("printDot", () => {
   });
   test("hostile names and attributes are escaped", () => {
     const evil = defineOp({
-      name: 'evil"op\n}\\', kind: "elementwise", arity: 1, shape: (s) => s[0]!, evaluate: () => new Float64Array(),
-      vjp: () => [], jvp: () => null,
+      name: 'evil"op\n}\\',
+      kind: "elementwise",
+      arity: 1,
+      shape: (s) => s[0]!,
+      evaluate: () => new Float64Array(),
+      vjp: () => [],
+      jvp: () => null,
     });
     const n = apply(evil, [param("ünïcødé_π", ["H"])], { note: 'a"b\\c\n"; digraph x {' });
     const dot = printDot([n], { name: 'g"; evil', names: new Map([[n, 'lo"cal']]) });
@@ -159,7 +229,9 @@ describe("printDot", () => {
     for (const l of lines.slice(1, -1)) {
       // every line is a node, an edge or a setting; strings never end early
       const stripped = l.replace(quoted, "S");
-      expect(stripped).toMatch(/^\s+(rankdir=BT;|node \[fontname=S\];|n\d+ \[label=S, shape=\w+(, peripheries=2)?\];|n\d+ -> n\d+( \[label=S\])?;)$/);
+      expect(stripped).toMatch(
+        /^\s+(rankdir=BT;|node \[fontname=S\];|n\d+ \[label=S, shape=\w+(, peripheries=2)?\];|n\d+ -> n\d+( \[label=S\])?;)$/,
+      );
     }
     expect(lines.at(-1)).toBe("}");
     expect(dotEscape('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { constant, input, rule, P, X, Y } from "../src/index.js";
+import { constant, input, P, rule, X, Y } from "../src/index.js";
 import { add, exp, mul, neg } from "./miniOps.js";
 
 const x = input("x", ["H"]);
@@ -15,7 +15,9 @@ describe("rule patterns", () => {
     const r = rule("x + x -> 2x", P.op(add, X, X), ({ x: v }) => mul(v!, 2));
     expect(r.apply(add(x, x))).toBe(mul(x, 2));
     expect(r.apply(add(x, exp(x)))).toBeNull();
-    const s = rule("-y + x -> x + -y", P.op(add, P.op(neg, Y), X), ({ x: a, y: b }) => add(a!, neg(b!)));
+    const s = rule("-y + x -> x + -y", P.op(add, P.op(neg, Y), X), ({ x: a, y: b }) =>
+      add(a!, neg(b!)),
+    );
     expect(s.apply(add(x, neg(exp(x))))).toBe(add(x, neg(exp(x))));
   });
   test("anyConst binds values; the same name must hold the same value", () => {

@@ -1,5 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { addDims, broadcastShapes, isDim, parseDim, resolveDim, resolveShape, sameShape, strides, subDims } from "../src/index.js";
+import {
+  addDims,
+  broadcastShapes,
+  isDim,
+  parseDim,
+  resolveDim,
+  resolveShape,
+  sameShape,
+  strides,
+  subDims,
+} from "../src/index.js";
 
 describe("broadcasting", () => {
   test("numpy rules on trailing dims", () => {
@@ -18,10 +28,16 @@ describe("symbolic dims", () => {
     expect(resolveDim("H-I", { H: 3, I: 1 })).toBe(2);
   });
   test("unknown and negative dims are errors naming the dim", () => {
-    expect(() => resolveShape(["H", "J"], { H: 1 }, "x")).toThrow('unknown dim "J" in x: sizes given: H');
-    expect(() => resolveDim("2*H+K", { H: 1 })).toThrow('unknown dim "K" (in "2*H+K"): sizes given: H');
+    expect(() => resolveShape(["H", "J"], { H: 1 }, "x")).toThrow(
+      'unknown dim "J" in x: sizes given: H',
+    );
+    expect(() => resolveDim("2*H+K", { H: 1 })).toThrow(
+      'unknown dim "K" (in "2*H+K"): sizes given: H',
+    );
     expect(() => resolveDim("H-3", { H: 1 })).toThrow('dim "H-3" is -2 for the sizes given');
-    expect(() => resolveDim("H", { H: 1.5 })).toThrow('size of dim "H" must be a non-negative integer, got 1.5');
+    expect(() => resolveDim("H", { H: 1.5 })).toThrow(
+      'size of dim "H" must be a non-negative integer, got 1.5',
+    );
   });
   test("add and subtract canonically", () => {
     expect(addDims("H", "H")).toBe("2*H");

@@ -11,7 +11,8 @@ describe("topo", () => {
   test("inputs before users, each node once", () => {
     const order = topo([y]);
     expect(new Set(order).size).toBe(order.length);
-    for (const n of order) for (const c of n.inputs) expect(order.indexOf(c)).toBeLessThan(order.indexOf(n));
+    for (const n of order)
+      for (const c of n.inputs) expect(order.indexOf(c)).toBeLessThan(order.indexOf(n));
     expect(order).toEqual([x, w, a, b, y]);
   });
   test("dead code is not reachable, so not visited", () => {

@@ -1,5 +1,20 @@
 /** Broadcast to a larger shape (numpy rules). ∂ = g summed back to the input's shape. */
-import { apply, broadcastIndex, broadcastShapes, constant, constValue, defineOp, formatShape, P, rule, sameShape, X, type Node, type Shape, type Op } from "@gated/graph";
+import {
+  apply,
+  broadcastIndex,
+  broadcastShapes,
+  constant,
+  constValue,
+  defineOp,
+  formatShape,
+  type Node,
+  type Op,
+  P,
+  rule,
+  type Shape,
+  sameShape,
+  X,
+} from "@gated/graph";
 import { sumTo } from "./sumTo.js";
 
 export const broadcastTo: Op & ((x: Node, shape: Shape) => Node) = defineOp(
@@ -9,7 +24,8 @@ export const broadcastTo: Op & ((x: Node, shape: Shape) => Node) = defineOp(
     arity: 1,
     shape: ([x], { shape }) => {
       const to = shape as Shape;
-      if (!sameShape(broadcastShapes(x!, to), to)) throw new Error(`cannot broadcast ${formatShape(x!)} to ${formatShape(to)}`);
+      if (!sameShape(broadcastShapes(x!, to), to))
+        throw new Error(`cannot broadcast ${formatShape(x!)} to ${formatShape(to)}`);
       return to;
     },
     evaluate: ([x], _attrs, outShape) => {
@@ -20,9 +36,17 @@ export const broadcastTo: Op & ((x: Node, shape: Shape) => Node) = defineOp(
     jvp: ({ dx: [d], out }) => broadcastTo(d!, out.shape),
     domain: { min: -3, max: 3 },
     rules: () => [
-      rule("broadcastTo(broadcastTo(x)) -> broadcastTo(x)", P.op(broadcastTo, P.op(broadcastTo, X)), ({ x }) => x),
+      rule(
+        "broadcastTo(broadcastTo(x)) -> broadcastTo(x)",
+        P.op(broadcastTo, P.op(broadcastTo, X)),
+        ({ x }) => x,
+      ),
     ],
-    notation: { text: ([x], a) => `broadcast(${x}, [${(a["shape"] as Shape).join(",")}])`, latex: ([x]) => x, prec: 100 },
+    notation: {
+      text: ([x], a) => `broadcast(${x}, [${(a["shape"] as Shape).join(",")}])`,
+      latex: ([x]) => x,
+      prec: 100,
+    },
   },
   (op) =>
     (x: Node, shape: Shape): Node => {

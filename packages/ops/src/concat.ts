@@ -4,8 +4,19 @@
  * ["H+I"]). ∂ = g sliced back into the pieces.
  */
 import {
-  addDims, apply, constant, defineOp, formatShape, isLeaf, Node, sizeOf, zeros,
-  type Dim, type Op, type Rule, type Shape,
+  addDims,
+  apply,
+  constant,
+  type Dim,
+  defineOp,
+  formatShape,
+  isLeaf,
+  Node,
+  type Op,
+  type Rule,
+  type Shape,
+  sizeOf,
+  zeros,
 } from "@gated/graph";
 import { slice } from "./slice.js";
 
@@ -20,7 +31,9 @@ export function offsets(shapes: readonly Shape[], axis: number): { starts: Dim[]
   return { starts, total };
 }
 
-export const concat: Op & ((xs: readonly Node[], axis?: number) => Node) & ((...xs: Node[]) => Node) = defineOp(
+export const concat: Op &
+  ((xs: readonly Node[], axis?: number) => Node) &
+  ((...xs: Node[]) => Node) = defineOp(
   {
     name: "concat",
     kind: "concat",
@@ -28,10 +41,14 @@ export const concat: Op & ((xs: readonly Node[], axis?: number) => Node) & ((...
     shape: (xs, { axis }) => {
       const k = axis as number;
       const first = xs[0]!;
-      if (!Number.isInteger(k) || k < 0 || k >= first.length) throw new Error(`axis ${k} out of range for rank ${first.length}`);
+      if (!Number.isInteger(k) || k < 0 || k >= first.length)
+        throw new Error(`axis ${k} out of range for rank ${first.length}`);
       xs.forEach((s, i) => {
         const ok = s.length === first.length && s.every((d, j) => j === k || d === first[j]);
-        if (!ok) throw new Error(`input ${i} ${formatShape(s)} does not match ${formatShape(first)} off axis ${k}`);
+        if (!ok)
+          throw new Error(
+            `input ${i} ${formatShape(s)} does not match ${formatShape(first)} off axis ${k}`,
+          );
       });
       return first.map((d, j) => (j === k ? offsets(xs, k).total : d));
     },
@@ -51,10 +68,17 @@ export const concat: Op & ((xs: readonly Node[], axis?: number) => Node) & ((...
     },
     vjp: ({ x, g, attrs: { axis } }) => {
       const k = axis as number;
-      const { starts } = offsets(x.map((n) => n.shape), k);
+      const { starts } = offsets(
+        x.map((n) => n.shape),
+        k,
+      );
       return x.map((n, i) => slice(g, k, starts[i]!, addDims(starts[i]!, n.shape[k]!)));
     },
-    jvp: ({ x, dx, attrs: { axis } }) => concat(x.map((n, i) => dx[i] ?? zeros(n.shape)), axis as number),
+    jvp: ({ x, dx, attrs: { axis } }) =>
+      concat(
+        x.map((n, i) => dx[i] ?? zeros(n.shape)),
+        axis as number,
+      ),
     domain: { min: -3, max: 3 },
     rules: () => [mergeSlices, allConstant],
     notation: {
@@ -66,8 +90,11 @@ export const concat: Op & ((xs: readonly Node[], axis?: number) => Node) & ((...
   (op) =>
     (...args: unknown[]): Node => {
       // concat([x, y], axis) or, like any variadic op, concat(x, y) along axis 0
-      const [xs, axis = 0] = Array.isArray(args[0]) ? (args as [Node[], number?]) : [args as Node[], 0];
-      if (xs.length === 0 || !xs.every((x) => x instanceof Node)) throw new Error("concat: expected a non-empty array of nodes");
+      const [xs, axis = 0] = Array.isArray(args[0])
+        ? (args as [Node[], number?])
+        : [args as Node[], 0];
+      if (xs.length === 0 || !xs.every((x) => x instanceof Node))
+        throw new Error("concat: expected a non-empty array of nodes");
       const k = axis < 0 ? axis + xs[0]!.rank : axis;
       // empty pieces contribute nothing (keep one, so the result has a shape)
       const kept = xs.filter((x) => x.shape[k] !== 0);
@@ -89,7 +116,8 @@ const mergeSlices: Rule = {
     for (let i = 0; i + 1 < xs.length; i++) {
       const [p, q] = [xs[i]!, xs[i + 1]!];
       if (p.op !== slice || q.op !== slice || p.inputs[0] !== q.inputs[0]) continue;
-      if (p.attrs["axis"] !== k || q.attrs["axis"] !== k || p.attrs["end"] !== q.attrs["start"]) continue;
+      if (p.attrs["axis"] !== k || q.attrs["axis"] !== k || p.attrs["end"] !== q.attrs["start"])
+        continue;
       const merged = slice(p.inputs[0]!, k, p.attrs["start"] as Dim, q.attrs["end"] as Dim);
       return concat([...xs.slice(0, i), merged, ...xs.slice(i + 2)], k);
     }
@@ -102,7 +130,10 @@ const allConstant: Rule = {
   doc: "concat(c, c, …) -> c",
   apply: (n) => {
     const v = n.inputs[0]!.attrs["value"];
-    return n.inputs.every((x) => isLeaf(x) && x.op === n.inputs[0]!.op && x.attrs["value"] === v && typeof v === "number")
+    return n.inputs.every(
+      (x) =>
+        isLeaf(x) && x.op === n.inputs[0]!.op && x.attrs["value"] === v && typeof v === "number",
+    )
       ? constant(v as number, n.shape)
       : null;
   },

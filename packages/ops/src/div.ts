@@ -9,10 +9,21 @@ export const div = binary({
   evaluate: (x, y) => x / y,
   vjp: ({ y, out, g }) => [div(g, y), neg(div(mul(g, out), y))],
   emit: (x, y) => js`${x} / ${y}`,
-  domain: [{ min: -3, max: 3 }, { min: -3, max: 3, avoid: 0, gap: 0.5 }],
+  domain: [
+    { min: -3, max: 3 },
+    { min: -3, max: 3, avoid: 0, gap: 0.5 },
+  ],
   rules: () => [
     rule("x / 1 -> x", P.op(div, X, 1), ({ x }) => x),
-    rule("x / c -> x * (1/c)", P.op(div, X, P.k("c")), ({ x, $ }) => ($["c"] !== 0 ? mul(x, 1 / $["c"]!) : null)),
+    rule("x / c -> x * (1/c)", P.op(div, X, P.k("c")), ({ x, $ }) =>
+      $["c"] !== 0 ? mul(x, 1 / $["c"]!) : null,
+    ),
   ],
-  notation: { text: ([x, y]) => `${x} / ${y}`, latex: ([x, y]) => `\\frac{${x}}{${y}}`, prec: 20, latexPrec: 100, enclosed: { latex: [0, 1] } },
+  notation: {
+    text: ([x, y]) => `${x} / ${y}`,
+    latex: ([x, y]) => `\\frac{${x}}{${y}}`,
+    prec: 20,
+    latexPrec: 100,
+    enclosed: { latex: [0, 1] },
+  },
 });

@@ -4,8 +4,19 @@
  * the reverse rule (the Jacobian is diagonal), and the `elementwise` lowering kind.
  */
 import {
-  apply, broadcastIndex, broadcastShapes, defineOp, ops,
-  type Domain, type JsExpr, type Node, type Notation, type Op, type OpDef, type Rule, type Tensor,
+  apply,
+  broadcastIndex,
+  broadcastShapes,
+  type Domain,
+  defineOp,
+  type JsExpr,
+  type Node,
+  type Notation,
+  type Op,
+  type OpDef,
+  ops,
+  type Rule,
+  type Tensor,
 } from "@gated/graph";
 
 export interface UnarySpec {
@@ -65,13 +76,17 @@ export function binary(spec: BinarySpec): Op & ((x: Node | number, y: Node | num
       const ix = broadcastIndex(x!.shape, outShape);
       const iy = broadcastIndex(y!.shape, outShape);
       const out = new Float64Array(ix.length);
-      for (let k = 0; k < out.length; k++) out[k] = spec.evaluate(x!.data[ix[k]!]!, y!.data[iy[k]!]!);
+      for (let k = 0; k < out.length; k++)
+        out[k] = spec.evaluate(x!.data[ix[k]!]!, y!.data[iy[k]!]!);
       return out;
     },
     vjp: ({ x, out, g }) => spec.vjp({ x: x[0]!, y: x[1]!, out, g }),
     jvp: ({ x, out, dx }) => {
       const [dx0, dx1] = dx;
-      const at = (d: Node) => (d.shape.length === out.shape.length && d.shape.every((s, i) => s === out.shape[i]) ? d : ops().broadcastTo(d, out.shape));
+      const at = (d: Node) =>
+        d.shape.length === out.shape.length && d.shape.every((s, i) => s === out.shape[i])
+          ? d
+          : ops().broadcastTo(d, out.shape);
       const t0 = dx0 ? spec.vjp({ x: x[0]!, y: x[1]!, out, g: at(dx0) })[0] : null;
       const t1 = dx1 ? spec.vjp({ x: x[0]!, y: x[1]!, out, g: at(dx1) })[1] : null;
       return t0 && t1 ? ops().add(t0, t1) : (t0 ?? t1);
@@ -82,14 +97,19 @@ export function binary(spec: BinarySpec): Op & ((x: Node | number, y: Node | num
     notation: spec.notation ?? {},
     differentiable: spec.differentiable ?? true,
   };
-  return defineOp(def, (op) => (x: Node | number, y: Node | number) => apply(op, [x, y], {})) as Op &
-    ((x: Node | number, y: Node | number) => Node);
+  return defineOp(
+    def,
+    (op) => (x: Node | number, y: Node | number) => apply(op, [x, y], {}),
+  ) as Op & ((x: Node | number, y: Node | number) => Node);
 }
-
 
 /** Reduces a tensor over one axis (or "all") from `init` with `f`: the loop `sum` and `reduceMax` share. */
 export function reduceAxis(
-  x: Tensor, axis: number | "all", outShape: readonly number[], init: number, f: (acc: number, v: number) => number,
+  x: Tensor,
+  axis: number | "all",
+  outShape: readonly number[],
+  init: number,
+  f: (acc: number, v: number) => number,
 ): Float64Array {
   if (axis === "all") return Float64Array.of(x.data.reduce((acc, v) => f(acc, v), init));
   const shape = x.shape;
@@ -99,7 +119,8 @@ export function reduceAxis(
   const out = new Float64Array(outShape.reduce((a, b) => a * b, 1)).fill(init);
   for (let o = 0; o < outer; o++)
     for (let j = 0; j < n; j++)
-      for (let i = 0; i < inner; i++) out[o * inner + i] = f(out[o * inner + i]!, x.data[(o * n + j) * inner + i]!);
+      for (let i = 0; i < inner; i++)
+        out[o * inner + i] = f(out[o * inner + i]!, x.data[(o * n + j) * inner + i]!);
   return out;
 }
 

@@ -4,75 +4,171 @@
  * builders that `Node`'s chainable methods and the generic passes call.
  */
 import { bindBuilders } from "@gated/graph";
+import { abs } from "./abs.js";
 import { add } from "./add.js";
 import { broadcastTo } from "./broadcastTo.js";
+import { concat } from "./concat.js";
 import { div } from "./div.js";
+import { equal } from "./equal.js";
 import { exp } from "./exp.js";
+import { greater } from "./greater.js";
+import { greaterEqual } from "./greaterEqual.js";
+import { less } from "./less.js";
+import { lessEqual } from "./lessEqual.js";
 import { log } from "./log.js";
+import { log1p } from "./log1p.js";
+import { logSoftmax } from "./logSoftmax.js";
+import { logsigmoid } from "./logsigmoid.js";
+import { logsumexp } from "./logsumexp.js";
 import { matmul } from "./matmul.js";
 import { matvec } from "./matvec.js";
+import { maximum } from "./maximum.js";
+import { minimum } from "./minimum.js";
 import { mul } from "./mul.js";
 import { neg } from "./neg.js";
 import { outer } from "./outer.js";
 import { pow } from "./pow.js";
+import { reciprocal } from "./reciprocal.js";
+import { reduceMax } from "./reduceMax.js";
+import { relu } from "./relu.js";
 import { reshape } from "./reshape.js";
 import { sigmoid } from "./sigmoid.js";
+import { sign } from "./sign.js";
+import { slice } from "./slice.js";
+import { softmax } from "./softmax.js";
+import { softplus } from "./softplus.js";
+import { sqrt } from "./sqrt.js";
 import { square } from "./square.js";
+import { stopGradient } from "./stopGradient.js";
 import { sub } from "./sub.js";
 import { mean, sum } from "./sum.js";
 import { sumTo } from "./sumTo.js";
 import { tanh } from "./tanh.js";
 import { transpose } from "./transpose.js";
-import { abs } from "./abs.js";
-import { concat } from "./concat.js";
-import { equal } from "./equal.js";
-import { greater } from "./greater.js";
-import { greaterEqual } from "./greaterEqual.js";
-import { less } from "./less.js";
-import { lessEqual } from "./lessEqual.js";
-import { log1p } from "./log1p.js";
-import { logsigmoid } from "./logsigmoid.js";
-import { maximum } from "./maximum.js";
-import { minimum } from "./minimum.js";
-import { reciprocal } from "./reciprocal.js";
-import { reduceMax } from "./reduceMax.js";
-import { relu } from "./relu.js";
-import { sign } from "./sign.js";
-import { slice } from "./slice.js";
-import { softplus } from "./softplus.js";
-import { sqrt } from "./sqrt.js";
-import { stopGradient } from "./stopGradient.js";
 import { where } from "./where.js";
-import { logsumexp } from "./logsumexp.js";
-import { softmax } from "./softmax.js";
-import { logSoftmax } from "./logSoftmax.js";
 
-export { add, broadcastTo, div, exp, log, matmul, matvec, mul, neg, outer, pow, reshape, sigmoid, square, sub, sum, mean, sumTo, tanh, transpose };
-export {
-  abs, concat, equal, greater, greaterEqual, less, lessEqual, log1p, logsigmoid, maximum, minimum, reciprocal, reduceMax,
-  relu, sign, slice, softplus, sqrt, stopGradient, where, logsumexp, softmax, logSoftmax,
-};
-export { unary, binary, comparison, reduceAxis, type UnarySpec, type BinarySpec } from "./families.js";
-export { softplusValue } from "./softplus.js";
 export { offsets } from "./concat.js";
-export { checkAxis, unreduce, type Axis } from "./sum.js";
+export {
+  type BinarySpec,
+  binary,
+  comparison,
+  reduceAxis,
+  type UnarySpec,
+  unary,
+} from "./families.js";
+export { softplusValue } from "./softplus.js";
+export { type Axis, checkAxis, unreduce } from "./sum.js";
+export {
+  abs,
+  add,
+  broadcastTo,
+  concat,
+  div,
+  equal,
+  exp,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  log1p,
+  logSoftmax,
+  logsigmoid,
+  logsumexp,
+  matmul,
+  matvec,
+  maximum,
+  mean,
+  minimum,
+  mul,
+  neg,
+  outer,
+  pow,
+  reciprocal,
+  reduceMax,
+  relu,
+  reshape,
+  sigmoid,
+  sign,
+  slice,
+  softmax,
+  softplus,
+  sqrt,
+  square,
+  stopGradient,
+  sub,
+  sum,
+  sumTo,
+  tanh,
+  transpose,
+  where,
+};
 
 /**
  * Every primitive op, by name. Composites (mean, sumTo, logsumexp, softmax, logSoftmax) are
  * plain functions built from these, not listed.
  */
 export const OPS = {
-  add, sub, mul, div, neg, exp, log, log1p, square, sqrt, abs, sign, reciprocal, pow,
-  tanh, sigmoid, logsigmoid, softplus, relu, maximum, minimum,
-  less, greater, lessEqual, greaterEqual, equal, where, stopGradient,
-  matvec, matmul, outer, transpose, sum, reduceMax, broadcastTo, reshape, concat, slice,
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  exp,
+  log,
+  log1p,
+  square,
+  sqrt,
+  abs,
+  sign,
+  reciprocal,
+  pow,
+  tanh,
+  sigmoid,
+  logsigmoid,
+  softplus,
+  relu,
+  maximum,
+  minimum,
+  less,
+  greater,
+  lessEqual,
+  greaterEqual,
+  equal,
+  where,
+  stopGradient,
+  matvec,
+  matmul,
+  outer,
+  transpose,
+  sum,
+  reduceMax,
+  broadcastTo,
+  reshape,
+  concat,
+  slice,
 } as const;
 
 bindBuilders({
-  add, sub, mul, div, neg, pow, exp, log, tanh, sigmoid, square, matvec, matmul, transpose,
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  pow,
+  exp,
+  log,
+  tanh,
+  sigmoid,
+  square,
+  matvec,
+  matmul,
+  transpose,
   sum: (x, axis) => sum(x, axis ?? "all"),
   mean: (x, axis) => mean(x, axis ?? "all"),
-  reshape, broadcastTo, sumTo,
+  reshape,
+  broadcastTo,
+  sumTo,
 });
 
 /** Re-exported for compatibility: broadcasting index tables live with shapes in @gated/graph. */

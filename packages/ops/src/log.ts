@@ -1,9 +1,9 @@
 /** Natural logarithm. log′(x) = 1/x. */
 import { js, P, rule, X } from "@gated/graph";
-import { unary } from "./families.js";
-import { div } from "./div.js";
 import { add } from "./add.js";
+import { div } from "./div.js";
 import { exp } from "./exp.js";
+import { unary } from "./families.js";
 import { log1p } from "./log1p.js";
 import { logsigmoid } from "./logsigmoid.js";
 import { sigmoid } from "./sigmoid.js";

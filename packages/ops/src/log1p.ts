@@ -12,6 +12,12 @@ export const log1p = unary({
   vjp: ({ x, g }) => div(g, add(x, 1)),
   emit: (x) => js`Math.log1p(${x})`,
   domain: { min: -0.7, max: 4 },
-  rules: () => [rule("log1p(exp(x)) -> softplus(x)", P.op(log1p, P.op(exp, X)), ({ x }) => softplus(x))],
-  notation: { text: ([x]) => `log1p(${x})`, latex: ([x]) => `\\log\\left(1 + ${x}\\right)`, prec: 100 },
+  rules: () => [
+    rule("log1p(exp(x)) -> softplus(x)", P.op(log1p, P.op(exp, X)), ({ x }) => softplus(x)),
+  ],
+  notation: {
+    text: ([x]) => `log1p(${x})`,
+    latex: ([x]) => `\\log\\left(1 + ${x}\\right)`,
+    prec: 100,
+  },
 });

@@ -15,5 +15,9 @@ export const logsigmoid = unary({
   vjp: ({ x, g }) => mul(g, sigmoid(neg(x))),
   emit: (x) => js`Math.min(${x}, 0) - Math.log1p(Math.exp(-Math.abs(${x})))`,
   domain: { min: -5, max: 5 },
-  notation: { text: ([x]) => `logσ(${x})`, latex: ([x]) => `\\log\\sigma\\left(${x}\\right)`, prec: 100 },
+  notation: {
+    text: ([x]) => `logσ(${x})`,
+    latex: ([x]) => `\\log\\sigma\\left(${x}\\right)`,
+    prec: 100,
+  },
 });

@@ -8,7 +8,7 @@ import { exp } from "./exp.js";
 import { log } from "./log.js";
 import { reduceMax } from "./reduceMax.js";
 import { stopGradient } from "./stopGradient.js";
-import { checkAxis, sum, unreduce, type Axis } from "./sum.js";
+import { type Axis, checkAxis, sum, unreduce } from "./sum.js";
 
 export function logsumexp(x: Node, axis: Axis = "all"): Node {
   const k = checkAxis(x, axis, "logsumexp");

@@ -10,7 +10,9 @@ export const matmul: Op & ((a: Node, b: Node) => Node) = defineOp(
     arity: 2,
     shape: ([a, b]) => {
       if (a!.length !== 2 || b!.length !== 2 || a![1] !== b![0]) {
-        throw new Error(`expected A [M,K] and B [K,N], got ${formatShape(a!)} and ${formatShape(b!)}`);
+        throw new Error(
+          `expected A [M,K] and B [K,N], got ${formatShape(a!)} and ${formatShape(b!)}`,
+        );
       }
       return [a![0]!, b![1]!];
     },

@@ -14,7 +14,9 @@ export const matvec: Op & ((a: Node, v: Node) => Node) = defineOp(
     arity: 2,
     shape: ([a, v]) => {
       if (a!.length !== 2 || v!.length !== 1 || a![1] !== v![0]) {
-        throw new Error(`expected A [M,N] and v [N], got ${formatShape(a!)} and ${formatShape(v!)}`);
+        throw new Error(
+          `expected A [M,N] and v [N], got ${formatShape(a!)} and ${formatShape(v!)}`,
+        );
       }
       return [a![0]!];
     },

@@ -16,5 +16,9 @@ export const maximum = binary({
   domain: { min: -3, max: 3 },
   commutative: true,
   rules: () => [rule("max(x, x) -> x", P.op(maximum, X, X), ({ x }) => x)],
-  notation: { text: ([x, y]) => `max(${x}, ${y})`, latex: ([x, y]) => `\\max\\left(${x}, ${y}\\right)`, prec: 100 },
+  notation: {
+    text: ([x, y]) => `max(${x}, ${y})`,
+    latex: ([x, y]) => `\\max\\left(${x}, ${y}\\right)`,
+    prec: 100,
+  },
 });

@@ -16,5 +16,9 @@ export const minimum = binary({
   domain: { min: -3, max: 3 },
   commutative: true,
   rules: () => [rule("min(x, x) -> x", P.op(minimum, X, X), ({ x }) => x)],
-  notation: { text: ([x, y]) => `min(${x}, ${y})`, latex: ([x, y]) => `\\min\\left(${x}, ${y}\\right)`, prec: 100 },
+  notation: {
+    text: ([x, y]) => `min(${x}, ${y})`,
+    latex: ([x, y]) => `\\min\\left(${x}, ${y}\\right)`,
+    prec: 100,
+  },
 });

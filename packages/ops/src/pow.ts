@@ -9,16 +9,22 @@ export const pow: Op & ((x: Node | number, p: number) => Node) = defineOp(
     kind: "elementwise",
     arity: 1,
     shape: ([x]) => x!,
-    evaluate: ([x], { p }) => x!.data.map((v) => Math.pow(v, p as number)),
+    evaluate: ([x], { p }) => x!.data.map((v) => v ** (p as number)),
     vjp: ({ x: [x], g, attrs: { p } }) => [mul(g, mul(pow(x!, (p as number) - 1), p as number))],
-    jvp: ({ x: [x], dx: [d], attrs: { p } }) => mul(d!, mul(pow(x!, (p as number) - 1), p as number)),
+    jvp: ({ x: [x], dx: [d], attrs: { p } }) =>
+      mul(d!, mul(pow(x!, (p as number) - 1), p as number)),
     emit: ([x], { p }) => js`Math.pow(${x!}, ${p as number})`,
     domain: { min: 0.3, max: 3 },
-    notation: { text: ([x], a) => `${x}^${a["p"]}`, latex: ([x], a) => `{${x}}^{${a["p"]}}`, prec: 40 },
+    notation: {
+      text: ([x], a) => `${x}^${a["p"]}`,
+      latex: ([x], a) => `{${x}}^{${a["p"]}}`,
+      prec: 40,
+    },
   },
   (op) =>
     (x: Node | number, p: number): Node => {
-      if (typeof p !== "number" || !Number.isFinite(p)) throw new Error(`pow: exponent must be a finite number, got ${p}`);
+      if (typeof p !== "number" || !Number.isFinite(p))
+        throw new Error(`pow: exponent must be a finite number, got ${p}`);
       const xn = typeof x === "number" ? constant(x) : x;
       if (p === 1) return xn;
       if (p === 2) return square(xn);

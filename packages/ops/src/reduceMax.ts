@@ -2,12 +2,12 @@
  * Maximum over one axis (or "all"). ∂ = g spread evenly over the positions that attain the
  * maximum: g·[x = max] / #[x = max], so ties (a broadcast copy) still sum to g.
  */
-import { apply, constValue, constant, defineOp, js, type Node, type Op } from "@gated/graph";
+import { apply, constant, constValue, defineOp, js, type Node, type Op } from "@gated/graph";
 import { div } from "./div.js";
 import { equal } from "./equal.js";
 import { reduceAxis } from "./families.js";
 import { mul } from "./mul.js";
-import { checkAxis, sum, unreduce, type Axis } from "./sum.js";
+import { type Axis, checkAxis, sum, unreduce } from "./sum.js";
 
 /** The mask of maxima and their count per reduced position. */
 function argmaxMask(x: Node, out: Node, axis: Axis): { mask: Node; count: Node } {

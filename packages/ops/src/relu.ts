@@ -12,5 +12,9 @@ export const relu = unary({
   emit: (x) => js`Math.max(${x}, 0)`,
   domain: { min: -3, max: 3, avoid: 0, gap: 0.25 },
   rules: () => [rule("relu(relu(x)) -> relu(x)", P.op(relu, P.op(relu, X)), ({ x }) => relu(x))],
-  notation: { text: ([x]) => `relu(${x})`, latex: ([x]) => `\\operatorname{relu}\\left(${x}\\right)`, prec: 100 },
+  notation: {
+    text: ([x]) => `relu(${x})`,
+    latex: ([x]) => `\\operatorname{relu}\\left(${x}\\right)`,
+    prec: 100,
+  },
 });

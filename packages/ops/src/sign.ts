@@ -9,5 +9,9 @@ export const sign = unary({
   emit: (x) => js`Math.sign(${x})`,
   domain: { min: -3, max: 3, avoid: 0, gap: 0.25 },
   differentiable: false,
-  notation: { text: ([x]) => `sign(${x})`, latex: ([x]) => `\\operatorname{sign}\\left(${x}\\right)`, prec: 100 },
+  notation: {
+    text: ([x]) => `sign(${x})`,
+    latex: ([x]) => `\\operatorname{sign}\\left(${x}\\right)`,
+    prec: 100,
+  },
 });

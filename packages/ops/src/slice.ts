@@ -4,8 +4,21 @@
  * padded back with zeros.
  */
 import {
-  addDims, apply, constant, constValue, defineOp, formatShape, parseDim, resolveDim, sizeOf, subDims, zeros,
-  type Dim, type Node, type Op, type Rule,
+  addDims,
+  apply,
+  constant,
+  constValue,
+  type Dim,
+  defineOp,
+  formatShape,
+  type Node,
+  type Op,
+  parseDim,
+  type Rule,
+  resolveDim,
+  sizeOf,
+  subDims,
+  zeros,
 } from "@gated/graph";
 import { concat, offsets } from "./concat.js";
 
@@ -16,7 +29,8 @@ export const slice: Op & ((x: Node, axis: number, start: Dim, end: Dim) => Node)
     arity: 1,
     shape: ([x], { axis, start, end }) => {
       const k = axis as number;
-      if (!Number.isInteger(k) || k < 0 || k >= x!.length) throw new Error(`axis ${k} out of range for shape ${formatShape(x!)}`);
+      if (!Number.isInteger(k) || k < 0 || k >= x!.length)
+        throw new Error(`axis ${k} out of range for shape ${formatShape(x!)}`);
       const len = subDims(end as Dim, start as Dim);
       const rest = subDims(x![k]!, end as Dim);
       if ((typeof start === "number" && start < 0) || negative(len) || negative(rest)) {
@@ -44,7 +58,8 @@ export const slice: Op & ((x: Node, axis: number, start: Dim, end: Dim) => Node)
       const pad = (d: Dim) => zeros(x!.shape.map((e, j) => (j === k ? d : e)));
       return [concat([pad(start as Dim), g, pad(subDims(x!.shape[k]!, end as Dim))], k)];
     },
-    jvp: ({ dx: [d], attrs: { axis, start, end } }) => slice(d!, axis as number, start as Dim, end as Dim),
+    jvp: ({ dx: [d], attrs: { axis, start, end } }) =>
+      slice(d!, axis as number, start as Dim, end as Dim),
     domain: { min: -3, max: 3 },
     rules: () => [ofConcat, ofSlice],
     notation: {
@@ -80,13 +95,17 @@ const ofConcat: Rule = {
     const c = n.inputs[0]!;
     const k = n.attrs["axis"] as number;
     if (c.op !== concat || c.attrs["axis"] !== k) return null;
-    const { starts } = offsets(c.inputs.map((p) => p.shape), k);
+    const { starts } = offsets(
+      c.inputs.map((p) => p.shape),
+      k,
+    );
     for (let i = 0; i < c.inputs.length; i++) {
       const p = c.inputs[i]!;
       const s = subDims(n.attrs["start"] as Dim, starts[i]!);
       const e = subDims(n.attrs["end"] as Dim, starts[i]!);
       const room = subDims(p.shape[k]!, e);
-      if (typeof s === "number" && s >= 0 && typeof room === "number" && room >= 0) return slice(p, k, s, e);
+      if (typeof s === "number" && s >= 0 && typeof room === "number" && room >= 0)
+        return slice(p, k, s, e);
     }
     return null;
   },
@@ -100,6 +119,11 @@ const ofSlice: Rule = {
     const k = n.attrs["axis"] as number;
     if (inner.op !== slice || inner.attrs["axis"] !== k) return null;
     const a = inner.attrs["start"] as Dim;
-    return slice(inner.inputs[0]!, k, addDims(a, n.attrs["start"] as Dim), addDims(a, n.attrs["end"] as Dim));
+    return slice(
+      inner.inputs[0]!,
+      k,
+      addDims(a, n.attrs["start"] as Dim),
+      addDims(a, n.attrs["end"] as Dim),
+    );
   },
 };

@@ -6,7 +6,7 @@ import type { Node } from "@gated/graph";
 import { exp } from "./exp.js";
 import { reduceMax } from "./reduceMax.js";
 import { stopGradient } from "./stopGradient.js";
-import { checkAxis, sum, unreduce, type Axis } from "./sum.js";
+import { type Axis, checkAxis, sum, unreduce } from "./sum.js";
 
 export function softmax(x: Node, axis: Axis = -1): Node {
   const k = checkAxis(x, axis, "softmax");

@@ -12,6 +12,14 @@ export const stopGradient = unary({
   emit: (x) => js`${x}`,
   domain: { min: -3, max: 3 },
   differentiable: false,
-  rules: () => [rule("sg(sg(x)) -> sg(x)", P.op(stopGradient, P.op(stopGradient, X)), ({ x }) => stopGradient(x))],
-  notation: { text: ([x]) => `sg(${x})`, latex: ([x]) => `\\operatorname{sg}\\left(${x}\\right)`, prec: 100 },
+  rules: () => [
+    rule("sg(sg(x)) -> sg(x)", P.op(stopGradient, P.op(stopGradient, X)), ({ x }) =>
+      stopGradient(x),
+    ),
+  ],
+  notation: {
+    text: ([x]) => `sg(${x})`,
+    latex: ([x]) => `\\operatorname{sg}\\left(${x}\\right)`,
+    prec: 100,
+  },
 });

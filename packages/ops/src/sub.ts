@@ -1,8 +1,8 @@
 /** Subtraction with broadcasting. ∂(x − y) = (g, −g). */
 import { js, P, rule, X, Y } from "@gated/graph";
+import { add } from "./add.js";
 import { binary } from "./families.js";
 import { neg } from "./neg.js";
-import { add } from "./add.js";
 
 export const sub = binary({
   name: "sub",

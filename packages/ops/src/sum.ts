@@ -2,10 +2,21 @@
  * Sum over one axis (`axis: k`, the axis is removed) or over all axes (`axis: "all"`, a
  * scalar). ∂ = g broadcast back over the summed axis.
  */
-import { apply, constant, constValue, defineOp, describe, formatShape, js, Node, type Shape, type Op } from "@gated/graph";
+import {
+  apply,
+  constant,
+  constValue,
+  defineOp,
+  describe,
+  formatShape,
+  js,
+  Node,
+  type Op,
+  type Shape,
+} from "@gated/graph";
 import { broadcastTo } from "./broadcastTo.js";
-import { reshape } from "./reshape.js";
 import { reduceAxis } from "./families.js";
+import { reshape } from "./reshape.js";
 
 export type Axis = number | "all";
 
@@ -18,7 +29,8 @@ export function checkAxis(x: Shape | Node, axis: Axis, opName?: string): Axis {
   if (axis === "all") return axis;
   const k = axis < 0 ? axis + shape.length : axis;
   if (!Number.isInteger(k) || k < 0 || k >= shape.length) {
-    const where = opName && x instanceof Node ? `${opName}(${describe(x)} : ${formatShape(shape)}): ` : "";
+    const where =
+      opName && x instanceof Node ? `${opName}(${describe(x)} : ${formatShape(shape)}): ` : "";
     throw new Error(`${where}axis ${axis} out of range for shape ${formatShape(shape)}`);
   }
   return k;
@@ -37,7 +49,8 @@ export const sum: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
     kind: "reduce",
     arity: 1,
     shape: ([x], { axis }) => (axis === "all" ? [] : x!.filter((_, k) => k !== axis)),
-    evaluate: ([x], { axis }, outShape) => reduceAxis(x!, axis as Axis, outShape, 0, (a, b) => a + b),
+    evaluate: ([x], { axis }, outShape) =>
+      reduceAxis(x!, axis as Axis, outShape, 0, (a, b) => a + b),
     vjp: ({ x: [x], g, attrs }) => [unreduce(g, x!.shape, attrs["axis"] as Axis)],
     jvp: ({ dx: [d], attrs }) => sum(d!, attrs["axis"] as Axis),
     reduce: { init: 0, combine: (acc, x) => js`${acc} + ${x}` },

@@ -1,5 +1,5 @@
 /** Matrix transpose. [M,N] -> [N,M]; ∂ = gᵀ. */
-import { apply, defineOp, formatShape, P, rule, X, type Node, type Op } from "@gated/graph";
+import { apply, defineOp, formatShape, type Node, type Op, P, rule, X } from "@gated/graph";
 
 export const transpose: Op & ((a: Node) => Node) = defineOp(
   {
@@ -12,7 +12,8 @@ export const transpose: Op & ((a: Node) => Node) = defineOp(
     },
     evaluate: ([a], _attrs, [n, m]) => {
       const out = new Float64Array(n! * m!);
-      for (let i = 0; i < m!; i++) for (let j = 0; j < n!; j++) out[j * m! + i] = a!.data[i * n! + j]!;
+      for (let i = 0; i < m!; i++)
+        for (let j = 0; j < n!; j++) out[j * m! + i] = a!.data[i * n! + j]!;
       return out;
     },
     vjp: ({ g }) => [transpose(g)],

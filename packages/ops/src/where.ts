@@ -3,34 +3,56 @@
  * cond is a mask (typically a comparison) and gets no cotangent; ∂ = (·, where(cond, g, 0),
  * where(cond, 0, g)).
  */
-import { apply, broadcastIndex, broadcastShapes, defineOp, js, P, rule, X, Y, type Node, type Op } from "@gated/graph";
+import {
+  apply,
+  broadcastIndex,
+  broadcastShapes,
+  defineOp,
+  js,
+  type Node,
+  type Op,
+  P,
+  rule,
+  X,
+  Y,
+} from "@gated/graph";
 
-export const where: Op & ((cond: Node | number, x: Node | number, y: Node | number) => Node) = defineOp(
-  {
-    name: "where",
-    kind: "elementwise",
-    arity: 3,
-    shape: ([c, x, y]) => broadcastShapes(broadcastShapes(c!, x!), y!),
-    evaluate: ([c, x, y], _attrs, outShape) => {
-      const [ic, ix, iy] = [c!, x!, y!].map((t) => broadcastIndex(t.shape, outShape));
-      const out = new Float64Array(ic!.length);
-      for (let k = 0; k < out.length; k++) out[k] = c!.data[ic![k]!] !== 0 ? x!.data[ix![k]!]! : y!.data[iy![k]!]!;
-      return out;
+export const where: Op & ((cond: Node | number, x: Node | number, y: Node | number) => Node) =
+  defineOp(
+    {
+      name: "where",
+      kind: "elementwise",
+      arity: 3,
+      shape: ([c, x, y]) => broadcastShapes(broadcastShapes(c!, x!), y!),
+      evaluate: ([c, x, y], _attrs, outShape) => {
+        const [ic, ix, iy] = [c!, x!, y!].map((t) => broadcastIndex(t.shape, outShape));
+        const out = new Float64Array(ic!.length);
+        for (let k = 0; k < out.length; k++)
+          out[k] = c!.data[ic![k]!] !== 0 ? x!.data[ix![k]!]! : y!.data[iy![k]!]!;
+        return out;
+      },
+      vjp: ({ x: [c], g }) => [null, where(c!, g, 0), where(c!, 0, g)],
+      jvp: ({ x: [c], dx: [, dx, dy] }) => where(c!, dx ?? 0, dy ?? 0),
+      emit: ([c, x, y]) => js`${c!} !== 0 ? ${x!} : ${y!}`,
+      // cond away from 0 for tests; a comparison's 0/1 output is the usual cond
+      domain: [
+        { min: -3, max: 3, avoid: 0, gap: 0.5 },
+        { min: -3, max: 3 },
+        { min: -3, max: 3 },
+      ],
+      rules: () => [
+        rule("where(c, x, x) -> x", P.op(where, P.v("c"), X, X), ({ x }) => x),
+        rule("where(k, x, y) -> x or y", P.op(where, P.k("k"), X, Y), ({ x, y, $ }) =>
+          $["k"] !== 0 ? x : y,
+        ),
+      ],
+      notation: {
+        text: ([c, x, y]) => `where(${c}, ${x}, ${y})`,
+        latex: ([c, x, y]) =>
+          `\\begin{cases} ${x} & \\text{if } ${c} \\\\ ${y} & \\text{otherwise} \\end{cases}`,
+        prec: 100,
+      },
     },
-    vjp: ({ x: [c], g }) => [null, where(c!, g, 0), where(c!, 0, g)],
-    jvp: ({ x: [c], dx: [, dx, dy] }) => where(c!, dx ?? 0, dy ?? 0),
-    emit: ([c, x, y]) => js`${c!} !== 0 ? ${x!} : ${y!}`,
-    // cond away from 0 for tests; a comparison's 0/1 output is the usual cond
-    domain: [{ min: -3, max: 3, avoid: 0, gap: 0.5 }, { min: -3, max: 3 }, { min: -3, max: 3 }],
-    rules: () => [
-      rule("where(c, x, x) -> x", P.op(where, P.v("c"), X, X), ({ x }) => x),
-      rule("where(k, x, y) -> x or y", P.op(where, P.k("k"), X, Y), ({ x, y, $ }) => ($["k"] !== 0 ? x : y)),
-    ],
-    notation: {
-      text: ([c, x, y]) => `where(${c}, ${x}, ${y})`,
-      latex: ([c, x, y]) => `\\begin{cases} ${x} & \\text{if } ${c} \\\\ ${y} & \\text{otherwise} \\end{cases}`,
-      prec: 100,
-    },
-  },
-  (op) => (cond: Node | number, x: Node | number, y: Node | number) => apply(op, [cond, x, y], {}),
-);
+    (op) => (cond: Node | number, x: Node | number, y: Node | number) =>
+      apply(op, [cond, x, y], {}),
+  );

@@ -4,18 +4,31 @@
  * `vjp` against central differences at points of the op's domain, `jvp` against `vjp`, and
  * the printers' notation.
  */
+
+import {
+  type Domain,
+  evaluate,
+  grad,
+  input,
+  jsRef,
+  jvp,
+  type Op,
+  printText,
+  renderJs,
+} from "@gated/graph";
 import { expect, test } from "vitest";
-import { evaluate, grad, input, jvp, printText, renderJs, jsRef, type Domain, type Op } from "@gated/graph";
 
 /** Deterministic points: an LCG, so every run checks the same values. */
 export function points(domains: readonly Domain[], n: number, seed = 1): number[][] {
   let s = seed;
-  const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const r = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   return Array.from({ length: n }, () =>
     domains.map((d) => {
       const v = d.min + (d.max - d.min) * r();
       const gap = d.gap ?? 0;
-      return d.avoid !== undefined && Math.abs(v - d.avoid) < gap ? d.avoid + (v < d.avoid ? -gap : gap) * 1.5 : v;
+      return d.avoid !== undefined && Math.abs(v - d.avoid) < gap
+        ? d.avoid + (v < d.avoid ? -gap : gap) * 1.5
+        : v;
     }),
   );
 }
@@ -35,7 +48,12 @@ export function at(op: Op, xs: readonly number[]): number {
 /** The op's emit template compiled to a JS function of its scalar operands. */
 export function emitted(op: Op): (...xs: number[]) => number {
   const names = Array.from({ length: op.arity as number }, (_, i) => `a${i}`);
-  const body = renderJs(op.emit!(names.map((n) => jsRef(n)), {}));
+  const body = renderJs(
+    op.emit!(
+      names.map((n) => jsRef(n)),
+      {},
+    ),
+  );
   return new Function(...names, `return ${body};`) as (...xs: number[]) => number;
 }
 
@@ -75,7 +93,9 @@ export function elementwiseSuite(op: Op, opts: ElementwiseOptions = {}): void {
     const f = emitted(op);
     for (const p of all) {
       const [a, b] = [f(...p), at(op, p)];
-      expect(Math.abs(a - b), `${op.name}(${p}): emit ${a} vs evaluate ${b}`).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(b)));
+      expect(Math.abs(a - b), `${op.name}(${p}): emit ${a} vs evaluate ${b}`).toBeLessThanOrEqual(
+        1e-15 * Math.max(1, Math.abs(b)),
+      );
     }
   });
 
@@ -84,8 +104,18 @@ export function elementwiseSuite(op: Op, opts: ElementwiseOptions = {}): void {
       for (const p of pts) {
         const g = derivative(op, p);
         p.forEach((_, i) => {
-          const fd = numeric((v) => at(op, p.map((q, j) => (j === i ? v : q))), p[i]!);
-          expect(Math.abs(g[i]! - fd), `∂${op.name}/∂x${i} at ${p}: ${g[i]} vs ${fd}`).toBeLessThanOrEqual(1e-8 * Math.max(1, Math.abs(fd)));
+          const fd = numeric(
+            (v) =>
+              at(
+                op,
+                p.map((q, j) => (j === i ? v : q)),
+              ),
+            p[i]!,
+          );
+          expect(
+            Math.abs(g[i]! - fd),
+            `∂${op.name}/∂x${i} at ${p}: ${g[i]} vs ${fd}`,
+          ).toBeLessThanOrEqual(1e-8 * Math.max(1, Math.abs(fd)));
         });
       }
     });
@@ -95,7 +125,9 @@ export function elementwiseSuite(op: Op, opts: ElementwiseOptions = {}): void {
       const out = op(...leaves);
       const vals = Object.fromEntries(pts[0]!.map((v, i) => [`a${i}`, [v]]));
       for (const g of evaluate(grad(out, leaves), vals)) expect(g[0]).toBe(0);
-      expect(op.vjp({ x: leaves, out, g: input("g", []), attrs: {} }).every((c) => c === null)).toBe(true);
+      expect(
+        op.vjp({ x: leaves, out, g: input("g", []), attrs: {} }).every((c) => c === null),
+      ).toBe(true);
     });
   }
 
@@ -130,7 +162,9 @@ export function checkGrad(
   tol = 1e-8,
 ): void {
   const gs = evaluate(grad(y, leaves), vals, sizes);
-  const dir = leaves.map((l) => vals[l.label!]!.map((_, i) => Math.sin(3 * i + l.label!.length + 1)));
+  const dir = leaves.map((l) =>
+    vals[l.label!]!.map((_, i) => Math.sin(3 * i + l.label!.length + 1)),
+  );
   const f = (t: number) => {
     const v = { ...vals };
     leaves.forEach((l, k) => (v[l.label!] = vals[l.label!]!.map((x, i) => x + t * dir[k]![i]!)));
@@ -138,5 +172,7 @@ export function checkGrad(
   };
   const sym = gs.reduce((s, g, k) => s + g.reduce((a, b, i) => a + b * dir[k]![i]!, 0), 0);
   const fd = numeric(f, 0);
-  expect(Math.abs(sym - fd), `gradient ${sym} vs differences ${fd}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(fd)));
+  expect(Math.abs(sym - fd), `gradient ${sym} vs differences ${fd}`).toBeLessThanOrEqual(
+    tol * Math.max(1, Math.abs(fd)),
+  );
 }

@@ -1,12 +1,25 @@
-import { describe, expect, test } from "vitest";
-import { simplify, printText } from "@gated/graph";
+import { printText, simplify } from "@gated/graph";
 import { greater } from "@gated/ops";
-import { elementwiseSuite, at } from "./check.js";
+import { describe, expect, test } from "vitest";
+import { at, elementwiseSuite } from "./check.js";
 
 describe("greater", () => {
-  elementwiseSuite(greater, { ref: (a, b) => +(a > b), extremes: [[1, 1], [0, 0], [-1, 1], [1, -1]] });
+  elementwiseSuite(greater, {
+    ref: (a, b) => +(a > b),
+    extremes: [
+      [1, 1],
+      [0, 0],
+      [-1, 1],
+      [1, -1],
+    ],
+  });
   test("gives 0/1 and folds on constants", () => {
-    for (const [a, b] of [[1, 1], [0, 2], [2, 0]] as const) expect([0, 1]).toContain(at(greater, [a, b]));
+    for (const [a, b] of [
+      [1, 1],
+      [0, 2],
+      [2, 0],
+    ] as const)
+      expect([0, 1]).toContain(at(greater, [a, b]));
     expect(printText(simplify([greater(2, 2)])[0]!)).toMatch(/^[01]$/);
   });
 });

@@ -1,7 +1,8 @@
 /** The registry: every op in OPS is complete enough for the property suites and codegen. */
-import { describe, expect, test } from "vitest";
+
 import { input, ops } from "@gated/graph";
 import { OPS } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 
 describe("OPS", () => {
   const entries = Object.entries(OPS);
@@ -29,8 +30,19 @@ describe("OPS", () => {
     }
   });
   test("the non-differentiable ops say so", () => {
-    const nondiff = entries.filter(([, o]) => o.differentiable === false).map(([k]) => k).sort();
-    expect(nondiff).toEqual(["equal", "greater", "greaterEqual", "less", "lessEqual", "sign", "stopGradient"]);
+    const nondiff = entries
+      .filter(([, o]) => o.differentiable === false)
+      .map(([k]) => k)
+      .sort();
+    expect(nondiff).toEqual([
+      "equal",
+      "greater",
+      "greaterEqual",
+      "less",
+      "lessEqual",
+      "sign",
+      "stopGradient",
+    ]);
   });
   test("importing binds the chainable methods", () => {
     const x = input("x", ["H"]);

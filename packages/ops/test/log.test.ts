@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { input, simplify } from "@gated/graph";
 import { add, exp, log, log1p, logsigmoid, sigmoid } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { elementwiseSuite } from "./check.js";
 
 describe("log", () => {

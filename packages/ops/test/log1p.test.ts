@@ -1,7 +1,7 @@
-import { describe, expect, test } from "vitest";
 import { input, simplify } from "@gated/graph";
 import { exp, log1p, softplus } from "@gated/ops";
-import { elementwiseSuite, at } from "./check.js";
+import { describe, expect, test } from "vitest";
+import { at, elementwiseSuite } from "./check.js";
 
 describe("log1p", () => {
   elementwiseSuite(log1p, { ref: Math.log1p, extremes: [[1e-12], [-0.999]] });

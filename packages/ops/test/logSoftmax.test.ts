@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, grad, input } from "@gated/graph";
 import { logSoftmax, sum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 
 describe("logSoftmax", () => {
   test("exp of it sums to 1; finite at 1e4", () => {

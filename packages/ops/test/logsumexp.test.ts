@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, grad, input, type Node } from "@gated/graph";
 import { logSoftmax, logsumexp, softmax, sum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { checkGrad } from "./check.js";
 
 const x = input("x", [3]);
@@ -9,7 +9,10 @@ const val = (n: Node, v: number[]): number[] => Array.from(evaluate(n, { x: v })
 describe("logsumexp, softmax, logSoftmax", () => {
   test("values", () => {
     const v = [1, 2, 3];
-    expect(val(logsumexp(x), v)[0]).toBeCloseTo(Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), 14);
+    expect(val(logsumexp(x), v)[0]).toBeCloseTo(
+      Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)),
+      14,
+    );
     const s = val(softmax(x), v);
     expect(s.reduce((a, b) => a + b)).toBeCloseTo(1, 15);
     val(logSoftmax(x), v).forEach((l, i) => expect(l).toBeCloseTo(Math.log(s[i]!), 14));
@@ -22,7 +25,9 @@ describe("logsumexp, softmax, logSoftmax", () => {
     expect(val(softmax(x), [1e4, 0, -1e4])).toEqual([1, 0, 0]);
     expect(val(logSoftmax(x), [1e4, 0, -1e4])).toEqual([0, -1e4, -2e4]);
     const [gl] = grad(sum(logSoftmax(x).mul(input("u", [3]))), [x]);
-    expect(Array.from(evaluate(gl!, { x: [1e4, 0, -1e4], u: [1, 2, 3] })).every(Number.isFinite)).toBe(true);
+    expect(
+      Array.from(evaluate(gl!, { x: [1e4, 0, -1e4], u: [1, 2, 3] })).every(Number.isFinite),
+    ).toBe(true);
   });
   test("over an axis of a matrix", () => {
     const m = input("m", [2, 2]);

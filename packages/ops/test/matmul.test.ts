@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, input, param } from "@gated/graph";
 import { matmul, sum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { checkGrad } from "./check.js";
 
 describe("matmul", () => {

@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, input, param, printText } from "@gated/graph";
 import { matvec, sum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { checkGrad } from "./check.js";
 
 describe("matvec", () => {
@@ -15,9 +15,16 @@ describe("matvec", () => {
     const [dA, dv] = y.op.vjp({ x: [A, v], out: y, g: input("g", ["H"]), attrs: {} });
     expect(printText(dA!)).toBe("g ⊗ v");
     expect(printText(dv!)).toBe("Aᵀ g");
-    checkGrad(sum(matvec(A, v).mul(input("u", ["H"]))), [A, v], { ...vals, u: [0.3, -0.7] }, { H: 2, I: 3 });
+    checkGrad(
+      sum(matvec(A, v).mul(input("u", ["H"]))),
+      [A, v],
+      { ...vals, u: [0.3, -0.7] },
+      { H: 2, I: 3 },
+    );
   });
   test("shape errors", () => {
-    expect(() => matvec(A, input("h", ["H"]))).toThrow("expected A [M,N] and v [N], got [H,I] and [H]");
+    expect(() => matvec(A, input("h", ["H"]))).toThrow(
+      "expected A [M,N] and v [N], got [H,I] and [H]",
+    );
   });
 });

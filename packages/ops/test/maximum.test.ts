@@ -1,10 +1,16 @@
-import { describe, expect, test } from "vitest";
-import { evaluate, grad, input, simplify, type Node } from "@gated/graph";
+import { evaluate, grad, input, type Node, simplify } from "@gated/graph";
 import { maximum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { derivative, elementwiseSuite } from "./check.js";
 
 describe("maximum", () => {
-  elementwiseSuite(maximum, { ref: Math.max, extremes: [[1, 1], [-0.5, 2]] });
+  elementwiseSuite(maximum, {
+    ref: Math.max,
+    extremes: [
+      [1, 1],
+      [-0.5, 2],
+    ],
+  });
   test("at a tie the cotangent goes to one side: max(x, x)′ = 1; max(x, x) -> x", () => {
     expect(derivative(maximum, [1, 1])).toEqual([1, 0]);
     expect(derivative(maximum, [1, 2])).toEqual([0, 1]);

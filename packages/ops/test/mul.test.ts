@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
-import { input, simplify, printText } from "@gated/graph";
+import { input, printText, simplify } from "@gated/graph";
 import { mul } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { elementwiseSuite } from "./check.js";
 
 describe("mul", () => {

@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, grad, input, jsRef, renderJs } from "@gated/graph";
 import { pow, square } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { numeric } from "./check.js";
 
 describe("pow", () => {
@@ -14,7 +14,8 @@ describe("pow", () => {
     for (const p of [-1.5, -1, 0.5, 3]) {
       const f = (v: number) => evaluate(pow(x, p), { x: [v] })[0]!;
       const [g] = grad(pow(x, p), [x]);
-      for (const v of [0.4, 1.3, 2.7]) expect(evaluate(g!, { x: [v] })[0]).toBeCloseTo(numeric(f, v), 8);
+      for (const v of [0.4, 1.3, 2.7])
+        expect(evaluate(g!, { x: [v] })[0]).toBeCloseTo(numeric(f, v), 8);
     }
   });
   test("emit computes what evaluate computes", () => {

@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { input, simplify } from "@gated/graph";
 import { neg, reciprocal } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { elementwiseSuite } from "./check.js";
 
 describe("reciprocal", () => {

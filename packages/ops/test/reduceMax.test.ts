@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, grad, input } from "@gated/graph";
 import { broadcastTo, reduceMax, sum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { checkGrad } from "./check.js";
 
 describe("reduceMax", () => {

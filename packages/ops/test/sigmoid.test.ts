@@ -1,10 +1,13 @@
-import { describe, expect, test } from "vitest";
 import { input, printText } from "@gated/graph";
 import { sigmoid } from "@gated/ops";
-import { derivative, elementwiseSuite, at } from "./check.js";
+import { describe, expect, test } from "vitest";
+import { at, derivative, elementwiseSuite } from "./check.js";
 
 describe("sigmoid", () => {
-  elementwiseSuite(sigmoid, { ref: (a) => 1 / (1 + Math.exp(-a)), extremes: [[-40], [40], [-1e4], [1e4], [-800], [800]] });
+  elementwiseSuite(sigmoid, {
+    ref: (a) => 1 / (1 + Math.exp(-a)),
+    extremes: [[-40], [40], [-1e4], [1e4], [-800], [800]],
+  });
   test("finite values and derivatives for |x| up to 1e4", () => {
     for (const v of [-1e4, -1000, -40, 40, 1000, 1e4]) {
       expect(Number.isFinite(at(sigmoid, [v]))).toBe(true);

@@ -1,5 +1,5 @@
-import { describe } from "vitest";
 import { sign } from "@gated/ops";
+import { describe } from "vitest";
 import { elementwiseSuite } from "./check.js";
 
 describe("sign", () => {

@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, input, printText, simplify } from "@gated/graph";
 import { slice, sum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { checkGrad } from "./check.js";
 
 describe("slice", () => {
@@ -11,7 +11,9 @@ describe("slice", () => {
     expect(Array.from(evaluate(slice(v, 0, "H", "2*H"), vals, { H: 3 }))).toEqual([4, 5, 6]);
     expect(Array.from(evaluate(slice(v, 0, 1, "H+1"), vals, { H: 3 }))).toEqual([2, 3, 4]);
     const m = input("m", [2, 3]);
-    expect(Array.from(evaluate(slice(m, 1, 1, 3), { m: [1, 2, 3, 4, 5, 6] }))).toEqual([2, 3, 5, 6]);
+    expect(Array.from(evaluate(slice(m, 1, 1, 3), { m: [1, 2, 3, 4, 5, 6] }))).toEqual([
+      2, 3, 5, 6,
+    ]);
     expect(Array.from(evaluate(slice(m, -2, 1, 2), { m: [1, 2, 3, 4, 5, 6] }))).toEqual([4, 5, 6]);
   });
   test("the full range is the node itself; slices of slices compose", () => {
@@ -31,7 +33,11 @@ describe("slice", () => {
     checkGrad(sum(s.mul(input("u", [2]))), [w], { w: [1, 2, 3, 4, 5], u: [2, -3] });
   });
   test("ranges that cannot fit are errors, at build time or once sizes are bound", () => {
-    expect(() => slice(input("w", [3]), 0, 2, 1)).toThrow("slice(w : [3]): range 2:1 does not fit in dim 3 of [3]");
-    expect(() => evaluate(slice(v, 0, 4, 5), { v: [1, 2, 3, 4] }, { H: 2 })).toThrow("range 4:5 does not fit in dim 4");
+    expect(() => slice(input("w", [3]), 0, 2, 1)).toThrow(
+      "slice(w : [3]): range 2:1 does not fit in dim 3 of [3]",
+    );
+    expect(() => evaluate(slice(v, 0, 4, 5), { v: [1, 2, 3, 4] }, { H: 2 })).toThrow(
+      "range 4:5 does not fit in dim 4",
+    );
   });
 });

@@ -1,12 +1,15 @@
+import { countNodes, evaluate, grad, input, param, printText, simplify } from "@gated/graph";
+import { matvec, mul, sigmoid, sum, tanh } from "@gated/ops";
 import { describe, expect, test } from "vitest";
-import { evaluate, grad, input, param, printText, simplify, countNodes } from "@gated/graph";
-import { sigmoid, tanh, matvec, sum, mul } from "@gated/ops";
 
 describe("smoke", () => {
   test("interning, evaluate, grad", () => {
     const x = input("x", ["I"]);
     const h = input("h", ["H"]);
-    const a = (n: string) => matvec(param(`U_${n}`, ["H", "I"]), x).add(matvec(param(`W_${n}`, ["H", "H"]), h)).add(param(`b_${n}`, ["H"]));
+    const a = (n: string) =>
+      matvec(param(`U_${n}`, ["H", "I"]), x)
+        .add(matvec(param(`W_${n}`, ["H", "H"]), h))
+        .add(param(`b_${n}`, ["H"]));
     expect(a("f")).toBe(a("f"));
     const f = sigmoid(a("f"));
     const y = sum(mul(f, tanh(a("g"))));

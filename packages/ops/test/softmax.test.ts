@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, grad, input } from "@gated/graph";
 import { softmax, sum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 
 describe("softmax", () => {
   test("rows sum to 1 over the last axis by default, at any scale", () => {

@@ -1,9 +1,12 @@
-import { describe, expect, test } from "vitest";
 import { softplus } from "@gated/ops";
-import { derivative, elementwiseSuite, at } from "./check.js";
+import { describe, expect, test } from "vitest";
+import { at, derivative, elementwiseSuite } from "./check.js";
 
 describe("softplus", () => {
-  elementwiseSuite(softplus, { ref: (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))), extremes: [[-1e4], [1e4], [-700], [700], [0]] });
+  elementwiseSuite(softplus, {
+    ref: (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))),
+    extremes: [[-1e4], [1e4], [-700], [700], [0]],
+  });
   test("finite values and derivatives for |x| up to 1e4", () => {
     for (const v of [-1e4, -1000, -40, 40, 1000, 1e4]) {
       expect(Number.isFinite(at(softplus, [v]))).toBe(true);

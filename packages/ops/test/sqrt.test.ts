@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { input, simplify } from "@gated/graph";
 import { abs, sqrt, square } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { derivative, elementwiseSuite } from "./check.js";
 
 describe("sqrt", () => {

@@ -1,5 +1,5 @@
-import { describe } from "vitest";
 import { square } from "@gated/ops";
+import { describe } from "vitest";
 import { elementwiseSuite } from "./check.js";
 
 describe("square", () => {

@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
-import { evaluate, grad, input, simplify, type Node } from "@gated/graph";
+import { evaluate, grad, input, type Node, simplify } from "@gated/graph";
 import { mul, stopGradient } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { elementwiseSuite } from "./check.js";
 
 describe("stopGradient", () => {

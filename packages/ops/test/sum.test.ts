@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { constant, evaluate, input } from "@gated/graph";
 import { mean, sum } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { checkGrad } from "./check.js";
 
 describe("sum and mean", () => {

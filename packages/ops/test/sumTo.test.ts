@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, input } from "@gated/graph";
 import { sumTo } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 
 describe("sumTo", () => {
   const m = input("m", [2, 3]);

@@ -1,7 +1,7 @@
-import { describe, expect, test } from "vitest";
 import { input, printText } from "@gated/graph";
 import { tanh } from "@gated/ops";
-import { derivative, elementwiseSuite, at } from "./check.js";
+import { describe, expect, test } from "vitest";
+import { at, derivative, elementwiseSuite } from "./check.js";
 
 describe("tanh", () => {
   elementwiseSuite(tanh, { ref: Math.tanh, extremes: [[-1e4], [1e4], [-20], [20]] });

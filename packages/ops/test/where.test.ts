@@ -1,10 +1,17 @@
-import { describe, expect, test } from "vitest";
 import { evaluate, input, simplify } from "@gated/graph";
 import { greater, neg, where } from "@gated/ops";
+import { describe, expect, test } from "vitest";
 import { elementwiseSuite } from "./check.js";
 
 describe("where", () => {
-  elementwiseSuite(where, { ref: (c, a, b) => (c !== 0 ? a : b), extremes: [[0, 1, 2], [1, 1, 2], [-1, 3, 4]] });
+  elementwiseSuite(where, {
+    ref: (c, a, b) => (c !== 0 ? a : b),
+    extremes: [
+      [0, 1, 2],
+      [1, 1, 2],
+      [-1, 3, 4],
+    ],
+  });
   test("selects with broadcasting; cond gets no cotangent; rules", () => {
     const x = input("x", [3]);
     const y = input("y", []);

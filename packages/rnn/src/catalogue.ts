@@ -4,19 +4,19 @@
  * is unknown. Names follow the fixtures' `kind` where one exists (`lstm`, `gru`, `rnn_tanh`,
  * `book_lstm`, `peephole_lstm`, `cho_gru`, `mgu`).
  */
-import type { Cell } from "./defineCell.js";
-import { bookLstm, type BookLstmOptions } from "./cells/bookLstm.js";
-import { choGru, type ChoGruOptions } from "./cells/choGru.js";
+
+import { type BookLstmOptions, bookLstm } from "./cells/bookLstm.js";
+import { type ChoGruOptions, choGru } from "./cells/choGru.js";
 import type { CellOptions, ForgetBiasOptions } from "./cells/common.js";
-import { elman, type ElmanOptions } from "./cells/elman.js";
-import { globalGateLstm, type GlobalGateOptions } from "./cells/globalGateLstm.js";
-import { greffLstm, type GreffOptions } from "./cells/greffLstm.js";
+import { type ElmanOptions, elman } from "./cells/elman.js";
+import { type GlobalGateOptions, globalGateLstm } from "./cells/globalGateLstm.js";
+import { type GreffOptions, greffLstm } from "./cells/greffLstm.js";
 import { groupedGateGru } from "./cells/groupedGateGru.js";
 import { groupedGateLstm } from "./cells/groupedGateLstm.js";
 import { gru } from "./cells/gru.js";
-import { indRnn, type IndRnnOptions } from "./cells/indRnn.js";
-import { leaky, type LeakyOptions } from "./cells/leaky.js";
-import { lnLstm, type LnLstmOptions } from "./cells/lnLstm.js";
+import { type IndRnnOptions, indRnn } from "./cells/indRnn.js";
+import { type LeakyOptions, leaky } from "./cells/leaky.js";
+import { type LnLstmOptions, lnLstm } from "./cells/lnLstm.js";
 import { lstm } from "./cells/lstm.js";
 import { mgu } from "./cells/mgu.js";
 import { minGru } from "./cells/minGru.js";
@@ -25,12 +25,15 @@ import { mut1 } from "./cells/mut1.js";
 import { mut2 } from "./cells/mut2.js";
 import { mut3 } from "./cells/mut3.js";
 import { peepholeLstm } from "./cells/peepholeLstm.js";
-import { sLstm, type SLstmOptions } from "./cells/sLstm.js";
+import { type SLstmOptions, sLstm } from "./cells/sLstm.js";
+import type { Cell } from "./defineCell.js";
 
 type Factory<O> = (opts?: O) => Cell;
 /** A factory with some options fixed (they are what makes the entry this cell). */
-const fix = <O extends object, F extends object>(build: (o: O & F) => Cell, fixed: F): Factory<O> =>
-  (opts?: O) => build({ ...(opts ?? ({} as O)), ...fixed });
+const fix =
+  <O extends object, F extends object>(build: (o: O & F) => Cell, fixed: F): Factory<O> =>
+  (opts?: O) =>
+    build({ ...(opts ?? ({} as O)), ...fixed });
 
 /** Every catalogue cell by name. Each factory takes its cell's options (all optional). */
 export const CATALOGUE = {
@@ -79,8 +82,10 @@ export const CATALOGUE_NAMES = Object.keys(CATALOGUE) as CatalogueName[];
 
 /** Builds the named catalogue cell; an unknown name is an error listing the known ones. */
 export function getCell(name: string, opts: Record<string, unknown> = {}): Cell {
-  if (!Object.prototype.hasOwnProperty.call(CATALOGUE, name)) {
-    throw new Error(`unknown cell ${JSON.stringify(name)}; the catalogue has: ${CATALOGUE_NAMES.join(", ")}`);
+  if (!Object.hasOwn(CATALOGUE, name)) {
+    throw new Error(
+      `unknown cell ${JSON.stringify(name)}; the catalogue has: ${CATALOGUE_NAMES.join(", ")}`,
+    );
   }
   return (CATALOGUE[name as CatalogueName] as (o: Record<string, unknown>) => Cell)(opts);
 }

@@ -4,9 +4,21 @@
  * (what the compiler and the reference kernel run) plus the metadata users and tools need:
  * parameter roles and shapes, default initialisation, names of intermediate values.
  */
-import { input, param as paramLeaf, topo, describe, formatShape, sameShape, type Dim, type Node, type Shape, type Sizes } from "@gated/graph";
-import { matvec } from "@gated/ops";
+
 import type { Recurrence } from "@gated/codegen";
+import {
+  type Dim,
+  describe,
+  formatShape,
+  input,
+  type Node,
+  param as paramLeaf,
+  type Shape,
+  type Sizes,
+  sameShape,
+  topo,
+} from "@gated/graph";
+import { matvec } from "@gated/ops";
 
 /**
  * What a parameter is for: decides its default initialisation and how tools show it.
@@ -60,7 +72,10 @@ export interface CellSpec {
   readonly state: Readonly<Record<string, Dim>>;
   /** Symbolic dim of the input (default "I"). */
   readonly input?: Dim;
-  readonly step: (vars: Readonly<Record<string, Node>> & { x: Node }, ctx: StepContext) => Readonly<Record<string, Node>>;
+  readonly step: (
+    vars: Readonly<Record<string, Node>> & { x: Node },
+    ctx: StepContext,
+  ) => Readonly<Record<string, Node>>;
   /** Which state is the per-step output (default "h", else the first state). */
   readonly output?: string;
   /** Initialisation overrides by parameter name, e.g. `{ b_f: { kind: "constant", value: 1 } }`. */
@@ -75,28 +90,37 @@ const IDENT = /^[\p{L}_][\p{L}\p{N}_']*$/u;
 /** Builds and validates a cell. Errors name the cell and the state or parameter at fault. */
 export function defineCell(spec: CellSpec): Cell {
   const where = `cell ${JSON.stringify(spec.name)}`;
-  if (typeof spec.name !== "string" || !IDENT.test(spec.name)) throw new Error(`${where}: the name must be an identifier`);
+  if (typeof spec.name !== "string" || !IDENT.test(spec.name))
+    throw new Error(`${where}: the name must be an identifier`);
   const stateNames = Object.keys(spec.state);
   if (stateNames.length === 0) throw new Error(`${where}: declares no state`);
   const inputDim = spec.input ?? "I";
   for (const s of stateNames) {
-    if (!IDENT.test(s)) throw new Error(`${where}: state name ${JSON.stringify(s)} must be an identifier`);
+    if (!IDENT.test(s))
+      throw new Error(`${where}: state name ${JSON.stringify(s)} must be an identifier`);
     if (s === "x") throw new Error(`${where}: "x" is the input; a state cannot be called x`);
   }
   const x = input("x", [inputDim]);
   const vars: Record<string, Node> = { x };
   for (const s of stateNames) vars[s] = input(s, [spec.state[s]!]);
 
-  const declared = new Map<string, { shape: Shape; role: ParamRole; init: InitSpec | undefined; node: Node }>();
+  const declared = new Map<
+    string,
+    { shape: Shape; role: ParamRole; init: InitSpec | undefined; node: Node }
+  >();
   const locals = new Map<Node, string>();
   const ctx: StepContext = {
     param(name, shape, opts = {}) {
-      if (!IDENT.test(name)) throw new Error(`${where}: parameter name ${JSON.stringify(name)} must be an identifier`);
-      if (name === "x" || stateNames.includes(name)) throw new Error(`${where}: parameter ${name} clashes with an input or state`);
+      if (!IDENT.test(name))
+        throw new Error(`${where}: parameter name ${JSON.stringify(name)} must be an identifier`);
+      if (name === "x" || stateNames.includes(name))
+        throw new Error(`${where}: parameter ${name} clashes with an input or state`);
       const prev = declared.get(name);
       if (prev) {
         if (!sameShape(prev.shape, shape)) {
-          throw new Error(`${where}: parameter ${name} used with shape ${formatShape(shape)} but declared ${formatShape(prev.shape)}`);
+          throw new Error(
+            `${where}: parameter ${name} used with shape ${formatShape(shape)} but declared ${formatShape(prev.shape)}`,
+          );
         }
         return prev.node;
       }
@@ -118,16 +142,22 @@ export function defineCell(spec: CellSpec): Cell {
   };
 
   const next = spec.step(vars as Record<string, Node> & { x: Node }, ctx);
-  if (next === null || typeof next !== "object") throw new Error(`${where}: step must return an object of next states`);
+  if (next === null || typeof next !== "object")
+    throw new Error(`${where}: step must return an object of next states`);
   for (const k of Object.keys(next)) {
-    if (!stateNames.includes(k)) throw new Error(`${where}: step returned "${k}", which is not a state (states: ${stateNames.join(", ")})`);
+    if (!stateNames.includes(k))
+      throw new Error(
+        `${where}: step returned "${k}", which is not a state (states: ${stateNames.join(", ")})`,
+      );
   }
   const state = stateNames.map((name) => {
     const n = next[name];
     if (!n) throw new Error(`${where}: step gives no next value for state "${name}"`);
     const node = vars[name]!;
     if (!sameShape(n.shape, node.shape)) {
-      throw new Error(`${where}: next ${name} = ${describe(n)} has shape ${formatShape(n.shape)}, expected ${formatShape(node.shape)}`);
+      throw new Error(
+        `${where}: next ${name} = ${describe(n)} has shape ${formatShape(n.shape)}, expected ${formatShape(node.shape)}`,
+      );
     }
     return { name, node, next: n };
   });
@@ -140,18 +170,29 @@ export function defineCell(spec: CellSpec): Cell {
   const paramInfo: ParamInfo[] = [];
   for (const [name, d] of declared) {
     if (!reach.has(d.node)) {
-      if (spec.strict !== false) throw new Error(`${where}: parameter ${name} never reaches any next state`);
+      if (spec.strict !== false)
+        throw new Error(`${where}: parameter ${name} never reaches any next state`);
       continue;
     }
-    paramInfo.push({ name, shape: d.shape, role: d.role, init: spec.init?.[name] ?? d.init ?? defaultInit(d.role), node: d.node });
+    paramInfo.push({
+      name,
+      shape: d.shape,
+      role: d.role,
+      init: spec.init?.[name] ?? d.init ?? defaultInit(d.role),
+      node: d.node,
+    });
   }
   for (const n of reach) {
     if (n.op.kind !== "leaf" || n.op.name === "constant") continue;
     if (n.op.name === "param" && !declared.has(n.label!)) {
-      throw new Error(`${where}: parameter ${n.label} was not declared through the step context (use ctx.param)`);
+      throw new Error(
+        `${where}: parameter ${n.label} was not declared through the step context (use ctx.param)`,
+      );
     }
     if (n.op.name === "input" && !(n.label! in vars && vars[n.label!] === n)) {
-      throw new Error(`${where}: unknown input ${n.label} ${formatShape(n.shape)} (inputs: x, ${stateNames.join(", ")})`);
+      throw new Error(
+        `${where}: unknown input ${n.label} ${formatShape(n.shape)} (inputs: x, ${stateNames.join(", ")})`,
+      );
     }
   }
   for (const k of Object.keys(spec.init ?? {})) {
@@ -169,7 +210,8 @@ export function defineCell(spec: CellSpec): Cell {
     inputDim,
     paramInfo,
     locals,
-    initParam: (name, shape, random, sizes) => initValues(paramInfo.find((p) => p.name === name)!.init, shape, random, sizes),
+    initParam: (name, shape, random, sizes) =>
+      initValues(paramInfo.find((p) => p.name === name)!.init, shape, random, sizes),
     ...(spec.source !== undefined ? { source: spec.source } : {}),
   };
   return cell;
@@ -187,7 +229,12 @@ function defaultInit(_role: ParamRole): InitSpec {
  * Values for one parameter. uniform: U(−a, a), a = bound ?? 1/√H (PyTorch's RNN default);
  * xavier: U(±√(6/(fan_in+fan_out))); orthogonal: QR of a Gaussian matrix (square part).
  */
-export function initValues(spec: InitSpec, shape: readonly number[], random: () => number, sizes: Sizes): Float64Array {
+export function initValues(
+  spec: InitSpec,
+  shape: readonly number[],
+  random: () => number,
+  sizes: Sizes,
+): Float64Array {
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float64Array(n);
   switch (spec.kind) {
@@ -236,6 +283,7 @@ function orthogonal(shape: readonly number[], random: () => number): Float64Arra
     rows.push(v.map((t) => t / norm));
   }
   const out = new Float64Array(r * c);
-  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[tall ? j * c + i : i * c + j] = rows[i]![j]!;
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < k; j++) out[tall ? j * c + i : i * c + j] = rows[i]![j]!;
   return out;
 }

@@ -1,95 +1,206 @@
-export { defineCell, initValues, type Cell, type CellSpec, type StepContext, type ParamInfo, type ParamRole, type InitSpec } from "./defineCell.js";
-
-// --- sequence layers (layers/) ---
-export {
-  sequenceModel, type SequenceModel, type SequenceModelSpec, type SequenceForwardOptions, type SequenceRun,
-  type SequenceGradients, type KernelFactory,
-} from "./layers/sequenceModel.js";
-export { runDirection, backDirection, type DirectionRun, type DirectionGrads } from "./layers/direction.js";
-export { reverseWithin, zeroPadded } from "./layers/reverse.js";
-export { initBlock, blockSeed, roleOf, INIT_SCHEMES, type InitScheme } from "./layers/init.js";
-
 // --- cell catalogue (cells/, catalogue.ts) ---
-export { CATALOGUE, CATALOGUE_NAMES, getCell, type CatalogueName } from "./catalogue.js";
-export { forgetInit, type CellOptions, type ForgetBiasOptions } from "./cells/common.js";
-export { elman, type ElmanOptions } from "./cells/elman.js";
-export { leaky, type LeakyOptions } from "./cells/leaky.js";
-export { indRnn, type IndRnnOptions } from "./cells/indRnn.js";
-export { lstm } from "./cells/lstm.js";
-export { bookLstm, type BookLstmOptions } from "./cells/bookLstm.js";
-export { peepholeLstm } from "./cells/peepholeLstm.js";
-export { greffLstm, GREFF_VARIANTS, type GreffVariant, type GreffOptions } from "./cells/greffLstm.js";
-export { lnLstm, layerNorm, type LnLstmOptions } from "./cells/lnLstm.js";
-export { sLstm, type SLstmOptions } from "./cells/sLstm.js";
-export { minLstm } from "./cells/minLstm.js";
-export { groupedGateLstm } from "./cells/groupedGateLstm.js";
+export { CATALOGUE, CATALOGUE_NAMES, type CatalogueName, getCell } from "./catalogue.js";
+export { type BookLstmOptions, bookLstm } from "./cells/bookLstm.js";
+export { type ChoGruOptions, choGru } from "./cells/choGru.js";
+export { type CellOptions, type ForgetBiasOptions, forgetInit } from "./cells/common.js";
+export { type ElmanOptions, elman } from "./cells/elman.js";
+export { type GlobalGateOptions, globalGateLstm } from "./cells/globalGateLstm.js";
+export {
+  GREFF_VARIANTS,
+  type GreffOptions,
+  type GreffVariant,
+  greffLstm,
+} from "./cells/greffLstm.js";
 export { groupedGateGru } from "./cells/groupedGateGru.js";
-export { globalGateLstm, type GlobalGateOptions } from "./cells/globalGateLstm.js";
+export { groupedGateLstm } from "./cells/groupedGateLstm.js";
 export { gru } from "./cells/gru.js";
-export { choGru, type ChoGruOptions } from "./cells/choGru.js";
+export { type IndRnnOptions, indRnn } from "./cells/indRnn.js";
+export { type LeakyOptions, leaky } from "./cells/leaky.js";
+export { type LnLstmOptions, layerNorm, lnLstm } from "./cells/lnLstm.js";
+export { lstm } from "./cells/lstm.js";
 export { mgu } from "./cells/mgu.js";
 export { minGru } from "./cells/minGru.js";
+export { minLstm } from "./cells/minLstm.js";
 export { mut1 } from "./cells/mut1.js";
 export { mut2 } from "./cells/mut2.js";
 export { mut3 } from "./cells/mut3.js";
-
-// --- PyTorch / safetensors interop and oracle fixtures (interop/) ---
+export { peepholeLstm } from "./cells/peepholeLstm.js";
+export { type SLstmOptions, sLstm } from "./cells/sLstm.js";
 export {
-  readSafetensors, writeSafetensors, MAX_HEADER_BYTES, SafetensorsFile,
-  type SafeDType, type SafeTensor, type TensorInput, type TensorData,
-} from "./interop/safetensors.js";
-export { parseStateDict, parseTensor, stateDictToJson, type StateDict, type DictTensor } from "./interop/stateDict.js";
+  type Cell,
+  type CellSpec,
+  defineCell,
+  type InitSpec,
+  initValues,
+  type ParamInfo,
+  type ParamRole,
+  type StepContext,
+} from "./defineCell.js";
 export {
-  writeFileAtomic, readSafetensorsFile, writeSafetensorsFile, readStateDictFile, writeStateDictFile,
+  readSafetensorsFile,
+  readStateDictFile,
+  writeFileAtomic,
+  writeSafetensorsFile,
+  writeStateDictFile,
 } from "./interop/files.js";
 export {
-  TORCH_KINDS, TORCH_KIND_NAMES, kindInfo, torchShapes, torchSuffix, type TorchKind, type KindInfo, type ModelDims,
-} from "./interop/torchKinds.js";
-export { bindTorch, loadTorch, exportTorch, type TorchBinding, type BindEntry } from "./interop/torchBinding.js";
-export { torchModel, loadTorchState, saveTorchState, type TorchModel } from "./interop/torchModel.js";
-export {
-  parseFixture, fixtureModel, checkFixture, FIXTURE_FORMAT, FORWARD_TOL, GRADIENT_TOL,
-  type Fixture, type FixtureModel, type ParityRow, type ParityReport,
+  checkFixture,
+  FIXTURE_FORMAT,
+  type Fixture,
+  type FixtureModel,
+  FORWARD_TOL,
+  fixtureModel,
+  GRADIENT_TOL,
+  type ParityReport,
+  type ParityRow,
+  parseFixture,
 } from "./interop/fixture.js";
-
-// --- training (train/) ---
+// --- PyTorch / safetensors interop and oracle fixtures (interop/) ---
 export {
-  interpreterBackend, compiledBackend, defaultBackend,
-  type GraphBackend, type GraphProgram, type GraphSpec as HeadGraphSpec, type GraphRun as HeadGraphRun,
-} from "./train/backend.js";
-export { mse, softmaxCrossEntropy, binaryCrossEntropy, lossByName, sampleLoss, type Loss } from "./train/losses.js";
-export { pool, attentionPool, linear, type Pooling, type PoolInputs } from "./train/heads.js";
-export { Head, type HeadSpec, type HeadResult } from "./train/head.js";
-export { embed, embedBackward, initEmbedding, type Embedding } from "./train/embedding.js";
-export { Model, type ModelSpec, type Sample, type BatchResult } from "./train/model.js";
+  MAX_HEADER_BYTES,
+  readSafetensors,
+  type SafeDType,
+  type SafeTensor,
+  SafetensorsFile,
+  type TensorData,
+  type TensorInput,
+  writeSafetensors,
+} from "./interop/safetensors.js";
 export {
-  sgd, adam, adamw, optimizerByName, clipGradNorm,
-  type Optimizer, type OptimizerState, type SgdOptions, type AdamOptions,
-} from "./train/optimizers.js";
-export { constant as constantSchedule, stepDecay, cosine, warmup, scheduleByName, type Schedule as LrSchedule } from "./train/schedules.js";
-export { Rng, mixSeed } from "./train/rng.js";
-export { fromArray, asDataset, split as splitDataset, type Dataset, type Splits } from "./train/data.js";
+  type DictTensor,
+  parseStateDict,
+  parseTensor,
+  type StateDict,
+  stateDictToJson,
+} from "./interop/stateDict.js";
 export {
-  Trainer, evaluate as evaluateModel,
-  type TrainOptions, type StepRecord, type EvalRecord, type EpochRecord, type History, type Progress, type Evaluation, type TrainState,
-} from "./train/trainer.js";
-export { stateToJSON, stateFromJSON, stateToTensors, stateFromTensors, type TrainStateJSON } from "./train/checkpoint.js";
-
-// --- equation syntax (syntax/) ---
-export { parseCell, checkCellText } from "./syntax/parseCell.js";
-export { printCell } from "./syntax/printCell.js";
-export { cellLatex, cellLatexLines, cellGradientLatex, cellGradientLines } from "./syntax/cellLatex.js";
-export { CellSyntaxError, tokenize, type Pos, type Token } from "./syntax/lexer.js";
-export { cellFunctions, type CellFunction } from "./syntax/functions.js";
+  type BindEntry,
+  bindTorch,
+  exportTorch,
+  loadTorch,
+  type TorchBinding,
+} from "./interop/torchBinding.js";
+export {
+  type KindInfo,
+  kindInfo,
+  type ModelDims,
+  TORCH_KIND_NAMES,
+  TORCH_KINDS,
+  type TorchKind,
+  torchShapes,
+  torchSuffix,
+} from "./interop/torchKinds.js";
+export {
+  loadTorchState,
+  saveTorchState,
+  type TorchModel,
+  torchModel,
+} from "./interop/torchModel.js";
+export {
+  backDirection,
+  type DirectionGrads,
+  type DirectionRun,
+  runDirection,
+} from "./layers/direction.js";
+export { blockSeed, INIT_SCHEMES, type InitScheme, initBlock, roleOf } from "./layers/init.js";
+export { reverseWithin, zeroPadded } from "./layers/reverse.js";
+// --- sequence layers (layers/) ---
+export {
+  type KernelFactory,
+  type SequenceForwardOptions,
+  type SequenceGradients,
+  type SequenceModel,
+  type SequenceModelSpec,
+  type SequenceRun,
+  sequenceModel,
+} from "./layers/sequenceModel.js";
+export {
+  cellGradientLatex,
+  cellGradientLines,
+  cellLatex,
+  cellLatexLines,
+} from "./syntax/cellLatex.js";
 export type { CheckedCell, CheckedParam } from "./syntax/check.js";
-
+export { type CellFunction, cellFunctions } from "./syntax/functions.js";
+export { CellSyntaxError, type Pos, type Token, tokenize } from "./syntax/lexer.js";
+// --- equation syntax (syntax/) ---
+export { checkCellText, parseCell } from "./syntax/parseCell.js";
+export { printCell } from "./syntax/printCell.js";
+export { type AddingOptions, addingProblem, addingSample } from "./tasks/adding.js";
+export { type CharVocab, charVocab, foldAscii } from "./tasks/chars.js";
+export { type CopyOptions, copyMemory, copySample } from "./tasks/copyMemory.js";
+export { type AmbiguousPolicy, type NamesOptions, namesTask } from "./tasks/names.js";
+export { namesGender } from "./tasks/namesGender.js";
+export { type NamesLanguageOptions, namesLanguage } from "./tasks/namesLanguage.js";
+export { getTask, TASK_NAMES, type TaskOptions } from "./tasks/registry.js";
 // --- tasks (tasks/) ---
 export { generated, type Task } from "./tasks/task.js";
-export { addingProblem, addingSample, type AddingOptions } from "./tasks/adding.js";
-export { copyMemory, copySample, type CopyOptions } from "./tasks/copyMemory.js";
-export { namesTask, type AmbiguousPolicy, type NamesOptions } from "./tasks/names.js";
-export { namesGender } from "./tasks/namesGender.js";
-export { namesLanguage, type NamesLanguageOptions } from "./tasks/namesLanguage.js";
-export { charVocab, foldAscii, type CharVocab } from "./tasks/chars.js";
-export { getTask, TASK_NAMES, type TaskOptions } from "./tasks/registry.js";
-export { taskModel, type TaskModelOptions } from "./tasks/taskModel.js";
+export { type TaskModelOptions, taskModel } from "./tasks/taskModel.js";
+// --- training (train/) ---
+export {
+  compiledBackend,
+  defaultBackend,
+  type GraphBackend,
+  type GraphProgram,
+  type GraphRun as HeadGraphRun,
+  type GraphSpec as HeadGraphSpec,
+  interpreterBackend,
+} from "./train/backend.js";
+export {
+  stateFromJSON,
+  stateFromTensors,
+  stateToJSON,
+  stateToTensors,
+  type TrainStateJSON,
+} from "./train/checkpoint.js";
+export {
+  asDataset,
+  type Dataset,
+  fromArray,
+  type Splits,
+  split as splitDataset,
+} from "./train/data.js";
+export { type Embedding, embed, embedBackward, initEmbedding } from "./train/embedding.js";
+export { Head, type HeadResult, type HeadSpec } from "./train/head.js";
+export { attentionPool, linear, type PoolInputs, type Pooling, pool } from "./train/heads.js";
+export {
+  binaryCrossEntropy,
+  type Loss,
+  lossByName,
+  mse,
+  sampleLoss,
+  softmaxCrossEntropy,
+} from "./train/losses.js";
+export { type BatchResult, Model, type ModelSpec, type Sample } from "./train/model.js";
+export {
+  type AdamOptions,
+  adam,
+  adamw,
+  clipGradNorm,
+  type Optimizer,
+  type OptimizerState,
+  optimizerByName,
+  type SgdOptions,
+  sgd,
+} from "./train/optimizers.js";
+export { mixSeed, Rng } from "./train/rng.js";
+export {
+  constant as constantSchedule,
+  cosine,
+  type Schedule as LrSchedule,
+  scheduleByName,
+  stepDecay,
+  warmup,
+} from "./train/schedules.js";
+export {
+  type EpochRecord,
+  type EvalRecord,
+  type Evaluation,
+  evaluate as evaluateModel,
+  type History,
+  type Progress,
+  type StepRecord,
+  Trainer,
+  type TrainOptions,
+  type TrainState,
+} from "./train/trainer.js";

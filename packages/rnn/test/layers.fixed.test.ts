@@ -1,5 +1,5 @@
-import { describe, expect, test } from "vitest";
 import { getCell, INIT_SCHEMES, sequenceModel } from "@gated/rnn";
+import { describe, expect, test } from "vitest";
 
 describe("fixed parameters under every init scheme", () => {
   test.each(INIT_SCHEMES)("grouped_gate_lstm keeps its 0/1 group assignment under %s", (scheme) => {

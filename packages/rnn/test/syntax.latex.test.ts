@@ -3,9 +3,16 @@
  * external input gate g, output gate q, state s), the derived BPTT equations, and the graph
  * printers on gradient graphs (transpose, outer, sum, broadcast, reshape).
  */
-import { describe, expect, test } from "vitest";
+
 import { input, printDot, printLatex, printText, simplify, topo, vjp } from "@gated/graph";
-import { cellGradientLatex, cellGradientLines, cellLatex, cellLatexLines, parseCell } from "../src/index.js";
+import { describe, expect, test } from "vitest";
+import {
+  cellGradientLatex,
+  cellGradientLines,
+  cellLatex,
+  cellLatexLines,
+  parseCell,
+} from "../src/index.js";
 
 const BOOK_LSTM = `
 cell lstm(x[I]; h[H], s[H]) {
@@ -23,7 +30,9 @@ function wellFormed(tex: string): boolean {
     if (ch === "{") depth++;
     if (ch === "}" && --depth < 0) return false;
   }
-  return depth === 0 && (tex.match(/\\left/g) ?? []).length === (tex.match(/\\right/g) ?? []).length;
+  return (
+    depth === 0 && (tex.match(/\\left/g) ?? []).length === (tex.match(/\\right/g) ?? []).length
+  );
 }
 
 /** A group wrapped twice, `((…))`: the inner parentheses add nothing. */
@@ -34,7 +43,9 @@ function redundantParens(text: string): boolean {
     if (ch === "(") stack.push(i);
     if (ch === ")") match.set(stack.pop()!, i);
   });
-  return [...match].some(([open, close]) => text[open + 1] === "(" && match.get(open + 1) === close - 1);
+  return [...match].some(
+    ([open, close]) => text[open + 1] === "(" && match.get(open + 1) === close - 1,
+  );
 }
 
 describe("cellLatex", () => {
@@ -43,7 +54,10 @@ describe("cellLatex", () => {
       ["f^{(t)}", "\\sigma\\left(b^{f} + U^{f} x^{(t)} + W^{f} h^{(t-1)}\\right)"],
       ["g^{(t)}", "\\sigma\\left(b^{g} + U^{g} x^{(t)} + W^{g} h^{(t-1)}\\right)"],
       ["q^{(t)}", "\\sigma\\left(b^{o} + U^{o} x^{(t)} + W^{o} h^{(t-1)}\\right)"],
-      ["s^{(t)}", "f^{(t)} \\odot s^{(t-1)} + g^{(t)} \\odot \\sigma\\left(b + U x^{(t)} + W h^{(t-1)}\\right)"],
+      [
+        "s^{(t)}",
+        "f^{(t)} \\odot s^{(t-1)} + g^{(t)} \\odot \\sigma\\left(b + U x^{(t)} + W h^{(t-1)}\\right)",
+      ],
       ["h^{(t)}", "\\tanh\\left(s^{(t)}\\right) \\odot q^{(t)}"],
     ]);
   });
@@ -72,7 +86,15 @@ describe("cellGradientLatex", () => {
   const rhs = (l: string) => lines.find(([k]) => k === l)?.[1];
 
   test("one BPTT step: gates, x, previous states and every parameter's contribution", () => {
-    for (const l of ["\\bar{f}^{(t)}", "\\bar{g}^{(t)}", "\\bar{q}^{(t)}", "\\bar{x}^{(t)}", "\\bar{h}^{(t-1)}", "\\bar{s}^{(t-1)}"]) expect(lhs).toContain(l);
+    for (const l of [
+      "\\bar{f}^{(t)}",
+      "\\bar{g}^{(t)}",
+      "\\bar{q}^{(t)}",
+      "\\bar{x}^{(t)}",
+      "\\bar{h}^{(t-1)}",
+      "\\bar{s}^{(t-1)}",
+    ])
+      expect(lhs).toContain(l);
     for (const p of cell.paramInfo) {
       const [base, gate] = p.name.split("_");
       expect(lhs).toContain(`\\bar{${base}}${gate ? `^{${gate}}` : ""} \\mathrel{+}`);
@@ -80,19 +102,30 @@ describe("cellGradientLatex", () => {
     // every name is defined before it is used
     const defined = new Set(["\\bar{h}^{(t)}", "\\bar{s}^{(t)}"]);
     for (const [l, r] of lines) {
-      for (const m of r.match(/\\delta_\{\d+\}|\\bar\{\w+\}\^\{\(t(-1)?\)\}/g) ?? []) expect(defined.has(m), `${m} in ${l}`).toBe(true);
+      for (const m of r.match(/\\delta_\{\d+\}|\\bar\{\w+\}\^\{\(t(-1)?\)\}/g) ?? [])
+        expect(defined.has(m), `${m} in ${l}`).toBe(true);
       defined.add(l);
     }
   });
   test("derivatives are written on the forward values (σ' = σ(1 − σ), tanh' = 1 − tanh²)", () => {
     expect(rhs("\\bar{q}^{(t)}")).toMatch(/^\\bar\{h\}\^\{\(t\)\} \\odot \\delta_\{\d+\}$/);
-    expect(lines.some(([, r]) => r.includes("\\bar{q}^{(t)} \\odot \\left(q^{(t)} \\odot \\left(1 - q^{(t)}\\right)\\right)"))).toBe(true);
+    expect(
+      lines.some(([, r]) =>
+        r.includes(
+          "\\bar{q}^{(t)} \\odot \\left(q^{(t)} \\odot \\left(1 - q^{(t)}\\right)\\right)",
+        ),
+      ),
+    ).toBe(true);
     expect(rhs("\\bar{f}^{(t)}")).toMatch(/ \\odot s\^\{\(t-1\)\}$/);
     expect(rhs("\\bar{s}^{(t-1)}")).toMatch(/ \\odot f\^\{\(t\)\}$/);
   });
   test("weight gradients are outer products with the step's input or previous state", () => {
-    expect(rhs("\\bar{U}^{f} \\mathrel{+}")).toMatch(/^\\delta_\{\d+\} \{x\^\{\(t\)\}\}\^\{\\top\}$/);
-    expect(rhs("\\bar{W}^{f} \\mathrel{+}")).toMatch(/^\\delta_\{\d+\} \{h\^\{\(t-1\)\}\}\^\{\\top\}$/);
+    expect(rhs("\\bar{U}^{f} \\mathrel{+}")).toMatch(
+      /^\\delta_\{\d+\} \{x\^\{\(t\)\}\}\^\{\\top\}$/,
+    );
+    expect(rhs("\\bar{W}^{f} \\mathrel{+}")).toMatch(
+      /^\\delta_\{\d+\} \{h\^\{\(t-1\)\}\}\^\{\\top\}$/,
+    );
     expect(rhs("\\bar{x}^{(t)}")).toContain("{U^{f}}^{\\top}");
     expect(rhs("\\bar{h}^{(t-1)}")).toContain("{W^{f}}^{\\top}");
   });
@@ -113,7 +146,9 @@ describe("graph printers on gradient graphs", () => {
     h' = a * tanh(g * n + b) + (1 - a) * h
   }`);
   const gh = input("gh", ["H"]);
-  const grads = simplify(vjp([cell.state[0]!.next], [gh], [...cell.params, cell.x, cell.state[0]!.node]));
+  const grads = simplify(
+    vjp([cell.state[0]!.next], [gh], [...cell.params, cell.x, cell.state[0]!.node]),
+  );
 
   test("text, LaTeX and DOT print every gradient, with no redundant parentheses", () => {
     const ops = new Set(topo(grads).map((n) => n.op.name));

@@ -2,10 +2,11 @@
  * The equation syntax: the MGU text is the builder's graph, several states, inference of
  * shapes and roles, declarations, functions looked up in OPS, lexical details.
  */
+
+import { constant, input, param, simplify } from "@gated/graph";
+import { matvec, mean, OPS, sigmoid, sub, sum, tanh } from "@gated/ops";
 import { describe, expect, test } from "vitest";
-import { input, param, simplify, constant } from "@gated/graph";
-import { OPS, matvec, mean, sigmoid, sub, sum, tanh } from "@gated/ops";
-import { defineCell, parseCell, printCell, checkCellText, cellFunctions } from "../src/index.js";
+import { cellFunctions, checkCellText, defineCell, parseCell, printCell } from "../src/index.js";
 
 const MGU = `
 cell mgu(x[I]; h[H]) {
@@ -27,7 +28,9 @@ describe("MGU: text and builder give the same graph", () => {
       },
     });
     expect(simplify([parsed.state[0]!.next])[0]).toBe(simplify([built.state[0]!.next])[0]);
-    expect(parsed.paramInfo.map((p) => [p.name, p.shape, p.role, p.node])).toEqual(built.paramInfo.map((p) => [p.name, p.shape, p.role, p.node]));
+    expect(parsed.paramInfo.map((p) => [p.name, p.shape, p.role, p.node])).toEqual(
+      built.paramInfo.map((p) => [p.name, p.shape, p.role, p.node]),
+    );
   });
   test("written with 1 − f, the very same nodes without simplification", () => {
     const built = defineCell({
@@ -64,7 +67,20 @@ cell lstm(x[I]; h[H], c[H]) {
     expect(cell.state.map((s) => s.name)).toEqual(["h", "c"]);
     expect(h!.next.inputs[1]!.inputs[0]).toBe(c!.next);
     expect(cell.output).toBe(h!.next);
-    expect(cell.paramInfo.map((p) => p.name)).toEqual(["U_i", "W_i", "b_i", "U_f", "W_f", "b_f", "U_g", "W_g", "b_g", "U_o", "W_o", "b_o"]);
+    expect(cell.paramInfo.map((p) => p.name)).toEqual([
+      "U_i",
+      "W_i",
+      "b_i",
+      "U_f",
+      "W_f",
+      "b_f",
+      "U_g",
+      "W_g",
+      "b_g",
+      "U_o",
+      "W_o",
+      "b_o",
+    ]);
   });
   test("an output line picks another state", () => {
     const cell = parseCell(LSTM.replace("h' = o * tanh(c')", "h' = o * tanh(c')\n  output c"));
@@ -79,13 +95,27 @@ describe("shape inference and roles", () => {
       c' = i * c
       h' = tanh(c')
     }`);
-    const info = Object.fromEntries(cell.paramInfo.map((p) => [p.name, [p.shape.join(","), p.role]]));
-    expect(info).toEqual({ U_i: ["H,I", "input"], W_i: ["H,H", "recurrent"], p_i: ["H", "diagonal"], b_i: ["H", "bias"] });
+    const info = Object.fromEntries(
+      cell.paramInfo.map((p) => [p.name, [p.shape.join(","), p.role]]),
+    );
+    expect(info).toEqual({
+      U_i: ["H,I", "input"],
+      W_i: ["H,H", "recurrent"],
+      p_i: ["H", "diagonal"],
+      b_i: ["H", "bias"],
+    });
   });
   test("roles of other names follow what a matrix multiplies", () => {
     const cell = parseCell(`cell e(x[I]; h[H]) { h' = tanh(A x + B h + C (A x) + d) }`);
-    const info = Object.fromEntries(cell.paramInfo.map((p) => [p.name, [p.shape.join(","), p.role]]));
-    expect(info).toEqual({ A: ["H,I", "input"], B: ["H,H", "recurrent"], C: ["H,H", "input"], d: ["H", "bias"] });
+    const info = Object.fromEntries(
+      cell.paramInfo.map((p) => [p.name, [p.shape.join(","), p.role]]),
+    );
+    expect(info).toEqual({
+      A: ["H,I", "input"],
+      B: ["H,H", "recurrent"],
+      C: ["H,H", "input"],
+      d: ["H", "bias"],
+    });
   });
   test("declarations: scalars, new dims, roles, initialisation", () => {
     const cell = parseCell(`cell d(x[I]; h[H]) {
@@ -109,7 +139,14 @@ describe("shape inference and roles", () => {
   });
   test("checkCellText reports shapes without building", () => {
     const c = checkCellText(MGU);
-    expect([...c.params.values()].map((p) => `${p.name}:${p.shape.join(",")}`)).toEqual(["U_f:H,I", "W_f:H,H", "b_f:H", "U_n:H,I", "W_n:H,H", "b_n:H"]);
+    expect([...c.params.values()].map((p) => `${p.name}:${p.shape.join(",")}`)).toEqual([
+      "U_f:H,I",
+      "W_f:H,H",
+      "b_f:H",
+      "U_n:H,I",
+      "W_n:H,H",
+      "b_n:H",
+    ]);
   });
 });
 
@@ -133,9 +170,15 @@ describe("functions come from OPS by name", () => {
       const cell = parseCell(`cell m(x[I]; h[H]) { h' = maximum(W h, 0) }`);
       expect(cell.state[0]!.next).toBe(fns.get("maximum")!.build(matvec(W, h), 0));
     }
-    expect(parseCell(`cell s(x[I]; h[H]) { h' = σ(W h) }`).state[0]!.next).toBe(sigmoid(matvec(W, h)));
-    expect(parseCell(`cell s(x[I]; h[H]) { h' = h - mean(h) }`).state[0]!.next).toBe(h.sub(mean(h)));
-    expect(parseCell(`cell s(x[I]; h[H]) { h' = h * sum(h; axis=all) }`).state[0]!.next).toBe(h.mul(sum(h, "all")));
+    expect(parseCell(`cell s(x[I]; h[H]) { h' = σ(W h) }`).state[0]!.next).toBe(
+      sigmoid(matvec(W, h)),
+    );
+    expect(parseCell(`cell s(x[I]; h[H]) { h' = h - mean(h) }`).state[0]!.next).toBe(
+      h.sub(mean(h)),
+    );
+    expect(parseCell(`cell s(x[I]; h[H]) { h' = h * sum(h; axis=all) }`).state[0]!.next).toBe(
+      h.mul(sum(h, "all")),
+    );
     expect(parseCell(`cell s(x[I]; h[H]) { h' = pow(h, 3) }`).state[0]!.next).toBe(OPS.pow(h, 3));
   });
 });
@@ -209,7 +252,11 @@ describe("printCell", () => {
   });
   test("gradient-style ops (outer, transpose, sum over an axis) print as calls", () => {
     const h = input("h", ["H"]);
-    const cell = defineCell({ name: "t", state: { h: "H" }, step: () => ({ h: OPS.transpose(OPS.outer(h, h)).sum(0) }) });
+    const cell = defineCell({
+      name: "t",
+      state: { h: "H" },
+      step: () => ({ h: OPS.transpose(OPS.outer(h, h)).sum(0) }),
+    });
     expect(printCell(cell)).toContain("transpose(outer(h, h))");
     expect(parseCell(printCell(cell)).state[0]!.next).toBe(cell.state[0]!.next);
   });

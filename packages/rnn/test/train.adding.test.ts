@@ -4,23 +4,42 @@
  * (the baseline of predicting 1 is 1/6) within a fixed budget and seed; the simple RNN's
  * result on the same budget is reported, not asserted.
  */
-import { expect, test } from "vitest";
+
 import { compileCell } from "@gated/codegen";
+import { expect, test } from "vitest";
 import { getCell } from "../src/catalogue.js";
 import { addingProblem } from "../src/tasks/adding.js";
 import { fromArray } from "../src/train/data.js";
 import { Model } from "../src/train/model.js";
 import { adam } from "../src/train/optimizers.js";
-import { Trainer, type History } from "../src/train/trainer.js";
+import { type History, Trainer } from "../src/train/trainer.js";
 
 const task = addingProblem({ T: 50, seed: 0 });
 const validation = fromArray(Array.from({ length: 200 }, (_, i) => task.validation.get(i)));
 const STEPS = 500;
-const H = 16, LR = 0.03;
+const H = 16,
+  LR = 0.03;
 
 function train(cell: string): { history: History; test: number } {
-  const model = new Model({ cell: getCell(cell), hidden: H, inputSize: 2, pool: "last", outputs: 1, loss: "mse", seed: 0, kernel: compileCell });
-  const trainer = new Trainer(model, { optimizer: adam({ lr: LR }), batchSize: 32, steps: STEPS, clipNorm: 1, seed: 0, validation, evalEvery: 50 });
+  const model = new Model({
+    cell: getCell(cell),
+    hidden: H,
+    inputSize: 2,
+    pool: "last",
+    outputs: 1,
+    loss: "mse",
+    seed: 0,
+    kernel: compileCell,
+  });
+  const trainer = new Trainer(model, {
+    optimizer: adam({ lr: LR }),
+    batchSize: 32,
+    steps: STEPS,
+    clipNorm: 1,
+    seed: 0,
+    validation,
+    evalEvery: 50,
+  });
   const history = trainer.fit(task.train);
   return { history, test: trainer.evaluate(task.test).loss };
 }

@@ -4,32 +4,51 @@
  * and pooling; masking; numerical stability at extreme logits.
  */
 import { describe, expect, test } from "vitest";
-import { compiledBackend, interpreterBackend, type GraphBackend } from "../src/train/backend.js";
+import { compiledBackend, type GraphBackend, interpreterBackend } from "../src/train/backend.js";
 import { Head } from "../src/train/head.js";
 import type { Pooling } from "../src/train/heads.js";
-import { binaryCrossEntropy, mse, softmaxCrossEntropy, type Loss } from "../src/train/losses.js";
+import { binaryCrossEntropy, type Loss, mse, softmaxCrossEntropy } from "../src/train/losses.js";
 import { Rng } from "../src/train/rng.js";
 
-const D = 3, C = 3, T = 4;
+const D = 3,
+  C = 3,
+  T = 4;
 const lengths = Int32Array.of(4, 2, 3);
 const B = lengths.length;
 
-function setup(loss: Loss, poolKind: Pooling, backend: GraphBackend = interpreterBackend, seed = 1) {
+function setup(
+  loss: Loss,
+  poolKind: Pooling,
+  backend: GraphBackend = interpreterBackend,
+  seed = 1,
+) {
   const head = new Head({ pool: poolKind, outputs: C, loss }, D, backend);
   const rng = new Rng(seed);
   const params = Float64Array.from({ length: head.size }, () => rng.next() * 2 - 1);
   const seq = Float64Array.from({ length: B * T * D }, () => rng.next() * 2 - 1);
   const steps = poolKind === "none" ? Array.from(lengths) : [1, 1, 1];
   const ys = steps.map((n) =>
-    loss.target === "class" ? (poolKind === "none" ? Array.from({ length: n }, () => rng.int(C)) : rng.int(C))
-      : Array.from({ length: n * C }, () => (loss.name === "mse" ? rng.next() * 2 - 1 : rng.int(2))));
+    loss.target === "class"
+      ? poolKind === "none"
+        ? Array.from({ length: n }, () => rng.int(C))
+        : rng.int(C)
+      : Array.from({ length: n * C }, () =>
+          loss.name === "mse" ? rng.next() * 2 - 1 : rng.int(2),
+        ),
+  );
   const targets = head.encodeTargets(ys, lengths, T);
-  const lossOf = (p: Float64Array, s: Float64Array) => head.run(p, s, lengths, T, targets, false).loss.reduce((a, b) => a + b, 0) / B;
+  const lossOf = (p: Float64Array, s: Float64Array) =>
+    head.run(p, s, lengths, T, targets, false).loss.reduce((a, b) => a + b, 0) / B;
   return { head, params, seq, targets, lossOf };
 }
 
 /** Worst |fd − g| / max(1, |fd|) over every coordinate of `x`. */
-function check(f: (x: Float64Array) => number, x: Float64Array, g: Float64Array, eps = 1e-6): number {
+function check(
+  f: (x: Float64Array) => number,
+  x: Float64Array,
+  g: Float64Array,
+  eps = 1e-6,
+): number {
   let worst = 0;
   for (let i = 0; i < x.length; i++) {
     const x0 = x[i]!;
@@ -47,56 +66,72 @@ function check(f: (x: Float64Array) => number, x: Float64Array, g: Float64Array,
 const LOSSES = [mse(), softmaxCrossEntropy(), binaryCrossEntropy()];
 const POOLS: Pooling[] = ["last", "mean", "max", { attention: 2 }, "none"];
 
-describe.each([interpreterBackend, compiledBackend])("head + loss gradients ($name backend) match finite differences", (backend) => {
-  for (const loss of LOSSES)
-    for (const p of POOLS) {
-      test(`${loss.name}, pooling ${typeof p === "string" ? p : "attention"}`, () => {
-        const { head, params, seq, targets, lossOf } = setup(loss, p, backend);
+describe.each([interpreterBackend, compiledBackend])(
+  "head + loss gradients ($name backend) match finite differences",
+  (backend) => {
+    for (const loss of LOSSES)
+      for (const p of POOLS) {
+        test(`${loss.name}, pooling ${typeof p === "string" ? p : "attention"}`, () => {
+          const { head, params, seq, targets, lossOf } = setup(loss, p, backend);
+          const r = head.run(params, seq, lengths, T, targets, true);
+          expect(check((x) => lossOf(x, seq), params, r.dparams!)).toBeLessThan(1e-8);
+          expect(check((x) => lossOf(params, x), seq, r.dseq!)).toBeLessThan(1e-8);
+        });
+      }
+  },
+);
+
+describe.each([interpreterBackend, compiledBackend])(
+  "masking ($name backend): padded steps change neither the loss nor get any gradient",
+  (backend) => {
+    for (const p of POOLS)
+      test(`pooling ${typeof p === "string" ? p : "attention"}`, () => {
+        const { head, params, seq, targets, lossOf } = setup(softmaxCrossEntropy(), p, backend);
+        const before = lossOf(params, seq);
         const r = head.run(params, seq, lengths, T, targets, true);
-        expect(check((x) => lossOf(x, seq), params, r.dparams!)).toBeLessThan(1e-8);
-        expect(check((x) => lossOf(params, x), seq, r.dseq!)).toBeLessThan(1e-8);
+        const noisy = Float64Array.from(seq);
+        for (let b = 0; b < B; b++)
+          for (let t = lengths[b]!; t < T; t++)
+            for (let d = 0; d < D; d++) {
+              noisy[(b * T + t) * D + d] = 1e3 * (d + 1);
+              expect(Math.abs(r.dseq![(b * T + t) * D + d]!)).toBe(0); // ±0
+            }
+        expect(lossOf(params, noisy)).toBe(before);
       });
-    }
-});
+  },
+);
 
-describe.each([interpreterBackend, compiledBackend])("masking ($name backend): padded steps change neither the loss nor get any gradient", (backend) => {
-  for (const p of POOLS)
-    test(`pooling ${typeof p === "string" ? p : "attention"}`, () => {
-      const { head, params, seq, targets, lossOf } = setup(softmaxCrossEntropy(), p, backend);
-      const before = lossOf(params, seq);
-      const r = head.run(params, seq, lengths, T, targets, true);
-      const noisy = Float64Array.from(seq);
-      for (let b = 0; b < B; b++)
-        for (let t = lengths[b]!; t < T; t++)
-          for (let d = 0; d < D; d++) {
-            noisy[(b * T + t) * D + d] = 1e3 * (d + 1);
-            expect(Math.abs(r.dseq![(b * T + t) * D + d]!)).toBe(0); // ±0
-          }
-      expect(lossOf(params, noisy)).toBe(before);
+describe.each([interpreterBackend, compiledBackend])(
+  "stability at extreme logits ($name backend)",
+  (backend) => {
+    test("cross-entropy and BCE stay finite with logits of ±1e4", () => {
+      for (const loss of [softmaxCrossEntropy(), binaryCrossEntropy()]) {
+        const head = new Head({ pool: "last", outputs: 2, loss }, 1, backend);
+        // W_out = [1e4, −1e4], b = 0, h = ±1 at the last step
+        const params = Float64Array.of(1e4, -1e4, 0, 0);
+        const seq = Float64Array.of(1, -1);
+        const lens = Int32Array.of(1, 1);
+        const ys =
+          loss.target === "class"
+            ? [1, 0]
+            : [
+                [0, 1],
+                [1, 0],
+              ];
+        const r = head.run(params, seq, lens, 1, head.encodeTargets(ys, lens, 1), true);
+        for (const v of [...r.loss, ...r.dparams!, ...r.dseq!])
+          expect(Number.isFinite(v)).toBe(true);
+        // every sample is confidently wrong by 2e4 (CE) or 1e4 per output (BCE)
+        expect(r.loss[0]).toBeCloseTo(loss.target === "class" ? 2e4 : 1e4, 6);
+      }
     });
-});
-
-describe.each([interpreterBackend, compiledBackend])("stability at extreme logits ($name backend)", (backend) => {
-  test("cross-entropy and BCE stay finite with logits of ±1e4", () => {
-    for (const loss of [softmaxCrossEntropy(), binaryCrossEntropy()]) {
-      const head = new Head({ pool: "last", outputs: 2, loss }, 1, backend);
-      // W_out = [1e4, −1e4], b = 0, h = ±1 at the last step
-      const params = Float64Array.of(1e4, -1e4, 0, 0);
-      const seq = Float64Array.of(1, -1);
-      const lens = Int32Array.of(1, 1);
-      const ys = loss.target === "class" ? [1, 0] : [[0, 1], [1, 0]];
-      const r = head.run(params, seq, lens, 1, head.encodeTargets(ys, lens, 1), true);
-      for (const v of [...r.loss, ...r.dparams!, ...r.dseq!]) expect(Number.isFinite(v)).toBe(true);
-      // every sample is confidently wrong by 2e4 (CE) or 1e4 per output (BCE)
-      expect(r.loss[0]).toBeCloseTo(loss.target === "class" ? 2e4 : 1e4, 6);
-    }
-  });
-  test("a per-step loss averages over valid steps only", () => {
-    const head = new Head({ pool: "none", outputs: 1, loss: mse() }, 1, backend);
-    const params = Float64Array.of(1, 0); // prediction = h
-    const seq = Float64Array.of(1, 2, 99);
-    const lens = Int32Array.of(2);
-    const r = head.run(params, seq, lens, 3, head.encodeTargets([[0, 0]], lens, 3), false);
-    expect(r.loss[0]).toBe((1 + 4) / 2);
-  });
-});
+    test("a per-step loss averages over valid steps only", () => {
+      const head = new Head({ pool: "none", outputs: 1, loss: mse() }, 1, backend);
+      const params = Float64Array.of(1, 0); // prediction = h
+      const seq = Float64Array.of(1, 2, 99);
+      const lens = Int32Array.of(2);
+      const r = head.run(params, seq, lens, 3, head.encodeTargets([[0, 0]], lens, 3), false);
+      expect(r.loss[0]).toBe((1 + 4) / 2);
+    });
+  },
+);

@@ -11,7 +11,11 @@ import { UsageError } from "../errors.js";
 /** Where the bundled benchmark is: next to the CLI bundle, or under ./dist. */
 export function benchPath(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "bench.mjs"), resolve("dist/bench.mjs"), resolve(here, "../../../dist/bench.mjs")];
+  const candidates = [
+    join(here, "bench.mjs"),
+    resolve("dist/bench.mjs"),
+    resolve(here, "../../../dist/bench.mjs"),
+  ];
   return candidates.find((c) => existsSync(c));
 }
 
@@ -23,7 +27,10 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const file = benchPath();
-  if (!file) throw new UsageError("gated bench: the benchmark harness (dist/bench.mjs) is not built; run `npx -y pnpm@12.4.2 bench`");
+  if (!file)
+    throw new UsageError(
+      "gated bench: the benchmark harness (dist/bench.mjs) is not built; run `npx -y pnpm@12.4.2 bench`",
+    );
   const r = spawnSync(process.execPath, [file, ...argv], { stdio: "inherit" });
   if (r.error) throw new UsageError(`gated bench: cannot run ${file}: ${r.error.message}`);
   return r.status ?? (r.signal === "SIGINT" ? 130 : 1);

@@ -4,14 +4,18 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { getBool, getInt, getStr, helpText, parseArgs, type FlagSpecs } from "../args.js";
+import { type FlagSpecs, getBool, getInt, getStr, helpText, parseArgs } from "../args.js";
 import { resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { emitKernelModule, kernelFor } from "../deps.js";
 import { UsageError } from "../errors.js";
 
 export const COMPILE_FLAGS: FlagSpecs = {
-  out: { kind: "string", short: "o", help: "output module path (.mjs or .js); the .d.ts goes beside it" },
+  out: {
+    kind: "string",
+    short: "o",
+    help: "output module path (.mjs or .js); the .d.ts goes beside it",
+  },
   dtype: { kind: "string", choices: ["float32", "float64"], help: "precision", default: "float32" },
   input: { kind: "int", min: 1, help: "input size I", default: 8 },
   hidden: { kind: "int", min: 1, help: "hidden size H", default: 16 },
@@ -26,9 +30,17 @@ export interface CompileResult {
 }
 
 /** Compiles `spec` and writes the module and its types; returns the paths written. */
-export async function compileToFile(spec: string, out: string, opts: { dtype: "float32" | "float64"; input: number; hidden: number; minify: boolean }): Promise<CompileResult> {
+export async function compileToFile(
+  spec: string,
+  out: string,
+  opts: { dtype: "float32" | "float64"; input: number; hidden: number; minify: boolean },
+): Promise<CompileResult> {
   const entry = resolveCell(spec);
-  const { kernel } = kernelFor(entry.cell, { inputSize: opts.input, hiddenSize: opts.hidden, dtype: opts.dtype });
+  const { kernel } = kernelFor(entry.cell, {
+    inputSize: opts.input,
+    hiddenSize: opts.hidden,
+    dtype: opts.dtype,
+  });
   const { js, dts } = await emitKernelModule(kernel, { minify: opts.minify });
   const base = out.replace(/\.(mjs|js)$/i, "");
   const types = [`${base}.d.ts`, ...(/\.mjs$/i.test(out) ? [`${base}.d.mts`] : [])];
@@ -41,13 +53,23 @@ export async function compileToFile(spec: string, out: string, opts: { dtype: "f
 export async function compileCommand(argv: readonly string[]): Promise<number> {
   const p = parseArgs("compile", argv, COMPILE_FLAGS);
   if (p.flags["help"]) {
-    process.stdout.write(helpText("gated compile CELL -o out.mjs [--dtype float32|float64] [--input N --hidden N] [--minify]", "Compiles a cell (catalogue name or equation-syntax file) to a standalone ES module with no\nimports, exporting the parameter layout, forward, backward and a streaming step API, plus its .d.ts.", COMPILE_FLAGS));
+    process.stdout.write(
+      helpText(
+        "gated compile CELL -o out.mjs [--dtype float32|float64] [--input N --hidden N] [--minify]",
+        "Compiles a cell (catalogue name or equation-syntax file) to a standalone ES module with no\nimports, exporting the parameter layout, forward, backward and a streaming step API, plus its .d.ts.",
+        COMPILE_FLAGS,
+      ),
+    );
     return 0;
   }
-  if (p.positional.length !== 1) throw new UsageError(`gated compile: expected one CELL (catalogue name or cell file), got ${p.positional.length}`);
+  if (p.positional.length !== 1)
+    throw new UsageError(
+      `gated compile: expected one CELL (catalogue name or cell file), got ${p.positional.length}`,
+    );
   const out = getStr(p, "out");
   if (out === undefined) throw new UsageError("gated compile: -o/--out FILE is required");
-  if (!/\.(mjs|js)$/i.test(out)) throw new UsageError(`gated compile: --out must end in .mjs or .js, got "${out}"`);
+  if (!/\.(mjs|js)$/i.test(out))
+    throw new UsageError(`gated compile: --out must end in .mjs or .js, got "${out}"`);
   const r = await compileToFile(p.positional[0]!, out, {
     dtype: getStr(p, "dtype", COMPILE_FLAGS) as "float32" | "float64",
     input: getInt(p, COMPILE_FLAGS, "input"),

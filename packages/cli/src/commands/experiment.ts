@@ -6,17 +6,27 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
-import { getBool, getInt, getList, getNum, getStr, helpText, parseArgs, type FlagSpecs, type Parsed } from "../args.js";
-import { resolveCell, type CellEntry } from "../cells.js";
+import {
+  type FlagSpecs,
+  getBool,
+  getInt,
+  getList,
+  getNum,
+  getStr,
+  helpText,
+  type Parsed,
+  parseArgs,
+} from "../args.js";
+import { type CellEntry, resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { kernelBackend } from "../deps.js";
 import { EXIT_INTERRUPTED, UsageError } from "../errors.js";
-import { runExperiment, type RunResult } from "../experiment.js";
+import { type RunResult, runExperiment } from "../experiment.js";
 import { watchInterrupt } from "../interrupt.js";
 import { reportHtml } from "../report/html.js";
 import { taskData } from "../session.js";
 import { fmt, summarize, tableRows, textTable } from "../summary.js";
-import { resolveTask, taskNames, type RunConfig, type TaskEntry } from "../tasks.js";
+import { type RunConfig, resolveTask, type TaskEntry, taskNames } from "../tasks.js";
 
 const COMMON: FlagSpecs = {
   task: { kind: "string", help: `task: ${taskNames().join(", ")}` },
@@ -27,16 +37,42 @@ const COMMON: FlagSpecs = {
   clip: { kind: "number", min: 0, help: "clip gradients to this global norm, 0 = off", default: 1 },
   "seq-len": { kind: "int", min: 2, help: "sequence length T of synthetic tasks (task default)" },
   threshold: { kind: "number", help: "metric threshold for 'steps to reach' (task default)" },
-  "eval-every": { kind: "int", min: 1, help: "evaluate on the validation set every N steps", default: 50 },
+  "eval-every": {
+    kind: "int",
+    min: 1,
+    help: "evaluate on the validation set every N steps",
+    default: 50,
+  },
   "eval-size": { kind: "int", min: 1, help: "validation/test examples (synthetic tasks)" },
   embed: { kind: "int", min: 1, help: "embedding size for character tasks", default: 16 },
-  dtype: { kind: "string", choices: ["float32", "float64"], help: "kernel precision", default: "float64" },
+  dtype: {
+    kind: "string",
+    choices: ["float32", "float64"],
+    help: "kernel precision",
+    default: "float64",
+  },
   data: { kind: "string", help: "data directory (names-language task)" },
-  out: { kind: "string", short: "o", help: "HTML report path (default reports/<command>-<task>.html)" },
-  "checkpoint-dir": { kind: "string", help: "checkpoint directory", default: "reports/checkpoints" },
-  "checkpoint-every": { kind: "int", min: 1, help: "checkpoint every N steps (rounded to evaluations)", default: 100 },
+  out: {
+    kind: "string",
+    short: "o",
+    help: "HTML report path (default reports/<command>-<task>.html)",
+  },
+  "checkpoint-dir": {
+    kind: "string",
+    help: "checkpoint directory",
+    default: "reports/checkpoints",
+  },
+  "checkpoint-every": {
+    kind: "int",
+    min: 1,
+    help: "checkpoint every N steps (rounded to evaluations)",
+    default: 100,
+  },
   "no-checkpoint": { kind: "boolean", help: "write no checkpoints" },
-  resume: { kind: "boolean", help: "continue from checkpoints of an earlier run with the same flags" },
+  resume: {
+    kind: "boolean",
+    help: "continue from checkpoints of an earlier run with the same flags",
+  },
   progress: { kind: "boolean", help: "draw progress bars even when stderr is not a terminal" },
   quiet: { kind: "boolean", help: "no progress output" },
 };
@@ -50,7 +86,12 @@ export const TRAIN_FLAGS: FlagSpecs = {
 export const COMPARE_FLAGS: FlagSpecs = {
   cells: { kind: "list", help: "cells to compare (catalogue names or files)" },
   seeds: { kind: "int", min: 1, help: "seeds per cell (0..N-1)", default: 3 },
-  jobs: { kind: "int", min: 1, help: "worker threads running (cell, seed) runs in parallel", default: Math.min(2, availableParallelism()) },
+  jobs: {
+    kind: "int",
+    min: 1,
+    help: "worker threads running (cell, seed) runs in parallel",
+    default: Math.min(2, availableParallelism()),
+  },
   ...COMMON,
 };
 
@@ -74,7 +115,10 @@ function config(p: Parsed, specs: FlagSpecs, task: TaskEntry): RunConfig {
     seqLen: pick("seq-len", d.seqLen ?? 100),
     threshold: pick("threshold", d.threshold),
     evalEvery,
-    checkpointEvery: Math.max(evalEvery, Math.ceil(pick("checkpoint-every", undefined) / evalEvery) * evalEvery),
+    checkpointEvery: Math.max(
+      evalEvery,
+      Math.ceil(pick("checkpoint-every", undefined) / evalEvery) * evalEvery,
+    ),
     evalSize: pick("eval-size", d.evalSize ?? 512),
     embed: pick("embed", d.embed),
     dtype: (getStr(p, "dtype", specs) ?? "float64") as RunConfig["dtype"],
@@ -99,23 +143,40 @@ export interface ExperimentArgs {
 }
 
 /** Parses `gated train|compare` flags into a fully resolved experiment (UsageError on bad input). */
-export function experimentArgs(command: "train" | "compare", argv: readonly string[]): ExperimentArgs | "help" {
+export function experimentArgs(
+  command: "train" | "compare",
+  argv: readonly string[],
+): ExperimentArgs | "help" {
   const specs = command === "train" ? TRAIN_FLAGS : COMPARE_FLAGS;
   const p = parseArgs(command, argv, specs);
   if (p.flags["help"]) return "help";
-  if (p.positional.length) throw new UsageError(`gated ${command}: unexpected argument "${p.positional[0]}"`);
-  const cellSpecs = command === "train" ? (getStr(p, "cell") !== undefined ? [getStr(p, "cell")!] : undefined) : getList(p, "cells");
-  if (!cellSpecs) throw new UsageError(`gated ${command}: ${command === "train" ? "--cell" : "--cells"} is required`);
+  if (p.positional.length)
+    throw new UsageError(`gated ${command}: unexpected argument "${p.positional[0]}"`);
+  const cellSpecs =
+    command === "train"
+      ? getStr(p, "cell") !== undefined
+        ? [getStr(p, "cell")!]
+        : undefined
+      : getList(p, "cells");
+  if (!cellSpecs)
+    throw new UsageError(
+      `gated ${command}: ${command === "train" ? "--cell" : "--cells"} is required`,
+    );
   const taskName = getStr(p, "task");
-  if (taskName === undefined) throw new UsageError(`gated ${command}: --task is required (tasks: ${taskNames().join(", ")})`);
+  if (taskName === undefined)
+    throw new UsageError(`gated ${command}: --task is required (tasks: ${taskNames().join(", ")})`);
   const task = resolveTask(taskName);
   const cells = cellSpecs.map(resolveCell);
   const dup = cells.find((c, i) => cells.findIndex((d) => d.name === c.name) !== i);
   if (dup) throw new UsageError(`gated ${command}: cell "${dup.name}" is listed twice`);
   const cfg = config(p, specs, task);
-  const seeds = command === "train" ? [getInt(p, specs, "seed")] : Array.from({ length: getInt(p, specs, "seeds") }, (_, i) => i);
+  const seeds =
+    command === "train"
+      ? [getInt(p, specs, "seed")]
+      : Array.from({ length: getInt(p, specs, "seeds") }, (_, i) => i);
   const noCk = getBool(p, "no-checkpoint");
-  if (noCk && getBool(p, "resume")) throw new UsageError(`gated ${command}: --resume needs checkpoints; drop --no-checkpoint`);
+  if (noCk && getBool(p, "resume"))
+    throw new UsageError(`gated ${command}: --resume needs checkpoints; drop --no-checkpoint`);
   return {
     command,
     cells,
@@ -142,7 +203,10 @@ export interface ExperimentOutcome {
 }
 
 /** Runs a resolved experiment, writes the report and results JSON, prints the table. */
-export async function runAndReport(a: ExperimentArgs, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<ExperimentOutcome> {
+export async function runAndReport(
+  a: ExperimentArgs,
+  log: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+): Promise<ExperimentOutcome> {
   const t0 = performance.now();
   const unwatch = watchInterrupt();
   let res;
@@ -163,10 +227,15 @@ export async function runAndReport(a: ExperimentArgs, log: (s: string) => void =
     unwatch();
   }
   const wallSeconds = (performance.now() - t0) / 1000;
-  const summaries = summarize(a.cells.map((c) => c.name), res.runs);
+  const summaries = summarize(
+    a.cells.map((c) => c.name),
+    res.runs,
+  );
   const table = textTable(tableRows(a.task, a.config.threshold, summaries));
   const b = taskData(a.task, a.config).baseline;
-  const baseline = b ? `${b.what} (loss ${fmt(b.loss)}${b.accuracy !== undefined ? `, accuracy ${fmt(b.accuracy)}` : ""})` : undefined;
+  const baseline = b
+    ? `${b.what} (loss ${fmt(b.loss)}${b.accuracy !== undefined ? `, accuracy ${fmt(b.accuracy)}` : ""})`
+    : undefined;
   const html = reportHtml({
     title: `gated ${a.command}: ${a.task.name}`,
     task: a.task,
@@ -180,37 +249,60 @@ export async function runAndReport(a: ExperimentArgs, log: (s: string) => void =
     command: a.commandLine,
     backend: kernelBackend(),
     ...(baseline ? { baseline } : {}),
-    ...(b && (a.task.loss === "mse" || b.accuracy !== undefined) ? { baselineMetric: a.task.loss === "mse" ? b.loss : b.accuracy! } : {}),
+    ...(b && (a.task.loss === "mse" || b.accuracy !== undefined)
+      ? { baselineMetric: a.task.loss === "mse" ? b.loss : b.accuracy! }
+      : {}),
   });
   mkdirSync(dirname(a.out) || ".", { recursive: true });
   writeFileAtomic(a.out, html);
   const json = a.out.replace(/\.html?$/i, "") + ".json";
-  writeFileSync(json, JSON.stringify({
-    task: a.task.name, config: a.config, seeds: a.seeds, interrupted: res.interrupted, wallSeconds, summaries,
-    runs: res.runs.map(({ params: _p, ...r }) => r),
-  }, null, 1));
-  log(`\n${a.task.name} (${a.task.description})${res.interrupted ? " — PARTIAL, interrupted" : ""}`);
+  writeFileSync(
+    json,
+    JSON.stringify(
+      {
+        task: a.task.name,
+        config: a.config,
+        seeds: a.seeds,
+        interrupted: res.interrupted,
+        wallSeconds,
+        summaries,
+        runs: res.runs.map(({ params: _p, ...r }) => r),
+      },
+      null,
+      1,
+    ),
+  );
+  log(
+    `\n${a.task.name} (${a.task.description})${res.interrupted ? " — PARTIAL, interrupted" : ""}`,
+  );
   log(table);
   if (baseline) log(`baseline: ${baseline}`);
   log(`\nwall time ${wallSeconds.toFixed(1)} s; report: ${a.out} (results: ${json})`);
   return { runs: res.runs, interrupted: res.interrupted, table, report: a.out, json, wallSeconds };
 }
 
-export async function experimentCommand(command: "train" | "compare", argv: readonly string[]): Promise<number> {
+export async function experimentCommand(
+  command: "train" | "compare",
+  argv: readonly string[],
+): Promise<number> {
   const a = experimentArgs(command, argv);
   if (a === "help") {
-    const usage = command === "train"
-      ? "gated train --cell CELL --task TASK [flags]"
-      : "gated compare --cells A,B,C --task TASK [--seeds N] [flags]";
-    const summary = command === "train"
-      ? "Trains one cell on a task, prints its final metrics and writes an HTML report with learning curves."
-      : "Trains each cell on the task for N seeds, prints mean ± std of the final metrics, steps to reach\nthe threshold and time, and writes an HTML report with learning curves and the cells' equations.";
+    const usage =
+      command === "train"
+        ? "gated train --cell CELL --task TASK [flags]"
+        : "gated compare --cells A,B,C --task TASK [--seeds N] [flags]";
+    const summary =
+      command === "train"
+        ? "Trains one cell on a task, prints its final metrics and writes an HTML report with learning curves."
+        : "Trains each cell on the task for N seeds, prints mean ± std of the final metrics, steps to reach\nthe threshold and time, and writes an HTML report with learning curves and the cells' equations.";
     const defaults = taskNames().map((n) => {
       const d = resolveTask(n).defaults;
       const parts = Object.entries(d).map(([k, v]) => `${k} ${v}`);
       return `  ${n.padEnd(15)} ${parts.join(", ")}`;
     });
-    process.stdout.write(`${helpText(usage, summary, command === "train" ? TRAIN_FLAGS : COMPARE_FLAGS)}\ntask defaults:\n${defaults.join("\n")}\n`);
+    process.stdout.write(
+      `${helpText(usage, summary, command === "train" ? TRAIN_FLAGS : COMPARE_FLAGS)}\ntask defaults:\n${defaults.join("\n")}\n`,
+    );
     return 0;
   }
   const out = await runAndReport(a);

@@ -8,9 +8,9 @@
  * gradients 1e-10 + 1e-8·|ref|), 1 when one is not, 2 for usage or input errors.
  */
 import { readFileSync } from "node:fs";
-import { compileCell, referenceKernel, type Recurrence } from "@gated/codegen";
-import * as rnn from "@gated/rnn";
+import { compileCell, type Recurrence, referenceKernel } from "@gated/codegen";
 import type { KernelFactory, ParityReport } from "@gated/rnn";
+import * as rnn from "@gated/rnn";
 
 export const PARITY_USAGE = `usage: gated parity FIXTURE.json... [--cell CELLFILE] [--backend reference|compiled]
 
@@ -32,13 +32,19 @@ export interface ParityOptions {
 }
 
 /** The kernel factory of a backend (default: compiled float64 kernels). */
-export function parityKernel(backend: "reference" | "compiled" | undefined): { kernel: KernelFactory; backend: string } {
+export function parityKernel(backend: "reference" | "compiled" | undefined): {
+  kernel: KernelFactory;
+  backend: string;
+} {
   if (backend === "reference") return { kernel: referenceKernel, backend: "reference" };
   return { kernel: (rec, o) => compileCell(rec, { ...o, dtype: "float64" }), backend: "compiled" };
 }
 
 /** Runs one fixture file; errors name the file. */
-export function parityFile(path: string, opts: ParityOptions = {}): ParityReport & { backend: string; header: string } {
+export function parityFile(
+  path: string,
+  opts: ParityOptions = {},
+): ParityReport & { backend: string; header: string } {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
@@ -60,7 +66,8 @@ export function parityFile(path: string, opts: ParityOptions = {}): ParityReport
       report = rnn.checkFixture(fx, { kernel, ...cell });
     }
     const d = fx.dims;
-    const header = `${fx.case}: ${opts.cell ? `cell ${opts.cell.name} vs ` : ""}${fx.kind}, ${d.numLayers} layer(s), ` +
+    const header =
+      `${fx.case}: ${opts.cell ? `cell ${opts.cell.name} vs ` : ""}${fx.kind}, ${d.numLayers} layer(s), ` +
       `${d.D === 2 ? "bidirectional" : "unidirectional"}, T=${d.T} B=${d.B} I=${d.I} H=${d.H}, backend ${backend}`;
     return { ...report, backend, header };
   } catch (e) {
@@ -73,21 +80,32 @@ const e3 = (v: number) => (v === 0 ? "0" : v.toExponential(2));
 /** The report as a fixed-width table. */
 export function formatParity(r: ParityReport & { header: string }): string {
   const w = Math.max(8, ...r.rows.map((x) => x.tensor.length));
-  const lines = [r.header, `${"tensor".padEnd(w)}  kind      ${"n".padStart(5)}  max abs err  max rel err  err/tol   ok`];
+  const lines = [
+    r.header,
+    `${"tensor".padEnd(w)}  kind      ${"n".padStart(5)}  max abs err  max rel err  err/tol   ok`,
+  ];
   for (const x of r.rows) {
-    lines.push(`${x.tensor.padEnd(w)}  ${x.kind.padEnd(8)}  ${String(x.size).padStart(5)}  ${e3(x.maxAbs).padStart(11)}  ` +
-      `${e3(x.maxRel).padStart(11)}  ${e3(x.ratio).padStart(8)}  ${x.ok ? "ok" : "FAIL"}`);
+    lines.push(
+      `${x.tensor.padEnd(w)}  ${x.kind.padEnd(8)}  ${String(x.size).padStart(5)}  ${e3(x.maxAbs).padStart(11)}  ` +
+        `${e3(x.maxRel).padStart(11)}  ${e3(x.ratio).padStart(8)}  ${x.ok ? "ok" : "FAIL"}`,
+    );
   }
   const bad = r.rows.filter((x) => !x.ok).length;
-  lines.push(bad === 0 ? `PASS: all ${r.rows.length} tensors within tolerance (forward 1e-12 + 1e-10·|ref|, gradients 1e-10 + 1e-8·|ref|)`
-    : `FAIL: ${bad} of ${r.rows.length} tensors out of tolerance`);
+  lines.push(
+    bad === 0
+      ? `PASS: all ${r.rows.length} tensors within tolerance (forward 1e-12 + 1e-10·|ref|, gradients 1e-10 + 1e-8·|ref|)`
+      : `FAIL: ${bad} of ${r.rows.length} tensors out of tolerance`,
+  );
   return lines.join("\n") + "\n";
 }
 
 /** Reads an equation-syntax cell file with the syntax helper's `parseCell`. */
 function readCell(path: string): Recurrence {
-  const parse = (rnn as unknown as Record<string, unknown>)["parseCell"] as ((t: string) => Recurrence) | undefined;
-  if (!parse) throw new Error("--cell: the equation-syntax parser (parseCell) is not in this build");
+  const parse = (rnn as unknown as Record<string, unknown>)["parseCell"] as
+    | ((t: string) => Recurrence)
+    | undefined;
+  if (!parse)
+    throw new Error("--cell: the equation-syntax parser (parseCell) is not in this build");
   const text = readFileSync(path, "utf8");
   try {
     return parse(text);
@@ -103,8 +121,11 @@ export async function parityCommand(args: string[]): Promise<number> {
   const err = (m: string) => (process.stderr.write(`gated parity: ${m}\n`), 2);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    if (flag === "--help" || flag === "-h") return process.stdout.write(PARITY_USAGE), 0;
+    const [flag, inline] =
+      a.startsWith("--") && a.includes("=")
+        ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+        : [a, undefined];
+    if (flag === "--help" || flag === "-h") return (process.stdout.write(PARITY_USAGE), 0);
     if (flag === "--cell" || flag === "--backend") {
       const v = inline ?? args[++i];
       if (v === undefined) return err(`${flag} needs a value`);
@@ -114,7 +135,8 @@ export async function parityCommand(args: string[]): Promise<number> {
     } else if (a.startsWith("-")) return err(`unknown flag ${a} (see gated parity --help)`);
     else files.push(a);
   }
-  if (files.length === 0) return err("no fixture file given (usage: gated parity FIXTURE.json [--cell CELLFILE])");
+  if (files.length === 0)
+    return err("no fixture file given (usage: gated parity FIXTURE.json [--cell CELLFILE])");
   let ok = true;
   try {
     const cell = cellFile === undefined ? undefined : readCell(cellFile);

@@ -3,7 +3,7 @@
  * equations, the step graph in DOT, and the parameter table.
  */
 import { formatShape } from "@gated/graph";
-import { helpText, parseArgs, type FlagSpecs } from "../args.js";
+import { type FlagSpecs, helpText, parseArgs } from "../args.js";
 import { resolveCell } from "../cells.js";
 import { catalogueNames, cellDot, cellGradientLatex, cellLatex, printCellText } from "../deps.js";
 import { UsageError } from "../errors.js";
@@ -28,13 +28,28 @@ function tryPrint(f: () => string): string {
 }
 
 /** The text `gated show` prints for one cell spec and selection of sections. */
-export function showText(spec: string, only: { latex?: boolean; dot?: boolean; params?: boolean } = {}): string {
+export function showText(
+  spec: string,
+  only: { latex?: boolean; dot?: boolean; params?: boolean } = {},
+): string {
   const entry = resolveCell(spec);
   const c = entry.cell;
-  const rows = [["parameter", "shape", "role", "init"], ...c.paramInfo.map((p) => [p.name, formatShape(p.shape), p.role, initText(p.init)])];
+  const rows = [
+    ["parameter", "shape", "role", "init"],
+    ...c.paramInfo.map((p) => [p.name, formatShape(p.shape), p.role, initText(p.init)]),
+  ];
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
-  const table = rows.map((r) => r.map((x, j) => x.padEnd(widths[j]!)).join("  ").trimEnd()).join("\n");
-  const states = Object.entries(c.stateSizes).map(([k, v]) => `${k}[${v}]`).join(", ");
+  const table = rows
+    .map((r) =>
+      r
+        .map((x, j) => x.padEnd(widths[j]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+  const states = Object.entries(c.stateSizes)
+    .map(([k, v]) => `${k}[${v}]`)
+    .join(", ");
   const any = only.latex || only.dot || only.params;
   const parts: string[] = [];
   if (!any) {
@@ -59,16 +74,32 @@ function initText(i: { kind: string; value?: number; bound?: number }): string {
 export async function showCommand(argv: readonly string[]): Promise<number> {
   const p = parseArgs("show", argv, SHOW_FLAGS);
   if (p.flags["help"]) {
-    process.stdout.write(helpText("gated show CELL [--latex|--dot|--params] | gated show --list", "Shows a cell: its equations, the derived gradient equations (LaTeX), its step graph (DOT)\nand its parameter table. CELL is a catalogue name or an equation-syntax file.", SHOW_FLAGS));
+    process.stdout.write(
+      helpText(
+        "gated show CELL [--latex|--dot|--params] | gated show --list",
+        "Shows a cell: its equations, the derived gradient equations (LaTeX), its step graph (DOT)\nand its parameter table. CELL is a catalogue name or an equation-syntax file.",
+        SHOW_FLAGS,
+      ),
+    );
     return 0;
   }
   if (p.flags["list"]) {
     const names = catalogueNames();
-    if (names.length === 0) throw new UsageError("gated show: the cell catalogue is not available in this build yet");
+    if (names.length === 0)
+      throw new UsageError("gated show: the cell catalogue is not available in this build yet");
     process.stdout.write(`${names.join("\n")}\n`);
     return 0;
   }
-  if (p.positional.length !== 1) throw new UsageError(`gated show: expected one CELL (catalogue name or cell file), got ${p.positional.length}`);
-  process.stdout.write(showText(p.positional[0]!, { latex: p.flags["latex"] === true, dot: p.flags["dot"] === true, params: p.flags["params"] === true }));
+  if (p.positional.length !== 1)
+    throw new UsageError(
+      `gated show: expected one CELL (catalogue name or cell file), got ${p.positional.length}`,
+    );
+  process.stdout.write(
+    showText(p.positional[0]!, {
+      latex: p.flags["latex"] === true,
+      dot: p.flags["dot"] === true,
+      params: p.flags["params"] === true,
+    }),
+  );
   return 0;
 }

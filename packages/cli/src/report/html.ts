@@ -45,10 +45,20 @@ export function reportHtml(r: ReportInput): string {
     .map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)
     .join("")}</tbody></table>`;
   const series = r.cells
-    .map((c) => ({ label: c.name, runs: r.runs.filter((x) => x.cell === c.name).map((x) => x.history.map((p) => [p.step, p.metric] as const)) }))
+    .map((c) => ({
+      label: c.name,
+      runs: r.runs
+        .filter((x) => x.cell === c.name)
+        .map((x) => x.history.map((p) => [p.step, p.metric] as const)),
+    }))
     .filter((s) => s.runs.length > 0);
   const lossSeries = r.cells
-    .map((c) => ({ label: c.name, runs: r.runs.filter((x) => x.cell === c.name).map((x) => x.history.map((p) => [p.step, p.loss] as const)) }))
+    .map((c) => ({
+      label: c.name,
+      runs: r.runs
+        .filter((x) => x.cell === c.name)
+        .map((x) => x.history.map((p) => [p.step, p.loss] as const)),
+    }))
     .filter((s) => s.runs.length > 0);
   const metricPlot = plotSvg(series, {
     title: `${r.task.name}: validation ${r.task.metricName}`,
@@ -58,18 +68,27 @@ export function reportHtml(r: ReportInput): string {
     threshold: r.config.threshold,
     ...(r.baselineMetric !== undefined ? { baseline: r.baselineMetric } : {}),
   });
-  const lossPlot = r.task.loss === "cross-entropy"
-    ? plotSvg(lossSeries, { title: `${r.task.name}: validation loss`, xLabel: "training step", yLabel: "cross-entropy", yScale: "log" })
-    : "";
+  const lossPlot =
+    r.task.loss === "cross-entropy"
+      ? plotSvg(lossSeries, {
+          title: `${r.task.name}: validation loss`,
+          xLabel: "training step",
+          yLabel: "cross-entropy",
+          yScale: "log",
+        })
+      : "";
   const cfg = r.config;
-  const budget = `${cfg.steps} steps, batch ${cfg.batch}, hidden ${cfg.hidden}, Adam lr ${cfg.lr}, clip ${cfg.clip}, ${cfg.dtype}` +
+  const budget =
+    `${cfg.steps} steps, batch ${cfg.batch}, hidden ${cfg.hidden}, Adam lr ${cfg.lr}, clip ${cfg.clip}, ${cfg.dtype}` +
     (r.task.name === "adding" || r.task.name === "copy" ? `, T = ${cfg.seqLen}` : "") +
     `, seeds ${r.seeds.join(", ")}, validation every ${cfg.evalEvery} steps on ${cfg.evalSize} fixed examples`;
   const cells = r.cells
-    .map((c) => `<section class="cell"><h3>${esc(c.name)} <small>${esc(c.origin)}</small></h3>
+    .map(
+      (c) => `<section class="cell"><h3>${esc(c.name)} <small>${esc(c.origin)}</small></h3>
 ${c.source ? `<pre>${esc(c.source.trim())}</pre>` : ""}
 <h4>Step equations</h4>${tex(() => cellLatex(c.cell))}
-<details><summary>Derived gradient equations (one step of BPTT)</summary>${tex(() => cellGradientLatex(c.cell))}</details></section>`)
+<details><summary>Derived gradient equations (one step of BPTT)</summary>${tex(() => cellGradientLatex(c.cell))}</details></section>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

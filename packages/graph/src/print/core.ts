@@ -26,15 +26,24 @@ export function attrText(n: Node): string[] {
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : String(v)}`);
 }
 
-function enclosedPositions(n: Node, target: Target, prec: number): ((i: number) => boolean) {
+function enclosedPositions(n: Node, target: Target, prec: number): (i: number) => boolean {
   const e = n.op.notation?.enclosed;
-  const list = e === undefined ? undefined : Array.isArray(e) ? (e as readonly number[]) : (e as { text?: readonly number[]; latex?: readonly number[] })[target];
+  const list =
+    e === undefined
+      ? undefined
+      : Array.isArray(e)
+        ? (e as readonly number[])
+        : (e as { text?: readonly number[]; latex?: readonly number[] })[target];
   if (list) return (i) => list.includes(i);
   return () => prec >= ATOM;
 }
 
 /** Does the template just return argument k (a transparent node)? */
-function transparentArg(f: (args: readonly string[], attrs: Attrs) => string, arity: number, attrs: Attrs): number {
+function transparentArg(
+  f: (args: readonly string[], attrs: Attrs) => string,
+  arity: number,
+  attrs: Attrs,
+): number {
   const marks = Array.from({ length: arity }, (_, i) => `\u0000${i}\u0000`);
   const m = /^\u0000(\d+)\u0000$/.exec(f(marks, attrs));
   return m ? Number(m[1]) : -1;
@@ -50,7 +59,10 @@ export function renderNode(n: Node, args: readonly Rendered[], target: Target): 
   const f = target === "latex" ? not.latex : not.text;
   if (!f) {
     const inner = [...args.map((a) => a.s), ...attrText(n)].join(", ");
-    const s = target === "latex" ? `\\operatorname{${latexEscape(n.op.name)}}\\left(${inner}\\right)` : `${n.op.name}(${inner})`;
+    const s =
+      target === "latex"
+        ? `\\operatorname{${latexEscape(n.op.name)}}\\left(${inner}\\right)`
+        : `${n.op.name}(${inner})`;
     return { s, prec: ATOM };
   }
   const k = transparentArg(f, args.length, n.attrs);
@@ -79,7 +91,12 @@ export function latexEscape(s: string): string {
  * use a let-bound listing for large DAGs). `leaf` gives the printed form of leaves and of any node the caller names (let-bound
  * variables); returning undefined for a non-leaf renders it from its inputs.
  */
-export function renderTree(root: Node, target: Target, leaf: (n: Node) => Rendered | undefined, maxDepth = Infinity): Rendered {
+export function renderTree(
+  root: Node,
+  target: Target,
+  leaf: (n: Node) => Rendered | undefined,
+  maxDepth = Infinity,
+): Rendered {
   const memo = new Map<Node, Rendered>();
   const go = (n: Node, depth: number): Rendered => {
     const named = leaf(n);
@@ -87,7 +104,11 @@ export function renderTree(root: Node, target: Target, leaf: (n: Node) => Render
     if (depth <= 0) return { s: target === "latex" ? "\\dots" : "…", prec: ATOM };
     const hit = depth === Infinity ? memo.get(n) : undefined;
     if (hit) return hit;
-    const r = renderNode(n, n.inputs.map((x) => go(x, depth - 1)), target);
+    const r = renderNode(
+      n,
+      n.inputs.map((x) => go(x, depth - 1)),
+      target,
+    );
     if (depth === Infinity) memo.set(n, r);
     return r;
   };

@@ -3,15 +3,47 @@
  * gate name as a superscript (`U_f` → `U^{f}`), matrix-vector products as juxtaposition,
  * elementwise products as ⊙, broadcasts implicit. Op templates come from each op's `notation`.
  */
-import type { Node } from "../node.js";
+
 import { constValue } from "../leaves.js";
+import type { Node } from "../node.js";
 import { topo, users } from "../traverse.js";
-import { ATOM, NEG_PREC, renderNode, renderTree, type Rendered } from "./core.js";
+import { ATOM, NEG_PREC, type Rendered, renderNode, renderTree } from "./core.js";
 
 const GREEK = new Set([
-  "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi",
-  "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi",
-  "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+  "alpha",
+  "beta",
+  "gamma",
+  "delta",
+  "epsilon",
+  "zeta",
+  "eta",
+  "theta",
+  "iota",
+  "kappa",
+  "lambda",
+  "mu",
+  "nu",
+  "xi",
+  "pi",
+  "rho",
+  "sigma",
+  "tau",
+  "upsilon",
+  "phi",
+  "chi",
+  "psi",
+  "omega",
+  "Gamma",
+  "Delta",
+  "Theta",
+  "Lambda",
+  "Xi",
+  "Pi",
+  "Sigma",
+  "Upsilon",
+  "Phi",
+  "Psi",
+  "Omega",
 ]);
 
 const IDENT = /^[\p{L}_][\p{L}\p{N}_]*'*$/u;
@@ -30,13 +62,19 @@ function mathWord(w: string): string {
  * (`x_t` → `x_{t}`); trailing primes are kept (`h'` → `h'`). `accent` decorates the base
  * (`"bar"`: `\bar{U}^{f}`, an adjoint).
  */
-export function latexName(name: string, kind: "param" | "input" | "local" = "local", accent?: string): string {
+export function latexName(
+  name: string,
+  kind: "param" | "input" | "local" = "local",
+  accent?: string,
+): string {
   const primes = /'*$/.exec(name)![0];
   const bare = name.slice(0, name.length - primes.length);
   const cut = bare.indexOf("_", 1);
   const base = cut < 0 ? bare : bare.slice(0, cut);
   const rest = cut < 0 ? "" : bare.slice(cut + 1);
-  const sub = rest ? `${kind === "param" ? "^" : "_"}{${rest.split("_").filter(Boolean).map(mathWord).join(",")}}` : "";
+  const sub = rest
+    ? `${kind === "param" ? "^" : "_"}{${rest.split("_").filter(Boolean).map(mathWord).join(",")}}`
+    : "";
   const word = mathWord(base);
   return `${accent ? `\\${accent}{${word}}` : word}${sub}${primes}`;
 }
@@ -49,7 +87,11 @@ export function latexNumber(v: number): string {
   const m = /^(-?[\d.]+)e([+-]?\d+)$/.exec(s);
   if (!m) return s;
   const exp = m[2]!.replace(/^\+/, "");
-  return m[1] === "1" ? `10^{${exp}}` : m[1] === "-1" ? `-10^{${exp}}` : `${m[1]} \\times 10^{${exp}}`;
+  return m[1] === "1"
+    ? `10^{${exp}}`
+    : m[1] === "-1"
+      ? `-10^{${exp}}`
+      : `${m[1]} \\times 10^{${exp}}`;
 }
 
 /** The default LaTeX of a leaf: parameters with gate superscripts, inputs, constants. */
@@ -95,7 +137,10 @@ export interface EquationOptions extends LatexOptions {
  * their own names (`v_{1}`, …) so a gradient graph reads as a sequence of equations.
  * Names that are identifiers go through `latexName`; other names are taken as LaTeX.
  */
-export function printLatexEquations(named: readonly NamedNode[], opts: EquationOptions = {}): string {
+export function printLatexEquations(
+  named: readonly NamedNode[],
+  opts: EquationOptions = {},
+): string {
   const lines = latexEquationLines(named, opts);
   return `\\begin{aligned}\n${lines.map(([l, r]) => `${l} &= ${r}`).join(" \\\\\n")}\n\\end{aligned}`;
 }
@@ -111,7 +156,10 @@ export interface NamedNode {
 }
 
 /** The equations of `printLatexEquations` as [lhs, rhs] pairs, in dependency order. */
-export function latexEquationLines(named: readonly NamedNode[], opts: EquationOptions = {}): [string, string][] {
+export function latexEquationLines(
+  named: readonly NamedNode[],
+  opts: EquationOptions = {},
+): [string, string][] {
   const leaf = leafFn(opts);
   const limit = opts.shareLongerThan ?? 12;
   const temp = opts.temp ?? ((k: number) => `v_{${k}}`);
@@ -130,13 +178,23 @@ export function latexEquationLines(named: readonly NamedNode[], opts: EquationOp
   for (const n of topo(outputs)) {
     const own = names.get(n);
     const given = leaf(n);
-    const inline = given ?? renderNode(n, n.inputs.map((x) => bound.get(x)!), "latex");
+    const inline =
+      given ??
+      renderNode(
+        n,
+        n.inputs.map((x) => bound.get(x)!),
+        "latex",
+      );
     if (own) {
       // a named node that is itself a leaf or caller-named still gets its equation
       lines.push([own[0]!, inline.s]);
       for (const alias of own.slice(1)) lines.push([alias, own[0]!]);
       bound.set(n, given ?? { s: own[0]!, prec: ATOM });
-    } else if (!given && (uses.get(n)?.length ?? 0) + (sinks.get(n)?.length ?? 0) >= 2 && inline.s.length > limit) {
+    } else if (
+      !given &&
+      (uses.get(n)?.length ?? 0) + (sinks.get(n)?.length ?? 0) >= 2 &&
+      inline.s.length > limit
+    ) {
       const t = temp(++k);
       lines.push([t, inline.s]);
       bound.set(n, { s: t, prec: ATOM });

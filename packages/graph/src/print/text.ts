@@ -1,8 +1,9 @@
 /** Plain-text printer: infix where the op's notation says so, names for leaves. */
-import { setDescribe, type Node } from "../node.js";
+
 import { constValue } from "../leaves.js";
+import { type Node, setDescribe } from "../node.js";
 import { topo } from "../traverse.js";
-import { ATOM, NEG_PREC, attrText, renderNode, renderTree, type Rendered } from "./core.js";
+import { ATOM, attrText, NEG_PREC, type Rendered, renderNode, renderTree } from "./core.js";
 
 /** A leaf as text: its name, or a constant's value (negative numbers bind like a prefix minus). */
 export function textLeaf(n: Node): Rendered | undefined {
@@ -36,7 +37,11 @@ export function printLets(outputs: readonly Node[], names?: ReadonlyMap<Node, st
       continue;
     }
     const name = names?.get(n) ?? `t${k++}`;
-    const rhs = renderNode(n, n.inputs.map((x) => bound.get(x)!), "text");
+    const rhs = renderNode(
+      n,
+      n.inputs.map((x) => bound.get(x)!),
+      "text",
+    );
     lines.push(`${name} = ${rhs.s}`);
     bound.set(n, { s: name, prec: ATOM });
   }

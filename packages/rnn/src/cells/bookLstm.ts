@@ -15,8 +15,8 @@
  * Forget bias: `b_f` starts at `forgetBias` (default 1).
  */
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { forgetInit, squash, type ForgetBiasOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type ForgetBiasOptions, forgetInit, squash } from "./common.js";
 
 export interface BookLstmOptions extends ForgetBiasOptions {
   /** Squashing of the cell input: "sigmoid" (the book, default) or "tanh". */

@@ -16,8 +16,8 @@
  * `b_k` → `b_k`. No forget gate (z keeps the old state).
  */
 import { sigmoid } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, squash, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type CellOptions, oneMinus, squash } from "./common.js";
 
 export interface ChoGruOptions extends CellOptions {
   /** Squashing of the candidate: "tanh" (Cho, default) or "sigmoid" (the book). */

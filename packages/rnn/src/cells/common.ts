@@ -76,7 +76,9 @@ export function squash(kind: Squash, v: Node, where: string): Node {
     case "identity":
       return v;
     default:
-      throw new Error(`${where}: unknown activation ${JSON.stringify(kind)} (expected tanh, sigmoid, identity)`);
+      throw new Error(
+        `${where}: unknown activation ${JSON.stringify(kind)} (expected tanh, sigmoid, identity)`,
+      );
   }
 }
 

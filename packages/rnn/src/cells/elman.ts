@@ -12,8 +12,8 @@
  * `bias_hh_l{l}` → `bh_h`. No gates.
  */
 import { relu, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { torchAffine, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type CellOptions, torchAffine } from "./common.js";
 
 export interface ElmanOptions extends CellOptions {
   /** The nonlinearity (default "tanh"). */

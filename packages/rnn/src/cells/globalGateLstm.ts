@@ -19,8 +19,8 @@
  * `b_f` and `b_Gf` both start at `forgetBias` (default 1).
  */
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { forgetInit, type ForgetBiasOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type ForgetBiasOptions, forgetInit } from "./common.js";
 
 export interface GlobalGateOptions extends ForgetBiasOptions {
   /** The gates multiplied by a global gate (default all of i, f, o). */
@@ -31,7 +31,8 @@ export interface GlobalGateOptions extends ForgetBiasOptions {
 export function globalGateLstm(opts: GlobalGateOptions = {}): Cell {
   const gated = new Set(opts.gates ?? ["i", "f", "o"]);
   for (const k of gated) {
-    if (!["i", "f", "o"].includes(k)) throw new Error(`globalGateLstm: unknown gate ${JSON.stringify(k)} (gates: i, f, o)`);
+    if (!["i", "f", "o"].includes(k))
+      throw new Error(`globalGateLstm: unknown gate ${JSON.stringify(k)} (gates: i, f, o)`);
   }
   return defineCell({
     name: opts.name ?? "global_gate_lstm",

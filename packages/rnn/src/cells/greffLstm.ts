@@ -32,14 +32,31 @@
  */
 import type { Node } from "@gated/graph";
 import { matvec, sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell, type StepContext } from "../defineCell.js";
-import { forgetInit, oneMinus, type ForgetBiasOptions } from "./common.js";
+import { type Cell, defineCell, type StepContext } from "../defineCell.js";
+import { type ForgetBiasOptions, forgetInit, oneMinus } from "./common.js";
 
 /** Greff et al.'s variants; "vanilla" is the full peephole LSTM. */
-export type GreffVariant = "vanilla" | "NIG" | "NFG" | "NOG" | "NIAF" | "NOAF" | "NP" | "CIFG" | "FGR";
+export type GreffVariant =
+  | "vanilla"
+  | "NIG"
+  | "NFG"
+  | "NOG"
+  | "NIAF"
+  | "NOAF"
+  | "NP"
+  | "CIFG"
+  | "FGR";
 
 export const GREFF_VARIANTS: readonly GreffVariant[] = [
-  "vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR",
+  "vanilla",
+  "NIG",
+  "NFG",
+  "NOG",
+  "NIAF",
+  "NOAF",
+  "NP",
+  "CIFG",
+  "FGR",
 ];
 
 export interface GreffOptions extends ForgetBiasOptions {
@@ -50,7 +67,9 @@ export interface GreffOptions extends ForgetBiasOptions {
 export function greffLstm(opts: GreffOptions = {}): Cell {
   const v = opts.variant ?? "vanilla";
   if (!GREFF_VARIANTS.includes(v)) {
-    throw new Error(`greffLstm: unknown variant ${JSON.stringify(v)} (variants: ${GREFF_VARIANTS.join(", ")})`);
+    throw new Error(
+      `greffLstm: unknown variant ${JSON.stringify(v)} (variants: ${GREFF_VARIANTS.join(", ")})`,
+    );
   }
   const has = { i: v !== "NIG", f: v !== "NFG" && v !== "CIFG", c: true, o: v !== "NOG" };
   const fgr = v === "FGR";
@@ -87,6 +106,8 @@ export function greffLstm(opts: GreffOptions = {}): Cell {
 /** FGR: Σ_{from ∈ i,f,o} R_<from><to> · gate_from(t−1). */
 function gateRecurrence(ctx: StepContext, to: string, vars: Readonly<Record<string, Node>>): Node {
   return (["i", "f", "o"] as const)
-    .map((from) => matvec(ctx.param(`R_${from}${to}`, ["H", "H"], { role: "recurrent" }), vars[from]!))
+    .map((from) =>
+      matvec(ctx.param(`R_${from}${to}`, ["H", "H"], { role: "recurrent" }), vars[from]!),
+    )
     .reduce((s, t) => s.add(t));
 }

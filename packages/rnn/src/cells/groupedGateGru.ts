@@ -17,8 +17,8 @@
  * `b_k` [H]; then `E_r` [H, G]. No forget gate.
  */
 import { matvec, sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type CellOptions, oneMinus } from "./common.js";
 
 /** Cho GRU with a group-shared reset gate: state h; uses the dim "G". */
 export function groupedGateGru(opts: CellOptions = {}): Cell {

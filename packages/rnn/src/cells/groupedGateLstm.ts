@@ -22,8 +22,8 @@
  * for f; [H, I], [H, H], [H] otherwise); then `E_f` [H, G]. Forget bias: `b_f` = forgetBias.
  */
 import { matvec, sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { forgetInit, type ForgetBiasOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type ForgetBiasOptions, forgetInit } from "./common.js";
 
 /** LSTM with a group-shared forget gate: states h, c; uses the dim "G". */
 export function groupedGateLstm(opts: ForgetBiasOptions = {}): Cell {

@@ -16,8 +16,8 @@
  * ∂/∂bi_n, unlike the other gates. There is no forget gate (z keeps the old state).
  */
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, torchAffine, torchInput, torchRecurrent, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type CellOptions, oneMinus, torchAffine, torchInput, torchRecurrent } from "./common.js";
 
 /** `torch.nn.GRU`'s cell: state h. */
 export function gru(opts: CellOptions = {}): Cell {

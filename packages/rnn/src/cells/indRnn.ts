@@ -10,8 +10,8 @@
  * Parameters: `U_h` [H, I], `w_h` [H] (diagonal recurrent weight), `b_h` [H]. No gates.
  */
 import { relu, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { bias, inputTerm, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { bias, type CellOptions, inputTerm } from "./common.js";
 
 export interface IndRnnOptions extends CellOptions {
   /** The nonlinearity (default "relu", as in Li et al.). */
@@ -28,7 +28,9 @@ export function indRnn(opts: IndRnnOptions = {}): Cell {
     name: opts.name ?? (act === "relu" ? "ind_rnn" : "ind_rnn_tanh"),
     state: { h: "H" },
     step: ({ x, h }, ctx) => {
-      const a = inputTerm(ctx, "h", x).add(ctx.param("w_h", ["H"], { role: "diagonal" }).mul(h)).add(bias(ctx, "h"));
+      const a = inputTerm(ctx, "h", x)
+        .add(ctx.param("w_h", ["H"], { role: "diagonal" }).mul(h))
+        .add(bias(ctx, "h"));
       return { h: act === "relu" ? relu(a) : tanh(a) };
     },
   });

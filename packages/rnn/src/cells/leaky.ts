@@ -13,8 +13,8 @@
  */
 import { constant } from "@gated/graph";
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type CellOptions, oneMinus } from "./common.js";
 
 export interface LeakyOptions extends CellOptions {
   /** Fixed α (default 0.9) in [0, 1), or the initial α of the learned ones, in (0, 1). */
@@ -37,7 +37,9 @@ export function leaky(opts: LeakyOptions = {}): Cell {
     state: { h: "H" },
     init: learned ? { a_h: { kind: "constant", value: Math.log(alpha / (1 - alpha)) } } : {},
     step: ({ x, h }, { affine, param, let: name }) => {
-      const a = learned ? name("alpha", sigmoid(param("a_h", ["H"], { role: "diagonal" }))) : constant(alpha);
+      const a = learned
+        ? name("alpha", sigmoid(param("a_h", ["H"], { role: "diagonal" })))
+        : constant(alpha);
       const v = name("v", tanh(affine("h", x, h)));
       return { h: a.mul(h).add(oneMinus(a).mul(v)) };
     },

@@ -18,8 +18,8 @@
  */
 import type { Node } from "@gated/graph";
 import { mean, sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell, type InitSpec, type StepContext } from "../defineCell.js";
-import { forgetInit, type ForgetBiasOptions } from "./common.js";
+import { type Cell, defineCell, type InitSpec, type StepContext } from "../defineCell.js";
+import { type ForgetBiasOptions, forgetInit } from "./common.js";
 
 export interface LnLstmOptions extends ForgetBiasOptions {
   /** Added to the variance before the square root (default 1e-5). */

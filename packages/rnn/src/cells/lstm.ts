@@ -18,8 +18,8 @@
  * sum is exactly `forgetBias` (`forgetBias: null` keeps PyTorch's uniform init for both).
  */
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { forgetInit, torchAffine, type ForgetBiasOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type ForgetBiasOptions, forgetInit, torchAffine } from "./common.js";
 
 /** `torch.nn.LSTM`'s cell: states h, c; output h. */
 export function lstm(opts: ForgetBiasOptions = {}): Cell {

@@ -14,8 +14,8 @@
  * has no forgetBias option and keeps the default init for `b_f`.
  */
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type CellOptions, oneMinus } from "./common.js";
 
 /** The minimal gated unit: state h. */
 export function mgu(opts: CellOptions = {}): Cell {

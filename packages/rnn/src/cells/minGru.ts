@@ -13,8 +13,8 @@
  * forget gate (z is an update gate).
  */
 import { sigmoid } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { bias, inputTerm, oneMinus, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { bias, type CellOptions, inputTerm, oneMinus } from "./common.js";
 
 /** minGRU: state h. */
 export function minGru(opts: CellOptions = {}): Cell {

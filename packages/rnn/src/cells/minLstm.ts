@@ -14,8 +14,8 @@
  * at `forgetBias` (default 1).
  */
 import { sigmoid } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { bias, forgetInit, inputTerm, type ForgetBiasOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { bias, type ForgetBiasOptions, forgetInit, inputTerm } from "./common.js";
 
 /** minLSTM: state h. */
 export function minLstm(opts: ForgetBiasOptions = {}): Cell {

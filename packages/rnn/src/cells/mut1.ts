@@ -13,8 +13,8 @@
  * `b_h` [H]. No forget gate (z is an update gate).
  */
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { bias, inputTerm, oneMinus, recurrentTerm, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { bias, type CellOptions, inputTerm, oneMinus, recurrentTerm } from "./common.js";
 
 /** MUT1: state h; the input size must equal the hidden size. */
 export function mut1(opts: CellOptions = {}): Cell {
@@ -25,7 +25,10 @@ export function mut1(opts: CellOptions = {}): Cell {
     step: ({ x, h }, ctx) => {
       const z = ctx.let("z", sigmoid(inputTerm(ctx, "z", x).add(bias(ctx, "z"))));
       const r = ctx.let("r", sigmoid(ctx.affine("r", x, h)));
-      const n = ctx.let("n", tanh(recurrentTerm(ctx, "h", r.mul(h)).add(tanh(x)).add(bias(ctx, "h"))));
+      const n = ctx.let(
+        "n",
+        tanh(recurrentTerm(ctx, "h", r.mul(h)).add(tanh(x)).add(bias(ctx, "h"))),
+      );
       return { h: n.mul(z).add(h.mul(oneMinus(z))) };
     },
   });

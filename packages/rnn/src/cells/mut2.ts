@@ -12,8 +12,8 @@
  * Parameters: `U_z, W_z` [H, H], `b_z` [H], `W_r` [H, H], `b_r` [H], `W_h, U_h` [H, H], `b_h` [H].
  */
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { bias, inputTerm, oneMinus, recurrentTerm, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { bias, type CellOptions, inputTerm, oneMinus, recurrentTerm } from "./common.js";
 
 /** MUT2: state h; the input size must equal the hidden size. */
 export function mut2(opts: CellOptions = {}): Cell {
@@ -24,7 +24,14 @@ export function mut2(opts: CellOptions = {}): Cell {
     step: ({ x, h }, ctx) => {
       const z = ctx.let("z", sigmoid(ctx.affine("z", x, h)));
       const r = ctx.let("r", sigmoid(x.add(recurrentTerm(ctx, "r", h)).add(bias(ctx, "r"))));
-      const n = ctx.let("n", tanh(recurrentTerm(ctx, "h", r.mul(h)).add(inputTerm(ctx, "h", x)).add(bias(ctx, "h"))));
+      const n = ctx.let(
+        "n",
+        tanh(
+          recurrentTerm(ctx, "h", r.mul(h))
+            .add(inputTerm(ctx, "h", x))
+            .add(bias(ctx, "h")),
+        ),
+      );
       return { h: n.mul(z).add(h.mul(oneMinus(z))) };
     },
   });

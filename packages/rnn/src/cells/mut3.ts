@@ -11,8 +11,8 @@
  * Parameters, per gate k ∈ {z, r, h}: `U_k` [H, I], `W_k` [H, H], `b_k` [H].
  */
 import { sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { oneMinus, type CellOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type CellOptions, oneMinus } from "./common.js";
 
 /** MUT3: state h. */
 export function mut3(opts: CellOptions = {}): Cell {

@@ -19,8 +19,8 @@
  * Forget bias: `b_f` starts at `forgetBias` (default 1).
  */
 import { exp, logsigmoid, maximum, sigmoid, tanh } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
-import { forgetInit, type ForgetBiasOptions } from "./common.js";
+import { type Cell, defineCell } from "../defineCell.js";
+import { type ForgetBiasOptions, forgetInit } from "./common.js";
 
 export interface SLstmOptions extends ForgetBiasOptions {
   /** The forget gate: "sigmoid" (default) or "exp". */

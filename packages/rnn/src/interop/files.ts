@@ -3,14 +3,30 @@
  * temporary file beside the target, are flushed (fsync), then renamed over it, so a reader
  * never sees a half-written checkpoint.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { readSafetensors, writeSafetensors, type SafetensorsFile, type TensorInput } from "./safetensors.js";
-import { parseStateDict, stateDictToJson, type StateDict } from "./stateDict.js";
+import {
+  readSafetensors,
+  type SafetensorsFile,
+  type TensorInput,
+  writeSafetensors,
+} from "./safetensors.js";
+import { parseStateDict, type StateDict, stateDictToJson } from "./stateDict.js";
 
 /** Writes `bytes` to `path` atomically (temp file in the same folder + fsync + rename). */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`,
+  );
   const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
   let fd = -1;
   try {
@@ -40,7 +56,9 @@ export function readSafetensorsFile(path: string): SafetensorsFile {
 
 /** Writes tensors (and string metadata) as a safetensors file, atomically. */
 export function writeSafetensorsFile(
-  path: string, tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>, metadata?: Readonly<Record<string, string>>,
+  path: string,
+  tensors: ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>,
+  metadata?: Readonly<Record<string, string>>,
 ): void {
   writeFileAtomic(path, writeSafetensors(tensors, metadata));
 }

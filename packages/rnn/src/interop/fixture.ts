@@ -11,8 +11,8 @@
  */
 import type { Recurrence } from "@gated/codegen";
 import { getCell } from "../catalogue.js";
-import { sequenceModel, type KernelFactory, type SequenceModel } from "../layers/sequenceModel.js";
-import { parseTensor, type DictTensor, type StateDict } from "./stateDict.js";
+import { type KernelFactory, type SequenceModel, sequenceModel } from "../layers/sequenceModel.js";
+import { type DictTensor, parseTensor, type StateDict } from "./stateDict.js";
 import { bindTorch, exportTorch, loadTorch, type TorchBinding } from "./torchBinding.js";
 import { kindInfo } from "./torchKinds.js";
 
@@ -21,47 +21,79 @@ export const FIXTURE_FORMAT = "gated-rnn-oracle-fixture/1";
 export interface Fixture {
   readonly case: string;
   readonly kind: string;
-  readonly dims: { readonly T: number; readonly B: number; readonly I: number; readonly H: number; readonly numLayers: number; readonly D: number };
+  readonly dims: {
+    readonly T: number;
+    readonly B: number;
+    readonly I: number;
+    readonly H: number;
+    readonly numLayers: number;
+    readonly D: number;
+  };
   readonly gateOrder: readonly string[];
   readonly params: StateDict;
   readonly inputs: Readonly<Record<string, DictTensor>>;
   readonly outputs: Readonly<Record<string, DictTensor>>;
   readonly readout: Readonly<Record<string, DictTensor>>;
   readonly loss?: number;
-  readonly grads: { readonly params: StateDict; readonly rest: Readonly<Record<string, DictTensor>> };
+  readonly grads: {
+    readonly params: StateDict;
+    readonly rest: Readonly<Record<string, DictTensor>>;
+  };
 }
 
 const obj = (v: unknown, where: string): Record<string, unknown> => {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`fixture: ${where} must be an object`);
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    throw new Error(`fixture: ${where} must be an object`);
   return v as Record<string, unknown>;
 };
 
 const tensors = (v: unknown, where: string, skip: string[] = []) => {
   const o = obj(v, where);
-  return Object.fromEntries(Object.entries(o).filter(([k]) => !skip.includes(k)).map(([k, t]) => [k, parseTensor(t, `fixture: ${where}.${k}`)]));
+  return Object.fromEntries(
+    Object.entries(o)
+      .filter(([k]) => !skip.includes(k))
+      .map(([k, t]) => [k, parseTensor(t, `fixture: ${where}.${k}`)]),
+  );
 };
 
 /** Validates and converts a parsed fixture JSON. */
 export function parseFixture(json: unknown): Fixture {
   const f = obj(json, "the file");
-  if (f["format"] !== FIXTURE_FORMAT) throw new Error(`fixture: format is ${JSON.stringify(f["format"])}, expected "${FIXTURE_FORMAT}"`);
+  if (f["format"] !== FIXTURE_FORMAT)
+    throw new Error(
+      `fixture: format is ${JSON.stringify(f["format"])}, expected "${FIXTURE_FORMAT}"`,
+    );
   const d = obj(f["dims"], "dims");
   const dim = (k: string) => {
     const v = d[k];
-    if (!Number.isInteger(v) || (v as number) < 0) throw new Error(`fixture: dims.${k} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < 0)
+      throw new Error(
+        `fixture: dims.${k} must be a non-negative integer, got ${JSON.stringify(v)}`,
+      );
     return v as number;
   };
-  const dims = { T: dim("T"), B: dim("B"), I: dim("I"), H: dim("H"), numLayers: dim("num_layers"), D: dim("D") };
-  if (dims.D !== 1 && dims.D !== 2) throw new Error(`fixture: dims.D must be 1 or 2, got ${dims.D}`);
+  const dims = {
+    T: dim("T"),
+    B: dim("B"),
+    I: dim("I"),
+    H: dim("H"),
+    numLayers: dim("num_layers"),
+    D: dim("D"),
+  };
+  if (dims.D !== 1 && dims.D !== 2)
+    throw new Error(`fixture: dims.D must be 1 or 2, got ${dims.D}`);
   const names = f["param_names"];
   const params: StateDict = new Map(Object.entries(tensors(f["params"], "params")));
   const order = Array.isArray(names) ? (names as string[]) : [...params.keys()];
-  const ordered: StateDict = new Map(order.map((n) => {
-    const t = params.get(n);
-    if (!t) throw new Error(`fixture: param_names lists ${n}, which params lacks`);
-    return [n, t];
-  }));
-  for (const n of params.keys()) if (!ordered.has(n)) throw new Error(`fixture: params has ${n}, which param_names lacks`);
+  const ordered: StateDict = new Map(
+    order.map((n) => {
+      const t = params.get(n);
+      if (!t) throw new Error(`fixture: param_names lists ${n}, which params lacks`);
+      return [n, t];
+    }),
+  );
+  for (const n of params.keys())
+    if (!ordered.has(n)) throw new Error(`fixture: params has ${n}, which param_names lacks`);
   const g = obj(f["grads"], "grads");
   const loss = obj(f["loss"] ?? {}, "loss")["value"];
   return {
@@ -74,7 +106,10 @@ export function parseFixture(json: unknown): Fixture {
     outputs: tensors(f["outputs"], "outputs"),
     readout: tensors(f["readout"], "readout"),
     ...(typeof loss === "number" ? { loss } : {}),
-    grads: { params: new Map(Object.entries(tensors(g["params"], "grads.params"))), rest: tensors(g, "grads", ["params"]) },
+    grads: {
+      params: new Map(Object.entries(tensors(g["params"], "grads.params"))),
+      rest: tensors(g, "grads", ["params"]),
+    },
   };
 }
 
@@ -86,15 +121,24 @@ export interface FixtureModel {
 }
 
 /** The model a fixture describes (its kind's catalogue cell, or `cell`), with its binding. */
-export function fixtureModel(fx: Fixture, opts: { cell?: Recurrence; kernel?: KernelFactory } = {}): FixtureModel {
+export function fixtureModel(
+  fx: Fixture,
+  opts: { cell?: Recurrence; kernel?: KernelFactory } = {},
+): FixtureModel {
   const gates = fx.gateOrder.length > 0 ? fx.gateOrder : opts.cell ? [] : kindInfo(fx.kind).gates;
   const cell = opts.cell ?? getCell(kindInfo(fx.kind).cell);
   const model = sequenceModel({
-    cell, inputSize: fx.dims.I, hiddenSize: fx.dims.H, numLayers: fx.dims.numLayers, bidirectional: fx.dims.D === 2,
+    cell,
+    inputSize: fx.dims.I,
+    hiddenSize: fx.dims.H,
+    numLayers: fx.dims.numLayers,
+    bidirectional: fx.dims.D === 2,
     ...(opts.kernel ? { kernel: opts.kernel } : {}),
   });
   if (model.outputSize !== fx.dims.D * fx.dims.H) {
-    throw new Error(`cell ${cell.name}: output width ${model.cellOutputSize} per direction, the fixture's is H = ${fx.dims.H}`);
+    throw new Error(
+      `cell ${cell.name}: output width ${model.cellOutputSize} per direction, the fixture's is H = ${fx.dims.H}`,
+    );
   }
   const names = Object.keys(model.stateSizes);
   const outState = cell.state.find((s) => s.next === cell.output)?.name ?? names[0]!;
@@ -103,7 +147,10 @@ export function fixtureModel(fx: Fixture, opts: { cell?: Recurrence; kernel?: Ke
   if ("c0" in fx.inputs) {
     const rest = names.filter((n) => n !== h);
     const c = names.includes("c") ? "c" : rest.length === 1 ? rest[0] : undefined;
-    if (c === undefined) throw new Error(`cell ${cell.name}: the fixture has a cell state c0, but the cell's states are ${names.join(", ")} (name one "c")`);
+    if (c === undefined)
+      throw new Error(
+        `cell ${cell.name}: the fixture has a cell state c0, but the cell's states are ${names.join(", ")} (name one "c")`,
+      );
     states["c"] = c;
   }
   const shapes = new Map([...fx.params].map(([n, t]) => [n, t.shape] as const));
@@ -131,12 +178,20 @@ export interface ParityReport {
 export const FORWARD_TOL = { atol: 1e-12, rtol: 1e-10 } as const;
 export const GRADIENT_TOL = { atol: 1e-10, rtol: 1e-8 } as const;
 
-function compare(tensor: string, kind: ParityRow["kind"], a: ArrayLike<number>, ref: DictTensor | undefined): ParityRow {
+function compare(
+  tensor: string,
+  kind: ParityRow["kind"],
+  a: ArrayLike<number>,
+  ref: DictTensor | undefined,
+): ParityRow {
   if (!ref) throw new Error(`fixture has no reference for ${tensor}`);
   const b = ref.data;
-  if (a.length !== b.length) throw new Error(`${tensor}: computed ${a.length} values, the fixture has ${b.length}`);
+  if (a.length !== b.length)
+    throw new Error(`${tensor}: computed ${a.length} values, the fixture has ${b.length}`);
   const { atol, rtol } = kind === "forward" ? FORWARD_TOL : GRADIENT_TOL;
-  let maxAbs = 0, maxRel = 0, ratio = 0;
+  let maxAbs = 0,
+    maxRel = 0,
+    ratio = 0;
   for (let i = 0; i < b.length; i++) {
     const e = Math.abs(a[i]! - b[i]!);
     const r = e / (atol + rtol * Math.abs(b[i]!));
@@ -149,7 +204,10 @@ function compare(tensor: string, kind: ParityRow["kind"], a: ArrayLike<number>, 
 }
 
 /** Runs a fixture's case and compares outputs, loss and every gradient with the oracle. */
-export function checkFixture(fx: Fixture, opts: { cell?: Recurrence; kernel?: KernelFactory } = {}): ParityReport {
+export function checkFixture(
+  fx: Fixture,
+  opts: { cell?: Recurrence; kernel?: KernelFactory } = {},
+): ParityReport {
   const { model, binding, states } = fixtureModel(fx, opts);
   const params = loadTorch(model, binding, fx.params);
   const need = (o: Readonly<Record<string, DictTensor>>, k: string, where: string) => {
@@ -161,22 +219,30 @@ export function checkFixture(fx: Fixture, opts: { cell?: Recurrence; kernel?: Ke
   for (const [s, m] of Object.entries(states)) initial[m] = need(fx.inputs, `${s}0`, "inputs");
   // optional per-sequence lengths (packed sequences): padded steps output 0 and keep the state
   const lengths = fx.inputs["lengths"]?.data;
-  const run = model.forward(params, need(fx.inputs, "x", "inputs"), { batch: fx.dims.B, initial, ...(lengths ? { lengths } : {}) });
+  const run = model.forward(params, need(fx.inputs, "x", "inputs"), {
+    batch: fx.dims.B,
+    initial,
+    ...(lengths ? { lengths } : {}),
+  });
   const R = need(fx.readout, "R", "readout");
   const final: Record<string, Float64Array> = {};
   for (const [s, m] of Object.entries(states)) final[m] = need(fx.readout, `R${s}`, "readout");
   const rows: ParityRow[] = [compare("output", "forward", run.output, fx.outputs["output"])];
-  for (const [s, m] of Object.entries(states)) rows.push(compare(`${s}_n`, "forward", run.final[m]!, fx.outputs[`${s}_n`]));
+  for (const [s, m] of Object.entries(states))
+    rows.push(compare(`${s}_n`, "forward", run.final[m]!, fx.outputs[`${s}_n`]));
   if (fx.loss !== undefined) {
     let L = 0;
     for (let i = 0; i < R.length; i++) L += run.output[i]! * R[i]!;
-    for (const m of Object.values(states)) for (let i = 0; i < final[m]!.length; i++) L += run.final[m]![i]! * final[m]![i]!;
+    for (const m of Object.values(states))
+      for (let i = 0; i < final[m]!.length; i++) L += run.final[m]![i]! * final[m]![i]!;
     rows.push(compare("loss", "forward", [L], { shape: [], data: Float64Array.of(fx.loss) }));
   }
   const g = model.backward(run, { output: R, final });
   const grads = exportTorch(binding, g.params, { gradients: true });
-  for (const [name, t] of grads) rows.push(compare(`d ${name}`, "gradient", t.data, fx.grads.params.get(name)));
+  for (const [name, t] of grads)
+    rows.push(compare(`d ${name}`, "gradient", t.data, fx.grads.params.get(name)));
   rows.push(compare("d x", "gradient", g.input, fx.grads.rest["x"]));
-  for (const [s, m] of Object.entries(states)) rows.push(compare(`d ${s}0`, "gradient", g.initial[m]!, fx.grads.rest[`${s}0`]));
+  for (const [s, m] of Object.entries(states))
+    rows.push(compare(`d ${s}0`, "gradient", g.initial[m]!, fx.grads.rest[`${s}0`]));
   return { case: fx.case, rows, ok: rows.every((r) => r.ok) };
 }

@@ -18,7 +18,8 @@ function nestedShape(v: unknown, where: string): number[] {
   const inner = nestedShape(v[0], `${where}[0]`);
   v.forEach((e, i) => {
     const s = nestedShape(e, `${where}[${i}]`);
-    if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) throw new Error(`${where}: ragged nested array at index ${i}`);
+    if (s.length !== inner.length || s.some((d, k) => d !== inner[k]))
+      throw new Error(`${where}: ragged nested array at index ${i}`);
   });
   return [v.length, ...inner];
 }
@@ -30,8 +31,12 @@ export function parseTensor(v: unknown, where: string): DictTensor {
     const o = v as { shape?: unknown; data: unknown };
     data = o.data;
     if (o.shape === undefined) shape = nestedShape(data, where);
-    else if (Array.isArray(o.shape) && o.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) shape = o.shape as number[];
-    else throw new Error(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(o.shape)}`);
+    else if (Array.isArray(o.shape) && o.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      shape = o.shape as number[];
+    else
+      throw new Error(
+        `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(o.shape)}`,
+      );
   } else if (Array.isArray(v) || typeof v === "number") {
     data = v;
     shape = nestedShape(v, where);
@@ -40,10 +45,14 @@ export function parseTensor(v: unknown, where: string): DictTensor {
   }
   const flat = Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data];
   const n = shape.reduce((a, b) => a * b, 1);
-  if (flat.length !== n) throw new Error(`${where}: shape ${JSON.stringify(shape)} needs ${n} values, got ${flat.length}`);
+  if (flat.length !== n)
+    throw new Error(
+      `${where}: shape ${JSON.stringify(shape)} needs ${n} values, got ${flat.length}`,
+    );
   const out = new Float64Array(n);
   flat.forEach((x, i) => {
-    if (typeof x !== "number" || !Number.isFinite(x)) throw new Error(`${where}: value ${i} is ${JSON.stringify(x)}, not a finite number`);
+    if (typeof x !== "number" || !Number.isFinite(x))
+      throw new Error(`${where}: value ${i} is ${JSON.stringify(x)}, not a finite number`);
     out[i] = x;
   });
   return { shape, data: out };
@@ -51,9 +60,11 @@ export function parseTensor(v: unknown, where: string): DictTensor {
 
 /** A state dict from parsed JSON. */
 export function parseStateDict(v: unknown): StateDict {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("a state dict must be a JSON object {name: tensor}");
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    throw new Error("a state dict must be a JSON object {name: tensor}");
   const out: StateDict = new Map();
-  for (const [k, t] of Object.entries(v as Record<string, unknown>)) out.set(k, parseTensor(t, `tensor ${JSON.stringify(k)}`));
+  for (const [k, t] of Object.entries(v as Record<string, unknown>))
+    out.set(k, parseTensor(t, `tensor ${JSON.stringify(k)}`));
   return out;
 }
 
@@ -66,6 +77,9 @@ function nest(data: Float64Array, shape: readonly number[], at = 0): unknown {
 
 /** JSON text of a state dict, one line per tensor (numbers in shortest round-trip form). */
 export function stateDictToJson(dict: StateDict): string {
-  const lines = [...dict].map(([k, t]) => `  ${JSON.stringify(k)}: ${JSON.stringify({ shape: t.shape, data: nest(t.data, t.shape) })}`);
+  const lines = [...dict].map(
+    ([k, t]) =>
+      `  ${JSON.stringify(k)}: ${JSON.stringify({ shape: t.shape, data: nest(t.data, t.shape) })}`,
+  );
   return `{\n${lines.join(",\n")}\n}`;
 }

@@ -37,21 +37,32 @@ export interface TorchBinding {
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Plans how `shapes` (torch/fixture names) bind to `model`'s parameters. */
-export function bindTorch(model: SequenceModel, shapes: ReadonlyMap<string, readonly number[]>, gates: readonly string[]): TorchBinding {
+export function bindTorch(
+  model: SequenceModel,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  gates: readonly string[],
+): TorchBinding {
   const entries: BindEntry[] = [];
   const single = model.numLayers * model.D === 1;
   for (let l = 0; l < model.numLayers; l++)
     for (let d = 0; d < model.D; d++) {
       const s = model.suffix(l, d);
-      const find = (base: string) => (shapes.has(base + s) ? base + s : single && shapes.has(base) ? base : undefined);
+      const find = (base: string) =>
+        shapes.has(base + s) ? base + s : single && shapes.has(base) ? base : undefined;
       const slots = model.kernels[l]!.layout;
       const has = (n: string) => slots.some((p) => p.name === n);
       for (const p of slots) {
         const slot = p.name + s;
         const whole = (src: string, secondary = false) => {
           const n = size(shapes.get(src)!);
-          if (n !== p.size || (shapes.get(src)!.length === p.shape.length && shapes.get(src)!.some((v, i) => v !== p.shape[i]))) {
-            throw new Error(`${src} has shape ${JSON.stringify(shapes.get(src))}, but cell parameter ${p.name} (block ${slot}) is ${JSON.stringify(p.shape)}`);
+          if (
+            n !== p.size ||
+            (shapes.get(src)!.length === p.shape.length &&
+              shapes.get(src)!.some((v, i) => v !== p.shape[i]))
+          ) {
+            throw new Error(
+              `${src} has shape ${JSON.stringify(shapes.get(src))}, but cell parameter ${p.name} (block ${slot}) is ${JSON.stringify(p.shape)}`,
+            );
           }
           entries.push({ source: src, offset: 0, size: n, slot, secondary });
         };
@@ -59,11 +70,18 @@ export function bindTorch(model: SequenceModel, shapes: ReadonlyMap<string, read
           const sh = shapes.get(src)!;
           const G = gates.length <= 1 ? 1 : gates.length;
           const k = G === 1 ? 0 : gates.indexOf(gate);
-          if (k < 0) throw new Error(`cell parameter ${p.name}: gate "${gate}" is not one of ${src}'s gates (${gates.join(", ")})`);
-          if (sh[0]! % G !== 0) throw new Error(`${src} has ${sh[0]} rows, not a multiple of its ${G} gates`);
-          const H = sh[0]! / G, per = size(sh) / G;
+          if (k < 0)
+            throw new Error(
+              `cell parameter ${p.name}: gate "${gate}" is not one of ${src}'s gates (${gates.join(", ")})`,
+            );
+          if (sh[0]! % G !== 0)
+            throw new Error(`${src} has ${sh[0]} rows, not a multiple of its ${G} gates`);
+          const H = sh[0]! / G,
+            per = size(sh) / G;
           if (per !== p.size || H !== p.shape[0]) {
-            throw new Error(`${src} gate ${gate} rows are ${JSON.stringify([H, ...sh.slice(1)])}, but cell parameter ${p.name} is ${JSON.stringify(p.shape)}`);
+            throw new Error(
+              `${src} gate ${gate} rows are ${JSON.stringify([H, ...sh.slice(1)])}, but cell parameter ${p.name} is ${JSON.stringify(p.shape)}`,
+            );
           }
           entries.push({ source: src, offset: k * per, size: per, slot, secondary });
         };
@@ -85,9 +103,13 @@ export function bindTorch(model: SequenceModel, shapes: ReadonlyMap<string, read
           rows(src("bias_ih")!, gate);
           if (src("bias_hh") && !has(`bh_${gate}`)) rows(src("bias_hh")!, gate, true);
         } else {
-          throw new Error(`cell parameter ${p.name} (block ${slot}) binds to no tensor: looked for ${p.name}${s}` +
-            (m ? `, ${m[1] === "U" ? `Wx_${gate}${s}, weight_ih${s}` : m[1] === "W" ? `Wh_${gate}${s}, weight_hh${s}` : `bias_ih${s}, bias_hh${s}`}` : "") +
-            ` (tensors: ${[...shapes.keys()].join(", ")})`);
+          throw new Error(
+            `cell parameter ${p.name} (block ${slot}) binds to no tensor: looked for ${p.name}${s}` +
+              (m
+                ? `, ${m[1] === "U" ? `Wx_${gate}${s}, weight_ih${s}` : m[1] === "W" ? `Wh_${gate}${s}, weight_hh${s}` : `bias_ih${s}, bias_hh${s}`}`
+                : "") +
+              ` (tensors: ${[...shapes.keys()].join(", ")})`,
+          );
         }
       }
     }
@@ -96,7 +118,10 @@ export function bindTorch(model: SequenceModel, shapes: ReadonlyMap<string, read
     const cover = new Uint8Array(size(sh));
     for (const e of entries) if (e.source === name) cover.fill(1, e.offset, e.offset + e.size);
     const miss = cover.indexOf(0);
-    if (miss >= 0) throw new Error(`tensor ${name} ${JSON.stringify(sh)}: element ${miss} binds to no cell parameter (cell parameters: ${model.kernels[0]!.layout.map((p) => p.name).join(", ")})`);
+    if (miss >= 0)
+      throw new Error(
+        `tensor ${name} ${JSON.stringify(sh)}: element ${miss} binds to no cell parameter (cell parameters: ${model.kernels[0]!.layout.map((p) => p.name).join(", ")})`,
+      );
   }
   return { entries, shapes };
 }
@@ -106,12 +131,18 @@ export function loadTorch(model: SequenceModel, b: TorchBinding, dict: StateDict
   for (const [name, sh] of b.shapes) {
     const t = dict.get(name);
     if (!t) throw new Error(`missing tensor ${name} ${JSON.stringify(sh)}`);
-    if (t.shape.length !== sh.length || t.shape.some((v, i) => v !== sh[i])) throw new Error(`tensor ${name} has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(sh)}`);
+    if (t.shape.length !== sh.length || t.shape.some((v, i) => v !== sh[i]))
+      throw new Error(
+        `tensor ${name} has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(sh)}`,
+      );
   }
-  for (const name of dict.keys()) if (!b.shapes.has(name)) throw new Error(`unexpected tensor ${name} (expected: ${[...b.shapes.keys()].join(", ")})`);
+  for (const name of dict.keys())
+    if (!b.shapes.has(name))
+      throw new Error(`unexpected tensor ${name} (expected: ${[...b.shapes.keys()].join(", ")})`);
   const p = model.params();
   for (const e of b.entries) {
-    const dst = p.get(e.slot), src = dict.get(e.source)!.data;
+    const dst = p.get(e.slot),
+      src = dict.get(e.source)!.data;
     for (let i = 0; i < e.size; i++) dst[i]! += src[e.offset + i]!;
   }
   return p;
@@ -122,9 +153,14 @@ export function loadTorch(model: SequenceModel, b: TorchBinding, dict: StateDict
  * value (the gradient of a sum); otherwise secondary sources get 0, so the torch biases still
  * add up to the cell's one bias.
  */
-export function exportTorch(b: TorchBinding, values: Params, opts: { gradients?: boolean } = {}): StateDict {
+export function exportTorch(
+  b: TorchBinding,
+  values: Params,
+  opts: { gradients?: boolean } = {},
+): StateDict {
   const out: StateDict = new Map();
-  for (const [name, sh] of b.shapes) out.set(name, { shape: [...sh], data: new Float64Array(size(sh)) } satisfies DictTensor);
+  for (const [name, sh] of b.shapes)
+    out.set(name, { shape: [...sh], data: new Float64Array(size(sh)) } satisfies DictTensor);
   for (const e of b.entries) {
     if (e.secondary && !opts.gradients) continue;
     out.get(e.source)!.data.set(values.get(e.slot), e.offset);

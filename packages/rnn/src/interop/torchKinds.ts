@@ -20,7 +20,15 @@
  * Hand-written kinds carry no suffix when single-layer and unidirectional (the fixtures' names).
  */
 
-export type TorchKind = "rnn_tanh" | "rnn_relu" | "lstm" | "gru" | "book_lstm" | "peephole_lstm" | "cho_gru" | "mgu";
+export type TorchKind =
+  | "rnn_tanh"
+  | "rnn_relu"
+  | "lstm"
+  | "gru"
+  | "book_lstm"
+  | "peephole_lstm"
+  | "cho_gru"
+  | "mgu";
 
 export interface KindInfo {
   /** The catalogue cell (`getCell` name). */
@@ -41,7 +49,13 @@ export const TORCH_KINDS: Readonly<Record<TorchKind, KindInfo>> = {
   lstm: { cell: "lstm", gates: ["i", "f", "g", "o"], packed: true, states: ["h", "c"] },
   gru: { cell: "gru", gates: ["r", "z", "n"], packed: true, states: ["h"] },
   book_lstm: { cell: "book_lstm", gates: ["f", "i", "o", "c"], packed: false, states: ["h", "c"] },
-  peephole_lstm: { cell: "peephole_lstm", gates: ["i", "f", "c", "o"], packed: false, vectors: ["p_i", "p_f", "p_o"], states: ["h", "c"] },
+  peephole_lstm: {
+    cell: "peephole_lstm",
+    gates: ["i", "f", "c", "o"],
+    packed: false,
+    vectors: ["p_i", "p_f", "p_o"],
+    states: ["h", "c"],
+  },
   cho_gru: { cell: "cho_gru", gates: ["r", "z", "h"], packed: false, states: ["h"] },
   mgu: { cell: "mgu", gates: ["f", "h"], packed: false, states: ["h"] },
 };
@@ -50,14 +64,15 @@ export const TORCH_KIND_NAMES = Object.keys(TORCH_KINDS) as TorchKind[];
 
 /** The kind's info, or an error listing the known kinds. */
 export function kindInfo(kind: string): KindInfo {
-  if (!Object.prototype.hasOwnProperty.call(TORCH_KINDS, kind)) {
+  if (!Object.hasOwn(TORCH_KINDS, kind)) {
     throw new Error(`unknown kind ${JSON.stringify(kind)} (kinds: ${TORCH_KIND_NAMES.join(", ")})`);
   }
   return TORCH_KINDS[kind as TorchKind];
 }
 
 /** The suffix torch gives block (layer, direction): `_l0`, `_l1_reverse`. */
-export const torchSuffix = (layer: number, dir: number): string => `_l${layer}${dir === 1 ? "_reverse" : ""}`;
+export const torchSuffix = (layer: number, dir: number): string =>
+  `_l${layer}${dir === 1 ? "_reverse" : ""}`;
 
 export interface ModelDims {
   readonly inputSize: number;
@@ -72,18 +87,26 @@ export interface ModelDims {
  */
 export function torchShapes(kind: TorchKind, dims: ModelDims): Map<string, number[]> {
   const info = kindInfo(kind);
-  const L = dims.numLayers ?? 1, D = dims.bidirectional ? 2 : 1, H = dims.hiddenSize, G = info.gates.length;
+  const L = dims.numLayers ?? 1,
+    D = dims.bidirectional ? 2 : 1,
+    H = dims.hiddenSize,
+    G = info.gates.length;
   const out = new Map<string, number[]>();
   for (let l = 0; l < L; l++)
     for (let d = 0; d < D; d++) {
       const inp = l === 0 ? dims.inputSize : D * H;
       if (info.packed) {
         const s = torchSuffix(l, d);
-        out.set(`weight_ih${s}`, [G * H, inp]).set(`weight_hh${s}`, [G * H, H]).set(`bias_ih${s}`, [G * H]).set(`bias_hh${s}`, [G * H]);
+        out
+          .set(`weight_ih${s}`, [G * H, inp])
+          .set(`weight_hh${s}`, [G * H, H])
+          .set(`bias_ih${s}`, [G * H])
+          .set(`bias_hh${s}`, [G * H]);
         continue;
       }
       const s = L * D === 1 ? "" : torchSuffix(l, d);
-      for (const g of info.gates) out.set(`Wx_${g}${s}`, [H, inp]).set(`Wh_${g}${s}`, [H, H]).set(`b_${g}${s}`, [H]);
+      for (const g of info.gates)
+        out.set(`Wx_${g}${s}`, [H, inp]).set(`Wh_${g}${s}`, [H, H]).set(`b_${g}${s}`, [H]);
       for (const p of info.vectors ?? []) out.set(`${p}${s}`, [H]);
     }
   return out;

@@ -38,10 +38,18 @@ export interface DirectionGrads {
 
 /** Runs `kernel` over x ([T][B][W]) in one direction; `window` ≥ 1 enables truncated BPTT. */
 export function runDirection(
-  kernel: Kernel, params: Params, x: Float64Array, T: number, B: number,
-  initial: Record<string, Float64Array>, lengths: Int32Array, reverse: boolean, window?: number,
+  kernel: Kernel,
+  params: Params,
+  x: Float64Array,
+  T: number,
+  B: number,
+  initial: Record<string, Float64Array>,
+  lengths: Int32Array,
+  reverse: boolean,
+  window?: number,
 ): DirectionRun {
-  const W = kernel.inputSize, O = kernel.outputSize;
+  const W = kernel.inputSize,
+    O = kernel.outputSize;
   const xr = reverse ? reverseWithin(x, T, B, W, lengths) : x;
   const k = window === undefined ? Math.max(T, 1) : window;
   const out = new Float64Array(T * B * O);
@@ -50,7 +58,11 @@ export function runDirection(
   for (let start = 0; start < T || (T === 0 && start === 0); start += k) {
     const steps = Math.min(k, T - start);
     const lens = Int32Array.from(lengths, (l) => Math.max(0, Math.min(steps, l - start)));
-    const run = kernel.forward(params, xr.subarray(start * B * W, (start + steps) * B * W), { batch: B, initial: cur, lengths: lens });
+    const run = kernel.forward(params, xr.subarray(start * B * W, (start + steps) * B * W), {
+      batch: B,
+      initial: cur,
+      lengths: lens,
+    });
     out.set(run.output, start * B * O);
     chunks.push({ start, steps, run });
     cur = run.final;
@@ -58,9 +70,17 @@ export function runDirection(
   }
   // null prototype: a state may be called __proto__ (an own key, not the object's prototype)
   const final: Record<string, Float64Array> = Object.create(null);
-  for (const name of Object.keys(kernel.stateSizes)) final[name] = Float64Array.from(own(cur, name) ?? new Float64Array(B * kernel.stateSizes[name]!));
+  for (const name of Object.keys(kernel.stateSizes))
+    final[name] = Float64Array.from(
+      own(cur, name) ?? new Float64Array(B * kernel.stateSizes[name]!),
+    );
   return {
-    reverse, T, B, lengths, chunks, truncated: window !== undefined && window < T,
+    reverse,
+    T,
+    B,
+    lengths,
+    chunks,
+    truncated: window !== undefined && window < T,
     output: reverse ? reverseWithin(out, T, B, O, lengths) : out,
     final,
   };
@@ -68,14 +88,26 @@ export function runDirection(
 
 /** Backward through one direction: dOut [T][B][O] (natural order), dFinal [B][S] per state. */
 export function backDirection(
-  kernel: Kernel, r: DirectionRun, dOut: ArrayLike<number> | undefined, dFinal: Record<string, ArrayLike<number> | undefined>,
+  kernel: Kernel,
+  r: DirectionRun,
+  dOut: ArrayLike<number> | undefined,
+  dFinal: Record<string, ArrayLike<number> | undefined>,
 ): DirectionGrads {
   const { T, B, lengths } = r;
-  const W = kernel.inputSize, O = kernel.outputSize;
+  const W = kernel.inputSize,
+    O = kernel.outputSize;
   const names = Object.keys(kernel.stateSizes);
   // padded steps output a constant 0: their cotangent is dropped whatever the caller passed
-  const dOutR = dOut === undefined ? undefined
-    : zeroPadded(r.reverse ? reverseWithin(dOut, T, B, O, lengths) : Float64Array.from(dOut), T, B, O, lengths);
+  const dOutR =
+    dOut === undefined
+      ? undefined
+      : zeroPadded(
+          r.reverse ? reverseWithin(dOut, T, B, O, lengths) : Float64Array.from(dOut),
+          T,
+          B,
+          O,
+          lengths,
+        );
   const gx = new Float64Array(T * B * W);
   const gp = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
   const carry: Record<string, Float64Array> = Object.create(null); // own keys even for __proto__
@@ -101,10 +133,14 @@ export function backDirection(
       }
     }
   }
-  return { input: r.reverse ? reverseWithin(gx, T, B, W, lengths) : gx, params: gp, initial: carry };
+  return {
+    input: r.reverse ? reverseWithin(gx, T, B, W, lengths) : gx,
+    params: gp,
+    initial: carry,
+  };
 }
 
 /** `o[k]` if `o` has its own property `k` (a state may be called `__proto__` or `constructor`). */
 export function own<T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined {
-  return o != null && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+  return o != null && Object.hasOwn(o, k) ? o[k] : undefined;
 }

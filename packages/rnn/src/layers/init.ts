@@ -13,8 +13,8 @@
  * (defineCell.ts) fed by a mulberry32 stream, so a (seed, layer, direction) triple always gives
  * the same numbers.
  */
-import { mulberry32, type Kernel, type ParamSlot, type Recurrence } from "@gated/codegen";
-import { initValues, type Cell, type InitSpec, type ParamRole } from "../defineCell.js";
+import { type Kernel, mulberry32, type ParamSlot, type Recurrence } from "@gated/codegen";
+import { type Cell, type InitSpec, initValues, type ParamRole } from "../defineCell.js";
 
 export type InitScheme = "cell" | "pytorch" | "xavier" | "orthogonal";
 
@@ -38,13 +38,22 @@ export function roleOf(rec: Recurrence, slot: ParamSlot, kernel: Kernel): ParamR
   return "other";
 }
 
-function specFor(rec: Recurrence, slot: ParamSlot, kernel: Kernel, scheme: Exclude<InitScheme, "cell">): InitSpec {
+function specFor(
+  rec: Recurrence,
+  slot: ParamSlot,
+  kernel: Kernel,
+  scheme: Exclude<InitScheme, "cell">,
+): InitSpec {
   const info = (rec as Partial<Cell>).paramInfo?.find((p) => p.name === slot.name);
   // fixed parameters (e.g. a group-assignment matrix) are structure, not weights: every scheme keeps them
   if (info?.role === "fixed") return info.init;
-  if (scheme === "pytorch") return { kind: "uniform", bound: 1 / Math.sqrt(kernel.sizes["H"] ?? 1) };
+  if (scheme === "pytorch")
+    return { kind: "uniform", bound: 1 / Math.sqrt(kernel.sizes["H"] ?? 1) };
   const role = roleOf(rec, slot, kernel);
-  if (slot.shape.length === 2) return scheme === "orthogonal" && role === "recurrent" ? { kind: "orthogonal" } : { kind: "xavier" };
+  if (slot.shape.length === 2)
+    return scheme === "orthogonal" && role === "recurrent"
+      ? { kind: "orthogonal" }
+      : { kind: "xavier" };
   const own = (rec as Partial<Cell>).paramInfo?.find((p) => p.name === slot.name)?.init;
   return own?.kind === "constant" ? own : { kind: "constant", value: 0 };
 }
@@ -54,18 +63,30 @@ function specFor(rec: Recurrence, slot: ParamSlot, kernel: Kernel, scheme: Exclu
  * random stream is consumed in the cell's own parameter order, so the values do not depend on
  * how a backend packs its layout: reference and compiled kernels start from the same numbers.
  */
-export function initBlock(rec: Recurrence, kernel: Kernel, scheme: InitScheme, seed: number): Float64Array {
-  if (!INIT_SCHEMES.includes(scheme)) throw new Error(`init: unknown scheme "${String(scheme)}" (schemes: ${INIT_SCHEMES.join(", ")})`);
+export function initBlock(
+  rec: Recurrence,
+  kernel: Kernel,
+  scheme: InitScheme,
+  seed: number,
+): Float64Array {
+  if (!INIT_SCHEMES.includes(scheme))
+    throw new Error(
+      `init: unknown scheme "${String(scheme)}" (schemes: ${INIT_SCHEMES.join(", ")})`,
+    );
   const random = mulberry32(seed);
   const out = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
   const bound = 1 / Math.sqrt(kernel.sizes["H"] ?? 1);
   for (const node of rec.params) {
     const slot = kernel.layout.find((s) => s.name === node.label);
-    if (!slot) throw new Error(`init: kernel ${kernel.name} has no slot for parameter ${node.label}`);
-    const v = scheme === "cell"
-      ? rec.initParam?.(slot.name, slot.shape, random, kernel.sizes) ?? Float64Array.from({ length: slot.size }, () => (2 * random() - 1) * bound)
-      : initValues(specFor(rec, slot, kernel, scheme), slot.shape, random, kernel.sizes);
-    if (v.length !== slot.size) throw new Error(`init of ${slot.name} gave ${v.length} values, expected ${slot.size}`);
+    if (!slot)
+      throw new Error(`init: kernel ${kernel.name} has no slot for parameter ${node.label}`);
+    const v =
+      scheme === "cell"
+        ? (rec.initParam?.(slot.name, slot.shape, random, kernel.sizes) ??
+          Float64Array.from({ length: slot.size }, () => (2 * random() - 1) * bound))
+        : initValues(specFor(rec, slot, kernel, scheme), slot.shape, random, kernel.sizes);
+    if (v.length !== slot.size)
+      throw new Error(`init of ${slot.name} gave ${v.length} values, expected ${slot.size}`);
     out.set(v, slot.offset);
   }
   return out;

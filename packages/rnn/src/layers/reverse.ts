@@ -4,7 +4,13 @@
  */
 
 /** Reverses `x` ([T][B][W], time-major) within each sequence's length; returns a new array. */
-export function reverseWithin(x: ArrayLike<number>, T: number, B: number, W: number, lengths: ArrayLike<number>): Float64Array {
+export function reverseWithin(
+  x: ArrayLike<number>,
+  T: number,
+  B: number,
+  W: number,
+  lengths: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(T * B * W);
   for (let b = 0; b < B; b++) {
     const L = lengths[b]!;
@@ -19,7 +25,14 @@ export function reverseWithin(x: ArrayLike<number>, T: number, B: number, W: num
 }
 
 /** Sets the padded steps (t ≥ lengths[b]) of `x` ([T][B][W]) to zero, in place. */
-export function zeroPadded(x: Float64Array, T: number, B: number, W: number, lengths: ArrayLike<number>): Float64Array {
-  for (let b = 0; b < B; b++) for (let t = lengths[b]!; t < T; t++) x.fill(0, (t * B + b) * W, (t * B + b + 1) * W);
+export function zeroPadded(
+  x: Float64Array,
+  T: number,
+  B: number,
+  W: number,
+  lengths: ArrayLike<number>,
+): Float64Array {
+  for (let b = 0; b < B; b++)
+    for (let t = lengths[b]!; t < T; t++) x.fill(0, (t * B + b) * W, (t * B + b + 1) * W);
   return x;
 }

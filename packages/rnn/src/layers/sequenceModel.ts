@@ -15,12 +15,21 @@
  * suffixed PyTorch-style: `U_i_l0`, `U_i_l0_reverse`, `W_f_l1`, ….
  */
 import {
-  allocate, checkLengths, makeParams, referenceKernel,
-  type DType, type FloatArray, type Kernel, type KernelOptions, type ParamSlot, type Params, type Recurrence,
+  allocate,
+  checkLengths,
+  type DType,
+  type FloatArray,
+  type Kernel,
+  type KernelOptions,
+  makeParams,
+  type ParamSlot,
+  type Params,
+  type Recurrence,
+  referenceKernel,
 } from "@gated/codegen";
 import type { Sizes } from "@gated/graph";
-import { backDirection, own, runDirection, type DirectionRun } from "./direction.js";
-import { blockSeed, initBlock, type InitScheme } from "./init.js";
+import { backDirection, type DirectionRun, own, runDirection } from "./direction.js";
+import { blockSeed, type InitScheme, initBlock } from "./init.js";
 
 export type KernelFactory = (rec: Recurrence, opts: KernelOptions) => Kernel;
 
@@ -89,7 +98,10 @@ export interface SequenceModel {
   /** Block (layer, dir) of `params` as the kernel's own `Params` (a view: writes go through). */
   block(params: Params, layer: number, dir: number): Params;
   forward(params: Params, x: ArrayLike<number>, opts: SequenceForwardOptions): SequenceRun;
-  backward(run: SequenceRun, cot: { output?: ArrayLike<number>; final?: Readonly<Record<string, ArrayLike<number>>> }): SequenceGradients;
+  backward(
+    run: SequenceRun,
+    cot: { output?: ArrayLike<number>; final?: Readonly<Record<string, ArrayLike<number>>> },
+  ): SequenceGradients;
 }
 
 interface ModelRun extends SequenceRun {
@@ -102,7 +114,8 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
   const L = spec.numLayers ?? 1;
   const D = spec.bidirectional ? 2 : 1;
   const where = `sequenceModel(${spec.cell.name})`;
-  if (!Number.isInteger(L) || L < 1) throw new Error(`${where}: numLayers must be a positive integer, got ${L}`);
+  if (!Number.isInteger(L) || L < 1)
+    throw new Error(`${where}: numLayers must be a positive integer, got ${L}`);
   const dtype = spec.dtype ?? "float64";
   const make = spec.kernel ?? referenceKernel;
   const base = { hiddenSize: spec.hiddenSize, dtype, ...(spec.sizes ? { sizes: spec.sizes } : {}) };
@@ -122,38 +135,55 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
   for (let l = 0; l < L; l++)
     for (let d = 0; d < D; d++) {
       offsets.push(total);
-      for (const s of kernels[l]!.layout) layout.push({ ...s, name: s.name + suffix(l, d), offset: total + s.offset });
+      for (const s of kernels[l]!.layout)
+        layout.push({ ...s, name: s.name + suffix(l, d), offset: total + s.offset });
       total += kernels[l]!.layout.reduce((a, s) => a + s.size, 0);
     }
   const blockSize = (l: number) => kernels[l]!.layout.reduce((a, s) => a + s.size, 0);
   const wrap = (data: FloatArray) => makeParams(layout, data);
   const block = (p: Params, l: number, d: number): Params => {
-    if (!(l >= 0 && l < L && d >= 0 && d < D)) throw new Error(`${where}: no block (layer ${l}, direction ${d})`);
+    if (!(l >= 0 && l < L && d >= 0 && d < D))
+      throw new Error(`${where}: no block (layer ${l}, direction ${d})`);
     const o = offsets[l * D + d]!;
     return makeParams(kernels[l]!.layout, p.data.subarray(o, o + blockSize(l)));
   };
   const cast = (a: Float64Array): FloatArray => (dtype === "float64" ? a : Float32Array.from(a));
   const stacked = (v: ArrayLike<number> | undefined, n: number, what: string): Float64Array => {
     if (v === undefined) return new Float64Array(n);
-    if (v.length !== n) throw new Error(`${where}: ${what} needs ${n} values ([L·D][B][S]), got ${v.length}`);
+    if (v.length !== n)
+      throw new Error(`${where}: ${what} needs ${n} values ([L·D][B][S]), got ${v.length}`);
     return Float64Array.from(v);
   };
 
   const model: SequenceModel = {
-    cell: spec.cell, numLayers: L, D, inputSize: spec.inputSize, hiddenSize: spec.hiddenSize, dtype,
-    cellOutputSize: O, outputSize: D * O, stateSizes, kernels, layout,
+    cell: spec.cell,
+    numLayers: L,
+    D,
+    inputSize: spec.inputSize,
+    hiddenSize: spec.hiddenSize,
+    dtype,
+    cellOutputSize: O,
+    outputSize: D * O,
+    stateSizes,
+    kernels,
+    layout,
     blockOffset: (l, d) => offsets[l * D + d]!,
     suffix,
     initParams({ seed = 0, scheme = "cell" } = {}) {
       const p = wrap(allocate(dtype, total));
       for (let l = 0; l < L; l++)
-        for (let d = 0; d < D; d++) p.data.set(initBlock(spec.cell, kernels[l]!, scheme, blockSeed(seed, l, d)), offsets[l * D + d]!);
+        for (let d = 0; d < D; d++)
+          p.data.set(
+            initBlock(spec.cell, kernels[l]!, scheme, blockSeed(seed, l, d)),
+            offsets[l * D + d]!,
+          );
       return p;
     },
     params(data) {
       const buf = allocate(dtype, total);
       if (data !== undefined) {
-        if (data.length !== total) throw new Error(`${where}: parameters need ${total} values, got ${data.length}`);
+        if (data.length !== total)
+          throw new Error(`${where}: parameters need ${total} values, got ${data.length}`);
         buf.set(data);
       }
       return wrap(buf);
@@ -161,17 +191,30 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
     block,
     forward(params, xs, { batch: B, initial = {}, lengths, truncate }) {
       const I = spec.inputSize;
-      if (!Number.isInteger(B) || B <= 0) throw new Error(`${where}: batch must be a positive integer, got ${B}`);
-      if (xs.length % (B * I) !== 0) throw new Error(`${where}: x has ${xs.length} values, not a multiple of B·I = ${B * I}`);
+      if (!Number.isInteger(B) || B <= 0)
+        throw new Error(`${where}: batch must be a positive integer, got ${B}`);
+      if (xs.length % (B * I) !== 0)
+        throw new Error(`${where}: x has ${xs.length} values, not a multiple of B·I = ${B * I}`);
       if (truncate !== undefined && !(Number.isInteger(truncate) && truncate >= 1)) {
         throw new Error(`${where}: truncate must be an integer ≥ 1, got ${truncate}`);
       }
-      if (params.data.length !== total) throw new Error(`${where}: parameters have ${params.data.length} values, the model needs ${total}`);
-      for (const n of Object.keys(initial)) if (!names.includes(n)) throw new Error(`${where}: unknown state "${n}" in initial (states: ${names.join(", ")})`);
+      if (params.data.length !== total)
+        throw new Error(
+          `${where}: parameters have ${params.data.length} values, the model needs ${total}`,
+        );
+      for (const n of Object.keys(initial))
+        if (!names.includes(n))
+          throw new Error(
+            `${where}: unknown state "${n}" in initial (states: ${names.join(", ")})`,
+          );
       const T = xs.length / (B * I);
       const len = checkLengths(lengths, B, T);
-      const init = Object.fromEntries(names.map((n) => [n, stacked(own(initial, n), L * D * B * stateSizes[n]!, `initial ${n}`)]));
-      const final = Object.fromEntries(names.map((n) => [n, new Float64Array(L * D * B * stateSizes[n]!)]));
+      const init = Object.fromEntries(
+        names.map((n) => [n, stacked(own(initial, n), L * D * B * stateSizes[n]!, `initial ${n}`)]),
+      );
+      const final = Object.fromEntries(
+        names.map((n) => [n, new Float64Array(L * D * B * stateSizes[n]!)]),
+      );
       let inp = Float64Array.from(xs);
       const dirs: DirectionRun[][] = [];
       for (let l = 0; l < L; l++) {
@@ -179,22 +222,38 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
         const next = new Float64Array(T * B * D * O);
         for (let d = 0; d < D; d++) {
           const k = l * D + d;
-          const h0 = Object.fromEntries(names.map((n) => {
-            const S = B * stateSizes[n]!;
-            return [n, init[n]!.subarray(k * S, (k + 1) * S)];
-          }));
-          const r = runDirection(kernels[l]!, block(params, l, d), inp, T, B, h0, len, d === 1, truncate);
+          const h0 = Object.fromEntries(
+            names.map((n) => {
+              const S = B * stateSizes[n]!;
+              return [n, init[n]!.subarray(k * S, (k + 1) * S)];
+            }),
+          );
+          const r = runDirection(
+            kernels[l]!,
+            block(params, l, d),
+            inp,
+            T,
+            B,
+            h0,
+            len,
+            d === 1,
+            truncate,
+          );
           runs.push(r);
-          for (let tb = 0; tb < T * B; tb++) for (let o = 0; o < O; o++) next[tb * D * O + d * O + o] = r.output[tb * O + o]!;
+          for (let tb = 0; tb < T * B; tb++)
+            for (let o = 0; o < O; o++) next[tb * D * O + d * O + o] = r.output[tb * O + o]!;
           for (const n of names) final[n]!.set(r.final[n]!, k * B * stateSizes[n]!);
         }
         dirs.push(runs);
         inp = next;
       }
       const run: ModelRun = {
-        T, B, output: cast(inp),
+        T,
+        B,
+        output: cast(inp),
         final: Object.fromEntries(names.map((n) => [n, cast(final[n]!)])),
-        params, dirs,
+        params,
+        dirs,
       };
       return run;
     },
@@ -203,21 +262,33 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
       if (!run.dirs) throw new Error(`${where}: backward needs a run from this model's forward`);
       const { T, B } = run;
       let dOut: Float64Array = stacked(cot.output, T * B * D * O, "output cotangent ([T][B][D·O])");
-      const dFin = Object.fromEntries(names.map((n) => [n, stacked(own(cot.final, n), L * D * B * stateSizes[n]!, `final ${n} cotangent`)]));
-      for (const n of Object.keys(cot.final ?? {})) if (!names.includes(n)) throw new Error(`${where}: unknown state "${n}" in final cotangents`);
+      const dFin = Object.fromEntries(
+        names.map((n) => [
+          n,
+          stacked(own(cot.final, n), L * D * B * stateSizes[n]!, `final ${n} cotangent`),
+        ]),
+      );
+      for (const n of Object.keys(cot.final ?? {}))
+        if (!names.includes(n))
+          throw new Error(`${where}: unknown state "${n}" in final cotangents`);
       const gParams = allocate(dtype, total);
-      const gInit = Object.fromEntries(names.map((n) => [n, new Float64Array(L * D * B * stateSizes[n]!)]));
+      const gInit = Object.fromEntries(
+        names.map((n) => [n, new Float64Array(L * D * B * stateSizes[n]!)]),
+      );
       for (let l = L - 1; l >= 0; l--) {
         const W = kernels[l]!.inputSize;
         const dIn = new Float64Array(T * B * W);
         for (let d = 0; d < D; d++) {
           const k = l * D + d;
           const dO = new Float64Array(T * B * O);
-          for (let tb = 0; tb < T * B; tb++) for (let o = 0; o < O; o++) dO[tb * O + o] = dOut[tb * D * O + d * O + o]!;
-          const dF = Object.fromEntries(names.map((n) => {
-            const S = B * stateSizes[n]!;
-            return [n, dFin[n]!.subarray(k * S, (k + 1) * S)];
-          }));
+          for (let tb = 0; tb < T * B; tb++)
+            for (let o = 0; o < O; o++) dO[tb * O + o] = dOut[tb * D * O + d * O + o]!;
+          const dF = Object.fromEntries(
+            names.map((n) => {
+              const S = B * stateSizes[n]!;
+              return [n, dFin[n]!.subarray(k * S, (k + 1) * S)];
+            }),
+          );
           const g = backDirection(kernels[l]!, run.dirs[l]![d]!, dO, dF);
           for (let i = 0; i < W * T * B; i++) dIn[i]! += g.input[i]!;
           gParams.set(g.params, offsets[k]!);

@@ -3,18 +3,55 @@ import type { Pos } from "./lexer.js";
 
 export type DimAst = { readonly value: number | string; readonly pos: Pos };
 
-export type AttrAst = { readonly key: string; readonly value: number | string | boolean | readonly (number | string)[]; readonly pos: Pos };
+export type AttrAst = {
+  readonly key: string;
+  readonly value: number | string | boolean | readonly (number | string)[];
+  readonly pos: Pos;
+};
 
 export type Expr =
-  | { readonly kind: "num"; readonly value: number; readonly shape?: readonly DimAst[]; readonly pos: Pos; readonly end: number }
+  | {
+      readonly kind: "num";
+      readonly value: number;
+      readonly shape?: readonly DimAst[];
+      readonly pos: Pos;
+      readonly end: number;
+    }
   /** A name; `shape` when annotated (`U_f[H, I]`), which only parameters may be. */
-  | { readonly kind: "name"; readonly name: string; readonly shape?: readonly DimAst[]; readonly pos: Pos; readonly end: number }
+  | {
+      readonly kind: "name";
+      readonly name: string;
+      readonly shape?: readonly DimAst[];
+      readonly pos: Pos;
+      readonly end: number;
+    }
   | { readonly kind: "neg"; readonly arg: Expr; readonly pos: Pos; readonly end: number }
-  | { readonly kind: "bin"; readonly op: "+" | "-" | "*" | "/"; readonly left: Expr; readonly right: Expr; readonly pos: Pos; readonly opPos: Pos; readonly end: number }
+  | {
+      readonly kind: "bin";
+      readonly op: "+" | "-" | "*" | "/";
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly pos: Pos;
+      readonly opPos: Pos;
+      readonly end: number;
+    }
   /** Juxtaposition `A v`: a matrix-vector product. */
-  | { readonly kind: "matvec"; readonly left: Expr; readonly right: Expr; readonly pos: Pos; readonly end: number }
+  | {
+      readonly kind: "matvec";
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly pos: Pos;
+      readonly end: number;
+    }
   /** `f(args)`, or `f(args; key=value, …)` to give an op's attributes directly. */
-  | { readonly kind: "call"; readonly name: string; readonly args: readonly Expr[]; readonly attrs?: readonly AttrAst[]; readonly pos: Pos; readonly end: number };
+  | {
+      readonly kind: "call";
+      readonly name: string;
+      readonly args: readonly Expr[];
+      readonly attrs?: readonly AttrAst[];
+      readonly pos: Pos;
+      readonly end: number;
+    };
 
 export interface InitAst {
   readonly kind: string;
@@ -26,7 +63,14 @@ export type Stmt =
   /** `f = …` defines a local; `h' = …` the next value of state h. */
   | { readonly kind: "let"; readonly name: string; readonly expr: Expr; readonly pos: Pos }
   /** `param NAME[dims] (: role)? (= value | ~ kind(field=value, …))?` */
-  | { readonly kind: "param"; readonly name: string; readonly shape: readonly DimAst[]; readonly role?: { readonly name: string; readonly pos: Pos }; readonly init?: InitAst; readonly pos: Pos }
+  | {
+      readonly kind: "param";
+      readonly name: string;
+      readonly shape: readonly DimAst[];
+      readonly role?: { readonly name: string; readonly pos: Pos };
+      readonly init?: InitAst;
+      readonly pos: Pos;
+    }
   /** `output c`: which state is the per-step output (default h, else the first state). */
   | { readonly kind: "output"; readonly name: string; readonly pos: Pos };
 

@@ -3,14 +3,25 @@
  * previous state h^{(t-1)}, gates and next state at time t, parameters U^{f}, W^{f}, b^{f}; and
  * the equations of one backpropagation-through-time step, derived by `vjp` and `simplify`.
  */
-import { input, latexEquationLines, type NamedNode, latexName, simplify, vjp, type Node } from "@gated/graph";
+import {
+  input,
+  latexEquationLines,
+  latexName,
+  type NamedNode,
+  type Node,
+  simplify,
+  vjp,
+} from "@gated/graph";
 import type { Cell } from "../defineCell.js";
 import { definitionOrder } from "./order.js";
 
 const at = (name: string, t: string) => `${latexName(name)}^{(${t})}`;
 
 /** Forward names: x^{(t)}, states at t−1, locals and next states at t. */
-function forwardNames(cell: Cell): { leaves: Map<Node, string>; named: { name: string; node: Node; raw: string }[] } {
+function forwardNames(cell: Cell): {
+  leaves: Map<Node, string>;
+  named: { name: string; node: Node; raw: string }[];
+} {
   const leaves = new Map<Node, string>([[cell.x, at(cell.x.label ?? "x", "t")]]);
   for (const s of cell.state) leaves.set(s.node, at(s.name, "t-1"));
   const nextOf = new Map<Node, string>();
@@ -18,7 +29,8 @@ function forwardNames(cell: Cell): { leaves: Map<Node, string>; named: { name: s
   const named: { name: string; node: Node; raw: string }[] = [];
   for (const n of definitionOrder(cell)) {
     const local = cell.locals.get(n);
-    if (local !== undefined && !nextOf.has(n) && n.op.kind !== "leaf" && !local.endsWith("'")) named.push({ name: at(local, "t"), node: n, raw: local });
+    if (local !== undefined && !nextOf.has(n) && n.op.kind !== "leaf" && !local.endsWith("'"))
+      named.push({ name: at(local, "t"), node: n, raw: local });
   }
   for (const s of cell.state) named.push({ name: at(s.name, "t"), node: s.next, raw: s.name });
   return { leaves, named };
@@ -49,7 +61,12 @@ export function cellGradientLines(cell: Cell): [string, string][] {
   const cots = cell.state.map((s) => input(`_grad_${s.name}`, s.node.shape));
   const { leaves, named: fwd } = forwardNames(cell);
   const locals = fwd.slice(0, fwd.length - cell.state.length);
-  const wrt = [cell.x, ...cell.state.map((s) => s.node), ...cell.params, ...locals.map((l) => l.node)];
+  const wrt = [
+    cell.x,
+    ...cell.state.map((s) => s.node),
+    ...cell.params,
+    ...locals.map((l) => l.node),
+  ];
   const grads = vjp(nexts, cots, wrt);
   // simplify gradients and forward values together, so forward values keep their names
   const all = simplify([...grads, ...fwd.map((f) => f.node)]);
@@ -67,7 +84,13 @@ export function cellGradientLines(cell: Cell): [string, string][] {
   locals.forEach((l, k) => named.push({ name: bar(l.raw, "t"), node: g(1 + nS + nP + k) }));
   named.push({ name: bar(cell.x.label ?? "x", "t"), node: g(0) });
   cell.state.forEach((s, k) => named.push({ name: bar(s.name, "t-1"), node: g(1 + k) }));
-  cell.params.forEach((p, k) => named.push({ name: `${latexName(p.label!, "param", "bar")} \\mathrel{+}`, node: g(1 + nS + k), sink: true }));
+  cell.params.forEach((p, k) =>
+    named.push({
+      name: `${latexName(p.label!, "param", "bar")} \\mathrel{+}`,
+      node: g(1 + nS + k),
+      sink: true,
+    }),
+  );
   return latexEquationLines(named, { name: (n) => names.get(n), temp: (k) => `\\delta_{${k}}` });
 }
 

@@ -4,17 +4,50 @@
  * shape solved by unification over symbolic dims, and its role guessed, or a `CellSyntaxError`
  * at the line:column at fault saying what was expected.
  */
-import { apply as applyOp, input as inputLeaf, type AttrValue, type Dim, type Node, type OpDef, type Shape } from "@gated/graph";
+import {
+  type AttrValue,
+  apply as applyOp,
+  type Dim,
+  input as inputLeaf,
+  type Node,
+  type OpDef,
+  type Shape,
+} from "@gated/graph";
 import type { InitSpec, ParamRole } from "../defineCell.js";
 import type { CellAst, DimAst, Expr, Stmt } from "./ast.js";
 import { cellFunctions } from "./functions.js";
 import { CellSyntaxError, type Pos } from "./lexer.js";
-import { broadcastTerms, findD, findS, freshDim, freshShape, showShape, solved, unifyShape, type D, type S, DVar } from "./shapes.js";
+import {
+  broadcastTerms,
+  type D,
+  DVar,
+  findD,
+  findS,
+  freshDim,
+  freshShape,
+  type S,
+  showShape,
+  solved,
+  unifyShape,
+} from "./shapes.js";
 
 /** Every role, checked against `ParamRole` so a new role must be added here. */
-export const ROLES = { input: 1, recurrent: 1, bias: 1, diagonal: 1, fixed: 1, other: 1 } as const satisfies Record<ParamRole, 1>;
+export const ROLES = {
+  input: 1,
+  recurrent: 1,
+  bias: 1,
+  diagonal: 1,
+  fixed: 1,
+  other: 1,
+} as const satisfies Record<ParamRole, 1>;
 /** Every initialisation kind, checked against `InitSpec`. */
-export const INIT_KINDS = { uniform: 1, constant: 1, xavier: 1, orthogonal: 1, groups: 1 } as const satisfies Record<InitSpec["kind"], 1>;
+export const INIT_KINDS = {
+  uniform: 1,
+  constant: 1,
+  xavier: 1,
+  orthogonal: 1,
+  groups: 1,
+} as const satisfies Record<InitSpec["kind"], 1>;
 
 export interface CheckedParam {
   readonly name: string;
@@ -63,7 +96,10 @@ class Checker {
   private readonly fns = cellFunctions();
   private readonly kinds = new Map<string, { kind: Kind; pos: Pos }>();
   private readonly stateDims = new Map<string, Dim>();
-  private readonly locals = new Map<string, { stmt: Let; index: number; shape: S; onState: boolean }>();
+  private readonly locals = new Map<
+    string,
+    { stmt: Let; index: number; shape: S; onState: boolean }
+  >();
   private readonly params = new Map<string, ParamState>();
   private lets: Let[] = [];
   private strict = false;
@@ -78,7 +114,11 @@ class Checker {
     const { ast } = this;
     this.declare(ast.input.name, "input", ast.input.pos);
     for (const s of ast.states) {
-      if (s.name === "x") err(s.pos, `a state cannot be called x: the cell's input is stored as x whatever its name here`);
+      if (s.name === "x")
+        err(
+          s.pos,
+          `a state cannot be called x: the cell's input is stored as x whatever its name here`,
+        );
       this.declare(s.name, "state", s.pos);
       this.stateDims.set(s.name, s.dim.value);
     }
@@ -86,13 +126,21 @@ class Checker {
     for (const st of ast.body) {
       if (st.kind === "output") {
         if (output !== undefined) err(st.pos, `the output is already given`);
-        if (!this.stateDims.has(st.name)) err(st.pos, `output ${st.name} is not a state (states: ${[...this.stateDims.keys()].join(", ")})`);
+        if (!this.stateDims.has(st.name))
+          err(
+            st.pos,
+            `output ${st.name} is not a state (states: ${[...this.stateDims.keys()].join(", ")})`,
+          );
         output = st.name;
       } else if (st.kind === "param") this.paramDecl(st);
       else this.letDecl(st);
     }
     for (const s of ast.states) {
-      if (!this.locals.has(`${s.name}'`)) err(s.pos, `no equation for ${s.name}' (the next value of state ${s.name}); expected a line ${s.name}' = …`);
+      if (!this.locals.has(`${s.name}'`))
+        err(
+          s.pos,
+          `no equation for ${s.name}' (the next value of state ${s.name}); expected a line ${s.name}' = …`,
+        );
     }
     this.checkUsed();
     // infer until nothing new is learned, then once more reporting what is still unknown
@@ -109,10 +157,23 @@ class Checker {
     for (const [name, p] of this.params) {
       const shape = solved(p.shape);
       if (!shape) {
-        const hint = showShape(p.shape) === "?" ? `${name}[…]` : `${name}${showShape(p.shape).replace(/\?/g, "…")}`;
-        err(p.pos, `cannot infer the shape of parameter ${name} (${showShape(p.shape)}); declare it with a line \`param ${hint}\` or annotate a use: ${hint}`);
+        const hint =
+          showShape(p.shape) === "?"
+            ? `${name}[…]`
+            : `${name}${showShape(p.shape).replace(/\?/g, "…")}`;
+        err(
+          p.pos,
+          `cannot infer the shape of parameter ${name} (${showShape(p.shape)}); declare it with a line \`param ${hint}\` or annotate a use: ${hint}`,
+        );
       }
-      params.set(name, { name, shape: shape!, role: p.role ?? this.guessRole(name, shape!, p), ...(p.init ? { init: p.init } : {}), pos: p.pos, declared: p.declared });
+      params.set(name, {
+        name,
+        shape: shape!,
+        role: p.role ?? this.guessRole(name, shape!, p),
+        ...(p.init ? { init: p.init } : {}),
+        pos: p.pos,
+        declared: p.declared,
+      });
     }
     const out = output ?? (this.stateDims.has("h") ? "h" : ast.states[0]!.name);
     return { ast, params, lets: this.lets, output: out };
@@ -125,10 +186,15 @@ class Checker {
     const names = (e: Expr, f: (name: string, pos: Pos) => void): void => {
       if (e.kind === "name") f(e.name, e.pos);
       else if (e.kind === "neg") names(e.arg, f);
-      else if (e.kind === "bin" || e.kind === "matvec") (names(e.left, f), names(e.right, f));
+      else if (e.kind === "bin" || e.kind === "matvec") names(e.left, f), names(e.right, f);
       else if (e.kind === "call") e.args.forEach((a) => names(a, f));
     };
-    const isParam = (n: string) => !this.locals.has(n) && this.kinds.get(n)?.kind !== "input" && this.kinds.get(n)?.kind !== "state" && !this.fns.has(n) && !n.endsWith("'");
+    const isParam = (n: string) =>
+      !this.locals.has(n) &&
+      this.kinds.get(n)?.kind !== "input" &&
+      this.kinds.get(n)?.kind !== "state" &&
+      !this.fns.has(n) &&
+      !n.endsWith("'");
     const visit = (name: string) => {
       if (reached.has(name)) return;
       reached.add(name);
@@ -136,8 +202,10 @@ class Checker {
       if (l) names(l.stmt.expr, visit);
     };
     for (const st of this.ast.states) visit(`${st.name}'`);
-    for (const st of this.lets) names(st.expr, (n, pos) => isParam(n) && !firstUse.has(n) && firstUse.set(n, pos));
-    for (const st of this.ast.body) if (st.kind === "param" && !firstUse.has(st.name)) firstUse.set(st.name, st.pos);
+    for (const st of this.lets)
+      names(st.expr, (n, pos) => isParam(n) && !firstUse.has(n) && firstUse.set(n, pos));
+    for (const st of this.ast.body)
+      if (st.kind === "param" && !firstUse.has(st.name)) firstUse.set(st.name, st.pos);
     for (const [name, pos] of firstUse) {
       if (!reached.has(name)) err(pos, `unused parameter ${name}: it never reaches a next state`);
     }
@@ -152,7 +220,11 @@ class Checker {
 
   private paramDecl(st: Extract<Stmt, { kind: "param" }>): void {
     const prev = this.kinds.get(st.name);
-    if (prev && prev.kind !== "param") err(st.pos, `${st.name} is already defined at ${prev.pos.line}:${prev.pos.col} as ${article(prev.kind)}`);
+    if (prev && prev.kind !== "param")
+      err(
+        st.pos,
+        `${st.name} is already defined at ${prev.pos.line}:${prev.pos.col} as ${article(prev.kind)}`,
+      );
     if (this.params.get(st.name)?.declared) err(st.pos, `parameter ${st.name} is already declared`);
     if (!prev) this.declare(st.name, "param", st.pos);
     const p = this.param(st.name, st.pos);
@@ -160,11 +232,19 @@ class Checker {
     p.pos = st.pos;
     this.annotate(p, st.name, st.shape, st.pos);
     if (st.role) {
-      if (!(st.role.name in ROLES)) err(st.role.pos, `unknown role ${st.role.name}; expected one of ${Object.keys(ROLES).join(", ")}`);
+      if (!(st.role.name in ROLES))
+        err(
+          st.role.pos,
+          `unknown role ${st.role.name}; expected one of ${Object.keys(ROLES).join(", ")}`,
+        );
       p.role = st.role.name as ParamRole;
     }
     if (st.init) {
-      if (!(st.init.kind in INIT_KINDS)) err(st.init.pos, `unknown initialisation ${st.init.kind}; expected one of ${Object.keys(INIT_KINDS).join(", ")}`);
+      if (!(st.init.kind in INIT_KINDS))
+        err(
+          st.init.pos,
+          `unknown initialisation ${st.init.kind}; expected one of ${Object.keys(INIT_KINDS).join(", ")}`,
+        );
       p.init = { kind: st.init.kind, ...st.init.fields } as InitSpec;
     }
   }
@@ -173,23 +253,41 @@ class Checker {
     const name = st.name;
     if (name.endsWith("'")) {
       const base = name.slice(0, -1);
-      if (!this.stateDims.has(base)) err(st.pos, `${name} would be the next value of ${base}, which is not a state (states: ${[...this.stateDims.keys()].join(", ")})`);
+      if (!this.stateDims.has(base))
+        err(
+          st.pos,
+          `${name} would be the next value of ${base}, which is not a state (states: ${[...this.stateDims.keys()].join(", ")})`,
+        );
     } else {
       const prev = this.kinds.get(name);
-      if (prev?.kind === "state") err(st.pos, `${name} is a state; write ${name}' = … for its next value`);
+      if (prev?.kind === "state")
+        err(st.pos, `${name} is a state; write ${name}' = … for its next value`);
       if (prev?.kind === "input") err(st.pos, `${name} is the input; it cannot be assigned`);
     }
     const prev = this.locals.get(name);
-    if (prev) err(st.pos, `${name} is already defined at ${prev.stmt.pos.line}:${prev.stmt.pos.col}`);
+    if (prev)
+      err(st.pos, `${name} is already defined at ${prev.stmt.pos.line}:${prev.stmt.pos.col}`);
     if (!name.endsWith("'")) this.declare(name, "local", st.pos);
-    this.locals.set(name, { stmt: st, index: this.lets.length, shape: freshShape(), onState: false });
+    this.locals.set(name, {
+      stmt: st,
+      index: this.lets.length,
+      shape: freshShape(),
+      onState: false,
+    });
     this.lets.push(st);
   }
 
   private param(name: string, pos: Pos): ParamState {
     let p = this.params.get(name);
     if (!p) {
-      p = { shape: freshShape(), pos, declared: false, onState: false, appliedToState: false, appliedToInput: false };
+      p = {
+        shape: freshShape(),
+        pos,
+        declared: false,
+        onState: false,
+        appliedToState: false,
+        appliedToInput: false,
+      };
       this.params.set(name, p);
     }
     return p;
@@ -197,11 +295,17 @@ class Checker {
 
   private annotate(p: ParamState, name: string, dims: readonly DimAst[], pos: Pos): void {
     const shape = dims.map((d) => d.value);
-    if (!unifyShape(p.shape, shape)) err(pos, `shape conflict: parameter ${name} is ${showShape(p.shape)} but annotated [${shape.join(", ")}]`);
+    if (!unifyShape(p.shape, shape))
+      err(
+        pos,
+        `shape conflict: parameter ${name} is ${showShape(p.shape)} but annotated [${shape.join(", ")}]`,
+      );
   }
 
   private snapshot(): string {
-    return [...this.params.values(), ...this.locals.values()].map((p) => showShape(p.shape)).join(";");
+    return [...this.params.values(), ...this.locals.values()]
+      .map((p) => showShape(p.shape))
+      .join(";");
   }
 
   private inferAll(): void {
@@ -212,9 +316,14 @@ class Checker {
       local.onState = this.dependsOnState(st.expr);
       if (st.name.endsWith("'")) {
         const dim = this.stateDims.get(st.name.slice(0, -1))!;
-        if (!unifyShape(s, [dim])) err(st.pos, `${st.name} = ${this.text(st.expr)} has shape ${showShape(s)}, but state ${st.name.slice(0, -1)} is [${dim}]`);
+        if (!unifyShape(s, [dim]))
+          err(
+            st.pos,
+            `${st.name} = ${this.text(st.expr)} has shape ${showShape(s)}, but state ${st.name.slice(0, -1)} is [${dim}]`,
+          );
       }
-      if (!unifyShape(local.shape, s)) err(st.pos, `shape conflict for ${st.name}: ${showShape(local.shape)} and ${showShape(s)}`);
+      if (!unifyShape(local.shape, s))
+        err(st.pos, `shape conflict for ${st.name}: ${showShape(local.shape)} and ${showShape(s)}`);
     });
   }
 
@@ -236,7 +345,12 @@ class Checker {
         const r = this.infer(e.right);
         if (e.op === "*") this.noteDiagonal(e.left, e.right);
         const out = broadcastTerms([l, r]);
-        return typeof out === "string" ? err(e.opPos, `${out} in ${this.text(e)}: ${this.text(e.left)} is ${showShape(l)}, ${this.text(e.right)} is ${showShape(r)}`) : out;
+        return typeof out === "string"
+          ? err(
+              e.opPos,
+              `${out} in ${this.text(e)}: ${this.text(e.left)} is ${showShape(l)}, ${this.text(e.right)} is ${showShape(r)}`,
+            )
+          : out;
       }
       case "matvec":
         return this.matvec(e);
@@ -251,20 +365,31 @@ class Checker {
     if (local) {
       if (local.index >= this.current) {
         const at = local.stmt.pos;
-        err(e.pos, local.index === this.current ? `${name} is used in its own definition` : `${name} is used before its definition at ${at.line}:${at.col}`);
+        err(
+          e.pos,
+          local.index === this.current
+            ? `${name} is used in its own definition`
+            : `${name} is used before its definition at ${at.line}:${at.col}`,
+        );
       }
       if (e.shape) err(e.pos, `${name} is a local value; only parameters take shape annotations`);
       return local.shape;
     }
     const k = this.kinds.get(name);
     if (k && k.kind !== "param") {
-      if (e.shape) err(e.pos, `${name} is ${article(k.kind)}; only parameters take shape annotations`);
+      if (e.shape)
+        err(e.pos, `${name} is ${article(k.kind)}; only parameters take shape annotations`);
       return k.kind === "input" ? [this.ast.input.dim.value] : [this.stateDims.get(name)!];
     }
     if (this.fns.has(name)) err(e.pos, `${name} is a function; call it: ${name}(…)`);
     if (name.endsWith("'")) {
       const base = name.slice(0, -1);
-      return err(e.pos, this.stateDims.has(base) ? `${name} is used before its definition (no equation for ${name} above)` : `unknown name ${name}: ${base} is not a state`);
+      return err(
+        e.pos,
+        this.stateDims.has(base)
+          ? `${name} is used before its definition (no equation for ${name} above)`
+          : `unknown name ${name}: ${base} is not a state`,
+      );
     }
     if (!k) this.declare(name, "param", e.pos);
     const p = this.param(name, e.pos);
@@ -283,7 +408,10 @@ class Checker {
     const vs = findS(v);
     let n: D;
     if (Array.isArray(vs) && vs.length !== 1) {
-      return err(e.right.pos, `in ${this.text(e)}: expected a vector on the right of a matrix-vector product, got ${this.text(e.right)} : ${showShape(v)}`);
+      return err(
+        e.right.pos,
+        `in ${this.text(e)}: expected a vector on the right of a matrix-vector product, got ${this.text(e.right)} : ${showShape(v)}`,
+      );
     }
     if (!Array.isArray(vs)) {
       n = freshDim();
@@ -293,10 +421,16 @@ class Checker {
     const m = freshDim();
     if (!Array.isArray(as)) unifyShape(as, [m, n]);
     else if (as.length !== 2) {
-      return err(e.left.pos, `in ${this.text(e)}: expected a matrix on the left of a matrix-vector product, got ${this.text(e.left)} : ${showShape(a)}`);
+      return err(
+        e.left.pos,
+        `in ${this.text(e)}: expected a matrix on the left of a matrix-vector product, got ${this.text(e.left)} : ${showShape(a)}`,
+      );
     }
     if (!unifyShape(a, [m, n])) {
-      err(e.pos, `shape conflict in ${this.text(e)}: ${this.text(e.left)} is ${showShape(a)} but ${this.text(e.right)} is ${showShape(v)} (expected A [M, N] and v [N])`);
+      err(
+        e.pos,
+        `shape conflict in ${this.text(e)}: ${this.text(e.left)} is ${showShape(a)} but ${this.text(e.right)} is ${showShape(v)} (expected A [M, N] and v [N])`,
+      );
     }
     return [m];
   }
@@ -307,7 +441,11 @@ class Checker {
     if (e.attrs && !f.op) err(e.pos, `${e.name} takes no attributes (only primitive ops do)`);
     if (f.op && !e.attrs && typeof f.op.arity === "number" && f.op.kind === "elementwise") {
       const nodeArgs = e.args.filter((a) => !(a.kind === "num" && !a.shape)).length;
-      if (nodeArgs > f.op.arity || e.args.length < f.op.arity) err(e.pos, `${e.name} takes ${f.op.arity} argument${f.op.arity === 1 ? "" : "s"}, got ${e.args.length}`);
+      if (nodeArgs > f.op.arity || e.args.length < f.op.arity)
+        err(
+          e.pos,
+          `${e.name} takes ${f.op.arity} argument${f.op.arity === 1 ? "" : "s"}, got ${e.args.length}`,
+        );
       const out = broadcastTerms(args);
       return typeof out === "string" ? err(e.pos, `${out} in ${this.text(e)}`) : out;
     }
@@ -330,7 +468,11 @@ class Checker {
       }
       const s = findS(args[k]!);
       if (!Array.isArray(s)) {
-        if (this.strict) err(a.pos, `cannot infer the shape of ${this.text(a)}, an argument of ${e.name}; declare the parameters it uses`);
+        if (this.strict)
+          err(
+            a.pos,
+            `cannot infer the shape of ${this.text(a)}, an argument of ${e.name}; declare the parameters it uses`,
+          );
         return freshShape();
       }
       const dims = s.map((d) => {
@@ -354,9 +496,14 @@ class Checker {
   }
 
   private noteDiagonal(l: Expr, r: Expr): void {
-    for (const [p, o] of [[l, r], [r, l]] as const) {
+    for (const [p, o] of [
+      [l, r],
+      [r, l],
+    ] as const) {
       if (p.kind !== "name" || !this.params.has(p.name) || o.kind !== "name") continue;
-      const isState = this.stateDims.has(o.name) || (o.name.endsWith("'") && this.stateDims.has(o.name.slice(0, -1)));
+      const isState =
+        this.stateDims.has(o.name) ||
+        (o.name.endsWith("'") && this.stateDims.has(o.name.slice(0, -1)));
       if (isState) this.params.get(p.name)!.onState = true;
     }
   }
@@ -382,18 +529,33 @@ class Checker {
     if (shape.length === 2 && /^U(_|$)/.test(name)) return "input";
     if (shape.length === 2 && /^W(_|$)/.test(name)) return "recurrent";
     if (shape.length === 1 && /^b(_|$)/.test(name)) return "bias";
-    if (shape.length === 2) return p.appliedToState && !p.appliedToInput ? "recurrent" : p.appliedToInput && !p.appliedToState ? "input" : "other";
+    if (shape.length === 2)
+      return p.appliedToState && !p.appliedToInput
+        ? "recurrent"
+        : p.appliedToInput && !p.appliedToState
+          ? "input"
+          : "other";
     if (shape.length === 1) return p.onState ? "diagonal" : "bias";
     return "other";
   }
 }
 
 function article(kind: Kind): string {
-  return kind === "input" ? "the input" : kind === "state" ? "a state" : kind === "local" ? "a local value" : "a parameter";
+  return kind === "input"
+    ? "the input"
+    : kind === "state"
+      ? "a state"
+      : kind === "local"
+        ? "a local value"
+        : "a parameter";
 }
 
 /** Builds a node from an op and explicit attributes (`sum(x; axis=0)`). */
-export function applyAttrs(op: OpDef, args: readonly (Node | number)[], attrs: readonly { key: string; value: AttrValue }[]): Node {
+export function applyAttrs(
+  op: OpDef,
+  args: readonly (Node | number)[],
+  attrs: readonly { key: string; value: AttrValue }[],
+): Node {
   const a: Record<string, AttrValue> = {};
   for (const { key, value } of attrs) a[key] = value;
   return applyOp(op, args, a);

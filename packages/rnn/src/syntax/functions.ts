@@ -3,9 +3,10 @@
  * name, plus the composite builders the package exports (mean, …) and a few aliases. Nothing
  * here knows any op: names map to builders.
  */
+
+import type { Node, OpDef } from "@gated/graph";
 import * as opsModule from "@gated/ops";
 import { OPS } from "@gated/ops";
-import type { Node, OpDef } from "@gated/graph";
 
 export interface CellFunction {
   readonly name: string;
@@ -16,8 +17,24 @@ export interface CellFunction {
 
 /** Composite builders looked up by name in `@gated/ops` (those that exist are callable). */
 const COMPOSITES = [
-  "mean", "relu", "softplus", "logsigmoid", "log1p", "sqrt", "abs", "reciprocal", "maximum", "minimum",
-  "stopGradient", "softsign", "sign", "where", "logsumexp", "clamp", "hardSigmoid", "hardTanh",
+  "mean",
+  "relu",
+  "softplus",
+  "logsigmoid",
+  "log1p",
+  "sqrt",
+  "abs",
+  "reciprocal",
+  "maximum",
+  "minimum",
+  "stopGradient",
+  "softsign",
+  "sign",
+  "where",
+  "logsumexp",
+  "clamp",
+  "hardSigmoid",
+  "hardTanh",
 ];
 const ALIASES: Readonly<Record<string, string>> = { σ: "sigmoid", max: "maximum", min: "minimum" };
 
@@ -29,12 +46,17 @@ export function cellFunctions(): ReadonlyMap<string, CellFunction> {
   if (table) return table;
   const t = new Map<string, CellFunction>();
   for (const [name, op] of Object.entries(OPS)) {
-    t.set(name, { name, op: op as unknown as OpDef, build: op as unknown as CellFunction["build"] });
+    t.set(name, {
+      name,
+      op: op as unknown as OpDef,
+      build: op as unknown as CellFunction["build"],
+    });
   }
   const mod = opsModule as unknown as Record<string, unknown>;
   for (const name of COMPOSITES) {
     const f = mod[name];
-    if (!t.has(name) && typeof f === "function") t.set(name, { name, build: f as CellFunction["build"] });
+    if (!t.has(name) && typeof f === "function")
+      t.set(name, { name, build: f as CellFunction["build"] });
   }
   for (const [alias, name] of Object.entries(ALIASES)) {
     const f = t.get(name);
@@ -71,7 +93,12 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        prev[j]! + 1,
+        cur[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     prev = cur;
   }
   return prev[b.length]!;

@@ -17,7 +17,10 @@ export function definitionOrder(cell: Cell): Node[] {
     n.inputs.forEach(mark);
   };
   outputs.forEach(mark);
-  const roots = [...[...cell.locals.keys()].filter((n) => n.op.kind !== "leaf" && !nexts.has(n) && live.has(n)), ...outputs];
+  const roots = [
+    ...[...cell.locals.keys()].filter((n) => n.op.kind !== "leaf" && !nexts.has(n) && live.has(n)),
+    ...outputs,
+  ];
   const seen = new Set<Node>();
   const order: Node[] = [];
   const visit = (n: Node) => {

@@ -4,11 +4,11 @@
  * the builder API gives for the same equations (nodes are interned: equal graphs are the
  * same objects).
  */
-import { constant, topo, type Node } from "@gated/graph";
+import { constant, type Node, topo } from "@gated/graph";
 import { OPS } from "@gated/ops";
-import { defineCell, type Cell } from "../defineCell.js";
+import { type Cell, defineCell } from "../defineCell.js";
 import type { Expr } from "./ast.js";
-import { applyAttrs, checkCell, type CheckedCell } from "./check.js";
+import { applyAttrs, type CheckedCell, checkCell } from "./check.js";
 import { cellFunctions, suggest } from "./functions.js";
 import { CellSyntaxError } from "./lexer.js";
 import { parseCellAst } from "./parser.js";
@@ -22,7 +22,10 @@ export function checkCellText(text: string): CheckedCell {
     const s = suggest(name, fns.keys());
     return s ? ` (did you mean ${s}?)` : "";
   };
-  return checkCell(parseCellAst(text, (n) => fns.has(n), hint), text);
+  return checkCell(
+    parseCellAst(text, (n) => fns.has(n), hint),
+    text,
+  );
 }
 
 /**
@@ -70,7 +73,8 @@ function build(checked: CheckedCell, state: Record<string, string | number>, tex
           throw new CellSyntaxError(e.pos, (x as Error).message);
         }
       };
-      const arg = (e: Expr): Node | number => (e.kind === "num" && !e.shape ? e.value : evalExpr(e));
+      const arg = (e: Expr): Node | number =>
+        e.kind === "num" && !e.shape ? e.value : evalExpr(e);
       const build = (e: Expr): Node => {
         switch (e.kind) {
           case "num":
@@ -79,7 +83,10 @@ function build(checked: CheckedCell, state: Record<string, string | number>, tex
             const v = env.get(e.name);
             if (v) return v;
             const p = params.get(e.name)!;
-            return ctx.param(e.name, p.shape, { role: p.role, ...(p.init ? { init: p.init } : {}) });
+            return ctx.param(e.name, p.shape, {
+              role: p.role,
+              ...(p.init ? { init: p.init } : {}),
+            });
           }
           case "neg":
             return OPS.neg(evalExpr(e.arg));
@@ -95,7 +102,8 @@ function build(checked: CheckedCell, state: Record<string, string | number>, tex
         }
       };
       // declared parameters first, in declaration order: that is the flat layout's order
-      for (const p of params.values()) if (p.declared) build({ kind: "name", name: p.name, pos: p.pos, end: 0 });
+      for (const p of params.values())
+        if (p.declared) build({ kind: "name", name: p.name, pos: p.pos, end: 0 });
       for (const st of checked.lets) {
         const node = evalExpr(st.expr);
         env.set(st.name, node);
@@ -107,7 +115,11 @@ function build(checked: CheckedCell, state: Record<string, string | number>, tex
       const reach = new Set(topo(Object.values(next)));
       for (const p of params.values()) {
         const node = ctx.param(p.name, p.shape);
-        if (!reach.has(node)) throw new CellSyntaxError(p.pos, `unused parameter ${p.name}: it never reaches a next state`);
+        if (!reach.has(node))
+          throw new CellSyntaxError(
+            p.pos,
+            `unused parameter ${p.name}: it never reaches a next state`,
+          );
       }
       return next;
     },

@@ -9,13 +9,17 @@
  *   primary := number shape? | name shape? | name '(' args ')' | '(' expr ')'
  */
 import type { AttrAst, CellAst, DimAst, Expr, InitAst, Stmt, VarDecl } from "./ast.js";
-import { CellSyntaxError, describeToken, tokenize, type Pos, type Token } from "./lexer.js";
+import { CellSyntaxError, describeToken, type Pos, type Token, tokenize } from "./lexer.js";
 
 /** Parses a cell text. `isFunction` says which names are functions (`tanh(…)` is a call). */
 /** Deepest bracket nesting the parser accepts. */
 const MAX_DEPTH = 256;
 
-export function parseCellAst(text: string, isFunction: (name: string) => boolean, hint: (name: string) => string = () => ""): CellAst {
+export function parseCellAst(
+  text: string,
+  isFunction: (name: string) => boolean,
+  hint: (name: string) => string = () => "",
+): CellAst {
   return new Parser(tokenize(text), isFunction, hint).cell();
 }
 
@@ -68,11 +72,15 @@ class Parser {
     const o = this.next();
     this.depth++;
     // deeper nesting would exhaust the call stack (a RangeError with no position)
-    if (this.depth > MAX_DEPTH) throw new CellSyntaxError(o.pos, `brackets nest more than ${MAX_DEPTH} levels deep`);
+    if (this.depth > MAX_DEPTH)
+      throw new CellSyntaxError(o.pos, `brackets nest more than ${MAX_DEPTH} levels deep`);
     const r = f();
     const t = this.peek();
     if (!(t.kind === "punct" && t.text === close)) {
-      throw new CellSyntaxError(t.pos, `expected "${close}" to close "${o.text}" at ${o.pos.line}:${o.pos.col}${what}, found ${describeToken(t)}`);
+      throw new CellSyntaxError(
+        t.pos,
+        `expected "${close}" to close "${o.text}" at ${o.pos.line}:${o.pos.col}${what}, found ${describeToken(t)}`,
+      );
     }
     this.next(); // still inside: skips the newlines before the closing bracket
     this.depth--;
@@ -85,14 +93,16 @@ class Parser {
     if (!(kw.kind === "ident" && kw.text === "cell")) this.fail(kw, `"cell"`);
     this.next();
     const name = this.ident("the cell's name").text;
-    if (!this.is("(")) this.fail(this.peek(), `"(" and the cell's input and states, e.g. (x[I]; h[H])`);
+    if (!this.is("("))
+      this.fail(this.peek(), `"(" and the cell's input and states, e.g. (x[I]; h[H])`);
     const [inputs, states] = this.open(")", "", () => {
       const ins = this.decls("the input, e.g. x[I]");
       if (!this.is(";")) this.fail(this.peek(), `";" then the states, e.g. (x[I]; h[H])`);
       this.next();
       return [ins, this.decls("a state, e.g. h[H]")] as const;
     });
-    if (inputs.length !== 1) throw new CellSyntaxError(inputs[1]!.pos, `a cell has one input, found ${inputs.length}`);
+    if (inputs.length !== 1)
+      throw new CellSyntaxError(inputs[1]!.pos, `a cell has one input, found ${inputs.length}`);
     this.skipNewlines();
     const brace = this.expect("{", `"{" to open the cell's equations`);
     const body: Stmt[] = [];
@@ -100,20 +110,28 @@ class Parser {
       this.skipNewlines();
       const t = this.peek();
       if (t.kind === "punct" && t.text === "}") break;
-      if (t.kind === "eof") throw new CellSyntaxError(t.pos, `expected "}" to close "{" at ${brace.pos.line}:${brace.pos.col}, found end of input`);
+      if (t.kind === "eof")
+        throw new CellSyntaxError(
+          t.pos,
+          `expected "}" to close "{" at ${brace.pos.line}:${brace.pos.col}, found end of input`,
+        );
       if (t.kind === "punct" && t.text === ";") {
         this.next();
         continue;
       }
       body.push(this.stmt());
       const end = this.peek();
-      if (end.kind === "newline" || (end.kind === "punct" && (end.text === ";" || end.text === "}"))) continue;
+      if (
+        end.kind === "newline" ||
+        (end.kind === "punct" && (end.text === ";" || end.text === "}"))
+      )
+        continue;
       this.fail(end, "an operator or the end of the line");
     }
     this.next();
     this.skipNewlines();
     const eof = this.peek();
-    if (eof.kind !== "eof") this.fail(eof, "end of input after the cell's closing \"}\"");
+    if (eof.kind !== "eof") this.fail(eof, 'end of input after the cell\'s closing "}"');
     return { name, input: inputs[0]!, states, body, pos: kw.pos };
   }
 
@@ -122,7 +140,11 @@ class Parser {
     for (;;) {
       const t = this.ident(what);
       const shape = this.shape(`the size of ${t.text}, e.g. ${t.text}[H]`);
-      if (shape.length !== 1) throw new CellSyntaxError(t.pos, `${t.text} must have one dim, e.g. ${t.text}[H], found ${shape.length}`);
+      if (shape.length !== 1)
+        throw new CellSyntaxError(
+          t.pos,
+          `${t.text} must have one dim, e.g. ${t.text}[H], found ${shape.length}`,
+        );
       out.push({ name: t.text, dim: shape[0]!, pos: t.pos });
       if (!this.is(",")) return out;
       this.next();
@@ -137,7 +159,8 @@ class Parser {
       for (;;) {
         const t = this.next();
         if (t.kind === "ident") dims.push({ value: t.text, pos: t.pos });
-        else if (t.kind === "number" && /^\d+$/.test(t.text)) dims.push({ value: Number(t.text), pos: t.pos });
+        else if (t.kind === "number" && /^\d+$/.test(t.text))
+          dims.push({ value: Number(t.text), pos: t.pos });
         else this.fail(t, "a dim (a name such as H, or a whole number)");
         if (!this.is(",")) return dims;
         this.next();
@@ -160,7 +183,9 @@ class Parser {
 
   private paramDecl(kw: Token): Stmt {
     const n = this.next();
-    const shape = this.shape(`the shape of parameter ${n.text}, e.g. ${n.text}[H] (use ${n.text}[] for a scalar)`);
+    const shape = this.shape(
+      `the shape of parameter ${n.text}, e.g. ${n.text}[H] (use ${n.text}[] for a scalar)`,
+    );
     let role: { name: string; pos: Pos } | undefined;
     let init: InitAst | undefined;
     if (this.is(":")) {
@@ -189,7 +214,14 @@ class Parser {
       }
       init = { kind: k.text, fields, pos: k.pos };
     }
-    return { kind: "param", name: n.text, shape, ...(role ? { role } : {}), ...(init ? { init } : {}), pos: kw.pos };
+    return {
+      kind: "param",
+      name: n.text,
+      shape,
+      ...(role ? { role } : {}),
+      ...(init ? { init } : {}),
+      pos: kw.pos,
+    };
   }
 
   private signedNumber(): number {
@@ -218,7 +250,15 @@ class Parser {
       const t = this.continues("+-");
       if (!t) return left;
       const right = this.term();
-      left = { kind: "bin", op: t.text as "+" | "-", left, right, pos: left.pos, opPos: t.pos, end: right.end };
+      left = {
+        kind: "bin",
+        op: t.text as "+" | "-",
+        left,
+        right,
+        pos: left.pos,
+        opPos: t.pos,
+        end: right.end,
+      };
     }
   }
 
@@ -228,7 +268,15 @@ class Parser {
       const t = this.continues("*/");
       if (!t) return left;
       const right = this.unary();
-      left = { kind: "bin", op: t.text as "*" | "/", left, right, pos: left.pos, opPos: t.pos, end: right.end };
+      left = {
+        kind: "bin",
+        op: t.text as "*" | "/",
+        left,
+        right,
+        pos: left.pos,
+        opPos: t.pos,
+        end: right.end,
+      };
     }
   }
 
@@ -249,7 +297,8 @@ class Parser {
   /** `A v`, right-associative: another primary on the same line continues the product. */
   private juxt(left: Expr): Expr {
     const t = this.peek();
-    const starts = t.kind === "ident" || t.kind === "number" || (t.kind === "punct" && t.text === "(");
+    const starts =
+      t.kind === "ident" || t.kind === "number" || (t.kind === "punct" && t.text === "(");
     if (!starts) return left;
     const right = this.juxt(this.primary(false));
     return { kind: "matvec", left, right, pos: left.pos, end: right.end };
@@ -261,7 +310,8 @@ class Parser {
       this.next();
       const value = number(t) * (negative ? -1 : 1);
       const pos = negative ? { ...t.pos, col: t.pos.col - 1, offset: t.pos.offset - 1 } : t.pos;
-      if (this.is("[") && !this.peek().spaced) return { kind: "num", value, shape: this.shape(""), pos, end: this.lastEnd() };
+      if (this.is("[") && !this.peek().spaced)
+        return { kind: "num", value, shape: this.shape(""), pos, end: this.lastEnd() };
       return { kind: "num", value, pos, end: t.end };
     }
     if (t.kind === "ident") {
@@ -269,7 +319,10 @@ class Parser {
       const paren = this.is("(");
       if (paren && (this.isFunction(t.text) || !this.peek().spaced)) {
         if (!this.isFunction(t.text)) {
-          throw new CellSyntaxError(t.pos, `unknown function ${t.text}${this.hint(t.text)}; for a matrix-vector product write a space: ${t.text} (…)`);
+          throw new CellSyntaxError(
+            t.pos,
+            `unknown function ${t.text}${this.hint(t.text)}; for a matrix-vector product write a space: ${t.text} (…)`,
+          );
         }
         return this.call(t);
       }
@@ -284,7 +337,7 @@ class Parser {
       const e = this.open(")", "", () => this.expr());
       return { ...e, pos: t.pos, end: this.lastEnd() } as Expr;
     }
-    return this.fail(t, "an expression (a name, a number, a call or \"(\")");
+    return this.fail(t, 'an expression (a name, a number, a call or "(")');
   }
 
   private call(name: Token): Expr {
@@ -309,7 +362,14 @@ class Parser {
         }
       }
       const end = this.peek().end;
-      return { kind: "call", name: name.text, args, ...(attrs.length ? { attrs } : {}), pos: name.pos, end } as Expr;
+      return {
+        kind: "call",
+        name: name.text,
+        args,
+        ...(attrs.length ? { attrs } : {}),
+        pos: name.pos,
+        end,
+      } as Expr;
     });
   }
 

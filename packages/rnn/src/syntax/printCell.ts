@@ -53,12 +53,18 @@ function mismatched(cell: Cell, text: string): Set<string> {
   } catch {
     return new Set(cell.paramInfo.map((p) => p.name));
   }
-  if (!got.state.every((s, k) => s.next === cell.state[k]!.next)) return new Set(cell.paramInfo.map((p) => p.name));
+  if (!got.state.every((s, k) => s.next === cell.state[k]!.next))
+    return new Set(cell.paramInfo.map((p) => p.name));
   return new Set(
     cell.paramInfo
       .filter((p, k) => {
         const q = got.paramInfo[k];
-        return !q || q.node !== p.node || q.role !== p.role || JSON.stringify(q.init) !== JSON.stringify(p.init);
+        return (
+          !q ||
+          q.node !== p.node ||
+          q.role !== p.role ||
+          JSON.stringify(q.init) !== JSON.stringify(p.init)
+        );
       })
       .map((p) => p.name),
   );
@@ -71,15 +77,23 @@ function paramLine(p: ParamInfo): string {
 
 function initText(init: ParamInfo["init"]): string {
   const fields = Object.entries(init).filter(([k]) => k !== "kind");
-  return fields.length ? `${init.kind}(${fields.map(([k, v]) => `${k}=${String(v)}`).join(", ")})` : init.kind;
+  return fields.length
+    ? `${init.kind}(${fields.map(([k, v]) => `${k}=${String(v)}`).join(", ")})`
+    : init.kind;
 }
 
 function assemble(cell: Cell, body: readonly string[], decls: readonly string[]): string {
   const states = cell.state.map((s) => `${s.name}[${s.node.shape[0]}]`).join(", ");
-  const lines = [`cell ${cell.name}(x[${cell.x.shape[0]}]; ${states}) {`, ...decls.map((d) => `  ${d}`), ...body.map((l) => `  ${l}`)];
+  const lines = [
+    `cell ${cell.name}(x[${cell.x.shape[0]}]; ${states}) {`,
+    ...decls.map((d) => `  ${d}`),
+    ...body.map((l) => `  ${l}`),
+  ];
   const names = cell.state.map((s) => s.name);
   const byDefault = names.includes("h") ? "h" : names[0];
-  const out = cell.state.find((s) => s.next === cell.output && s.name === byDefault) ?? cell.state.find((s) => s.next === cell.output);
+  const out =
+    cell.state.find((s) => s.next === cell.output && s.name === byDefault) ??
+    cell.state.find((s) => s.next === cell.output);
   if (out && out.name !== byDefault) lines.push(`  output ${out.name}`);
   lines.push("}");
   return lines.join("\n");
@@ -88,7 +102,11 @@ function assemble(cell: Cell, body: readonly string[], decls: readonly string[])
 /** The equations, in dependency order. */
 function printBody(cell: Cell): string[] {
   const fns = cellFunctions();
-  const taken = new Set<string>([...cell.state.map((s) => s.name), "x", ...cell.paramInfo.map((p) => p.name)]);
+  const taken = new Set<string>([
+    ...cell.state.map((s) => s.name),
+    "x",
+    ...cell.paramInfo.map((p) => p.name),
+  ]);
   const nextOf = new Map<Node, string[]>();
   for (const s of cell.state) nextOf.set(s.next, [...(nextOf.get(s.next) ?? []), s.name]);
   const bound = new Map<Node, P>();
@@ -100,7 +118,10 @@ function printBody(cell: Cell): string[] {
     const states = nextOf.get(n);
     const isLeaf = n.op.kind === "leaf";
     if (local !== undefined && !states && !isLeaf) {
-      let name = IDENT.test(local) && !fns.has(local) && !taken.has(local) && !["cell"].includes(local) ? local : "";
+      let name =
+        IDENT.test(local) && !fns.has(local) && !taken.has(local) && !["cell"].includes(local)
+          ? local
+          : "";
       for (let k = 1; !name; k++) if (!taken.has(`t${k}`)) name = `t${k}`;
       taken.add(name);
       lines.push(`${name} = ${rhs().s}`);
@@ -115,7 +136,6 @@ function printBody(cell: Cell): string[] {
   return lines;
 }
 
-
 /** One expression in the syntax, reading bound names for named nodes. */
 function expr(n: Node, bound: ReadonlyMap<Node, P>): P {
   const get = (x: Node): P => bound.get(x) ?? expr(x, bound);
@@ -123,14 +143,18 @@ function expr(n: Node, bound: ReadonlyMap<Node, P>): P {
   if (n.op.kind === "leaf") {
     const c = constValue(n);
     if (c === undefined) return { s: n.label!, prec: ATOM };
-    if (!Number.isFinite(c)) throw new Error(`printCell: constant ${c} has no literal in the cell syntax`);
+    if (!Number.isFinite(c))
+      throw new Error(`printCell: constant ${c} has no literal in the cell syntax`);
     const shape = n.shape.length ? `[${n.shape.join(", ")}]` : "";
     return { s: `${String(c)}${shape}`, prec: c < 0 ? NEG : ATOM };
   }
   const inf = INFIX.get(n.op);
   if (inf && Object.keys(n.attrs).length === 0) {
     const [a, b] = n.inputs.map(get) as [P, P];
-    return { s: `${wrap(a, a.prec >= inf.prec)} ${inf.sym} ${wrap(b, b.prec > inf.prec)}`, prec: inf.prec };
+    return {
+      s: `${wrap(a, a.prec >= inf.prec)} ${inf.sym} ${wrap(b, b.prec > inf.prec)}`,
+      prec: inf.prec,
+    };
   }
   if (n.op === OPS.neg) {
     const a = get(n.inputs[0]!);
@@ -143,8 +167,14 @@ function expr(n: Node, bound: ReadonlyMap<Node, P>): P {
     return { s: `${wrap(a, a.prec >= ATOM)} ${wrap(v, v.prec >= JUXT)}`, prec: JUXT };
   }
   const name = functionName(n.op);
-  if (!name) throw new Error(`printCell: op ${n.op.name} is not in OPS, so the cell syntax cannot name it`);
+  if (!name)
+    throw new Error(`printCell: op ${n.op.name} is not in OPS, so the cell syntax cannot name it`);
   const args = n.inputs.map((x) => get(x).s);
-  const attrs = Object.entries(n.attrs).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(", ")}]` : String(v)}`);
-  return { s: `${name}(${args.join(", ")}${attrs.length ? `; ${attrs.join(", ")}` : ""})`, prec: ATOM };
+  const attrs = Object.entries(n.attrs).map(
+    ([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(", ")}]` : String(v)}`,
+  );
+  return {
+    s: `${name}(${args.join(", ")}${attrs.length ? `; ${attrs.join(", ")}` : ""})`,
+    prec: ATOM,
+  };
 }

@@ -37,8 +37,8 @@ export function unifyDim(a: D, b: D): boolean {
   const x = findD(a);
   const y = findD(b);
   if (x === y) return true;
-  if (x instanceof DVar) return (x.link = y), true;
-  if (y instanceof DVar) return (y.link = x), true;
+  if (x instanceof DVar) return ((x.link = y), true);
+  if (y instanceof DVar) return ((y.link = x), true);
   return false;
 }
 
@@ -47,8 +47,8 @@ export function unifyShape(a: S, b: S): boolean {
   const x = findS(a);
   const y = findS(b);
   if (x === y) return true;
-  if (x instanceof SVar) return (x.link = y), true;
-  if (y instanceof SVar) return (y.link = x), true;
+  if (x instanceof SVar) return ((x.link = y), true);
+  if (y instanceof SVar) return ((y.link = x), true);
   if (x.length !== y.length) return false;
   return x.every((d, k) => unifyDim(d, y[k]!));
 }
@@ -65,7 +65,12 @@ export function solved(s: S): Shape | undefined {
 export function showShape(s: S): string {
   const x = findS(s);
   if (x instanceof SVar) return "?";
-  return `[${x.map((d) => { const v = findD(d); return v instanceof DVar ? "?" : String(v); }).join(", ")}]`;
+  return `[${x
+    .map((d) => {
+      const v = findD(d);
+      return v instanceof DVar ? "?" : String(v);
+    })
+    .join(", ")}]`;
 }
 
 /**
@@ -94,7 +99,8 @@ export function broadcastTerms(args: readonly S[]): S | string {
       continue;
     }
     for (const d of dims.slice(1)) {
-      if (!unifyDim(dims[0]!, d)) return `shapes ${known.map(showShape).join(" and ")} do not match`;
+      if (!unifyDim(dims[0]!, d))
+        return `shapes ${known.map(showShape).join(" and ")} do not match`;
     }
     out.push(dims[0]!);
   }

@@ -5,13 +5,15 @@
  * the network must hold information across up to T steps. MSE; predicting the mean 1 gives
  * Var(u₁ + u₂) = 2/12 ≈ 0.1667.
  */
-import { mixSeed, Rng } from "../train/rng.js";
+
 import type { Sample } from "../train/model.js";
+import { mixSeed, Rng } from "../train/rng.js";
 import { generated, type Task } from "./task.js";
 
 /** One sample: x [T·2] (value, marker per step), y [1]. */
 export function addingSample(T: number, rng: Rng): Sample {
-  if (!(Number.isInteger(T) && T >= 2)) throw new Error(`adding problem: T must be an integer ≥ 2, got ${T}`);
+  if (!(Number.isInteger(T) && T >= 2))
+    throw new Error(`adding problem: T must be an integer ≥ 2, got ${T}`);
   const x = new Float64Array(T * 2);
   for (let t = 0; t < T; t++) x[t * 2] = rng.next();
   const half = Math.floor(T / 2);
@@ -31,7 +33,12 @@ export interface AddingOptions {
 }
 
 /** The adding problem: a fresh training sample per index, fixed validation and test sets. */
-export function addingProblem({ T, seed = 0, validationSize = 1000, testSize = 1000 }: AddingOptions): Task {
+export function addingProblem({
+  T,
+  seed = 0,
+  validationSize = 1000,
+  testSize = 1000,
+}: AddingOptions): Task {
   const stream = (s: number) => (i: number) => addingSample(T, new Rng(mixSeed(s, i)));
   return {
     name: `adding(T=${T})`,

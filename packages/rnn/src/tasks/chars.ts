@@ -18,7 +18,10 @@ export function charVocab(texts: Iterable<string>): CharVocab {
     encode(text) {
       return Array.from(text, (c) => {
         const i = id.get(c);
-        if (i === undefined) throw new Error(`character ${JSON.stringify(c)} in ${JSON.stringify(text)} is not in the vocabulary`);
+        if (i === undefined)
+          throw new Error(
+            `character ${JSON.stringify(c)} in ${JSON.stringify(text)} is not in the vocabulary`,
+          );
         return i;
       });
     },
@@ -27,5 +30,8 @@ export function charVocab(texts: Iterable<string>): CharVocab {
 
 /** The PyTorch tutorial's ASCII folding: NFD, combining marks dropped, only A–Z a–z and " .,;'" kept. */
 export function foldAscii(s: string): string {
-  return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^A-Za-z .,;']/g, "");
+  return s
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^A-Za-z .,;']/g, "");
 }

@@ -5,8 +5,9 @@
  * symbols. Per-step cross-entropy over K + 1 classes (blank and the symbols). The memoryless
  * baseline (blanks, then a uniform guess) scores length·log K / (T + 2·length).
  */
-import { mixSeed, Rng } from "../train/rng.js";
+
 import type { Sample } from "../train/model.js";
+import { mixSeed, Rng } from "../train/rng.js";
 import { generated, type Task } from "./task.js";
 
 export interface CopyOptions {
@@ -23,7 +24,8 @@ export interface CopyOptions {
 
 /** One sample: x token ids [T + 2·length], y classes [T + 2·length]. */
 export function copySample(T: number, K: number, n: number, rng: Rng): Sample {
-  if (!(Number.isInteger(T) && T >= 1)) throw new Error(`copy task: T must be an integer ≥ 1, got ${T}`);
+  if (!(Number.isInteger(T) && T >= 1))
+    throw new Error(`copy task: T must be an integer ≥ 1, got ${T}`);
   const len = T + 2 * n;
   const x = new Array<number>(len).fill(0);
   const y = new Array<number>(len).fill(0);
@@ -36,8 +38,16 @@ export function copySample(T: number, K: number, n: number, rng: Rng): Sample {
   return { x, y };
 }
 
-export function copyMemory({ T, seed = 0, symbols = 8, length = 10, validationSize = 500, testSize = 500 }: CopyOptions): Task {
-  const stream = (s: number) => (i: number) => copySample(T, symbols, length, new Rng(mixSeed(s, i)));
+export function copyMemory({
+  T,
+  seed = 0,
+  symbols = 8,
+  length = 10,
+  validationSize = 500,
+  testSize = 500,
+}: CopyOptions): Task {
+  const stream = (s: number) => (i: number) =>
+    copySample(T, symbols, length, new Rng(mixSeed(s, i)));
   return {
     name: `copy(T=${T})`,
     train: generated(2 ** 31, stream(mixSeed(seed, 0xc0b1))),
@@ -47,7 +57,10 @@ export function copyMemory({ T, seed = 0, symbols = 8, length = 10, validationSi
     outputs: symbols + 1,
     loss: "cross-entropy",
     pool: "none",
-    baseline: { loss: (length * Math.log(symbols)) / (T + 2 * length), what: "blanks, then a uniform guess of the symbols" },
+    baseline: {
+      loss: (length * Math.log(symbols)) / (T + 2 * length),
+      what: "blanks, then a uniform guess of the symbols",
+    },
     info: { T, seed, symbols, length },
   };
 }

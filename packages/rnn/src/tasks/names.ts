@@ -3,8 +3,7 @@
  * names → language. Labelled names are de-duplicated, names that carry more than one label
  * are handled by an explicit policy (never silently), and the split is seeded and stratified.
  */
-import { fromArray } from "../train/data.js";
-import { split } from "../train/data.js";
+import { fromArray, split } from "../train/data.js";
 import type { Sample } from "../train/model.js";
 import { charVocab } from "./chars.js";
 import type { Task } from "./task.js";
@@ -27,7 +26,12 @@ export interface NamesOptions {
 }
 
 /** Builds a task from names per class (classes in the given order). */
-export function namesTask(name: string, byClass: ReadonlyMap<string, readonly string[]>, opts: NamesOptions, extra: Record<string, number | string> = {}): Task {
+export function namesTask(
+  name: string,
+  byClass: ReadonlyMap<string, readonly string[]>,
+  opts: NamesOptions,
+  extra: Record<string, number | string> = {},
+): Task {
   const classes = [...byClass.keys()];
   const policy = opts.ambiguous ?? "drop";
   const labels = new Map<string, number[]>();
@@ -53,10 +57,16 @@ export function namesTask(name: string, byClass: ReadonlyMap<string, readonly st
   const names = [...new Set(items.map((i) => i.name))];
   const firstLabel = new Map<string, number>();
   for (const it of items) if (!firstLabel.has(it.name)) firstLabel.set(it.name, it.label);
-  const parts = split(names, { seed: opts.seed ?? 0, validation: opts.validation ?? 0.1, test: opts.test ?? 0.1, label: (n) => firstLabel.get(n)! });
+  const parts = split(names, {
+    seed: opts.seed ?? 0,
+    validation: opts.validation ?? 0.1,
+    test: opts.test ?? 0.1,
+    label: (n) => firstLabel.get(n)!,
+  });
   const byName = new Map<string, number[]>();
   for (const it of items) byName.set(it.name, [...(byName.get(it.name) ?? []), it.label]);
-  const samples = (ns: readonly string[]): Sample[] => ns.flatMap((n) => byName.get(n)!.map((y) => ({ x: vocab.encode(n), y })));
+  const samples = (ns: readonly string[]): Sample[] =>
+    ns.flatMap((n) => byName.get(n)!.map((y) => ({ x: vocab.encode(n), y })));
   const train = samples(parts.train);
   const counts = classes.map((_, k) => train.filter((s) => s.y === k).length);
   const major = counts.indexOf(Math.max(...counts));
@@ -78,8 +88,15 @@ export function namesTask(name: string, byClass: ReadonlyMap<string, readonly st
       what: `always "${classes[major]}" (accuracy on test); loss: the training class prior's entropy`,
     },
     info: {
-      ...extra, listed, distinct: labels.size, ambiguous, policy, samples: items.length,
-      train: train.length, validation: parts.validation.length, test: test.length,
+      ...extra,
+      listed,
+      distinct: labels.size,
+      ambiguous,
+      policy,
+      samples: items.length,
+      train: train.length,
+      validation: parts.validation.length,
+      test: test.length,
       // with "keep", a name under k labels can be right at most once: the best test accuracy
       ceiling: parts.test.length / Math.max(1, test.length),
       vocab: vocab.chars.join(""),

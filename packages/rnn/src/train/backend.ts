@@ -5,7 +5,15 @@
  * hand-written gradient.
  */
 import { compileGraph } from "@gated/codegen";
-import { input, prepareEvaluate, simplify, vjp, type Bindings, type Node, type Sizes } from "@gated/graph";
+import {
+  type Bindings,
+  input,
+  type Node,
+  prepareEvaluate,
+  type Sizes,
+  simplify,
+  vjp,
+} from "@gated/graph";
 
 export interface GraphSpec {
   /** Per-row inputs by name (input leaves). */
@@ -24,9 +32,16 @@ export interface GraphRun {
 
 export interface GraphProgram {
   /** `params` by name; inputs by name, rows × size each. */
-  forward(params: Readonly<Record<string, ArrayLike<number>>>, inputs: Bindings, rows: number): GraphRun;
+  forward(
+    params: Readonly<Record<string, ArrayLike<number>>>,
+    inputs: Bindings,
+    rows: number,
+  ): GraphRun;
   /** Cotangents per output (rows × size; absent: zero) → parameter gradients summed over rows, input gradients per row. */
-  backward(run: GraphRun, cotangents: Bindings): { params: Record<string, Float64Array>; inputs: Record<string, Float64Array> };
+  backward(
+    run: GraphRun,
+    cotangents: Bindings,
+  ): { params: Record<string, Float64Array>; inputs: Record<string, Float64Array> };
 }
 
 export interface GraphBackend {
@@ -39,7 +54,8 @@ export interface GraphBackend {
 export const interpreterBackend: GraphBackend = {
   name: "interpreter",
   compile(spec, sizes) {
-    const inNames = Object.keys(spec.inputs), outNames = Object.keys(spec.outputs);
+    const inNames = Object.keys(spec.inputs),
+      outNames = Object.keys(spec.outputs);
     const outs = outNames.map((k) => spec.outputs[k]!);
     const seeds = outNames.map((k) => input(`d__${k}`, spec.outputs[k]!.shape));
     const wrt = [...inNames.map((k) => spec.inputs[k]!), ...spec.params];
@@ -54,7 +70,9 @@ export const interpreterBackend: GraphBackend = {
           return b;
         });
         const res = rowsBind.map((b) => fwd(b));
-        const outputs = Object.fromEntries(outNames.map((k, j) => [k, concatRows(res.map((r) => r[j]!))]));
+        const outputs = Object.fromEntries(
+          outNames.map((k, j) => [k, concatRows(res.map((r) => r[j]!))]),
+        );
         const run: Saved = { rows, outputs, rowsBind };
         return run;
       },
@@ -64,16 +82,22 @@ export const interpreterBackend: GraphBackend = {
           const bind: Record<string, ArrayLike<number>> = { ...b };
           outNames.forEach((k, j) => {
             const n = run.outputs[k]!.length / run.rows;
-            bind[seeds[j]!.label!] = cot[k] ? rowOf(cot[k], r, run.rows, `cotangent ${k}`) : new Float64Array(n);
+            bind[seeds[j]!.label!] = cot[k]
+              ? rowOf(cot[k], r, run.rows, `cotangent ${k}`)
+              : new Float64Array(n);
           });
           return back(bind);
         });
-        const inputs = Object.fromEntries(inNames.map((k, j) => [k, concatRows(res.map((r) => r[j]!))]));
-        const params = Object.fromEntries(spec.params.map((p, j) => {
-          const sum = new Float64Array(res[0]?.[inNames.length + j]?.length ?? 0);
-          for (const r of res) r[inNames.length + j]!.forEach((v, i) => (sum[i]! += v));
-          return [p.label!, sum];
-        }));
+        const inputs = Object.fromEntries(
+          inNames.map((k, j) => [k, concatRows(res.map((r) => r[j]!))]),
+        );
+        const params = Object.fromEntries(
+          spec.params.map((p, j) => {
+            const sum = new Float64Array(res[0]?.[inNames.length + j]?.length ?? 0);
+            for (const r of res) r[inNames.length + j]!.forEach((v, i) => (sum[i]! += v));
+            return [p.label!, sum];
+          }),
+        );
         return { params, inputs };
       },
     };
@@ -84,7 +108,10 @@ export const interpreterBackend: GraphBackend = {
 export const compiledBackend: GraphBackend = {
   name: "compiled",
   compile(spec, sizes) {
-    const k = compileGraph({ inputs: spec.inputs, outputs: spec.outputs, params: spec.params }, { sizes, dtype: "float64" });
+    const k = compileGraph(
+      { inputs: spec.inputs, outputs: spec.outputs, params: spec.params },
+      { sizes, dtype: "float64" },
+    );
     return {
       forward(params, inputs, rows) {
         const p = k.params();
@@ -95,7 +122,9 @@ export const compiledBackend: GraphBackend = {
       backward(run, cot) {
         const g = k.backward(run as Parameters<typeof k.backward>[0], cot);
         return {
-          params: Object.fromEntries(k.layout.map((s) => [s.name, Float64Array.from(g.params.get(s.name))])),
+          params: Object.fromEntries(
+            k.layout.map((s) => [s.name, Float64Array.from(g.params.get(s.name))]),
+          ),
           inputs: g.inputs as Record<string, Float64Array>,
         };
       },
@@ -103,11 +132,19 @@ export const compiledBackend: GraphBackend = {
   },
 };
 
-function rowOf(a: ArrayLike<number> | undefined, r: number, rows: number, what: string): ArrayLike<number> {
+function rowOf(
+  a: ArrayLike<number> | undefined,
+  r: number,
+  rows: number,
+  what: string,
+): ArrayLike<number> {
   if (a === undefined) throw new Error(`row input "${what}" is missing`);
-  if (a.length % rows !== 0) throw new Error(`row input "${what}" has ${a.length} values, not a multiple of ${rows} rows`);
+  if (a.length % rows !== 0)
+    throw new Error(`row input "${what}" has ${a.length} values, not a multiple of ${rows} rows`);
   const n = a.length / rows;
-  return ArrayBuffer.isView(a) ? (a as unknown as Float64Array).subarray(r * n, (r + 1) * n) : Array.prototype.slice.call(a, r * n, (r + 1) * n);
+  return ArrayBuffer.isView(a)
+    ? (a as unknown as Float64Array).subarray(r * n, (r + 1) * n)
+    : Array.prototype.slice.call(a, r * n, (r + 1) * n);
 }
 
 function concatRows(parts: readonly Float64Array[]): Float64Array {

@@ -32,10 +32,14 @@ export interface Splits<T> {
  * Seeded train/validation/test split. With `label`, the split is stratified: each class is
  * shuffled and cut in the same proportions, so rare classes appear in every split.
  */
-export function split<T>(items: readonly T[], opts: { seed: number; validation?: number; test?: number; label?: (t: T) => number }): Splits<T> {
+export function split<T>(
+  items: readonly T[],
+  opts: { seed: number; validation?: number; test?: number; label?: (t: T) => number },
+): Splits<T> {
   const fv = opts.validation ?? 0.1;
   const ft = opts.test ?? 0.1;
-  if (!(fv >= 0 && ft >= 0 && fv + ft < 1)) throw new Error(`split: validation ${fv} and test ${ft} must be ≥ 0 and sum below 1`);
+  if (!(fv >= 0 && ft >= 0 && fv + ft < 1))
+    throw new Error(`split: validation ${fv} and test ${ft} must be ≥ 0 and sum below 1`);
   const rng = new Rng(opts.seed);
   const groups = new Map<number, T[]>();
   for (const it of items) {
@@ -49,7 +53,9 @@ export function split<T>(items: readonly T[], opts: { seed: number; validation?:
     const perm = rng.permutation(g.length);
     const nt = Math.round(g.length * ft);
     const nv = Math.round(g.length * fv);
-    perm.forEach((p, i) => (i < nt ? out.test : i < nt + nv ? out.validation : out.train).push(g[p]!));
+    perm.forEach((p, i) =>
+      (i < nt ? out.test : i < nt + nv ? out.validation : out.train).push(g[p]!),
+    );
   }
   // interleave classes: shuffle each split once more
   for (const part of [out.train, out.validation, out.test]) {

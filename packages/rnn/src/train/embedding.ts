@@ -11,14 +11,22 @@ export interface Embedding {
 }
 
 /** x [T][B][E] from ids [B] sequences (time-major output; padded steps are zero). */
-export function embed(table: ArrayLike<number>, emb: Embedding, ids: readonly ArrayLike<number>[], T: number): Float64Array {
-  const B = ids.length, E = emb.dim;
+export function embed(
+  table: ArrayLike<number>,
+  emb: Embedding,
+  ids: readonly ArrayLike<number>[],
+  T: number,
+): Float64Array {
+  const B = ids.length,
+    E = emb.dim;
   const out = new Float64Array(T * B * E);
   ids.forEach((seq, b) => {
     for (let t = 0; t < seq.length; t++) {
       const id = seq[t]!;
       if (!Number.isInteger(id) || id < 0 || id >= emb.vocab) {
-        throw new Error(`embedding: token ${id} at sequence ${b}, step ${t} is not an id in [0, ${emb.vocab})`);
+        throw new Error(
+          `embedding: token ${id} at sequence ${b}, step ${t} is not an id in [0, ${emb.vocab})`,
+        );
       }
       const o = (t * B + b) * E;
       for (let e = 0; e < E; e++) out[o + e] = table[id * E + e]!;
@@ -28,8 +36,15 @@ export function embed(table: ArrayLike<number>, emb: Embedding, ids: readonly Ar
 }
 
 /** Adds ∂L/∂table to `grad` (scatter-add of dx [T][B][E] into the rows read by `embed`). */
-export function embedBackward(grad: Float64Array | Float32Array, offset: number, emb: Embedding, ids: readonly ArrayLike<number>[], dx: ArrayLike<number>): void {
-  const B = ids.length, E = emb.dim;
+export function embedBackward(
+  grad: Float64Array | Float32Array,
+  offset: number,
+  emb: Embedding,
+  ids: readonly ArrayLike<number>[],
+  dx: ArrayLike<number>,
+): void {
+  const B = ids.length,
+    E = emb.dim;
   ids.forEach((seq, b) => {
     for (let t = 0; t < seq.length; t++) {
       const row = offset + seq[t]! * E;
@@ -40,7 +55,12 @@ export function embedBackward(grad: Float64Array | Float32Array, offset: number,
 }
 
 /** N(0, 1) entries, as torch.nn.Embedding, from a seeded uniform stream (Box–Muller). */
-export function initEmbedding(random: () => number, into: Float64Array | Float32Array, offset: number, n: number): void {
+export function initEmbedding(
+  random: () => number,
+  into: Float64Array | Float32Array,
+  offset: number,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) {
     const u = 1 - random();
     into[offset + i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());

@@ -4,11 +4,12 @@
  * is built once with symbolic dims T (padded length), D, C, A and run on a `GraphBackend`,
  * compiled once per padded length.
  */
-import { input, leavesOf, type Node, type Sizes } from "@gated/graph";
+
 import { layoutOf, type ParamSlot } from "@gated/codegen";
-import { linear, pool, type Pooling } from "./heads.js";
-import { sampleLoss, type Loss } from "./losses.js";
+import { input, leavesOf, type Node, type Sizes } from "@gated/graph";
 import type { GraphBackend, GraphProgram, GraphSpec } from "./backend.js";
+import { linear, type Pooling, pool } from "./heads.js";
+import { type Loss, sampleLoss } from "./losses.js";
 
 export interface HeadSpec {
   readonly pool: Pooling;
@@ -39,7 +40,11 @@ export class Head {
   private readonly graph: GraphSpec;
   private readonly programs = new Map<number, GraphProgram>();
 
-  constructor(readonly spec: HeadSpec, readonly inputSize: number, private readonly backend: GraphBackend) {
+  constructor(
+    readonly spec: HeadSpec,
+    readonly inputSize: number,
+    private readonly backend: GraphBackend,
+  ) {
     const seq = input("seq", ["T", "D"]);
     const mask = input("mask", ["T"]);
     const last = input("last", ["T"]);
@@ -48,7 +53,9 @@ export class Head {
     const loss = sampleLoss(spec.loss, pred, target, mask);
     this.perStep = spec.pool === "none";
     const found = leavesOf([loss], "param");
-    const params = PARAM_ORDER.map((n) => found.find((p) => p.label === n)).filter((p): p is Node => !!p);
+    const params = PARAM_ORDER.map((n) => found.find((p) => p.label === n)).filter(
+      (p): p is Node => !!p,
+    );
     const attention = typeof spec.pool === "object" ? spec.pool.attention : 1;
     this.sizes = { D: inputSize, C: spec.outputs, A: attention };
     this.layout = layoutOf(params, this.sizes);
@@ -69,7 +76,14 @@ export class Head {
    * Runs the head on a batch. `seq` is [B][T][D]; targets are encoded by `encodeTargets`.
    * Gradients are of the batch mean of the per-sample losses.
    */
-  run(params: ArrayLike<number>, seq: Float64Array, lengths: ArrayLike<number>, T: number, targets: Float64Array, grad: boolean): HeadResult {
+  run(
+    params: ArrayLike<number>,
+    seq: Float64Array,
+    lengths: ArrayLike<number>,
+    T: number,
+    targets: Float64Array,
+    grad: boolean,
+  ): HeadResult {
     const B = lengths.length;
     let prog = this.programs.get(T);
     if (!prog) {
@@ -80,14 +94,16 @@ export class Head {
     const last = new Float64Array(B * T);
     for (let b = 0; b < B; b++) {
       const n = lengths[b]!;
-      if (n < 1) throw new Error(`head: sequence ${b} is empty; every sequence needs at least one step`);
+      if (n < 1)
+        throw new Error(`head: sequence ${b} is empty; every sequence needs at least one step`);
       mask.fill(1, b * T, b * T + n);
       last[b * T + n - 1] = 1;
     }
     const shared: Record<string, ArrayLike<number>> = {};
     for (const s of this.layout) shared[s.name] = subarray(params, s.offset, s.size);
     const run = prog.forward(shared, { seq, mask, last, target: targets }, B);
-    const loss = run.outputs["loss"]!, pred = run.outputs["pred"]!;
+    const loss = run.outputs["loss"]!,
+      pred = run.outputs["pred"]!;
     if (!grad) return { loss, pred };
     // the batch loss is the mean of the per-sample losses: cotangent 1/B on each row
     const g = prog.backward(run, { loss: new Float64Array(B).fill(1 / B) });
@@ -100,7 +116,11 @@ export class Head {
    * Targets as the graph reads them, [B][C] or [B][T][C]: class indices become one-hot rows;
    * values are copied (zeros past each sequence's end for per-step targets).
    */
-  encodeTargets(ys: readonly (ArrayLike<number> | number)[], lengths: ArrayLike<number>, T: number): Float64Array {
+  encodeTargets(
+    ys: readonly (ArrayLike<number> | number)[],
+    lengths: ArrayLike<number>,
+    T: number,
+  ): Float64Array {
     const C = this.spec.outputs;
     const steps = this.perStep ? T : 1;
     const out = new Float64Array(ys.length * steps * C);
@@ -109,14 +129,17 @@ export class Head {
       const n = this.perStep ? lengths[b]! : 1;
       const v = typeof y === "number" ? [y] : y;
       if (this.spec.loss.target === "class") {
-        if (v.length !== n) throw new Error(`sample ${b}: expected ${n} class target(s), got ${v.length}`);
+        if (v.length !== n)
+          throw new Error(`sample ${b}: expected ${n} class target(s), got ${v.length}`);
         for (let t = 0; t < n; t++) {
           const c = v[t]!;
-          if (!Number.isInteger(c) || c < 0 || c >= C) throw new Error(`sample ${b}: class ${c} is not an integer in [0, ${C})`);
+          if (!Number.isInteger(c) || c < 0 || c >= C)
+            throw new Error(`sample ${b}: class ${c} is not an integer in [0, ${C})`);
           out[base + t * C + c] = 1;
         }
       } else {
-        if (v.length !== n * C) throw new Error(`sample ${b}: expected ${n * C} target values, got ${v.length}`);
+        if (v.length !== n * C)
+          throw new Error(`sample ${b}: expected ${n * C} target values, got ${v.length}`);
         for (let i = 0; i < n * C; i++) out[base + i] = v[i]!;
       }
     });
@@ -125,5 +148,7 @@ export class Head {
 }
 
 function subarray(a: ArrayLike<number>, start: number, n: number): ArrayLike<number> {
-  return ArrayBuffer.isView(a) ? (a as unknown as Float64Array).subarray(start, start + n) : Array.prototype.slice.call(a, start, start + n);
+  return ArrayBuffer.isView(a)
+    ? (a as unknown as Float64Array).subarray(start, start + n)
+    : Array.prototype.slice.call(a, start, start + n);
 }

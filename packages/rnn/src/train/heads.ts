@@ -3,7 +3,7 @@
  * valid steps): pooling over time (last, mean, max, additive attention), and the linear head.
  * All masked: padded steps change neither the value nor any gradient.
  */
-import { param, type Node } from "@gated/graph";
+import { type Node, param } from "@gated/graph";
 import { exp, matmul, matvec, reduceMax, reshape, stopGradient, sum, transpose } from "@gated/ops";
 
 /** How outputs over time become one vector per sequence; "none" keeps every step. */

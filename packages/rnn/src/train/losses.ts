@@ -53,10 +53,16 @@ export function binaryCrossEntropy(): Loss {
 /** A loss by name: "mse", "cross-entropy" (alias "ce"), "bce". */
 export function lossByName(name: string): Loss {
   switch (name) {
-    case "mse": return mse();
-    case "cross-entropy": case "ce": return softmaxCrossEntropy();
-    case "bce": case "binary-cross-entropy": return binaryCrossEntropy();
-    default: throw new Error(`unknown loss "${name}" (losses: mse, cross-entropy, bce)`);
+    case "mse":
+      return mse();
+    case "cross-entropy":
+    case "ce":
+      return softmaxCrossEntropy();
+    case "bce":
+    case "binary-cross-entropy":
+      return binaryCrossEntropy();
+    default:
+      throw new Error(`unknown loss "${name}" (losses: mse, cross-entropy, bce)`);
   }
 }
 

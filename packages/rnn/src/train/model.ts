@@ -4,16 +4,25 @@
  * one flat buffer (`params`, named slots in `layout`), which is what optimizers update and
  * checkpoints store. Gradients come from the kernels' BPTT and from `vjp` of the head graph.
  */
-import { compileCell, makeParams, mulberry32, type DType, type FloatArray, type ParamSlot, type Recurrence, type Params } from "@gated/codegen";
+import {
+  compileCell,
+  type DType,
+  type FloatArray,
+  makeParams,
+  mulberry32,
+  type ParamSlot,
+  type Params,
+  type Recurrence,
+} from "@gated/codegen";
 import type { Sizes } from "@gated/graph";
-import { sequenceModel, type KernelFactory, type SequenceModel } from "../layers/sequenceModel.js";
-import { blockSeed, type InitScheme } from "../layers/init.js";
 import type { Cell } from "../defineCell.js";
+import { blockSeed, type InitScheme } from "../layers/init.js";
+import { type KernelFactory, type SequenceModel, sequenceModel } from "../layers/sequenceModel.js";
 import { defaultBackend, type GraphBackend } from "./backend.js";
-import { embed, embedBackward, initEmbedding, type Embedding } from "./embedding.js";
+import { type Embedding, embed, embedBackward, initEmbedding } from "./embedding.js";
 import { Head } from "./head.js";
 import type { Pooling } from "./heads.js";
-import { lossByName, type Loss } from "./losses.js";
+import { type Loss, lossByName } from "./losses.js";
 
 export interface ModelSpec {
   /** The cell (any `Recurrence`: a catalogue cell, `defineCell`, `parseCell`). */
@@ -85,29 +94,55 @@ export class Model {
   constructor(readonly spec: ModelSpec) {
     this.dtype = spec.dtype ?? "float64";
     this.loss = typeof spec.loss === "string" ? lossByName(spec.loss) : spec.loss;
-    if (!!spec.embedding === (spec.inputSize !== undefined)) throw new Error("model: give exactly one of embedding or inputSize");
+    if (!!spec.embedding === (spec.inputSize !== undefined))
+      throw new Error("model: give exactly one of embedding or inputSize");
     this.inputSize = spec.embedding ? spec.embedding.dim : spec.inputSize!;
     this.rnn = sequenceModel({
-      cell: spec.cell, inputSize: this.inputSize, hiddenSize: spec.hidden, numLayers: spec.layers ?? 1,
-      bidirectional: spec.bidirectional ?? false, dtype: this.dtype,
-      ...(spec.sizes ? { sizes: spec.sizes } : {}), kernel: spec.kernel ?? compileCell,
+      cell: spec.cell,
+      inputSize: this.inputSize,
+      hiddenSize: spec.hidden,
+      numLayers: spec.layers ?? 1,
+      bidirectional: spec.bidirectional ?? false,
+      dtype: this.dtype,
+      ...(spec.sizes ? { sizes: spec.sizes } : {}),
+      kernel: spec.kernel ?? compileCell,
     });
-    this.head = new Head({ pool: spec.pool, outputs: spec.outputs, loss: this.loss }, this.rnn.outputSize, spec.backend ?? defaultBackend());
+    this.head = new Head(
+      { pool: spec.pool, outputs: spec.outputs, loss: this.loss },
+      this.rnn.outputSize,
+      spec.backend ?? defaultBackend(),
+    );
     const embSize = spec.embedding ? spec.embedding.vocab * spec.embedding.dim : 0;
     this.rnnOffset = embSize;
     this.headOffset = embSize + this.rnn.layout.reduce((a, s) => a + s.size, 0);
     this.size = this.headOffset + this.head.size;
     this.layout = [
-      ...(spec.embedding ? [{ name: "embedding", shape: [spec.embedding.vocab, spec.embedding.dim], offset: 0, size: embSize }] : []),
+      ...(spec.embedding
+        ? [
+            {
+              name: "embedding",
+              shape: [spec.embedding.vocab, spec.embedding.dim],
+              offset: 0,
+              size: embSize,
+            },
+          ]
+        : []),
       ...this.rnn.layout.map((s) => ({ ...s, offset: s.offset + this.rnnOffset })),
       ...this.head.layout.map((s) => ({ ...s, offset: s.offset + this.headOffset })),
     ];
-    this.params = this.dtype === "float32" ? new Float32Array(this.size) : new Float64Array(this.size);
-    this.rnnParams = makeParams(this.rnn.layout, this.params.subarray(this.rnnOffset, this.headOffset));
-    const fixed = ((spec.cell as Partial<Cell>).paramInfo ?? []).filter((p) => p.role === "fixed").map((p) => p.name);
+    this.params =
+      this.dtype === "float32" ? new Float32Array(this.size) : new Float64Array(this.size);
+    this.rnnParams = makeParams(
+      this.rnn.layout,
+      this.params.subarray(this.rnnOffset, this.headOffset),
+    );
+    const fixed = ((spec.cell as Partial<Cell>).paramInfo ?? [])
+      .filter((p) => p.role === "fixed")
+      .map((p) => p.name);
     const frozenNames = new Set<string>();
     for (let l = 0; l < this.rnn.numLayers; l++)
-      for (let d = 0; d < this.rnn.D; d++) for (const f of fixed) frozenNames.add(`${f}${this.rnn.suffix(l, d)}`);
+      for (let d = 0; d < this.rnn.D; d++)
+        for (const f of fixed) frozenNames.add(`${f}${this.rnn.suffix(l, d)}`);
     this.frozen = this.layout.filter((s) => frozenNames.has(s.name));
     this.init(spec.seed ?? 0);
   }
@@ -130,14 +165,20 @@ export class Model {
   /** Named view of one parameter (writes go through to `params`). */
   get(name: string): FloatArray {
     const s = this.layout.find((l) => l.name === name);
-    if (!s) throw new Error(`unknown parameter "${name}" (parameters: ${this.layout.map((l) => l.name).join(", ")})`);
+    if (!s)
+      throw new Error(
+        `unknown parameter "${name}" (parameters: ${this.layout.map((l) => l.name).join(", ")})`,
+      );
     return this.params.subarray(s.offset, s.offset + s.size);
   }
 
   /** Sequence length of a sample. */
   lengthOf(s: Sample): number {
     const n = this.spec.embedding ? s.x.length : s.x.length / this.inputSize;
-    if (!Number.isInteger(n)) throw new Error(`sample x has ${s.x.length} values, not a multiple of the input size ${this.inputSize}`);
+    if (!Number.isInteger(n))
+      throw new Error(
+        `sample x has ${s.x.length} values, not a multiple of the input size ${this.inputSize}`,
+      );
     return n;
   }
 
@@ -151,13 +192,29 @@ export class Model {
     const emb = this.spec.embedding;
     const ids = samples.map((s) => s.x);
     const x = emb ? embed(this.params.subarray(0, this.rnnOffset), emb, ids, T) : dense(ids, I, T);
-    const run = this.rnn.forward(this.rnnParams, x, { batch: B, lengths, ...(this.spec.truncate ? { truncate: this.spec.truncate } : {}) });
+    const run = this.rnn.forward(this.rnnParams, x, {
+      batch: B,
+      lengths,
+      ...(this.spec.truncate ? { truncate: this.spec.truncate } : {}),
+    });
     const Dout = this.rnn.outputSize;
     const seq = toBatchMajor(run.output, T, B, Dout);
-    const targets = this.head.encodeTargets(samples.map((s) => s.y), lengths, T);
-    const h = this.head.run(this.params.subarray(this.headOffset), seq, lengths, T, targets, grads !== undefined);
+    const targets = this.head.encodeTargets(
+      samples.map((s) => s.y),
+      lengths,
+      T,
+    );
+    const h = this.head.run(
+      this.params.subarray(this.headOffset),
+      seq,
+      lengths,
+      T,
+      targets,
+      grads !== undefined,
+    );
     if (grads) {
-      if (grads.length !== this.size) throw new Error(`model: gradient buffer has ${grads.length} values, needs ${this.size}`);
+      if (grads.length !== this.size)
+        throw new Error(`model: gradient buffer has ${grads.length} values, needs ${this.size}`);
       grads.fill(0);
       grads.set(h.dparams!, this.headOffset);
       const g = this.rnn.backward(run, { output: toTimeMajor(h.dseq!, T, B, Dout) });
@@ -165,7 +222,15 @@ export class Model {
       for (const f of this.frozen) grads.fill(0, f.offset, f.offset + f.size);
       if (emb) embedBackward(grads, 0, emb, ids, g.input);
     }
-    const { correct, count } = score(this.loss, h.pred, targets, lengths, T, this.spec.outputs, this.head.perStep);
+    const { correct, count } = score(
+      this.loss,
+      h.pred,
+      targets,
+      lengths,
+      T,
+      this.spec.outputs,
+      this.head.perStep,
+    );
     let sum = 0;
     for (const l of h.loss) sum += l;
     return { loss: sum / B, losses: h.loss, pred: h.pred, T, correct, count };
@@ -177,27 +242,41 @@ function dense(xs: readonly ArrayLike<number>[], I: number, T: number): Float64A
   const B = xs.length;
   const out = new Float64Array(T * B * I);
   xs.forEach((x, b) => {
-    for (let t = 0; t < x.length / I; t++) for (let i = 0; i < I; i++) out[(t * B + b) * I + i] = x[t * I + i]!;
+    for (let t = 0; t < x.length / I; t++)
+      for (let i = 0; i < I; i++) out[(t * B + b) * I + i] = x[t * I + i]!;
   });
   return out;
 }
 
 function toBatchMajor(a: ArrayLike<number>, T: number, B: number, D: number): Float64Array {
   const out = new Float64Array(T * B * D);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let d = 0; d < D; d++) out[(b * T + t) * D + d] = a[(t * B + b) * D + d]!;
+  for (let t = 0; t < T; t++)
+    for (let b = 0; b < B; b++)
+      for (let d = 0; d < D; d++) out[(b * T + t) * D + d] = a[(t * B + b) * D + d]!;
   return out;
 }
 
 function toTimeMajor(a: ArrayLike<number>, T: number, B: number, D: number): Float64Array {
   const out = new Float64Array(T * B * D);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let d = 0; d < D; d++) out[(t * B + b) * D + d] = a[(b * T + t) * D + d]!;
+  for (let t = 0; t < T; t++)
+    for (let b = 0; b < B; b++)
+      for (let d = 0; d < D; d++) out[(t * B + b) * D + d] = a[(b * T + t) * D + d]!;
   return out;
 }
 
 /** Accuracy counts: arg-max vs the one-hot target, or sign of the logit vs a 0/1 target. */
-function score(loss: Loss, pred: Float64Array, targets: Float64Array, lengths: Int32Array, T: number, C: number, perStep: boolean): { correct: number; count: number } {
+function score(
+  loss: Loss,
+  pred: Float64Array,
+  targets: Float64Array,
+  lengths: Int32Array,
+  T: number,
+  C: number,
+  perStep: boolean,
+): { correct: number; count: number } {
   if (!loss.metric) return { correct: 0, count: 0 };
-  let correct = 0, count = 0;
+  let correct = 0,
+    count = 0;
   const steps = perStep ? T : 1;
   for (let b = 0; b < lengths.length; b++) {
     const n = perStep ? lengths[b]! : 1;
@@ -209,7 +288,7 @@ function score(loss: Loss, pred: Float64Array, targets: Float64Array, lengths: I
         correct += targets[o + best] === 1 ? 1 : 0;
         count++;
       } else {
-        for (let c = 0; c < C; c++) correct += (pred[o + c]! > 0) === (targets[o + c]! >= 0.5) ? 1 : 0;
+        for (let c = 0; c < C; c++) correct += pred[o + c]! > 0 === targets[o + c]! >= 0.5 ? 1 : 0;
         count += C;
       }
     }

@@ -23,12 +23,21 @@ export interface Optimizer {
   load(state: OptimizerState): void;
 }
 
-function buffers(names: readonly string[], n: number, have: Record<string, Float64Array>): Record<string, Float64Array> {
+function buffers(
+  names: readonly string[],
+  n: number,
+  have: Record<string, Float64Array>,
+): Record<string, Float64Array> {
   for (const k of names) if (!have[k] || have[k]!.length !== n) have[k] = new Float64Array(n);
   return have;
 }
 
-function loadInto(kind: string, names: readonly string[], s: OptimizerState, into: Record<string, Float64Array>): number {
+function loadInto(
+  kind: string,
+  names: readonly string[],
+  s: OptimizerState,
+  into: Record<string, Float64Array>,
+): number {
   if (s.kind !== kind) throw new Error(`optimizer: cannot load ${s.kind} state into ${kind}`);
   for (const k of names) {
     const b = s.buffers[k];
@@ -39,7 +48,11 @@ function loadInto(kind: string, names: readonly string[], s: OptimizerState, int
 }
 
 function copyState(kind: string, t: number, bufs: Record<string, Float64Array>): OptimizerState {
-  return { kind, t, buffers: Object.fromEntries(Object.entries(bufs).map(([k, v]) => [k, Float64Array.from(v)])) };
+  return {
+    kind,
+    t,
+    buffers: Object.fromEntries(Object.entries(bufs).map(([k, v]) => [k, Float64Array.from(v)])),
+  };
 }
 
 export interface SgdOptions {
@@ -51,7 +64,12 @@ export interface SgdOptions {
 }
 
 /** SGD with momentum: v ← μv + g (+ λθ); θ ← θ − lr·(nesterov ? g + μv : v). */
-export function sgd({ lr, momentum = 0, nesterov = false, weightDecay = 0 }: SgdOptions): Optimizer {
+export function sgd({
+  lr,
+  momentum = 0,
+  nesterov = false,
+  weightDecay = 0,
+}: SgdOptions): Optimizer {
   let t = 0;
   let bufs: Record<string, Float64Array> = {};
   return {
@@ -87,7 +105,10 @@ export interface AdamOptions {
   readonly weightDecay?: number;
 }
 
-function adamLike(kind: "adam" | "adamw", { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay }: AdamOptions): Optimizer {
+function adamLike(
+  kind: "adam" | "adamw",
+  { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay }: AdamOptions,
+): Optimizer {
   const wd = weightDecay ?? (kind === "adamw" ? 0.01 : 0);
   let t = 0;
   let bufs: Record<string, Float64Array> = {};
@@ -129,10 +150,14 @@ export function adamw(opts: AdamOptions): Optimizer {
 /** An optimizer by name ("sgd", "adam", "adamw") with common options. */
 export function optimizerByName(name: string, opts: AdamOptions & SgdOptions): Optimizer {
   switch (name) {
-    case "sgd": return sgd(opts);
-    case "adam": return adam(opts);
-    case "adamw": return adamw(opts);
-    default: throw new Error(`unknown optimizer "${name}" (optimizers: sgd, adam, adamw)`);
+    case "sgd":
+      return sgd(opts);
+    case "adam":
+      return adam(opts);
+    case "adamw":
+      return adamw(opts);
+    default:
+      throw new Error(`unknown optimizer "${name}" (optimizers: sgd, adam, adamw)`);
   }
 }
 

@@ -100,12 +100,18 @@ export class Trainer {
   private running = [0, 0, 0, 0];
   private readonly grads: FloatArray;
 
-  constructor(readonly model: Model, readonly options: TrainOptions) {
-    if (!(Number.isInteger(options.batchSize) && options.batchSize > 0)) throw new Error(`trainer: batchSize must be a positive integer, got ${options.batchSize}`);
-    if (options.steps === undefined && options.epochs === undefined) throw new Error("trainer: give steps or epochs (or both)");
+  constructor(
+    readonly model: Model,
+    readonly options: TrainOptions,
+  ) {
+    if (!(Number.isInteger(options.batchSize) && options.batchSize > 0))
+      throw new Error(`trainer: batchSize must be a positive integer, got ${options.batchSize}`);
+    if (options.steps === undefined && options.epochs === undefined)
+      throw new Error("trainer: give steps or epochs (or both)");
     this.rng = new Rng(options.seed ?? 0);
     this.epochRng = this.rng.state;
-    this.grads = model.dtype === "float32" ? new Float32Array(model.size) : new Float64Array(model.size);
+    this.grads =
+      model.dtype === "float32" ? new Float32Array(model.size) : new Float64Array(model.size);
   }
 
   /** Trains until the budget is spent or `onProgress` says "stop"; returns the history. */
@@ -132,7 +138,11 @@ export class Trainer {
   done(train: Dataset | readonly Sample[]): boolean {
     const d = asDataset(train);
     const o = this.options;
-    return (o.steps !== undefined && this.step >= o.steps) || (o.epochs !== undefined && this.epoch >= o.epochs) || d.size === 0;
+    return (
+      (o.steps !== undefined && this.step >= o.steps) ||
+      (o.epochs !== undefined && this.epoch >= o.epochs) ||
+      d.size === 0
+    );
   }
 
   /** One training step per iteration. */
@@ -149,13 +159,19 @@ export class Trainer {
       }
       const start = this.batch * B;
       const n = Math.min(data.size, start + B) - start;
-      const samples = Array.from({ length: n }, (_, k) => data.get(this.perm ? this.perm[start + k]! : start + k));
+      const samples = Array.from({ length: n }, (_, k) =>
+        data.get(this.perm ? this.perm[start + k]! : start + k),
+      );
       const res = this.model.run(samples, this.grads);
-      const gradNorm = o.clipNorm !== undefined ? clipGradNorm(this.grads, o.clipNorm) : norm(this.grads);
+      const gradNorm =
+        o.clipNorm !== undefined ? clipGradNorm(this.grads, o.clipNorm) : norm(this.grads);
       const lr = o.optimizer.lr * schedule(this.step);
       o.optimizer.step(this.model.params, this.grads, lr);
       this.model.keepFrozen();
-      if (!allFinite(this.model.params)) throw new Error(`training diverged at step ${this.step}: a parameter is not finite (lower the learning rate or clip gradients)`);
+      if (!allFinite(this.model.params))
+        throw new Error(
+          `training diverged at step ${this.step}: a parameter is not finite (lower the learning rate or clip gradients)`,
+        );
       this.step++;
       this.batch++;
       const r = this.running;
@@ -164,13 +180,22 @@ export class Trainer {
       r[2]! += res.count;
       r[3]! += samples.length;
       const rec: StepRecord = {
-        step: this.step, epoch: this.epoch, loss: res.loss, lr, gradNorm,
+        step: this.step,
+        epoch: this.epoch,
+        loss: res.loss,
+        lr,
+        gradNorm,
         ...(res.count > 0 ? { accuracy: res.correct / res.count } : {}),
       };
       this.history.steps.push(rec);
       let stop = o.onProgress?.({ kind: "step", totalSteps: o.steps, ...rec }) === "stop";
       if (this.batch >= perEpoch) {
-        const e: EpochRecord = { epoch: this.epoch, step: this.step, loss: r[0]! / r[3]!, ...(r[2]! > 0 ? { accuracy: r[1]! / r[2]! } : {}) };
+        const e: EpochRecord = {
+          epoch: this.epoch,
+          step: this.step,
+          loss: r[0]! / r[3]!,
+          ...(r[2]! > 0 ? { accuracy: r[1]! / r[2]! } : {}),
+        };
         this.history.epochs.push(e);
         this.epoch++;
         this.batch = 0;
@@ -180,7 +205,8 @@ export class Trainer {
         stop = o.onProgress?.({ kind: "epoch", ...e }) === "stop" || stop;
         if (o.validation && o.evalEvery === undefined) stop = this.validate() || stop;
       }
-      if (o.validation && o.evalEvery !== undefined && this.step % o.evalEvery === 0) stop = this.validate() || stop;
+      if (o.validation && o.evalEvery !== undefined && this.step % o.evalEvery === 0)
+        stop = this.validate() || stop;
       yield rec;
       if (stop) return;
     }
@@ -188,28 +214,45 @@ export class Trainer {
 
   private validate(): boolean {
     const v = this.evaluate(this.options.validation!);
-    const rec: EvalRecord = { step: this.step, epoch: this.epoch, split: "validation", loss: v.loss, ...(v.accuracy !== undefined ? { accuracy: v.accuracy } : {}) };
+    const rec: EvalRecord = {
+      step: this.step,
+      epoch: this.epoch,
+      split: "validation",
+      loss: v.loss,
+      ...(v.accuracy !== undefined ? { accuracy: v.accuracy } : {}),
+    };
     this.history.evals.push(rec);
     return this.options.onProgress?.({ kind: "eval", ...rec }) === "stop";
   }
 
   /** Mean loss (and accuracy) over a dataset, in batches; no parameter changes. */
-  evaluate(data: Dataset | readonly Sample[], batchSize = this.options.evalBatchSize ?? 256): Evaluation {
+  evaluate(
+    data: Dataset | readonly Sample[],
+    batchSize = this.options.evalBatchSize ?? 256,
+  ): Evaluation {
     return evaluate(this.model, data, batchSize);
   }
 
   /** A copy of everything needed to resume. */
   state(): TrainState {
     return {
-      step: this.step, epoch: this.epoch, batch: this.batch, rng: this.epochRng, running: [...this.running],
-      params: Float64Array.from(this.model.params), optimizer: this.options.optimizer.state(),
+      step: this.step,
+      epoch: this.epoch,
+      batch: this.batch,
+      rng: this.epochRng,
+      running: [...this.running],
+      params: Float64Array.from(this.model.params),
+      optimizer: this.options.optimizer.state(),
       history: structuredClone(this.history),
     };
   }
 
   /** Restores a state from `state()` (of a trainer with the same model and options). */
   load(s: TrainState): void {
-    if (s.params.length !== this.model.size) throw new Error(`resume: the checkpoint has ${s.params.length} parameters, the model ${this.model.size}`);
+    if (s.params.length !== this.model.size)
+      throw new Error(
+        `resume: the checkpoint has ${s.params.length} parameters, the model ${this.model.size}`,
+      );
     this.model.params.set(s.params);
     this.options.optimizer.load(s.optimizer);
     this.step = s.step;
@@ -224,17 +267,29 @@ export class Trainer {
 }
 
 /** Mean loss (and accuracy) of a model over a dataset. */
-export function evaluate(model: Model, data0: Dataset | readonly Sample[], batchSize = 256): Evaluation {
+export function evaluate(
+  model: Model,
+  data0: Dataset | readonly Sample[],
+  batchSize = 256,
+): Evaluation {
   const data = asDataset(data0);
-  let loss = 0, correct = 0, count = 0;
+  let loss = 0,
+    correct = 0,
+    count = 0;
   for (let s = 0; s < data.size; s += batchSize) {
-    const samples = Array.from({ length: Math.min(batchSize, data.size - s) }, (_, i) => data.get(s + i));
+    const samples = Array.from({ length: Math.min(batchSize, data.size - s) }, (_, i) =>
+      data.get(s + i),
+    );
     const r = model.run(samples);
     loss += r.loss * samples.length;
     correct += r.correct;
     count += r.count;
   }
-  return { loss: loss / data.size, samples: data.size, ...(count > 0 ? { accuracy: correct / count } : {}) };
+  return {
+    loss: loss / data.size,
+    samples: data.size,
+    ...(count > 0 ? { accuracy: correct / count } : {}),
+  };
 }
 
 function norm(g: FloatArray): number {
