@@ -16,7 +16,7 @@ import {
   runOne,
 } from "./experiment.js";
 import { interrupted, shareInterrupt } from "./interrupt.js";
-import { progress } from "./progress.js";
+import { progress, runLine } from "./progress.js";
 import { type RunConfig, resolveTask } from "./tasks.js";
 
 interface WorkerInit {
@@ -175,6 +175,7 @@ export function runPool(
           results[m.index] = m.result;
           done[m.index] = m.result.steps;
           active.delete(m.index);
+          bar.note(runLine(opts.task, m.result));
           opts.onRun?.(m.result);
           if (m.stopped) stoppedAny = true;
           feed(w);
