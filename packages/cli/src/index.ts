@@ -371,3 +371,6 @@ export {
   parityFile,
   parityKernel,
 } from "./commands/parity.js";
+
+// durations and rates of progress lines (browser-safe: eta.ts imports nothing from Node)
+export { formatDuration, formatRate, parseDuration, RateEstimator } from "./eta.js";
