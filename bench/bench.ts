@@ -22,6 +22,7 @@ import type { HandDType, Named } from "./handLstm.js";
 import { compiler, handImpl, type Impl, kernelImpl, type Result, tfImpl } from "./impls.js";
 import { type TfBackend, tfRunner } from "./tfjs.js";
 import { measureGroup, median, type TimingOptions } from "./timing.js";
+import { probeTorch, type TorchProbe, TorchServer } from "./torch.js";
 import { unfusedKernel } from "./unfused.js";
 
 interface Config {
@@ -40,7 +41,16 @@ const CELLS = ["lstm", "gru"] as const;
 type CellName = (typeof CELLS)[number];
 const DTYPES: readonly HandDType[] = ["float32", "float64"];
 const MODES: readonly Mode[] = ["fwd", "fwd+bwd"];
-const IMPLS = ["gated", "reference", "unfused", "hand", "tfjs-cpu", "tfjs-wasm"] as const;
+const IMPLS = [
+  "gated",
+  "gated-js",
+  "torch",
+  "reference",
+  "unfused",
+  "hand",
+  "tfjs-cpu",
+  "tfjs-wasm",
+] as const;
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
@@ -95,7 +105,7 @@ const timing = (cfg: Config, impl: string): TimingOptions => {
       return { budgetMs: 3000, minReps: 5, maxReps: 9, slowMs: impl === "tfjs-cpu" ? 2500 : 1e9 };
     default:
       if (impl === "tfjs-cpu") return { budgetMs: 0, minReps: 1, maxReps: 1, slowMs: 0 };
-      if (impl === "gated" || impl === "hand")
+      if (impl === "gated" || impl === "gated-js" || impl === "hand" || impl === "torch")
         return { budgetMs: 0, minReps: 3, maxReps: 3, slowMs: 1e9, warmups: 1 };
       return { budgetMs: 0, minReps: 2, maxReps: 2, slowMs: 1e9, warmups: 1 };
   }
@@ -203,6 +213,7 @@ async function main(): Promise<void> {
     notes.push("compileCell is not exported by @gated/codegen yet: no compiled ('gated') rows");
   const cells = CELLS.filter((c) => !only || c === only);
   const configs = [...CONFIGS, SMOKE].filter((c) => configNames.includes(c.name));
+  const server = implNames.includes("torch") ? startTorch() : null;
 
   // compile time per cell (graph -> kernels), at M sizes, float32: first call and warm median
   if (compileCell && implNames.includes("gated") && !smoke) {
@@ -242,6 +253,17 @@ async function main(): Promise<void> {
         const want = (n: string) => implNames.includes(n);
         if (want("gated") && compileCell)
           impls.push(kernelImpl("gated", compileCell(cell, kopts(dtype)), named, x, cfg.B));
+        if (want("gated-js") && compileCell)
+          impls.push(
+            kernelImpl(
+              "gated-js",
+              compileCell(cell, { ...kopts(dtype), backend: "js" }),
+              named,
+              x,
+              cfg.B,
+            ),
+          );
+        if (server) impls.push(torchImpl(server, c, cfg, dtype));
         if (want("reference") && (cfg.name === "S" || cfg === SMOKE))
           impls.push(kernelImpl("reference", referenceKernel(cell, kopts(dtype)), named, x, cfg.B));
         if (want("unfused"))
@@ -270,6 +292,7 @@ async function main(): Promise<void> {
           if (pick) truth = { name: pick.name, result: pick.result() };
         }
         for (const impl of ok) {
+          if (impl.name === "torch") continue; // timed only: its own weights (same init law)
           if (c === "gru" && impl.name.startsWith("tfjs")) {
             // TF.js's GRU is cho_gru (reset before the product): compared with that cell
             tfTruth ??= choTruth(tfCell, cfg, tfInputs.named, tfInputs.x);
@@ -297,8 +320,48 @@ async function main(): Promise<void> {
       }
     }
   }
+  server?.close();
   const totalS = (performance.now() - started) / 1000;
   report(totalS);
+}
+
+/** The torch server, or null with a note saying why its rows are missing. */
+function startTorch(): TorchServer | null {
+  const p = probeTorch();
+  if ("missing" in p) {
+    notes.push(
+      `torch rows missing: PyTorch did not import (${p.missing}); install: apt-get install python3-torch libopenblas0-pthread`,
+    );
+    log(`torch: MISSING (${p.missing})`);
+    return null;
+  }
+  torchInfo = p;
+  log(
+    `torch ${p.version}, ${p.threads} thread, BLAS ${p.libraries.join(" ") || "?"}, sgemm 512³ ${fmt(p.sgemmGflops, 1)} GFLOP/s`,
+  );
+  if (!p.openblas) {
+    const w = `WARNING: torch is not using OpenBLAS (${p.libraries.join(", ") || "no BLAS library mapped"}): its products may run on the reference BLAS and the comparison is meaningless; install libopenblas0-pthread`;
+    notes.push(w);
+    log(`\n${"!".repeat(20)}\n${w}\n${"!".repeat(20)}\n`);
+  }
+  return new TorchServer();
+}
+let torchInfo: TorchProbe | null = null;
+
+/** torch.nn.LSTM / GRU of the config, timed in its own process (same init law, its own draw). */
+function torchImpl(server: TorchServer, c: CellName, cfg: Config, dtype: HandDType): Impl {
+  let ready = false;
+  return {
+    name: "torch",
+    forward: () => undefined,
+    forwardBackward: () => undefined,
+    result: () => ({ output: [] }),
+    sample(mode) {
+      if (!ready) server.setup(c, cfg.B, cfg.T, cfg.I, cfg.H, dtype);
+      ready = true;
+      return server.run(mode);
+    },
+  };
 }
 
 /** float64 result of cho_gru (what TF.js's GRU computes), from the reference at S, else unfused. */
@@ -329,6 +392,7 @@ function measureMode(
     fn: () => {
       if (failed.has(impl.name)) return;
       try {
+        if (impl.sample) return impl.sample(mode);
         if (mode === "fwd") impl.forward();
         else impl.forwardBackward();
       } catch (e) {
@@ -455,7 +519,7 @@ function report(totalS: number): void {
   }
   if (targets.length) {
     log("");
-    log("issue-4 targets (float32, forward+backward):");
+    log("targets of issues 4 and 8 (float32, forward+backward):");
     for (const t of targets) log(`  ${t.met ? "MET    " : "NOT MET"} ${t.what}: ${t.value}`);
   }
   for (const n of notes) log(`note: ${n}`);
@@ -473,6 +537,7 @@ function report(totalS: number): void {
         date: new Date().toISOString(),
         threads: 1,
         loadAverage1m: { start: loadStart, end: os.loadavg()[0]! },
+        torch: torchInfo,
       },
       options: { configs: CONFIGS, quick, argv },
       flopFormula: FLOP_FORMULA,
@@ -551,6 +616,7 @@ function checkTargets(): Target[] {
           met: hand >= 1 / 1.25,
           value: `gated/hand = ${fmt(1 / hand)}`,
         });
+      out.push(...issue8Targets(cell, cfg, s));
     }
   }
   const lc = compileMs["lstm"];
@@ -560,6 +626,38 @@ function checkTargets(): Target[] {
       met: lc.medianMs < 50,
       value: `${fmt(lc.medianMs, 1)} ms (first ${fmt(lc.firstMs, 1)} ms)`,
     });
+  return out;
+}
+
+/** Issue 8's targets: against PyTorch CPU, our JS backend and TF.js wasm (ratios of medians). */
+function issue8Targets(cell: string, cfg: string, s: (impl: string) => number | null): Target[] {
+  const out: Target[] = [];
+  const torch = s("torch");
+  const within = { S: null, M: 2, L: 2.5 }[cfg as "S" | "M" | "L"];
+  if (torch !== null && cfg === "S")
+    out.push({
+      what: `${cell} S ≥ 15× faster than PyTorch CPU`,
+      met: torch >= 15,
+      value: `${fmt(torch)}×`,
+    });
+  else if (torch !== null && within)
+    out.push({
+      what: `${cell} ${cfg} within ${within}× of PyTorch CPU`,
+      met: 1 / torch <= within,
+      value: `gated/torch = ${fmt(1 / torch)}`,
+    });
+  if (cfg === "M" || cfg === "L") {
+    const js = s("gated-js");
+    const wasm = s("tfjs-wasm");
+    if (js !== null)
+      out.push({ what: `${cell} ${cfg} ≥ 5× the JS backend`, met: js >= 5, value: `${fmt(js)}×` });
+    if (wasm !== null)
+      out.push({
+        what: `${cell} ${cfg} ≥ 10× TF.js wasm`,
+        met: wasm >= 10,
+        value: `${fmt(wasm)}×`,
+      });
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@ import type { Kernel, KernelOptions, Recurrence } from "@gated/codegen";
 import * as codegen from "@gated/codegen";
 import { type HandDType, handLstm, type Named } from "./handLstm.js";
 import type { TfRunner } from "./tfjs.js";
+import type { Sample } from "./timing.js";
 
 type Num = ArrayLike<number>;
 
@@ -27,13 +28,17 @@ export interface Impl {
   /** The outputs of the last `forward` and gradients of the last `forwardBackward`. */
   result(): Result;
   dispose?(): void;
+  /** A contender timed in its own process (PyTorch): one run of `mode` and its time. */
+  sample?(mode: "fwd" | "fwd+bwd"): Sample;
 }
 
 /** `compileCell` when the codegen package exports it (it lands while this bench is written). */
-export function compiler(): ((cell: Recurrence, opts: KernelOptions) => Kernel) | undefined {
+export function compiler():
+  | ((cell: Recurrence, opts: KernelOptions & { backend?: string }) => Kernel)
+  | undefined {
   const f = (codegen as unknown as Record<string, unknown>)["compileCell"];
   return typeof f === "function"
-    ? (f as (cell: Recurrence, opts: KernelOptions) => Kernel)
+    ? (f as (cell: Recurrence, opts: KernelOptions & { backend?: string }) => Kernel)
     : undefined;
 }
 

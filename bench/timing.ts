@@ -44,25 +44,28 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-interface Sample {
-  cpu: number;
-  wall: number;
+/** One run's CPU and wall time (ms). */
+export interface Sample {
+  readonly cpu: number;
+  readonly wall: number;
 }
 
-function once(fn: () => void): Sample {
+/** Times one run; a contender timed elsewhere (another process) returns its own sample. */
+function once(fn: () => void | Sample): Sample {
   gc();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  fn();
+  const own = fn();
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return { cpu: (c.user + c.system) / 1000, wall };
+  return own ?? { cpu: (c.user + c.system) / 1000, wall };
 }
 
 /** One contender of an interleaved measurement. */
 export interface Contender {
   readonly name: string;
-  readonly fn: () => void;
+  /** One run; returns its own sample when it is timed elsewhere (PyTorch in its process). */
+  readonly fn: () => void | Sample;
   readonly opts: TimingOptions;
 }
 
