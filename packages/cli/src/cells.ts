@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import type { Cell } from "@gated/rnn";
+import { type Cell, getCell } from "@gated/rnn";
 import { catalogueCell, catalogueNames, parseCellText } from "./deps.js";
 import { UsageError } from "./errors.js";
 
@@ -32,6 +32,13 @@ export const MGU_SOURCE = `cell mgu(x[I]; h[H]) {
 
 const EMBEDDED: Readonly<Record<string, string>> = { "mgu-eq": MGU_SOURCE };
 
+/** Catalogue cells with other options, as `gated study jozefowicz` compares them. */
+const OPTIONED: Readonly<
+  Record<string, { readonly name: string; readonly opts: Record<string, unknown> }>
+> = {
+  "lstm-fb0": { name: "lstm", opts: { forgetBias: 0 } },
+};
+
 function looksLikeFile(spec: string): boolean {
   return /[/\\]/.test(spec) || /\.(cell|txt|eq)$/i.test(spec);
 }
@@ -42,6 +49,16 @@ function hash(s: string): string {
 
 /** A catalogue name, `mgu-eq` (the embedded equation-syntax MGU), or a path to a cell file. */
 export function resolveCell(spec: string): CellEntry {
+  const optioned = Object.hasOwn(OPTIONED, spec) ? OPTIONED[spec]! : undefined;
+  if (optioned) {
+    return {
+      spec,
+      name: spec,
+      cell: getCell(optioned.name, optioned.opts),
+      origin: `catalogue (${optioned.name}, ${JSON.stringify(optioned.opts)})`,
+      fingerprint: `catalogue:${spec}`,
+    };
+  }
   const embedded = EMBEDDED[spec];
   if (embedded !== undefined) {
     return {

@@ -12,6 +12,7 @@ import { experimentCommand } from "./commands/experiment.js";
 import { mainJob } from "./commands/mainJob.js";
 import { parityCommand } from "./commands/parity.js";
 import { showCommand } from "./commands/show.js";
+import { studyCommand } from "./commands/study.js";
 import { oneLine, UsageError } from "./errors.js";
 import { isPoolWorker, serveWorker } from "./pool.js";
 
@@ -29,6 +30,7 @@ commands:
   show CELL                 equations, gradient equations, DOT graph, parameters
   parity FIXTURE.json       check a model against a PyTorch fixture
   bench                     run the benchmark
+  study greff|jozefowicz    reproduce a classic comparison of gated variants (report + JSON)
   help                      this text
 
 Run gated COMMAND --help for the flags of a command.
@@ -41,6 +43,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   show: showCommand,
   parity: (a) => parityCommand([...a]),
   bench: benchCommand,
+  study: studyCommand,
 };
 
 /** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
