@@ -130,8 +130,15 @@ describe("gated CLI", () => {
   test("show prints equations, gradient equations, parameters and the DOT graph", () => {
     const r = gated("show", "gru");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("== equations (LaTeX) ==");
-    expect(r.out).toContain("\\bar{h}^{(t-1)} &=");
+    // Unicode math in the terminal, no LaTeX source (that is --latex, and the report)
+    expect(r.out).toContain("== step equations ==\nr = σ(");
+    expect(r.out).toMatch(/^h′ = .*z ⊙ h$/m);
+    expect(r.out).toMatch(/^∂h = .*W_zᵀ δ[₀-₉]+$/m);
+    expect(r.out).toMatch(/^∂U_z \+= δ[₀-₉]+ ⊗ x$/m);
+    expect(r.out).not.toMatch(/\\(bar|sigma|odot|begin|left)\b/);
+    const tex = gated("show", "gru", "--latex");
+    expect(tex.out).toContain("== equations (LaTeX) ==");
+    expect(tex.out).toContain("\\bar{h}^{(t-1)} &=");
     expect(r.out).toMatch(/== parameters ==\nparameter\s+shape\s+role\s+init\n/);
     expect(r.out).toMatch(/digraph "gru" \{/);
     const dot = gated("show", "gru", "--dot");

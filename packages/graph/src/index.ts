@@ -21,6 +21,7 @@ export type {
 export { apply, bindBuilders, defineOp, describe, Node, ops } from "./node.js";
 export { type Rendered, renderNode, renderTree, type Target } from "./print/core.js";
 export { type DotOptions, dotEscape, printDot } from "./print/dot.js";
+export { bindEquations, useCounts } from "./print/equations.js";
 export {
   type EquationOptions,
   type LatexOptions,
@@ -32,7 +33,16 @@ export {
   printLatex,
   printLatexEquations,
 } from "./print/latex.js";
-export { printLets, printText, textLeaf } from "./print/text.js";
+export {
+  primes,
+  printLets,
+  printText,
+  type TextEquationOptions,
+  type TextOptions,
+  textEquationLines,
+  textLeaf,
+  textNode,
+} from "./print/text.js";
 export { type Match, P, type Pattern, rule, X, Y, Z } from "./rule.js";
 export type { Dim, Shape, Sizes } from "./shape.js";
 export {

@@ -1,16 +1,18 @@
 /**
- * `gated show CELL`: the cell's equations (equation syntax and LaTeX), the derived gradient
- * equations, the step graph in DOT, and the parameter table.
+ * `gated show CELL`: the cell's definition (equation syntax), its step equations and the derived
+ * gradient equations as Unicode math (LaTeX with `--latex`; the report renders it), the step
+ * graph in DOT, and the parameter table.
  */
 import { formatShape } from "@gated/graph";
 import { type FlagSpecs, helpText, parseArgs } from "../args.js";
+import { cellGradientUnicode, cellUnicode } from "../cellMath.js";
 import { resolveCell } from "../cells.js";
 import { catalogueNames, cellDot, cellGradientLatex, cellLatex, printCellText } from "../deps.js";
 import { UsageError } from "../errors.js";
 
 export const SHOW_FLAGS: FlagSpecs = {
   list: { kind: "boolean", help: "list the catalogue" },
-  latex: { kind: "boolean", help: "only the LaTeX equations (forward and gradient)" },
+  latex: { kind: "boolean", help: "only the equations as LaTeX source (forward and gradient)" },
   dot: { kind: "boolean", help: "only the DOT graph of the step" },
   params: { kind: "boolean", help: "only the parameter table" },
 };
@@ -54,9 +56,21 @@ export function showText(
   const parts: string[] = [];
   if (!any) {
     parts.push(`cell ${c.name} (${entry.origin}): input x[${c.inputDim}], state ${states}\n`);
-    parts.push(section("equations", entry.source ?? tryPrint(() => printCellText(c))));
+    parts.push(section("definition", entry.source ?? tryPrint(() => printCellText(c))));
+    parts.push(
+      section(
+        "step equations",
+        tryPrint(() => cellUnicode(c)),
+      ),
+    );
+    parts.push(
+      section(
+        "gradient equations (one BPTT step; ∂v is the loss's gradient w.r.t. v)",
+        tryPrint(() => cellGradientUnicode(c)),
+      ),
+    );
   }
-  if (!any || only.latex) {
+  if (only.latex) {
     parts.push(section("equations (LaTeX)", cellLatex(c)));
     parts.push(section("gradient equations (LaTeX, one BPTT step)", cellGradientLatex(c)));
   }
@@ -77,7 +91,7 @@ export async function showCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(
       helpText(
         "gated show CELL [--latex|--dot|--params] | gated show --list",
-        "Shows a cell: its equations, the derived gradient equations (LaTeX), its step graph (DOT)\nand its parameter table. CELL is a catalogue name or an equation-syntax file.",
+        "Shows a cell: its definition, its step equations and the derived gradient equations (Unicode\nmath; --latex for LaTeX source), its step graph (DOT) and its parameter table. CELL is a catalogue name or an equation-syntax file.",
         SHOW_FLAGS,
       ),
     );

@@ -6,8 +6,8 @@
 
 import { constValue } from "../leaves.js";
 import type { Node } from "../node.js";
-import { topo, users } from "../traverse.js";
-import { ATOM, NEG_PREC, type Rendered, renderNode, renderTree } from "./core.js";
+import { ATOM, NEG_PREC, type Rendered, renderTree } from "./core.js";
+import { bindEquations, type NamedNode } from "./equations.js";
 
 const GREEK = new Set([
   "alpha",
@@ -145,61 +145,19 @@ export function printLatexEquations(
   return `\\begin{aligned}\n${lines.map(([l, r]) => `${l} &= ${r}`).join(" \\\\\n")}\n\\end{aligned}`;
 }
 
-/**
- * One equation of a let-bound system. With `sink`, the line is printed but other equations do
- * not refer to the node by this name (a parameter's gradient accumulator `\bar{W} \mathrel{+}`).
- */
-export interface NamedNode {
-  readonly name: string;
-  readonly node: Node;
-  readonly sink?: boolean;
-}
+export type { NamedNode } from "./equations.js";
 
 /** The equations of `printLatexEquations` as [lhs, rhs] pairs, in dependency order. */
 export function latexEquationLines(
   named: readonly NamedNode[],
   opts: EquationOptions = {},
 ): [string, string][] {
-  const leaf = leafFn(opts);
-  const limit = opts.shareLongerThan ?? 12;
-  const temp = opts.temp ?? ((k: number) => `v_{${k}}`);
-  const outputs = named.map((e) => e.node);
-  const uses = users(outputs);
-  const names = new Map<Node, string[]>();
-  const sinks = new Map<Node, string[]>();
-  for (const e of named) {
-    const s = IDENT.test(e.name) ? latexName(e.name) : e.name;
-    const m = e.sink ? sinks : names;
-    m.set(e.node, [...(m.get(e.node) ?? []), s]);
-  }
-  const bound = new Map<Node, Rendered>();
-  const lines: [string, string][] = [];
-  let k = 0;
-  for (const n of topo(outputs)) {
-    const own = names.get(n);
-    const given = leaf(n);
-    const inline =
-      given ??
-      renderNode(
-        n,
-        n.inputs.map((x) => bound.get(x)!),
-        "latex",
-      );
-    if (own) {
-      // a named node that is itself a leaf or caller-named still gets its equation
-      lines.push([own[0]!, inline.s]);
-      for (const alias of own.slice(1)) lines.push([alias, own[0]!]);
-      bound.set(n, given ?? { s: own[0]!, prec: ATOM });
-    } else if (
-      !given &&
-      (uses.get(n)?.length ?? 0) + (sinks.get(n)?.length ?? 0) >= 2 &&
-      inline.s.length > limit
-    ) {
-      const t = temp(++k);
-      lines.push([t, inline.s]);
-      bound.set(n, { s: t, prec: ATOM });
-    } else bound.set(n, inline);
-    for (const sink of sinks.get(n) ?? []) lines.push([sink, bound.get(n)!.s]);
-  }
-  return lines;
+  const ident = (e: NamedNode): NamedNode =>
+    IDENT.test(e.name) ? { ...e, name: latexName(e.name) } : e;
+  return bindEquations(named.map(ident), [], {
+    target: "latex",
+    leaf: leafFn(opts),
+    shareLongerThan: opts.shareLongerThan ?? 12,
+    temp: opts.temp ?? ((k: number) => `v_{${k}}`),
+  }).lines;
 }

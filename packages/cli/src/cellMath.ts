@@ -1,0 +1,83 @@
+/**
+ * A cell's equations, and the gradient equations of one BPTT step, as Unicode math for the
+ * terminal (`gated show`): σ, tanh, ⊙ for elementwise products, ᵀ, primes for the next state
+ * (h′ = …), ∂ for cotangents (∂h′ is given; ∂f, ∂x, ∂h and ∂U_f += … follow). The same
+ * derivation as the LaTeX in the report (`vjp` then `simplify`), printed by @gated/graph's
+ * let-binding text printer; shared intermediates are δ₁, δ₂, ….
+ */
+import {
+  input,
+  type NamedNode,
+  type Node,
+  primes,
+  simplify,
+  textEquationLines,
+  vjp,
+} from "@gated/graph";
+import type { Cell } from "@gated/rnn";
+
+const SUB = "₀₁₂₃₄₅₆₇₈₉";
+const delta = (k: number) => `δ${String(k).replace(/\d/g, (d) => SUB[Number(d)]!)}`;
+
+/** Forward names: x and the states by name, locals by name, next states primed. */
+function forward(cell: Cell): { leaves: Map<Node, string>; named: NamedNode[]; locals: number } {
+  const leaves = new Map<Node, string>([[cell.x, cell.x.label ?? "x"]]);
+  for (const s of cell.state) leaves.set(s.node, s.name);
+  const nexts = new Set(cell.state.map((s) => s.next));
+  const named: NamedNode[] = [];
+  for (const [n, name] of cell.locals)
+    if (!nexts.has(n) && n.op.kind !== "leaf" && !name.endsWith("'"))
+      named.push({ name: primes(name), node: n });
+  const locals = named.length;
+  for (const s of cell.state) named.push({ name: `${s.name}′`, node: s.next });
+  return { leaves, named, locals };
+}
+
+/** `lhs = rhs` lines; a sink (a parameter's accumulator, named `∂W +`) reads `∂W += rhs`. */
+const lines = (ls: readonly [string, string][]) =>
+  ls.map(([l, r]) => (l.endsWith(" +") ? `${l.slice(0, -2)} += ${r}` : `${l} = ${r}`)).join("\n");
+
+/** The step equations, e.g. `f = σ(U_f x + W_f h + b_f)` … `h′ = (1 - f) ⊙ h + f ⊙ n`. */
+export function cellUnicode(cell: Cell): string {
+  const { leaves, named } = forward(cell);
+  return lines(
+    textEquationLines(named, {
+      style: "unicode",
+      name: (n) => leaves.get(n),
+      shareLongerThan: Infinity,
+    }),
+  );
+}
+
+/** One BPTT step: cotangents of the locals, of x and of the previous states, and `∂U_f += …`. */
+export function cellGradientUnicode(cell: Cell): string {
+  const { leaves, named: fwd, locals } = forward(cell);
+  const cots = cell.state.map((s) => input(`_grad_${s.name}`, s.node.shape));
+  const loc = fwd.slice(0, locals);
+  const wrt = [cell.x, ...cell.state.map((s) => s.node), ...cell.params, ...loc.map((l) => l.node)];
+  const grads = vjp(
+    cell.state.map((s) => s.next),
+    cots,
+    wrt,
+  );
+  // simplify gradients and forward values together, so forward values keep their names
+  const all = simplify([...grads, ...fwd.map((f) => f.node)]);
+  const names = new Map(leaves);
+  cell.state.forEach((s, k) => names.set(cots[k]!, `∂${s.name}′`));
+  fwd.forEach((f, k) => {
+    const n = all[grads.length + k]!;
+    if (!names.has(n) && n.op.kind !== "leaf") names.set(n, f.name);
+  });
+  const nS = cell.state.length;
+  const nP = cell.params.length;
+  const named: NamedNode[] = [];
+  loc.forEach((l, k) => named.push({ name: `∂${l.name}`, node: all[1 + nS + nP + k]! }));
+  named.push({ name: `∂${cell.x.label ?? "x"}`, node: all[0]! });
+  cell.state.forEach((s, k) => named.push({ name: `∂${s.name}`, node: all[1 + k]! }));
+  cell.params.forEach((p, k) =>
+    named.push({ name: `∂${p.label!} +`, node: all[1 + nS + k]!, sink: true }),
+  );
+  return lines(
+    textEquationLines(named, { style: "unicode", name: (n) => names.get(n), temp: delta }),
+  );
+}
