@@ -9,7 +9,7 @@
  * loop, fuse elementwise ops, or defer parameter gradients (each step accumulates its own
  * Σ_b g_b ⊗ v_b into the parameter gradients). What it shares with the compiled kernels: the
  * same dense kernel for products (bench/gemm.ts), so the ratio measures fusion and scheduling,
- * not a slower matrix product. Elementwise ops are generated from each op's own `emit`.
+ * not a slower matrix product. Elementwise ops are generated from each op's own scalar formula.
  */
 
 import {
@@ -25,9 +25,10 @@ import {
   paramsFrom,
   type Recurrence,
   type Run,
+  scalarJs,
   stepVjp,
 } from "@gated/codegen";
-import { jsRef, type Node, renderJs, resolveShape, type Sizes, sizeOf, topo } from "@gated/graph";
+import { type Node, resolveShape, S as Sc, type Sizes, sizeOf, topo } from "@gated/graph";
 import { broadcastIndex } from "@gated/ops";
 import { type DenseKernels, denseKernels, instantiate } from "./gemm.js";
 
@@ -273,11 +274,12 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       const at = p.n === 1 ? `${base}` : idx[i] ? `${base} + x${i}[k]` : `${base} + k`;
       return `const v${i} = in${i}[${at}];`;
     });
-    const expr = renderJs(
-      n.op.emit!(
-        ins.map((_, i) => jsRef(`v${i}`)),
+    const expr = scalarJs(
+      n.op.scalar!(
+        ins.map((_, i) => Sc.arg(i)),
         n.attrs,
       ),
+      ins.map((_, i) => `v${i}`),
     );
     const params = ins.map((_, i) => `in${i}`).join(", ");
     const src = `return function ${n.op.name}_kernel(out, ${params}, B) {
@@ -289,7 +291,7 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
     }
   }
 };`;
-    // our own generated text: op templates rendered by renderJs, numbers, fixed identifiers
+    // our own generated text: op formulas rendered by the JS backend's table, numbers, fixed identifiers
     const kernel = new Function(...ins.map((_, i) => `x${i}`), src)(...idx) as (
       ...a: unknown[]
     ) => void;
@@ -306,8 +308,8 @@ export function unfusedKernel(rec: Recurrence, opts: KernelOptions): Kernel {
     const len = axis === "all" ? a.n : shape[axis as number]!;
     const inner = axis === "all" ? 1 : shape.slice((axis as number) + 1).reduce((p, d) => p * d, 1);
     const outer = a.n / (len * inner);
-    const combine = renderJs(facet.combine(jsRef("acc"), jsRef("v")));
-    const fin = facet.finish ? renderJs(facet.finish(jsRef("acc"), jsRef("len"))) : "acc";
+    const combine = scalarJs(facet.combine, ["acc", "v"]);
+    const fin = facet.finish ? scalarJs(facet.finish, ["acc", "len"]) : "acc";
     const src = `return function reduce_kernel(out, src, B) {
   for (let b = 0; b < B; b++) {
     for (let p = 0; p < ${outer}; p++) for (let i = 0; i < ${inner}; i++) {

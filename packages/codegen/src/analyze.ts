@@ -1,6 +1,6 @@
 /**
  * Graph facts the lowering needs, found through `node.op` only (codegen never imports the op
- * set): which ops are data movement, which op is addition, index tables of gathers, and
+ * set): which op is addition (its `algebra` facet), index tables of gathers, and
  * constant folding once sizes are bound.
  */
 import {
@@ -15,32 +15,9 @@ import {
   strides,
 } from "@gated/graph";
 
-const addCache = new WeakMap<OpDef, boolean>();
-
-/** Is this op elementwise addition? Decided by probing its reference `evaluate`, once per op. */
+/** Is this op elementwise addition? Stated by the op's `algebra` facet. */
 export function isAdd(op: OpDef): boolean {
-  let v = addCache.get(op);
-  if (v === undefined) {
-    v = false;
-    if (op.kind === "elementwise" && op.arity === 2 && op.emit) {
-      try {
-        const probe = (a: number, b: number) =>
-          op.evaluate(
-            [
-              { shape: [], data: Float64Array.of(a) },
-              { shape: [], data: Float64Array.of(b) },
-            ],
-            {},
-            [],
-          )[0];
-        v = probe(2, 3) === 5 && probe(-1.5, 0.25) === -1.25 && probe(1e300, 1e300) === 2e300;
-      } catch {
-        v = false;
-      }
-    }
-    addCache.set(op, v);
-  }
-  return v;
+  return op.kind === "elementwise" && op.algebra?.sum === true;
 }
 
 /** Shapes bound to sizes, memoised per lowering. */

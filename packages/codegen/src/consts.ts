@@ -4,7 +4,11 @@ import type { BufferDecl, Loc } from "./schedule.js";
 export class ConstPool {
   readonly decls: BufferDecl[] = [];
   private readonly byKey = new Map<string, string>();
-  constructor(private readonly fresh: (hint: string) => string) {}
+  constructor(
+    private readonly fresh: (hint: string) => string,
+    /** The element type of folded values (index tables are i32). */
+    private readonly compute: "f32" | "f64",
+  ) {}
   /** A static location holding `data` (a fresh name, or the one already holding equal data). */
   add(data: ArrayLike<number>, int: boolean, doc: string): Loc {
     const values = Array.from(data);
@@ -16,6 +20,7 @@ export class ConstPool {
       this.decls.push({
         name,
         role: "const",
+        type: int ? "i32" : this.compute,
         rows: "one",
         width: values.length,
         doc,

@@ -1,9 +1,10 @@
 /**
  * The one JavaScript emitter: `line`, `indent`, `dedent`, `name`, and one `switch` over the
- * schedule's structural kinds. Op-specific text comes only from `op.emit` templates carried by
- * the schedule; user-provided text only from `Namer` identifiers and `commentText` comments.
+ * schedule's structural kinds. Op formulas arrive as scalar-IR trees and are rendered by the
+ * one table in backends/js/scalar.ts; user-provided text only from `Namer` identifiers and
+ * `commentText` comments.
  */
-import { type JsExpr, type JsHole, renderJs } from "@gated/graph";
+import { type JsOperand, scalarJs } from "./backends/js/scalar.js";
 import type { DType } from "./kernel.js";
 import { commentText, type Namer, numberLiteral } from "./names.js";
 import type { BufferDecl, Dim, Loc, Operand, Proc, Rows, Schedule, Stmt } from "./schedule.js";
@@ -42,21 +43,6 @@ export class Emitter {
     return this.out.join("\n");
   }
 }
-
-/** Replaces the placeholders `$0`, `$1`, … of a template by the operands' expressions. */
-export function substitute(e: JsExpr, args: readonly JsExpr[]): JsExpr {
-  const sub = (h: JsHole): JsHole => {
-    if (typeof h === "number") return h;
-    if (h.holes.length === 0 && h.parts.length === 1) {
-      const m = /^\$(\d+)$/.exec(h.parts[0]!);
-      if (m) return args[Number(m[1])]!;
-    }
-    return substitute(h, args);
-  };
-  return { parts: e.parts, holes: e.holes.map(sub) };
-}
-
-const raw = (s: string): JsExpr => ({ parts: [s], holes: [] });
 
 /** Emits one procedure as a function `name(P, T, B, len, ...args)` returning its results. */
 export function emitProc(
@@ -175,13 +161,9 @@ function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
       em.indent(`for (let k = 0; k < ${s.width}; k++) {`);
       em.line(`const pk = ${f} + ${s.base}[k];`);
       em.line(`let acc = ${numberLiteral(s.init)};`);
-      const x = raw(`${s.from.buf}[pk + i * ${s.stride}]`);
-      em.line(
-        `for (let i = 0; i < ${s.count}; i++) acc = ${renderJs(substitute(s.combine, [raw("acc"), x]))};`,
-      );
-      const fin = s.finish
-        ? renderJs(substitute(s.finish, [raw("acc"), raw(String(s.count))]))
-        : "acc";
+      const x = `${s.from.buf}[pk + i * ${s.stride}]`;
+      em.line(`for (let i = 0; i < ${s.count}; i++) acc = ${scalarJs(s.combine, ["acc", x])};`);
+      const fin = s.finish ? scalarJs(s.finish, ["acc", s.count]) : "acc";
       em.line(`${s.to.buf}[${t} + k] = ${fin};`);
       em.dedent("}");
       if (open) em.dedent("}");
@@ -278,27 +260,27 @@ function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean
   const b = new Bases(em, s.rows, inLoop);
   const vec = s.width !== 1; // width 0 (e.g. H = 0) still needs its (empty) j loop
   const scalars = new Map<string, string>();
-  const ref = (o: Operand): JsExpr => {
+  const ref = (o: Operand): JsOperand => {
     switch (o.kind) {
       case "let":
-        return raw(o.name);
+        return o.name;
       case "lit":
-        return { parts: ["", ""], holes: [o.value] };
+        return o.value;
       case "load": {
         if (o.width === 1) {
           const at = b.at(o.loc);
           const key = `${o.loc.buf}[${at}]`;
-          if (!vec) return raw(key);
+          if (!vec) return key;
           let n = scalars.get(key);
           if (!n) {
             n = em.name("s");
             scalars.set(key, n);
             em.line(`const ${n} = ${key};`);
           }
-          return raw(n);
+          return n;
         }
         const at = b.at(o.loc);
-        return raw(o.index ? `${o.loc.buf}[${at} + ${o.index}[j]]` : `${o.loc.buf}[${at} + j]`);
+        return o.index ? `${o.loc.buf}[${at} + ${o.index}[j]]` : `${o.loc.buf}[${at} + j]`;
       }
     }
   };
@@ -306,9 +288,7 @@ function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean
   const resolved = s.lets.map((l) => l.args.map(ref));
   const targets = s.stores.map((st) => `${st.to.buf}[${b.at(st.to, vec ? " + j" : "")}]`);
   if (vec) em.indent(`for (let j = 0; j < ${s.width}; j++) {`);
-  s.lets.forEach((l, i) =>
-    em.line(`const ${l.name} = ${renderJs(substitute(l.expr, resolved[i]!))};`),
-  );
+  s.lets.forEach((l, i) => em.line(`const ${l.name} = ${scalarJs(l.expr, resolved[i]!)};`));
   s.stores.forEach((st, i) => em.line(`${targets[i]} = ${st.from};`));
   if (vec) em.dedent("}");
   if (open) em.dedent("}");

@@ -1,3 +1,4 @@
+export { type JsOperand, scalarJs } from "./backends/js/scalar.js";
 export {
   type CompiledKernel,
   type CompileOptions,
@@ -27,12 +28,24 @@ export type {
   StateSpec,
 } from "./kernel.js";
 export { lower, lowerProblem, type Problem, problemOf } from "./lower.js";
+export { extentOf, extentValue, planMemory } from "./memory.js";
 export { commentText, sanitize, stringLiteral } from "./names.js";
 export { allocate, initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 export { printSchedule } from "./printSchedule.js";
 export { checkLengths, referenceKernel, type StepVjp, stepVjp } from "./reference.js";
 export { MULBERRY32_STEP, mulberry32, mulberry32Mix } from "./rng.js";
-export type { BufferDecl, Loc, MapLet, Operand, Proc, Rows, Schedule, Stmt } from "./schedule.js";
+export type {
+  BufferDecl,
+  ElemType,
+  Extent,
+  Loc,
+  MapLet,
+  Operand,
+  Proc,
+  Rows,
+  Schedule,
+  Stmt,
+} from "./schedule.js";
 export {
   emitModule,
   emitTypes,

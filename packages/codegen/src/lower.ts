@@ -12,6 +12,7 @@ import { input, type Node, type Sizes, simplify, topo, vjp } from "@gated/graph"
 import { Shapes } from "./analyze.js";
 import { ConstPool } from "./consts.js";
 import type { DType, ParamSlot, Recurrence } from "./kernel.js";
+import { planMemory } from "./memory.js";
 import { graphHash, Namer } from "./names.js";
 import { layoutOf } from "./params.js";
 import { reuseBuffers } from "./reuse.js";
@@ -72,9 +73,20 @@ export function problemOf(rec: Recurrence): Problem {
   };
 }
 
+/** What a backend asks of the lowering: the element type its sweeps compute in. */
+export interface LowerOptions {
+  /** Default "f64" (the JS backend computes in float64 whatever the dtype). */
+  readonly compute?: "f32" | "f64";
+}
+
 /** Lowers a recurrence bound to `sizes` (every symbolic dim it uses) to a schedule. */
-export function lower(rec: Recurrence, sizes: Sizes, dtype: DType = "float64"): Schedule {
-  return lowerProblem(problemOf(rec), sizes, dtype);
+export function lower(
+  rec: Recurrence,
+  sizes: Sizes,
+  dtype: DType = "float64",
+  opts: LowerOptions = {},
+): Schedule {
+  return lowerProblem(problemOf(rec), sizes, dtype, opts);
 }
 
 const loc = (buf: string, scope: Loc["scope"], ld: number, shift = 0, col = 0): Loc => ({
@@ -85,7 +97,13 @@ const loc = (buf: string, scope: Loc["scope"], ld: number, shift = 0, col = 0): 
   shift,
 });
 
-export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"): Schedule {
+export function lowerProblem(
+  pr: Problem,
+  sizes: Sizes,
+  dtype: DType = "float64",
+  opts: LowerOptions = {},
+): Schedule {
+  const compute = opts.compute ?? "f64";
   const shapes = new Shapes(sizes);
   const namer = new Namer(INTERNAL);
   const outs = [...pr.states.map((s) => s.next), ...pr.outputs.map((o) => o.node)];
@@ -144,11 +162,22 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
   const hints = new Map<Node, string>(pr.locals ?? []);
   for (const s of pr.states) if (!hints.has(s.next)) hints.set(s.next, `${s.name}_next`);
   for (const o of pr.outputs) if (!hints.has(o.node)) hints.set(o.node, o.name);
-  const consts = new ConstPool((h) => namer.fresh(h));
+  const consts = new ConstPool((h) => namer.fresh(h), compute);
+  const decl = (
+    list: BufferDecl[],
+    name: string,
+    role: BufferDecl["role"],
+    rows: BufferDecl["rows"],
+    width: number,
+    doc: string,
+  ): string => {
+    list.push({ name, role, type: compute, rows, width, doc });
+    return name;
+  };
 
   // 4. forward: inputs over all rows, state history [(T+1)·B], outputs over all rows
   const fb: BufferDecl[] = [
-    { name: P, role: "param", rows: "one", width: paramSize, doc: "parameters" },
+    { name: P, role: "param", type: compute, rows: "one", width: paramSize, doc: "parameters" },
   ];
   const inBufs = pr.inputs.map((i) =>
     decl(fb, namer.fresh(i.name), "input", "TB", shapes.size(i.node), `input ${i.name}`),
@@ -180,6 +209,7 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
   pr.inputs.forEach((i, k) => rowInputs.set(i.node, loc(inBufs[k]!, "time", shapes.size(i.node))));
   const fwd = lowerScan({
     sweep: "forward",
+    compute,
     shapes,
     namer,
     hints,
@@ -261,17 +291,19 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
     ),
   ];
   for (const d of fwd.buffers) fb.push(tape.includes(d.name) ? { ...d, role: "tape" } : d);
-  const forward: Proc = reuseBuffers({
-    sweep: "forward",
-    buffers: fb,
-    body: fbody,
-    args: [...inBufs, ...init],
-    results: [...outBufs, ...hist, ...tape],
-  });
+  const forward: Proc = planMemory(
+    reuseBuffers({
+      sweep: "forward",
+      buffers: fb,
+      body: fbody,
+      args: [...inBufs, ...init],
+      results: [...outBufs, ...hist, ...tape],
+    }),
+  );
 
   // 5. backward: the reverse scan; carried cotangents double-buffered
   const bb: BufferDecl[] = [
-    { name: P, role: "param", rows: "one", width: paramSize, doc: "parameters" },
+    { name: P, role: "param", type: compute, rows: "one", width: paramSize, doc: "parameters" },
   ];
   for (const n of inBufs) bb.push(fb.find((d) => d.name === n)!);
   for (const n of hist) bb.push(fb.find((d) => d.name === n)!);
@@ -327,6 +359,7 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
   const nSt = pr.states.length;
   const bwd = lowerScan({
     sweep: "backward",
+    compute,
     shapes,
     namer,
     hints,
@@ -405,16 +438,19 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
     },
     ...bwd.stmts.post,
   ];
-  const backward: Proc = reuseBuffers({
-    sweep: "backward",
-    buffers: bb,
-    body: bbody,
-    args: [...inBufs, ...hist, ...tape, ...gOut, ...gCur],
-    results: [dP, ...dX, ...gCur],
-  });
+  const backward: Proc = planMemory(
+    reuseBuffers({
+      sweep: "backward",
+      buffers: bb,
+      body: bbody,
+      args: [...inBufs, ...hist, ...tape, ...gOut, ...gCur],
+      results: [dP, ...dX, ...gCur],
+    }),
+  );
   return {
     name: pr.name,
     dtype,
+    compute,
     hash: graphHash(outs),
     sizes: { ...sizes },
     layout,
@@ -427,18 +463,6 @@ export function lowerProblem(pr: Problem, sizes: Sizes, dtype: DType = "float64"
     forward,
     backward,
   };
-}
-
-function decl(
-  list: BufferDecl[],
-  name: string,
-  role: BufferDecl["role"],
-  rows: BufferDecl["rows"],
-  width: number,
-  doc: string,
-): string {
-  list.push({ name, role, rows, width, doc });
-  return name;
 }
 
 /**

@@ -1,9 +1,6 @@
 /** `printSchedule`: the schedule as text, one statement per line, for debugging and docs. */
-import { type JsExpr, renderJs } from "@gated/graph";
-import { substitute } from "./emitter.js";
+import { printScalar } from "@gated/graph";
 import type { BufferDecl, Dim, Loc, Operand, Proc, Schedule, Stmt } from "./schedule.js";
-
-const raw = (s: string): JsExpr => ({ parts: [s], holes: [] });
 
 function loc(l: Loc): string {
   const at = l.col ? `+${l.col}` : "";
@@ -42,14 +39,7 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
     case "map":
       out.push(`${pad}map ${s.rows} × ${s.width}:`);
       for (const l of s.lets)
-        out.push(
-          `${pad}  ${l.name} = ${renderJs(
-            substitute(
-              l.expr,
-              l.args.map((a) => raw(operand(a))),
-            ),
-          )}`,
-        );
+        out.push(`${pad}  ${l.name} = ${printScalar(l.expr, l.args.map(operand))}`);
       for (const st of s.stores) out.push(`${pad}  ${loc(st.to)} ← ${st.from}`);
       return;
     case "gemm":
@@ -67,7 +57,7 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
       return;
     case "reduce":
       out.push(
-        `${pad}reduce ${s.rows} × ${s.width}: ${loc(s.to)} = fold ${s.count} of ${loc(s.from)} by ${renderJs(substitute(s.combine, [raw("acc"), raw("x")]))}   # ${s.doc}`,
+        `${pad}reduce ${s.rows} × ${s.width}: ${loc(s.to)} = fold ${s.count} of ${loc(s.from)} by ${printScalar(s.combine, ["acc", "x"])}   # ${s.doc}`,
       );
       return;
     case "product":

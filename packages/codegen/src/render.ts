@@ -2,22 +2,13 @@
  * Second half of lowering one sweep: place every value that leaves its fused map in a buffer
  * (per step, over all rows, or static), then turn plan items into schedule statements.
  */
-import {
-  broadcastIndex,
-  constValue,
-  type JsExpr,
-  js,
-  jsRef,
-  type Node,
-  printText,
-} from "@gated/graph";
+import { broadcastIndex, constValue, type Node, printText, S, type Scalar } from "@gated/graph";
 import { foldConstant, gatherTables, reduceTable } from "./analyze.js";
 import type { Plan, PlanItem, RunPhase, ScanResult } from "./scan.js";
 import type { BufferDecl, Dim, Loc, MapLet, MapStore, Operand, Rows, Stmt } from "./schedule.js";
 
 const ROWS: Record<RunPhase, Rows> = { static: "one", pre: "TB", loop: "B", post: "TB" };
 const DIM: Record<Rows, Dim> = { one: 1, B: "B", TB: "TB" };
-const placeholder = (k: number): JsExpr => jsRef(`$${k}`);
 
 export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult {
   const { spec, phase, itemOf, items } = plan;
@@ -36,6 +27,7 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
     buffers.push({
       name,
       role: "temp",
+      type: spec.compute,
       rows: scope === "static" ? "one" : scope === "row" ? "B" : "TB",
       width,
       doc,
@@ -329,24 +321,24 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
             const sg = plan.sumOf.get(n);
             const name = namer.fresh(hint(n));
             let args: Operand[];
-            let expr: JsExpr;
+            let expr: Scalar;
             if (sg) {
+              // the merged products' sum, then the remaining terms: ((Σ + t1) + t2) …
               args = [
                 { kind: "load", loc: sumOut.get(n)!, width: shapes.size(n) },
                 ...sg.rest.map((x) => operand(x, it.width, outShape, lets)),
               ];
-              expr = placeholder(0);
-              for (let k = 1; k < args.length; k++)
-                expr = n.op.emit!([expr, placeholder(k)], n.attrs);
+              expr = S.arg(0);
+              for (let k = 1; k < args.length; k++) expr = n.op.scalar!([expr, S.arg(k)], n.attrs);
             } else {
               args = n.inputs.map((x) => operand(x, it.width, shapes.of(n), lets));
               expr =
                 n.op.kind === "elementwise"
-                  ? n.op.emit!(
-                      args.map((_, k) => placeholder(k)),
+                  ? n.op.scalar!(
+                      args.map((_, k) => S.arg(k)),
                       n.attrs,
                     )
-                  : js`${placeholder(0)}`;
+                  : S.arg(0);
             }
             lets.set(n, name);
             mlets.push({ name, op: n.op.name, args, expr, doc: `${name} = ${printText(n, 3)}` });
@@ -565,8 +557,8 @@ export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult 
           count: t.count,
           stride: t.stride,
           init: f.init,
-          combine: f.combine(placeholder(0), placeholder(1)),
-          ...(f.finish ? { finish: f.finish(placeholder(0), placeholder(1)) } : {}),
+          combine: f.combine,
+          ...(f.finish ? { finish: f.finish } : {}),
           doc,
         });
         break;

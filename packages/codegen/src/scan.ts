@@ -20,6 +20,8 @@ export type RunPhase = "static" | "pre" | "loop" | "post";
 
 export interface ScanSpec {
   readonly sweep: "forward" | "backward";
+  /** The element type of the sweep's buffers. */
+  readonly compute: "f32" | "f64";
   readonly shapes: Shapes;
   readonly namer: Namer;
   /** Readable names for nodes (the cell's locals, states, outputs). */
@@ -99,7 +101,7 @@ const ROWISH = new Set<Phase>(["input", "carried", "pre", "loop", "post"]);
 
 /** Is the node computed inside a fused elementwise map? */
 export function ewLike(n: Node, shapes: Shapes): boolean {
-  if (n.op.kind === "elementwise") return n.op.emit !== undefined;
+  if (n.op.kind === "elementwise") return n.op.scalar !== undefined;
   if (n.op.kind === "reshape") return true;
   // a broadcast from one value per row is a plain load inside a map
   if (n.op.kind === "broadcast") return shapes.size(n.inputs[0]!) === 1;
@@ -187,22 +189,10 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     else if (n.op.kind === "matvec" || n.op.kind === "matmul" || n.op.kind === "outer")
       z = n.inputs.some(isZero);
     else if (n.op.kind === "concat") z = n.inputs.every(isZero);
-    else if (n.op.kind === "elementwise" && n.inputs.length === 2) {
-      const probe = (a: number, b: number) =>
-        n.op.evaluate(
-          [
-            { shape: [], data: Float64Array.of(a) },
-            { shape: [], data: Float64Array.of(b) },
-          ],
-          n.attrs,
-          [],
-        )[0];
-      // x·0 = 0 = 0·x for any finite x: multiplication (and 0/y for division)
-      const mulLike = probe(0, 3) === 0 && probe(3, 0) === 0 && probe(2, 3) === 6;
-      const divLike = probe(0, 3) === 0 && probe(6, 3) === 2;
-      z =
-        (mulLike && (isZero(n.inputs[0]!) || isZero(n.inputs[1]!))) ||
-        (divLike && isZero(n.inputs[0]!));
+    else if (n.op.kind === "elementwise") {
+      // x·0 = 0 = 0·x for any finite x (and 0/y): the op says which operands absorb zero
+      const absorbing = n.op.algebra?.zeroAbsorbing ?? [];
+      z = absorbing.some((i) => isZero(n.inputs[i]!));
     } else z = false;
     zeroMemo.set(n, z);
     return z;

@@ -4,7 +4,7 @@
  * row-batched contraction, a gather, a reduction, copies and masks). Lowering produces it from a
  * recurrence; emitters (JavaScript now, WebAssembly later) turn it into code.
  */
-import type { JsExpr } from "@gated/graph";
+import type { Scalar } from "@gated/graph";
 import type { DType, ParamSlot } from "./kernel.js";
 
 /**
@@ -41,9 +41,24 @@ export type BufferRole =
   | "temp"
   | "const"; // folded constants and index tables, fixed at compile time
 
+/** Element types of buffers: the compute type (f32 or f64) and i32 index tables. */
+export type ElemType = "f32" | "f64" | "i32";
+
+/**
+ * A size or offset in elements that depends on the call's sizes: a + b·B + c·T·B. The memory
+ * plan gives every buffer of a procedure such an offset in one linear memory.
+ */
+export interface Extent {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+}
+
 export interface BufferDecl {
   readonly name: string;
   readonly role: BufferRole;
+  /** Element type: the sweep's compute type, or i32 for index tables. */
+  readonly type: ElemType;
   /** Row count: none, B, T·B or (T+1)·B. */
   readonly rows: "one" | "B" | "TB" | "T1B";
   readonly width: number;
@@ -54,6 +69,11 @@ export interface BufferDecl {
   readonly int?: boolean;
   /** Storage borrowed from another temporary whose live range has ended (buffer reuse). */
   readonly shares?: string;
+  /**
+   * Where it lives in the procedure's one memory, in elements (`planMemory`; a buffer that
+   * shares storage has its host's offset). Every coefficient is a multiple of 16 bytes.
+   */
+  readonly offset?: Extent;
 }
 
 /** An operand of a fused map: an earlier let, a load, or a literal. */
@@ -65,11 +85,11 @@ export type Operand =
 /** One value computed in a fused map: `name = expr(args)`. */
 export interface MapLet {
   readonly name: string;
-  /** The op's name and the arguments, for printing and other backends. */
+  /** The op's name, for printing. */
   readonly op: string;
   readonly args: readonly Operand[];
-  /** The op's `emit` applied to placeholder references `$0`, `$1`, … for the arguments. */
-  readonly expr: JsExpr;
+  /** The op's formula in the scalar IR; `arg i` is `args[i]`. */
+  readonly expr: Scalar;
   /** The equation, in the cell's notation, for the comment. */
   readonly doc: string;
 }
@@ -141,9 +161,9 @@ export type Stmt =
       readonly count: number;
       readonly stride: number;
       readonly init: number;
-      /** Templates over `$0` (the accumulator) and `$1` (the element, or the count for finish). */
-      readonly combine: JsExpr;
-      readonly finish?: JsExpr;
+      /** Scalar IR over `arg 0` (the accumulator) and `arg 1` (the element, or the count for finish). */
+      readonly combine: Scalar;
+      readonly finish?: Scalar;
       readonly doc: string;
     }
   | {
@@ -214,12 +234,16 @@ export interface Proc {
   /** Buffers returned, in order. */
   readonly results: readonly string[];
   readonly body: readonly Stmt[];
+  /** Elements of the procedure's one memory (`planMemory`): every buffer's offset is below it. */
+  readonly memory?: Extent;
 }
 
 /** A compiled recurrence: layout, sizes and both sweeps. */
 export interface Schedule {
   readonly name: string;
   readonly dtype: DType;
+  /** The element type the sweeps compute and keep their buffers in (float64 for JS). */
+  readonly compute: "f32" | "f64";
   readonly hash: string;
   readonly sizes: Readonly<Record<string, number>>;
   readonly layout: readonly ParamSlot[];

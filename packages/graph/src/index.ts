@@ -1,9 +1,8 @@
 export { grad, jvp, vjp } from "./autodiff.js";
 export { type Bindings, evaluate, evaluateAll, prepareEvaluate } from "./evaluate.js";
-export type { JsExpr, JsHole } from "./jsExpr.js";
-export { js, jsRef, renderJs } from "./jsExpr.js";
 export { constant, constValue, input, isLeaf, param, zeros } from "./leaves.js";
 export type {
+  Algebra,
   Attrs,
   AttrValue,
   Builders,
@@ -44,6 +43,19 @@ export {
   textNode,
 } from "./print/text.js";
 export { type Match, P, type Pattern, rule, X, Y, Z } from "./rule.js";
+export {
+  evalScalar,
+  printScalar,
+  S,
+  SCALAR_ARITY,
+  SCALAR_SEMANTICS,
+  type Scalar,
+  type ScalarFn,
+  type ScalarLike,
+  type ScalarOp,
+  scalarFunction,
+  substituteScalar,
+} from "./scalar.js";
 export type { Dim, Shape, Sizes } from "./shape.js";
 export {
   addDims,

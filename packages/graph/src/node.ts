@@ -3,7 +3,7 @@
  * same inputs with the same attrs returns the very same object, so common subexpressions are
  * shared by construction and graphs compare by identity.
  */
-import type { JsExpr } from "./jsExpr.js";
+import type { Scalar } from "./scalar.js";
 import { formatShape, type Shape, type Sizes } from "./shape.js";
 
 export type AttrValue = number | string | boolean | readonly (number | string)[];
@@ -15,10 +15,10 @@ export interface Tensor {
   readonly data: Float64Array;
 }
 
-/** Structural kinds: how codegen lowers a node. Op-specific text only comes from `emit`. */
+/** Structural kinds: how codegen lowers a node. Op-specific formulas only come from `scalar`. */
 export type OpKind =
   | "leaf" // input, param, constant
-  | "elementwise" // out[i] = emit(in0[i'], in1[i'], …) with broadcasting
+  | "elementwise" // out[i] = scalar(in0[i'], in1[i'], …) with broadcasting
   | "matvec" // [M,N]·[N] -> [M]
   | "matmul" // [M,K]·[K,N] -> [M,N]
   | "outer" // [M] ⊗ [N] -> [M,N]
@@ -79,9 +79,18 @@ export interface Notation {
 /** Reduction facet for `kind: "reduce"` ops: acc = combine(acc, x) from `init`. */
 export interface ReduceFacet {
   readonly init: number;
-  readonly combine: (acc: JsExpr, x: JsExpr) => JsExpr;
-  /** Applied to the accumulated value, given the reduced length `n`. */
-  readonly finish?: (acc: JsExpr, n: JsExpr) => JsExpr;
+  /** Scalar IR over `arg 0` (the accumulator) and `arg 1` (the element). */
+  readonly combine: Scalar;
+  /** Applied to the accumulated value (`arg 0`), given the reduced length `n` (`arg 1`). */
+  readonly finish?: Scalar;
+}
+
+/** Algebraic facts the lowering relies on, stated by the op instead of found by probing. */
+export interface Algebra {
+  /** The op is elementwise addition (sums of products are merged into one contraction). */
+  readonly sum?: boolean;
+  /** Input positions where a zero operand makes the output zero (mul: both; div: the numerator). */
+  readonly zeroAbsorbing?: readonly number[];
 }
 
 /** A rewrite rule, kept with the op it rewrites and driven by `simplify`. */
@@ -91,7 +100,7 @@ export interface Rule {
   readonly apply: (node: Node) => Node | null;
 }
 
-/** Everything about one op: shape rule, reference evaluation, derivatives, rewrites, emit. */
+/** Everything about one op: shape rule, reference evaluation, derivatives, rewrites, formula. */
 export interface OpDef<A extends Attrs = Attrs> {
   readonly name: string;
   readonly kind: OpKind;
@@ -116,8 +125,12 @@ export interface OpDef<A extends Attrs = Attrs> {
   jvp(args: JvpArgs<A>): Node | null;
   /** Rewrite rules, as a thunk so rules may name ops defined in other files. */
   readonly rules?: () => readonly Rule[];
-  /** Elementwise ops: the scalar expression. */
-  readonly emit?: (args: readonly JsExpr[], attrs: A) => JsExpr;
+  /**
+   * Elementwise ops: the formula, once, in the scalar IR (`xs[i]` stands for input i). The
+   * interpreter and constant folding evaluate it; every backend renders it.
+   */
+  readonly scalar?: (xs: readonly Scalar[], attrs: A) => Scalar;
+  readonly algebra?: Algebra;
   readonly reduce?: ReduceFacet;
   /** Per input (or one for all); absent for ops the random-graph tests build structurally. */
   readonly domain?: Domain | readonly Domain[];

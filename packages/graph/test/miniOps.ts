@@ -8,12 +8,14 @@ import {
   broadcastShapes,
   constant,
   defineOp,
-  js,
+  evalScalar,
   type Node,
   type Op,
   type OpDef,
   P,
   rule,
+  S,
+  type Scalar,
   type Tensor,
   X,
   Y,
@@ -23,8 +25,15 @@ function pick(t: Tensor, k: number): number {
   return t.data.length === 1 ? t.data[0]! : t.data[k]!;
 }
 
-function elementwise(name: string, f: (...v: number[]) => number, def: Partial<OpDef>): Op {
-  const arity = f.length;
+/** An elementwise op from its scalar formula over `arity` operands. */
+function elementwise(
+  name: string,
+  arity: number,
+  formula: (...xs: Scalar[]) => Scalar,
+  def: Partial<OpDef>,
+): Op {
+  const tree = formula(...Array.from({ length: arity }, (_, i) => S.arg(i)));
+  const f = (...v: number[]) => evalScalar(tree, v);
   return defineOp({
     name,
     kind: "elementwise",
@@ -36,19 +45,19 @@ function elementwise(name: string, f: (...v: number[]) => number, def: Partial<O
       ),
     vjp: () => [],
     jvp: () => null,
-    emit: ([a]) => js`${a!}`,
+    scalar: (xs) => formula(...xs),
     ...def,
   } as OpDef);
 }
 
-export const add: Op = elementwise("add", (a, b) => a! + b!, {
+export const add: Op = elementwise("add", 2, S.add, {
   commutative: true,
   vjp: ({ g }) => [g, g],
   jvp: ({ dx: [a, b] }) => (a && b ? add(a, b) : (a ?? b)),
   rules: () => [rule("x + 0 -> x", P.op(add, X, 0), ({ x }) => x)],
   notation: { text: ([a, b]) => `${a} + ${b}`, prec: 10 },
 });
-export const mul: Op = elementwise("mul", (a, b) => a! * b!, {
+export const mul: Op = elementwise("mul", 2, S.mul, {
   commutative: true,
   vjp: ({ x: [a, b], g }) => [mul(g, b!), mul(g, a!)],
   jvp: ({ x: [a, b], dx: [da, db] }) => {
@@ -62,18 +71,18 @@ export const mul: Op = elementwise("mul", (a, b) => a! * b!, {
   ],
   notation: { text: ([a, b]) => `${a} * ${b}`, prec: 20 },
 });
-export const neg: Op = elementwise("neg", (a) => -a!, {
+export const neg: Op = elementwise("neg", 1, S.neg, {
   vjp: ({ g }) => [neg(g)],
   jvp: ({ dx: [d] }) => neg(d!),
   rules: () => [rule("-(-x) -> x", P.op(neg, P.op(neg, X)), ({ x }) => x)],
   notation: { text: ([a]) => `-${a}`, prec: 30 },
 });
-export const exp: Op = elementwise("exp", (a) => Math.exp(a!), {
+export const exp: Op = elementwise("exp", 1, S.exp, {
   vjp: ({ out, g }) => [mul(g, out)],
   jvp: ({ out, dx: [d] }) => mul(d!, out),
 });
 /** A rule that undoes itself (it swaps the operands; wrong in value on purpose): the driver must stop. */
-export const flip: Op = elementwise("flip", (a, b) => a! - b!, {
+export const flip: Op = elementwise("flip", 2, S.sub, {
   vjp: ({ g }) => [g, neg(g)],
   jvp: () => null,
   rules: () => [rule("flip(x, y) -> flip(y, x)", P.op(flip, X, Y), ({ x, y }) => flip(y, x))],

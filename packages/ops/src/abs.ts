@@ -1,5 +1,5 @@
 /** Absolute value. |x|′ = sign(x) (0 at 0, a subgradient). */
-import { js, P, rule, X } from "@gated/graph";
+import { P, rule, S, X } from "@gated/graph";
 import { unary } from "./families.js";
 import { mul } from "./mul.js";
 import { neg } from "./neg.js";
@@ -7,9 +7,8 @@ import { sign } from "./sign.js";
 
 export const abs = unary({
   name: "abs",
-  evaluate: Math.abs,
+  scalar: (x) => S.abs(x),
   vjp: ({ x, g }) => mul(g, sign(x)),
-  emit: (x) => js`Math.abs(${x})`,
   domain: { min: -3, max: 3, avoid: 0, gap: 0.25 },
   rules: () => [
     rule("|−x| -> |x|", P.op(abs, P.op(neg, X)), ({ x }) => abs(x)),

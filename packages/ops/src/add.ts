@@ -1,14 +1,14 @@
 /** Addition with broadcasting. ∂(x + y) = (g, g). */
-import { js, P, rule, X, Y } from "@gated/graph";
+import { P, rule, S, X, Y } from "@gated/graph";
 import { binary } from "./families.js";
 import { neg } from "./neg.js";
 import { sub } from "./sub.js";
 
 export const add = binary({
   name: "add",
-  evaluate: (x, y) => x + y,
+  scalar: (x, y) => S.add(x, y),
+  algebra: { sum: true },
   vjp: ({ g }) => [g, g],
-  emit: (x, y) => js`${x} + ${y}`,
   domain: { min: -3, max: 3 },
   commutative: true,
   rules: () => [

@@ -1,14 +1,15 @@
 /** Division with broadcasting. ∂(x / y) = (g / y, −g·out / y). */
-import { js, P, rule, X } from "@gated/graph";
+import { P, rule, S, X } from "@gated/graph";
 import { binary } from "./families.js";
 import { mul } from "./mul.js";
 import { neg } from "./neg.js";
 
 export const div = binary({
   name: "div",
-  evaluate: (x, y) => x / y,
+  scalar: (x, y) => S.div(x, y),
+  // 0 / y = 0 for the lowering's zero tracking (cotangents known to be zero)
+  algebra: { zeroAbsorbing: [0] },
   vjp: ({ y, out, g }) => [div(g, y), neg(div(mul(g, out), y))],
-  emit: (x, y) => js`${x} / ${y}`,
   domain: [
     { min: -3, max: 3 },
     { min: -3, max: 3, avoid: 0, gap: 0.5 },

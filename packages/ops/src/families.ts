@@ -1,30 +1,65 @@
 /**
  * Factories for elementwise ops. `unary` and `binary` supply the shape rule (identity /
- * broadcasting), elementwise evaluation through the scalar function, forward mode derived from
- * the reverse rule (the Jacobian is diagonal), and the `elementwise` lowering kind.
+ * broadcasting), evaluation through the op's scalar-IR formula (the one statement of its
+ * semantics), forward mode derived from the reverse rule (the Jacobian is diagonal), and the
+ * `elementwise` lowering kind.
  */
 import {
+  type Algebra,
+  type Attrs,
   apply,
   broadcastIndex,
   broadcastShapes,
   type Domain,
   defineOp,
-  type JsExpr,
   type Node,
   type Notation,
   type Op,
   type OpDef,
   ops,
   type Rule,
+  S,
+  type Scalar,
+  type ScalarOp,
+  scalarFunction,
   type Tensor,
 } from "@gated/graph";
 
+/**
+ * Evaluates an elementwise op through its scalar formula, broadcasting the inputs to `outShape`:
+ * the interpreter's (and constant folding's) one elementwise loop.
+ */
+export function evaluateScalar(
+  formula: (xs: readonly Scalar[], attrs: Attrs) => Scalar,
+  inputs: readonly Tensor[],
+  attrs: Attrs,
+  outShape: readonly number[],
+): Float64Array {
+  const f = scalarFunction(
+    formula(
+      inputs.map((_, i) => S.arg(i)),
+      attrs,
+    ),
+  );
+  const [x, y, z] = inputs;
+  if (inputs.length === 1) return x!.data.map((v) => f(v, 0, 0));
+  const idx = inputs.map((t) => broadcastIndex(t.shape, outShape));
+  const [ix, iy, iz] = idx;
+  const out = new Float64Array(ix!.length);
+  if (inputs.length === 2)
+    for (let k = 0; k < out.length; k++) out[k] = f(x!.data[ix![k]!]!, y!.data[iy![k]!]!, 0);
+  else
+    for (let k = 0; k < out.length; k++)
+      out[k] = f(x!.data[ix![k]!]!, y!.data[iy![k]!]!, z!.data[iz![k]!]!);
+  return out;
+}
+
 export interface UnarySpec {
   name: string;
-  evaluate: (x: number) => number;
+  /** The formula in the scalar IR: evaluated by the interpreter, rendered by every backend. */
+  scalar: (x: Scalar) => Scalar;
   /** Cotangent of the input, from the input `x`, the output `out` and the cotangent `g`. */
   vjp: (a: { x: Node; out: Node; g: Node }) => Node | null;
-  emit: (x: JsExpr) => JsExpr;
   domain: Domain;
   rules?: () => readonly Rule[];
   notation?: Notation;
@@ -38,11 +73,11 @@ export function unary(spec: UnarySpec): Op & ((x: Node | number) => Node) {
     kind: "elementwise",
     arity: 1,
     shape: ([x]) => x!,
-    evaluate: ([x]) => x!.data.map(spec.evaluate),
+    evaluate: (xs, attrs, outShape) => evaluateScalar(def.scalar!, xs, attrs, outShape),
     vjp: ({ x, out, g }) => [spec.vjp({ x: x[0]!, out, g })],
     // diagonal Jacobian: J·dx is the reverse rule applied to dx
     jvp: ({ x, out, dx }) => spec.vjp({ x: x[0]!, out, g: dx[0]! }),
-    emit: ([x]) => spec.emit(x!),
+    scalar: ([x]) => spec.scalar(x!),
     domain: spec.domain,
     rules: spec.rules ?? (() => []),
     notation: spec.notation ?? {},
@@ -53,12 +88,13 @@ export function unary(spec: UnarySpec): Op & ((x: Node | number) => Node) {
 
 export interface BinarySpec {
   name: string;
-  evaluate: (x: number, y: number) => number;
+  /** The formula in the scalar IR: evaluated by the interpreter, rendered by every backend. */
+  scalar: (x: Scalar, y: Scalar) => Scalar;
   /** Cotangents of both inputs, at the output's (broadcast) shape; autodiff sums them back. */
   vjp: (a: { x: Node; y: Node; out: Node; g: Node }) => readonly [Node | null, Node | null];
-  emit: (x: JsExpr, y: JsExpr) => JsExpr;
   domain: Domain | readonly [Domain, Domain];
   commutative?: boolean;
+  algebra?: Algebra;
   rules?: () => readonly Rule[];
   notation?: Notation;
   differentiable?: boolean;
@@ -71,15 +107,9 @@ export function binary(spec: BinarySpec): Op & ((x: Node | number, y: Node | num
     kind: "elementwise",
     arity: 2,
     commutative: spec.commutative ?? false,
+    ...(spec.algebra ? { algebra: spec.algebra } : {}),
     shape: ([x, y]) => broadcastShapes(x!, y!),
-    evaluate: ([x, y], _attrs, outShape) => {
-      const ix = broadcastIndex(x!.shape, outShape);
-      const iy = broadcastIndex(y!.shape, outShape);
-      const out = new Float64Array(ix.length);
-      for (let k = 0; k < out.length; k++)
-        out[k] = spec.evaluate(x!.data[ix[k]!]!, y!.data[iy[k]!]!);
-      return out;
-    },
+    evaluate: (xs, attrs, outShape) => evaluateScalar(def.scalar!, xs, attrs, outShape),
     vjp: ({ x, out, g }) => spec.vjp({ x: x[0]!, y: x[1]!, out, g }),
     jvp: ({ x, out, dx }) => {
       const [dx0, dx1] = dx;
@@ -91,7 +121,7 @@ export function binary(spec: BinarySpec): Op & ((x: Node | number, y: Node | num
       const t1 = dx1 ? spec.vjp({ x: x[0]!, y: x[1]!, out, g: at(dx1) })[1] : null;
       return t0 && t1 ? ops().add(t0, t1) : (t0 ?? t1);
     },
-    emit: ([x, y]) => spec.emit(x!, y!),
+    scalar: ([x, y]) => spec.scalar(x!, y!),
     domain: spec.domain,
     rules: spec.rules ?? (() => []),
     notation: spec.notation ?? {},
@@ -127,16 +157,15 @@ export function reduceAxis(
 /** A comparison: 1 where it holds, else 0. Piecewise constant, so it has no derivative. */
 export function comparison(spec: {
   name: string;
-  evaluate: (x: number, y: number) => boolean;
-  emit: (x: JsExpr, y: JsExpr) => JsExpr;
+  /** The scalar IR comparison (1 where it holds, else 0; false for NaN). */
+  cmp: Extract<ScalarOp, "lt" | "le" | "gt" | "ge" | "eq">;
   symbol: { text: string; latex: string };
   commutative?: boolean;
 }): Op & ((x: Node | number, y: Node | number) => Node) {
   return binary({
     name: spec.name,
-    evaluate: (x, y) => (spec.evaluate(x, y) ? 1 : 0),
+    scalar: (x, y) => S[spec.cmp](x, y),
     vjp: () => [null, null],
-    emit: spec.emit,
     domain: { min: -3, max: 3 },
     ...(spec.commutative ? { commutative: true } : {}),
     differentiable: false,

@@ -1,10 +1,8 @@
 /** [x ≥ y]: 1 where x is at least y, else 0. No derivative (vjp gives nothing). */
-import { js } from "@gated/graph";
 import { comparison } from "./families.js";
 
 export const greaterEqual = comparison({
   name: "greaterEqual",
-  evaluate: (x, y) => x >= y,
-  emit: (x, y) => js`${x} >= ${y} ? 1 : 0`,
+  cmp: "ge",
   symbol: { text: "≥", latex: "\\ge" },
 });

@@ -1,5 +1,5 @@
 /** Natural logarithm. log′(x) = 1/x. */
-import { js, P, rule, X } from "@gated/graph";
+import { P, rule, S, X } from "@gated/graph";
 import { add } from "./add.js";
 import { div } from "./div.js";
 import { exp } from "./exp.js";
@@ -10,9 +10,8 @@ import { sigmoid } from "./sigmoid.js";
 
 export const log = unary({
   name: "log",
-  evaluate: Math.log,
+  scalar: (x) => S.log(x),
   vjp: ({ x, g }) => div(g, x),
-  emit: (x) => js`Math.log(${x})`,
   domain: { min: 0.2, max: 5 },
   rules: () => [
     rule("log(exp(x)) -> x", P.op(log, P.op(exp, X)), ({ x }) => x),

@@ -1,14 +1,15 @@
 /** Elementwise product with broadcasting. ∂(x·y) = (g·y, g·x). */
-import { js, P, rule, X, Y } from "@gated/graph";
+import { P, rule, S, X, Y } from "@gated/graph";
 import { binary } from "./families.js";
 import { neg } from "./neg.js";
 import { square } from "./square.js";
 
 export const mul = binary({
   name: "mul",
-  evaluate: (x, y) => x * y,
+  scalar: (x, y) => S.mul(x, y),
+  // 0 · y = 0 for the lowering's zero tracking (cotangents known to be zero)
+  algebra: { zeroAbsorbing: [0, 1] },
   vjp: ({ x, y, g }) => [mul(g, y), mul(g, x)],
-  emit: (x, y) => js`${x} * ${y}`,
   domain: { min: -3, max: 3 },
   commutative: true,
   rules: () => [

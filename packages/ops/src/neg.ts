@@ -1,14 +1,13 @@
 /** Negation. ∂(−x) = −g. */
-import { js, P, rule, X, Y } from "@gated/graph";
+import { P, rule, S, X, Y } from "@gated/graph";
 import { unary } from "./families.js";
 import { mul } from "./mul.js";
 import { sub } from "./sub.js";
 
 export const neg = unary({
   name: "neg",
-  evaluate: (x) => -x,
+  scalar: (x) => S.neg(x),
   vjp: ({ g }) => neg(g),
-  emit: (x) => js`-${x}`,
   domain: { min: -3, max: 3 },
   rules: () => [
     rule("-(-x) -> x", P.op(neg, P.op(neg, X)), ({ x }) => x),

@@ -1,5 +1,6 @@
 /** Power with a constant exponent. (xᵖ)′ = p·xᵖ⁻¹. Non-integer p needs x > 0. */
-import { apply, constant, defineOp, js, type Node, type Op } from "@gated/graph";
+import { apply, constant, defineOp, type Node, type Op, S } from "@gated/graph";
+import { evaluateScalar } from "./families.js";
 import { mul } from "./mul.js";
 import { square } from "./square.js";
 
@@ -9,11 +10,11 @@ export const pow: Op & ((x: Node | number, p: number) => Node) = defineOp(
     kind: "elementwise",
     arity: 1,
     shape: ([x]) => x!,
-    evaluate: ([x], { p }) => x!.data.map((v) => v ** (p as number)),
+    evaluate: (xs, attrs, outShape) => evaluateScalar(pow.scalar!, xs, attrs, outShape),
+    scalar: ([x], { p }) => S.pow(x!, p as number),
     vjp: ({ x: [x], g, attrs: { p } }) => [mul(g, mul(pow(x!, (p as number) - 1), p as number))],
     jvp: ({ x: [x], dx: [d], attrs: { p } }) =>
       mul(d!, mul(pow(x!, (p as number) - 1), p as number)),
-    emit: ([x], { p }) => js`Math.pow(${x!}, ${p as number})`,
     domain: { min: 0.3, max: 3 },
     notation: {
       text: ([x], a) => `${x}^${a["p"]}`,

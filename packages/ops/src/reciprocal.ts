@@ -1,5 +1,5 @@
 /** Reciprocal. (1/x)′ = −1/x² = −out², written on the output. */
-import { js, P, rule, X } from "@gated/graph";
+import { P, rule, S, X } from "@gated/graph";
 import { unary } from "./families.js";
 import { mul } from "./mul.js";
 import { neg } from "./neg.js";
@@ -7,9 +7,8 @@ import { square } from "./square.js";
 
 export const reciprocal = unary({
   name: "reciprocal",
-  evaluate: (x) => 1 / x,
+  scalar: (x) => S.div(1, x),
   vjp: ({ out, g }) => neg(mul(g, square(out))),
-  emit: (x) => js`1 / ${x}`,
   domain: { min: -3, max: 3, avoid: 0, gap: 0.5 },
   rules: () => [
     rule("1/(1/x) -> x", P.op(reciprocal, P.op(reciprocal, X)), ({ x }) => x),

@@ -2,7 +2,16 @@
  * Maximum over one axis (or "all"). ∂ = g spread evenly over the positions that attain the
  * maximum: g·[x = max] / #[x = max], so ties (a broadcast copy) still sum to g.
  */
-import { apply, constant, constValue, defineOp, js, type Node, type Op } from "@gated/graph";
+import {
+  apply,
+  constant,
+  constValue,
+  defineOp,
+  type Node,
+  type Op,
+  S,
+  scalarFunction,
+} from "@gated/graph";
 import { div } from "./div.js";
 import { equal } from "./equal.js";
 import { reduceAxis } from "./families.js";
@@ -23,7 +32,9 @@ export const reduceMax: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
     shape: ([x], { axis }) => (axis === "all" ? [] : x!.filter((_, k) => k !== axis)),
     evaluate: ([x], { axis }, outShape) => {
       if (x!.data.length === 0) throw new Error("max of an empty tensor");
-      return reduceAxis(x!, axis as Axis, outShape, -Infinity, (a, b) => Math.max(a, b)); // as emitted (NaN, ±0)
+      // through the facet's formula, so NaN and ±0 are what every backend computes
+      const f = scalarFunction(reduceMax.reduce!.combine);
+      return reduceAxis(x!, axis as Axis, outShape, -Infinity, (a, b) => f(a, b, 0));
     },
     vjp: ({ x: [x], out, g, attrs }) => {
       const axis = attrs["axis"] as Axis;
@@ -35,7 +46,8 @@ export const reduceMax: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
       const { mask, count } = argmaxMask(x!, out, axis);
       return div(sum(mul(d!, mask), axis), count);
     },
-    reduce: { init: -Infinity, combine: (acc, x) => js`Math.max(${acc}, ${x})` },
+    // max(acc, x): NaN propagates, max(−0, 0) = 0
+    reduce: { init: -Infinity, combine: S.max(S.arg(0), S.arg(1)) },
     domain: { min: -3, max: 3 },
     notation: {
       text: ([x], a) => (a["axis"] === "all" ? `max(${x})` : `max_${a["axis"]}(${x})`),

@@ -1,23 +1,18 @@
 /** Logistic sigmoid. σ(x) = 1 / (1 + e^−x),  σ′(x) = σ(x)·(1 − σ(x)). */
-import { js } from "@gated/graph";
+import { S } from "@gated/graph";
 import { unary } from "./families.js";
 import { mul } from "./mul.js";
 import { sub } from "./sub.js";
 
-/** Stable for any |x|: e^−x never overflows into the result. */
-function sigma(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
 export const sigmoid = unary({
   name: "sigmoid",
-  evaluate: sigma,
+  // The stable form, decided once for the interpreter and every backend: e^−x for x ≥ 0 and
+  // e^x / (1 + e^x) below, so the exponential never overflows (σ(−1e4) = 0, σ(1e4) = 1) and
+  // σ(x) keeps full relative precision for large negative x. NaN takes the second branch: NaN.
+  scalar: (x) =>
+    S.select(S.ge(x, 0), S.div(1, S.add(1, S.exp(S.neg(x)))), S.div(S.exp(x), S.add(1, S.exp(x)))),
   // written on the output, so the backward sweep reuses σ(x) instead of recomputing exp
   vjp: ({ out, g }) => mul(g, mul(out, sub(1, out))),
-  // 1/(1+e^−x) is exact in floating point for x ≥ −709; below, e^−x = ∞ gives 0, the limit
-  emit: (x) => js`1 / (1 + Math.exp(-${x}))`,
   domain: { min: -6, max: 6 },
   notation: { text: ([x]) => `σ(${x})`, latex: ([x]) => `\\sigma\\left(${x}\\right)`, prec: 100 },
 });

@@ -1,12 +1,11 @@
 /** Sign: −1, 0 or 1. Piecewise constant, so no derivative (what |x|′ is made of). */
-import { js } from "@gated/graph";
+import { S } from "@gated/graph";
 import { unary } from "./families.js";
 
 export const sign = unary({
   name: "sign",
-  evaluate: Math.sign, // as emitted: sign(NaN) = NaN, sign(-0) = -0
+  scalar: (x) => S.sign(x), // sign(NaN) = NaN, sign(-0) = -0
   vjp: () => null,
-  emit: (x) => js`Math.sign(${x})`,
   domain: { min: -3, max: 3, avoid: 0, gap: 0.25 },
   differentiable: false,
   notation: {

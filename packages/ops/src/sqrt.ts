@@ -1,5 +1,5 @@
 /** Square root. sqrt′(x) = 1 / (2·sqrt(x)), written on the output. */
-import { js, P, rule, X } from "@gated/graph";
+import { P, rule, S, X } from "@gated/graph";
 import { abs } from "./abs.js";
 import { div } from "./div.js";
 import { unary } from "./families.js";
@@ -8,9 +8,8 @@ import { square } from "./square.js";
 
 export const sqrt = unary({
   name: "sqrt",
-  evaluate: Math.sqrt,
+  scalar: (x) => S.sqrt(x),
   vjp: ({ out, g }) => div(g, mul(out, 2)),
-  emit: (x) => js`Math.sqrt(${x})`,
   domain: { min: 0.2, max: 5 },
   rules: () => [rule("sqrt(x²) -> |x|", P.op(sqrt, P.op(square, X)), ({ x }) => abs(x))],
   notation: { text: ([x]) => `sqrt(${x})`, latex: ([x]) => `\\sqrt{${x}}`, prec: 100 },

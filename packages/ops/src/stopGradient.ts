@@ -2,14 +2,13 @@
  * Stop-gradient: the identity in value, a constant to autodiff (vjp and jvp are zero). Used
  * for stabilisers such as the max subtracted inside logsumexp.
  */
-import { js, P, rule, X } from "@gated/graph";
+import { P, rule, X } from "@gated/graph";
 import { unary } from "./families.js";
 
 export const stopGradient = unary({
   name: "stopGradient",
-  evaluate: (x) => x,
+  scalar: (x) => x,
   vjp: () => null,
-  emit: (x) => js`${x}`,
   domain: { min: -3, max: 3 },
   differentiable: false,
   rules: () => [

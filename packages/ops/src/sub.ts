@@ -1,14 +1,13 @@
 /** Subtraction with broadcasting. ∂(x − y) = (g, −g). */
-import { js, P, rule, X, Y } from "@gated/graph";
+import { P, rule, S, X, Y } from "@gated/graph";
 import { add } from "./add.js";
 import { binary } from "./families.js";
 import { neg } from "./neg.js";
 
 export const sub = binary({
   name: "sub",
-  evaluate: (x, y) => x - y,
+  scalar: (x, y) => S.sub(x, y),
   vjp: ({ g }) => [g, neg(g)],
-  emit: (x, y) => js`${x} - ${y}`,
   domain: { min: -3, max: 3 },
   rules: () => [
     rule("x - 0 -> x", P.op(sub, X, 0), ({ x }) => x),

@@ -9,10 +9,11 @@ import {
   defineOp,
   describe,
   formatShape,
-  js,
   Node,
   type Op,
+  S,
   type Shape,
+  scalarFunction,
 } from "@gated/graph";
 import { broadcastTo } from "./broadcastTo.js";
 import { reduceAxis } from "./families.js";
@@ -49,11 +50,13 @@ export const sum: Op & ((x: Node, axis?: Axis) => Node) = defineOp(
     kind: "reduce",
     arity: 1,
     shape: ([x], { axis }) => (axis === "all" ? [] : x!.filter((_, k) => k !== axis)),
-    evaluate: ([x], { axis }, outShape) =>
-      reduceAxis(x!, axis as Axis, outShape, 0, (a, b) => a + b),
+    evaluate: ([x], { axis }, outShape) => {
+      const f = scalarFunction(sum.reduce!.combine);
+      return reduceAxis(x!, axis as Axis, outShape, 0, (a, b) => f(a, b, 0));
+    },
     vjp: ({ x: [x], g, attrs }) => [unreduce(g, x!.shape, attrs["axis"] as Axis)],
     jvp: ({ dx: [d], attrs }) => sum(d!, attrs["axis"] as Axis),
-    reduce: { init: 0, combine: (acc, x) => js`${acc} + ${x}` },
+    reduce: { init: 0, combine: S.add(S.arg(0), S.arg(1)) },
     domain: { min: -3, max: 3 },
     rules: () => [],
     notation: {

@@ -5,17 +5,17 @@
  */
 import {
   apply,
-  broadcastIndex,
   broadcastShapes,
   defineOp,
-  js,
   type Node,
   type Op,
   P,
   rule,
+  S,
   X,
   Y,
 } from "@gated/graph";
+import { evaluateScalar } from "./families.js";
 
 export const where: Op & ((cond: Node | number, x: Node | number, y: Node | number) => Node) =
   defineOp(
@@ -24,16 +24,10 @@ export const where: Op & ((cond: Node | number, x: Node | number, y: Node | numb
       kind: "elementwise",
       arity: 3,
       shape: ([c, x, y]) => broadcastShapes(broadcastShapes(c!, x!), y!),
-      evaluate: ([c, x, y], _attrs, outShape) => {
-        const [ic, ix, iy] = [c!, x!, y!].map((t) => broadcastIndex(t.shape, outShape));
-        const out = new Float64Array(ic!.length);
-        for (let k = 0; k < out.length; k++)
-          out[k] = c!.data[ic![k]!] !== 0 ? x!.data[ix![k]!]! : y!.data[iy![k]!]!;
-        return out;
-      },
+      evaluate: (xs, attrs, outShape) => evaluateScalar(where.scalar!, xs, attrs, outShape),
+      scalar: ([c, x, y]) => S.select(c!, x!, y!),
       vjp: ({ x: [c], g }) => [null, where(c!, g, 0), where(c!, 0, g)],
       jvp: ({ x: [c], dx: [, dx, dy] }) => where(c!, dx ?? 0, dy ?? 0),
-      emit: ([c, x, y]) => js`${c!} !== 0 ? ${x!} : ${y!}`,
       // cond away from 0 for tests; a comparison's 0/1 output is the usual cond
       domain: [
         { min: -3, max: 3, avoid: 0, gap: 0.5 },

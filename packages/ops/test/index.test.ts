@@ -12,9 +12,9 @@ describe("OPS", () => {
       expect(typeof op, k).toBe("function");
     }
   });
-  test("elementwise ops have emit, a domain per input and notation", () => {
+  test("elementwise ops have a scalar formula, a domain per input and notation", () => {
     for (const [k, op] of entries.filter(([, o]) => o.kind === "elementwise")) {
-      expect(op.emit, k).toBeTypeOf("function");
+      expect(op.scalar, k).toBeTypeOf("function");
       expect(op.domain, k).toBeDefined();
       const d = op.domain!;
       if (Array.isArray(d)) expect(d.length, k).toBe(op.arity);
