@@ -48,8 +48,8 @@ export interface ExperimentOptions {
   readonly resume?: boolean;
   readonly progress?: boolean;
   readonly quiet?: boolean;
-  /** Called after each finished (or interrupted) run. */
-  readonly onRun?: (r: RunResult) => void;
+  /** Called after each finished (or interrupted) run, with its index in the (cell, seed) order. */
+  readonly onRun?: (r: RunResult, index: number) => void;
   /** Worker threads to spread runs over (default 1: in this thread). */
   readonly jobs?: number;
   /** Test hook: stop (as if Ctrl-C) once this many steps of a run are done. */
@@ -88,7 +88,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     return runPool(pairs, opts);
   }
   const runs: RunResult[] = [];
-  for (const { cell, seed } of pairs) {
+  for (const [index, { cell, seed }] of pairs.entries()) {
     if (interrupted()) return { runs, interrupted: true };
     const bar = progress({
       label: `${opts.task.name} ${cell.name} seed ${seed}`,
@@ -104,7 +104,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       result.steps,
     );
     runs.push(result);
-    opts.onRun?.(result);
+    opts.onRun?.(result, index);
     if (stopped) return { runs, interrupted: true };
   }
   return { runs, interrupted: false };

@@ -17,7 +17,7 @@ import {
 } from "./experiment.js";
 import { interrupted, shareInterrupt } from "./interrupt.js";
 import { progress, runLine } from "./progress.js";
-import { type RunConfig, resolveTask } from "./tasks.js";
+import { type RunConfig, resolveTask, type TaskEntry } from "./tasks.js";
 
 interface WorkerInit {
   readonly gatedWorker: true;
@@ -30,7 +30,14 @@ interface WorkerInit {
 }
 
 type ToWorker =
-  | { readonly type: "run"; readonly index: number; readonly spec: string; readonly seed: number }
+  | {
+      readonly type: "run";
+      readonly index: number;
+      readonly spec: string;
+      readonly seed: number;
+      /** A run of its own task and configuration (a study), instead of the pool's. */
+      readonly job?: PoolJob;
+    }
   | { readonly type: "exit" };
 type FromWorker =
   | {
@@ -46,6 +53,24 @@ type FromWorker =
       readonly stopped: boolean;
     }
   | { readonly type: "error"; readonly message: string; readonly usage: boolean };
+
+/** What a pool run may set for itself (by name, so it crosses to a worker as plain data). */
+interface PoolJob {
+  readonly task: string;
+  readonly config: RunConfig;
+  readonly checkpointDir?: string;
+  /** The name the run goes by (tables, checkpoint files), when not the spec. */
+  readonly name?: string;
+}
+
+/** A pair of the pool; a study gives each its own task, configuration and checkpoint folder. */
+export interface PoolPair {
+  readonly cell: CellEntry;
+  readonly seed: number;
+  readonly task?: TaskEntry;
+  readonly config?: RunConfig;
+  readonly checkpointDir?: string;
+}
 
 /** Whether this thread is a pool worker (main.ts then serves instead of parsing argv). */
 export function isPoolWorker(): boolean {
@@ -65,15 +90,17 @@ export function serveWorker(): void {
       return;
     }
     let last = 0;
+    const job = m.job;
+    const checkpointDir = job ? job.checkpointDir : init.checkpointDir;
     Promise.resolve()
       .then(() =>
         runOne(
-          resolveCell(m.spec),
+          { ...resolveCell(m.spec), ...(job?.name !== undefined ? { name: job.name } : {}) },
           m.seed,
           {
-            task,
-            config: init.config,
-            ...(init.checkpointDir !== undefined ? { checkpointDir: init.checkpointDir } : {}),
+            task: job ? resolveTask(job.task) : task,
+            config: job ? job.config : init.config,
+            ...(checkpointDir !== undefined ? { checkpointDir } : {}),
             ...(init.resume ? { resume: true } : {}),
             ...(init.stopAfter !== undefined ? { stopAfter: init.stopAfter } : {}),
           },
@@ -99,16 +126,16 @@ export function serveWorker(): void {
 
 /** The main side: `jobs` workers over the (cell, seed) pairs; results in the pairs' order. */
 export function runPool(
-  pairs: readonly { cell: CellEntry; seed: number }[],
-  opts: ExperimentOptions,
+  pairs: readonly PoolPair[],
+  opts: ExperimentOptions & { readonly label?: string },
 ): Promise<ExperimentResult> {
   const jobs = Math.min(opts.jobs ?? 1, pairs.length);
   const flag = new SharedArrayBuffer(4);
   const unshare = shareInterrupt(flag);
-  const total = opts.config.steps;
+  const totalOf = (i: number) => (pairs[i]!.config ?? opts.config).steps;
   const bar = progress({
-    label: `${opts.task.name} (${jobs} workers)`,
-    total: pairs.length * total,
+    label: opts.label ?? `${opts.task.name} (${jobs} workers)`,
+    total: pairs.reduce((a, _, i) => a + totalOf(i), 0),
     force: opts.progress === true,
     quiet: opts.quiet === true,
   });
@@ -152,12 +179,23 @@ export function runPool(
         return;
       }
       const index = next++;
+      const pair = pairs[index]!;
       active.set(index, "starting");
       w.postMessage({
         type: "run",
         index,
-        spec: pairs[index]!.cell.spec,
-        seed: pairs[index]!.seed,
+        spec: pair.cell.spec,
+        seed: pair.seed,
+        ...(pair.task || pair.config
+          ? {
+              job: {
+                task: (pair.task ?? opts.task).name,
+                config: pair.config ?? opts.config,
+                ...(pair.checkpointDir !== undefined ? { checkpointDir: pair.checkpointDir } : {}),
+                ...(pair.cell.name !== pair.cell.spec ? { name: pair.cell.name } : {}),
+              },
+            }
+          : {}),
       } satisfies ToWorker);
     };
     for (let j = 0; j < jobs; j++) {
@@ -166,7 +204,7 @@ export function runPool(
       w.on("message", (m: FromWorker) => {
         if (m.type === "progress") {
           done[m.index] = m.done;
-          active.set(m.index, `${Math.round((100 * m.done) / total)}%`);
+          active.set(m.index, `${Math.round((100 * m.done) / totalOf(m.index))}%`);
           bar.update(
             done.reduce((a, b) => a + b, 0),
             status(),
@@ -175,8 +213,8 @@ export function runPool(
           results[m.index] = m.result;
           done[m.index] = m.result.steps;
           active.delete(m.index);
-          bar.note(runLine(opts.task, m.result));
-          opts.onRun?.(m.result);
+          bar.note(runLine(pairs[m.index]!.task ?? opts.task, m.result));
+          opts.onRun?.(m.result, m.index);
           if (m.stopped) stoppedAny = true;
           feed(w);
         } else {

@@ -5,6 +5,7 @@
  * every run. Killed or Ctrl-C'd, the same command continues where it stopped.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { type FlagSpecs, getBool, getInt, getList, getStr, helpText, parseArgs } from "../args.js";
 import { resolveCell } from "../cells.js";
@@ -45,6 +46,12 @@ export const STUDY_FLAGS: FlagSpecs = {
   trials: { kind: "int", min: 1, help: "hyperparameter trials per task (budget default)" },
   seeds: { kind: "int", min: 2, help: "seeds for each variant's best trial (budget default)" },
   steps: { kind: "int", min: 1, help: "training steps of every run (budget default per task)" },
+  jobs: {
+    kind: "int",
+    min: 1,
+    help: "worker threads running the runs of a stage in parallel",
+    default: Math.min(2, availableParallelism()),
+  },
   fresh: { kind: "boolean", help: "delete an earlier study in --dir and start over" },
   progress: { kind: "boolean", help: "draw a progress bar even when stderr is not a terminal" },
   quiet: { kind: "boolean", help: "no progress output" },
@@ -60,6 +67,7 @@ export interface StudyArgs {
   readonly variants?: readonly string[];
   readonly tasks?: readonly string[];
   readonly fresh: boolean;
+  readonly jobs: number;
   readonly progress: boolean;
   readonly quiet: boolean;
   readonly commandLine: string;
@@ -117,6 +125,7 @@ export function studyArgs(argv: readonly string[]): StudyArgs | "help" {
     ...(variants ? { variants } : {}),
     ...(tasks ? { tasks } : {}),
     fresh: getBool(p, "fresh"),
+    jobs: getInt(p, STUDY_FLAGS, "jobs"),
     progress: getBool(p, "progress"),
     quiet: getBool(p, "quiet"),
     commandLine: `gated study ${argv.join(" ")}`.trim(),
@@ -176,6 +185,7 @@ export async function studyCommand(argv: readonly string[]): Promise<number> {
       dir: a.dir,
       dtype: a.dtype,
       fresh: a.fresh,
+      jobs: a.jobs,
       progress: a.progress,
       quiet: a.quiet,
       ...(a.data !== undefined ? { data: a.data } : {}),

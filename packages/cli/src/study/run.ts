@@ -46,6 +46,8 @@ export interface StudyOptions {
   readonly dir: string;
   readonly data?: string;
   readonly dtype: RunConfig["dtype"];
+  /** Worker threads running the runs of a stage in parallel (default 1: in this thread). */
+  readonly jobs?: number;
   /** Only these variants / tasks (labels / task names): for tests and partial studies. */
   readonly variants?: readonly string[];
   readonly tasks?: readonly string[];
@@ -185,59 +187,122 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   let ranNow = 0;
   let stopped = false;
 
-  // one run: found on disk, or trained (continuing its checkpoint) and saved
-  const ensure = async (task: TaskEntry, v: string, trial: Trial, seed: number) => {
-    const key = runKey(task.name, v, trial.index, seed);
-    if (runs.has(key) || stopped) return;
+  interface Job {
+    readonly task: TaskEntry;
+    readonly v: string;
+    readonly trial: Trial;
+    readonly seed: number;
+  }
+  const keyOf = (j: Job) => runKey(j.task.name, j.v, j.trial.index, j.seed);
+  const checkpointDir = (j: Job) => {
+    const dir = join(o.dir, "checkpoints", `${safe(j.task.name)}-t${j.trial.index}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const record = (j: Job, result: RunResult) => {
+    const { params: _p, ...kept } = result;
+    const run: StudyRun = {
+      task: j.task.name,
+      variant: j.v,
+      trial: j.trial.index,
+      seed: j.seed,
+      result: kept,
+    };
+    writeFileAtomic(join(runsDir, `${keyOf(j)}.json`), JSON.stringify(run));
+    runs.set(keyOf(j), run);
+    doneSteps += result.steps;
+    ranNow++;
+  };
+  // one run in this thread: trained (continuing its checkpoint, if any) and saved
+  const runHere = async (j: Job) => {
     if (interrupted() || (o.stopAfterRuns !== undefined && ranNow >= o.stopAfterRuns)) {
       stopped = true;
       return;
     }
     const base = doneSteps;
-    const checkpointDir = join(o.dir, "checkpoints", `${safe(task.name)}-t${trial.index}`);
-    mkdirSync(checkpointDir, { recursive: true });
     const { result, stopped: cut } = await runOne(
-      cells.get(v)!,
-      seed,
+      cells.get(j.v)!,
+      j.seed,
       {
-        task,
-        config: trialConfig(task, trial, o),
-        checkpointDir,
+        task: j.task,
+        config: trialConfig(j.task, j.trial, o),
+        checkpointDir: checkpointDir(j),
         resume: true,
         ...(o.stopAfterSteps !== undefined ? { stopAfter: o.stopAfterSteps } : {}),
       },
       (p) =>
         bar.update(
           base + p.done,
-          `${task.name} ${v} trial ${trial.index} seed ${seed}: ${p.status}`,
+          `${j.task.name} ${j.v} trial ${j.trial.index} seed ${j.seed}: ${p.status}`,
         ),
     );
-    if (cut || !result.completed) {
-      stopped = true;
+    if (cut || !result.completed) stopped = true;
+    else record(j, result);
+  };
+  // the runs of a stage not on disk yet: in this thread, or spread over worker threads
+  const execute = async (stage: string, all: readonly Job[]) => {
+    const todo = all.filter((j) => !runs.has(keyOf(j)));
+    if (stopped || todo.length === 0) return;
+    if ((o.jobs ?? 1) > 1 && todo.length > 1 && o.stopAfterRuns === undefined) {
+      const { runPool } = await import("../pool.js");
+      const pairs = todo.map((j) => ({
+        cell: cells.get(j.v)!,
+        seed: j.seed,
+        task: j.task,
+        config: trialConfig(j.task, j.trial, o),
+        checkpointDir: checkpointDir(j),
+      }));
+      const res = await runPool(pairs, {
+        label: `study ${o.plan.name} ${stage} (${Math.min(o.jobs!, todo.length)} workers)`,
+        cells: [],
+        seeds: [],
+        task: pairs[0]!.task,
+        config: pairs[0]!.config,
+        jobs: o.jobs!,
+        resume: true,
+        progress: o.progress === true,
+        quiet: o.quiet === true,
+        ...(o.stopAfterSteps !== undefined ? { stopAfter: o.stopAfterSteps } : {}),
+        onRun: (r, i) => {
+          if (r.completed) record(todo[i]!, r);
+        },
+      });
+      if (res.interrupted) stopped = true;
       return;
     }
-    const { params: _p, ...kept } = result;
-    const run: StudyRun = { task: task.name, variant: v, trial: trial.index, seed, result: kept };
-    writeFileAtomic(join(runsDir, `${key}.json`), JSON.stringify(run));
-    runs.set(key, run);
-    doneSteps += result.steps;
-    ranNow++;
+    for (const j of todo) if (!stopped) await runHere(j);
   };
 
   // 1. the search: every trial, every variant, seed 0
-  for (const task of tasks)
-    for (const trial of trials.get(task.name)!)
-      for (const v of variants) await ensure(task, v.label, trial, 0);
+  await execute(
+    "search",
+    tasks.flatMap((task) =>
+      trials
+        .get(task.name)!
+        .flatMap((trial) => variants.map((v) => ({ task, v: v.label, trial, seed: 0 }))),
+    ),
+  );
   // 2. more seeds for each variant's best trial
   const best = new Map<string, Record<string, number>>();
   for (const task of tasks) {
     const b = bestTrials(task, variants, trials.get(task.name)!, runs);
-    if (!b) continue;
-    best.set(task.name, b);
-    for (const v of variants)
-      for (let seed = 1; seed < o.budget.seeds; seed++)
-        await ensure(task, v.label, trials.get(task.name)![b[v.label]!]!, seed);
+    if (b) best.set(task.name, b);
   }
+  await execute(
+    "seeds",
+    tasks.flatMap((task) => {
+      const b = best.get(task.name);
+      if (!b) return [];
+      return variants.flatMap((v) =>
+        Array.from({ length: o.budget.seeds - 1 }, (_, k) => ({
+          task,
+          v: v.label,
+          trial: trials.get(task.name)![b[v.label]!]!,
+          seed: k + 1,
+        })),
+      );
+    }),
+  );
   bar.done(stopped ? "stopped" : `${runs.size} runs`, doneSteps);
 
   // 3. statistics, on the tasks whose runs are all there
