@@ -364,3 +364,64 @@ export function addGemm(m: ModuleBuilder, t: Elem): void {
   const tail = m.add(tailFn(t));
   m.add(gemmFn(t, tile4, tile1, tail), `gemm_${t}`);
 }
+
+/**
+ * D[j, i] = S[i, j] for i < M, j < N: (M, N, S, lds, D, ldd), addresses in bytes, leading
+ * dimensions in elements. Blocks of 32 rows: each column of the block is one contiguous run of D.
+ */
+function transposeFn(t: Elem): Func {
+  const es = elemBytes(t);
+  const f = new Func(["i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [M, N, S, lds, D, ldd] = f.params;
+  const i0 = f.local("i32");
+  const i1 = f.local("i32");
+  const i = f.local("i32");
+  const j = f.local("i32");
+  const src = f.local("i32");
+  const dst = f.local("i32");
+  const ldsb = f.local("i32");
+  f.get(lds!).i32(es).op("i32.mul").set(ldsb);
+  forRange(
+    f,
+    i0,
+    () => f.i32(0),
+    () => f.get(M!),
+    32,
+    () => {
+      // i1 = min(i0 + 32, M)
+      f.get(i0).i32(32).op("i32.add").tee(i1).get(M!).op("i32.gt_s").op("if");
+      f.get(M!).set(i1).op("end");
+      forRange(
+        f,
+        j,
+        () => f.i32(0),
+        () => f.get(N!),
+        1,
+        () => {
+          f.get(S!).get(i0).get(ldsb).op("i32.mul").op("i32.add").get(j).i32(es);
+          f.op("i32.mul").op("i32.add").set(src);
+          f.get(D!).get(j).get(ldd!).op("i32.mul").get(i0).op("i32.add").i32(es);
+          f.op("i32.mul").op("i32.add").set(dst);
+          forRange(
+            f,
+            i,
+            () => f.get(i0),
+            () => f.get(i1),
+            1,
+            () => {
+              f.get(dst).get(src).op(`${t}.load`).op(`${t}.store`);
+              f.get(src).get(ldsb).op("i32.add").set(src);
+              f.get(dst).i32(es).op("i32.add").set(dst);
+            },
+          );
+        },
+      );
+    },
+  );
+  return f;
+}
+
+/** Adds transpose_<t> to a module. */
+export function addTranspose(m: ModuleBuilder, t: Elem): void {
+  m.add(transposeFn(t), `transpose_${t}`);
+}
