@@ -363,6 +363,9 @@ export {
   writeStateDictFile,
 } from "@gated/rnn";
 
+// export to PyTorch / ONNX, import of Keras, TF.js and ONNX weights
+export { exportPytorch, type TorchExportOptions } from "@gated/rnn";
+
 // `gated parity` (commands/parity.ts), for tests/parity.test.ts and embedding
 export {
   formatParity,

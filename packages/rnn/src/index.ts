@@ -73,6 +73,8 @@ export {
   type StateDict,
   stateDictToJson,
 } from "./interop/stateDict.js";
+// --- export to PyTorch / ONNX, import of Keras, TF.js and ONNX layouts (interop/export, interop/import) ---
+export { exportPytorch, type TorchExportOptions } from "./interop/export/torch.js";
 export {
   type BindEntry,
   bindTorch,

@@ -1,0 +1,86 @@
+/**
+ * Export to PyTorch, differentially: every catalogue cell and random cells are exported, run in
+ * PyTorch float64 (eager and TorchScript) with masked lengths, and their outputs, final states
+ * and autograd gradients (parameters, x, initial states) must equal gated's BPTT within 1e-10.
+ * One Python process checks every case (JSON in, JSON out).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CATALOGUE_NAMES, exportPytorch } from "gated";
+import { afterAll, describe, expect, test } from "vitest";
+import { exportCells, type GatedCase, gatedCase, maxRelDiff } from "./cases.js";
+import { hasTorch, PYTHON, warnSkip } from "./tools.js";
+
+const TOL = 1e-10;
+const torch = hasTorch();
+if (!torch)
+  warnSkip("export to PyTorch (tests/interop/export.torch.test.ts)", "python3 with torch");
+
+describe.skipIf(!torch)("export to PyTorch: forward and gradients equal gated's", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gated-torch-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cells = exportCells(CATALOGUE_NAMES, 8);
+  const cases: GatedCase[] = cells.flatMap(({ name, cell }, k) => [
+    gatedCase(name, cell, { seed: 11 + k, masked: true }),
+    ...(k % 4 === 0 ? [gatedCase(`${name} (unmasked)`, cell, { seed: 3 + k, masked: false })] : []),
+  ]);
+  let results: unknown[] = [];
+
+  test("one Python process runs every case", () => {
+    const input = cases.map((c, i) => {
+      const module = join(dir, `cell_${i}.py`);
+      writeFileSync(
+        module,
+        exportPytorch(c.cell, { inputSize: c.I, hiddenSize: c.H, sizes: c.sizes }),
+      );
+      return {
+        module,
+        params: c.params,
+        x: c.x,
+        T: c.T,
+        B: c.B,
+        initial: c.initial,
+        lengths: c.lengths,
+        R: c.R,
+        Rf: c.Rf,
+      };
+    });
+    writeFileSync(join(dir, "cases.json"), JSON.stringify(input));
+    const r = spawnSync(
+      PYTHON,
+      [join(import.meta.dirname, "torch_check.py"), join(dir, "cases.json"), join(dir, "out.json")],
+      {
+        encoding: "utf8",
+        timeout: 300_000,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    results = JSON.parse(readFileSync(join(dir, "out.json"), "utf8")) as unknown[];
+    expect(results).toHaveLength(cases.length);
+  }, 320_000);
+
+  test.each(cases.map((c, i) => [c.name, i] as const))("%s", (_name, i) => {
+    const c = cases[i]!;
+    const res = results[i] as Record<string, unknown> | undefined;
+    expect(res, "the Python run").toBeDefined();
+    expect(res!["error"]).toBeUndefined();
+    for (const mode of ["eager", "script"] as const) {
+      const got = res![mode] as {
+        output: number[];
+        final: Record<string, number[]>;
+        grads: Record<string, number[]>;
+        x: number[];
+        initial: Record<string, number[]>;
+      };
+      const check = (what: string, a: number[] | undefined, b: number[]) =>
+        expect(maxRelDiff(a ?? [], b), `${mode} ${what}`).toBeLessThanOrEqual(TOL);
+      check("output", got.output, c.output);
+      for (const s of Object.keys(c.final)) check(`final ${s}`, got.final[s], c.final[s]!);
+      for (const p of Object.keys(c.grads)) check(`dL/d${p}`, got.grads[p], c.grads[p]!);
+      check("dL/dx", got.x, c.gx);
+      for (const s of Object.keys(c.ginitial)) check(`dL/d${s}0`, got.initial[s], c.ginitial[s]!);
+    }
+  });
+});
