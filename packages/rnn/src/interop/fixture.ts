@@ -95,8 +95,13 @@ export function parseFixture(json: unknown): Fixture {
   for (const n of params.keys())
     if (!ordered.has(n)) throw new Error(`fixture: params has ${n}, which param_names lacks`);
   const g = obj(f["grads"], "grads");
-  const loss = obj(f["loss"] ?? {}, "loss")["value"];
-  return {
+  const lossObj = f["loss"] === undefined ? undefined : obj(f["loss"], "loss");
+  const loss = lossObj?.["value"];
+  if (lossObj && (typeof loss !== "number" || !Number.isFinite(loss)))
+    throw new Error(
+      `fixture: loss.value must be a finite number, got ${JSON.stringify(loss) ?? "nothing"}`,
+    );
+  const fx: Fixture = {
     case: String(f["case"] ?? "?"),
     kind: String(f["kind"]),
     dims,
@@ -111,6 +116,36 @@ export function parseFixture(json: unknown): Fixture {
       rest: tensors(g, "grads", ["params"]),
     },
   };
+  checkShapes(fx);
+  return fx;
+}
+
+/** Every tensor whose shape the dims fix must have that shape (torch layout: time-major). */
+function checkShapes(fx: Fixture): void {
+  const { T, B, I, H, numLayers, D } = fx.dims;
+  const io = { x: [T, B, I], out: [T, B, D * H], state: [numLayers * D, B, H] };
+  const want: [string, Readonly<Record<string, DictTensor>>, string, number[], string][] = [
+    ["inputs", fx.inputs, "x", io.x, "[T, B, I]"],
+    ["inputs", fx.inputs, "lengths", [B], "[B]"],
+    ["outputs", fx.outputs, "output", io.out, "[T, B, D·H]"],
+    ["readout", fx.readout, "R", io.out, "[T, B, D·H]"],
+    ["grads", fx.grads.rest, "x", io.x, "[T, B, I]"],
+  ];
+  for (const s of ["h", "c"]) {
+    const st = "[num_layers·D, B, H]";
+    want.push(["inputs", fx.inputs, `${s}0`, io.state, st]);
+    want.push(["outputs", fx.outputs, `${s}_n`, io.state, st]);
+    want.push(["readout", fx.readout, `R${s}`, io.state, st]);
+    want.push(["grads", fx.grads.rest, `${s}0`, io.state, st]);
+  }
+  for (const [group, o, k, shape, what] of want) {
+    const t = o[k];
+    if (!t) continue;
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+      throw new Error(
+        `fixture: ${group}.${k} has shape [${t.shape.join(", ")}], but dims give ${what} = [${shape.join(", ")}]`,
+      );
+  }
 }
 
 export interface FixtureModel {

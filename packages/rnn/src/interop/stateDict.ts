@@ -11,39 +11,61 @@ export interface DictTensor {
 
 export type StateDict = Map<string, DictTensor>;
 
-/** Shape of a nested array (rectangular), or an error naming the path. */
-function nestedShape(v: unknown, where: string): number[] {
-  if (!Array.isArray(v)) return [];
-  if (v.length === 0) return [0];
-  const inner = nestedShape(v[0], `${where}[0]`);
-  v.forEach((e, i) => {
-    const s = nestedShape(e, `${where}[${i}]`);
-    if (s.length !== inner.length || s.some((d, k) => d !== inner[k]))
-      throw new Error(`${where}: ragged nested array at index ${i}`);
-  });
-  return [v.length, ...inner];
+/** Deepest nesting (tensor rank) a JSON tensor may have. */
+export const MAX_TENSOR_RANK = 32;
+
+/**
+ * Shape and row-major entries of a nested array (rectangular), walking it level by level: linear
+ * in its size (a recursive walk that re-measures the first entry is exponential in the depth),
+ * with no recursion, and an error naming the path at the first ragged level or past
+ * `MAX_TENSOR_RANK` levels.
+ */
+function nested(v: unknown, where: string): { shape: number[]; flat: unknown[] } {
+  const shape: number[] = [];
+  let level: unknown[] = [v];
+  for (;;) {
+    const arrays = level.reduce<number>((n, e) => n + (Array.isArray(e) ? 1 : 0), 0);
+    if (arrays === 0) return { shape, flat: level };
+    const n = Array.isArray(level[0]) ? level[0].length : -1;
+    const k = level.findIndex((e) => !Array.isArray(e) || e.length !== n);
+    if (k >= 0)
+      throw new Error(
+        `${where}: ragged nested array at depth ${shape.length}: entry ${k} of that level is ${Array.isArray(level[k]) ? `an array of ${(level[k] as unknown[]).length}` : "not an array"}, entry 0 ${n < 0 ? "is not an array" : `has ${n}`}`,
+      );
+    shape.push(n);
+    if (shape.length > MAX_TENSOR_RANK)
+      throw new Error(`${where}: arrays nest more than ${MAX_TENSOR_RANK} levels deep`);
+    const next: unknown[] = [];
+    for (const e of level) for (const x of e as unknown[]) next.push(x);
+    if (next.length === 0) return { shape, flat: next };
+    level = next;
+  }
 }
 
 /** One tensor from `{shape, data}` or nested arrays; checks shape and finiteness of numbers. */
 export function parseTensor(v: unknown, where: string): DictTensor {
-  let shape: number[], data: unknown;
+  let shape: number[], data: unknown, flat: unknown[] | undefined;
   if (v !== null && typeof v === "object" && !Array.isArray(v) && "data" in v) {
     const o = v as { shape?: unknown; data: unknown };
     data = o.data;
-    if (o.shape === undefined) shape = nestedShape(data, where);
-    else if (Array.isArray(o.shape) && o.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    if (o.shape === undefined) shape = nested(data, where).shape;
+    else if (
+      Array.isArray(o.shape) &&
+      o.shape.length <= MAX_TENSOR_RANK &&
+      o.shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+    )
       shape = o.shape as number[];
     else
       throw new Error(
-        `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(o.shape)}`,
+        `${where}: shape must be an array of at most ${MAX_TENSOR_RANK} non-negative integers, got ${JSON.stringify(o.shape).slice(0, 80)}`,
       );
   } else if (Array.isArray(v) || typeof v === "number") {
     data = v;
-    shape = nestedShape(v, where);
+    ({ shape, flat } = nested(v, where));
   } else {
     throw new Error(`${where}: expected {shape, data} or a nested array of numbers`);
   }
-  const flat = Array.isArray(data) ? (data as unknown[]).flat(Infinity) : [data];
+  flat ??= nested(data, where).flat;
   const n = shape.reduce((a, b) => a * b, 1);
   if (flat.length !== n)
     throw new Error(
