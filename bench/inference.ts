@@ -1,0 +1,242 @@
+/**
+ * The inference section of `pnpm bench` (issue 15): forward only, float32, one thread — gated's
+ * kernels (each backend, `tape: false`) against ONNX Runtime in the same Node process:
+ * onnxruntime-node (native, 1 intra-op thread) and onnxruntime-web (WASM SIMD, 1 thread), on
+ * ONNX models of the standard LSTM and GRU exported by PyTorch (ONNX's own LSTM/GRU ops, with
+ * gated's weights), plus batch-1 streaming latency (one `step()` call). Every contender's output
+ * is checked against PyTorch's before it is timed; timings are interleaved round-robin and
+ * reported as medians of wall time (ONNX Runtime runs on its own threads, so CPU time of this
+ * process would not be comparable).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Kernel, KernelOptions, Recurrence } from "@gated/codegen";
+import { getCell } from "@gated/rnn";
+import { median } from "./timing.js";
+import { PYTHON } from "./torch.js";
+
+// beside this file's bundle in bench/dist/, or in bench/ when bundled to dist/
+const SCRIPT =
+  [new URL("../torch_onnx.py", import.meta.url), new URL("../bench/torch_onnx.py", import.meta.url)]
+    .map((u) => fileURLToPath(u))
+    .find((f) => existsSync(f)) ?? "bench/torch_onnx.py";
+
+export interface InferenceConfig {
+  readonly name: string;
+  readonly B: number;
+  readonly T: number;
+  readonly I: number;
+  readonly H: number;
+}
+
+export interface InferenceRow {
+  readonly cell: string;
+  readonly config: string;
+  /** Median wall ms per contender (forward of the whole sequence), or why it is missing. */
+  readonly ms: Readonly<Record<string, number | string>>;
+  /** Largest |output − torch output| per contender. */
+  readonly maxErr: Readonly<Record<string, number>>;
+  /** Median µs of one `step()` at B = 1 per gated backend (streaming latency). */
+  readonly stepUs?: Readonly<Record<string, number>>;
+}
+
+type Compile = (cell: Recurrence, opts: KernelOptions & { backend?: string }) => Kernel;
+
+/** PyTorch's stacked tensors from gated's per-gate parameters (rows in gate order). */
+function torchState(k: Kernel, gates: readonly string[]): Record<string, number[]> {
+  const p = k.initParams({ seed: 7 });
+  const cat = (prefix: string) => gates.flatMap((g) => Array.from(p.get(`${prefix}_${g}`)));
+  return {
+    weight_ih_l0: cat("U"),
+    weight_hh_l0: cat("W"),
+    bias_ih_l0: cat("bi"),
+    bias_hh_l0: cat("bh"),
+  };
+}
+
+interface Contender {
+  readonly name: string;
+  run(): Promise<ArrayLike<number>> | ArrayLike<number>;
+}
+
+async function ortContenders(
+  file: string,
+  x: Float32Array,
+  c: InferenceConfig,
+  kind: string,
+): Promise<Contender[]> {
+  const out: Contender[] = [];
+  const feeds = (ort: typeof import("onnxruntime-node")) => {
+    const f: Record<string, InstanceType<typeof ort.Tensor>> = {
+      x: new ort.Tensor("float32", x, [c.T, c.B, c.I]),
+      h0: new ort.Tensor("float32", new Float32Array(c.B * c.H), [1, c.B, c.H]),
+    };
+    if (kind === "lstm")
+      f["c0"] = new ort.Tensor("float32", new Float32Array(c.B * c.H), [1, c.B, c.H]);
+    return f;
+  };
+  try {
+    const ort = await import("onnxruntime-node");
+    const s = await ort.InferenceSession.create(readFileSync(file), {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+    });
+    const f = feeds(ort);
+    out.push({ name: "ort-node", run: async () => (await s.run(f))["y"]!.data as Float32Array });
+  } catch (e) {
+    console.warn(
+      `inference: onnxruntime-node unavailable (${(e as Error).message.split("\n")[0]})`,
+    );
+  }
+  try {
+    const ort = (await import(
+      "onnxruntime-web"
+    )) as unknown as typeof import("onnxruntime-node") & {
+      env: { wasm: { numThreads: number; simd: boolean } };
+    };
+    ort.env.wasm.numThreads = 1;
+    const s = await ort.InferenceSession.create(readFileSync(file), {
+      executionProviders: ["wasm"],
+    });
+    const f = feeds(ort);
+    out.push({ name: "ort-web", run: async () => (await s.run(f))["y"]!.data as Float32Array });
+  } catch (e) {
+    console.warn(`inference: onnxruntime-web unavailable (${(e as Error).message.split("\n")[0]})`);
+  }
+  return out;
+}
+
+/** Runs the inference comparison; `rounds` interleaved runs per contender. */
+export async function inferenceBench(opts: {
+  readonly compile: Compile;
+  readonly backends: readonly string[];
+  readonly configs: readonly InferenceConfig[];
+  readonly cells?: readonly ("lstm" | "gru")[];
+  readonly budgetMs?: number;
+  readonly log?: (s: string) => void;
+}): Promise<InferenceRow[]> {
+  const log = opts.log ?? ((s: string) => console.log(s));
+  const dir = mkdtempSync(path.join(tmpdir(), "gated-onnx-"));
+  const rows: InferenceRow[] = [];
+  try {
+    for (const kind of opts.cells ?? (["lstm", "gru"] as const)) {
+      const gates = kind === "lstm" ? ["i", "f", "g", "o"] : ["r", "z", "n"];
+      for (const c of opts.configs) {
+        const kernels = new Map<string, Kernel>();
+        for (const b of opts.backends) {
+          try {
+            kernels.set(
+              b,
+              opts.compile(getCell(kind), {
+                inputSize: c.I,
+                hiddenSize: c.H,
+                dtype: "float32",
+                backend: b,
+              }),
+            );
+          } catch (e) {
+            log(`inference: backend ${b} unavailable (${(e as Error).message.split("\n")[0]})`);
+          }
+        }
+        const k0 = [...kernels.values()][0];
+        if (!k0) continue;
+        const x = new Float32Array(c.T * c.B * c.I);
+        for (let i = 0; i < x.length; i++) x[i] = Math.sin(0.37 * i);
+        const state = torchState(k0, gates);
+        const file = path.join(dir, `${kind}-${c.name}.onnx`);
+        const py = spawnSync(PYTHON, [SCRIPT], {
+          input: JSON.stringify({ kind, ...c, out: file, state, x: Array.from(x) }),
+          encoding: "utf8",
+          maxBuffer: 1 << 28,
+          env: { ...process.env, OMP_NUM_THREADS: "1" },
+        });
+        const ms: Record<string, number | string> = {};
+        const maxErr: Record<string, number> = {};
+        const contenders: Contender[] = [];
+        for (const [b, k] of kernels) {
+          const p = k.params();
+          p.data.set(k0.initParams({ seed: 7 }).data);
+          contenders.push({
+            name: `gated-${b}`,
+            run: () => k.forward(p, x, { batch: c.B, tape: false } as never).output,
+          });
+        }
+        let ref: number[] | undefined;
+        if (py.status === 0) {
+          ref = (JSON.parse(py.stdout) as { output: number[] }).output;
+          contenders.push(...(await ortContenders(file, x, c, kind)));
+        } else {
+          const why = "PyTorch (to export the ONNX model) missing: /usr/bin/python3 with torch";
+          ms["ort-node"] = ms["ort-web"] = why;
+          log(
+            `inference ${kind} ${c.name}: ${why} (${py.stderr?.split("\n").filter(Boolean).at(-1) ?? py.error?.message})`,
+          );
+        }
+        // agreement first: every contender computes the same function on the same weights
+        for (const ct of contenders) {
+          const y = await ct.run();
+          if (ref) {
+            let e = 0;
+            for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(y[i]! - ref[i]!));
+            maxErr[ct.name] = e;
+          }
+        }
+        const samples = new Map(contenders.map((ct) => [ct.name, [] as number[]]));
+        const budget = opts.budgetMs ?? 3000;
+        const t0 = performance.now();
+        for (let round = 0; round < 200; round++) {
+          for (const ct of contenders) {
+            const s = performance.now();
+            await ct.run();
+            samples.get(ct.name)!.push(performance.now() - s);
+          }
+          if (round >= 4 && performance.now() - t0 > budget) break;
+        }
+        for (const [n, xs] of samples) ms[n] = median(xs);
+        // streaming: one step() at B = 1
+        const stepUs: Record<string, number> = {};
+        for (const [b] of kernels) {
+          const k = opts.compile(getCell(kind), {
+            inputSize: c.I,
+            hiddenSize: c.H,
+            dtype: "float32",
+            backend: b,
+          }) as Kernel & {
+            initialState?(p: unknown, o: { batch: number }): unknown;
+            step?(s: unknown, x: ArrayLike<number>): unknown;
+          };
+          if (!k.initialState || !k.step) continue;
+          const st = k.initialState(k.initParams({ seed: 7 }), { batch: 1 });
+          const xs = x.subarray(0, c.I);
+          const ts: number[] = [];
+          for (let i = 0; i < 2000; i++) {
+            const s = performance.now();
+            k.step(st, xs);
+            ts.push(performance.now() - s);
+          }
+          stepUs[`gated-${b}`] = median(ts.slice(200)) * 1000;
+        }
+        const row: InferenceRow = { cell: kind, config: c.name, ms, maxErr, stepUs };
+        rows.push(row);
+        log(
+          `inference ${kind} ${c.name}: ${Object.entries(ms)
+            .map(([n, v]) => `${n} ${typeof v === "number" ? `${v.toFixed(3)} ms` : "missing"}`)
+            .join(", ")}${
+            Object.keys(stepUs).length
+              ? `; step() ${Object.entries(stepUs)
+                  .map(([n, v]) => `${n} ${v.toFixed(1)} µs`)
+                  .join(", ")}`
+              : ""
+          }`,
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
