@@ -11,6 +11,7 @@ import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { UsageError } from "./errors.js";
 import { interrupted, yieldToEventLoop } from "./interrupt.js";
 import { progress } from "./progress.js";
+import { checkResume } from "./resume.js";
 import { openSession } from "./session.js";
 import type { RunConfig, TaskEntry } from "./tasks.js";
 
@@ -145,12 +146,10 @@ export async function runOne(
         `${ckFile} was written by a run with a different configuration; delete it or change --checkpoint-dir`,
       );
     }
+    // every field is checked against what this configuration writes before anything is loaded
+    const at = checkResume(ckFile, ck, session.snapshot(), total);
     session.restore(ck.tensors, ck.metadata);
-    start = Number(ck.metadata["step"]);
-    history = JSON.parse(ck.metadata["history"] ?? "[]") as EvalPoint[];
-    seconds = Number(ck.metadata["seconds"] ?? 0);
-    lossSum = Number(ck.metadata["lossSum"] ?? 0);
-    lossCount = Number(ck.metadata["lossCount"] ?? 0);
+    ({ step: start, history, seconds, lossSum, lossCount } = at);
   }
   const save = (step: number) => {
     if (!ckFile) return;
