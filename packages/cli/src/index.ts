@@ -364,7 +364,14 @@ export {
 } from "@gated/rnn";
 
 // export to PyTorch / ONNX, import of Keras, TF.js and ONNX weights
-export { exportPytorch, type TorchExportOptions } from "@gated/rnn";
+export {
+  defaultParams,
+  exportOnnx,
+  exportPytorch,
+  ONNX_OPSET,
+  type OnnxExportOptions,
+  type TorchExportOptions,
+} from "@gated/rnn";
 
 // `gated parity` (commands/parity.ts), for tests/parity.test.ts and embedding
 export {

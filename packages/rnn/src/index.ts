@@ -74,6 +74,12 @@ export {
   stateDictToJson,
 } from "./interop/stateDict.js";
 // --- export to PyTorch / ONNX, import of Keras, TF.js and ONNX layouts (interop/export, interop/import) ---
+export {
+  defaultParams,
+  exportOnnx,
+  ONNX_OPSET,
+  type OnnxExportOptions,
+} from "./interop/export/onnx.js";
 export { exportPytorch, type TorchExportOptions } from "./interop/export/torch.js";
 export {
   type BindEntry,
