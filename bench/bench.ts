@@ -4,7 +4,7 @@
  * forward+backward, float32 and float64, one thread. Prints medians, GFLOP/s and speed-ups and
  * writes bench/results.json (full runs only).
  *
- *   node dist/bench.mjs [--quick] [--only lstm|gru] [--configs S,M] [--impls gated,hand,...]
+ *   node bench/dist/bench.mjs [--quick] [--only lstm|gru] [--configs S,M] [--impls gated,hand,...]
  *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke]
  *
  * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one run each,
@@ -83,7 +83,7 @@ const partial =
   flag("--no-tf");
 const outPath =
   opt("--out") ??
-  (partial ? undefined : fileURLToPath(new URL("../bench/results.json", import.meta.url)));
+  (partial ? undefined : fileURLToPath(new URL("../results.json", import.meta.url)));
 
 /**
  * Repetitions per config and implementation, sized so the whole run stays near 8 minutes of

@@ -1,4 +1,5 @@
-// Bundles the CLI and the benchmark with esbuild (Node 20 does not run .ts directly).
+// Bundles the CLI (dist/gated.mjs) and the benchmark (bench/dist/bench.mjs) with esbuild, from the
+// workspace's TypeScript sources (Node 20 does not run .ts directly).
 
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -31,6 +32,8 @@ export function bundleOptions(src, out) {
     format: "esm",
     target: "node20",
     sourcemap: true,
+    // the workspace packages from their TypeScript sources (their exports' `source` condition)
+    conditions: ["source"],
     // keep heavy optional deps (TF.js, esbuild itself) as runtime imports
     external: ["@tensorflow/*", "esbuild"],
     plugins: [stdlibData],
@@ -43,7 +46,8 @@ export function bundleOptions(src, out) {
 
 const entries = [
   ["packages/cli/src/main.ts", "dist/gated.mjs"],
-  ["bench/bench.ts", "dist/bench.mjs"],
+  // beside bench/node_modules, where its TF.js dependencies are (bench/package.json)
+  ["bench/bench.ts", "bench/dist/bench.mjs"],
 ].filter(([src]) => existsSync(join(root, src)));
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

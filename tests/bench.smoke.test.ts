@@ -37,8 +37,8 @@ interface Out {
 describe("pnpm bench --smoke", () => {
   test("every implementation runs and agrees with the reference", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gated-bench-"));
-    // the project's own build (it bundles bench/bench.ts to dist/bench.mjs, next to its runtime deps)
-    const bundle = path.join(root, "dist", "bench.mjs");
+    // the project's own build (it bundles bench/bench.ts to bench/dist/bench.mjs, beside its deps)
+    const bundle = path.join(root, "bench", "dist", "bench.mjs");
     try {
       execFileSync(process.execPath, [path.join(root, "scripts/build.mjs")], {
         cwd: root,

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatParity, parityCommand, parityFile } from "gated";
+import { formatParity, parityCommand, parityFile } from "gated/node";
 import { afterEach, describe, expect, test, vi } from "vitest";
 
 const dir = fileURLToPath(new URL("./fixtures/torch/", import.meta.url));

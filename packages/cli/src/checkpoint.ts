@@ -5,7 +5,8 @@
  * torn file. Malformed or unreadable files are one-line `UsageError`s naming the file.
  */
 import { readFileSync } from "node:fs";
-import { readSafetensors, writeFileAtomic as writeAtomic, writeSafetensors } from "@gated/rnn";
+import { readSafetensors, writeSafetensors } from "@gated/rnn";
+import { writeFileAtomic as writeAtomic } from "@gated/rnn/node";
 import { UsageError } from "./errors.js";
 
 export interface Checkpoint {

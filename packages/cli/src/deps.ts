@@ -24,7 +24,7 @@ import {
   cellLatex as rnnCellLatex,
   cellGradientLatex as rnnGradientLatex,
 } from "@gated/rnn";
-import { UsageError } from "./errors.js";
+import { oneLine, UsageError } from "./errors.js";
 
 function missing(what: string): never {
   throw new UsageError(`gated: ${what} is not available in this build yet`);
@@ -97,5 +97,16 @@ export async function emitKernelModule(
   const k = kernel as CompiledKernel;
   if (!("schedule" in k)) return missing("module emission for this kernel (not compiled)");
   const js = emitModule(k);
-  return { js: opts.minify ? await minifyModule(js) : js, dts: emitTypes(k) };
+  return { js: opts.minify ? await minified(js) : js, dts: emitTypes(k) };
+}
+
+/** `--minify` without esbuild installed is one line on stderr (exit 1), not a stack trace. */
+async function minified(js: string): Promise<string> {
+  try {
+    return await minifyModule(js);
+  } catch (e) {
+    const msg = oneLine(e);
+    if (msg.includes("needs esbuild")) throw new UsageError(`--minify: ${msg}`, 1);
+    throw e;
+  }
 }

@@ -4,6 +4,8 @@
  * standalone modules) and @gated/rnn (cells, equation syntax, catalogue, layers, interop,
  * training, tasks), e.g.
  * `import { sigmoid, tanh, defineCell, parseCell, compileCell, emitModule } from "gated"`.
+ * Browser-safe: no Node built-ins, no file reads. File access, the tasks whose data are read
+ * from files and `gated parity` are in `gated/node` (node.ts); the command line is main.ts.
  */
 
 export type {
@@ -209,7 +211,6 @@ export type {
   LrSchedule,
   ModelDims,
   ModelSpec,
-  NamesLanguageOptions,
   NamesOptions,
   Optimizer,
   OptimizerState,
@@ -245,6 +246,7 @@ export type {
   TrainState,
   TrainStateJSON,
 } from "@gated/rnn";
+// export to PyTorch / ONNX, import of Keras, TF.js and ONNX weights
 export {
   adam,
   adamw,
@@ -273,11 +275,14 @@ export {
   copySample,
   cosine,
   defaultBackend,
+  defaultParams,
   defineCell,
   elman,
   embed,
   embedBackward,
   evaluateModel,
+  exportOnnx,
+  exportPytorch,
   exportTorch,
   FIXTURE_FORMAT,
   FORWARD_TOL,
@@ -319,9 +324,9 @@ export {
   mut1,
   mut2,
   mut3,
-  namesGender,
-  namesLanguage,
   namesTask,
+  ONNX_OPSET,
+  type OnnxExportOptions,
   optimizerByName,
   parseCell,
   parseFixture,
@@ -332,8 +337,6 @@ export {
   printCell,
   Rng,
   readSafetensors,
-  readSafetensorsFile,
-  readStateDictFile,
   SafetensorsFile,
   sampleLoss,
   saveTorchState,
@@ -352,36 +355,14 @@ export {
   TASK_NAMES,
   TORCH_KIND_NAMES,
   TORCH_KINDS,
+  type TorchExportOptions,
   Trainer,
   torchModel,
   torchShapes,
   torchSuffix,
   warmup,
-  writeFileAtomic,
   writeSafetensors,
-  writeSafetensorsFile,
-  writeStateDictFile,
 } from "@gated/rnn";
-
-// export to PyTorch / ONNX, import of Keras, TF.js and ONNX weights
-export {
-  defaultParams,
-  exportOnnx,
-  exportPytorch,
-  ONNX_OPSET,
-  type OnnxExportOptions,
-  type TorchExportOptions,
-} from "@gated/rnn";
-
-// `gated parity` (commands/parity.ts), for tests/parity.test.ts and embedding
-export {
-  formatParity,
-  PARITY_USAGE,
-  type ParityOptions,
-  parityCommand,
-  parityFile,
-  parityKernel,
-} from "./commands/parity.js";
 
 // durations and rates of progress lines (browser-safe: eta.ts imports nothing from Node)
 export { formatDuration, formatRate, parseDuration, RateEstimator } from "./eta.js";

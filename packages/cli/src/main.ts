@@ -15,6 +15,7 @@ import { showCommand } from "./commands/show.js";
 import { studyCommand } from "./commands/study.js";
 import { oneLine, UsageError } from "./errors.js";
 import { isPoolWorker, serveWorker } from "./pool.js";
+import { gatedVersion } from "./version.js";
 
 export const USAGE = `usage: gated [COMMAND] [flags]
 
@@ -32,6 +33,7 @@ commands:
   bench                     run the benchmark
   study greff|jozefowicz    reproduce a classic comparison of gated variants (report + JSON)
   help                      this text
+  --version                 the version of gated
 
 Run gated COMMAND --help for the flags of a command.
 `;
@@ -52,9 +54,13 @@ export async function run(argv: readonly string[]): Promise<number> {
   try {
     if (cmd === undefined) return await mainJob([]);
     // flags without a command go to the main job (e.g. `gated --resume`, `gated --progress`)
-    if (cmd.startsWith("--") && cmd !== "--help") return await mainJob(argv);
+    if (cmd.startsWith("--") && cmd !== "--help" && cmd !== "--version") return await mainJob(argv);
     if (cmd === "help" || cmd === "--help" || cmd === "-h") {
       process.stdout.write(USAGE);
+      return 0;
+    }
+    if (cmd === "--version" || cmd === "-v" || cmd === "version") {
+      process.stdout.write(`${gatedVersion()}\n`);
       return 0;
     }
     const f = COMMANDS[cmd];

@@ -4,14 +4,8 @@
  * The data are seeded and fixed (the same for every cell and seed), so cells compare on the
  * same examples; seeds vary initialisation and minibatch order.
  */
-import {
-  addingProblem,
-  copyMemory,
-  type Dataset,
-  namesGender,
-  namesLanguage,
-  type Task,
-} from "@gated/rnn";
+import { addingProblem, copyMemory, type Dataset, type Task } from "@gated/rnn";
+import { namesGender, namesLanguage } from "@gated/rnn/node";
 import { UsageError } from "./errors.js";
 
 /** What a run uses of @gated/rnn's `Task` (the training stream capped to the budget). */

@@ -143,9 +143,20 @@ export function emitTypes(k: { readonly schedule: Schedule } | Schedule): string
   ].join("\n");
 }
 
-/** The module minified with esbuild (a dev dependency, imported only when asked for). */
+/** The package minifyModule imports; a variable, so that bundlers leave the Node-only import alone. */
+const ESBUILD = "esbuild";
+
+/**
+ * The module minified with esbuild, an optional dependency imported only when asked for; without
+ * it, a one-line error saying how to install it.
+ */
 export async function minifyModule(source: string): Promise<string> {
-  const esbuild = await import("esbuild");
+  let esbuild: typeof import("esbuild");
+  try {
+    esbuild = await import(/* @vite-ignore */ ESBUILD);
+  } catch {
+    throw new Error("minifying needs esbuild, which is not installed: npm install esbuild");
+  }
   const r = await esbuild.transform(source, { minify: true, format: "esm", target: "es2020" });
   return r.code;
 }

@@ -1,3 +1,5 @@
+// The browser-safe entry: no Node built-ins, no file reads. File access and the tasks whose data
+// are read from files are in `@gated/rnn/node` (node.ts).
 // --- cell catalogue (cells/, catalogue.ts) ---
 export { CATALOGUE, CATALOGUE_NAMES, type CatalogueName, getCell } from "./catalogue.js";
 export { type BookLstmOptions, bookLstm } from "./cells/bookLstm.js";
@@ -36,13 +38,14 @@ export {
   type ParamRole,
   type StepContext,
 } from "./defineCell.js";
+// --- export to PyTorch / ONNX, import of Keras, TF.js and ONNX layouts (interop/export, interop/import) ---
 export {
-  readSafetensorsFile,
-  readStateDictFile,
-  writeFileAtomic,
-  writeSafetensorsFile,
-  writeStateDictFile,
-} from "./interop/files.js";
+  defaultParams,
+  exportOnnx,
+  ONNX_OPSET,
+  type OnnxExportOptions,
+} from "./interop/export/onnx.js";
+export { exportPytorch, type TorchExportOptions } from "./interop/export/torch.js";
 export {
   checkFixture,
   FIXTURE_FORMAT,
@@ -73,14 +76,6 @@ export {
   type StateDict,
   stateDictToJson,
 } from "./interop/stateDict.js";
-// --- export to PyTorch / ONNX, import of Keras, TF.js and ONNX layouts (interop/export, interop/import) ---
-export {
-  defaultParams,
-  exportOnnx,
-  ONNX_OPSET,
-  type OnnxExportOptions,
-} from "./interop/export/onnx.js";
-export { exportPytorch, type TorchExportOptions } from "./interop/export/torch.js";
 export {
   type BindEntry,
   bindTorch,
@@ -138,8 +133,7 @@ export { type AddingOptions, addingProblem, addingSample } from "./tasks/adding.
 export { type CharVocab, charVocab, foldAscii } from "./tasks/chars.js";
 export { type CopyOptions, copyMemory, copySample } from "./tasks/copyMemory.js";
 export { type AmbiguousPolicy, type NamesOptions, namesTask } from "./tasks/names.js";
-export { namesGender } from "./tasks/namesGender.js";
-export { type NamesLanguageOptions, namesLanguage } from "./tasks/namesLanguage.js";
+// getTask here builds the generated tasks; the names tasks read files: `@gated/rnn/node`
 export { getTask, TASK_NAMES, type TaskOptions } from "./tasks/registry.js";
 // --- tasks (tasks/) ---
 export { generated, type Task } from "./tasks/task.js";

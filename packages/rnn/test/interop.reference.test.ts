@@ -6,12 +6,12 @@ import { fileURLToPath } from "node:url";
 import {
   loadTorchState,
   readSafetensors,
-  readSafetensorsFile,
   saveTorchState,
   type TorchKind,
   torchModel,
   writeSafetensors,
 } from "@gated/rnn";
+import { readSafetensorsFile } from "@gated/rnn/node";
 import { describe, expect, test } from "vitest";
 
 const dir = fileURLToPath(new URL("../../../tests/fixtures/safetensors/", import.meta.url));

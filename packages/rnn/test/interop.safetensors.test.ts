@@ -4,14 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fc, test as ftest } from "@fast-check/vitest";
-import {
-  readSafetensors,
-  readSafetensorsFile,
-  type SafeTensor,
-  type TensorInput,
-  writeSafetensors,
-  writeSafetensorsFile,
-} from "@gated/rnn";
+import { readSafetensors, type SafeTensor, type TensorInput, writeSafetensors } from "@gated/rnn";
+import { readSafetensorsFile, writeSafetensorsFile } from "@gated/rnn/node";
 import { describe, expect, test } from "vitest";
 
 const RUNS = Number(process.env["FC_RUNS"] ?? 60);

@@ -5,7 +5,8 @@ import { addingProblem } from "../src/tasks/adding.js";
 import { copyMemory } from "../src/tasks/copyMemory.js";
 import { namesGender } from "../src/tasks/namesGender.js";
 import { namesLanguage } from "../src/tasks/namesLanguage.js";
-import { getTask } from "../src/tasks/registry.js";
+import { getTask } from "../src/tasks/nodeRegistry.js";
+import { getTask as generatedTask } from "../src/tasks/registry.js";
 import type { Dataset } from "../src/train/data.js";
 
 const all = (d: Dataset) => Array.from({ length: d.size }, (_, i) => d.get(i));
@@ -131,4 +132,12 @@ test("unknown task names list the known ones", () => {
   expect(() => getTask("nope")).toThrow(
     /unknown task "nope" \(tasks: adding, copy, names-gender, names-language\)/,
   );
+});
+
+test("the browser-safe registry builds the generated tasks and sends the names tasks to the Node entry", () => {
+  expect(generatedTask("adding", { T: 10 }).name).toBe(getTask("adding", { T: 10 }).name);
+  for (const name of ["names-gender", "names-language"])
+    expect(() => generatedTask(name)).toThrow(
+      new RegExp(`task ${name} reads its data from files: use getTask from "@gated/rnn/node"`),
+    );
 });

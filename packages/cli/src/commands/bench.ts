@@ -1,20 +1,20 @@
 /**
  * `gated bench`: runs the benchmark harness (bench/bench.ts, bundled by scripts/build.mjs to
- * dist/bench.mjs) in a child process, passing its flags through.
+ * bench/dist/bench.mjs, next to its TF.js dependencies) in a child process, passing its flags through.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
 
-/** Where the bundled benchmark is: next to the CLI bundle, or under ./dist. */
+/** Where the bundled benchmark is: under ./bench/dist, from the workspace root or this module. */
 export function benchPath(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [
-    join(here, "bench.mjs"),
-    resolve("dist/bench.mjs"),
-    resolve(here, "../../../dist/bench.mjs"),
+    resolve("bench/dist/bench.mjs"),
+    resolve(here, "../bench/dist/bench.mjs"),
+    resolve(here, "../../../bench/dist/bench.mjs"),
   ];
   return candidates.find((c) => existsSync(c));
 }
@@ -29,7 +29,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const file = benchPath();
   if (!file)
     throw new UsageError(
-      "gated bench: the benchmark harness (dist/bench.mjs) is not built; run `npx -y pnpm@12.4.2 bench`",
+      "gated bench: the benchmark harness (bench/dist/bench.mjs) is not built; run `npx -y pnpm@12.4.2 bench`",
     );
   const r = spawnSync(process.execPath, [file, ...argv], { stdio: "inherit" });
   if (r.error) throw new UsageError(`gated bench: cannot run ${file}: ${r.error.message}`);

@@ -1,9 +1,11 @@
-/** Tasks by name, for the command line: adding, copy, names-gender, names-language. */
+/**
+ * Tasks by name: adding, copy, names-gender, names-language. This registry is browser-safe and
+ * builds the generated tasks; the names tasks read their data from files, so they come from the
+ * Node entry's `getTask` (`@gated/rnn/node`, tasks/nodeRegistry.ts), which falls back to this one.
+ */
 import { addingProblem } from "./adding.js";
 import { copyMemory } from "./copyMemory.js";
 import type { AmbiguousPolicy } from "./names.js";
-import { namesGender } from "./namesGender.js";
-import { namesLanguage } from "./namesLanguage.js";
 import type { Task } from "./task.js";
 
 export const TASK_NAMES = ["adding", "copy", "names-gender", "names-language"] as const;
@@ -25,16 +27,10 @@ export function getTask(name: string, opts: TaskOptions = {}): Task {
     case "copy":
       return copyMemory({ T: opts.T ?? 50, seed });
     case "names-gender":
-      return namesGender({ seed, ...(opts.ambiguous ? { ambiguous: opts.ambiguous } : {}) });
     case "names-language":
-      if (!opts.data)
-        throw new Error(
-          "task names-language needs the data directory (--data DIR with <Language>.txt files)",
-        );
-      return namesLanguage(opts.data, {
-        seed,
-        ...(opts.ambiguous ? { ambiguous: opts.ambiguous } : {}),
-      });
+      throw new Error(
+        `task ${name} reads its data from files: use getTask from "@gated/rnn/node" (or "gated/node")`,
+      );
     default:
       throw new Error(`unknown task "${name}" (tasks: ${TASK_NAMES.join(", ")})`);
   }
