@@ -1,10 +1,13 @@
 /**
- * `compileCell`: a recurrence → a `Kernel` running generated JavaScript. Lowering
- * (`lower`), emission (`moduleBody`) and evaluation (`new Function`) happen once here; the
- * kernel's methods are the emitted module's own `forward`/`backward`/`step`, so the in-memory
- * kernel and `emitModule`'s file run the very same code.
+ * `compileCell`: a recurrence → a `Kernel` running generated code. Lowering (`lower`), the
+ * backend's emission (`backend.emit`, once) and evaluation (`new Function`) happen here; the
+ * kernel's methods are the emitted module's own `forward`/`backward`/`step`, and the text is
+ * kept on the kernel, so the in-memory kernel and `emitModule`'s file run the very same code.
  */
 import { resolveShape, type Sizes, sizeOf } from "@gated/graph";
+import type { Backend } from "./backends/backend.js";
+import { type BackendName, resolveBackend } from "./backends/registry.js";
+import { instantiate, kernelText } from "./kernel/module.js";
 import type {
   DType,
   FloatArray,
@@ -18,20 +21,26 @@ import type {
 import { lower } from "./lower.js";
 import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 import type { Schedule } from "./schedule.js";
-import { moduleBody, toFunctions } from "./toModule.js";
 
 /** Recurrent state kept between `step` calls. */
 export interface StreamState {
   readonly params: Params;
   readonly batch: number;
-  /** Float64 whatever the dtype: the state is carried as forward carries it between steps. */
-  readonly values: Record<string, Float64Array>;
+  /**
+   * In the kernel's compute type (float64 for JS) whatever the dtype: the state is carried as
+   * forward carries it between steps.
+   */
+  readonly values: Record<string, FloatArray>;
 }
 
 export interface CompiledKernel extends Kernel {
+  /** The backend that emitted it: "js" or "wasm". */
+  readonly backend: string;
   readonly schedule: Schedule;
-  /** The generated source (kernels and runtime, no imports or exports). */
+  /** The generated source (kernels and runtime, no imports or exports), emitted once. */
   readonly source: string;
+  /** The backend's WebAssembly bytes, if any (`$wasmBytes` in `source`). */
+  readonly wasm?: Uint8Array;
   /** Milliseconds spent lowering and emitting. */
   readonly compileMs: number;
   /** A zero state for streaming, `batch` sequences at a time (default 1). */
@@ -40,7 +49,10 @@ export interface CompiledKernel extends Kernel {
   step(state: StreamState, x: ArrayLike<number>): FloatArray;
 }
 
-export interface CompileOptions extends KernelOptions {}
+export interface CompileOptions extends KernelOptions {
+  /** Which backend emits the kernel (default: `defaultBackend()`). */
+  readonly backend?: Backend | BackendName;
+}
 
 /** The sizes of every dim: the cell's own input dim and H bound from the options. */
 export function cellSizes(cell: Recurrence, opts: KernelOptions): Sizes {
@@ -57,15 +69,17 @@ export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKer
   const dtype: DType = opts.dtype ?? "float64";
   if (dtype !== "float32" && dtype !== "float64")
     throw new Error(`compileCell: dtype must be "float32" or "float64", got ${String(dtype)}`);
+  const backend = resolveBackend(opts.backend, `compileCell ${JSON.stringify(cell.name)}`);
   const sizes = cellSizes(cell, opts);
   let schedule: Schedule;
   try {
-    schedule = lower(cell, sizes, dtype);
+    schedule = lower(cell, sizes, dtype, { compute: backend.compute?.(dtype) ?? "f64" });
   } catch (e) {
     throw new Error(`compileCell ${JSON.stringify(cell.name)}: ${(e as Error).message}`);
   }
-  const api = toFunctions(schedule);
-  const source = moduleBody(schedule);
+  const src = backend.emit(schedule);
+  const source = kernelText(schedule, src);
+  const api = instantiate(source, src.wasm);
   const compileMs = performance.now() - t0;
   const { layout } = schedule;
   const natural = layoutOf(cell.params, sizes);
@@ -79,8 +93,10 @@ export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKer
     outputSize: schedule.outputs[0]!.width,
     stateSizes,
     layout,
+    backend: backend.name,
     schedule,
     source,
+    ...(src.wasm ? { wasm: src.wasm } : {}),
     compileMs,
     initParams({ seed = 0 } = {}) {
       // drawn in the cell's own parameter order, so every kernel of the cell agrees

@@ -4,11 +4,13 @@
  * over a batch of rows.
  */
 import { leavesOf, type Node, type Sizes } from "@gated/graph";
+import type { Backend } from "./backends/backend.js";
+import { type BackendName, resolveBackend } from "./backends/registry.js";
+import { instantiateSweeps } from "./kernel/module.js";
 import type { DType, FloatArray, ParamSlot, Params, Recurrence } from "./kernel.js";
 import { lowerProblem } from "./lower.js";
 import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 import type { Schedule } from "./schedule.js";
-import { kernelFunctions } from "./toModule.js";
 
 export interface GraphSpec {
   readonly name?: string;
@@ -32,6 +34,8 @@ export interface GraphGradients {
 
 export interface GraphKernel {
   readonly name: string;
+  /** The backend that emitted it: "js" or "wasm". */
+  readonly backend: string;
   readonly dtype: DType;
   readonly sizes: Sizes;
   readonly layout: readonly ParamSlot[];
@@ -57,11 +61,16 @@ interface Saved extends GraphRun {
 /** Compiles a stateless graph; sizes bind its symbolic dims. */
 export function compileGraph(
   spec: GraphSpec,
-  opts: { readonly sizes?: Sizes; readonly dtype?: DType } = {},
+  opts: {
+    readonly sizes?: Sizes;
+    readonly dtype?: DType;
+    readonly backend?: Backend | BackendName;
+  } = {},
 ): GraphKernel {
   const dtype = opts.dtype ?? "float64";
   const sizes = opts.sizes ?? {};
   const name = spec.name ?? "graph";
+  const backend = resolveBackend(opts.backend, `compileGraph ${JSON.stringify(name)}`);
   const inNames = Object.keys(spec.inputs);
   const outNames = Object.keys(spec.outputs);
   const outNodes = outNames.map((k) => spec.outputs[k]!);
@@ -76,16 +85,18 @@ export function compileGraph(
     },
     sizes,
     dtype,
+    { compute: backend.compute?.(dtype) ?? "f64" },
   );
-  const fns = kernelFunctions(schedule);
+  const fns = instantiateSweeps(backend.emit(schedule));
+  const KF = fns.KF;
   const { layout } = schedule;
   const inSizes = Object.fromEntries(schedule.inputs.map((i) => [i.name, i.width]));
   const outSizes = Object.fromEntries(schedule.outputs.map((o) => [o.name, o.width]));
   const F = dtype === "float32" ? Float32Array : Float64Array;
-  // kernels compute and keep float64 inside; results are handed out in the dtype
+  // kernels compute and keep their compute type KF inside; results are handed out in the dtype
   const out = (a: FloatArray): FloatArray => (a instanceof F ? a : F.from(a));
   const rowsOf = (v: ArrayLike<number> | undefined, n: number, what: string): FloatArray => {
-    const a = new Float64Array(n);
+    const a = new KF(n);
     if (v !== undefined) {
       if (v.length !== n) throw new Error(`${name}: ${what} needs ${n} values, got ${v.length}`);
       a.set(v);
@@ -96,6 +107,7 @@ export function compileGraph(
     Object.hasOwn(o, k) ? o[k] : undefined;
   return {
     name,
+    backend: backend.name,
     dtype,
     sizes,
     layout,
@@ -121,7 +133,7 @@ export function compileGraph(
         if (v === undefined) throw new Error(`${name}: input "${i.name}" is missing`);
         return rowsOf(v, rows * i.width, `input ${i.name}`);
       });
-      const pd = Float64Array.from(p.data);
+      const pd = KF.from(p.data);
       const res = fns.forward(pd, 1, rows, null, ...xs);
       const outputs = Object.fromEntries(outNames.map((k, i) => [k, out(res[i]!)]));
       const run: Saved = { rows, outputs, saved: { p: pd, xs, tape: res.slice(outNames.length) } };

@@ -7,7 +7,17 @@
 import { type JsOperand, scalarJs } from "./backends/js/scalar.js";
 import type { DType } from "./kernel.js";
 import { commentText, type Namer, numberLiteral } from "./names.js";
-import type { BufferDecl, Dim, Loc, Operand, Proc, Rows, Schedule, Stmt } from "./schedule.js";
+import type {
+  BufferDecl,
+  Dim,
+  ElemType,
+  Loc,
+  Operand,
+  Proc,
+  Rows,
+  Schedule,
+  Stmt,
+} from "./schedule.js";
 
 export class Emitter {
   private readonly out: string[] = [];
@@ -44,6 +54,13 @@ export class Emitter {
   }
 }
 
+/** The typed array of each element type. */
+const TYPED: Record<ElemType, string> = {
+  f64: "Float64Array",
+  f32: "Float32Array",
+  i32: "Int32Array",
+};
+
 /** Emits one procedure as a function `name(P, T, B, len, ...args)` returning its results. */
 export function emitProc(
   em: Emitter,
@@ -52,11 +69,8 @@ export function emitProc(
   dtype: DType,
   sched: Schedule,
 ): void {
-  // scratch, tape and state are float64 whatever the dtype: JS computes in doubles, and loads
-  // from Float64Array skip the float32 → float64 conversion in the products' inner loops; the
-  // runtime rounds what it hands out (outputs, final states, gradients) to the dtype
-  void dtype;
-  const F = "Float64Array";
+  // buffers are typed arrays of their element type (the JS backend lowers with f64 compute:
+  // loads from Float64Array skip the float32 → float64 conversion in the products' inner loops)
   em.comment(
     `${proc.sweep} sweep of cell ${JSON.stringify(sched.name)} (graph ${sched.hash}, ${dtype})`,
   );
@@ -76,7 +90,7 @@ export function emitProc(
     if (proc.args.includes(b.name)) continue;
     const init = b.shares
       ? `${b.shares}; // reuses ${b.shares}:`
-      : `new ${F}(${rowsExpr(b.rows)}${b.width}); //`;
+      : `new ${TYPED[b.type]}(${rowsExpr(b.rows)}${b.width}); //`;
     em.line(`${swapped.has(b.name) ? "let" : "const"} ${b.name} = ${init} ${commentText(b.doc)}`);
   }
   for (const s of proc.body) emitStmt(em, s, false);
@@ -126,7 +140,8 @@ class Bases {
   }
 }
 
-function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
+/** One statement as JavaScript (exported for backends that render some statements themselves). */
+export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
   switch (s.kind) {
     case "loop": {
       em.comment(s.doc);
@@ -336,12 +351,10 @@ function emitTranspose(
 }
 
 /** Module-level constant tables. */
-export function emitConsts(em: Emitter, consts: readonly BufferDecl[], dtype: DType): void {
+export function emitConsts(em: Emitter, consts: readonly BufferDecl[]): void {
   for (const c of consts) {
-    void dtype;
-    const type = c.int ? "Int32Array" : "Float64Array";
     em.line(
-      `const ${c.name} = new ${type}([${(c.data ?? []).map(numberLiteral).join(", ")}]); // ${commentText(c.doc)}`,
+      `const ${c.name} = new ${TYPED[c.type]}([${(c.data ?? []).map(numberLiteral).join(", ")}]); // ${commentText(c.doc)}`,
     );
   }
 }

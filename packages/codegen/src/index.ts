@@ -1,4 +1,15 @@
+export type { Backend, KernelSource } from "./backends/backend.js";
+export { jsBackend, jsKernelSource } from "./backends/js/index.js";
 export { type JsOperand, scalarJs } from "./backends/js/scalar.js";
+export {
+  availableBackends,
+  type BackendName,
+  backends,
+  defaultBackend,
+  registerBackend,
+  resolveBackend,
+} from "./backends/registry.js";
+// The wasm backend registers itself here (backends/wasm): import "./backends/wasm/index.js";
 export {
   type CompiledKernel,
   type CompileOptions,
@@ -13,6 +24,16 @@ export {
   type GraphRun,
   type GraphSpec,
 } from "./compileGraph.js";
+export {
+  emitModule,
+  emitTypes,
+  instantiate,
+  kernelText,
+  type ModuleApi,
+  type ModuleSource,
+  moduleBody,
+  toFunctions,
+} from "./kernel/module.js";
 export type {
   Cotangents,
   DType,
@@ -46,11 +67,4 @@ export type {
   Schedule,
   Stmt,
 } from "./schedule.js";
-export {
-  emitModule,
-  emitTypes,
-  kernelFunctions,
-  minifyModule,
-  moduleBody,
-  toFunctions,
-} from "./toModule.js";
+export { minifyModule } from "./toModule.js";

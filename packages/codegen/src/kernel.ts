@@ -98,6 +98,8 @@ export interface KernelOptions {
 /** A recurrence bound to sizes and a dtype, runnable forward and backward over sequences. */
 export interface Kernel {
   readonly name: string;
+  /** What runs it: "js" or "wasm" (compiled), "reference" (the interpreter). */
+  readonly backend?: string;
   readonly dtype: DType;
   readonly sizes: Sizes;
   readonly inputSize: number;

@@ -1,6 +1,6 @@
 /** `printSchedule`: the schedule as text, one statement per line, for debugging and docs. */
 import { printScalar } from "@gated/graph";
-import type { BufferDecl, Dim, Loc, Operand, Proc, Schedule, Stmt } from "./schedule.js";
+import type { BufferDecl, Dim, Extent, Loc, Operand, Proc, Schedule, Stmt } from "./schedule.js";
 
 function loc(l: Loc): string {
   const at = l.col ? `+${l.col}` : "";
@@ -18,6 +18,12 @@ function loc(l: Loc): string {
 
 function rowsText(r: BufferDecl["rows"]): string {
   return r === "one" ? "" : r === "B" ? "B × " : r === "TB" ? "T·B × " : "(T+1)·B × ";
+}
+
+/** a + b·B + c·T·B, without the zero terms. */
+function extentText(e: Extent): string {
+  const terms = [e.a ? String(e.a) : "", e.b ? `${e.b}·B` : "", e.c ? `${e.c}·T·B` : ""];
+  return terms.filter((t) => t).join(" + ") || "0";
 }
 
 const dim = (d: Dim) => (d === "TB" ? "T·B" : String(d));
@@ -91,15 +97,16 @@ function proc(p: Proc, out: string[]): void {
   out.push(`${p.sweep}(${p.args.join(", ")}) -> [${p.results.join(", ")}]`);
   for (const b of p.buffers)
     out.push(
-      `  buffer ${b.name} [${rowsText(b.rows)}${b.width}] ${b.role}${b.shares ? ` (reuses ${b.shares})` : ""}: ${b.doc}`,
+      `  buffer ${b.name} [${rowsText(b.rows)}${b.width}] ${b.type} ${b.role}${b.offset ? ` @${extentText(b.offset)}` : ""}${b.shares ? ` (reuses ${b.shares})` : ""}: ${b.doc}`,
     );
+  if (p.memory) out.push(`  memory ${extentText(p.memory)} elements`);
   for (const s of p.body) stmt(s, "  ", out);
 }
 
 /** Prints a schedule: layout, constants, then each sweep's buffers and statements. */
 export function printSchedule(s: Schedule): string {
   const out: string[] = [
-    `schedule ${JSON.stringify(s.name)} (graph ${s.hash}, ${s.dtype}, sizes ${JSON.stringify(s.sizes)})`,
+    `schedule ${JSON.stringify(s.name)} (graph ${s.hash}, ${s.dtype}, computes in ${s.compute}, sizes ${JSON.stringify(s.sizes)})`,
   ];
   out.push(
     `layout: ${s.layout.map((l) => `${l.name}[${l.shape.join(",")}]@${l.offset}`).join(" ")}`,

@@ -86,6 +86,7 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
 
   const kernel: Kernel = {
     name: rec.name,
+    backend: "reference",
     dtype,
     sizes,
     inputSize: I,

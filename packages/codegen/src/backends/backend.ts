@@ -1,0 +1,39 @@
+/**
+ * The backend seam. A backend turns a schedule (backend-neutral data: statements over buffers
+ * with element types and one memory plan, op formulas as scalar-IR trees) into kernel source;
+ * the host runtime (runtime.ts: parameter views, argument checks, the tape, `step`) is the same
+ * for every backend and calls the two sweeps through one ABI.
+ */
+import type { DType } from "../kernel.js";
+import type { Schedule } from "../schedule.js";
+
+/** What a backend produces for one schedule. */
+export interface KernelSource {
+  /**
+   * JavaScript text without imports or exports: constant tables, helpers, the compute array type
+   * `$KF` (e.g. `const $KF = Float64Array;`) and the two sweeps `forward_kernel(P, T, B, len,
+   * ...args)` / `backward_kernel(P, T, B, len, ...args)`, returning their results in order.
+   */
+  readonly js: string;
+  /** WebAssembly bytes, if any: the text sees them as the identifier `$wasmBytes` (a Uint8Array). */
+  readonly wasm?: Uint8Array;
+}
+
+export interface Backend {
+  /** "js" | "wasm": what `k.backend` reports. */
+  readonly name: string;
+  /**
+   * Kernel source for a schedule: constant tables, helpers and the two sweeps
+   * `forward_kernel(P, T, B, len, ...args)` / `backward_kernel(...)` (the ABI the host runtime
+   * in runtime.ts calls), as JS text without imports/exports; `wasm` bytes, if any, are
+   * available to that text as the identifier `$wasmBytes` (a Uint8Array).
+   */
+  emit(schedule: Schedule): KernelSource;
+  /**
+   * The element type the sweeps compute in for a dtype (the lowering types every buffer with it).
+   * Absent: "f64" (JS computes in doubles whatever the dtype).
+   */
+  readonly compute?: (dtype: DType) => "f32" | "f64";
+  /** Whether it can run here (e.g. WebAssembly SIMD is supported). Absent: always. */
+  readonly available?: () => boolean;
+}

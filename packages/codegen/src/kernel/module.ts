@@ -1,0 +1,151 @@
+/**
+ * Kernel text: a backend's source (constant tables, helpers, the two sweeps) between a header
+ * and the host runtime (runtime.ts). The in-memory kernel runs it with `new Function`;
+ * `emitModule` writes the very same text as an ES module, with the backend's WebAssembly bytes
+ * (if any) embedded as base64. Both read one text, emitted once per compile.
+ */
+import type { KernelSource } from "../backends/backend.js";
+import { jsBackend } from "../backends/js/index.js";
+import { commentText, stringLiteral } from "../names.js";
+import { RUNTIME } from "../runtime.js";
+import type { Schedule } from "../schedule.js";
+
+const EXPORTS = [
+  "layout",
+  "info",
+  "params",
+  "forward",
+  "backward",
+  "initialState",
+  "step",
+] as const;
+
+/** The host runtime with the schedule's layout, sizes and states filled in. */
+function runtimeFor(s: Schedule): string {
+  const F = s.dtype === "float32" ? "Float32Array" : "Float64Array";
+  const layout = s.layout.map(
+    (l) =>
+      `{ name: ${stringLiteral(l.name)}, shape: [${l.shape.join(", ")}], offset: ${l.offset}, size: ${l.size} }`,
+  );
+  const states = s.states.map((st) => `{ name: ${stringLiteral(st.name)}, width: ${st.width} }`);
+  const I = s.inputs[0]?.width ?? 0;
+  const O = s.outputs[0]?.width ?? 0;
+  const info =
+    `{ name: ${stringLiteral(s.name)}, dtype: ${stringLiteral(s.dtype)}, hash: ${stringLiteral(s.hash)}, inputSize: ${I}, outputSize: ${O}, ` +
+    `sizes: ${JSON.stringify(s.sizes)}, states: $STATES }`;
+  const fill: Record<string, string> = {
+    $LAYOUT: `[\n  ${layout.join(",\n  ")},\n]`,
+    $STATESDEF: `[${states.join(", ")}]`,
+    $INFO: info,
+    $PSIZE: String(s.paramSize),
+    $IW: String(I),
+    $OW: String(O),
+    $F: F,
+  };
+  // a function replacement: user text in the values is never read as a `$` pattern
+  return RUNTIME.replace(/\$(LAYOUT|STATESDEF|INFO|PSIZE|IW|OW|F)\b/g, (m) => fill[m]!);
+}
+
+/** The kernel's text without imports or exports: header, the backend's source, the runtime. */
+export function kernelText(s: Schedule, src: KernelSource): string {
+  const head = [
+    `// gated kernel for cell ${commentText(JSON.stringify(s.name))}: forward and backward sweeps`,
+    `// graph ${s.hash} · ${s.dtype} · sizes ${commentText(JSON.stringify(s.sizes))} · generated, do not edit`,
+  ];
+  return `${head.join("\n")}\n\n${src.js}\n\n${runtimeFor(s)}`;
+}
+
+/** The JS backend's kernel text for a schedule (what `compileCell` runs for `backend: "js"`). */
+export function moduleBody(s: Schedule): string {
+  return kernelText(s, jsBackend.emit(s));
+}
+
+/** The module's exports, built in memory. */
+export interface ModuleApi {
+  readonly layout: readonly { name: string; shape: number[]; offset: number; size: number }[];
+  readonly info: Record<string, unknown>;
+  params(data?: ArrayLike<number>): unknown;
+  forward(p: unknown, x: ArrayLike<number>, opts: unknown): unknown;
+  backward(run: unknown, cot: unknown): unknown;
+  initialState(p: unknown, opts?: { batch?: number }): unknown;
+  step(state: unknown, x: ArrayLike<number>): unknown;
+}
+
+/** Runs kernel text in memory; `wasm` is what the text sees as `$wasmBytes`. */
+export function instantiate(text: string, wasm?: Uint8Array): ModuleApi {
+  const body = `"use strict";\n${text}\nreturn { ${EXPORTS.join(", ")} };`;
+  return new Function("$wasmBytes", body)(wasm) as ModuleApi;
+}
+
+/** Evaluates the JS backend's kernel text for a schedule with `new Function`. */
+export function toFunctions(s: Schedule): ModuleApi {
+  return instantiate(moduleBody(s));
+}
+
+/** A compute array constructor (`$KF`): what the sweeps take and return. */
+export type ComputeArray = Float64ArrayConstructor | Float32ArrayConstructor;
+
+/** Just the two sweeps and the compute type, in memory (for `compileGraph`'s own host). */
+export function instantiateSweeps(src: KernelSource): {
+  forward: (...a: unknown[]) => (Float64Array | Float32Array)[];
+  backward: (...a: unknown[]) => (Float64Array | Float32Array)[];
+  KF: ComputeArray;
+} {
+  const body = `"use strict";\n${src.js}\nreturn { forward: forward_kernel, backward: backward_kernel, KF: $KF };`;
+  return new Function("$wasmBytes", body)(src.wasm);
+}
+
+/** Bytes as base64, in Node and in browsers (no Buffer). */
+function base64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** What `emitModule` reads: a compiled kernel (its cached text) or a bare schedule (JS backend). */
+export type ModuleSource =
+  | { readonly schedule: Schedule; readonly source: string; readonly wasm?: Uint8Array }
+  | { readonly schedule: Schedule }
+  | Schedule;
+
+/** A standalone ES module (no imports): layout, info, params, forward, backward, initialState, step. */
+export function emitModule(k: ModuleSource): string {
+  const cached = "source" in k ? k : undefined;
+  const text = cached ? cached.source : moduleBody("schedule" in k ? k.schedule : k);
+  const wasm = cached?.wasm;
+  const bytes = wasm
+    ? `const $wasmBytes = Uint8Array.from(atob("${base64(wasm)}"), (c) => c.charCodeAt(0));\n`
+    : "";
+  return `${bytes}${text}\nexport { ${EXPORTS.join(", ")} };\n`;
+}
+
+/** TypeScript declarations for `emitModule`'s output. */
+export function emitTypes(k: { readonly schedule: Schedule } | Schedule): string {
+  const s = "schedule" in k ? k.schedule : k;
+  const F = s.dtype === "float32" ? "Float32Array" : "Float64Array";
+  const KF = s.compute === "f32" ? "Float32Array" : "Float64Array";
+  const names = s.states.map((st) => stringLiteral(st.name)).join(" | ") || "never";
+  return [
+    `// Types for the gated kernel of cell ${commentText(JSON.stringify(s.name))} (graph ${s.hash}).`,
+    `export type FloatArray = ${F};`,
+    `export type StateName = ${names};`,
+    "export interface ParamSlot { readonly name: string; readonly shape: readonly number[]; readonly offset: number; readonly size: number }",
+    "export declare const layout: readonly ParamSlot[];",
+    "export declare const info: { readonly name: string; readonly dtype: string; readonly hash: string; readonly inputSize: number; readonly outputSize: number; readonly sizes: Readonly<Record<string, number>>; readonly states: readonly { readonly name: string; readonly width: number }[] };",
+    "export interface Params { readonly data: FloatArray; readonly layout: readonly ParamSlot[]; get(name: string): FloatArray }",
+    "export declare function params(data?: ArrayLike<number>): Params;",
+    "export interface Run { readonly T: number; readonly B: number; readonly output: FloatArray; readonly final: Readonly<Record<StateName, FloatArray>> }",
+    "export interface ForwardOptions { readonly batch: number; readonly initial?: Partial<Readonly<Record<StateName, ArrayLike<number>>>>; readonly lengths?: ArrayLike<number> }",
+    "export declare function forward(p: Params, x: ArrayLike<number>, opts: ForwardOptions): Run;",
+    "export interface Cotangents { readonly output?: ArrayLike<number>; readonly final?: Partial<Readonly<Record<StateName, ArrayLike<number>>>> }",
+    "export interface Gradients { readonly params: Params; readonly input: FloatArray; readonly initial: Readonly<Record<StateName, FloatArray>> }",
+    "export declare function backward(run: Run, cotangents: Cotangents): Gradients;",
+    `/** Stream state; \`values\` are in the kernel's compute type (${KF}) whatever the dtype. */`,
+    `export interface State { readonly params: Params; readonly batch: number; readonly values: Record<StateName, ${KF}> }`,
+    "export declare function initialState(p: Params, opts?: { readonly batch?: number }): State;",
+    "/** Advances the state by one step (x: [B][inputSize]) and returns the output [B][outputSize]. */",
+    "export declare function step(state: State, x: ArrayLike<number>): FloatArray;",
+    "",
+  ].join("\n");
+}
