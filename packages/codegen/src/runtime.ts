@@ -1,7 +1,8 @@
 /**
  * The host runtime every kernel module carries (fixed text, no user input): parameter views,
  * argument checks, the tape between forward and backward, and the streaming `step` API. It calls
- * the sweeps `forward_kernel` / `backward_kernel`, whatever backend produced them.
+ * the sweeps `forward_kernel` / `backward_kernel`, whatever backend produced them, and hands
+ * them arrays of the kernel source's compute type `$KF`.
  */
 // The fixed runtime. `$`-names are filled in above; helper names start with `$`, which no
 // sanitised name can, so they never meet a cell's names.
@@ -38,15 +39,16 @@ function $lengths(lengths, B, T) {
   }
   return all ? null : len;
 }
+// what the kernel gets is in its compute type $KF (declared by the kernel source: Float64Array for JS)
 function $rows(v, n, what) {
-  const a = new Float64Array(n);
+  const a = new $KF(n);
   if (v !== undefined && v !== null) {
     if (v.length !== n) throw new Error(what + " needs " + n + " values, got " + v.length);
     a.set(v);
   }
   return a;
 }
-// what the caller gets, in the kernel's dtype (kernels compute and keep float64 inside)
+// what the caller gets, in the kernel's dtype (kernels compute and keep $KF inside)
 function $out(a) { return a instanceof $F ? a : $F.from(a); }
 // parameters of another size would be read out of bounds (NaN) or in part
 function $params(p, what) {
@@ -64,7 +66,7 @@ function forward(p, x, opts) {
   const xs = $rows(x, x.length, "forward: x");
   const inits = $STATES.map((s) => $rows($own(initial, s.name), B * s.width, "forward: initial " + s.name));
   const len = $lengths(opts.lengths, B, T);
-  const pd = Float64Array.from(p.data);
+  const pd = $KF.from(p.data);
   const res = forward_kernel(pd, T, B, len, xs, ...inits);
   const hist = res.slice(1, 1 + $STATES.length);
   const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(hist[k].subarray(T * B * s.width, (T + 1) * B * s.width))]));
@@ -83,16 +85,16 @@ function backward(run, cot) {
 }
 function initialState(p, opts) {
   const B = (opts && opts.batch) || 1;
-  // the stream state stays float64 between calls, as forward keeps it between steps, so
-  // streaming T steps gives exactly forward's numbers in every dtype
-  return { params: p, batch: B, values: Object.fromEntries($STATES.map((s) => [s.name, new Float64Array(B * s.width)])) };
+  // the stream state stays in the compute type between calls, as forward keeps it between
+  // steps, so streaming T steps gives exactly forward's numbers in every dtype
+  return { params: p, batch: B, values: Object.fromEntries($STATES.map((s) => [s.name, new $KF(B * s.width)])) };
 }
 function step(state, x) {
   const B = state.batch;
   if (x.length !== B * $IW) throw new Error("step: x needs B·I = " + B * $IW + " values, got " + x.length);
-  // no backward follows a step, so float64 parameters are read in place
+  // no backward follows a step, so parameters already in the compute type are read in place
   const d = $params(state.params, "step");
-  const pd = d instanceof Float64Array ? d : Float64Array.from(d);
+  const pd = d instanceof $KF ? d : $KF.from(d);
   const inits = $STATES.map((s) => $rows($own(state.values, s.name), B * s.width, "step: state " + s.name));
   const res = forward_kernel(pd, 1, B, null, $rows(x, x.length, "step: x"), ...inits);
   $STATES.forEach((s, k) => $own(state.values, s.name).set(res[1 + k].subarray(B * s.width, 2 * B * s.width)));
