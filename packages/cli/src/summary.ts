@@ -64,8 +64,22 @@ export function fmt(v: number, digits = 4): string {
     .replace(/\.$/, "");
 }
 
+/**
+ * A number with a fixed count of significant digits (trailing zeros kept, so a column's
+ * numbers line up): `0.5000`, `12.35`, `3.921e-4` below 10⁻³ or from 10⁵ on.
+ */
+export function sig(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return "–";
+  if (v === 0) return (0).toFixed(Math.max(0, digits - 1));
+  const a = Math.abs(v);
+  if (a < 1e-3 || a >= 1e5) return v.toExponential(digits - 1).replace("e+", "e");
+  // past `digits` integer digits toPrecision would switch to exponent form: print the integer
+  return a >= 10 ** digits ? String(Math.round(v)) : v.toPrecision(digits);
+}
+
+/** mean ± std with fixed significant digits (4 for the mean, 2 for the spread). */
 export function pm(s: Stat, digits = 4): string {
-  return s.std > 0 ? `${fmt(s.mean, digits)} ± ${fmt(s.std, 2)}` : fmt(s.mean, digits);
+  return s.std > 0 ? `${sig(s.mean, digits)} ± ${sig(s.std, 2)}` : sig(s.mean, digits);
 }
 
 /** The table's rows as strings (header first), shared by the terminal and the HTML report. */
@@ -79,7 +93,8 @@ export function tableRows(
     "cell",
     `val ${task.metricName}`,
     `test ${task.metricName}`,
-    "val loss",
+    // for an MSE task the metric is the loss: no second column of the same numbers
+    ...(task.loss === "mse" ? [] : ["val loss"]),
     `steps to ${task.metricName} ${dir} ${threshold}`,
     "time / seed (s)",
     "steps",
@@ -88,7 +103,7 @@ export function tableRows(
     s.cell,
     pm(s.metric),
     s.test ? pm(s.test) : "–",
-    pm(s.loss),
+    ...(task.loss === "mse" ? [] : [pm(s.loss)]),
     s.stepsToThreshold === null
       ? `never (0/${s.seeds})`
       : `${s.stepsToThreshold} (${s.solved}/${s.seeds})`,

@@ -6,9 +6,11 @@
 import type { CellEntry } from "../cells.js";
 import { cellGradientLatex, cellLatex } from "../deps.js";
 import type { RunResult } from "../experiment.js";
+import type { Inspection } from "../inspect.js";
 import type { CellSummary } from "../summary.js";
 import { tableRows } from "../summary.js";
 import type { RunConfig, TaskEntry } from "../tasks.js";
+import { insideHtml } from "./inside.js";
 import { katexCss, renderTex } from "./katex.js";
 import { esc, plotSvg } from "./svg.js";
 
@@ -28,6 +30,15 @@ export interface ReportInput {
   readonly baseline?: string;
   /** …and on the metric's scale, for the plot. */
   readonly baselineMetric?: number;
+  /** A look inside trained cells (gate statistics, state heat maps, attention, confusion). */
+  readonly inspections?: readonly Inspection[];
+}
+
+/** The y-axis label of a task's metric, with its unit. */
+export function metricLabel(task: TaskEntry): string {
+  return task.loss === "mse"
+    ? "validation MSE (mean squared error)"
+    : `validation ${task.metricName} (fraction correct)`;
 }
 
 function tex(f: () => string): string {
@@ -40,10 +51,10 @@ function tex(f: () => string): string {
 
 export function reportHtml(r: ReportInput): string {
   const rows = tableRows(r.task, r.config.threshold, r.summaries);
-  const table = `<table><thead><tr>${rows[0]!.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
+  const table = `<div class="table-wrap"><table class="results"><thead><tr>${rows[0]!.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
     .slice(1)
     .map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)
-    .join("")}</tbody></table>`;
+    .join("")}</tbody></table></div>`;
   const series = r.cells
     .map((c) => ({
       label: c.name,
@@ -62,8 +73,8 @@ export function reportHtml(r: ReportInput): string {
     .filter((s) => s.runs.length > 0);
   const metricPlot = plotSvg(series, {
     title: `${r.task.name}: validation ${r.task.metricName}`,
-    xLabel: "training step",
-    yLabel: `validation ${r.task.metricName}`,
+    xLabel: "training steps",
+    yLabel: metricLabel(r.task),
     yScale: r.task.yScale,
     threshold: r.config.threshold,
     ...(r.baselineMetric !== undefined ? { baseline: r.baselineMetric } : {}),
@@ -72,8 +83,8 @@ export function reportHtml(r: ReportInput): string {
     r.task.loss === "cross-entropy"
       ? plotSvg(lossSeries, {
           title: `${r.task.name}: validation loss`,
-          xLabel: "training step",
-          yLabel: "cross-entropy",
+          xLabel: "training steps",
+          yLabel: "validation loss (cross-entropy, nats)",
           yScale: "log",
         })
       : "";
@@ -98,7 +109,15 @@ ${katexCss()}
 <style>
 body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: right; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: right; }
+th { font-weight: 600; vertical-align: bottom; }
+td { white-space: nowrap; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+svg.plot { display: block; max-width: 100%; height: auto; margin: .6em 0; }
+.attn-row { margin: .3em 0; }
+.attn { font-family: ui-monospace, monospace; white-space: nowrap; }
+.tok { display: inline-block; min-width: 1.1em; text-align: center; padding: 2px 1px; }
+.tok.top { outline: 1px solid #222; }
 th:first-child, td:first-child { text-align: left; }
 .partial { background: #fff3cd; border: 1px solid #e0c36a; padding: .6em 1em; }
 .note, small { color: #666; font-weight: normal; }
@@ -115,6 +134,13 @@ ${table}
 <h2>Learning curves</h2>
 ${metricPlot}
 ${lossPlot}
+${
+  r.inspections?.length
+    ? `<h2>A look inside</h2>
+<p class="note">After training: the cell's step run by the reference interpreter on validation examples with the trained parameters (the first layer), one run per cell.</p>
+${r.inspections.map(insideHtml).join("\n")}`
+    : ""
+}
 <h2>Cells</h2>
 ${cells}
 </body></html>
