@@ -36,7 +36,9 @@ describe("inspect", () => {
       const emb = m.get("embedding");
       const x = new Float64Array(T * data.length * 4);
       data.forEach((d, bb) =>
-        d.x.forEach((id, t) => x.set(emb.subarray(id * 4, id * 4 + 4), (t * data.length + bb) * 4)),
+        Array.from(d.x).forEach((id, t) =>
+          x.set(emb.subarray(id * 4, id * 4 + 4), (t * data.length + bb) * 4),
+        ),
       );
       const run = m.rnn.forward(
         m.rnn.params(

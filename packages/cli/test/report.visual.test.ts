@@ -167,12 +167,59 @@ function reportFile(): string {
     .join("\n");
 }
 
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  what: string;
+/** Runs in the page (plain JS: the test is not compiled against the DOM's types). */
+const LAYOUT_CHECKS = String.raw`(() => {
+  const problems = [];
+  const box = (e, what) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.left, y: r.top, w: r.width, h: r.height, what };
+  };
+  const overlap = (a, b, pad = 0.5) =>
+    a.x + pad < b.x + b.w && b.x + pad < a.x + a.w && a.y + pad < b.y + b.h && b.y + pad < a.y + a.h;
+  const inside = (a, b, pad = 1) =>
+    a.x >= b.x - pad && a.y >= b.y - pad && a.x + a.w <= b.x + b.w + pad && a.y + a.h <= b.y + b.h + pad;
+  document.querySelectorAll("svg.plot").forEach((svg, si) => {
+    const name = svg.getAttribute("aria-label") ?? "svg " + si;
+    const sb = box(svg, name);
+    const texts = [...svg.querySelectorAll("text")].map((t) => box(t, "“" + t.textContent + "” in " + name));
+    const area = svg.querySelector("rect.plot-area");
+    const ab = area ? box(area, "plot area") : undefined;
+    texts.forEach((t, i) => {
+      if (!inside(t, sb)) problems.push(t.what + " leaves its SVG");
+      if (ab && overlap(t, ab)) problems.push(t.what + " is over the plot area");
+      for (const u of texts.slice(i + 1)) if (overlap(t, u)) problems.push(t.what + " overlaps " + u.what);
+    });
+  });
+  document.querySelectorAll("td").forEach((td) => {
+    const text = td.textContent ?? "";
+    if (td.scrollWidth > td.clientWidth) problems.push("cell “" + text + "” overflows");
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    if (lines.size > 1) problems.push("cell “" + text + "” wraps onto " + lines.size + " lines");
+  });
+  document.querySelectorAll(".table-wrap").forEach((w) => {
+    if (w.scrollWidth > w.clientWidth + 1)
+      problems.push("a table needs sideways scrolling (" + w.scrollWidth + " > " + w.clientWidth + ")");
+  });
+  const de = document.documentElement;
+  if (de.scrollWidth > window.innerWidth)
+    problems.push("the page scrolls sideways (" + de.scrollWidth + " > " + window.innerWidth + ")");
+  return {
+    problems,
+    svgs: document.querySelectorAll("svg.plot").length,
+    cells: document.querySelectorAll("td").length,
+    logLabels: [...document.querySelectorAll("svg.plot")]
+      .filter((s) => s.textContent.includes("(log scale)"))
+      .map((s) => s.querySelectorAll("text[text-anchor=end]").length),
+  };
+})()`;
+
+interface Found {
+  readonly problems: string[];
+  readonly svgs: number;
+  readonly cells: number;
+  readonly logLabels: number[];
 }
 
 describe.skipIf(missing !== undefined)("report layout in Chromium", () => {
@@ -206,61 +253,7 @@ describe.skipIf(missing !== undefined)("report layout in Chromium", () => {
     test(`report ${k} at ${width}px: no overlap, no overflow, no wrapped number`, async () => {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       await page.goto(`file://${files[k]}`);
-      const found = await page.evaluate(() => {
-        const problems: string[] = [];
-        const box = (e: Element, what: string) => {
-          const r = e.getBoundingClientRect();
-          return { x: r.left, y: r.top, w: r.width, h: r.height, what };
-        };
-        const overlap = (a: Box, b: Box, pad = 0.5) =>
-          a.x + pad < b.x + b.w &&
-          b.x + pad < a.x + a.w &&
-          a.y + pad < b.y + b.h &&
-          b.y + pad < a.y + a.h;
-        const inside = (a: Box, b: Box, pad = 1) =>
-          a.x >= b.x - pad &&
-          a.y >= b.y - pad &&
-          a.x + a.w <= b.x + b.w + pad &&
-          a.y + a.h <= b.y + b.h + pad;
-        document.querySelectorAll("svg.plot").forEach((svg, si) => {
-          const name = svg.getAttribute("aria-label") ?? `svg ${si}`;
-          const sb = box(svg, name);
-          const texts = [...svg.querySelectorAll("text")].map((t) =>
-            box(t, `“${t.textContent}” in ${name}`),
-          );
-          const area = svg.querySelector("rect.plot-area");
-          const ab = area ? box(area, "plot area") : undefined;
-          texts.forEach((t, i) => {
-            if (!inside(t, sb)) problems.push(`${t.what} leaves its SVG`);
-            if (ab && overlap(t, ab)) problems.push(`${t.what} is over the plot area`);
-            for (const u of texts.slice(i + 1))
-              if (overlap(t, u)) problems.push(`${t.what} overlaps ${u.what}`);
-          });
-        });
-        document.querySelectorAll("td").forEach((td) => {
-          const text = td.textContent ?? "";
-          if (td.scrollWidth > td.clientWidth) problems.push(`cell “${text}” overflows`);
-          const range = document.createRange();
-          range.selectNodeContents(td);
-          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-          if (lines.size > 1) problems.push(`cell “${text}” wraps onto ${lines.size} lines`);
-        });
-        document.querySelectorAll(".table-wrap").forEach((w) => {
-          if (w.scrollWidth > w.clientWidth + 1)
-            problems.push(`a table needs sideways scrolling (${w.scrollWidth} > ${w.clientWidth})`);
-        });
-        const de = document.documentElement;
-        if (de.scrollWidth > window.innerWidth)
-          problems.push(`the page scrolls sideways (${de.scrollWidth} > ${window.innerWidth})`);
-        return {
-          problems,
-          svgs: document.querySelectorAll("svg.plot").length,
-          cells: document.querySelectorAll("td").length,
-          logLabels: [...document.querySelectorAll("svg.plot")]
-            .filter((s) => s.textContent?.includes("(log scale)"))
-            .map((s) => [...s.querySelectorAll("text[text-anchor=end]")].length),
-        };
-      });
+      const found = (await page.evaluate(LAYOUT_CHECKS)) as Found;
       if (k === 0 && width === 1024)
         await page.screenshot({ path: join(tmpdir(), "gated-report-visual.png"), fullPage: true });
       await page.close();
