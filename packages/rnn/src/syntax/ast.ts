@@ -1,6 +1,14 @@
 /** The syntax tree of a cell text, as the parser builds it (positions kept for errors). */
 import type { Pos } from "./lexer.js";
 
+/**
+ * Deepest expression a cell may build (brackets, operators, and through the locals it uses:
+ * `a2 = a1 + h` is one deeper than `a1`). The passes after parsing (shape inference, the graph's
+ * simplifier, autodiff, printers, codegen) recurse over it, so deeper is a `CellSyntaxError`
+ * instead of a stack overflow; `printCell` refuses deeper cells, so its output always parses.
+ */
+export const MAX_EXPR_DEPTH = 1000;
+
 export type DimAst = { readonly value: number | string; readonly pos: Pos };
 
 export type AttrAst = {
@@ -56,6 +64,8 @@ export type Expr =
 export interface InitAst {
   readonly kind: string;
   readonly fields: Readonly<Record<string, number>>;
+  /** Where each field is written. */
+  readonly fieldPos?: Readonly<Record<string, Pos>>;
   readonly pos: Pos;
 }
 

@@ -4,18 +4,10 @@
  * shape solved by unification over symbolic dims, and its role guessed, or a `CellSyntaxError`
  * at the line:column at fault saying what was expected.
  */
-import {
-  type AttrValue,
-  apply as applyOp,
-  type Dim,
-  input as inputLeaf,
-  type Node,
-  type OpDef,
-  type Shape,
-} from "@gated/graph";
+import { type AttrValue, type Dim, input as inputLeaf, type Node, type Shape } from "@gated/graph";
 import type { InitSpec, ParamRole } from "../defineCell.js";
-import type { CellAst, DimAst, Expr, Stmt } from "./ast.js";
-import { cellFunctions } from "./functions.js";
+import { type CellAst, type DimAst, type Expr, MAX_EXPR_DEPTH, type Stmt } from "./ast.js";
+import { type CellFunction, cellFunctions } from "./functions.js";
 import { CellSyntaxError, type Pos } from "./lexer.js";
 import {
   broadcastTerms,
@@ -40,14 +32,14 @@ export const ROLES = {
   fixed: 1,
   other: 1,
 } as const satisfies Record<ParamRole, 1>;
-/** Every initialisation kind, checked against `InitSpec`. */
+/** Every initialisation kind and its fields, checked against `InitSpec`. */
 export const INIT_KINDS = {
-  uniform: 1,
-  constant: 1,
-  xavier: 1,
-  orthogonal: 1,
-  groups: 1,
-} as const satisfies Record<InitSpec["kind"], 1>;
+  uniform: ["bound"],
+  constant: ["value"],
+  xavier: [],
+  orthogonal: [],
+  groups: [],
+} as const satisfies Record<InitSpec["kind"], readonly string[]>;
 
 export interface CheckedParam {
   readonly name: string;
@@ -86,6 +78,43 @@ interface ParamState {
 const err = (pos: Pos, msg: string): never => {
   throw new CellSyntaxError(pos, msg);
 };
+
+/** Children of an expression node. */
+export function subexprs(e: Expr): readonly Expr[] {
+  switch (e.kind) {
+    case "neg":
+      return [e.arg];
+    case "bin":
+    case "matvec":
+      return [e.left, e.right];
+    case "call":
+      return e.args;
+    default:
+      return [];
+  }
+}
+
+/** Checks every equation's depth (iteratively) against `MAX_EXPR_DEPTH`. */
+function checkDepth(lets: readonly Extract<Stmt, { kind: "let" }>[]): void {
+  const depthOf = new Map<string, number>();
+  for (const st of lets) {
+    let max = 0;
+    const stack: [Expr, number][] = [[st.expr, 1]];
+    while (stack.length > 0) {
+      const [e, d] = stack.pop()!;
+      // a local stands for its whole expression: its depth replaces the name's own level
+      const total = d + (e.kind === "name" && depthOf.has(e.name) ? depthOf.get(e.name)! - 1 : 0);
+      if (total > max) max = total;
+      if (total > MAX_EXPR_DEPTH)
+        err(
+          e.kind === "name" && depthOf.has(e.name) ? e.pos : st.pos,
+          `${st.name} = …: the expression nests more than ${MAX_EXPR_DEPTH} operations deep${e.kind === "name" && depthOf.has(e.name) ? ` (through ${e.name})` : ""}; split it into fewer, wider terms`,
+        );
+      for (const c of subexprs(e)) stack.push([c, d + 1]);
+    }
+    depthOf.set(st.name, max);
+  }
+}
 
 /** Resolves names and infers shapes; see the module comment. */
 export function checkCell(ast: CellAst, source: string): CheckedCell {
@@ -135,6 +164,7 @@ class Checker {
       } else if (st.kind === "param") this.paramDecl(st);
       else this.letDecl(st);
     }
+    checkDepth(this.lets);
     for (const s of ast.states) {
       if (!this.locals.has(`${s.name}'`))
         err(
@@ -212,6 +242,8 @@ class Checker {
   }
 
   private declare(name: string, kind: Kind, pos: Pos): void {
+    // a plain object's key __proto__ sets its prototype: cells keep states and params by name
+    if (name === "__proto__") err(pos, `the name __proto__ is reserved; choose another name`);
     const prev = this.kinds.get(name);
     if (prev) err(pos, `${name} is already defined at ${prev.pos.line}:${prev.pos.col}`);
     if (this.fns.has(name)) err(pos, `${name} is a function name; choose another name`);
@@ -232,7 +264,7 @@ class Checker {
     p.pos = st.pos;
     this.annotate(p, st.name, st.shape, st.pos);
     if (st.role) {
-      if (!(st.role.name in ROLES))
+      if (!Object.hasOwn(ROLES, st.role.name))
         err(
           st.role.pos,
           `unknown role ${st.role.name}; expected one of ${Object.keys(ROLES).join(", ")}`,
@@ -240,11 +272,20 @@ class Checker {
       p.role = st.role.name as ParamRole;
     }
     if (st.init) {
-      if (!(st.init.kind in INIT_KINDS))
+      if (!Object.hasOwn(INIT_KINDS, st.init.kind))
         err(
           st.init.pos,
           `unknown initialisation ${st.init.kind}; expected one of ${Object.keys(INIT_KINDS).join(", ")}`,
         );
+      const allowed: readonly string[] = INIT_KINDS[st.init.kind as InitSpec["kind"]];
+      for (const f of Object.keys(st.init.fields))
+        if (!allowed.includes(f))
+          err(
+            st.init.fieldPos?.[f] ?? st.init.pos,
+            `${st.init.kind} has no field ${f}${allowed.length ? ` (its fields: ${allowed.join(", ")})` : " (it takes none)"}`,
+          );
+      if (st.init.kind === "uniform" && (st.init.fields["bound"] ?? 1) <= 0)
+        err(st.init.fieldPos?.["bound"] ?? st.init.pos, `uniform: bound must be positive`);
       p.init = { kind: st.init.kind, ...st.init.fields } as InitSpec;
     }
   }
@@ -327,8 +368,10 @@ class Checker {
     });
   }
 
+  /** The source text of an expression for messages (long ones elided in the middle). */
   private text(e: Expr): string {
-    return this.source.slice(e.pos.offset, e.end).replace(/\s+/g, " ");
+    const t = this.source.slice(e.pos.offset, e.end).replace(/\s+/g, " ");
+    return t.length <= 80 ? t : `${t.slice(0, 38)} … ${t.slice(-38)}`;
   }
 
   /** The shape term of an expression, binding parameters' unknowns along the way. */
@@ -438,7 +481,8 @@ class Checker {
   private call(e: Extract<Expr, { kind: "call" }>): S {
     const f = this.fns.get(e.name)!;
     const args = e.args.map((a) => this.infer(a));
-    if (e.attrs && !f.op) err(e.pos, `${e.name} takes no attributes (only primitive ops do)`);
+    const first = args[0] === undefined ? undefined : findS(args[0]);
+    checkAttrs(f, e, Array.isArray(first) ? first.length : undefined);
     if (f.op && !e.attrs && typeof f.op.arity === "number" && f.op.kind === "elementwise") {
       const nodeArgs = e.args.filter((a) => !(a.kind === "num" && !a.shape)).length;
       if (nodeArgs > f.op.arity || e.args.length < f.op.arity)
@@ -487,7 +531,9 @@ class Checker {
       nodes.push(inputLeaf(`_probe${k}`, dims));
     }
     try {
-      const out = e.attrs ? applyAttrs(f.op!, nodes, e.attrs) : f.build(...nodes);
+      const out = e.attrs
+        ? f.withAttrs!(nodes, checkAttrs(f, e, typeof nodes[0] === "number" ? 0 : nodes[0]?.rank))
+        : f.build(...nodes);
       return out.shape.map((d) => (typeof d === "string" && back.has(d) ? back.get(d)! : d));
     } catch (x) {
       if (back.size > 0 && !this.strict) return freshShape();
@@ -550,13 +596,60 @@ function article(kind: Kind): string {
         : "a parameter";
 }
 
-/** Builds a node from an op and explicit attributes (`sum(x; axis=0)`). */
-export function applyAttrs(
-  op: OpDef,
-  args: readonly (Node | number)[],
-  attrs: readonly { key: string; value: AttrValue }[],
-): Node {
-  const a: Record<string, AttrValue> = {};
-  for (const { key, value } of attrs) a[key] = value;
-  return applyOp(op, args, a);
+/**
+ * The attribute values of a call, checked against the function's declared attributes: unknown
+ * or repeated names, a missing required one, an axis out of range for the first argument's
+ * `rank` (when known) or of the wrong kind are `CellSyntaxError`s at the attribute.
+ */
+export function checkAttrs(
+  f: CellFunction,
+  e: Extract<Expr, { kind: "call" }>,
+  rank: number | undefined,
+): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  const params = f.attrs ?? [];
+  if (e.attrs && params.length === 0) err(e.attrs[0]!.pos, `${e.name} takes no attributes`);
+  const names = params.map((p) => p.name).join(", ");
+  for (const a of e.attrs ?? []) {
+    const p = params.find((q) => q.name === a.key);
+    if (!p) err(a.pos, `${e.name} has no attribute ${a.key} (its attributes: ${names})`);
+    if (Object.hasOwn(out, a.key)) err(a.pos, `attribute ${a.key} is given twice`);
+    const v = a.value;
+    const bad = (what: string): never =>
+      err(a.pos, `${e.name}: ${a.key}=${JSON.stringify(v)} is not ${what}`);
+    switch (p!.kind) {
+      case "axis":
+        if (v === "all") break;
+        if (!Number.isInteger(v)) bad(`an axis (an integer, or all)`);
+        if (rank !== undefined && ((v as number) < -rank || (v as number) >= rank))
+          err(
+            a.pos,
+            `${e.name}: axis=${v} is out of range for a ${rank}-dimensional argument (expected ${-rank}..${rank - 1}${p!.optional ? " or all" : ""})`,
+          );
+        break;
+      case "number":
+        if (typeof v !== "number" || !Number.isFinite(v)) bad("a finite number");
+        break;
+      case "dim":
+        if (typeof v !== "string" && !(Number.isInteger(v) && (v as number) >= 0))
+          bad("a dim (a name or a whole number)");
+        break;
+      case "shape":
+        if (!Array.isArray(v)) bad("a shape, e.g. [H, 1]");
+        break;
+    }
+    out[a.key] = v;
+  }
+  if (!e.attrs) return out; // f(x, 3): the builder takes them positionally
+  const missing = params.find((p) => !p.optional && !Object.hasOwn(out, p.name));
+  if (missing)
+    err(
+      e.pos,
+      `${e.name} needs the attribute ${missing.name}, e.g. ${e.name}(…; ${missing.name}=…)`,
+    );
+  // optional attributes follow the required ones: a later one needs the earlier ones given
+  const given = params.map((p) => Object.hasOwn(out, p.name));
+  const gap = given.findIndex((g, k) => !g && given.slice(k + 1).some(Boolean));
+  if (gap >= 0) err(e.pos, `${e.name}: give ${params[gap]!.name} too`);
+  return out;
 }

@@ -4,20 +4,99 @@
  * here knows any op: names map to builders.
  */
 
-import type { Node, OpDef } from "@gated/graph";
+import type { AttrValue, Node, OpDef } from "@gated/graph";
 import * as opsModule from "@gated/ops";
-import { OPS } from "@gated/ops";
+import { type Axis, OPS } from "@gated/ops";
+
+/** What an attribute holds: an axis (integer or `all`), a finite number, a dim, or a shape. */
+export type AttrKind = "axis" | "number" | "dim" | "shape";
+
+export interface AttrParam {
+  readonly name: string;
+  readonly kind: AttrKind;
+  /** Absent means the builder's default. */
+  readonly optional: boolean;
+}
 
 export interface CellFunction {
   readonly name: string;
-  /** The primitive op, when the name is an `OPS` entry (attrs can then be given directly). */
+  /** The primitive op, when the name is an `OPS` entry. */
   readonly op?: OpDef;
   readonly build: (...args: (Node | number)[]) => Node;
+  /** The attributes a call may give (`sum(v; axis=0)`), in the builder's argument order. */
+  readonly attrs?: readonly AttrParam[];
+  /** Builds the call from its arguments and checked attribute values (by name). */
+  readonly withAttrs?: (
+    args: readonly (Node | number)[],
+    attrs: Readonly<Record<string, AttrValue>>,
+  ) => Node;
+}
+
+type B = (...a: unknown[]) => Node;
+const opt = (name: string, kind: AttrKind): AttrParam => ({ name, kind, optional: true });
+const req = (name: string, kind: AttrKind): AttrParam => ({ name, kind, optional: false });
+
+/**
+ * Functions that take attributes: their parameters and how the builder takes them (after the
+ * node arguments, in order; an absent optional one is left to the builder's default).
+ */
+const WITH_ATTRS: Readonly<Record<string, readonly AttrParam[]>> = {
+  sum: [opt("axis", "axis")],
+  mean: [opt("axis", "axis")],
+  var: [opt("axis", "axis")],
+  reduceMax: [opt("axis", "axis")],
+  logsumexp: [opt("axis", "axis")],
+  softmax: [opt("axis", "axis")],
+  logSoftmax: [opt("axis", "axis")],
+  pow: [req("p", "number")],
+  slice: [req("axis", "axis"), req("start", "dim"), req("end", "dim")],
+  reshape: [req("shape", "shape")],
+  broadcastTo: [req("shape", "shape")],
+  sumTo: [req("shape", "shape")],
+};
+
+function attach(f: CellFunction): CellFunction {
+  const params = Object.hasOwn(WITH_ATTRS, f.name) ? WITH_ATTRS[f.name] : undefined;
+  if (!params) return f;
+  const build = f.build as B;
+  return {
+    ...f,
+    attrs: params,
+    withAttrs: (args, a) => {
+      const rest: unknown[] = [];
+      for (const p of params) {
+        if (!Object.hasOwn(a, p.name)) break; // optional ones last: the builder's default
+        rest.push(a[p.name]);
+      }
+      return build(...args, ...rest);
+    },
+  };
+}
+
+/** `concat(a, b; axis=1)`: the pieces are the arguments. */
+const concatFn = (op: OpDef): CellFunction => ({
+  name: "concat",
+  op,
+  build: OPS.concat as unknown as CellFunction["build"],
+  attrs: [opt("axis", "axis")],
+  withAttrs: (args, a) =>
+    OPS.concat(args as Node[], Object.hasOwn(a, "axis") ? (a["axis"] as number) : 0),
+});
+
+/** Population variance: mean((v − mean(v))²), over an axis or all. */
+function variance(x: Node, axis: Axis = "all"): Node {
+  const m = opsModule.mean(x, axis);
+  const k = axis === "all" ? axis : axis < 0 ? axis + x.rank : axis;
+  const centred = x.sub(k === "all" ? m : opsModule.unreduce(m, x.shape, k));
+  return opsModule.mean(opsModule.square(centred), axis);
 }
 
 /** Composite builders looked up by name in `@gated/ops` (those that exist are callable). */
 const COMPOSITES = [
   "mean",
+  "softmax",
+  "logSoftmax",
+  "sumTo",
   "relu",
   "softplus",
   "logsigmoid",
@@ -36,7 +115,12 @@ const COMPOSITES = [
   "hardSigmoid",
   "hardTanh",
 ];
-const ALIASES: Readonly<Record<string, string>> = { σ: "sigmoid", max: "maximum", min: "minimum" };
+const ALIASES: Readonly<Record<string, string>> = {
+  σ: "sigmoid",
+  max: "maximum",
+  min: "minimum",
+  logsoftmax: "logSoftmax",
+};
 
 let table: Map<string, CellFunction> | undefined;
 let names: Map<OpDef, string> | undefined;
@@ -46,18 +130,23 @@ export function cellFunctions(): ReadonlyMap<string, CellFunction> {
   if (table) return table;
   const t = new Map<string, CellFunction>();
   for (const [name, op] of Object.entries(OPS)) {
-    t.set(name, {
+    if (name === "concat") {
+      t.set(name, concatFn(op as unknown as OpDef));
+      continue;
+    }
+    t.set(
       name,
-      op: op as unknown as OpDef,
-      build: op as unknown as CellFunction["build"],
-    });
+      attach({ name, op: op as unknown as OpDef, build: op as unknown as CellFunction["build"] }),
+    );
   }
   const mod = opsModule as unknown as Record<string, unknown>;
   for (const name of COMPOSITES) {
     const f = mod[name];
     if (!t.has(name) && typeof f === "function")
-      t.set(name, { name, build: f as CellFunction["build"] });
+      t.set(name, attach({ name, build: f as CellFunction["build"] }));
   }
+  if (!t.has("var"))
+    t.set("var", attach({ name: "var", build: variance as CellFunction["build"] }));
   for (const [alias, name] of Object.entries(ALIASES)) {
     const f = t.get(name);
     if (f && !t.has(alias)) t.set(alias, f);

@@ -8,7 +8,7 @@ import { constant, type Node, topo } from "@gated/graph";
 import { OPS } from "@gated/ops";
 import { type Cell, defineCell } from "../defineCell.js";
 import type { Expr } from "./ast.js";
-import { applyAttrs, type CheckedCell, checkCell } from "./check.js";
+import { type CheckedCell, checkAttrs, checkCell } from "./check.js";
 import { cellFunctions, suggest } from "./functions.js";
 import { CellSyntaxError } from "./lexer.js";
 import { parseCellAst } from "./parser.js";
@@ -97,7 +97,12 @@ function build(checked: CheckedCell, state: Record<string, string | number>, tex
           case "call": {
             const f = fns.get(e.name)!;
             const args = e.args.map(arg);
-            return e.attrs ? applyAttrs(f.op!, args, e.attrs) : f.build(...args);
+            if (!e.attrs) return f.build(...args);
+            const first = args[0];
+            return f.withAttrs!(
+              args,
+              checkAttrs(f, e, typeof first === "number" ? 0 : first?.rank),
+            );
           }
         }
       };

@@ -8,13 +8,22 @@
  *   juxt  := primary juxt?                      `A B v` = A (B v): matrix-vector products
  *   primary := number shape? | name shape? | name '(' args ')' | '(' expr ')'
  */
-import type { AttrAst, CellAst, DimAst, Expr, InitAst, Stmt, VarDecl } from "./ast.js";
+import {
+  type AttrAst,
+  type CellAst,
+  type DimAst,
+  type Expr,
+  type InitAst,
+  MAX_EXPR_DEPTH,
+  type Stmt,
+  type VarDecl,
+} from "./ast.js";
 import { CellSyntaxError, describeToken, type Pos, type Token, tokenize } from "./lexer.js";
 
-/** Parses a cell text. `isFunction` says which names are functions (`tanh(…)` is a call). */
-/** Deepest bracket nesting the parser accepts. */
-const MAX_DEPTH = 256;
+/** Deepest bracket nesting the parser accepts (no less than any expression printCell prints). */
+const MAX_DEPTH = MAX_EXPR_DEPTH;
 
+/** Parses a cell text. `isFunction` says which names are functions (`tanh(…)` is a call). */
 export function parseCellAst(
   text: string,
   isFunction: (name: string) => boolean,
@@ -200,19 +209,23 @@ class Parser {
       this.next();
       const k = this.ident("an initialisation (uniform, xavier, orthogonal, …)");
       const fields: Record<string, number> = {};
+      const fieldPos: Record<string, Pos> = {};
       if (this.is("(")) {
         this.open(")", "", () => {
           if (this.is(")")) return;
           for (;;) {
             const f = this.ident("a field name, e.g. bound");
+            if (Object.hasOwn(fields, f.text))
+              throw new CellSyntaxError(f.pos, `field ${f.text} is given twice`);
             this.expect("=", `"=" after ${f.text}`);
+            fieldPos[f.text] = f.pos;
             fields[f.text] = this.signedNumber();
             if (!this.is(",")) return;
             this.next();
           }
         });
       }
-      init = { kind: k.text, fields, pos: k.pos };
+      init = { kind: k.text, fields, fieldPos, pos: k.pos };
     }
     return {
       kind: "param",
@@ -280,28 +293,37 @@ class Parser {
     }
   }
 
+  /** Prefix minus signs, counted in a loop (thousands of them must not exhaust the stack). */
   private unary(): Expr {
-    if (this.is("-")) {
-      const m = this.next();
-      // a minus right before a number is part of the literal: -1 is the constant −1
-      if (this.peek().kind === "number" && !this.peek().spaced) {
-        const lit = this.primary(true);
-        return this.juxt(lit);
-      }
-      const arg = this.unary();
-      return { kind: "neg", arg, pos: m.pos, end: arg.end };
-    }
-    return this.juxt(this.primary(false));
+    const signs: Token[] = [];
+    while (this.is("-")) signs.push(this.next());
+    let e: Expr;
+    // a minus right before a number is part of the literal: -1 is the constant −1
+    if (signs.length > 0 && this.peek().kind === "number" && !this.peek().spaced) {
+      signs.pop();
+      e = this.juxt(this.primary(true));
+    } else e = this.juxt(this.primary(false));
+    for (let k = signs.length - 1; k >= 0; k--)
+      e = { kind: "neg", arg: e, pos: signs[k]!.pos, end: e.end };
+    return e;
   }
 
-  /** `A v`, right-associative: another primary on the same line continues the product. */
-  private juxt(left: Expr): Expr {
-    const t = this.peek();
-    const starts =
-      t.kind === "ident" || t.kind === "number" || (t.kind === "punct" && t.text === "(");
-    if (!starts) return left;
-    const right = this.juxt(this.primary(false));
-    return { kind: "matvec", left, right, pos: left.pos, end: right.end };
+  /** `A v`, right-associative: more primaries on the same line continue the product. */
+  private juxt(first: Expr): Expr {
+    const items = [first];
+    for (;;) {
+      const t = this.peek();
+      const starts =
+        t.kind === "ident" || t.kind === "number" || (t.kind === "punct" && t.text === "(");
+      if (!starts) break;
+      items.push(this.primary(false));
+    }
+    let right = items.pop()!;
+    while (items.length > 0) {
+      const left = items.pop()!;
+      right = { kind: "matvec", left, right, pos: left.pos, end: right.end };
+    }
+    return right;
   }
 
   private primary(negative: boolean): Expr {

@@ -4,9 +4,10 @@
  * equations; other subexpressions print inline (interning shares them again on parsing).
  * `param` lines are added only where inference alone would not give the same parameters.
  */
-import { constValue, type Node } from "@gated/graph";
+import { constValue, type Node, topo } from "@gated/graph";
 import { OPS } from "@gated/ops";
 import type { Cell, ParamInfo } from "../defineCell.js";
+import { MAX_EXPR_DEPTH } from "./ast.js";
 import { cellFunctions, functionName } from "./functions.js";
 import { definitionOrder } from "./order.js";
 import { parseCell } from "./parseCell.js";
@@ -25,6 +26,7 @@ const IDENT = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
 /** Prints a cell in the equation syntax (see the module comment). */
 export function printCell(cell: Cell): string {
+  checkPrintable(cell);
   const body = printBody(cell);
   const plain = (p: ParamInfo) => `param ${p.name}[${p.shape.join(", ")}]`;
   let text = assemble(cell, body, []);
@@ -43,6 +45,20 @@ export function printCell(cell: Cell): string {
     if (mismatched(cell, text).size === 0) return text;
   }
   return assemble(cell, body, cell.paramInfo.map(paramLine));
+}
+
+/** Graph depth, iteratively: deeper than the syntax allows is an error, not a stack overflow. */
+function checkPrintable(cell: Cell): void {
+  const depth = new Map<Node, number>();
+  for (const n of topo(cell.state.map((s) => s.next))) {
+    let d = 0;
+    for (const c of n.inputs) d = Math.max(d, depth.get(c)!);
+    depth.set(n, d + 1);
+    if (d + 1 > MAX_EXPR_DEPTH)
+      throw new Error(
+        `printCell: cell ${cell.name} nests more than ${MAX_EXPR_DEPTH} operations deep, more than the cell syntax reads`,
+      );
+  }
 }
 
 /** Parameters that parsing `text` gets wrong (name, shape, role, init or position); all if it fails. */
@@ -160,6 +176,8 @@ function expr(n: Node, bound: ReadonlyMap<Node, P>): P {
     const a = get(n.inputs[0]!);
     // -(2) is neg applied to 2; -2 would read back as the literal −2
     const literal = constValue(n.inputs[0]!) !== undefined && !bound.has(n.inputs[0]!);
+    // - -h: stacked minus signs need no brackets (thousands of them must not nest brackets)
+    if (a.prec === NEG && !literal) return { s: `- ${a.s}`, prec: NEG };
     return { s: `-${wrap(a, a.prec > NEG && !literal)}`, prec: NEG };
   }
   if (n.op === OPS.matvec) {

@@ -1,0 +1,147 @@
+/**
+ * Hostile cell texts: expressions too deep for the passes after parsing are errors at the
+ * equation (not stack overflows), call attributes and initialisation fields are checked at their
+ * line:col, and names that exist on Object.prototype are ordinary names.
+ */
+import { compileCell } from "@gated/codegen";
+import { sigmoid } from "@gated/ops";
+import { describe, expect, test } from "vitest";
+import { CellSyntaxError, defineCell, parseCell, printCell } from "../src/index.js";
+import { MAX_EXPR_DEPTH } from "../src/syntax/ast.js";
+
+const head = "cell c(x[I]; h[H]) {\n";
+const cell = (body: string) => `${head}${body}\n}`;
+const chain = (n: number, line: (i: number) => string) =>
+  cell(
+    `a0 = h\n${Array.from({ length: n - 1 }, (_, i) => line(i + 1)).join("\n")}\nh' = a${n - 1}`,
+  );
+const syntaxError = (text: string, message: string) => {
+  let e: unknown;
+  try {
+    parseCell(text);
+  } catch (x) {
+    e = x;
+  }
+  expect(e).toBeInstanceOf(CellSyntaxError);
+  expect((e as Error).message).toBe(message);
+};
+
+/** The cell through everything that walks its graph: print and re-parse, compile, backward. */
+function exercise(text: string): void {
+  const c = parseCell(text);
+  expect(parseCell(printCell(c)).state[0]!.next).toBe(c.state[0]!.next);
+  const k = compileCell(c, { inputSize: 2, hiddenSize: 3, dtype: "float64" });
+  const run = k.forward(k.initParams({ seed: 1 }), new Float64Array(4).fill(0.1), { batch: 1 });
+  const g = k.backward(run, { final: { h: new Float64Array(3).fill(1) } });
+  expect(g.input.every(Number.isFinite)).toBe(true);
+}
+
+describe("deep expressions are an error at the equation, not a stack overflow", () => {
+  const deep = `the expression nests more than ${MAX_EXPR_DEPTH} operations deep`;
+  test("a 10,000-term sum", () => {
+    syntaxError(
+      cell(`h' = h${" + h".repeat(10_000)}`),
+      `2:1: h' = …: ${deep}; split it into fewer, wider terms`,
+    );
+  });
+  test("10,000 unary minuses", () => {
+    syntaxError(
+      cell(`h' = ${"-".repeat(10_000)}h`),
+      `2:1: h' = …: ${deep}; split it into fewer, wider terms`,
+    );
+  });
+  test("10,000 chained locals name the local it goes through", () => {
+    syntaxError(
+      chain(10_000, (i) => `a${i} = a${i - 1} + h`),
+      `${MAX_EXPR_DEPTH + 2}:9: a${MAX_EXPR_DEPTH} = …: ${deep} (through a${MAX_EXPR_DEPTH - 1}); split it into fewer, wider terms`,
+    );
+  });
+  test("a 1 MB expression", () => {
+    const text = cell(`h' = h${" + W h".repeat(200_000)}`);
+    expect(text.length).toBeGreaterThan(1_000_000);
+    syntaxError(text, `2:1: h' = …: ${deep}; split it into fewer, wider terms`);
+  });
+  test("5000 nested calls", () => {
+    syntaxError(
+      cell(`h' = ${"tanh(".repeat(5000)}h${")".repeat(5000)}`),
+      `2:${5 + 5 * MAX_EXPR_DEPTH + 5}: brackets nest more than ${MAX_EXPR_DEPTH} levels deep`,
+    );
+  });
+  test("just under the limit, every pass works: print and parse back, compile, differentiate", () => {
+    exercise(cell(`h' = ${"-".repeat(MAX_EXPR_DEPTH - 10)}h`));
+    exercise(chain(MAX_EXPR_DEPTH - 10, (i) => `a${i} = a${i - 1} + U x`));
+    exercise(
+      cell(`h' = ${"(h + ".repeat(MAX_EXPR_DEPTH - 10)}h${")".repeat(MAX_EXPR_DEPTH - 10)}`),
+    );
+  });
+  test("printCell refuses a builder cell deeper than the syntax reads (one line)", () => {
+    const deepCell = defineCell({
+      name: "deep",
+      state: { h: "H" },
+      step: ({ h }) => {
+        let v = h!;
+        for (let i = 0; i < 3 * MAX_EXPR_DEPTH; i++) v = sigmoid(v);
+        return { h: v };
+      },
+    });
+    expect(() => printCell(deepCell)).toThrow(
+      `printCell: cell deep nests more than ${MAX_EXPR_DEPTH} operations deep, more than the cell syntax reads`,
+    );
+  });
+});
+
+describe("call attributes and init fields are checked at their line:col", () => {
+  test.each([
+    [
+      "h' = h + sum(h; axis=3)",
+      "2:17: sum: axis=3 is out of range for a 1-dimensional argument (expected -1..0 or all)",
+    ],
+    ["h' = h + sum(h; axis=foo)", '2:17: sum: axis="foo" is not an axis (an integer, or all)'],
+    ["h' = h + sum(h; bogus=1)", "2:17: sum has no attribute bogus (its attributes: axis)"],
+    ["h' = h + sum(h; axis=0, axis=0)", "2:25: attribute axis is given twice"],
+    ["h' = pow(h; p=NaN)", '2:13: pow: p="NaN" is not a finite number'],
+    ["h' = pow(h)", "2:6: pow: exponent must be a finite number, got undefined"],
+    ["h' = slice(h; start=0, end=1)", "2:6: slice needs the attribute axis, e.g. slice(…; axis=…)"],
+    ["h' = pow(h; q=2)", "2:13: pow has no attribute q (its attributes: p)"],
+    ["h' = tanh(h; axis=0)", "2:14: tanh takes no attributes"],
+    [
+      "param W[H, H] ~ uniform(scale=1)\nh' = W h",
+      "2:25: uniform has no field scale (its fields: bound)",
+    ],
+    [
+      "param W[H, H] ~ xavier(bound=1)\nh' = W h",
+      "2:24: xavier has no field bound (it takes none)",
+    ],
+    ["param W[H, H] ~ uniform(bound=-1)\nh' = W h", "2:25: uniform: bound must be positive"],
+    ["param W[H, H] ~ uniform(bound=1, bound=2)\nh' = W h", "2:34: field bound is given twice"],
+  ])("%s", (body, message) => syntaxError(cell(body), message));
+  test("valid attributes still work", () => {
+    const c = parseCell(cell("h' = h * sum(h; axis=0) + softmax(h; axis=-1) + mean(h; axis=all)"));
+    expect(c.state[0]!.next.shape).toEqual(["H"]);
+  });
+});
+
+describe("names from Object.prototype are ordinary names", () => {
+  test("a state named __proto__ is refused with the reason", () => {
+    syntaxError(
+      "cell c(x[I]; __proto__[H]) {\n__proto__' = __proto__\n}",
+      "1:14: the name __proto__ is reserved; choose another name",
+    );
+  });
+  test("constructor, toString and hasOwnProperty work as parameters, locals and states", () => {
+    const c = parseCell(
+      "cell c(x[I]; toString[H]) {\nhasOwnProperty = constructor x\ntoString' = tanh(hasOwnProperty + valueOf toString)\n}",
+    );
+    expect(c.paramInfo.map((p) => p.name)).toEqual(["constructor", "valueOf"]);
+  });
+  test("a role or an initialisation named after an Object.prototype member is unknown", () => {
+    syntaxError(
+      cell("param W[H, H] : constructor\nh' = W h"),
+      "2:17: unknown role constructor; expected one of input, recurrent, bias, diagonal, fixed, other",
+    );
+    syntaxError(
+      cell("param W[H, H] ~ toString\nh' = W h"),
+      "2:17: unknown initialisation toString; expected one of uniform, constant, xavier, orthogonal, groups",
+    );
+  });
+});
