@@ -47,6 +47,16 @@ export {
 } from "./interop/export/onnx.js";
 export { exportPytorch, type TorchExportOptions } from "./interop/export/torch.js";
 export {
+  IMPORT_FORMATS,
+  type ImportedWeights,
+  type ImportFormat,
+  type ImportKind,
+  type ImportOptions,
+  importWeights,
+} from "./interop/import/layouts.js";
+export { modelWithParams, paramsByName } from "./interop/import/model.js";
+export { type OnnxRecurrent, readOnnxRecurrent } from "./interop/import/onnxRead.js";
+export {
   checkFixture,
   FIXTURE_FORMAT,
   type Fixture,
