@@ -47,16 +47,6 @@ export {
 } from "./interop/export/onnx.js";
 export { exportPytorch, type TorchExportOptions } from "./interop/export/torch.js";
 export {
-  IMPORT_FORMATS,
-  type ImportedWeights,
-  type ImportFormat,
-  type ImportKind,
-  type ImportOptions,
-  importWeights,
-} from "./interop/import/layouts.js";
-export { modelWithParams, paramsByName } from "./interop/import/model.js";
-export { type OnnxRecurrent, readOnnxRecurrent } from "./interop/import/onnxRead.js";
-export {
   checkFixture,
   FIXTURE_FORMAT,
   type Fixture,
@@ -68,6 +58,16 @@ export {
   type ParityRow,
   parseFixture,
 } from "./interop/fixture.js";
+export {
+  IMPORT_FORMATS,
+  type ImportedWeights,
+  type ImportFormat,
+  type ImportKind,
+  type ImportOptions,
+  importWeights,
+} from "./interop/import/layouts.js";
+export { modelWithParams, paramsByName } from "./interop/import/model.js";
+export { type OnnxRecurrent, readOnnxRecurrent } from "./interop/import/onnxRead.js";
 // --- PyTorch / safetensors interop and oracle fixtures (interop/) ---
 export {
   MAX_HEADER_BYTES,
