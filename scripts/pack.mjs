@@ -65,9 +65,9 @@ function stage(dir, pkg, versions, stageDir) {
   );
 }
 
-export async function packAll({ build = true } = {}) {
+/** Packs every public package into `out` (default dist/npm/); returns the tarballs' paths. */
+export async function packAll({ build = true, out = join(root, "dist", "npm") } = {}) {
   if (build) await buildPackages();
-  const out = join(root, "dist", "npm");
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const pkgs = PACKAGES.map(([dir]) => [dir, manifest(dir)]);

@@ -5,11 +5,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CATALOGUE_NAMES, getCell, printCell } from "gated";
 import { describe, expect, test } from "vitest";
+import { README, tsBlocks } from "./readmeBlocks.js";
 import { CELL_NOTES } from "./readmeCatalogue.js";
 
-const README = new URL("../README.md", import.meta.url);
 const text = readFileSync(README, "utf8");
-const blocks = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const blocks = tsBlocks(text);
 
 describe("README code examples run", () => {
   const dir = join(new URL(".", import.meta.url).pathname, ".readme-out");
