@@ -49,6 +49,26 @@ function tex(f: () => string): string {
   }
 }
 
+/** The report's stylesheet (also the `gated inspect` page's). */
+export const REPORT_STYLE = `<style>
+body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: right; }
+th { font-weight: 600; vertical-align: bottom; }
+td { white-space: nowrap; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+svg.plot { display: block; max-width: 100%; height: auto; margin: .6em 0; }
+.attn-row { margin: .3em 0; }
+.attn { font-family: ui-monospace, monospace; white-space: nowrap; }
+.tok { display: inline-block; min-width: 1.1em; text-align: center; padding: 2px 1px; }
+.tok.top { outline: 1px solid #222; }
+th:first-child, td:first-child { text-align: left; }
+.partial { background: #fff3cd; border: 1px solid #e0c36a; padding: .6em 1em; }
+.note, small { color: #666; font-weight: normal; }
+pre { background: #f6f6f6; padding: .6em; overflow-x: auto; }
+.katex-display { overflow-x: auto; overflow-y: hidden; }
+</style>`;
+
 export function reportHtml(r: ReportInput): string {
   const rows = tableRows(r.task, r.config.threshold, r.summaries);
   const table = `<div class="table-wrap"><table class="results"><thead><tr>${rows[0]!.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
@@ -106,24 +126,7 @@ ${c.source ? `<pre>${esc(c.source.trim())}</pre>` : ""}
 <title>${esc(r.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${katexCss()}
-<style>
-body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: right; }
-th { font-weight: 600; vertical-align: bottom; }
-td { white-space: nowrap; }
-.table-wrap { max-width: 100%; overflow-x: auto; }
-svg.plot { display: block; max-width: 100%; height: auto; margin: .6em 0; }
-.attn-row { margin: .3em 0; }
-.attn { font-family: ui-monospace, monospace; white-space: nowrap; }
-.tok { display: inline-block; min-width: 1.1em; text-align: center; padding: 2px 1px; }
-.tok.top { outline: 1px solid #222; }
-th:first-child, td:first-child { text-align: left; }
-.partial { background: #fff3cd; border: 1px solid #e0c36a; padding: .6em 1em; }
-.note, small { color: #666; font-weight: normal; }
-pre { background: #f6f6f6; padding: .6em; overflow-x: auto; }
-.katex-display { overflow-x: auto; overflow-y: hidden; }
-</style></head><body>
+${REPORT_STYLE}</head><body>
 <h1>${esc(r.title)}</h1>
 ${r.partial ? `<p class="partial">Partial report: the run was interrupted. Rows marked “partial” stopped early; checkpoints allow <code>--resume</code>.</p>` : ""}
 <p>${esc(r.task.description)}.${r.baseline ? ` Baseline: ${esc(r.baseline)}.` : ""}</p>
