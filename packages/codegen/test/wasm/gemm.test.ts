@@ -8,18 +8,17 @@ import {
   packedSize,
   SCRATCH_BYTES,
 } from "../../src/backends/wasm/gemm.js";
+import { instantiate } from "./instantiate.js";
 
 interface GemmExports {
   [k: string]: (...a: number[]) => void;
 }
 
-function instance(): { mem: WebAssembly.Memory; ex: GemmExports } {
+function instance() {
   const m = new ModuleBuilder(1);
   addGemm(m, "f32");
   addGemm(m, "f64");
-  const mem = new WebAssembly.Memory({ initial: 64 });
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: { mem } });
-  return { mem, ex: inst.exports as unknown as GemmExports };
+  return instantiate<GemmExports>(m.encode());
 }
 
 /** C[i, n] (+)= Σ_k A[i, k]·P[n, k] in float64, the contract's definition. */

@@ -15,6 +15,7 @@ import {
   signF32,
   tanhF32,
 } from "../../src/backends/wasm/vmath.js";
+import { instantiate } from "./instantiate.js";
 
 const FNS = {
   exp: [expF32, Math.exp],
@@ -50,9 +51,9 @@ function build() {
     );
     m.add(f, name);
   }
-  const mem = new WebAssembly.Memory({ initial: 64 });
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: { mem } })
-    .exports as Record<string, (a: number, b: number, n: number) => void>;
+  const { mem, ex } = instantiate<Record<string, (a: number, b: number, n: number) => void>>(
+    m.encode(),
+  );
   return { mem, ex };
 }
 

@@ -54,7 +54,7 @@ type Imm =
 
 // [opcode bytes (a 0xfd prefix is followed by the LEB128 of the SIMD opcode), immediate, natural
 // alignment log2 for memory instructions]
-type OpDef = readonly [number, number | null, Imm, number?];
+type OpDef = readonly [number, number | null, Imm, number | undefined];
 const mvp = (code: number, imm: Imm = "none", align?: number): OpDef => [code, null, imm, align];
 const simd = (code: number, imm: Imm = "none", align?: number): OpDef => [0xfd, code, imm, align];
 
@@ -255,7 +255,7 @@ export class Func {
     return { index: this.paramTypes.length + this.localTypes.length - 1, type };
   }
   /** Appends one instruction with its immediates (a Local for local.*, numbers otherwise). */
-  op(mnemonic: string, ...imm: (number | Local | readonly number[])[]): this {
+  op(mnemonic: string, ...imm: (number | Local | ValType | readonly number[])[]): this {
     const def = OPS[mnemonic];
     if (!def) throw new Error(`wasm encoder: unknown instruction ${JSON.stringify(mnemonic)}`);
     const [code, sub, kind, align] = def;
@@ -373,7 +373,7 @@ export class ModuleBuilder {
   constructor(private readonly memoryMin = 1) {}
   /** Adds a function; returns its index (for `call`). */
   add(f: Func, exportName?: string): number {
-    this.funcs.push({ f, export: exportName });
+    this.funcs.push(exportName === undefined ? { f } : { f, export: exportName });
     return this.funcs.length - 1;
   }
   encode(): Uint8Array {
@@ -419,7 +419,8 @@ export function simdSupported(): boolean {
     f.f32x4(1).f32x4(2).op("f32x4.add");
     const m = new ModuleBuilder(1);
     m.add(f, "f");
-    return typeof WebAssembly === "object" && WebAssembly.validate(m.encode());
+    const wa = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
+    return wa !== undefined && wa.validate(m.encode());
   } catch {
     return false;
   }

@@ -425,3 +425,64 @@ function transposeFn(t: Elem): Func {
 export function addTranspose(m: ModuleBuilder, t: Elem): void {
   m.add(transposeFn(t), `transpose_${t}`);
 }
+
+/**
+ * dst[j] += Σ_{r < R} src[r·ld + j] for j < W: (R, W, src, ld, dst), addresses in bytes, ld in
+ * elements. Row by row, so src streams once; dst (one row) stays in L1. Two-lane f64 or four-lane
+ * f32 vectors, then a scalar tail.
+ */
+function colsumFn(t: Elem): Func {
+  const es = elemBytes(t);
+  const lanes = 16 / es;
+  const V = vt(t);
+  const f = new Func(["i32", "i32", "i32", "i32", "i32"]);
+  const [R, W, src, ld, dst] = f.params;
+  const r = f.local("i32");
+  const j = f.local("i32");
+  const wv = f.local("i32");
+  const row = f.local("i32");
+  const at = f.local("i32");
+  f.get(W!).i32(-lanes).op("i32.and").set(wv);
+  forRange(
+    f,
+    r,
+    () => f.i32(0),
+    () => f.get(R!),
+    1,
+    () => {
+      f.get(src!).get(r).get(ld!).op("i32.mul").i32(es).op("i32.mul").op("i32.add").set(row);
+      forRange(
+        f,
+        j,
+        () => f.i32(0),
+        () => f.get(wv),
+        lanes,
+        () => {
+          f.get(dst!).get(j).i32(es).op("i32.mul").op("i32.add").tee(at);
+          f.get(at).op("v128.load", 0);
+          f.get(row).get(j).i32(es).op("i32.mul").op("i32.add").op("v128.load", 0);
+          f.op(`${V}.add`).op("v128.store", 0);
+        },
+      );
+      forRange(
+        f,
+        j,
+        () => f.get(wv),
+        () => f.get(W!),
+        1,
+        () => {
+          f.get(dst!).get(j).i32(es).op("i32.mul").op("i32.add").tee(at);
+          f.get(at).op(`${t}.load`);
+          f.get(row).get(j).i32(es).op("i32.mul").op("i32.add").op(`${t}.load`);
+          f.op(`${t}.add`).op(`${t}.store`);
+        },
+      );
+    },
+  );
+  return f;
+}
+
+/** Adds colsum_<t> to a module. */
+export function addColsum(m: ModuleBuilder, t: Elem): void {
+  m.add(colsumFn(t), `colsum_${t}`);
+}

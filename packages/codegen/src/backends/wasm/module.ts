@@ -1,22 +1,19 @@
 /**
- * The WebAssembly module every wasm kernel carries: the same bytes for every schedule (sizes are
- * arguments), built once per process. Exports `pack_<t>`, `gemm_<t>` and `transpose_<t>` for t = f32, f64
- * (gemm.ts), over one imported memory `env.mem`.
+ * The WebAssembly module of a wasm kernel: the products and transposes for both element types
+ * (gemm.ts: sizes are arguments, the same code for every schedule), to which the backend adds
+ * the schedule's float32 maps (maps.ts). One imported memory `env.mem`.
  */
 import { ModuleBuilder } from "./encoder.js";
-import { addGemm, addTranspose } from "./gemm.js";
+import { addColsum, addGemm, addTranspose } from "./gemm.js";
 
-let bytes: Uint8Array | undefined;
-
-/** The module's bytes (cached). */
-export function kernelModuleBytes(): Uint8Array {
-  if (!bytes) {
-    const m = new ModuleBuilder(1);
-    addGemm(m, "f32");
-    addGemm(m, "f64");
-    addTranspose(m, "f32");
-    addTranspose(m, "f64");
-    bytes = m.encode();
-  }
-  return bytes;
+/** A module builder holding pack_<t>, gemm_<t>, transpose_<t> and colsum_<t> for t = f32, f64. */
+export function kernelModule(): ModuleBuilder {
+  const m = new ModuleBuilder(1);
+  addGemm(m, "f32");
+  addGemm(m, "f64");
+  addTranspose(m, "f32");
+  addTranspose(m, "f64");
+  addColsum(m, "f32");
+  addColsum(m, "f64");
+  return m;
 }

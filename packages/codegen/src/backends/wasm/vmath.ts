@@ -22,7 +22,7 @@ function horner(f: Func, x: Local, c: readonly number[]): void {
   for (const k of c.slice(1)) f.get(x).op("f32x4.mul").f32x4(k).op("f32x4.add");
 }
 
-const LOG2E = 1.44269504088896341;
+const LOG2E = Math.LOG2E;
 const C1 = 0.693359375;
 const C2 = -2.1219444e-4;
 
@@ -87,7 +87,7 @@ export function tanhF32(f: Func, x: Local): void {
   f.op("f32x4.abs").get(x).i32x4(SIGN).op("v128.and").op("v128.or");
 }
 
-const SQRTHF = 0.707106781186547524;
+const SQRTHF = Math.SQRT1_2;
 
 /** log (Cephes logf): x = m·2^e with m ∈ [√½, √2), log m by a degree-9 polynomial. */
 export function logF32(f: Func, x0: Local): void {

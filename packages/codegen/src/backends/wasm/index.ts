@@ -1,0 +1,326 @@
+/**
+ * The WebAssembly backend. Every buffer of a sweep (parameters, x, states, tape, temporaries)
+ * lives in one `WebAssembly.Memory`, at the offsets of the memory plan (`planMemory`: a + b·B +
+ * c·T·B elements); the memory grows with T·B when a call needs more and is reused by the next
+ * call. Matrix products and transposes run in WebAssembly SIMD (gemm.ts: register-blocked
+ * micro-kernels on packed panels, f32x4 for float32, f64x2 for float64); a static operand (a
+ * parameter) is packed once per call and reused by every step. The elementwise work is the JS
+ * backend's code over typed-array views of that memory (float32 views for float32: the sweeps
+ * compute and keep their buffers in the dtype).
+ *
+ * A sweep copies its arguments into the memory and its results out of it, so a run's tape is
+ * its own and stays valid whatever other calls happen in between.
+ */
+import { Emitter, emitConsts, emitStmt } from "../../emitter.js";
+import { extentOf } from "../../memory.js";
+import { Namer } from "../../names.js";
+import type { Dim, Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule.js";
+import type { Backend, KernelSource } from "../backend.js";
+import { usedNames } from "../js/index.js";
+import { registerBackend } from "../registry.js";
+import { type ModuleBuilder, simdSupported } from "./encoder.js";
+import { type Elem, elemBytes, packedSize, SCRATCH_BYTES } from "./gemm.js";
+import { addMap, type MapLoc } from "./maps.js";
+import { kernelModule } from "./module.js";
+
+const ZERO: Extent = { a: 0, b: 0, c: 0 };
+
+/** Buffers a statement writes. */
+function writes(s: Stmt): string[] {
+  switch (s.kind) {
+    case "loop":
+      return s.body.flatMap(writes);
+    case "map":
+      return s.stores.map((x) => x.to.buf);
+    case "gemm":
+      return [s.c.buf];
+    case "mask":
+      return [...s.pairs.flatMap((x) => [x.a.buf, x.b.buf]), ...s.zero.map((z) => z.loc.buf)];
+    case "maskRows":
+      return [s.loc.buf];
+    case "swap":
+      return s.pairs.flat();
+    default:
+      return [s.to.buf];
+  }
+}
+
+/**
+ * The packed-operand cache holds for a call only if every product's second operand is static
+ * (a parameter, packed once) or a whole `cols` buffer, and nothing inside a loop writes it.
+ */
+function checkOperands(proc: Proc): void {
+  const host = (n: string) => proc.buffers.find((b) => b.name === n)?.shares ?? n;
+  const visit = (body: readonly Stmt[], written: Set<string>): void => {
+    for (const s of body) {
+      if (s.kind === "loop") visit(s.body, new Set(s.body.flatMap(writes).map(host)));
+      if (s.kind !== "gemm") continue;
+      if ((s.p.scope !== "static" && s.p.scope !== "cols") || written.has(host(s.p.buf)))
+        throw new Error(
+          `internal: wasm backend: the product ${JSON.stringify(s.doc)} reads ${s.p.buf} (${s.p.scope}), which changes within the call`,
+        );
+    }
+  };
+  visit(proc.body, new Set());
+}
+
+/**
+ * Where each product's packed operand goes, in bytes from the pack area's start: a product in
+ * a loop whose operand is static (a parameter) gets its own slot, packed at its first call and
+ * reused by every later step; the others are packed at every call into one shared region after
+ * the slots (big enough for the largest).
+ */
+interface PackPlan {
+  readonly slot: ReadonlyMap<Stmt, { readonly index: number; readonly at: number }>;
+  /** Bytes of the slots: where the shared region starts. */
+  readonly shared: number;
+  /** Bytes of the whole area. */
+  readonly size: Extent;
+}
+
+function packPlan(body: readonly Stmt[], t: Elem): PackPlan {
+  const slot = new Map<Stmt, { index: number; at: number }>();
+  let at = 0;
+  let shared: Extent = ZERO;
+  const bytes = (n: number, k: number) => (packedSize(t, n, k) * elemBytes(t) + 15) & -16;
+  const walk = (s: Stmt, inLoop: boolean): void => {
+    if (s.kind === "loop") s.body.forEach((b) => walk(b, true));
+    if (s.kind !== "gemm") return;
+    if (inLoop && s.p.scope === "static" && typeof s.k === "number") {
+      slot.set(s, { index: slot.size, at });
+      at += bytes(s.n, s.k);
+      return;
+    }
+    // the largest of the others: constant a, or c·T·B for k = T·B
+    const e: Extent =
+      typeof s.k === "number"
+        ? { a: bytes(s.n, s.k), b: 0, c: 0 }
+        : s.k === "TB"
+          ? { a: 16, b: 0, c: bytes(s.n, 1) }
+          : { a: 16, b: bytes(s.n, 1), c: 0 };
+    shared = {
+      a: Math.max(shared.a, e.a),
+      b: Math.max(shared.b, e.b),
+      c: Math.max(shared.c, e.c),
+    };
+  };
+  body.forEach((b) => walk(b, false));
+  return { slot, shared: at, size: { a: at + shared.a, b: shared.b, c: shared.c } };
+}
+
+/** Offset of row 0 and leading dimension of a gemm operand (the JS emitter's `operandAt`). */
+function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
+  const col = l.col ? ` + ${l.col}` : "";
+  switch (l.scope) {
+    case "cols":
+      return [l.col ? `${l.col} * TB` : "0", "TB"];
+    case "static":
+    case "row":
+      return [String(l.col), String(l.ld)];
+    case "time":
+      if (inLoop && m === "B") return [`tB${l.shift} * ${l.ld}${col}`, String(l.ld)];
+      return [l.shift ? `B * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
+  }
+}
+
+const ext = (e: Extent): string => `[${e.a}, ${e.b}, ${e.c}]`;
+
+/**
+ * One sweep: its plan as data, an inner function (the JS emitter's code, every buffer an
+ * argument: views of the memory) and the ABI function around it that copies in and out.
+ */
+function emitSweep(
+  em: Emitter,
+  proc: Proc,
+  fname: string,
+  s: Schedule,
+  maps: ReadonlyMap<Stmt, WasmMap>,
+): void {
+  if (!proc.memory) throw new Error(`wasm backend: ${proc.sweep} sweep has no memory plan`);
+  const t: Elem = s.compute;
+  checkOperands(proc);
+  const packs = packPlan(proc.body, t);
+  const own = proc.buffers.filter((b) => !b.shares && !(b.role === "param" && b.name === "P"));
+  const p = proc.buffers.find((b) => b.role === "param" && b.name === "P");
+  const order = [...(p ? [p] : []), ...own];
+  const index = new Map(order.map((b, i) => [b.name, i]));
+  const shared = proc.buffers.filter((b) => b.shares);
+  const inner = `$${fname}`;
+  const names = [...own, ...shared].map((b) => b.name);
+  // views: [offset, length, zero?] per storage buffer (arguments are copied in, not zeroed)
+  const views = order.map(
+    (b) =>
+      `[${ext(b.offset ?? ZERO)}, ${ext(extentOf(b))}, ${proc.args.includes(b.name) || b === p ? 0 : 1}]`,
+  );
+  em.line(
+    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, slots: ${packs.slot.size}, views: [${views.join(", ")}] };`,
+  );
+  emitInner(em, proc, inner, names, maps, t, packs);
+  em.indent(`function ${fname}(P, T, B, len, ${proc.args.join(", ")}) {`);
+  em.line(`const $v = $open(${inner}_plan, T, B);`);
+  if (p) em.line(`$v[${index.get(p.name)}].set(P);`);
+  for (const a of proc.args) em.line(`$v[${index.get(a)}].set(${a});`);
+  const arg = (n: string): string => {
+    const b = proc.buffers.find((x) => x.name === n)!;
+    return `$v[${index.get(b.shares ?? n)}]`;
+  };
+  em.line(`const $r = ${inner}(${p ? "$v[0]" : "P"}, T, B, len, ${names.map(arg).join(", ")});`);
+  em.line("return $r.map(($a) => $a.slice());");
+  em.dedent("}");
+}
+
+/** A map rendered into the module: its export and the locations it takes, in order. */
+interface WasmMap {
+  readonly name: string;
+  readonly locs: readonly MapLoc[];
+}
+
+/** Row 0's element offset of a location in a map statement (the JS emitter's row bases). */
+function mapStart(l: Loc, rows: Rows, inLoop: boolean): string {
+  if (rows === "one" || l.scope === "static" || l.scope === "row") return String(l.col);
+  const col = l.col ? ` + ${l.col}` : "";
+  if (inLoop && rows === "B") return `tB${l.shift} * ${l.ld}${col}`;
+  return l.shift ? `B * ${l.shift * l.ld}${col}` : String(l.col);
+}
+
+/**
+ * The sweep's body as a function of every buffer (views of the memory): the JS emitter's
+ * statements, but maps rendered into the module become calls.
+ */
+function emitInner(
+  em: Emitter,
+  proc: Proc,
+  fname: string,
+  names: readonly string[],
+  maps: ReadonlyMap<Stmt, WasmMap>,
+  t: Elem,
+  packs: PackPlan,
+): void {
+  const es = elemBytes(t);
+  em.indent(`function ${fname}(P, T, B, len, ${names.join(", ")}) {`);
+  em.line("const TB = T * B;");
+  const walk = (s: Stmt, inLoop: boolean): void => {
+    if (s.kind === "loop") {
+      em.comment(s.doc);
+      em.indent(s.reverse ? "for (let t = T - 1; t >= 0; t--) {" : "for (let t = 0; t < T; t++) {");
+      em.line("const tB0 = t * B, tB1 = tB0 + B;");
+      for (const b of s.body) walk(b, true);
+      em.dedent("}");
+      return;
+    }
+    if (s.kind === "gemm") {
+      em.comment(s.doc);
+      const [ao, lda] = operandAt(s.a, s.m, inLoop);
+      const [po, ldp] = operandAt(s.p, s.m, inLoop);
+      const [co, ldc] = operandAt(s.c, s.m, inLoop);
+      const slot = packs.slot.get(s);
+      const where = slot ? `${slot.index}, ${slot.at}` : `-1, ${packs.shared}`;
+      em.line(
+        `$gemm(${s.m}, ${s.n}, ${s.k}, ${s.a.buf}, ${ao}, ${lda}, ${s.p.buf}, ${po}, ${ldp}, ${s.c.buf}, ${co}, ${ldc}, ${s.accumulate ? 1 : 0}, ${where});`,
+      );
+      return;
+    }
+    if (s.kind === "colsum" && s.to.scope === "static" && s.from.scope !== "cols") {
+      // dst[0:width] += Σ_rows src[r, 0:width], in the module
+      em.comment(s.doc);
+      const rows = s.rows === "one" ? "1" : s.rows === "B" ? "B" : "TB";
+      const from = `${s.from.buf}.byteOffset + ${es} * (${mapStart(s.from, s.rows, inLoop)})`;
+      const ld = s.rows === "one" || s.from.scope === "static" ? 0 : s.from.ld;
+      em.line(
+        `$wasm.colsum_${t}(${rows}, ${s.width}, ${from}, ${ld}, ${s.to.buf}.byteOffset + ${es * s.to.col});`,
+      );
+      return;
+    }
+    const m = s.kind === "map" ? maps.get(s) : undefined;
+    if (!m || s.kind !== "map") return emitStmt(em, s, inLoop);
+    for (const l of s.lets) em.comment(l.doc);
+    const rows = s.rows === "one" ? "1" : s.rows === "B" ? "B" : "TB";
+    const ptrs = m.locs.map(
+      (x) => `${x.loc.buf}.byteOffset + 4 * (${mapStart(x.loc, s.rows, inLoop)})`,
+    );
+    em.line(`$wasm.${m.name}(${rows}, ${ptrs.join(", ")});`);
+  };
+  for (const s of proc.body) walk(s, false);
+  em.line(`return [${proc.results.join(", ")}];`);
+  em.dedent("}");
+}
+
+/** Renders every float32 map the module can take; the rest stay JavaScript. */
+function renderMaps(m: ModuleBuilder, s: Schedule): Map<Stmt, WasmMap> {
+  const out = new Map<Stmt, WasmMap>();
+  if (s.compute !== "f32") return out;
+  const walk = (st: Stmt): void => {
+    if (st.kind === "loop") st.body.forEach(walk);
+    if (st.kind !== "map") return;
+    const name = `map${out.size}`;
+    const locs = addMap(m, st, name);
+    if (locs) out.set(st, { name, locs });
+  };
+  for (const p of [s.forward, s.backward]) p.body.forEach(walk);
+  return out;
+}
+
+/** The memory, the module instance and the helpers the sweeps call (fixed text). */
+function prelude(t: Elem): string {
+  const es = elemBytes(t);
+  return `const $KF = ${t === "f32" ? "Float32Array" : "Float64Array"}; // the compute type: every buffer is ${t}
+const $mem = new WebAssembly.Memory({ initial: 1 });
+const $wasm = new WebAssembly.Instance(new WebAssembly.Module($wasmBytes), { env: { mem: $mem } }).exports;
+let $packAt = 0;
+let $packed = [];
+// C[i, n] (+)= Σ_k A[i, k]·W[n, k]; W packed into panels at pack-area offset \`at\`: a slot
+// (slot ≥ 0: a static operand, packed at its first call of this sweep) or the shared region
+function $gemm(M, N, K, A, ao, lda, W, wo, ldw, C, co, ldc, acc, slot, at) {
+  const pp = $packAt + at;
+  if (slot < 0 || !$packed[slot]) {
+    $wasm.pack_${t}(W.byteOffset + ${es} * wo, ldw, N, K, pp);
+    if (slot >= 0) $packed[slot] = true;
+  }
+  $wasm.gemm_${t}(M, N, K, A.byteOffset + ${es} * ao, lda, pp, C.byteOffset + ${es} * co, ldc, acc);
+}
+// D[j, i] = S[i, j]
+function $transpose(M, N, S, so, lds, D, dOff, ldd) {
+  $wasm.transpose_${t}(M, N, S.byteOffset + ${es} * so, lds, D.byteOffset + ${es} * dOff, ldd);
+}
+// a sweep's views of the memory for T, B (grown as needed, never shrunk); temporaries start at zero
+function $open(plan, T, B) {
+  const TB = T * B;
+  const at = (e) => e[0] + e[1] * B + e[2] * TB;
+  const end = ${SCRATCH_BYTES} + ${es} * at(plan.memory);
+  const need = end + at(plan.pack) + 16;
+  const have = $mem.buffer.byteLength;
+  if (need > have) $mem.grow(Math.ceil((need - have) / 65536));
+  const buf = $mem.buffer;
+  const v = plan.views.map((x) => new $KF(buf, ${SCRATCH_BYTES} + ${es} * at(x[0]), at(x[1])));
+  plan.views.forEach((x, i) => { if (x[2]) v[i].fill(0); });
+  $packed = new Array(plan.slots).fill(false);
+  $packAt = (end + 15) & -16;
+  return v;
+}
+`;
+}
+
+/** Constant tables, the memory and helpers, and both sweeps. */
+export function wasmKernelSource(s: Schedule): KernelSource {
+  const em = new Emitter(new Namer(usedNames(s)));
+  emitConsts(em, s.consts);
+  em.line();
+  for (const l of prelude(s.compute).split("\n")) em.line(l);
+  const mod = kernelModule();
+  const maps = renderMaps(mod, s);
+  emitSweep(em, s.forward, "forward_kernel", s, maps);
+  em.line();
+  emitSweep(em, s.backward, "backward_kernel", s, maps);
+  return { js: em.text(), wasm: mod.encode() };
+}
+
+let simd: boolean | undefined;
+
+export const wasmBackend: Backend & { readonly name: "wasm" } = {
+  name: "wasm",
+  compute: (dtype) => (dtype === "float32" ? "f32" : "f64"),
+  emit: wasmKernelSource,
+  available: () => (simd ??= simdSupported()),
+};
+
+registerBackend(wasmBackend);

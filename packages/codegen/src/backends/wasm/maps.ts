@@ -1,0 +1,261 @@
+/**
+ * Fused float32 `map` statements as WebAssembly functions: for each row, the lets (scalar-IR
+ * trees over loads, earlier lets and literals) in f32x4 lanes, four elements at a time, then a
+ * tail of width mod 4 elements through the same vector code (lanes loaded and stored one by
+ * one). Common subtrees are computed once; σ's stable form becomes one exp (vmath.ts).
+ *
+ * A map function takes (R, p_0, …, p_{n−1}): the row count and the byte address of row 0 of each
+ * location it reads or writes; rows advance by each location's leading dimension. Maps the
+ * renderer does not take (gathered loads, `cols` locations, `pow`) stay JavaScript.
+ */
+import type { Scalar } from "@gated/graph";
+import type { Loc, Operand, Stmt } from "../../schedule.js";
+import { Func, type Local, type ModuleBuilder } from "./encoder.js";
+import { forRange } from "./gemm.js";
+import { expF32, log1pF32, logF32, sigmoidF32, signF32, tanhF32, tmp } from "./vmath.js";
+
+type MapStmt = Extract<Stmt, { kind: "map" }>;
+
+const UNARY: Record<string, string> = {
+  neg: "f32x4.neg",
+  sqrt: "f32x4.sqrt",
+  abs: "f32x4.abs",
+};
+const BINARY: Record<string, string> = {
+  add: "f32x4.add",
+  sub: "f32x4.sub",
+  mul: "f32x4.mul",
+  div: "f32x4.div",
+  max: "f32x4.max",
+  min: "f32x4.min",
+};
+const COMPARE: Record<string, string> = {
+  lt: "f32x4.lt",
+  le: "f32x4.le",
+  gt: "f32x4.gt",
+  ge: "f32x4.ge",
+  eq: "f32x4.eq",
+};
+const FN: Record<string, (f: Func, x: Local) => void> = {
+  exp: expF32,
+  log: logF32,
+  log1p: log1pF32,
+  tanh: tanhF32,
+  sign: signF32,
+};
+
+/** Whether the tree uses only operations this renderer has. */
+function renderable(s: Scalar): boolean {
+  if (s.k !== "op") return true;
+  const known =
+    s.op in UNARY || s.op in BINARY || s.op in COMPARE || s.op in FN || s.op === "select";
+  return known && s.args.every(renderable);
+}
+
+const sameTree = (a: Scalar, b: Scalar): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** σ's stable form select(x ≥ 0, 1/(1 + e^−x), e^x/(1 + e^x)): its x, or null. */
+function sigmoidArg(s: Scalar): Scalar | null {
+  if (s.k !== "op" || s.op !== "select") return null;
+  const [c, a, b] = s.args;
+  if (c?.k !== "op" || c.op !== "ge" || !c.args[1] || c.args[1].k !== "const" || c.args[1].v !== 0)
+    return null;
+  const x = c.args[0]!;
+  const one = { k: "const", v: 1 } as const;
+  const ex = { k: "op", op: "exp", args: [x] } as const;
+  const want = {
+    k: "op",
+    op: "select",
+    args: [
+      c,
+      {
+        k: "op",
+        op: "div",
+        args: [
+          one,
+          {
+            k: "op",
+            op: "add",
+            args: [one, { k: "op", op: "exp", args: [{ k: "op", op: "neg", args: [x] }] }],
+          },
+        ],
+      },
+      { k: "op", op: "div", args: [ex, { k: "op", op: "add", args: [one, ex] }] },
+    ],
+  } as const;
+  return a && b && sameTree(s, want as unknown as Scalar) ? x : null;
+}
+
+/** Renders trees over argument locals into v128 locals, each distinct subtree once. */
+class TreeRenderer {
+  private readonly memo = new Map<string, Local>();
+  constructor(private readonly f: Func) {}
+  value(s: Scalar, args: readonly Local[]): Local {
+    const key = JSON.stringify(s, (k, v) => (k === "i" ? `a${args[v as number]!.index}` : v));
+    let l = this.memo.get(key);
+    if (!l) {
+      l = this.compute(s, args);
+      this.memo.set(key, l);
+    }
+    return l;
+  }
+  /** An all-ones/zeros lane mask for a condition (a comparison's own mask, else c ≠ 0). */
+  private mask(c: Scalar, args: readonly Local[]): Local {
+    const f = this.f;
+    if (c.k === "op" && c.op in COMPARE) {
+      const [x, y] = c.args.map((a) => this.value(a, args));
+      return tmp(f, () => f.get(x!).get(y!).op(COMPARE[c.op]!));
+    }
+    const v = this.value(c, args);
+    return tmp(f, () => f.get(v).f32x4(0).op("f32x4.ne"));
+  }
+  private compute(s: Scalar, args: readonly Local[]): Local {
+    const f = this.f;
+    if (s.k === "arg") return args[s.i]!;
+    if (s.k === "const") return tmp(f, () => f.f32x4(s.v));
+    const sx = sigmoidArg(s);
+    if (sx) {
+      const x = this.value(sx, args);
+      return tmp(f, () => sigmoidF32(f, x));
+    }
+    if (s.op === "select") {
+      const [c, a, b] = s.args;
+      const m = this.mask(c!, args);
+      const [va, vb] = [this.value(a!, args), this.value(b!, args)];
+      return tmp(f, () => f.get(va).get(vb).get(m).op("v128.bitselect"));
+    }
+    const xs = s.args.map((a) => this.value(a, args));
+    if (s.op in COMPARE) {
+      const m = this.mask(s, args);
+      return tmp(f, () => f.get(m).f32x4(1).op("v128.and"));
+    }
+    if (s.op in FN) return tmp(f, () => FN[s.op]!(f, xs[0]!));
+    if (s.op in UNARY) return tmp(f, () => f.get(xs[0]!).op(UNARY[s.op]!));
+    return tmp(f, () => f.get(xs[0]!).get(xs[1]!).op(BINARY[s.op]!));
+  }
+}
+
+/** One location a map function addresses: a pointer parameter and its row stride in bytes. */
+export interface MapLoc {
+  readonly loc: Loc;
+  readonly strideBytes: number;
+}
+
+/** The locations of a map (loads and stores, each once by buf/scope/col/shift), or null if not renderable. */
+function mapLocs(s: MapStmt): MapLoc[] | null {
+  const out: MapLoc[] = [];
+  const key = (l: Loc) => `${l.buf}|${l.scope}|${l.col}|${l.shift}|${l.ld}`;
+  const seen = new Set<string>();
+  const add = (l: Loc): boolean => {
+    if (l.scope === "cols") return false;
+    if (!seen.has(key(l))) {
+      seen.add(key(l));
+      const stride = s.rows === "one" || l.scope === "static" ? 0 : 4 * l.ld;
+      out.push({ loc: l, strideBytes: stride });
+    }
+    return true;
+  };
+  for (const l of s.lets) {
+    if (!renderable(l.expr)) return null;
+    for (const o of l.args) {
+      if (o.kind !== "load") continue;
+      if (o.index !== undefined || !add(o.loc)) return null;
+    }
+  }
+  for (const st of s.stores) if (!add(st.to)) return null;
+  return out;
+}
+
+/**
+ * Adds the map's function to the module; returns its locations (in parameter order), or null
+ * when the map stays JavaScript.
+ */
+export function addMap(m: ModuleBuilder, s: MapStmt, name: string): MapLoc[] | null {
+  const locs = mapLocs(s);
+  if (!locs) return null;
+  const key = (l: Loc) => `${l.buf}|${l.scope}|${l.col}|${l.shift}|${l.ld}`;
+  const at = new Map(locs.map((l, i) => [key(l.loc), i]));
+  const f = new Func(["i32", ...locs.map(() => "i32" as const)]);
+  const [R, ...ptrs] = f.params;
+  const r = f.local("i32");
+  const j = f.local("i32");
+  const w4 = s.width & ~3;
+  const rem = s.width - w4;
+  const body = (lanes: number) => {
+    // operand values: vector loads at p + 4j, broadcast scalars (width 1), literals
+    const t = new TreeRenderer(f);
+    const lets = new Map<string, Local>();
+    const loads = new Map<string, Local>();
+    const val = (o: Operand): Local => {
+      if (o.kind === "let") return lets.get(o.name)!;
+      if (o.kind === "lit") return tmp(f, () => f.f32x4(o.value));
+      const id = `${key(o.loc)}|${o.width === 1}`;
+      let l = loads.get(id);
+      if (!l) {
+        l = load(o);
+        loads.set(id, l);
+      }
+      return l;
+    };
+    const load = (o: Extract<Operand, { kind: "load" }>): Local => {
+      const p = ptrs[at.get(key(o.loc))!]!;
+      if (o.width === 1) return tmp(f, () => f.get(p).op("v128.load32_splat", 0));
+      return tmp(f, () => {
+        if (lanes === 4) f.get(p).get(j).i32(4).op("i32.mul").op("i32.add").op("v128.load", 0);
+        else {
+          f.f32x4(0);
+          for (let k = 0; k < lanes; k++) {
+            f.get(p)
+              .get(j)
+              .i32(4)
+              .op("i32.mul")
+              .op("i32.add")
+              .op("f32.load", 4 * k);
+            f.op("f32x4.replace_lane", k);
+          }
+        }
+      });
+    };
+    for (const l of s.lets) lets.set(l.name, t.value(l.expr, l.args.map(val)));
+    for (const st of s.stores) {
+      const p = ptrs[at.get(key(st.to))!]!;
+      const v = lets.get(st.from)!;
+      if (lanes === 4) {
+        f.get(p).get(j).i32(4).op("i32.mul").op("i32.add").get(v).op("v128.store", 0);
+      } else
+        for (let k = 0; k < lanes; k++) {
+          f.get(p).get(j).i32(4).op("i32.mul").op("i32.add");
+          f.get(v)
+            .op("f32x4.extract_lane", k)
+            .op("f32.store", 4 * k);
+        }
+    }
+  };
+  forRange(
+    f,
+    r,
+    () => f.i32(0),
+    () => f.get(R!),
+    1,
+    () => {
+      if (w4 > 0)
+        forRange(
+          f,
+          j,
+          () => f.i32(0),
+          () => f.i32(w4),
+          4,
+          () => body(4),
+        );
+      if (rem > 0) {
+        f.i32(w4).set(j);
+        body(rem);
+      }
+      locs.forEach((l, i) => {
+        if (l.strideBytes) f.get(ptrs[i]!).i32(l.strideBytes).op("i32.add").set(ptrs[i]!);
+      });
+    },
+  );
+  m.add(f, name);
+  return locs;
+}
