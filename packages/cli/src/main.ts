@@ -9,6 +9,8 @@ import { isMainThread } from "node:worker_threads";
 import { benchCommand } from "./commands/bench.js";
 import { compileCommand } from "./commands/compile.js";
 import { experimentCommand } from "./commands/experiment.js";
+import { exportCommand } from "./commands/export.js";
+import { importCommand } from "./commands/import.js";
 import { mainJob } from "./commands/mainJob.js";
 import { parityCommand } from "./commands/parity.js";
 import { showCommand } from "./commands/show.js";
@@ -29,6 +31,10 @@ commands:
   compare --cells A,B --task T --seeds N
                             train several cells over seeds, table + HTML report
   show CELL                 equations, gradient equations, DOT graph, parameters
+  export CELL --to pytorch|onnx -o FILE
+                            a cell as a PyTorch module or an ONNX model
+  import FILE --from keras|tfjs|onnx|pytorch|gated -o OUT.safetensors
+                            foreign LSTM/GRU weights as gated parameters
   parity FIXTURE.json       check a model against a PyTorch fixture
   bench                     run the benchmark
   study greff|jozefowicz    reproduce a classic comparison of gated variants (report + JSON)
@@ -43,6 +49,8 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   train: (a) => experimentCommand("train", a),
   compare: (a) => experimentCommand("compare", a),
   show: showCommand,
+  export: exportCommand,
+  import: importCommand,
   parity: (a) => parityCommand([...a]),
   bench: benchCommand,
   study: studyCommand,
