@@ -78,7 +78,7 @@ describe("gated CLI", () => {
   const errors: [string[], string | RegExp][] = [
     [
       ["frob"],
-      'gated: unknown command "frob" (commands: compile, train, compare, show, parity, bench; see gated --help)',
+      'gated: unknown command "frob" (commands: compile, train, compare, show, predict, export-model, export, import, parity, bench, study; see gated --help)',
     ],
     [
       ["train", "--cell", "lstm", "--task", "adding", "--steps", "abc"],

@@ -12,6 +12,7 @@ import { experimentCommand } from "./commands/experiment.js";
 import { exportCommand } from "./commands/export.js";
 import { importCommand } from "./commands/import.js";
 import { mainJob } from "./commands/mainJob.js";
+import { exportModelCommand, predictCommand } from "./commands/model.js";
 import { parityCommand } from "./commands/parity.js";
 import { showCommand } from "./commands/show.js";
 import { studyCommand } from "./commands/study.js";
@@ -31,6 +32,10 @@ commands:
   compare --cells A,B --task T --seeds N
                             train several cells over seeds, table + HTML report
   show CELL                 equations, gradient equations, DOT graph, parameters
+  train … --save m.safetensors
+                            … and write the trained model (one safetensors file)
+  predict --model M [IN…]   predictions of a saved model (inputs as arguments or stdin)
+  export-model M -o m.mjs   a saved model as one standalone ES module exporting predict()
   export CELL --to pytorch|onnx -o FILE
                             a cell as a PyTorch module or an ONNX model
   import FILE --from keras|tfjs|onnx|pytorch|gated -o OUT.safetensors
@@ -49,6 +54,8 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   train: (a) => experimentCommand("train", a),
   compare: (a) => experimentCommand("compare", a),
   show: showCommand,
+  predict: predictCommand,
+  "export-model": exportModelCommand,
   export: exportCommand,
   import: importCommand,
   parity: (a) => parityCommand([...a]),

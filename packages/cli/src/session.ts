@@ -18,6 +18,7 @@ import {
 } from "@gated/rnn";
 import type { CellEntry } from "./cells.js";
 import { kernelFactory } from "./deps.js";
+import { cellSizes } from "./dims.js";
 import type { RunConfig, TaskData, TaskEntry } from "./tasks.js";
 
 export interface Session {
@@ -45,15 +46,16 @@ export function taskData(task: TaskEntry, config: RunConfig): TaskData {
   return d;
 }
 
-export function openSession(
+/** The model a run trains (and `gated train --save` writes): the cell with the task's head. */
+export function sessionModel(
   entry: CellEntry,
   task: TaskEntry,
   config: RunConfig,
   seed: number,
-): Session {
+): Model {
   const data = taskData(task, config);
-  const { factory, compiled } = kernelFactory();
-  const model = new Model({
+  const { factory } = kernelFactory();
+  return new Model({
     cell: entry.cell,
     hidden: config.hidden,
     ...(data.input.kind === "dense"
@@ -64,8 +66,25 @@ export function openSession(
     loss: data.loss,
     seed,
     dtype: config.dtype,
+    sizes: cellSizes("train", entry.cell, config.dims ?? {}, config.hidden),
     kernel: (rec, opts) => factory(rec, opts) as Kernel,
+    task: {
+      name: task.name,
+      ...(data.classes ? { classes: data.classes } : {}),
+      ...(data.text ? { text: data.text } : {}),
+    },
   });
+}
+
+export function openSession(
+  entry: CellEntry,
+  task: TaskEntry,
+  config: RunConfig,
+  seed: number,
+): Session {
+  const data = taskData(task, config);
+  const { compiled } = kernelFactory();
+  const model = sessionModel(entry, task, config, seed);
   const trainer = new Trainer(model, {
     optimizer: adam({ lr: config.lr }),
     batchSize: config.batch,

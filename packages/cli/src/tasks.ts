@@ -12,7 +12,8 @@ import { UsageError } from "./errors.js";
 export type TaskData = Pick<
   Task,
   "train" | "validation" | "test" | "input" | "outputs" | "loss" | "pool" | "baseline"
->;
+> &
+  Pick<Task, "classes" | "text">;
 
 export interface RunConfig {
   readonly steps: number;
@@ -30,6 +31,8 @@ export interface RunConfig {
   readonly embed: number;
   readonly dtype: "float32" | "float64";
   readonly data?: string;
+  /** `--dim NAME=N`: sizes of the cells' extra dims (e.g. a group count G). */
+  readonly dims?: Readonly<Record<string, number>>;
 }
 
 export interface TaskEntry {
@@ -62,6 +65,8 @@ function fromTask(t: Task, config: RunConfig): TaskData {
     loss: t.loss,
     pool: t.pool,
     baseline: t.baseline,
+    ...(t.classes ? { classes: t.classes } : {}),
+    ...(t.text ? { text: t.text } : {}),
   };
 }
 

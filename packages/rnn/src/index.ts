@@ -127,6 +127,21 @@ export {
   type SequenceRun,
   sequenceModel,
 } from "./layers/sequenceModel.js";
+export { emitModelModule, emitModelTypes } from "./model/exportModule.js";
+// --- trained models: files, prediction, standalone modules (model/) ---
+export {
+  checkConfig as checkModelConfig,
+  MODEL_FORMAT,
+  type ModelConfig,
+} from "./model/file.js";
+export {
+  decodePrediction,
+  encodeInput,
+  formatPrediction,
+  type ModelTask,
+  type PredictInput,
+  type Prediction,
+} from "./model/predict.js";
 export {
   cellGradientLatex,
   cellGradientLines,
@@ -140,14 +155,14 @@ export { CellSyntaxError, type Pos, type Token, tokenize } from "./syntax/lexer.
 export { checkCellText, parseCell } from "./syntax/parseCell.js";
 export { printCell } from "./syntax/printCell.js";
 export { type AddingOptions, addingProblem, addingSample } from "./tasks/adding.js";
-export { type CharVocab, charVocab, foldAscii } from "./tasks/chars.js";
+export { type CharVocab, charVocab, foldAscii, normalizeText } from "./tasks/chars.js";
 export { type CopyOptions, copyMemory, copySample } from "./tasks/copyMemory.js";
 export { type AmbiguousPolicy, type NamesOptions, namesTask } from "./tasks/names.js";
 // getTask here builds the generated tasks; the names tasks read files: `@gated/rnn/node`
 export { getTask, TASK_NAMES, type TaskOptions } from "./tasks/registry.js";
 // --- tasks (tasks/) ---
-export { generated, type Task } from "./tasks/task.js";
-export { type TaskModelOptions, taskModel } from "./tasks/taskModel.js";
+export { generated, type Task, type TextInput, type TextNormalize } from "./tasks/task.js";
+export { type TaskModelOptions, taskInfo, taskModel } from "./tasks/taskModel.js";
 // --- training (train/) ---
 export {
   compiledBackend,
@@ -183,7 +198,13 @@ export {
   sampleLoss,
   softmaxCrossEntropy,
 } from "./train/losses.js";
-export { type BatchResult, Model, type ModelSpec, type Sample } from "./train/model.js";
+export {
+  type BatchResult,
+  type LoadOptions,
+  Model,
+  type ModelSpec,
+  type Sample,
+} from "./train/model.js";
 export {
   type AdamOptions,
   adam,

@@ -27,6 +27,7 @@ import { reportHtml } from "../report/html.js";
 import { taskData } from "../session.js";
 import { fmt, summarize, tableRows, textTable } from "../summary.js";
 import { type RunConfig, resolveTask, type TaskEntry, taskNames } from "../tasks.js";
+import { saveRun } from "./model.js";
 
 const COMMON: FlagSpecs = {
   task: { kind: "string", help: `task: ${taskNames().join(", ")}` },
@@ -80,6 +81,10 @@ const COMMON: FlagSpecs = {
 export const TRAIN_FLAGS: FlagSpecs = {
   cell: { kind: "string", help: "catalogue name or equation-syntax cell file" },
   seed: { kind: "int", min: 0, help: "seed", default: 0 },
+  save: {
+    kind: "string",
+    help: "write the trained model to this .safetensors file (for gated predict / export-model)",
+  },
   ...COMMON,
 };
 
@@ -140,6 +145,8 @@ export interface ExperimentArgs {
   readonly commandLine: string;
   readonly stopAfter?: number;
   readonly jobs: number;
+  /** `gated train --save FILE`: where the trained model goes. */
+  readonly save?: string;
 }
 
 /** Parses `gated train|compare` flags into a fully resolved experiment (UsageError on bad input). */
@@ -158,6 +165,14 @@ export function experimentArgs(
         ? [getStr(p, "cell")!]
         : undefined
       : getList(p, "cells");
+  if (
+    command === "train" &&
+    getStr(p, "save") !== undefined &&
+    !/\.safetensors$/i.test(getStr(p, "save")!)
+  )
+    throw new UsageError(
+      `gated train: --save must end in .safetensors, got "${getStr(p, "save")}"`,
+    );
   if (!cellSpecs)
     throw new UsageError(
       `gated ${command}: ${command === "train" ? "--cell" : "--cells"} is required`,
@@ -189,6 +204,7 @@ export function experimentArgs(
     progress: getBool(p, "progress"),
     quiet: getBool(p, "quiet"),
     jobs: command === "compare" ? getInt(p, specs, "jobs") : 1,
+    ...(getStr(p, "save") !== undefined ? { save: getStr(p, "save")! } : {}),
     commandLine: `gated ${command} ${argv.join(" ")}`.trim(),
   };
 }
@@ -306,5 +322,11 @@ export async function experimentCommand(
     return 0;
   }
   const out = await runAndReport(a);
+  const run = out.runs[0];
+  if (a.save !== undefined && run?.completed) {
+    const bytes = saveRun(a.save, a.cells[0]!, a.task, a.config, run);
+    process.stdout.write(`model: ${a.save} (${bytes} bytes)\n`);
+  } else if (a.save !== undefined)
+    process.stderr.write(`gated train: interrupted, no model written to ${a.save}\n`);
   return out.interrupted ? EXIT_INTERRUPTED : 0;
 }

@@ -35,3 +35,10 @@ export function foldAscii(s: string): string {
     .replace(/[\u0300-\u036f]/g, "")
     .replace(/[^A-Za-z .,;']/g, "");
 }
+
+/** Raw text as a character task reads it (see `TextInput.normalize`). */
+export function normalizeText(s: string, how: "lower" | "fold-ascii" | "none"): string {
+  if (how === "lower") return s.trim().toLowerCase();
+  if (how === "fold-ascii") return foldAscii(s.trim());
+  return s;
+}

@@ -6,7 +6,7 @@
 import { fromArray, split } from "../train/data.js";
 import type { Sample } from "../train/model.js";
 import { charVocab } from "./chars.js";
-import type { Task } from "./task.js";
+import type { Task, TextNormalize } from "./task.js";
 
 /**
  * What to do with a name listed under several classes:
@@ -31,6 +31,7 @@ export function namesTask(
   byClass: ReadonlyMap<string, readonly string[]>,
   opts: NamesOptions,
   extra: Record<string, number | string> = {},
+  normalize: TextNormalize = "none",
 ): Task {
   const classes = [...byClass.keys()];
   const policy = opts.ambiguous ?? "drop";
@@ -82,6 +83,7 @@ export function namesTask(
     loss: "cross-entropy",
     pool: "mean",
     classes,
+    text: { chars: vocab.chars.join(""), normalize },
     baseline: {
       loss: -prior.reduce((a, p) => a + (p > 0 ? p * Math.log(p) : 0), 0),
       accuracy: test.filter((s) => s.y === major).length / Math.max(1, test.length),

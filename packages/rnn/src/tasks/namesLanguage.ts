@@ -42,5 +42,6 @@ export function namesLanguage(dir: string, opts: NamesLanguageOptions = {}): Tas
     byClass,
     { ambiguous: "keep", ...opts },
     { source: dir, lines },
+    opts.raw ? "none" : "fold-ascii",
   );
 }

@@ -1,5 +1,6 @@
 /** A model shaped for a task: its input (dense or tokens), outputs, loss and pooling filled in. */
 
+import type { ModelTask } from "../model/predict.js";
 import type { Pooling } from "../train/heads.js";
 import { Model, type ModelSpec } from "../train/model.js";
 import type { Task } from "./task.js";
@@ -24,5 +25,21 @@ export function taskModel(task: Task, opts: TaskModelOptions): Model {
     task.input.kind === "dense"
       ? { inputSize: task.input.size }
       : { embedding: { vocab: task.input.vocab, dim: embed } };
-  return new Model({ ...rest, ...input, outputs: task.outputs, loss: task.loss, pool });
+  return new Model({
+    ...rest,
+    ...input,
+    outputs: task.outputs,
+    loss: task.loss,
+    pool,
+    task: taskInfo(task),
+  });
+}
+
+/** What a model keeps of its task: the name, the class labels and the text vocabulary. */
+export function taskInfo(task: Task): ModelTask {
+  return {
+    name: task.name,
+    ...(task.classes ? { classes: task.classes } : {}),
+    ...(task.text ? { text: task.text } : {}),
+  };
 }

@@ -18,6 +18,16 @@ import type { Sizes } from "@gated/graph";
 import type { Cell } from "../defineCell.js";
 import { blockSeed, type InitScheme } from "../layers/init.js";
 import { type KernelFactory, type SequenceModel, sequenceModel } from "../layers/sequenceModel.js";
+import { configOf, fillParams, readModelFile, writeModelFile } from "../model/file.js";
+import { readBytes, writeBytes } from "../model/fs.js";
+import {
+  decodePrediction,
+  encodeInput,
+  type ModelTask,
+  type PredictInput,
+  type Prediction,
+  type PredictShape,
+} from "../model/predict.js";
 import { defaultBackend, type GraphBackend } from "./backend.js";
 import { type Embedding, embed, embedBackward, initEmbedding } from "./embedding.js";
 import { Head } from "./head.js";
@@ -50,7 +60,12 @@ export interface ModelSpec {
   readonly sizes?: Sizes;
   /** Truncated BPTT window. */
   readonly truncate?: number;
+  /** The task's labels and text vocabulary, for `predict` and model files. */
+  readonly task?: ModelTask;
 }
+
+/** What `Model.fromBytes`/`Model.load` take besides the file (how to run it, not what it is). */
+export type LoadOptions = Pick<ModelSpec, "kernel" | "backend">;
 
 /** One example: ids [T] (embedding) or features [T·I]; target: a class, values, or per step. */
 export interface Sample {
@@ -80,8 +95,9 @@ export class Model {
   readonly dtype: DType;
   /** All parameters, flat: [embedding][rnn][head]. */
   readonly params: FloatArray;
-  private readonly rnnOffset: number;
-  private readonly headOffset: number;
+  /** Where the RNN's and the head's parameters start in `params`. */
+  readonly rnnOffset: number;
+  readonly headOffset: number;
   private readonly rnnParams: Params;
   private readonly inputSize: number;
   /**
@@ -180,6 +196,125 @@ export class Model {
         `sample x has ${s.x.length} values, not a multiple of the input size ${this.inputSize}`,
       );
     return n;
+  }
+
+  /** Replaces all parameters (e.g. trained ones); the frozen ones become these values too. */
+  setParams(data: ArrayLike<number>): void {
+    if (data.length !== this.size)
+      throw new Error(`model: ${data.length} parameter values given, the model has ${this.size}`);
+    this.params.set(data);
+    this.frozenValues = this.frozen.map((s) => this.params.slice(s.offset, s.offset + s.size));
+  }
+
+  /** Raw outputs (logits or values) per input: [C], or [T][C] per step. */
+  outputs(xs: readonly ArrayLike<number>[]): Float64Array[] {
+    const B = xs.length;
+    if (B === 0) return [];
+    const lengths = Int32Array.from(xs, (x) => this.lengthOf({ x, y: 0 }));
+    const T = Math.max(...lengths);
+    const emb = this.spec.embedding;
+    const x = emb
+      ? embed(this.params.subarray(0, this.rnnOffset), emb, xs, T)
+      : dense(xs, this.inputSize, T);
+    const run = this.rnn.forward(this.rnnParams, x, { batch: B, lengths });
+    const Dout = this.rnn.outputSize;
+    const seq = toBatchMajor(run.output, T, B, Dout);
+    const C = this.spec.outputs;
+    const steps = this.head.perStep ? T : 1;
+    const zeros = new Float64Array(B * steps * C);
+    const h = this.head.run(this.params.subarray(this.headOffset), seq, lengths, T, zeros, false);
+    return xs.map((_, b) =>
+      h.pred.slice(b * steps * C, (b * steps + (this.head.perStep ? lengths[b]! : 1)) * C),
+    );
+  }
+
+  /** What `encodeInput`/`decodePrediction` need to know of this model. */
+  get predictShape(): PredictShape {
+    const emb = this.spec.embedding;
+    return {
+      tokens: !!emb,
+      inputSize: this.inputSize,
+      vocab: emb ? emb.vocab : 0,
+      outputs: this.spec.outputs,
+      loss: this.loss.name,
+      perStep: this.head.perStep,
+      ...(this.spec.task ? { task: this.spec.task } : {}),
+    };
+  }
+
+  /**
+   * Predictions for inputs: text for character models (e.g. a name → a label with
+   * probabilities), token ids, or features per step ([T·I] or [T][I]; e.g. the adding problem
+   * → its sum).
+   */
+  predict(input: PredictInput): Prediction {
+    return this.predictAll([input])[0]!;
+  }
+
+  predictAll(inputs: readonly PredictInput[]): Prediction[] {
+    const m = this.predictShape;
+    return this.outputs(inputs.map((i) => encodeInput(m, i))).map((o) => decodePrediction(m, o));
+  }
+
+  /** The model as named tensors + configuration: one safetensors file (see model/file.ts). */
+  toBytes(): Uint8Array {
+    const s = this.spec;
+    const config = configOf({ ...s, lossName: this.loss.name, dtype: this.dtype });
+    return writeModelFile({ config, slots: this.fileSlots(), params: this.params });
+  }
+
+  /** A model from `toBytes` (or `save`); refuses files it cannot fully check. */
+  static fromBytes(bytes: Uint8Array, opts: LoadOptions = {}): Model {
+    const f = readModelFile(bytes);
+    const c = f.config;
+    const m = new Model({
+      cell: f.cell,
+      hidden: c.hidden,
+      layers: c.layers,
+      bidirectional: c.bidirectional,
+      ...(c.input.kind === "tokens"
+        ? { embedding: { vocab: c.input.vocab, dim: c.input.dim } }
+        : { inputSize: c.input.size }),
+      pool: c.pool,
+      outputs: c.outputs,
+      loss: c.loss === "binary-cross-entropy" ? "bce" : c.loss,
+      dtype: c.dtype,
+      ...(c.sizes ? { sizes: c.sizes } : {}),
+      ...(c.task ? { task: c.task } : {}),
+      ...opts,
+    });
+    const params = new Float64Array(m.size);
+    fillParams(f, m.fileSlots(), params);
+    m.setParams(params);
+    return m;
+  }
+
+  /** Writes `toBytes()` to a file (Node; atomic: temp file + rename). */
+  save(path: string): void {
+    writeBytes(path, this.toBytes(), "model.save");
+  }
+
+  /** Reads a model file (Node); errors name the file. */
+  static load(path: string, opts: LoadOptions = {}): Model {
+    const bytes = readBytes(path, "Model.load");
+    try {
+      return Model.fromBytes(bytes, opts);
+    } catch (e) {
+      throw new Error(`${path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Parameter slots with their tensor names in a model file. */
+  fileSlots(): (ParamSlot & { readonly file: string })[] {
+    return this.layout.map((s) => ({
+      ...s,
+      file:
+        s.offset < this.rnnOffset
+          ? s.name
+          : s.offset < this.headOffset
+            ? `rnn.${s.name}`
+            : `head.${s.name}`,
+    }));
   }
 
   /** Mean loss over the batch and, if `grads` is given, its gradient written into `grads`. */
