@@ -4,7 +4,7 @@
  */
 import { UsageError } from "./errors.js";
 
-export type FlagKind = "string" | "int" | "number" | "boolean" | "list";
+export type FlagKind = "string" | "int" | "number" | "boolean" | "list" | "dims";
 
 export interface FlagSpec {
   readonly kind: FlagKind;
@@ -17,6 +17,8 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
   /** For ints and numbers: the smallest accepted value. */
   readonly min?: number;
+  /** For ints and numbers: the largest accepted value (sizes that would exhaust memory). */
+  readonly max?: number;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
@@ -74,7 +76,11 @@ export function parseArgs(command: string, argv: readonly string[], specs: FlagS
     if (raw === undefined || (inline === undefined && raw.startsWith("--"))) {
       throw new UsageError(`gated ${command}: --${name} needs a value`);
     }
-    flags[name] = convert(command, name, spec, raw);
+    const v = convert(command, name, spec, raw);
+    // --dim G=4 --dim M=8: repeated dims accumulate
+    const prev = flags[name];
+    flags[name] =
+      spec.kind === "dims" && Array.isArray(prev) && Array.isArray(v) ? [...prev, ...v] : v;
   }
   return { flags, positional };
 }
@@ -96,6 +102,8 @@ function convert(command: string, name: string, spec: FlagSpec, raw: string): Fl
       }
       if (spec.min !== undefined && v < spec.min)
         throw new UsageError(`${where} must be at least ${spec.min}, got ${raw}`);
+      if (spec.max !== undefined && v > spec.max)
+        throw new UsageError(`${where} is at most ${spec.max}, got ${raw}`);
       return v;
     }
     case "list": {
@@ -107,6 +115,17 @@ function convert(command: string, name: string, spec: FlagSpec, raw: string): Fl
         throw new UsageError(`${where} expects a comma-separated list, got "${raw}"`);
       return items;
     }
+    case "dims": {
+      const items = raw.split(",").map((s) => s.trim());
+      for (const it of items) {
+        const m = /^([\p{L}_][\p{L}\p{N}_]*)=(\d+)$/u.exec(it);
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > MAX_DIM)
+          throw new UsageError(
+            `${where} expects NAME=N with N a whole number in 1..${MAX_DIM} (e.g. --${name} G=4), got "${it}"`,
+          );
+      }
+      return items;
+    }
     case "string":
       if (spec.choices && !spec.choices.includes(raw)) {
         throw new UsageError(`${where} must be one of ${spec.choices.join(", ")}, got "${raw}"`);
@@ -115,6 +134,21 @@ function convert(command: string, name: string, spec: FlagSpec, raw: string): Fl
     case "boolean":
       return true;
   }
+}
+
+/** Largest size a `--dim NAME=N` may give. */
+export const MAX_DIM = 4096;
+
+/** `--dim NAME=N` values as sizes by name (a name given twice is an error). */
+export function getDims(p: Parsed, command: string, name = "dim"): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const it of getList(p, name) ?? []) {
+    const [k, v] = it.split("=") as [string, string];
+    if (Object.hasOwn(out, k))
+      throw new UsageError(`gated ${command}: --${name} ${k} is given twice`);
+    out[k] = Number(v);
+  }
+  return out;
 }
 
 /** Typed accessors with defaults from the spec. */
@@ -150,5 +184,13 @@ export function helpText(usage: string, summary: string, specs: FlagSpecs): stri
 
 function valueName(s: FlagSpec): string {
   if (s.choices) return s.choices.join("|");
-  return s.kind === "int" ? "N" : s.kind === "number" ? "X" : s.kind === "list" ? "A,B,…" : "VALUE";
+  return s.kind === "int"
+    ? "N"
+    : s.kind === "number"
+      ? "X"
+      : s.kind === "list"
+        ? "A,B,…"
+        : s.kind === "dims"
+          ? "NAME=N"
+          : "VALUE";
 }

@@ -59,7 +59,7 @@ export function resolveCell(spec: string): CellEntry {
       fingerprint: `catalogue:${spec}`,
     };
   }
-  const embedded = EMBEDDED[spec];
+  const embedded = Object.hasOwn(EMBEDDED, spec) ? EMBEDDED[spec] : undefined;
   if (embedded !== undefined) {
     return {
       spec,

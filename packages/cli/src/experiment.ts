@@ -37,6 +37,8 @@ export interface RunResult {
   readonly test?: { readonly loss: number; readonly metric: number };
   /** Final parameters by name. */
   readonly params: Readonly<Record<string, Float64Array>>;
+  /** The step at which the loss or a parameter became non-finite (the run stopped there). */
+  readonly diverged?: number;
 }
 
 export interface ExperimentOptions {
@@ -176,8 +178,21 @@ export async function runOne(
     const e = session.evaluate("val");
     history.push({ step: 0, trainLoss: e.loss, loss: e.loss, metric: e.metric });
   }
+  let diverged: number | undefined;
   while (step < total) {
-    const loss = session.step();
+    let loss: number;
+    try {
+      loss = session.step();
+    } catch (e) {
+      if (!/diverged|not finite|non-finite/i.test((e as Error).message)) throw e;
+      loss = Number.NaN;
+    }
+    if (!Number.isFinite(loss)) {
+      // the last checkpoint (a finite state) is kept; the partial report says where it stopped
+      diverged = step + 1;
+      stopped = true;
+      break;
+    }
     step++;
     lossSum += loss;
     lossCount++;
@@ -213,7 +228,7 @@ export async function runOne(
     }
   }
   seconds += (performance.now() - segmentStart) / 1000;
-  if (stopped) save(step);
+  if (stopped && diverged === undefined) save(step);
   const completed = step >= total;
   const hit = history.find((p) => reached(task, p.metric, config.threshold));
   const result: RunResult = {
@@ -226,6 +241,7 @@ export async function runOne(
     seconds,
     ...(completed ? { test: session.evaluate("test") } : {}),
     params: session.params(),
+    ...(diverged !== undefined ? { diverged } : {}),
   };
   return { result, stopped };
 }

@@ -2,13 +2,15 @@
  * `gated compile CELL -o out.mjs`: compiles a cell for fixed sizes and a dtype and writes the
  * standalone ES module (no imports) and its `.d.ts` beside it.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type FlagSpecs, getBool, getInt, getStr, helpText, parseArgs } from "../args.js";
+import { type FlagSpecs, getBool, getDims, getInt, getStr, helpText, parseArgs } from "../args.js";
 import { resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { emitKernelModule, kernelFor } from "../deps.js";
+import { cellSizes, checkDimsUsed } from "../dims.js";
 import { UsageError } from "../errors.js";
+import { checkOutputFiles } from "../outputs.js";
 
 export const COMPILE_FLAGS: FlagSpecs = {
   out: {
@@ -17,9 +19,10 @@ export const COMPILE_FLAGS: FlagSpecs = {
     help: "output module path (.mjs or .js); the .d.ts goes beside it",
   },
   dtype: { kind: "string", choices: ["float32", "float64"], help: "precision", default: "float32" },
-  input: { kind: "int", min: 1, help: "input size I", default: 8 },
-  hidden: { kind: "int", min: 1, help: "hidden size H", default: 16 },
+  input: { kind: "int", min: 1, max: 65_536, help: "input size I", default: 8 },
+  hidden: { kind: "int", min: 1, max: 65_536, help: "hidden size H", default: 16 },
   minify: { kind: "boolean", help: "minify the module with esbuild" },
+  dim: { kind: "dims", help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)" },
 };
 
 export interface CompileResult {
@@ -33,13 +36,21 @@ export interface CompileResult {
 export async function compileToFile(
   spec: string,
   out: string,
-  opts: { dtype: "float32" | "float64"; input: number; hidden: number; minify: boolean },
+  opts: {
+    dtype: "float32" | "float64";
+    input: number;
+    hidden: number;
+    minify: boolean;
+    dims?: Readonly<Record<string, number>>;
+  },
 ): Promise<CompileResult> {
   const entry = resolveCell(spec);
+  checkDimsUsed("compile", [entry.cell], opts.dims ?? {});
   const { kernel } = kernelFor(entry.cell, {
     inputSize: opts.input,
     hiddenSize: opts.hidden,
     dtype: opts.dtype,
+    sizes: cellSizes("compile", entry.cell, opts.dims ?? {}, opts.hidden),
   });
   const { js, dts } = await emitKernelModule(kernel, { minify: opts.minify });
   const base = out.replace(/\.(mjs|js)$/i, "");
@@ -70,11 +81,20 @@ export async function compileCommand(argv: readonly string[]): Promise<number> {
   if (out === undefined) throw new UsageError("gated compile: -o/--out FILE is required");
   if (!/\.(mjs|js)$/i.test(out))
     throw new UsageError(`gated compile: --out must end in .mjs or .js, got "${out}"`);
-  const r = await compileToFile(p.positional[0]!, out, {
+  const spec = p.positional[0]!;
+  const base = out.replace(/\.(mjs|js)$/i, "");
+  const outputs = [out, `${base}.d.ts`, ...(/\.mjs$/i.test(out) ? [`${base}.d.mts`] : [])];
+  checkOutputFiles(
+    "compile",
+    outputs.map((path) => ({ flag: "-o", path })),
+    existsSync(spec) ? [{ what: "the cell file", path: spec }] : [],
+  );
+  const r = await compileToFile(spec, out, {
     dtype: getStr(p, "dtype", COMPILE_FLAGS) as "float32" | "float64",
     input: getInt(p, COMPILE_FLAGS, "input"),
     hidden: getInt(p, COMPILE_FLAGS, "hidden"),
     minify: getBool(p, "minify"),
+    dims: getDims(p, "compile"),
   });
   process.stdout.write(`wrote ${r.module} (${r.bytes} bytes) and ${r.types.join(", ")}\n`);
   return 0;

@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import {
   type FlagSpecs,
   getBool,
+  getDims,
   getInt,
   getList,
   getNum,
@@ -20,9 +21,11 @@ import {
 import { type CellEntry, resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { kernelBackend } from "../deps.js";
+import { cellSizes, checkDimsUsed } from "../dims.js";
 import { EXIT_INTERRUPTED, UsageError } from "../errors.js";
-import { type RunResult, runExperiment } from "../experiment.js";
+import { checkpointPath, type RunResult, runExperiment } from "../experiment.js";
 import { watchInterrupt } from "../interrupt.js";
+import { checkOutputDir, checkOutputFiles } from "../outputs.js";
 import { reportHtml } from "../report/html.js";
 import { taskData } from "../session.js";
 import { fmt, summarize, tableRows, textTable } from "../summary.js";
@@ -31,12 +34,17 @@ import { saveRun } from "./model.js";
 
 const COMMON: FlagSpecs = {
   task: { kind: "string", help: `task: ${taskNames().join(", ")}` },
-  steps: { kind: "int", min: 1, help: "training steps per run (task default)" },
-  batch: { kind: "int", min: 1, help: "batch size (task default)" },
-  hidden: { kind: "int", min: 1, help: "hidden size H (task default)" },
+  steps: { kind: "int", min: 1, max: 1e9, help: "training steps per run (task default)" },
+  batch: { kind: "int", min: 1, max: 65_536, help: "batch size (task default)" },
+  hidden: { kind: "int", min: 1, max: 4096, help: "hidden size H (task default)" },
   lr: { kind: "number", min: 0, help: "Adam learning rate (task default)" },
   clip: { kind: "number", min: 0, help: "clip gradients to this global norm, 0 = off", default: 1 },
-  "seq-len": { kind: "int", min: 2, help: "sequence length T of synthetic tasks (task default)" },
+  "seq-len": {
+    kind: "int",
+    min: 2,
+    max: 100_000,
+    help: "sequence length T of synthetic tasks (task default)",
+  },
   threshold: { kind: "number", help: "metric threshold for 'steps to reach' (task default)" },
   "eval-every": {
     kind: "int",
@@ -44,8 +52,19 @@ const COMMON: FlagSpecs = {
     help: "evaluate on the validation set every N steps",
     default: 50,
   },
-  "eval-size": { kind: "int", min: 1, help: "validation/test examples (synthetic tasks)" },
-  embed: { kind: "int", min: 1, help: "embedding size for character tasks", default: 16 },
+  "eval-size": {
+    kind: "int",
+    min: 1,
+    max: 1_000_000,
+    help: "validation/test examples (synthetic tasks)",
+  },
+  embed: {
+    kind: "int",
+    min: 1,
+    max: 4096,
+    help: "embedding size for character tasks",
+    default: 16,
+  },
   dtype: {
     kind: "string",
     choices: ["float32", "float64"],
@@ -69,6 +88,7 @@ const COMMON: FlagSpecs = {
     help: "checkpoint every N steps (rounded to evaluations)",
     default: 100,
   },
+  dim: { kind: "dims", help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)" },
   "no-checkpoint": { kind: "boolean", help: "write no checkpoints" },
   resume: {
     kind: "boolean",
@@ -111,6 +131,7 @@ function config(p: Parsed, specs: FlagSpecs, task: TaskEntry): RunConfig {
   const steps = pick("steps", d.steps);
   const evalEvery = Math.min(steps, pick("eval-every", d.evalEvery));
   const data = getStr(p, "data");
+  const dims = getDims(p, "train");
   return {
     steps,
     batch: pick("batch", d.batch),
@@ -128,7 +149,19 @@ function config(p: Parsed, specs: FlagSpecs, task: TaskEntry): RunConfig {
     embed: pick("embed", d.embed),
     dtype: (getStr(p, "dtype", specs) ?? "float64") as RunConfig["dtype"],
     ...(data !== undefined ? { data } : {}),
+    ...(Object.keys(dims).length > 0 ? { dims } : {}),
   };
+}
+
+/** Values kept per step for BPTT: T·B·H past this would exhaust memory (about 1 GiB per 2^24). */
+export const MAX_ACTIVATIONS = 2 ** 24;
+
+function checkSizes(command: string, c: RunConfig): void {
+  const n = c.seqLen * c.batch * c.hidden;
+  if (n > MAX_ACTIVATIONS)
+    throw new UsageError(
+      `gated ${command}: --seq-len ${c.seqLen} × --batch ${c.batch} × --hidden ${c.hidden} = ${n} values per state, more than the limit ${MAX_ACTIVATIONS}; lower one of them`,
+    );
 }
 
 export interface ExperimentArgs {
@@ -185,6 +218,13 @@ export function experimentArgs(
   const dup = cells.find((c, i) => cells.findIndex((d) => d.name === c.name) !== i);
   if (dup) throw new UsageError(`gated ${command}: cell "${dup.name}" is listed twice`);
   const cfg = config(p, specs, task);
+  checkSizes(command, cfg);
+  checkDimsUsed(
+    command,
+    cells.map((c) => c.cell),
+    cfg.dims ?? {},
+  );
+  for (const c of cells) cellSizes(command, c.cell, cfg.dims ?? {}, cfg.hidden);
   const seeds =
     command === "train"
       ? [getInt(p, specs, "seed")]
@@ -192,14 +232,37 @@ export function experimentArgs(
   const noCk = getBool(p, "no-checkpoint");
   if (noCk && getBool(p, "resume"))
     throw new UsageError(`gated ${command}: --resume needs checkpoints; drop --no-checkpoint`);
+  const out = getStr(p, "out") ?? `reports/${command}-${task.name}.html`;
+  const ckDir = noCk ? undefined : getStr(p, "checkpoint-dir", specs)!;
+  if (ckDir !== undefined) checkOutputDir(command, "--checkpoint-dir", ckDir);
+  checkOutputFiles(
+    command,
+    [
+      { flag: "-o", path: out },
+      { flag: "-o (its results JSON)", path: `${out.replace(/\.html?$/i, "")}.json` },
+    ],
+    [
+      ...cells
+        .filter((c) => c.origin === c.spec)
+        .map((c) => ({ what: `the cell file of ${c.name}`, path: c.spec })),
+      ...(ckDir === undefined
+        ? []
+        : cells.flatMap((c) =>
+            seeds.map((seed) => ({
+              what: `the checkpoint of ${c.name} seed ${seed}`,
+              path: checkpointPath(ckDir, task.name, c.name, seed),
+            })),
+          )),
+    ],
+  );
   return {
     command,
     cells,
     task,
     seeds,
     config: cfg,
-    out: getStr(p, "out") ?? `reports/${command}-${task.name}.html`,
-    ...(noCk ? {} : { checkpointDir: getStr(p, "checkpoint-dir", specs)! }),
+    out,
+    ...(ckDir === undefined ? {} : { checkpointDir: ckDir }),
     resume: getBool(p, "resume"),
     progress: getBool(p, "progress"),
     quiet: getBool(p, "quiet"),
@@ -322,6 +385,13 @@ export async function experimentCommand(
     return 0;
   }
   const out = await runAndReport(a);
+  const bad = out.runs.find((r) => r.diverged !== undefined);
+  if (bad) {
+    process.stderr.write(
+      `gated ${command}: ${bad.cell} seed ${bad.seed}: the loss became non-finite at step ${bad.diverged} (lower --lr or set --clip); partial report: ${out.report}${a.checkpointDir !== undefined ? `, checkpoints: ${a.checkpointDir}` : ""}\n`,
+    );
+    return 1;
+  }
   const run = out.runs[0];
   if (a.save !== undefined && run?.completed) {
     const bytes = saveRun(a.save, a.cells[0]!, a.task, a.config, run);

@@ -1,0 +1,62 @@
+/**
+ * Sizes of a cell's extra dims (beyond its input dim and H): `--dim NAME=N` on the command line,
+ * else a default by name (G, a group count: H/4), else a usage error naming the dim and the flag.
+ */
+import type { Cell } from "@gated/rnn";
+import { UsageError } from "./errors.js";
+
+/** Defaults of extra dims by name, from the hidden size. */
+export const DIM_DEFAULTS: Readonly<Record<string, (hidden: number) => number>> = {
+  G: (h) => Math.max(1, Math.round(h / 4)),
+};
+
+const NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+
+/** The symbolic dims a cell uses besides its input dim and H, in order of appearance. */
+export function extraDims(cell: Cell): string[] {
+  const out = new Set<string>();
+  const add = (d: unknown) => {
+    if (typeof d === "string" && NAME.test(d) && d !== cell.inputDim && d !== "H") out.add(d);
+  };
+  for (const d of Object.values(cell.stateSizes)) add(d);
+  for (const p of cell.paramInfo) for (const d of p.shape) add(d);
+  return [...out];
+}
+
+/** Sizes for a cell's extra dims; `given` are the `--dim` values (checked against the cells). */
+export function cellSizes(
+  command: string,
+  cell: Cell,
+  given: Readonly<Record<string, number>>,
+  hidden: number,
+): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const d of extraDims(cell)) {
+    if (Object.hasOwn(given, d)) sizes[d] = given[d]!;
+    else if (Object.hasOwn(DIM_DEFAULTS, d)) sizes[d] = DIM_DEFAULTS[d]!(hidden);
+    else
+      throw new UsageError(
+        `gated ${command}: cell ${cell.name} uses the dim ${d}; give its size with --dim ${d}=N`,
+      );
+  }
+  return sizes;
+}
+
+/** Every `--dim` must name a dim of at least one of the cells. */
+export function checkDimsUsed(
+  command: string,
+  cells: readonly Cell[],
+  given: Readonly<Record<string, number>>,
+): void {
+  const used = new Set(cells.flatMap(extraDims));
+  for (const d of Object.keys(given)) {
+    if (d === "H" || cells.some((c) => c.inputDim === d))
+      throw new UsageError(
+        `gated ${command}: --dim ${d}: ${d} is set by ${d === "H" ? "--hidden" : "the input size"}`,
+      );
+    if (!used.has(d))
+      throw new UsageError(
+        `gated ${command}: --dim ${d}: no cell uses a dim ${d} (${used.size ? `dims: ${[...used].join(", ")}` : "the cells use only their input dim and H"})`,
+      );
+  }
+}
