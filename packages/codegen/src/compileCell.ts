@@ -4,11 +4,12 @@
  * kernel's methods are the emitted module's own `forward`/`backward`/`step`, and the text is
  * kept on the kernel, so the in-memory kernel and `emitModule`'s file run the very same code.
  */
-import { resolveShape, type Sizes, sizeOf } from "@gated/graph";
+import { resolveShape, sizeOf } from "@gated/graph";
 import type { Backend } from "./backends/backend.js";
 import { type BackendName, resolveBackend } from "./backends/registry.js";
 import { instantiate, kernelText } from "./kernel/module.js";
 import type {
+  ArrayOf,
   DType,
   FloatArray,
   Gradients,
@@ -21,6 +22,7 @@ import type {
 import { lower } from "./lower.js";
 import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 import type { Schedule } from "./schedule.js";
+import { cellSizes } from "./sizes.js";
 
 /** Recurrent state kept between `step` calls. */
 export interface StreamState {
@@ -33,7 +35,7 @@ export interface StreamState {
   readonly values: Record<string, FloatArray>;
 }
 
-export interface CompiledKernel extends Kernel {
+export interface CompiledKernel<D extends DType = DType> extends Kernel<D> {
   /** The backend that emitted it: "js" or "wasm". */
   readonly backend: string;
   readonly schedule: Schedule;
@@ -46,25 +48,22 @@ export interface CompiledKernel extends Kernel {
   /** A zero state for streaming, `batch` sequences at a time (default 1). */
   initialState(params: Params, opts?: { batch?: number }): StreamState;
   /** Advances `state` by one step (x: [B][I]); returns the output [B][O]. */
-  step(state: StreamState, x: ArrayLike<number>): FloatArray;
+  step(state: StreamState, x: ArrayLike<number>): ArrayOf<D>;
 }
 
-export interface CompileOptions extends KernelOptions {
+export interface CompileOptions<D extends DType = DType> extends KernelOptions<D> {
   /** Which backend emits the kernel (default: `defaultBackend()`). */
   readonly backend?: Backend | BackendName;
 }
 
-/** The sizes of every dim: the cell's own input dim and H bound from the options. */
-export function cellSizes(cell: Recurrence, opts: KernelOptions): Sizes {
-  const sizes: Record<string, number> = { ...opts.sizes, I: opts.inputSize, H: opts.hiddenSize };
-  const d = cell.x.shape[0];
-  if (cell.x.shape.length === 1 && typeof d === "string" && !Object.hasOwn(sizes, d))
-    sizes[d] = opts.inputSize;
-  return sizes;
-}
-
-/** Compiles a cell for fixed sizes and dtype. Errors name the cell and the node at fault. */
-export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKernel {
+/**
+ * Compiles a cell for fixed sizes and dtype (default "float64"; the kernel's type follows it, so
+ * a float64 kernel's `params.get()` is a `Float64Array`). Errors name the cell and the node at fault.
+ */
+export function compileCell<D extends DType = "float64">(
+  cell: Recurrence,
+  opts: CompileOptions<D>,
+): CompiledKernel<D> {
   const t0 = performance.now();
   const dtype: DType = opts.dtype ?? "float64";
   if (dtype !== "float32" && dtype !== "float64")
@@ -129,7 +128,7 @@ export function compileCell(cell: Recurrence, opts: CompileOptions): CompiledKer
       return api.step(state, x) as FloatArray;
     },
   };
-  return kernel;
+  return kernel as CompiledKernel<D>;
 }
 
 /**

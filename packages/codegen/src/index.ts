@@ -14,7 +14,6 @@ export { wasmBackend, wasmKernelSource } from "./backends/wasm/index.js";
 export {
   type CompiledKernel,
   type CompileOptions,
-  cellSizes,
   compileCell,
   type StreamState,
 } from "./compileCell.js";
@@ -49,12 +48,20 @@ export type {
   Run,
   StateSpec,
 } from "./kernel.js";
-export { lower, lowerProblem, type Problem, problemOf } from "./lower.js";
+export { type LowerOptions, lower, lowerProblem } from "./lower.js";
 export { extentOf, extentValue, planMemory } from "./memory.js";
 export { commentText, sanitize, stringLiteral } from "./names.js";
 export { allocate, initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 export { printSchedule } from "./printSchedule.js";
-export { checkLengths, referenceKernel, type StepVjp, stepVjp } from "./reference.js";
+export {
+  type Problem,
+  problemOf,
+  problemVjp,
+  type StepVjp,
+  stepVjp,
+  type VjpOptions,
+} from "./problem.js";
+export { checkLengths, referenceKernel } from "./reference.js";
 export { MULBERRY32_STEP, mulberry32, mulberry32Mix } from "./rng.js";
 export type {
   BufferDecl,
@@ -68,4 +75,5 @@ export type {
   Schedule,
   Stmt,
 } from "./schedule.js";
+export { cellSizes } from "./sizes.js";
 export { minifyModule } from "./toModule.js";

@@ -8,26 +8,18 @@
  *   5. backward   — the reverse scan, parameter gradients deferred to after the sweep;
  *   6. reuse      — temporaries with disjoint live ranges share buffers.
  */
-import { input, type Node, type Sizes, simplify, topo, vjp } from "@gated/graph";
+import type { Node, Sizes } from "@gated/graph";
+import { topo } from "@gated/graph";
 import { Shapes } from "./analyze.js";
 import { ConstPool } from "./consts.js";
 import type { DType, ParamSlot, Recurrence } from "./kernel.js";
 import { planMemory } from "./memory.js";
 import { graphHash, Namer } from "./names.js";
 import { layoutOf } from "./params.js";
+import { type Problem, problemOf, problemVjp } from "./problem.js";
 import { reuseBuffers } from "./reuse.js";
 import { lowerScan } from "./scan.js";
 import type { BufferDecl, Loc, Proc, Schedule, Stmt } from "./schedule.js";
-
-/** The general form both `compileCell` and `compileGraph` lower. */
-export interface Problem {
-  readonly name: string;
-  readonly inputs: readonly { readonly name: string; readonly node: Node }[];
-  readonly states: readonly { readonly name: string; readonly node: Node; readonly next: Node }[];
-  readonly outputs: readonly { readonly name: string; readonly node: Node }[];
-  readonly params: readonly Node[];
-  readonly locals?: ReadonlyMap<Node, string>;
-}
 
 /** Names the emitted code uses for itself; user names never take them. */
 export const INTERNAL = [
@@ -60,18 +52,6 @@ export const INTERNAL = [
   "layout",
   "info",
 ];
-
-export function problemOf(rec: Recurrence): Problem {
-  const locals = rec.locals;
-  return {
-    name: rec.name,
-    inputs: [{ name: "x", node: rec.x }],
-    states: rec.state.map((s) => ({ name: s.name, node: s.node, next: s.next })),
-    outputs: [{ name: "output", node: rec.output }],
-    params: rec.params,
-    ...(locals ? { locals } : {}),
-  };
-}
 
 /** What a backend asks of the lowering: the element type its sweeps compute in. */
 export interface LowerOptions {
@@ -124,23 +104,7 @@ export function lowerProblem(
   }
 
   // 2. the step's VJP: cotangent leaves named apart from every leaf of the cell
-  const taken = new Set(
-    topo(outs)
-      .filter((n) => n.label !== undefined)
-      .map((n) => n.label!),
-  );
-  const seedName = (base: string) => {
-    let s = `d_${base.replace(/[^\p{L}\p{N}_]/gu, "_")}__seed`;
-    while (taken.has(s)) s += "_";
-    taken.add(s);
-    return s;
-  };
-  const seeds = [
-    ...pr.states.map((s) => input(seedName(s.name), s.next.shape)),
-    ...pr.outputs.map((o) => input(seedName(o.name), o.node.shape)),
-  ];
-  const wrt = [...pr.inputs.map((i) => i.node), ...pr.states.map((s) => s.node), ...pr.params];
-  const grads = simplify(vjp(outs, seeds, wrt));
+  const { seeds, grads } = problemVjp(pr);
 
   // 3. residuals: forward values read by a node of the backward graph that is not forward work
   const fwdSet = new Set(topo(outs));

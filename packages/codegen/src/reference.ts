@@ -3,17 +3,7 @@
  * time, forward and backward (BPTT through the symbolic VJP of the step). Slow and obviously
  * right; compiled kernels are tested against it.
  */
-import {
-  type Bindings,
-  input,
-  type Node,
-  prepareEvaluate,
-  resolveShape,
-  type Sizes,
-  simplify,
-  sizeOf,
-  vjp,
-} from "@gated/graph";
+import { type Bindings, prepareEvaluate, resolveShape, sizeOf } from "@gated/graph";
 import type {
   Cotangents,
   FloatArray,
@@ -25,25 +15,8 @@ import type {
   Run,
 } from "./kernel.js";
 import { allocate, initParamsFor, layoutOf, paramsFrom } from "./params.js";
-
-/** The step's VJP: cotangents of the next states and the output -> of x, states, params. */
-export interface StepVjp {
-  /** Cotangent leaves, one per state (`∂next`), then one for the output. */
-  readonly seeds: readonly Node[];
-  /** Gradient nodes for x, each state, each param (in that order), simplified. */
-  readonly grads: readonly Node[];
-}
-
-/** Cotangent leaf names cannot clash with cell names, which are identifiers without `$`. */
-export function stepVjp(rec: Recurrence): StepVjp {
-  const seeds = [
-    ...rec.state.map((s) => input(`d_${s.name}__next`, s.next.shape)),
-    input("d__output", rec.output.shape),
-  ];
-  const outs = [...rec.state.map((s) => s.next), rec.output];
-  const wrt = [rec.x, ...rec.state.map((s) => s.node), ...rec.params];
-  return { seeds, grads: simplify(vjp(outs, seeds, wrt)) };
-}
+import { stepVjp } from "./problem.js";
+import { cellSizes } from "./sizes.js";
 
 interface RefRun extends Run {
   readonly params: Params;
@@ -55,7 +28,7 @@ interface RefRun extends Run {
 
 export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
   const dtype = opts.dtype ?? "float64";
-  const sizes: Sizes = { ...opts.sizes, I: opts.inputSize, H: opts.hiddenSize };
+  const sizes = cellSizes(rec, opts);
   const layout = layoutOf(rec.params, sizes);
   const I = sizeOf(resolveShape(rec.x.shape, sizes, "input x"));
   const O = sizeOf(resolveShape(rec.output.shape, sizes, "output"));

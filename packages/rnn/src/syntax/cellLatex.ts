@@ -3,15 +3,9 @@
  * previous state h^{(t-1)}, gates and next state at time t, parameters U^{f}, W^{f}, b^{f}; and
  * the equations of one backpropagation-through-time step, derived by `vjp` and `simplify`.
  */
-import {
-  input,
-  latexEquationLines,
-  latexName,
-  type NamedNode,
-  type Node,
-  simplify,
-  vjp,
-} from "@gated/graph";
+
+import { stepVjp } from "@gated/codegen";
+import { latexEquationLines, latexName, type NamedNode, type Node, simplify } from "@gated/graph";
 import type { Cell } from "../defineCell.js";
 import { definitionOrder } from "./order.js";
 
@@ -57,17 +51,15 @@ export function cellLatex(cell: Cell): string {
  * on f^{(t)}), and shared subexpressions are bound to \delta_{k}.
  */
 export function cellGradientLines(cell: Cell): [string, string][] {
-  const nexts = cell.state.map((s) => s.next);
-  const cots = cell.state.map((s) => input(`_grad_${s.name}`, s.node.shape));
   const { leaves, named: fwd } = forwardNames(cell);
   const locals = fwd.slice(0, fwd.length - cell.state.length);
-  const wrt = [
-    cell.x,
-    ...cell.state.map((s) => s.node),
-    ...cell.params,
-    ...locals.map((l) => l.node),
-  ];
-  const grads = vjp(nexts, cots, wrt);
+  // the step VJP every kernel uses: next states seeded (not the output, which is h), the gates
+  // differentiated too; simplified below together with the forward values
+  const { seeds: cots, grads } = stepVjp(cell, {
+    outputs: false,
+    wrt: locals.map((l) => l.node),
+    simplify: false,
+  });
   // simplify gradients and forward values together, so forward values keep their names
   const all = simplify([...grads, ...fwd.map((f) => f.node)]);
   const names = new Map(leaves);

@@ -4,16 +4,8 @@
  * @gated/codegen) swap freely. Both differentiate the graph symbolically; neither holds a
  * hand-written gradient.
  */
-import { compileGraph } from "@gated/codegen";
-import {
-  type Bindings,
-  input,
-  type Node,
-  prepareEvaluate,
-  type Sizes,
-  simplify,
-  vjp,
-} from "@gated/graph";
+import { compileGraph, problemVjp } from "@gated/codegen";
+import { type Bindings, type Node, prepareEvaluate, type Sizes } from "@gated/graph";
 
 export interface GraphSpec {
   /** Per-row inputs by name (input leaves). */
@@ -57,10 +49,16 @@ export const interpreterBackend: GraphBackend = {
     const inNames = Object.keys(spec.inputs),
       outNames = Object.keys(spec.outputs);
     const outs = outNames.map((k) => spec.outputs[k]!);
-    const seeds = outNames.map((k) => input(`d__${k}`, spec.outputs[k]!.shape));
-    const wrt = [...inNames.map((k) => spec.inputs[k]!), ...spec.params];
+    // the step VJP every kernel uses (a stateless problem: seeds for the outputs)
+    const { seeds, grads } = problemVjp({
+      name: "graph",
+      inputs: inNames.map((k) => ({ name: k, node: spec.inputs[k]! })),
+      states: [],
+      outputs: outNames.map((k) => ({ name: k, node: spec.outputs[k]! })),
+      params: spec.params,
+    });
     const fwd = prepareEvaluate(outs, sizes);
-    const back = prepareEvaluate(simplify(vjp(outs, seeds, wrt)), sizes);
+    const back = prepareEvaluate(grads, sizes);
     type Saved = GraphRun & { rowsBind: Record<string, ArrayLike<number>>[] };
     return {
       forward(params, inputs, rows) {
