@@ -18,6 +18,7 @@ import {
 } from "@gated/rnn";
 import type { CellEntry } from "./cells.js";
 import { kernelFactory } from "./deps.js";
+import { cellSizes } from "./dims.js";
 import type { RunConfig, TaskData, TaskEntry } from "./tasks.js";
 
 export interface Session {
@@ -65,6 +66,7 @@ export function sessionModel(
     loss: data.loss,
     seed,
     dtype: config.dtype,
+    sizes: cellSizes("train", entry.cell, config.dims ?? {}, config.hidden),
     kernel: (rec, opts) => factory(rec, opts) as Kernel,
     task: {
       name: task.name,

@@ -31,6 +31,8 @@ export interface RunConfig {
   readonly embed: number;
   readonly dtype: "float32" | "float64";
   readonly data?: string;
+  /** `--dim NAME=N`: sizes of the cells' extra dims (e.g. a group count G). */
+  readonly dims?: Readonly<Record<string, number>>;
 }
 
 export interface TaskEntry {
