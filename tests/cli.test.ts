@@ -78,7 +78,7 @@ describe("gated CLI", () => {
   const errors: [string[], string | RegExp][] = [
     [
       ["frob"],
-      'gated: unknown command "frob" (commands: compile, train, compare, show, predict, export-model, export, import, parity, bench, study; see gated --help)',
+      'gated: unknown command "frob" (commands: compile, train, compare, show, inspect, predict, export-model, export, import, parity, bench, study; see gated --help)',
     ],
     [
       ["train", "--cell", "lstm", "--task", "adding", "--steps", "abc"],
@@ -157,6 +157,58 @@ describe("gated CLI", () => {
     expect(existsSync(join(work, "reports/checkpoints/adding-elman-seed0.safetensors"))).toBe(true);
     const json = JSON.parse(readFileSync(join(work, "r/train.json"), "utf8"));
     expect(json.runs[0].steps).toBe(8);
+    // a look inside the trained cell: in the report (plots) and the JSON (numbers)
+    expect(html).toContain("<h2>A look inside</h2>");
+    expect(html).toContain("h′ over time, example 1");
+    expect(json.inspections[0].cell).toBe("elman");
+    expect(json.inspections[0].gates.map((g: { name: string }) => g.name)).toContain("h′");
+    expect(json.inspections[0].states[0].values[0]).toHaveLength(4);
+  });
+
+  test("inspect a saved model: gate saturation, confusion matrix, report and JSON", () => {
+    const t = gated(
+      "train",
+      "--cell",
+      "lstm",
+      "--task",
+      "names-gender",
+      "--steps",
+      "4",
+      "--batch",
+      "8",
+      "--hidden",
+      "4",
+      "--eval-every",
+      "4",
+      "--no-checkpoint",
+      "--quiet",
+      "--out",
+      "r/gender.html",
+      "--save",
+      "r/gender.safetensors",
+    );
+    expect(t.code).toBe(0);
+    const r = gated(
+      "inspect",
+      "--model",
+      "r/gender.safetensors",
+      "--examples",
+      "8",
+      "-o",
+      "r/inspect.html",
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^f\s+σ gate\s/m);
+    expect(r.out).toContain("confusion matrix (rows: true class");
+    expect(r.out).toMatch(/^female\s+\d+\s+\d+\s+[\d.]+$/m);
+    const json = JSON.parse(readFileSync(join(work, "r/inspect.json"), "utf8"));
+    expect(json.task).toBe("names-gender");
+    const f = json.gates.find((g: { name: string }) => g.name === "f");
+    expect(f.below01 + f.above09).toBeLessThanOrEqual(1);
+    expect(json.confusion.classes).toEqual(["female", "male"]);
+    const html = readFileSync(join(work, "r/inspect.html"), "utf8");
+    expect(html).toContain("saturation of the σ gates");
+    expect(gated("inspect").err).toBe("gated inspect: --model FILE is required\n");
   });
 
   test("compare over seeds prints mean ± std per cell", () => {

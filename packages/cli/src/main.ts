@@ -11,6 +11,7 @@ import { compileCommand } from "./commands/compile.js";
 import { experimentCommand } from "./commands/experiment.js";
 import { exportCommand } from "./commands/export.js";
 import { importCommand } from "./commands/import.js";
+import { inspectCommand } from "./commands/inspect.js";
 import { mainJob } from "./commands/mainJob.js";
 import { exportModelCommand, predictCommand } from "./commands/model.js";
 import { parityCommand } from "./commands/parity.js";
@@ -32,6 +33,7 @@ commands:
   compare --cells A,B --task T --seeds N
                             train several cells over seeds, table + HTML report
   show CELL                 equations, gradient equations, DOT graph, parameters
+  inspect --model FILE      gate statistics, cell state, attention, confusion of a model
   train … --save m.safetensors
                             … and write the trained model (one safetensors file)
   predict --model M [IN…]   predictions of a saved model (inputs as arguments or stdin)
@@ -54,6 +56,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   train: (a) => experimentCommand("train", a),
   compare: (a) => experimentCommand("compare", a),
   show: showCommand,
+  inspect: inspectCommand,
   predict: predictCommand,
   "export-model": exportModelCommand,
   export: exportCommand,

@@ -24,6 +24,7 @@ import { kernelBackend } from "../deps.js";
 import { cellSizes, checkDimsUsed } from "../dims.js";
 import { EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { checkpointPath, type RunResult, runExperiment } from "../experiment.js";
+import { inspectRuns } from "../inspectRun.js";
 import { watchInterrupt } from "../interrupt.js";
 import { checkOutputDir, checkOutputFiles } from "../outputs.js";
 import { reportHtml } from "../report/html.js";
@@ -315,6 +316,7 @@ export async function runAndReport(
   const baseline = b
     ? `${b.what} (loss ${fmt(b.loss)}${b.accuracy !== undefined ? `, accuracy ${fmt(b.accuracy)}` : ""})`
     : undefined;
+  const inspections = inspectRuns(a.cells, a.task, a.config, res.runs);
   const html = reportHtml({
     title: `gated ${a.command}: ${a.task.name}`,
     task: a.task,
@@ -327,6 +329,7 @@ export async function runAndReport(
     wallSeconds,
     command: a.commandLine,
     backend: kernelBackend(),
+    inspections,
     ...(baseline ? { baseline } : {}),
     ...(b && (a.task.loss === "mse" || b.accuracy !== undefined)
       ? { baselineMetric: a.task.loss === "mse" ? b.loss : b.accuracy! }
@@ -346,6 +349,7 @@ export async function runAndReport(
         wallSeconds,
         summaries,
         runs: res.runs.map(({ params: _p, ...r }) => r),
+        inspections,
       },
       null,
       1,
