@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { parseFixture, parseStateDict, parseTensor } from "../src/index.js";
+import { parseFixture, parseStateDict, parseTensor, readSafetensors } from "../src/index.js";
 import { MAX_TENSOR_RANK } from "../src/interop/stateDict.js";
 
 const deep = (depth: number, leaf: string) =>
@@ -71,5 +71,34 @@ describe("fixtures are checked against their dims", () => {
     expect(() => parseFixture(g)).toThrow(
       "fixture: loss.value must be a finite number, got nothing",
     );
+  });
+});
+
+/** A safetensors file whose header is `header` (8 data bytes). */
+function safetensors(header: string): Uint8Array {
+  const h = new TextEncoder().encode(header);
+  const buf = new Uint8Array(8 + h.length + 8);
+  new DataView(buf.buffer).setBigUint64(0, BigInt(h.length), true);
+  buf.set(h, 8);
+  return buf;
+}
+
+describe("safetensors headers", () => {
+  test("a shape nested 5000 deep is one line, not a stack overflow", () => {
+    const deepShape = "[".repeat(5000) + "1" + "]".repeat(5000);
+    expect(() =>
+      readSafetensors(
+        safetensors(`{"a":{"dtype":"F64","shape":${deepShape},"data_offsets":[0,8]}}`),
+      ),
+    ).toThrow(
+      /tensor "a": shape must be an array of non-negative integers, got \[\[\[…\]\]\] \(nested too deep\)/,
+    );
+  });
+  test("a 5000-entry shape of ones is read", () => {
+    const shape = JSON.stringify(Array(5000).fill(1));
+    const f = readSafetensors(
+      safetensors(`{"a":{"dtype":"F64","shape":${shape},"data_offsets":[0,8]}}`),
+    );
+    expect(f.get("a")!.shape).toHaveLength(5000);
   });
 });

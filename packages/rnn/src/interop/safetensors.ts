@@ -75,13 +75,26 @@ const fail = (msg: string): never => {
   throw new Error(`safetensors: ${msg}`);
 };
 
+/**
+ * A value from a (possibly hostile) header for messages: at most 60 characters, and never a
+ * stack overflow (JSON.stringify recurses into thousands of nested arrays).
+ */
+export function brief(v: unknown): string {
+  let t: string;
+  try {
+    t = JSON.stringify(v) ?? String(v);
+  } catch {
+    t = Array.isArray(v) ? "[[[…]]] (nested too deep)" : String(v);
+  }
+  return t.length <= 60 ? t : `${t.slice(0, 57)}…`;
+}
+
 /** Number of elements of a validated shape; rejects products beyond 2^53. */
 function numel(shape: readonly number[], what: string): number {
   let n = 1;
   for (const d of shape) {
     n *= d;
-    if (!Number.isSafeInteger(n))
-      fail(`${what}: shape ${JSON.stringify(shape)} has too many elements`);
+    if (!Number.isSafeInteger(n)) fail(`${what}: shape ${brief(shape)} has too many elements`);
   }
   return n;
 }
@@ -135,8 +148,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       if (v === null || typeof v !== "object" || Array.isArray(v))
         fail("__metadata__ must be an object of strings");
       for (const [k, s] of Object.entries(v as Record<string, unknown>)) {
-        if (typeof s !== "string")
-          fail(`__metadata__.${k} must be a string, got ${JSON.stringify(s)}`);
+        if (typeof s !== "string") fail(`__metadata__.${k} must be a string, got ${brief(s)}`);
         metadata[k] = s as string;
       }
       continue;
@@ -151,13 +163,11 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     const dtype = e["dtype"];
     if (typeof dtype !== "string" || !(dtype in ITEM))
       fail(
-        `${where}: unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(ITEM).join(", ")})`,
+        `${where}: unsupported dtype ${brief(dtype)} (supported: ${Object.keys(ITEM).join(", ")})`,
       );
     const shape = e["shape"];
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(
-        `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
-      );
+      fail(`${where}: shape must be an array of non-negative integers, got ${brief(shape)}`);
     }
     const off = e["data_offsets"];
     if (
@@ -166,7 +176,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       !off.every((d) => Number.isSafeInteger(d) && d >= 0)
     ) {
       fail(
-        `${where}: data_offsets must be [begin, end] with non-negative integers, got ${JSON.stringify(off)}`,
+        `${where}: data_offsets must be [begin, end] with non-negative integers, got ${brief(off)}`,
       );
     }
     const [begin, end] = off as [number, number];
@@ -179,7 +189,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     const want = numel(shape as number[], where) * item;
     if (end - begin !== want)
       fail(
-        `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${dtype} ${JSON.stringify(shape)} needs ${want}`,
+        `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${dtype} ${brief(shape)} needs ${want}`,
       );
     if (begin % item !== 0)
       fail(
@@ -262,7 +272,7 @@ function dtypeOf(t: TensorInput, where: string): SafeDType {
   if (t.dtype !== undefined) {
     if (!(t.dtype in ITEM) || t.dtype === "F16" || t.dtype === "BF16")
       fail(
-        `${where}: cannot write dtype ${JSON.stringify(t.dtype)} (writable: F64, F32, I64, I32, I16, I8, U8, BOOL)`,
+        `${where}: cannot write dtype ${brief(t.dtype)} (writable: F64, F32, I64, I32, I16, I8, U8, BOOL)`,
       );
     return t.dtype;
   }
@@ -293,11 +303,11 @@ export function writeSafetensors(
     const where = `tensor ${JSON.stringify(name)}`;
     if (name === "__metadata__") fail(`"__metadata__" is reserved and cannot name a tensor`);
     if (!Array.isArray(t.shape) || !t.shape.every((d: number) => Number.isSafeInteger(d) && d >= 0))
-      fail(`${where}: shape must be non-negative integers, got ${JSON.stringify(t.shape)}`);
+      fail(`${where}: shape must be non-negative integers, got ${brief(t.shape)}`);
     const dtype = dtypeOf(t, where);
     const n = numel(t.shape, where);
     if (t.data.length !== n)
-      fail(`${where}: shape ${JSON.stringify(t.shape)} needs ${n} values, got ${t.data.length}`);
+      fail(`${where}: shape ${brief(t.shape)} needs ${n} values, got ${t.data.length}`);
     if ((dtype === "I64") !== t.data instanceof BigInt64Array)
       fail(`${where}: I64 data must be a BigInt64Array`);
     return { name, t, dtype, n, begin: 0 };
