@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CATALOGUE_NAMES, exportPytorch } from "gated";
+import { CATALOGUE_NAMES, exportPytorch, readSafetensors, writeSafetensors } from "gated";
 import { afterAll, describe, expect, test } from "vitest";
 import { exportCells, type GatedCase, gatedCase, maxRelDiff } from "./cases.js";
 import { hasTorch, PYTHON, warnSkip } from "./tools.js";
@@ -35,7 +35,24 @@ describe.skipIf(!torch)("export to PyTorch: forward and gradients equal gated's"
         module,
         exportPytorch(c.cell, { inputSize: c.I, hiddenSize: c.H, sizes: c.sizes }),
       );
+      const files =
+        i === 0
+          ? { weights_file: join(dir, "w0.safetensors"), save_to: join(dir, "w0.back.safetensors") }
+          : {};
+      if (files.weights_file)
+        writeFileSync(
+          files.weights_file,
+          writeSafetensors(
+            new Map(
+              Object.entries(c.params).map(([k, v]) => [
+                k,
+                { dtype: "F64" as const, shape: v.shape, data: Float64Array.from(v.data) },
+              ]),
+            ),
+          ),
+        );
       return {
+        ...files,
         module,
         params: c.params,
         x: c.x,
@@ -60,6 +77,15 @@ describe.skipIf(!torch)("export to PyTorch: forward and gradients equal gated's"
     results = JSON.parse(readFileSync(join(dir, "out.json"), "utf8")) as unknown[];
     expect(results).toHaveLength(cases.length);
   }, 320_000);
+
+  test("safetensors round trip: gated's file → load_gated_safetensors → save_gated_safetensors", () => {
+    const back = readSafetensors(new Uint8Array(readFileSync(join(dir, "w0.back.safetensors"))));
+    expect([...back.keys()].sort()).toEqual(Object.keys(cases[0]!.params).sort());
+    for (const [k, v] of Object.entries(cases[0]!.params)) {
+      expect(back.get(k)!.shape).toEqual(v.shape);
+      expect([...back.get(k)!.data]).toEqual(v.data);
+    }
+  });
 
   test.each(cases.map((c, i) => [c.name, i] as const))("%s", (_name, i) => {
     const c = cases[i]!;

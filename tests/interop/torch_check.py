@@ -63,6 +63,11 @@ def main():
                 k: torch.tensor(v["data"], dtype=torch.float64).reshape(v["shape"]) for k, v in case["params"].items()
             }
             mod.load_gated_state_dict(layer, tensors)
+            if case.get("weights_file"):
+                # gated's file → a fresh Layer → save_gated_safetensors: names and values round-trip
+                fresh = mod.Layer().double()
+                mod.load_gated_safetensors(fresh, case["weights_file"])
+                mod.save_gated_safetensors(fresh, case["save_to"])
             T, B, I = case["T"], case["B"], mod.INPUT_SIZE
             eager = run(mod, layer, case, T, B, I)
             scripted = run(mod, torch.jit.script(layer), case, T, B, I)
