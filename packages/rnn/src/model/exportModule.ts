@@ -1,18 +1,18 @@
 /**
  * A trained model as ONE standalone ES module (no imports; runs in Node and in a browser):
- * the cell kernels' forward sweeps (`moduleBody`, the same code `emitModule` writes for a
- * cell, each in its own scope), the inference runtime (embedding, stacked / bidirectional
+ * the cell kernels (the text `emitModule` writes for each, which is the code the model ran,
+ * each in its own scope), the inference runtime (embedding, stacked / bidirectional
  * layers, pooling, head, input encoding, prediction decoding) and the trained weights
  * (base64 of the little-endian parameter buffer, so every value is exact). It exports
  * `predict(input)`, `outputs(input)` and `config`.
  */
-import { type CompiledKernel, compileCell, type Kernel, moduleBody } from "@gated/codegen";
+import { type CompiledKernel, compileCell, emitModule, type Kernel } from "@gated/codegen";
 import type { Model } from "../train/model.js";
 import { configOf } from "./file.js";
 import { MODEL_RUNTIME } from "./moduleRuntime.js";
 
 function compiled(m: Model, k: Kernel): CompiledKernel {
-  if ("schedule" in k) return k as CompiledKernel;
+  if ("schedule" in k && "source" in k) return k as CompiledKernel;
   return compileCell(m.spec.cell, {
     inputSize: k.inputSize,
     hiddenSize: m.spec.hidden,
@@ -31,6 +31,14 @@ function base64(bytes: Uint8Array): string {
     s += i + 2 < bytes.length ? A[n & 63]! : "=";
   }
   return s;
+}
+
+/** `emitModule`'s text of a kernel (the very code the model ran), without its export line. */
+function kernelBody(k: CompiledKernel): string {
+  const text = emitModule(k);
+  const end = text.lastIndexOf("\nexport {");
+  if (end < 0) throw new Error("emitModelModule: emitModule's text has no export line");
+  return text.slice(0, end);
 }
 
 /** The module's source (see the module comment). */
@@ -64,7 +72,7 @@ export function emitModelModule(m: Model): string {
   const kernelText = kernels
     .map(
       (k, i) =>
-        `  // kernel ${i}: input size ${k.inputSize}\n  (() => {\n${moduleBody(k.schedule)}\n  return { params, forward };\n  })()`,
+        `  // kernel ${i}: input size ${k.inputSize}\n  (() => {\n${kernelBody(k)}\n  return { params, forward };\n  })()`,
     )
     .join(",\n");
   return [
