@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { defaultBackend } from "@gated/codegen";
 import { formatParity, parityCommand, parityFile } from "gated/node";
 import { afterEach, describe, expect, test, vi } from "vitest";
 
@@ -21,11 +22,16 @@ describe("gated parity on every fixture", () => {
     expect(FIXTURES.filter((f) => f.includes("packed"))).toHaveLength(2);
   });
   const cases = FIXTURES.flatMap((f) =>
-    (["reference", "compiled"] as const).map((b) => [f.slice(dir.length), b, f] as const),
+    (["reference", "compiled", "wasm", "js"] as const).map(
+      (b) => [f.slice(dir.length), b, f] as const,
+    ),
   );
   test.each(cases)("%s (%s)", (_, backend, f) => {
     const r = parityFile(f, { backend });
-    expect(r.backend).toBe(backend);
+    // the default backend says which it is: "compiled (wasm)" or "compiled (js)"
+    expect(r.backend).toBe(
+      backend === "compiled" ? `compiled (${defaultBackend().name})` : backend,
+    );
     if (!r.ok) console.log(formatParity(r));
     expect(r.ok).toBe(true);
     expect(r.rows.length).toBeGreaterThan(5);
@@ -147,7 +153,7 @@ describe("the gated parity command", () => {
     });
     expect(await cli("x.json", "--backend", "gpu")).toMatchObject({
       code: 2,
-      err: expect.stringMatching(/--backend must be reference or compiled, got "gpu"/),
+      err: expect.stringMatching(/--backend must be wasm, js, reference or compiled, got "gpu"/),
     });
     expect(await cli("x.json", "--frobnicate")).toMatchObject({
       code: 2,

@@ -1,5 +1,5 @@
 /**
- * `gated parity FIXTURE.json… [--cell CELLFILE] [--backend reference|compiled]`: runs each
+ * `gated parity FIXTURE.json… [--cell CELLFILE] [--backend wasm|js|reference|compiled]`: runs each
  * oracle fixture (tests/fixtures/torch format) through the model it describes, or through the
  * equation-syntax cell in CELLFILE with its parameters bound by name (see
  * @gated/rnn interop/torchBinding.ts: Wx_k → U_k, Wh_k → W_k, packed torch rows → per gate),
@@ -8,11 +8,11 @@
  * gradients 1e-10 + 1e-8·|ref|), 1 when one is not, 2 for usage or input errors.
  */
 import { readFileSync } from "node:fs";
-import { compileCell, type Recurrence, referenceKernel } from "@gated/codegen";
+import { compileCell, defaultBackend, type Recurrence, referenceKernel } from "@gated/codegen";
 import type { KernelFactory, ParityReport } from "@gated/rnn";
 import * as rnn from "@gated/rnn";
 
-export const PARITY_USAGE = `usage: gated parity FIXTURE.json... [--cell CELLFILE] [--backend reference|compiled]
+export const PARITY_USAGE = `usage: gated parity FIXTURE.json... [--cell CELLFILE] [--backend wasm|js|reference|compiled]
 
 Checks a model against a PyTorch oracle fixture (format gated-rnn-oracle-fixture/1): builds the
 model the fixture describes (kind, layers, direction, sizes), loads its parameters, runs forward
@@ -22,22 +22,31 @@ and backward with the fixture's loss, and prints the largest error of every tens
                      its parameters bind by name: Wx_k -> U_k, Wh_k -> W_k, b_k, p_k as is,
                      torch's packed weight_ih/weight_hh/bias_ih/bias_hh rows -> U_k/W_k/bi_k/bh_k
                      per gate (or b_k = bias_ih + bias_hh for a one-bias cell)
-  --backend B        compiled (float64 compiled kernels, the default) or reference
-                     (the interpreter)
+  --backend B        compiled (float64 compiled kernels on the default backend: wasm where
+                     WebAssembly SIMD runs, else js), wasm or js (that backend), or
+                     reference (the interpreter)
 `;
+
+export type ParityBackend = "reference" | "compiled" | "wasm" | "js";
+const PARITY_BACKENDS: readonly ParityBackend[] = ["wasm", "js", "reference", "compiled"];
 
 export interface ParityOptions {
   readonly cell?: Recurrence;
-  readonly backend?: "reference" | "compiled";
+  readonly backend?: ParityBackend;
 }
 
 /** The kernel factory of a backend (default: compiled float64 kernels). */
-export function parityKernel(backend: "reference" | "compiled" | undefined): {
+export function parityKernel(backend: ParityBackend | undefined): {
   kernel: KernelFactory;
   backend: string;
 } {
   if (backend === "reference") return { kernel: referenceKernel, backend: "reference" };
-  return { kernel: (rec, o) => compileCell(rec, { ...o, dtype: "float64" }), backend: "compiled" };
+  if (backend === "wasm" || backend === "js")
+    return { kernel: (rec, o) => compileCell(rec, { ...o, dtype: "float64", backend }), backend };
+  return {
+    kernel: (rec, o) => compileCell(rec, { ...o, dtype: "float64" }),
+    backend: `compiled (${defaultBackend().name})`,
+  };
 }
 
 /** Runs one fixture file; errors name the file. */
@@ -117,7 +126,7 @@ function readCell(path: string): Recurrence {
 /** `gated parity`: prints one table per fixture; resolves to the exit code. */
 export async function parityCommand(args: string[]): Promise<number> {
   const files: string[] = [];
-  let cellFile: string | undefined, backend: "reference" | "compiled" | undefined;
+  let cellFile: string | undefined, backend: ParityBackend | undefined;
   const err = (m: string) => (process.stderr.write(`gated parity: ${m}\n`), 2);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -130,8 +139,9 @@ export async function parityCommand(args: string[]): Promise<number> {
       const v = inline ?? args[++i];
       if (v === undefined) return err(`${flag} needs a value`);
       if (flag === "--cell") cellFile = v;
-      else if (v === "reference" || v === "compiled") backend = v;
-      else return err(`--backend must be reference or compiled, got ${JSON.stringify(v)}`);
+      else if ((PARITY_BACKENDS as readonly string[]).includes(v)) backend = v as ParityBackend;
+      else
+        return err(`--backend must be wasm, js, reference or compiled, got ${JSON.stringify(v)}`);
     } else if (a.startsWith("-")) return err(`unknown flag ${a} (see gated parity --help)`);
     else files.push(a);
   }

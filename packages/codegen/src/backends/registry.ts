@@ -17,9 +17,10 @@ export function registerBackend(b: Backend & { readonly name: BackendName }): vo
   registry[b.name] = b;
 }
 
-/** The backend kernels use when none is asked for. */
+/** The backend kernels use when none is asked for: wasm where WebAssembly SIMD runs, else js. */
 export function defaultBackend(): Backend {
-  return jsBackend;
+  const w = registry.wasm;
+  return w && (w.available?.() ?? true) ? w : jsBackend;
 }
 
 /** Every registered backend that can run here, `js` first: the differential suites iterate it. */
