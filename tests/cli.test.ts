@@ -110,6 +110,10 @@ describe("gated CLI", () => {
     ],
     [["show", "missing/dir/cell.cell"], "cannot read cell file missing/dir/cell.cell: ENOENT"],
     [["show"], "gated show: expected one CELL (catalogue name or cell file), got 0"],
+    [
+      ["train", "--cell", "gru", "--task", "copy", "--pool", "mean"],
+      "gated train: --pool does not apply to copy (its targets are per step)",
+    ],
     [["compile", "lstm"], "gated compile: -o/--out FILE is required"],
     [
       ["compile", "lstm", "-o", "x.txt"],
@@ -186,6 +190,8 @@ describe("gated CLI", () => {
       "r/gender.html",
       "--save",
       "r/gender.safetensors",
+      "--pool",
+      "attention",
     );
     expect(t.code).toBe(0);
     const r = gated(
@@ -200,6 +206,10 @@ describe("gated CLI", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^f\s+σ gate\s/m);
     expect(r.out).toContain("confusion matrix (rows: true class");
+    // attention pooling: which character of each name weighed most
+    expect(r.out).toMatch(
+      /^attention, example 1 “[a-z' -]+”: most on “.” \(step \d+, weight [\d.]+\)/m,
+    );
     expect(r.out).toMatch(/^female\s+\d+\s+\d+\s+[\d.]+$/m);
     const json = JSON.parse(readFileSync(join(work, "r/inspect.json"), "utf8"));
     expect(json.task).toBe("names-gender");
@@ -208,6 +218,10 @@ describe("gated CLI", () => {
     expect(json.confusion.classes).toEqual(["female", "male"]);
     const html = readFileSync(join(work, "r/inspect.html"), "utf8");
     expect(html).toContain("saturation of the σ gates");
+    expect(html).toContain("Attention over the input");
+    const gender = readFileSync(join(work, "r/gender.html"), "utf8");
+    expect(gender).toContain("pooling attention (A = 4)");
+    expect(gender).toContain("Attention over the input");
     expect(gated("inspect").err).toBe("gated inspect: --model FILE is required\n");
   });
 

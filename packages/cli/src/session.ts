@@ -61,7 +61,7 @@ export function sessionModel(
     ...(data.input.kind === "dense"
       ? { inputSize: data.input.size }
       : { embedding: { vocab: data.input.vocab, dim: config.embed } }),
-    pool: data.pool,
+    pool: config.pool ?? data.pool,
     outputs: data.outputs,
     loss: data.loss,
     seed,

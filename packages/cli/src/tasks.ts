@@ -4,7 +4,7 @@
  * The data are seeded and fixed (the same for every cell and seed), so cells compare on the
  * same examples; seeds vary initialisation and minibatch order.
  */
-import { addingProblem, copyMemory, type Dataset, type Task } from "@gated/rnn";
+import { addingProblem, copyMemory, type Dataset, type Pooling, type Task } from "@gated/rnn";
 import { namesGender, namesLanguage } from "@gated/rnn/node";
 import { UsageError } from "./errors.js";
 
@@ -33,6 +33,8 @@ export interface RunConfig {
   readonly data?: string;
   /** `--dim NAME=N`: sizes of the cells' extra dims (e.g. a group count G). */
   readonly dims?: Readonly<Record<string, number>>;
+  /** `--pool`: pooling over time in place of the task's own (pooled tasks only). */
+  readonly pool?: Pooling;
 }
 
 export interface TaskEntry {

@@ -89,6 +89,11 @@ const COMMON: FlagSpecs = {
     help: "checkpoint every N steps (rounded to evaluations)",
     default: 100,
   },
+  pool: {
+    kind: "string",
+    choices: ["last", "mean", "max", "attention"],
+    help: "pooling over time in place of the task's (attention: additive, A = hidden)",
+  },
   dim: { kind: "dims", help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)" },
   "no-checkpoint": { kind: "boolean", help: "write no checkpoints" },
   resume: {
@@ -151,7 +156,15 @@ function config(p: Parsed, specs: FlagSpecs, task: TaskEntry): RunConfig {
     dtype: (getStr(p, "dtype", specs) ?? "float64") as RunConfig["dtype"],
     ...(data !== undefined ? { data } : {}),
     ...(Object.keys(dims).length > 0 ? { dims } : {}),
+    ...poolFlag(p, pick("hidden", d.hidden)),
   };
+}
+
+/** `--pool`: attention is additive with A = the hidden size. */
+function poolFlag(p: Parsed, hidden: number): Pick<RunConfig, "pool"> {
+  const v = getStr(p, "pool");
+  if (v === undefined) return {};
+  return { pool: v === "attention" ? { attention: hidden } : (v as "last" | "mean" | "max") };
 }
 
 /** Values kept per step for BPTT: T·B·H past this would exhaust memory (about 1 GiB per 2^24). */
@@ -219,6 +232,10 @@ export function experimentArgs(
   const dup = cells.find((c, i) => cells.findIndex((d) => d.name === c.name) !== i);
   if (dup) throw new UsageError(`gated ${command}: cell "${dup.name}" is listed twice`);
   const cfg = config(p, specs, task);
+  if (cfg.pool !== undefined && taskData(task, cfg).pool === "none")
+    throw new UsageError(
+      `gated ${command}: --pool does not apply to ${task.name} (its targets are per step)`,
+    );
   checkSizes(command, cfg);
   checkDimsUsed(
     command,

@@ -112,6 +112,9 @@ export function reportHtml(r: ReportInput): string {
   const budget =
     `${cfg.steps} steps, batch ${cfg.batch}, hidden ${cfg.hidden}, Adam lr ${cfg.lr}, clip ${cfg.clip}, ${cfg.dtype}` +
     (r.task.name === "adding" || r.task.name === "copy" ? `, T = ${cfg.seqLen}` : "") +
+    (cfg.pool === undefined
+      ? ""
+      : `, pooling ${typeof cfg.pool === "object" ? `attention (A = ${cfg.pool.attention})` : cfg.pool}`) +
     `, seeds ${r.seeds.join(", ")}, validation every ${cfg.evalEvery} steps on ${cfg.evalSize} fixed examples`;
   const cells = r.cells
     .map(
