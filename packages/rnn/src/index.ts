@@ -38,6 +38,7 @@ export {
   type ParamRole,
   type StepContext,
 } from "./defineCell.js";
+export { BindingError, FileFormatError } from "./errors.js";
 // --- export to PyTorch / ONNX, import of Keras, TF.js and ONNX layouts (interop/export, interop/import) ---
 export {
   defaultParams,
@@ -150,7 +151,13 @@ export {
 } from "./syntax/cellLatex.js";
 export type { CheckedCell, CheckedParam } from "./syntax/check.js";
 export { type CellFunction, cellFunctions } from "./syntax/functions.js";
-export { CellSyntaxError, type Pos, type Token, tokenize } from "./syntax/lexer.js";
+export {
+  CellShapeError,
+  CellSyntaxError,
+  type Pos,
+  type Token,
+  tokenize,
+} from "./syntax/lexer.js";
 // --- equation syntax (syntax/) ---
 export { checkCellText, parseCell } from "./syntax/parseCell.js";
 export { printCell } from "./syntax/printCell.js";

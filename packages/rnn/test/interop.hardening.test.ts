@@ -5,7 +5,13 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { parseFixture, parseStateDict, parseTensor, readSafetensors } from "../src/index.js";
+import {
+  FileFormatError,
+  parseFixture,
+  parseStateDict,
+  parseTensor,
+  readSafetensors,
+} from "../src/index.js";
 import { MAX_TENSOR_RANK } from "../src/interop/stateDict.js";
 
 const deep = (depth: number, leaf: string) =>
@@ -101,4 +107,16 @@ describe("safetensors headers", () => {
     );
     expect(f.get("a")!.shape).toHaveLength(5000);
   });
+});
+
+test("file format errors are FileFormatErrors naming where", () => {
+  let e: unknown;
+  try {
+    parseTensor([[1, 2], [3]], "weights.json: tensor W");
+  } catch (x) {
+    e = x;
+  }
+  expect(e).toBeInstanceOf(FileFormatError);
+  expect((e as FileFormatError).where).toBe("weights.json: tensor W");
+  expect(() => readSafetensors(new Uint8Array(3))).toThrow(FileFormatError);
 });

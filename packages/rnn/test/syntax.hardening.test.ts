@@ -6,7 +6,7 @@
 import { compileCell } from "@gated/codegen";
 import { sigmoid } from "@gated/ops";
 import { describe, expect, test } from "vitest";
-import { CellSyntaxError, defineCell, parseCell, printCell } from "../src/index.js";
+import { CellShapeError, CellSyntaxError, defineCell, parseCell, printCell } from "../src/index.js";
 import { MAX_EXPR_DEPTH } from "../src/syntax/ast.js";
 
 const head = "cell c(x[I]; h[H]) {\n";
@@ -143,5 +143,29 @@ describe("names from Object.prototype are ordinary names", () => {
       cell("param W[H, H] ~ toString\nh' = W h"),
       "2:17: unknown initialisation toString; expected one of uniform, constant, xavier, orthogonal, groups",
     );
+  });
+});
+
+describe("errors are typed", () => {
+  test("shape conflicts are CellShapeErrors (and CellSyntaxErrors) with a position", () => {
+    let e: unknown;
+    try {
+      parseCell(cell("h' = W h + U x + b\nq = W x"));
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(CellShapeError);
+    expect(e).toBeInstanceOf(CellSyntaxError);
+    expect((e as CellShapeError).pos.line).toBe(3);
+  });
+  test("other mistakes are plain CellSyntaxErrors", () => {
+    let e: unknown;
+    try {
+      parseCell(cell("h' = tanh(h"));
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(CellSyntaxError);
+    expect(e).not.toBeInstanceOf(CellShapeError);
   });
 });

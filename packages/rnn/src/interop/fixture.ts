@@ -11,6 +11,7 @@
  */
 import type { Recurrence } from "@gated/codegen";
 import { getCell } from "../catalogue.js";
+import { BindingError, FileFormatError } from "../errors.js";
 import { type KernelFactory, type SequenceModel, sequenceModel } from "../layers/sequenceModel.js";
 import { type DictTensor, parseTensor, type StateDict } from "./stateDict.js";
 import { bindTorch, exportTorch, loadTorch, type TorchBinding } from "./torchBinding.js";
@@ -43,7 +44,7 @@ export interface Fixture {
 
 const obj = (v: unknown, where: string): Record<string, unknown> => {
   if (v === null || typeof v !== "object" || Array.isArray(v))
-    throw new Error(`fixture: ${where} must be an object`);
+    throw new FileFormatError("fixture", `${where} must be an object`);
   return v as Record<string, unknown>;
 };
 
@@ -60,15 +61,17 @@ const tensors = (v: unknown, where: string, skip: string[] = []) => {
 export function parseFixture(json: unknown): Fixture {
   const f = obj(json, "the file");
   if (f["format"] !== FIXTURE_FORMAT)
-    throw new Error(
-      `fixture: format is ${JSON.stringify(f["format"])}, expected "${FIXTURE_FORMAT}"`,
+    throw new FileFormatError(
+      "fixture",
+      `format is ${JSON.stringify(f["format"])}, expected "${FIXTURE_FORMAT}"`,
     );
   const d = obj(f["dims"], "dims");
   const dim = (k: string) => {
     const v = d[k];
     if (!Number.isInteger(v) || (v as number) < 0)
-      throw new Error(
-        `fixture: dims.${k} must be a non-negative integer, got ${JSON.stringify(v)}`,
+      throw new FileFormatError(
+        "fixture",
+        `dims.${k} must be a non-negative integer, got ${JSON.stringify(v)}`,
       );
     return v as number;
   };
@@ -81,25 +84,27 @@ export function parseFixture(json: unknown): Fixture {
     D: dim("D"),
   };
   if (dims.D !== 1 && dims.D !== 2)
-    throw new Error(`fixture: dims.D must be 1 or 2, got ${dims.D}`);
+    throw new FileFormatError("fixture", `dims.D must be 1 or 2, got ${dims.D}`);
   const names = f["param_names"];
   const params: StateDict = new Map(Object.entries(tensors(f["params"], "params")));
   const order = Array.isArray(names) ? (names as string[]) : [...params.keys()];
   const ordered: StateDict = new Map(
     order.map((n) => {
       const t = params.get(n);
-      if (!t) throw new Error(`fixture: param_names lists ${n}, which params lacks`);
+      if (!t) throw new FileFormatError("fixture", `param_names lists ${n}, which params lacks`);
       return [n, t];
     }),
   );
   for (const n of params.keys())
-    if (!ordered.has(n)) throw new Error(`fixture: params has ${n}, which param_names lacks`);
+    if (!ordered.has(n))
+      throw new FileFormatError("fixture", `params has ${n}, which param_names lacks`);
   const g = obj(f["grads"], "grads");
   const lossObj = f["loss"] === undefined ? undefined : obj(f["loss"], "loss");
   const loss = lossObj?.["value"];
   if (lossObj && (typeof loss !== "number" || !Number.isFinite(loss)))
-    throw new Error(
-      `fixture: loss.value must be a finite number, got ${JSON.stringify(loss) ?? "nothing"}`,
+    throw new FileFormatError(
+      "fixture",
+      `loss.value must be a finite number, got ${JSON.stringify(loss) ?? "nothing"}`,
     );
   const fx: Fixture = {
     case: String(f["case"] ?? "?"),
@@ -142,8 +147,9 @@ function checkShapes(fx: Fixture): void {
     const t = o[k];
     if (!t) continue;
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
-      throw new Error(
-        `fixture: ${group}.${k} has shape [${t.shape.join(", ")}], but dims give ${what} = [${shape.join(", ")}]`,
+      throw new FileFormatError(
+        "fixture",
+        `${group}.${k} has shape [${t.shape.join(", ")}], but dims give ${what} = [${shape.join(", ")}]`,
       );
   }
 }
@@ -171,7 +177,8 @@ export function fixtureModel(
     ...(opts.kernel ? { kernel: opts.kernel } : {}),
   });
   if (model.outputSize !== fx.dims.D * fx.dims.H) {
-    throw new Error(
+    throw new BindingError(
+      cell.name,
       `cell ${cell.name}: output width ${model.cellOutputSize} per direction, the fixture's is H = ${fx.dims.H}`,
     );
   }
@@ -183,7 +190,8 @@ export function fixtureModel(
     const rest = names.filter((n) => n !== h);
     const c = names.includes("c") ? "c" : rest.length === 1 ? rest[0] : undefined;
     if (c === undefined)
-      throw new Error(
+      throw new BindingError(
+        cell.name,
         `cell ${cell.name}: the fixture has a cell state c0, but the cell's states are ${names.join(", ")} (name one "c")`,
       );
     states["c"] = c;
@@ -247,7 +255,7 @@ export function checkFixture(
   const params = loadTorch(model, binding, fx.params);
   const need = (o: Readonly<Record<string, DictTensor>>, k: string, where: string) => {
     const t = o[k];
-    if (!t) throw new Error(`fixture: ${where}.${k} is missing`);
+    if (!t) throw new FileFormatError("fixture", `${where}.${k} is missing`);
     return t.data;
   };
   const initial: Record<string, Float64Array> = {};

@@ -11,6 +11,7 @@
  * itemsize (alignment), and the tensors tiling the byte buffer exactly (no overlap, no hole,
  * no trailing bytes), as the reference implementation requires.
  */
+import { FileFormatError } from "../errors.js";
 
 /** Element types this module reads; F16/BF16 are widened to float32 values on read. */
 export type SafeDType =
@@ -72,7 +73,7 @@ const ITEM: Record<SafeDType, number> = {
 export const MAX_HEADER_BYTES = 100_000_000;
 
 const fail = (msg: string): never => {
-  throw new Error(`safetensors: ${msg}`);
+  throw new FileFormatError("safetensors", msg);
 };
 
 /**

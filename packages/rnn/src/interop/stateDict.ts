@@ -4,6 +4,9 @@
  * In memory a state dict is a `Map<name, {shape, data: Float64Array}>`.
  */
 
+import { FileFormatError } from "../errors.js";
+import { brief } from "./safetensors.js";
+
 export interface DictTensor {
   readonly shape: readonly number[];
   readonly data: Float64Array;
@@ -29,12 +32,13 @@ function nested(v: unknown, where: string): { shape: number[]; flat: unknown[] }
     const n = Array.isArray(level[0]) ? level[0].length : -1;
     const k = level.findIndex((e) => !Array.isArray(e) || e.length !== n);
     if (k >= 0)
-      throw new Error(
-        `${where}: ragged nested array at depth ${shape.length}: entry ${k} of that level is ${Array.isArray(level[k]) ? `an array of ${(level[k] as unknown[]).length}` : "not an array"}, entry 0 ${n < 0 ? "is not an array" : `has ${n}`}`,
+      throw new FileFormatError(
+        where,
+        `ragged nested array at depth ${shape.length}: entry ${k} of that level is ${Array.isArray(level[k]) ? `an array of ${(level[k] as unknown[]).length}` : "not an array"}, entry 0 ${n < 0 ? "is not an array" : `has ${n}`}`,
       );
     shape.push(n);
     if (shape.length > MAX_TENSOR_RANK)
-      throw new Error(`${where}: arrays nest more than ${MAX_TENSOR_RANK} levels deep`);
+      throw new FileFormatError(where, `arrays nest more than ${MAX_TENSOR_RANK} levels deep`);
     const next: unknown[] = [];
     for (const e of level) for (const x of e as unknown[]) next.push(x);
     if (next.length === 0) return { shape, flat: next };
@@ -56,25 +60,27 @@ export function parseTensor(v: unknown, where: string): DictTensor {
     )
       shape = o.shape as number[];
     else
-      throw new Error(
-        `${where}: shape must be an array of at most ${MAX_TENSOR_RANK} non-negative integers, got ${JSON.stringify(o.shape).slice(0, 80)}`,
+      throw new FileFormatError(
+        where,
+        `shape must be an array of at most ${MAX_TENSOR_RANK} non-negative integers, got ${brief(o.shape)}`,
       );
   } else if (Array.isArray(v) || typeof v === "number") {
     data = v;
     ({ shape, flat } = nested(v, where));
   } else {
-    throw new Error(`${where}: expected {shape, data} or a nested array of numbers`);
+    throw new FileFormatError(where, `expected {shape, data} or a nested array of numbers`);
   }
   flat ??= nested(data, where).flat;
   const n = shape.reduce((a, b) => a * b, 1);
   if (flat.length !== n)
-    throw new Error(
-      `${where}: shape ${JSON.stringify(shape)} needs ${n} values, got ${flat.length}`,
+    throw new FileFormatError(
+      where,
+      `shape ${JSON.stringify(shape)} needs ${n} values, got ${flat.length}`,
     );
   const out = new Float64Array(n);
   flat.forEach((x, i) => {
     if (typeof x !== "number" || !Number.isFinite(x))
-      throw new Error(`${where}: value ${i} is ${JSON.stringify(x)}, not a finite number`);
+      throw new FileFormatError(where, `value ${i} is ${brief(x)}, not a finite number`);
     out[i] = x;
   });
   return { shape, data: out };
@@ -83,7 +89,7 @@ export function parseTensor(v: unknown, where: string): DictTensor {
 /** A state dict from parsed JSON. */
 export function parseStateDict(v: unknown): StateDict {
   if (v === null || typeof v !== "object" || Array.isArray(v))
-    throw new Error("a state dict must be a JSON object {name: tensor}");
+    throw new FileFormatError("state dict", "must be a JSON object {name: tensor}");
   const out: StateDict = new Map();
   for (const [k, t] of Object.entries(v as Record<string, unknown>))
     out.set(k, parseTensor(t, `tensor ${JSON.stringify(k)}`));

@@ -8,7 +8,7 @@ import { type AttrValue, type Dim, input as inputLeaf, type Node, type Shape } f
 import type { InitSpec, ParamRole } from "../defineCell.js";
 import { type CellAst, type DimAst, type Expr, MAX_EXPR_DEPTH, type Stmt } from "./ast.js";
 import { type CellFunction, cellFunctions } from "./functions.js";
-import { CellSyntaxError, type Pos } from "./lexer.js";
+import { CellShapeError, CellSyntaxError, type Pos } from "./lexer.js";
 import {
   broadcastTerms,
   type D,
@@ -75,8 +75,12 @@ interface ParamState {
   appliedToInput: boolean;
 }
 
+/** Messages about shapes (conflicts, undecidable or wrong-rank operands) are `CellShapeError`s. */
+const SHAPE_MESSAGE =
+  /shape conflict|cannot infer the shape|do not match|has shape \[|expected a (vector|matrix)/;
+
 const err = (pos: Pos, msg: string): never => {
-  throw new CellSyntaxError(pos, msg);
+  throw SHAPE_MESSAGE.test(msg) ? new CellShapeError(pos, msg) : new CellSyntaxError(pos, msg);
 };
 
 /** Children of an expression node. */

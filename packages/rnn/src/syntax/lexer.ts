@@ -33,6 +33,14 @@ export class CellSyntaxError extends Error {
   }
 }
 
+/** A shape that conflicts or cannot be inferred (a `CellSyntaxError`, at the position at fault). */
+export class CellShapeError extends CellSyntaxError {
+  constructor(pos: Pos, detail: string) {
+    super(pos, detail);
+    this.name = "CellShapeError";
+  }
+}
+
 const PUNCT = "()[]{},;=+-*/:~";
 const IDENT_START = /[\p{L}_]/u;
 const IDENT_PART = /[\p{L}\p{N}_]/u;
