@@ -116,11 +116,16 @@ export function readOnnxRecurrent(bytes: Uint8Array): OnnxRecurrent {
   const graph = first(model, 7);
   if (!(graph instanceof Uint8Array)) throw new Error("not an ONNX model: no graph");
   const g = fields(graph);
-  const inits = new Map<string, DictTensor>();
-  for (const b of bytesOf(g, 5)) {
-    const { name, t } = tensorOf(b);
-    inits.set(name, t);
-  }
+  // initializers by name, decoded only when the node reads them (others may be int64, …)
+  const raw = new Map<string, Uint8Array>();
+  for (const b of bytesOf(g, 5)) raw.set(text(first(fields(b), 8) ?? new Uint8Array()), b);
+  const inits = {
+    has: (n: string) => raw.has(n),
+    get: (n: string) => {
+      const b = raw.get(n);
+      return b ? tensorOf(b).t : undefined;
+    },
+  };
   const nodes = bytesOf(g, 1).map(fields);
   const rec = nodes.filter((n) => ["LSTM", "GRU"].includes(text(first(n, 4) ?? new Uint8Array())));
   if (rec.length !== 1)
