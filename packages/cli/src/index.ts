@@ -267,11 +267,13 @@ export {
   addingSample,
   asDataset,
   attentionPool,
+  BindingError,
   binaryCrossEntropy,
   bindTorch,
   bookLstm,
   CATALOGUE,
   CATALOGUE_NAMES,
+  CellShapeError,
   CellSyntaxError,
   cellFunctions,
   cellGradientLatex,
@@ -303,6 +305,7 @@ export {
   exportPytorch,
   exportTorch,
   FIXTURE_FORMAT,
+  FileFormatError,
   FORWARD_TOL,
   fixtureModel,
   foldAscii,
@@ -391,6 +394,7 @@ export {
   warmup,
   writeSafetensors,
 } from "@gated/rnn";
-
+// typed usage errors of the command line (exit code 2)
+export { UsageError } from "./errors.js";
 // durations and rates of progress lines (browser-safe: eta.ts imports nothing from Node)
 export { formatDuration, formatRate, parseDuration, RateEstimator } from "./eta.js";
