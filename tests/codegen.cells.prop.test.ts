@@ -25,7 +25,8 @@ import {
   sum,
   tanh,
 } from "@gated/ops";
-import { compareWithReference } from "./codegenCompare.js";
+import { describe } from "vitest";
+import { BACKENDS, compareWithReference } from "./codegenCompare.js";
 
 const RUNS = Number(process.env["FC_RUNS"] ?? 25);
 
@@ -93,16 +94,32 @@ const cellArb = fc.record({
   two: fc.boolean(),
 });
 
-test.prop([cellArb], { numRuns: RUNS, seed: 20261127 })(
-  "random cell: compiled = reference (float64, masked)",
-  ({ choices, two }) => {
-    compareWithReference(randomCell(choices, two), { I: 3, H: 2, T: 4, B: 3, lengths: [4, 0, 2] });
-  },
-);
+describe.each(BACKENDS)("%s backend", (backend) => {
+  test.prop([cellArb], { numRuns: RUNS, seed: 20261127 })(
+    "random cell: compiled = reference (float64, masked)",
+    ({ choices, two }) => {
+      compareWithReference(randomCell(choices, two), {
+        backend,
+        I: 3,
+        H: 2,
+        T: 4,
+        B: 3,
+        lengths: [4, 0, 2],
+      });
+    },
+  );
 
-test.prop([cellArb], { numRuns: Math.ceil(RUNS / 3), seed: 77 })(
-  "random cell: float32 within 1e-4 of the float64 reference",
-  ({ choices, two }) => {
-    compareWithReference(randomCell(choices, two), { I: 2, H: 3, T: 3, B: 2, dtype: "float32" });
-  },
-);
+  test.prop([cellArb], { numRuns: Math.ceil(RUNS / 3), seed: 77 })(
+    "random cell: float32 within 1e-4 of the float64 reference",
+    ({ choices, two }) => {
+      compareWithReference(randomCell(choices, two), {
+        backend,
+        I: 2,
+        H: 3,
+        T: 3,
+        B: 2,
+        dtype: "float32",
+      });
+    },
+  );
+});

@@ -4,16 +4,21 @@
  * 1e-12), and float32 stays within 1e-4 of it. FC_RUNS=n raises the number of graphs.
  */
 import { test } from "@fast-check/vitest";
-import { compileGraph } from "@gated/codegen";
+import { type BackendName, compileGraph } from "@gated/codegen";
 import { evaluate, input, type Node, vjp } from "@gated/graph";
-import { expect } from "vitest";
+import { describe, expect } from "vitest";
 import { type GraphCase, graphArb } from "./arbitraries.js";
-import { maxRel, rand } from "./codegenCompare.js";
+import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
 
 const RUNS = Number(process.env["FC_RUNS"] ?? 40);
 const ROWS = 3;
 
-function check(g: GraphCase, dtype: "float64" | "float32", tol: number): void {
+function check(
+  g: GraphCase,
+  dtype: "float64" | "float32",
+  tol: number,
+  backend: BackendName,
+): void {
   const inputs = g.leaves.filter((l) => l.op.name === "input");
   const params = g.leaves.filter((l) => l.op.name === "param");
   const outs = Object.fromEntries(g.outputs.map((o, k) => [`y${k}`, o]));
@@ -24,7 +29,7 @@ function check(g: GraphCase, dtype: "float64" | "float32", tol: number): void {
       outputs: outs,
       params,
     },
-    { sizes: g.sizes, dtype },
+    { sizes: g.sizes, dtype, backend },
   );
   const p = k.params();
   for (const q of params) p.get(q.label!).set(g.bindings[q.label!]!);
@@ -70,16 +75,18 @@ function check(g: GraphCase, dtype: "float64" | "float32", tol: number): void {
   );
 }
 
-test.prop([graphArb()], { numRuns: RUNS, seed: 20261127 })(
-  "compiled graph = interpreter, forward and backward (float64)",
-  (g) => {
-    check(g, "float64", 1e-12);
-  },
-);
+describe.each(BACKENDS)("%s backend", (backend) => {
+  test.prop([graphArb()], { numRuns: RUNS, seed: 20261127 })(
+    "compiled graph = interpreter, forward and backward (float64)",
+    (g) => {
+      check(g, "float64", 1e-12, backend);
+    },
+  );
 
-test.prop([graphArb()], { numRuns: Math.ceil(RUNS / 4), seed: 4242 })(
-  "float32 within 1e-4 of the float64 interpreter",
-  (g) => {
-    check(g, "float32", 1e-4);
-  },
-);
+  test.prop([graphArb()], { numRuns: Math.ceil(RUNS / 4), seed: 4242 })(
+    "float32 within 1e-4 of the float64 interpreter",
+    (g) => {
+      check(g, "float32", 1e-4, backend);
+    },
+  );
+});

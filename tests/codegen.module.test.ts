@@ -18,7 +18,7 @@ import {
 import ts from "typescript";
 import { describe, expect, test } from "vitest";
 import { gru, lstm } from "./codegenCells.js";
-import { maxRel, rand } from "./codegenCompare.js";
+import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
 
 const I = 3,
   H = 4,
@@ -95,10 +95,10 @@ function inMemory(
   return out;
 }
 
-describe("emitModule", () => {
+describe.each(BACKENDS)("%s: emitModule", (backend) => {
   for (const dtype of ["float64", "float32"] as const) {
     test(`module in a child process = in-memory kernel (lstm, ${dtype}, masked)`, () => {
-      const k = compileCell(lstm(), { inputSize: I, hiddenSize: H, dtype });
+      const k = compileCell(lstm(), { backend, inputSize: I, hiddenSize: H, dtype });
       const data = inputs(k);
       const params = k.initParams({ seed: 2 }).data;
       const a = inMemory(k, params, data);
@@ -110,7 +110,7 @@ describe("emitModule", () => {
   }
 
   test("minified module (esbuild) gives the same numbers", async () => {
-    const k = compileCell(gru(), { inputSize: I, hiddenSize: H });
+    const k = compileCell(gru(), { backend, inputSize: I, hiddenSize: H });
     const data = inputs(k);
     const params = k.initParams({ seed: 4 }).data;
     const min = await minifyModule(emitModule(k));
@@ -121,7 +121,7 @@ describe("emitModule", () => {
   });
 
   test("emitTypes is valid TypeScript declaring the module's exports", () => {
-    const k = compileCell(lstm(), { inputSize: I, hiddenSize: H, dtype: "float32" });
+    const k = compileCell(lstm(), { backend, inputSize: I, hiddenSize: H, dtype: "float32" });
     const dts = emitTypes(k);
     const r = ts.transpileModule(dts, { reportDiagnostics: true, fileName: "kernel.ts" });
     expect(r.diagnostics ?? []).toEqual([]);
@@ -132,19 +132,19 @@ describe("emitModule", () => {
   });
 
   test("compiling twice emits identical text (deterministic)", () => {
-    expect(emitModule(compileCell(lstm(), { inputSize: I, hiddenSize: H }))).toBe(
-      emitModule(compileCell(lstm(), { inputSize: I, hiddenSize: H })),
+    expect(emitModule(compileCell(lstm(), { backend, inputSize: I, hiddenSize: H }))).toBe(
+      emitModule(compileCell(lstm(), { backend, inputSize: I, hiddenSize: H })),
     );
-    expect(printSchedule(compileCell(gru(), { inputSize: I, hiddenSize: H }).schedule)).toBe(
-      printSchedule(compileCell(gru(), { inputSize: I, hiddenSize: H }).schedule),
-    );
+    expect(
+      printSchedule(compileCell(gru(), { backend, inputSize: I, hiddenSize: H }).schedule),
+    ).toBe(printSchedule(compileCell(gru(), { backend, inputSize: I, hiddenSize: H }).schedule));
   });
 });
 
-describe("step(): streaming keeps state between calls", () => {
+describe.each(BACKENDS)("%s: step(): streaming keeps state between calls", (backend) => {
   for (const cell of [lstm, gru]) {
     test(`${cell.name}: T calls of step = forward over the sequence`, () => {
-      const k = compileCell(cell(), { inputSize: I, hiddenSize: H });
+      const k = compileCell(cell(), { backend, inputSize: I, hiddenSize: H });
       const p = k.initParams({ seed: 5 });
       const x = rand(T * B * I, 9);
       const run = k.forward(p, x, { batch: B });
@@ -161,16 +161,16 @@ describe("step(): streaming keeps state between calls", () => {
   }
 });
 
-describe("edges", () => {
+describe.each(BACKENDS)("%s: edges", (backend) => {
   test("the module has no imports; a run only goes back through its own kernel", () => {
-    const a = compileCell(lstm(), { inputSize: I, hiddenSize: H });
-    const b = compileCell(lstm(), { inputSize: I, hiddenSize: H + 1 });
+    const a = compileCell(lstm(), { backend, inputSize: I, hiddenSize: H });
+    const b = compileCell(lstm(), { backend, inputSize: I, hiddenSize: H + 1 });
     expect(emitModule(a)).not.toMatch(/^\s*import\b|\bimport\s*\(|\brequire\s*\(/m);
     const run = a.forward(a.initParams(), rand(2 * I, 1), { batch: 1 });
     expect(() => b.backward(run, {})).toThrow(/did not come from this kernel/);
   });
   test("empty sequences: final = initial, ∂initial = ∂final", () => {
-    const k = compileCell(gru(), { inputSize: I, hiddenSize: H });
+    const k = compileCell(gru(), { backend, inputSize: I, hiddenSize: H });
     const h0 = rand(2 * H, 3);
     const run = k.forward(k.initParams(), new Float64Array(0), { batch: 2, initial: { h: h0 } });
     expect(run.T).toBe(0);
@@ -180,7 +180,7 @@ describe("edges", () => {
     expect(g.params.data.every((v) => v === 0)).toBe(true);
   });
   test("errors name what is wrong", () => {
-    const k = compileCell(lstm(), { inputSize: I, hiddenSize: H });
+    const k = compileCell(lstm(), { backend, inputSize: I, hiddenSize: H });
     const p = k.initParams();
     expect(() => p.get("W_x")).toThrow(/unknown parameter "W_x"/);
     expect(() => k.forward(p, new Float64Array(5), { batch: 2 })).toThrow(/not a multiple of B·I/);

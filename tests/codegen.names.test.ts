@@ -10,7 +10,7 @@ import { input, type Node, param } from "@gated/graph";
 import { matvec, sigmoid, tanh } from "@gated/ops";
 import ts from "typescript";
 import { describe, expect, test } from "vitest";
-import { compareWithReference } from "./codegenCompare.js";
+import { BACKENDS, compareWithReference } from "./codegenCompare.js";
 
 const EVIL =
   "evil */ \n }); globalThis.pwned = 1; // `${globalThis.pwned = 2}` \u2028 \u2029 '\" \\ $' $& é 🙂";
@@ -58,9 +58,10 @@ function hostileCell(xName = "P", hName = "__proto__"): Recurrence {
   );
 }
 
-describe("hostile names", () => {
+describe.each(BACKENDS)("%s: hostile names", (backend) => {
   test("compiles and equals the reference", () => {
     compareWithReference(hostileCell("x", "hasOwnProperty"), {
+      backend,
       I: 3,
       H: 4,
       T: 4,
@@ -70,7 +71,7 @@ describe("hostile names", () => {
   });
 
   test("user text appears only in comments and string literals; the module evaluates", async () => {
-    const k = compileCell(hostileCell(), { inputSize: 3, hiddenSize: 4 });
+    const k = compileCell(hostileCell(), { backend, inputSize: 3, hiddenSize: 4 });
     const src = emitModule(k);
     // the payload never starts a line of code, and no line terminator of it survives
     for (const line of src.split("\n")) {
@@ -100,7 +101,7 @@ describe("hostile names", () => {
   });
 
   test("types stay valid TypeScript", () => {
-    const dts = emitTypes(compileCell(hostileCell(), { inputSize: 3, hiddenSize: 4 }));
+    const dts = emitTypes(compileCell(hostileCell(), { backend, inputSize: 3, hiddenSize: 4 }));
     const r = ts.transpileModule(dts, { reportDiagnostics: true, fileName: "kernel.ts" });
     expect(r.diagnostics ?? []).toEqual([]);
   });

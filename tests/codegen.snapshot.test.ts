@@ -10,21 +10,25 @@ import { gru, lstm } from "./codegenCells.js";
 describe("snapshots", () => {
   test("lstm schedule", () => {
     expect(
-      printSchedule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3 }).schedule),
+      printSchedule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3, backend: "js" }).schedule),
     ).toMatchSnapshot();
   });
   test("lstm module (float32)", () => {
     expect(
-      emitModule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3, dtype: "float32" })),
+      emitModule(
+        compileCell(lstm(), { inputSize: 2, hiddenSize: 3, dtype: "float32", backend: "js" }),
+      ),
     ).toMatchSnapshot();
   });
   test("gru schedule", () => {
     expect(
-      printSchedule(compileCell(gru(), { inputSize: 2, hiddenSize: 3 }).schedule),
+      printSchedule(compileCell(gru(), { inputSize: 2, hiddenSize: 3, backend: "js" }).schedule),
     ).toMatchSnapshot();
   });
   test("the LSTM's products are merged and hoisted", () => {
-    const s = printSchedule(compileCell(lstm(), { inputSize: 2, hiddenSize: 3 }).schedule);
+    const s = printSchedule(
+      compileCell(lstm(), { inputSize: 2, hiddenSize: 3, backend: "js" }).schedule,
+    );
     // forward: one [T·B × 4H] input product before the loop, one [B × 4H] recurrent product inside
     expect(s).toMatch(/gemm x_proj\[t, b\] = x\[t, b\] · P\[0…\]ᵀ {2}\[T·B × 12, k = 2\]/);
     expect(s).toMatch(/ {4}gemm h_proj\[b\] = h_hist\[t, b\] · P\[24…\]ᵀ {2}\[B × 12, k = 3\]/);

@@ -1,6 +1,8 @@
 /** Shared helpers of the codegen suites: seeded data and compiled-vs-reference comparison. */
 
 import {
+  availableBackends,
+  type BackendName,
   type CompiledKernel,
   compileCell,
   type DType,
@@ -29,7 +31,15 @@ export function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return e === 0 ? 0 : e / Math.max(scale, 1e-300);
 }
 
+/**
+ * The backends every differential suite runs on: each registered backend that can run here, so
+ * a backend is covered the moment it registers.
+ */
+export const BACKENDS = availableBackends().map((b) => b.name as BackendName);
+
 export interface CompareOptions {
+  /** The backend compiling the kernel (default: the default backend). */
+  backend?: BackendName;
   I?: number;
   H?: number;
   T?: number;
@@ -50,7 +60,7 @@ export function compareWithReference(cell: Recurrence, o: CompareOptions = {}): 
   const tol = o.tol ?? (dtype === "float64" ? 1e-12 : 1e-4);
   const kopts = { inputSize: I, hiddenSize: H, ...(sizes ? { sizes } : {}) };
   const ref = referenceKernel(cell, kopts);
-  const k = compileCell(cell, { ...kopts, dtype });
+  const k = compileCell(cell, { ...kopts, dtype, ...(o.backend ? { backend: o.backend } : {}) });
   const p = ref.initParams({ seed });
   const pk = k.params();
   for (const s of k.layout) pk.get(s.name).set(p.get(s.name));

@@ -27,9 +27,12 @@ import {
   tanh,
 } from "gated";
 import { afterAll, describe, expect, test } from "vitest";
+import { AUDIT_BACKENDS } from "./backends.js";
 import { randomCell, rng, wideCell } from "./cellgen.js";
 
 const N = Number(process.env["FC_RUNS"] ?? 40);
+/** Every suite below runs once per available backend. */
+const eachBackend = describe.each(AUDIT_BACKENDS);
 
 function randArray(r: () => number, n: number, scale = 1): Float64Array {
   return Float64Array.from({ length: n }, () => (2 * r() - 1) * scale);
@@ -104,7 +107,7 @@ function compare(
   }
 }
 
-describe("audit: compileCell vs referenceKernel on random cells", () => {
+eachBackend("audit (%s): compileCell vs referenceKernel on random cells", (backend) => {
   /** Compiles each random cell in both dtypes and compares every case with the reference. */
   function sweep(
     make: (r: () => number, seed: number) => Cell,
@@ -121,8 +124,8 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
         H = 1 + Math.floor(r() * maxH);
       let k64: Kernel, k32: Kernel;
       try {
-        k64 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float64" });
-        k32 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float32" });
+        k64 = compileCell(cell, { backend, inputSize: I, hiddenSize: H, dtype: "float64" });
+        k32 = compileCell(cell, { backend, inputSize: I, hiddenSize: H, dtype: "float32" });
       } catch (e) {
         fails.push(`${cell.name}: compile threw ${(e as Error).message}`);
         continue;
@@ -166,7 +169,7 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
       const r = rng(300 + seed);
       const cell = randomCell(r, `z${seed}`); // (wide cells take max over H: undefined when empty)
       const ks = (["float64", "float32"] as const).map((dtype) =>
-        compileCell(cell, { inputSize: 2, hiddenSize: 0, dtype }),
+        compileCell(cell, { backend, inputSize: 2, hiddenSize: 0, dtype }),
       );
       try {
         const res = runBoth(cell, 2, 0, { T: 2, B: 2, lengths: [2, 1] }, r, ks);
@@ -210,7 +213,7 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
         params: [U, W, V],
       };
       const kernels = (["float64", "float32"] as const).map((dtype) =>
-        compileCell(rec, { inputSize: 2, hiddenSize: 3, dtype }),
+        compileCell(rec, { backend, inputSize: 2, hiddenSize: 3, dtype }),
       );
       const res = runBoth(rec as Cell, 2, 3, { T: 3, B: 2, lengths: [3, 1] }, r, kernels);
       compare(rec.name, { ...res, results: res.results.slice(0, 1) }, 1e-12, 1e-4, fails);
@@ -227,7 +230,7 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
       [() => wideCell(rng(7003), "bigw"), 5, 33, 5],
     ] as const) {
       const cell = make();
-      const k64 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float64" });
+      const k64 = compileCell(cell, { backend, inputSize: I, hiddenSize: H, dtype: "float64" });
       const res = runBoth(
         cell,
         I,
@@ -251,7 +254,7 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
         T = 4,
         B = 2;
       for (const dtype of ["float64", "float32"] as const) {
-        const k = compileCell(cell, { inputSize: I, hiddenSize: H, dtype });
+        const k = compileCell(cell, { backend, inputSize: I, hiddenSize: H, dtype });
         const p = k.initParams({ seed });
         const x = randArray(r, T * B * I);
         const run = k.forward(p, x, { batch: B });
@@ -276,7 +279,7 @@ describe("audit: compileCell vs referenceKernel on random cells", () => {
   });
 });
 
-describe("audit: equation-syntax cells compile like builder cells", () => {
+eachBackend("audit (%s): equation-syntax cells compile like builder cells", (backend) => {
   const texts = [
     // output is not h; a parameter used in a matvec and elementwise; constants; three states
     `cell odd(x[I]; h[H], c[H], m[H]) {
@@ -304,8 +307,8 @@ describe("audit: equation-syntax cells compile like builder cells", () => {
         [3, 2],
         [2, 5],
       ] as const) {
-        const k64 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float64" });
-        const k32 = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float32" });
+        const k64 = compileCell(cell, { backend, inputSize: I, hiddenSize: H, dtype: "float64" });
+        const k32 = compileCell(cell, { backend, inputSize: I, hiddenSize: H, dtype: "float32" });
         for (const c of [
           { T: 3, B: 2 },
           { T: 0, B: 1 },
@@ -333,13 +336,13 @@ describe("audit: equation-syntax cells compile like builder cells", () => {
   );
 });
 
-describe("audit: emitModule imported in a child process", () => {
+eachBackend("audit (%s): emitModule imported in a child process", (backend) => {
   const dir = mkdtempSync(join(tmpdir(), "gated-audit-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("the minified module gives the same numbers as the readable one", async () => {
     const cell = randomCell(rng(8), "mini");
-    const k = compileCell(cell, { inputSize: 2, hiddenSize: 3, dtype: "float64" });
+    const k = compileCell(cell, { backend, inputSize: 2, hiddenSize: 3, dtype: "float64" });
     const file = join(dir, "mini.mjs");
     writeFileSync(file, await minifyModule(emitModule(k)));
     const p = k.initParams({ seed: 8 });
@@ -373,7 +376,7 @@ describe("audit: emitModule imported in a child process", () => {
           H = 3,
           T = 3,
           B = 2;
-        const k = compileCell(cell, { inputSize: I, hiddenSize: H, dtype });
+        const k = compileCell(cell, { backend, inputSize: I, hiddenSize: H, dtype });
         const p = k.initParams({ seed });
         const x = randArray(r, T * B * I);
         const cotOut = randArray(r, T * B * k.outputSize);
