@@ -3,7 +3,8 @@
  * the Keras/TF.js layouts, onnxruntime for ONNX LSTM/GRU nodes (built with the project's
  * protobuf writer), PyTorch's fixtures for torch names and for Keras's reset_after = true GRU.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type DictTensor,
@@ -13,8 +14,10 @@ import {
   mulberry32,
   parseFixture,
   readOnnxRecurrent,
+  readSafetensors,
 } from "gated";
 import { describe, expect, test } from "vitest";
+import { run } from "../../packages/cli/src/main.js";
 import { encodeOnnxModel } from "../../packages/rnn/src/interop/export/onnxProto.js";
 import { maxRelDiff } from "./cases.js";
 import { loadOrt, runOnnx } from "./ort.js";
@@ -102,6 +105,38 @@ describe.skipIf(!tfjs)("Keras / TF.js layouts: gated equals TF.js layers", () =>
     const w = importWeights("tfjs", kind, tensors);
     expect(w.cell).toBe(cell);
     expect(maxRelDiff(gatedOutput(w, xT), ref)).toBeLessThanOrEqual(1e-5);
+    // the same weights through TF.js's own save format (model.json + weights.bin) and the CLI
+    const dir = mkdtempSync(join(tmpdir(), "gated-tfjs-"));
+    try {
+      await m.save(
+        tf.io.withSaveHandler(async (a: { weightSpecs: unknown[]; weightData: ArrayBuffer }) => {
+          writeFileSync(join(dir, "weights.bin"), new Uint8Array(a.weightData));
+          writeFileSync(
+            join(dir, "model.json"),
+            JSON.stringify({
+              weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }],
+            }),
+          );
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+        }),
+      );
+      const out = join(dir, "w.safetensors");
+      const code = await run([
+        "import",
+        join(dir, "model.json"),
+        "--from",
+        "tfjs",
+        "--kind",
+        kind,
+        "-o",
+        out,
+      ]);
+      expect(code).toBe(0);
+      const saved = readSafetensors(new Uint8Array(readFileSync(out)));
+      for (const [k, v] of w.params) expect([...saved.get(k)!.data], k).toEqual([...v]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
