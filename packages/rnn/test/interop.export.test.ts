@@ -5,12 +5,27 @@
  */
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { S } from "@gated/graph";
-import { sigmoid, tanh } from "@gated/ops";
+import { OPS, sigmoid, tanh } from "@gated/ops";
 import { describe, expect, test } from "vitest";
 import { defineCell, exportOnnx, exportPytorch, getCell, readOnnxRecurrent } from "../src/index.js";
+import { ONNX_STRUCTURAL } from "../src/interop/export/onnx.js";
 import { encodeOnnxModel } from "../src/interop/export/onnxProto.js";
 import { ProtoWriter } from "../src/interop/export/protobuf.js";
+import { TORCH_STRUCTURAL } from "../src/interop/export/torch.js";
 import { pyNumber, renderTorchScalar } from "../src/interop/export/torchScalar.js";
+
+describe("every op of @gated/ops exports", () => {
+  test.each(Object.entries(OPS))(
+    "%s: a scalar formula, or a row in both structural tables",
+    (_name, op) => {
+      if (op.kind === "elementwise") expect(op.scalar).toBeTypeOf("function");
+      else {
+        expect(TORCH_STRUCTURAL.has(op)).toBe(true);
+        expect(ONNX_STRUCTURAL.has(op)).toBe(true);
+      }
+    },
+  );
+});
 
 describe("protobuf writer", () => {
   test("varints, negative int64, strings and floats follow the wire format", () => {
