@@ -10,13 +10,26 @@
  * comparison is meaningless: the probe says which BLAS is mapped in and the bench warns loudly.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const PYTHON = process.env["GATED_PYTHON"] ?? "/usr/bin/python3";
-const SCRIPT = fileURLToPath(new URL("../bench/torch_rnn.py", import.meta.url));
+// beside this file (bench/torch.ts), or one folder up from the bundle (bench/dist/bench.mjs)
+const SCRIPT =
+  ["./torch_rnn.py", "../torch_rnn.py", "../bench/torch_rnn.py"]
+    .map((p) => fileURLToPath(new URL(p, import.meta.url)))
+    .find((p) => existsSync(p)) ?? "torch_rnn.py";
 const ENV = {
   ...process.env,
   OMP_NUM_THREADS: "1",
