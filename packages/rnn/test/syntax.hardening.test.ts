@@ -169,3 +169,44 @@ describe("errors are typed", () => {
     expect(e).not.toBeInstanceOf(CellShapeError);
   });
 });
+
+describe("def: user-defined functions", () => {
+  const ln = "def ln(v, a, s) = a * (v - mean(v)) / sqrt(var(v) + 1e-5) + s";
+  test("a def is expanded at each call: the same graph as writing it out", () => {
+    const withDef = parseCell(cell(`${ln}\nh' = tanh(ln(W h, g, b) + U x)`));
+    const inline = parseCell(
+      cell(`h' = tanh(g * (W h - mean(W h)) / sqrt(var(W h) + 1e-5) + b + U x)`),
+    );
+    expect(withDef.state[0]!.next).toBe(inline.state[0]!.next);
+    expect(withDef.paramInfo.map((p) => p.name)).toEqual(["g", "W", "b", "U"]);
+  });
+  test("defs may call the defs above them", () => {
+    const c = parseCell(cell("def sq(v) = v * v\ndef quart(v) = sq(sq(v))\nh' = quart(h)"));
+    const d = parseCell(cell("h' = h * h * (h * h)"));
+    expect(c.state[0]!.next).toBe(d.state[0]!.next);
+  });
+  test.each([
+    [
+      "def f(v) = f(v) + 1\nh' = f(h)",
+      "2:12: def f calls itself: recursion is not allowed (a def is expanded at each call)",
+    ],
+    [`${ln}\nh' = ln(h, h)`, "3:6: ln takes 3 arguments (v, a, s), got 2"],
+    [
+      "h' = g(h)\ndef g(v) = v",
+      "2:6: unknown function g; for a matrix-vector product write a space: g (…)",
+    ],
+    ["def g(v, v) = v\nh' = g(h, h)", "2:10: argument v is given twice"],
+    [
+      "def tanh(v) = v\nh' = tanh(h)",
+      "2:5: tanh is already a function; choose another name for the def",
+    ],
+    ["def g(v) = v\nh' = g", "3:6: g is a def; call it: g(…)"],
+    ["def g(v) = v\ng = h\nh' = g(h)", "3:1: g is a def; choose another name for the value"],
+    ["def g(v) = v\nh' = g(h; axis=0)", "3:11: def g takes no attributes"],
+  ])("%s", (body, message) => syntaxError(cell(body), message));
+  test("nested defs that would expand exponentially stop with an error", () => {
+    const defs = ["def f0(v) = v + v"];
+    for (let i = 1; i < 30; i++) defs.push(`def f${i}(v) = f${i - 1}(f${i - 1}(v))`);
+    expect(() => parseCell(cell(`${defs.join("\n")}\nh' = f29(h)`))).toThrow(CellSyntaxError);
+  });
+});

@@ -82,7 +82,15 @@ export type Stmt =
       readonly pos: Pos;
     }
   /** `output c`: which state is the per-step output (default h, else the first state). */
-  | { readonly kind: "output"; readonly name: string; readonly pos: Pos };
+  | { readonly kind: "output"; readonly name: string; readonly pos: Pos }
+  /** `def f(a, b) = …`: a function of the cell, expanded at each call (see ./defs.ts). */
+  | {
+      readonly kind: "def";
+      readonly name: string;
+      readonly params: readonly { readonly name: string; readonly pos: Pos }[];
+      readonly body: Expr;
+      readonly pos: Pos;
+    };
 
 export interface VarDecl {
   readonly name: string;

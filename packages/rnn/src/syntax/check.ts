@@ -7,6 +7,7 @@
 import { type AttrValue, type Dim, input as inputLeaf, type Node, type Shape } from "@gated/graph";
 import type { InitSpec, ParamRole } from "../defineCell.js";
 import { type CellAst, type DimAst, type Expr, MAX_EXPR_DEPTH, type Stmt } from "./ast.js";
+import { expandDefs } from "./defs.js";
 import { type CellFunction, cellFunctions } from "./functions.js";
 import { CellShapeError, CellSyntaxError, type Pos } from "./lexer.js";
 import {
@@ -122,7 +123,7 @@ function checkDepth(lets: readonly Extract<Stmt, { kind: "let" }>[]): void {
 
 /** Resolves names and infers shapes; see the module comment. */
 export function checkCell(ast: CellAst, source: string): CheckedCell {
-  return new Checker(ast, source).run();
+  return new Checker(expandDefs(ast), source).run();
 }
 
 class Checker {
@@ -166,7 +167,7 @@ class Checker {
           );
         output = st.name;
       } else if (st.kind === "param") this.paramDecl(st);
-      else this.letDecl(st);
+      else if (st.kind === "let") this.letDecl(st);
     }
     checkDepth(this.lets);
     for (const s of ast.states) {

@@ -34,6 +34,10 @@ export function parseCellAst(
 
 class Parser {
   private i = 0;
+  /** Names of the cell's defs so far (callable after their definition). */
+  private readonly defs = new Set<string>();
+  /** The def whose body is being parsed. */
+  private defining: string | undefined;
   /** Inside ( ) or [ ] newlines do not end statements. */
   private depth = 0;
   constructor(
@@ -181,6 +185,7 @@ class Parser {
     const t = this.ident("an equation (name = expression), a param declaration or an output line");
     const after = this.peek();
     if (t.text === "param" && after.kind === "ident") return this.paramDecl(t);
+    if (t.text === "def" && after.kind === "ident") return this.defDecl();
     if (t.text === "output" && after.kind === "ident") {
       const n = this.next();
       return { kind: "output", name: n.text, pos: n.pos };
@@ -188,6 +193,36 @@ class Parser {
     if (!this.is("=")) this.fail(after, `"=" after ${t.text}`);
     this.next();
     return { kind: "let", name: t.text, expr: this.expr(), pos: t.pos };
+  }
+
+  /** `def NAME(a, b, …) = expr`: its name is a function from here on (so not inside itself). */
+  private defDecl(): Stmt {
+    const n = this.next();
+    if (this.isFunction(n.text) || this.defs.has(n.text))
+      throw new CellSyntaxError(
+        n.pos,
+        `${n.text} is already a function; choose another name for the def`,
+      );
+    if (!this.is("("))
+      this.fail(this.peek(), `"(" and the arguments of ${n.text}, e.g. def ${n.text}(v) = …`);
+    const params = this.open(")", ` (arguments of def ${n.text})`, () => {
+      const ps: { name: string; pos: Pos }[] = [];
+      if (this.is(")")) return ps;
+      for (;;) {
+        const a = this.ident("an argument name");
+        if (ps.some((q) => q.name === a.text))
+          throw new CellSyntaxError(a.pos, `argument ${a.text} is given twice`);
+        ps.push({ name: a.text, pos: a.pos });
+        if (!this.is(",")) return ps;
+        this.next();
+      }
+    });
+    this.expect("=", `"=" and the body of ${n.text}`);
+    this.defining = n.text;
+    const body = this.expr();
+    this.defining = undefined;
+    this.defs.add(n.text);
+    return { kind: "def", name: n.text, params, body, pos: n.pos };
   }
 
   private paramDecl(kw: Token): Stmt {
@@ -339,8 +374,14 @@ class Parser {
     if (t.kind === "ident") {
       this.next();
       const paren = this.is("(");
-      if (paren && (this.isFunction(t.text) || !this.peek().spaced)) {
-        if (!this.isFunction(t.text)) {
+      const fn = this.isFunction(t.text) || this.defs.has(t.text);
+      if (paren && t.text === this.defining && !this.peek().spaced)
+        throw new CellSyntaxError(
+          t.pos,
+          `def ${t.text} calls itself: recursion is not allowed (a def is expanded at each call)`,
+        );
+      if (paren && (fn || !this.peek().spaced)) {
+        if (!fn) {
           throw new CellSyntaxError(
             t.pos,
             `unknown function ${t.text}${this.hint(t.text)}; for a matrix-vector product write a space: ${t.text} (…)`,
