@@ -13,7 +13,7 @@ export async function loadOrt(): Promise<Ort | undefined> {
 export async function runOnnx(
   ort: Ort,
   bytes: Uint8Array,
-  feeds: Record<string, { data: ArrayLike<number>; dims: number[] }>,
+  feeds: Record<string, { data: ArrayLike<number>; dims: number[]; int64?: boolean }>,
   dtype: "float32" | "float64" = "float32",
 ): Promise<Record<string, number[]>> {
   const session = await ort.InferenceSession.create(bytes);
@@ -21,11 +21,17 @@ export async function runOnnx(
     const inputs = Object.fromEntries(
       Object.entries(feeds).map(([k, v]) => [
         k,
-        new ort.Tensor(
-          dtype,
-          dtype === "float32" ? Float32Array.from(v.data) : Float64Array.from(v.data),
-          v.dims,
-        ),
+        v.int64
+          ? new ort.Tensor(
+              "int64",
+              BigInt64Array.from(Array.from(v.data, (n) => BigInt(n))),
+              v.dims,
+            )
+          : new ort.Tensor(
+              dtype,
+              dtype === "float32" ? Float32Array.from(v.data) : Float64Array.from(v.data),
+              v.dims,
+            ),
       ]),
     );
     const out = await session.run(inputs);

@@ -14,7 +14,7 @@ import {
   modelWithParams,
   writeSafetensors,
 } from "@gated/rnn";
-import { type FlagSpecs, getInt, getStr, helpText, parseArgs } from "../args.js";
+import { type FlagSpecs, getBool, getInt, getStr, helpText, parseArgs } from "../args.js";
 import { resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { UsageError } from "../errors.js";
@@ -35,6 +35,10 @@ export const EXPORT_FLAGS: FlagSpecs = {
     help: "ONNX precision",
     default: "float32",
   },
+  lengths: {
+    kind: "boolean",
+    help: "ONNX: an input lengths [B] (int64); steps past a sequence's length keep the state, output 0",
+  },
   seed: {
     kind: "int",
     min: 0,
@@ -44,7 +48,7 @@ export const EXPORT_FLAGS: FlagSpecs = {
 };
 
 const USAGE =
-  "gated export CELL --to pytorch|onnx -o FILE --input N --hidden N [--dim NAME=N …] [--weights FILE] [--dtype float32|float64]";
+  "gated export CELL --to pytorch|onnx -o FILE --input N --hidden N [--dim NAME=N …] [--weights FILE] [--dtype float32|float64] [--lengths]";
 
 export async function exportCommand(argv: readonly string[]): Promise<number> {
   const { rest, sizes } = takeDims("export", argv);
@@ -122,6 +126,7 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
     const bytes = exportOnnx(entry.cell, {
       ...dims,
       dtype,
+      lengths: getBool(p, "lengths"),
       params:
         values ?? defaultParams(entry.cell, { ...dims, seed: getInt(p, EXPORT_FLAGS, "seed") }),
     });

@@ -70,6 +70,18 @@ class GraphBuilder {
     return this.constant(this.dtype, v, dims);
   }
 
+  /** An int64 scalar constant. */
+  int64(v: number): string {
+    const key = `i64s:${v}`;
+    let name = this.consts.get(key);
+    if (!name) {
+      name = `const_i64s_${this.consts.size}`;
+      this.initializers.push({ name, type: "int64", dims: [], data: [v] });
+      this.consts.set(key, name);
+    }
+    return name;
+  }
+
   /** An int64 vector constant (axes, shapes, slice bounds). */
   ints(vs: readonly number[]): string {
     const key = `i64:${vs.join(",")}`;
@@ -310,6 +322,11 @@ export interface OnnxExportOptions extends ExportDims {
   /** Parameter values by gated name (default: gated's default init, seed 0). */
   readonly params?: ReadonlyMap<string, ArrayLike<number>>;
   readonly seed?: number;
+  /**
+   * Adds the input `lengths` [B] (int64): steps at or past a sequence's length keep the state
+   * and output zero, as gated's layers do.
+   */
+  readonly lengths?: boolean;
 }
 
 /** The cell's default parameters (gated's init, seed) by name. */
@@ -388,7 +405,10 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
   }
-  const outs = low.states.map((s) => {
+  const masked = opts.lengths === true;
+  // with lengths: steps at or past a sequence's length keep the state and output zero
+  const keep = masked ? g.op("Unsqueeze", [g.op("Less", ["t", "lengths"]), g.ints([1])]) : "";
+  const nexts = low.states.map((s) => {
     const v = value(s.next);
     let name = g.tensor(v);
     if (!low.batched(s.next))
@@ -396,10 +416,23 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
         name,
         g.op("Concat", [ctx.batchDim(), g.ints([s.size])], { axis: { i: 0 } }),
       ]);
-    return g.op("Identity", [name], undefined, `${s.name}_out`);
+    return name;
   });
+  low.states.forEach((s, k) =>
+    g.op(
+      "Identity",
+      [masked ? g.op("Where", [keep, nexts[k]!, `${s.name}_in`]) : nexts[k]!],
+      undefined,
+      `${s.name}_out`,
+    ),
+  );
   const outIdx = low.states.findIndex((s) => s.name === low.output);
-  g.op("Identity", [outs[outIdx]!], undefined, "y_t");
+  g.op(
+    "Identity",
+    [masked ? g.op("Where", [keep, nexts[outIdx]!, g.float(0)]) : nexts[outIdx]!],
+    undefined,
+    "y_t",
+  );
   const B = "B";
   const body: OnnxGraph = {
     name: `${cell.name}_step`,
@@ -407,6 +440,7 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
     inputs: [
       ...low.states.map((s) => ({ name: `${s.name}_in`, type: dtype, shape: [B, s.size] })),
       { name: "x_t", type: dtype, shape: [B, low.inputSize] },
+      ...(masked ? [{ name: "t", type: "int64" as const, shape: [] }] : []),
     ],
     outputs: [
       ...low.states.map((s) => ({ name: `${s.name}_out`, type: dtype, shape: [B, s.size] })),
@@ -417,17 +451,31 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
     name: cell.name,
     doc: `gated cell ${cell.name} over a sequence: x [T, B, I] -> output [T, B, n], final states`,
     nodes: [
+      // the step index t = 0 … T−1 as a second scan input, for the length mask
+      ...(masked
+        ? [
+            {
+              op: "Shape",
+              inputs: ["x"],
+              outputs: ["T_1"],
+              attrs: { start: { i: 0 }, end: { i: 1 } },
+            },
+            { op: "Squeeze", inputs: ["T_1", g.ints([0])], outputs: ["T_0"] },
+            { op: "Range", inputs: [g.int64(0), "T_0", g.int64(1)], outputs: ["steps"] },
+          ]
+        : []),
       {
         op: "Scan",
         name: "sequence",
-        inputs: [...low.states.map((s) => `init_${s.name}`), "x"],
+        inputs: [...low.states.map((s) => `init_${s.name}`), "x", ...(masked ? ["steps"] : [])],
         outputs: [...low.states.map((s) => `final_${s.name}`), "output"],
-        attrs: { body: { g: body }, num_scan_inputs: { i: 1 } },
+        attrs: { body: { g: body }, num_scan_inputs: { i: masked ? 2 : 1 } },
       },
     ],
     inputs: [
       { name: "x", type: dtype, shape: ["T", B, low.inputSize] },
       ...low.states.map((s) => ({ name: `init_${s.name}`, type: dtype, shape: [B, s.size] })),
+      ...(masked ? [{ name: "lengths", type: "int64" as const, shape: [B] }] : []),
     ],
     outputs: [
       { name: "output", type: dtype, shape: ["T", B, low.states[outIdx]!.size] },
