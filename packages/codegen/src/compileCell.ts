@@ -23,6 +23,7 @@ import { lower } from "./lower.js";
 import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 import type { Schedule } from "./schedule.js";
 import { cellSizes } from "./sizes.js";
+import { threadedKernel } from "./threads.js";
 
 /** Recurrent state kept between `step` calls. */
 export interface StreamState {
@@ -47,6 +48,10 @@ export interface CompiledKernel<D extends DType = DType> extends Kernel<D> {
   readonly compileMs: number;
   /** A zero state for streaming, `batch` sequences at a time (default 1). */
   initialState(params: Params, opts?: { batch?: number }): StreamState;
+  /** Threads forward/backward split the batch over (`compileCell`'s `threads`, default 1). */
+  readonly threads: number;
+  /** Ends the kernel's worker threads (nothing to do with one thread). */
+  close(): Promise<void>;
   /** Advances `state` by one step (x: [B][I]); returns the output [B][O]. */
   step(state: StreamState, x: ArrayLike<number>): ArrayOf<D>;
 }
@@ -54,6 +59,11 @@ export interface CompiledKernel<D extends DType = DType> extends Kernel<D> {
 export interface CompileOptions<D extends DType = DType> extends KernelOptions<D> {
   /** Which backend emits the kernel (default: `defaultBackend()`). */
   readonly backend?: Backend | BackendName;
+  /**
+   * Threads for forward/backward (default 1): each takes a fixed slice of the batch for the
+   * whole sweep (threads.ts). Node only; the kernel then has `close()` to end its workers.
+   */
+  readonly threads?: number;
 }
 
 /**
@@ -105,10 +115,8 @@ export function compileCell<D extends DType = "float64">(
       return out;
     },
     params: (data) => paramsFrom(layout, dtype, data),
-    forward(params, x, o) {
-      checkParams(params, layout, cell.name);
-      return api.forward(params, x, o) as ApiRun;
-    },
+    // the runtime checks the parameters (size and layout), as in the emitted module and step()
+    forward: (params, x, o) => api.forward(params, x, o) as ApiRun,
     backward(run, cot): Gradients {
       const g = api.backward(run, cot) as {
         params: Params;
@@ -118,43 +126,10 @@ export function compileCell<D extends DType = "float64">(
       return { params: makeParams(layout, g.params.data), input: g.input, initial: g.initial };
     },
     initialState: (params, o) => api.initialState(params, o) as StreamState,
-    step(state, x) {
-      // one step only: x of another length would otherwise run several steps (or throw mid-way)
-      const n = state.batch * kernel.inputSize;
-      if (x.length !== n)
-        throw new Error(
-          `step of cell ${JSON.stringify(cell.name)}: x needs B·I = ${n} values, got ${x.length}`,
-        );
-      return api.step(state, x) as FloatArray;
-    },
+    step: (state, x) => api.step(state, x) as FloatArray,
+    threads: 1,
+    close: async () => {},
   };
-  return kernel as CompiledKernel<D>;
-}
-
-/**
- * The parameters must be laid out as this kernel's: a buffer of another size would be read out of
- * bounds (NaN) or in part, and another kernel's layout (e.g. the reference kernel's natural
- * order) would bind values to the wrong names.
- */
-function checkParams(
-  p: Params,
-  layout: readonly { name: string; offset: number; size: number }[],
-  cell: string,
-): void {
-  const total = layout.reduce((a, s) => a + s.size, 0);
-  if (!p || !p.data || p.data.length !== total) {
-    throw new Error(
-      `forward of cell ${JSON.stringify(cell)}: parameters have ${p?.data?.length} values, this kernel's layout needs ${total}`,
-    );
-  }
-  const other = p.layout;
-  if (other && other !== layout) {
-    const bad = layout.find((s, i) => other[i]?.name !== s.name || other[i]?.offset !== s.offset);
-    if (bad) {
-      throw new Error(
-        `forward of cell ${JSON.stringify(cell)}: parameters are laid out for another kernel (${bad.name} is at offset ${bad.offset} here); ` +
-          "copy them by name: k.params() then get(name).set(...)",
-      );
-    }
-  }
+  if (opts.threads === undefined || opts.threads === 1) return kernel as CompiledKernel<D>;
+  return threadedKernel(kernel, opts.threads, source, src.wasm) as unknown as CompiledKernel<D>;
 }

@@ -61,6 +61,17 @@ export interface ForwardOptions {
   readonly initial?: Readonly<Record<string, ArrayLike<number>>>;
   /** Per-sequence lengths (B of them): steps t ≥ lengths[b] change no state and output 0. */
   readonly lengths?: ArrayLike<number>;
+  /**
+   * `false`: inference — keep nothing for backward (only the output and final states); a
+   * `backward` of such a run throws. Default `true`.
+   */
+  readonly tape?: boolean;
+  /**
+   * Checkpointed BPTT: keep only the state every K steps (no per-step tape); `backward`
+   * recomputes each segment's tape. `"auto"`: K ≈ √T. Same gradients as the full tape (up to
+   * the order of the parameter-gradient sums).
+   */
+  readonly checkpoint?: number | "auto";
 }
 
 /** The result of a forward run; keeps what backward needs. */

@@ -67,6 +67,8 @@ export function initParamsFor(
   dtype: DType,
   seed = 0,
 ): Params {
+  // NaN or 1.5 would silently give seed 0's or 1's weights
+  if (!Number.isInteger(seed)) throw new Error(`initParams: seed must be an integer, got ${seed}`);
   const p = paramsFrom(layout, dtype);
   const random = mulberry32(seed);
   const bound = 1 / Math.sqrt(sizes["H"] ?? 1);

@@ -56,6 +56,8 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
   }
   /** Runs made by this kernel's forward: backward accepts only these. */
   const ours = new WeakSet<object>();
+  /** Runs made with `tape: false`: backward refuses them, as compiled kernels do. */
+  const noTape = new WeakSet<object>();
 
   const kernel: Kernel = {
     name: rec.name,
@@ -68,7 +70,8 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
     layout,
     initParams: ({ seed = 0 } = {}) => initParamsFor(rec, layout, sizes, dtype, seed),
     params: (data) => paramsFrom(layout, dtype, data),
-    forward(params, xs, { batch: B, initial = {}, lengths }): Run {
+    // keeps its whole tape whatever `checkpoint` says (the reference is for correctness)
+    forward(params, xs, { batch: B, initial = {}, lengths, tape: keep = true }): Run {
       if (!Number.isInteger(B) || B <= 0)
         throw new Error(`forward: batch must be a positive integer, got ${B}`);
       if (xs.length % (B * I) !== 0)
@@ -117,11 +120,15 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
         tape,
         lengths: len,
       };
-      ours.add(run);
+      (keep ? ours : noTape).add(run);
       return run;
     },
     backward(run0, cot: Cotangents): Gradients {
       const run = run0 as RefRun;
+      if (noTape.has(run))
+        throw new Error(
+          "backward: this run was made with { tape: false } (inference) and kept nothing for backward; run forward without tape: false",
+        );
       if (!ours.has(run))
         throw new Error("backward: this run did not come from this kernel's forward");
       const { T, B } = run;
@@ -137,6 +144,11 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
           throw new Error(`backward: final ${s.name} cotangent needs ${n} values, got ${v.length}`);
         return v ? Float64Array.from(v) : new Float64Array(n);
       });
+      for (const name of Object.keys(cot.final ?? {}))
+        if (!rec.state.some((s) => s.name === name))
+          throw new Error(
+            `backward: unknown state ${JSON.stringify(name)} in final cotangents (states: ${rec.state.map((s) => s.name).join(", ")})`,
+          );
       const pb = paramBindings(run.params);
       const zeroOut = new Float64Array(O);
       for (let t = T - 1; t >= 0; t--)

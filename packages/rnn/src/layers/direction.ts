@@ -12,7 +12,7 @@
  * back through the first chunk (or the whole of a sequence shorter than k). For k ≥ T this is
  * plain BPTT.
  */
-import type { Kernel, Params, Run } from "@gated/codegen";
+import type { ForwardOptions, Kernel, Params, Run } from "@gated/codegen";
 import { reverseWithin, zeroPadded } from "./reverse.js";
 
 export interface DirectionRun {
@@ -36,7 +36,10 @@ export interface DirectionGrads {
   readonly initial: Record<string, Float64Array>;
 }
 
-/** Runs `kernel` over x ([T][B][W]) in one direction; `window` ≥ 1 enables truncated BPTT. */
+/**
+ * Runs `kernel` over x ([T][B][W]) in one direction; `window` ≥ 1 enables truncated BPTT;
+ * `tape` / `checkpoint` go to every kernel run (inference, checkpointed BPTT).
+ */
 export function runDirection(
   kernel: Kernel,
   params: Params,
@@ -47,6 +50,7 @@ export function runDirection(
   lengths: Int32Array,
   reverse: boolean,
   window?: number,
+  tape: Pick<ForwardOptions, "tape" | "checkpoint"> = {},
 ): DirectionRun {
   const W = kernel.inputSize,
     O = kernel.outputSize;
@@ -62,6 +66,7 @@ export function runDirection(
       batch: B,
       initial: cur,
       lengths: lens,
+      ...tape,
     });
     out.set(run.output, start * B * O);
     chunks.push({ start, steps, run });

@@ -53,6 +53,10 @@ export interface SequenceForwardOptions {
   readonly lengths?: ArrayLike<number>;
   /** Truncated BPTT window k ≥ 1 (see direction.ts for the exact semantics). */
   readonly truncate?: number;
+  /** `false`: inference, nothing kept for backward (backward then throws). */
+  readonly tape?: boolean;
+  /** Checkpointed BPTT in every kernel run: the state every K steps, `"auto"`: K ≈ √T. */
+  readonly checkpoint?: number | "auto";
 }
 
 export interface SequenceRun {
@@ -107,6 +111,8 @@ export interface SequenceModel {
 interface ModelRun extends SequenceRun {
   readonly params: Params;
   readonly dirs: DirectionRun[][];
+  /** Made with `tape: false`. */
+  readonly inference: boolean;
 }
 
 /** Builds a (stacked, bidirectional) sequence model of one cell. */
@@ -170,6 +176,9 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
     blockOffset: (l, d) => offsets[l * D + d]!,
     suffix,
     initParams({ seed = 0, scheme = "cell" } = {}) {
+      // NaN or 1.5 would silently give seed 0's or 1's weights
+      if (!Number.isInteger(seed))
+        throw new Error(`${where}: initParams seed must be an integer, got ${seed}`);
       const p = wrap(allocate(dtype, total));
       for (let l = 0; l < L; l++)
         for (let d = 0; d < D; d++)
@@ -189,7 +198,7 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
       return wrap(buf);
     },
     block,
-    forward(params, xs, { batch: B, initial = {}, lengths, truncate }) {
+    forward(params, xs, { batch: B, initial = {}, lengths, truncate, tape, checkpoint }) {
       const I = spec.inputSize;
       if (!Number.isInteger(B) || B <= 0)
         throw new Error(`${where}: batch must be a positive integer, got ${B}`);
@@ -238,6 +247,10 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
             len,
             d === 1,
             truncate,
+            {
+              ...(tape !== undefined ? { tape } : {}),
+              ...(checkpoint !== undefined ? { checkpoint } : {}),
+            },
           );
           runs.push(r);
           for (let tb = 0; tb < T * B; tb++)
@@ -254,12 +267,17 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
         final: Object.fromEntries(names.map((n) => [n, cast(final[n]!)])),
         params,
         dirs,
+        inference: tape === false,
       };
       return run;
     },
     backward(run0, cot) {
       const run = run0 as ModelRun;
       if (!run.dirs) throw new Error(`${where}: backward needs a run from this model's forward`);
+      if (run.inference)
+        throw new Error(
+          `${where}: backward of a run made with { tape: false } (inference), which kept nothing for backward`,
+        );
       const { T, B } = run;
       let dOut: Float64Array = stacked(cot.output, T * B * D * O, "output cotangent ([T][B][D·O])");
       const dFin = Object.fromEntries(

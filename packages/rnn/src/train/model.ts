@@ -60,6 +60,8 @@ export interface ModelSpec {
   readonly sizes?: Sizes;
   /** Truncated BPTT window. */
   readonly truncate?: number;
+  /** Checkpointed BPTT (training runs): the state every K steps, `"auto"`: K ≈ √T. */
+  readonly checkpoint?: number | "auto";
   /** The task's labels and text vocabulary, for `predict` and model files. */
   readonly task?: ModelTask;
 }
@@ -216,7 +218,7 @@ export class Model {
     const x = emb
       ? embed(this.params.subarray(0, this.rnnOffset), emb, xs, T)
       : dense(xs, this.inputSize, T);
-    const run = this.rnn.forward(this.rnnParams, x, { batch: B, lengths });
+    const run = this.rnn.forward(this.rnnParams, x, { batch: B, lengths, tape: false });
     const Dout = this.rnn.outputSize;
     const seq = toBatchMajor(run.output, T, B, Dout);
     const C = this.spec.outputs;
@@ -331,6 +333,12 @@ export class Model {
       batch: B,
       lengths,
       ...(this.spec.truncate ? { truncate: this.spec.truncate } : {}),
+      // predictions and evaluation keep no tape; training may checkpoint it
+      ...(grads === undefined
+        ? { tape: false }
+        : this.spec.checkpoint !== undefined
+          ? { checkpoint: this.spec.checkpoint }
+          : {}),
     });
     const Dout = this.rnn.outputSize;
     const seq = toBatchMajor(run.output, T, B, Dout);
