@@ -1,0 +1,129 @@
+/**
+ * Fuzzing the equation syntax and the command line: random bytes and random mutations of every
+ * catalogue cell's equations either parse to a valid cell or fail with one clean line — a
+ * `CellSyntaxError` starting with line:col from `parseCell`, exit code 2 and one stderr line
+ * from `gated show FILE`. Never a stack trace, a TypeError or a hang.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fc, test } from "@fast-check/vitest";
+import { CATALOGUE_NAMES, CellSyntaxError, getCell, parseCell, printCell } from "@gated/rnn";
+import { afterAll, describe, expect } from "vitest";
+import { run } from "../src/main.js";
+
+/** The catalogue's cells as equation text (those the syntax can print). */
+const SOURCES = CATALOGUE_NAMES.flatMap((n) => {
+  try {
+    return [printCell(getCell(n))];
+  } catch {
+    return [];
+  }
+});
+
+const ALPHABET = [..."()[]{},;=+-*/:~'#\n _.0123456789hxcWUbfσ"].concat([
+  "tanh(",
+  "sigmoid(",
+  "sum(",
+  "; axis=",
+  "param ",
+  "output ",
+  "def ",
+  "__proto__",
+  "constructor",
+  "-".repeat(50),
+  "(".repeat(40),
+  "1e999",
+]);
+
+type Edit = { at: number; kind: "delete" | "insert" | "duplicate"; len: number; piece: string };
+const edit = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom("delete" as const, "insert" as const, "duplicate" as const),
+  len: fc.integer({ min: 1, max: 12 }),
+  piece: fc.constantFrom(...ALPHABET),
+});
+
+function mutate(text: string, edits: readonly Edit[]): string {
+  let t = text;
+  for (const e of edits) {
+    const at = e.at % (t.length + 1);
+    if (e.kind === "delete") t = t.slice(0, at) + t.slice(at + e.len);
+    else if (e.kind === "insert") t = t.slice(0, at) + e.piece + t.slice(at);
+    else t = t.slice(0, at) + t.slice(at, at + e.len).repeat(3) + t.slice(at);
+  }
+  return t;
+}
+
+/** parseCell either gives a cell or a CellSyntaxError with a one-line `line:col:` message. */
+function cleanOrValid(text: string): void {
+  try {
+    const c = parseCell(text);
+    expect(c.state.length).toBeGreaterThan(0);
+  } catch (e) {
+    if (!(e instanceof CellSyntaxError)) throw e;
+    expect(e.message).toMatch(/^\d+:\d+: \S/);
+    expect(e.message).not.toContain("\n");
+  }
+}
+
+describe("parseCell on hostile text", () => {
+  test.prop(
+    [
+      fc.integer({ min: 0, max: SOURCES.length - 1 }),
+      fc.array(edit, { minLength: 1, maxLength: 4 }),
+    ],
+    {
+      seed: 1201,
+      numRuns: 1500,
+    },
+  )("mutations of catalogue cells: a valid cell or one clean error", (k, edits) => {
+    cleanOrValid(mutate(SOURCES[k]!, edits));
+  });
+  test.prop([fc.uint8Array({ maxLength: 200 })], { seed: 1202, numRuns: 200 })(
+    "random bytes: one clean error",
+    (bytes) => cleanOrValid(new TextDecoder().decode(bytes)),
+  );
+  test.prop([fc.array(fc.constantFrom(...ALPHABET), { maxLength: 60 })], {
+    seed: 1203,
+    numRuns: 200,
+  })("random token soup inside a cell body: a valid cell or one clean error", (pieces) =>
+    cleanOrValid(`cell c(x[I]; h[H]) {\n${pieces.join("")}\n}`),
+  );
+});
+
+describe("gated show on hostile cell files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gated-fuzz-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  test.prop(
+    [
+      fc.integer({ min: 0, max: SOURCES.length - 1 }),
+      fc.array(edit, { minLength: 1, maxLength: 3 }),
+    ],
+    {
+      seed: 1204,
+      numRuns: 100,
+    },
+  )("exit 0 with output, or exit 2 with one line on stderr", async (k, edits) => {
+    const file = join(dir, "m.cell");
+    writeFileSync(file, mutate(SOURCES[k]!, edits));
+    const w = process.stderr.write;
+    const o = process.stdout.write;
+    let err = "";
+    let out = "";
+    process.stderr.write = ((s: string) => ((err += s), true)) as typeof w;
+    process.stdout.write = ((s: string) => ((out += s), true)) as typeof o;
+    let code: number;
+    try {
+      code = await run(["show", file, "--params"]);
+    } finally {
+      process.stderr.write = w;
+      process.stdout.write = o;
+    }
+    if (code === 0) expect(out).toContain("parameter");
+    else {
+      expect(code).toBe(2);
+      expect(err.trimEnd().split("\n")).toHaveLength(1);
+    }
+  });
+});
