@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { getCell } from "../src/catalogue.js";
+import { CATALOGUE_NAMES, getCell } from "../src/catalogue.js";
 import { readSafetensors, writeSafetensors } from "../src/interop/safetensors.js";
 import { MODEL_METADATA } from "../src/model/file.js";
 import { parseCell } from "../src/syntax/parseCell.js";
@@ -138,6 +138,26 @@ describe("model files round-trip bit for bit", () => {
     expect(names).toContain("rnn.W_z_l1_reverse");
     expect(names).toContain("head.W_out");
     expect(names).toContain("head.b_out");
+  });
+});
+
+describe("every catalogue cell round-trips through its printed equations", () => {
+  // the file holds the cell as printCell's text: parsed back, it must be the very same kernel
+  test.each([...CATALOGUE_NAMES])("%s", (name) => {
+    const m = new Model({
+      cell: getCell(name),
+      hidden: 4,
+      inputSize: name === "mut1" || name === "mut2" ? 4 : 2, // x[H]
+      ...(name.startsWith("grouped_gate") ? { sizes: { G: 2 } } : {}),
+      pool: "mean",
+      outputs: 1,
+      loss: "mse",
+      seed: 1,
+    });
+    const back = Model.fromBytes(m.toBytes());
+    const x = [Array.from({ length: 12 }, (_, i) => Math.sin(i + 1))];
+    expect(sameBits(back.outputs(x)[0]!, m.outputs(x)[0]!)).toBe(true);
+    expect(back.spec.sizes).toEqual(m.spec.sizes);
   });
 });
 
