@@ -36,7 +36,16 @@ const name = (s: string): number[] => {
   const b = utf8(s);
   return [...uleb(b.length), ...b];
 };
-const vec = (items: readonly number[][]): number[] => [...uleb(items.length), ...items.flat()];
+/** Appends bytes (no spread: code sections are long). */
+function append(out: number[], bytes: readonly number[]): number[] {
+  for (let i = 0; i < bytes.length; i++) out.push(bytes[i]!);
+  return out;
+}
+const vec = (items: readonly number[][]): number[] => {
+  const out = uleb(items.length);
+  for (const it of items) append(out, it);
+  return out;
+};
 
 /** Immediates of an instruction, after its opcode. */
 type Imm =
@@ -256,6 +265,7 @@ export class Func {
   }
   /** Appends one instruction with its immediates (a Local for local.*, numbers otherwise). */
   op(mnemonic: string, ...imm: (number | Local | ValType | readonly number[])[]): this {
+    this.encoded = undefined;
     const def = OPS[mnemonic];
     if (!def) throw new Error(`wasm encoder: unknown instruction ${JSON.stringify(mnemonic)}`);
     const [code, sub, kind, align] = def;
@@ -349,21 +359,23 @@ export class Func {
     for (let i = 0; i < 4; i++) d.setInt32(4 * i, v, true);
     return this.op("v128.const", [...new Uint8Array(d.buffer)]);
   }
-  /** The function's code entry: locals (run-length by type) then the body and `end`. */
+  private encoded: number[] | undefined;
+  /** The function's code entry: locals (run-length by type) then the body and `end` (kept once built). */
   code(): number[] {
+    this.encoded ??= this.encodeCode();
+    return this.encoded;
+  }
+  private encodeCode(): number[] {
     const groups: number[][] = [];
     for (const t of this.localTypes) {
       const last = groups[groups.length - 1];
       if (last && last[1] === VALTYPE[t]) last[0]!++;
       else groups.push([1, VALTYPE[t]]);
     }
-    const body = [
-      ...uleb(groups.length),
-      ...groups.flatMap(([n, t]) => [...uleb(n!), t!]),
-      ...this.body,
-      0x0b,
-    ];
-    return [...uleb(body.length), ...body];
+    const body = uleb(groups.length);
+    for (const [n, t] of groups) uleb(n!, body).push(t!);
+    append(body, this.body).push(0x0b);
+    return append(uleb(body.length), body);
   }
 }
 
@@ -376,12 +388,15 @@ export class ModuleBuilder {
     this.funcs.push(exportName === undefined ? { f } : { f, export: exportName });
     return this.funcs.length - 1;
   }
+  /** A builder with the same functions so far (more can be added to either). */
+  clone(): ModuleBuilder {
+    const m = new ModuleBuilder(this.memoryMin);
+    m.funcs.push(...this.funcs);
+    return m;
+  }
   encode(): Uint8Array {
-    const section = (id: number, content: number[]): number[] => [
-      id,
-      ...uleb(content.length),
-      ...content,
-    ];
+    const section = (id: number, content: number[]): number[] =>
+      append(uleb(content.length, [id]), content);
     // one type per function (duplicates are allowed)
     const types = this.funcs.map(({ f }) => [
       0x60,
@@ -394,21 +409,13 @@ export class ModuleBuilder {
       this.funcs.flatMap(({ export: e }, i) => (e ? [[...name(e), 0x00, ...uleb(i)]] : [])),
     );
     const code = vec(this.funcs.map(({ f }) => f.code()));
-    return new Uint8Array([
-      0x00,
-      0x61,
-      0x73,
-      0x6d,
-      0x01,
-      0x00,
-      0x00,
-      0x00,
-      ...section(1, vec(types)),
-      ...section(2, imports),
-      ...section(3, fsec),
-      ...section(7, exps),
-      ...section(10, code),
-    ]);
+    const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    append(out, section(1, vec(types)));
+    append(out, section(2, imports));
+    append(out, section(3, fsec));
+    append(out, section(7, exps));
+    append(out, section(10, code));
+    return new Uint8Array(out);
   }
 }
 

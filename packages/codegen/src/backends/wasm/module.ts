@@ -6,14 +6,18 @@
 import { ModuleBuilder } from "./encoder.js";
 import { addColsum, addGemm, addTranspose } from "./gemm.js";
 
-/** A module builder holding pack_<t>, gemm_<t>, transpose_<t> and colsum_<t> for t = f32, f64. */
+let base: ModuleBuilder | undefined;
+
+/** A module builder holding pack_<t>, gemm_<t>, transpose_<t> and colsum_<t> (built once; a copy). */
 export function kernelModule(): ModuleBuilder {
-  const m = new ModuleBuilder(1);
-  addGemm(m, "f32");
-  addGemm(m, "f64");
-  addTranspose(m, "f32");
-  addTranspose(m, "f64");
-  addColsum(m, "f32");
-  addColsum(m, "f64");
-  return m;
+  if (!base) {
+    base = new ModuleBuilder(1);
+    addGemm(base, "f32");
+    addGemm(base, "f64");
+    addTranspose(base, "f32");
+    addTranspose(base, "f64");
+    addColsum(base, "f32");
+    addColsum(base, "f64");
+  }
+  return base.clone();
 }
