@@ -168,7 +168,7 @@ function reportFile(): string {
 }
 
 /** Runs in the page (plain JS: the test is not compiled against the DOM's types). */
-const LAYOUT_CHECKS = String.raw`(() => {
+const LAYOUT_CHECKS = `(() => {
   const problems = [];
   const box = (e, what) => {
     const r = e.getBoundingClientRect();
