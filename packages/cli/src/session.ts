@@ -66,6 +66,7 @@ export function sessionModel(
     loss: data.loss,
     seed,
     dtype: config.dtype,
+    ...(config.checkpoint !== undefined ? { checkpoint: config.checkpoint } : {}),
     sizes: cellSizes("train", entry.cell, config.dims ?? {}, config.hidden),
     kernel: (rec, opts) => factory(rec, opts) as Kernel,
     task: {

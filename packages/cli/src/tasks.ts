@@ -33,6 +33,8 @@ export interface RunConfig {
   readonly data?: string;
   /** `--dim NAME=N`: sizes of the cells' extra dims (e.g. a group count G). */
   readonly dims?: Readonly<Record<string, number>>;
+  /** `--checkpoint K|auto`: checkpointed BPTT (the state every K steps; auto: K ≈ √T). */
+  readonly checkpoint?: number | "auto";
   /** `--pool`: pooling over time in place of the task's own (pooled tasks only). */
   readonly pool?: Pooling;
 }

@@ -95,6 +95,10 @@ const COMMON: FlagSpecs = {
     help: "pooling over time in place of the task's (attention: additive, A = hidden)",
   },
   dim: { kind: "dims", help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)" },
+  checkpoint: {
+    kind: "string",
+    help: "checkpointed BPTT: keep the state every K steps and recompute the rest in backward (K or auto = √T); less memory for long sequences",
+  },
   "no-checkpoint": { kind: "boolean", help: "write no checkpoints" },
   resume: {
     kind: "boolean",
@@ -157,7 +161,20 @@ function config(p: Parsed, specs: FlagSpecs, task: TaskEntry): RunConfig {
     ...(data !== undefined ? { data } : {}),
     ...(Object.keys(dims).length > 0 ? { dims } : {}),
     ...poolFlag(p, pick("hidden", d.hidden)),
+    ...bpttCheckpoint(getStr(p, "checkpoint")),
   };
+}
+
+/** `--checkpoint K|auto` (checkpointed BPTT), checked before any work. */
+function bpttCheckpoint(v: string | undefined): { checkpoint?: number | "auto" } {
+  if (v === undefined) return {};
+  if (v === "auto") return { checkpoint: "auto" };
+  const k = Number(v);
+  if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(k) || k < 1)
+    throw new UsageError(
+      `--checkpoint: expected a positive integer K or "auto", got ${JSON.stringify(v)}`,
+    );
+  return { checkpoint: k };
 }
 
 /** `--pool`: attention is additive with A = the hidden size. */
