@@ -6,8 +6,8 @@
  */
 import type { Node } from "@gated/graph";
 import type { Shapes } from "./analyze.js";
-import type { MatGroup, OuterGroup, Phase, PlanItem, RunPhase, SumGroup } from "./scan.js";
-import { ewLike } from "./scan.js";
+import type { MatGroup, OuterGroup, Phase, PlanItem, RunPhase, SumGroup } from "./plan.js";
+import { ewLike } from "./plan.js";
 import type { Loc } from "./schedule.js";
 
 export interface OrderInput {

@@ -4,7 +4,7 @@
  */
 import { broadcastIndex, constValue, type Node, printText, S, type Scalar } from "@gated/graph";
 import { foldConstant, gatherTables, reduceTable } from "./analyze.js";
-import type { Plan, PlanItem, RunPhase, ScanResult } from "./scan.js";
+import type { Plan, PlanItem, RunPhase, ScanResult } from "./plan.js";
 import type { BufferDecl, Dim, Loc, MapLet, MapStore, Operand, Rows, Stmt } from "./schedule.js";
 
 const ROWS: Record<RunPhase, Rows> = { static: "one", pre: "TB", loop: "B", post: "TB" };

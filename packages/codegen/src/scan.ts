@@ -8,105 +8,21 @@
  * with contractions merged into row-batched products, elementwise work fused, and buffers placed.
  */
 import { describe, type Node, topo } from "@gated/graph";
-import { foldConstant, isAdd, type Shapes } from "./analyze.js";
-import type { ConstPool } from "./consts.js";
-import type { Namer } from "./names.js";
+import { foldConstant, isAdd } from "./analyze.js";
 import { orderItems } from "./order.js";
+import { assignPhases, sinkElementwise } from "./phases.js";
+import {
+  ewLike,
+  type MatGroup,
+  type OuterGroup,
+  type Plan,
+  ROWISH,
+  type ScanResult,
+  type ScanSpec,
+  type SumGroup,
+} from "./plan.js";
 import { renderPlan } from "./render.js";
-import type { BufferDecl, Loc, Stmt } from "./schedule.js";
-
-export type Phase = "const" | "static" | "input" | "carried" | "pre" | "loop" | "post";
-export type RunPhase = "static" | "pre" | "loop" | "post";
-
-export interface ScanSpec {
-  readonly sweep: "forward" | "backward";
-  /** The element type of the sweep's buffers. */
-  readonly compute: "f32" | "f64";
-  readonly shapes: Shapes;
-  readonly namer: Namer;
-  /** Readable names for nodes (the cell's locals, states, outputs). */
-  readonly hints: ReadonlyMap<Node, string>;
-  readonly carried: readonly {
-    readonly leaf: Node;
-    readonly next: Node;
-    readonly inLoc: Loc;
-    readonly outLoc: Loc;
-  }[];
-  readonly rowInputs: ReadonlyMap<Node, Loc>;
-  readonly rowOutputs: readonly { readonly node: Node; readonly loc: Loc }[];
-  /** Parameter gradients: Σ over rows of `node`, added into `loc` (static, in the gradient buffer). */
-  readonly accum: readonly { readonly node: Node; readonly loc: Loc; readonly offset: number }[];
-  /** Nodes to keep over all rows (the tape read by the backward sweep). */
-  readonly keep: ReadonlySet<Node>;
-  /** Parameter leaves: static locations in the parameter buffer, and layout offsets. */
-  readonly params: ReadonlyMap<Node, { readonly loc: Loc; readonly offset: number }>;
-  readonly consts: ConstPool;
-}
-
-/** A shared-vector contraction: matvec(P_g, v) for several static P_g → one product. */
-export interface MatGroup {
-  readonly kind: "nt" | "nn";
-  readonly v: Node;
-  readonly members: readonly { readonly node: Node; readonly p: Node; readonly col: number }[];
-  readonly width: number;
-}
-/** Σ_g matvec(transpose(S_g), u_g) + rest: one product over the concatenated u_g. */
-export interface SumGroup {
-  readonly root: Node;
-  readonly terms: readonly { readonly s: Node; readonly u: Node }[];
-  readonly rest: readonly Node[];
-}
-/** Deferred parameter gradient: Σ_rows outer(u_g, v) into consecutive parameters. */
-export interface OuterGroup {
-  readonly v: Node;
-  readonly terms: readonly { readonly u: Node; readonly loc: Loc; readonly offset: number }[];
-}
-
-export type PlanItem =
-  | {
-      readonly kind: "map";
-      readonly phase: RunPhase;
-      readonly width: number;
-      readonly nodes: Node[];
-    }
-  | { readonly kind: "mat"; readonly phase: RunPhase; readonly group: MatGroup }
-  | { readonly kind: "sum"; readonly phase: RunPhase; readonly group: SumGroup }
-  | { readonly kind: "node"; readonly phase: RunPhase; readonly node: Node }
-  | { readonly kind: "outer"; readonly phase: RunPhase; readonly group: OuterGroup }
-  | { readonly kind: "colsum"; readonly phase: RunPhase; readonly node: Node; readonly loc: Loc };
-
-/** Everything the renderer needs: the plan, phases, readers and groupings. */
-export interface Plan {
-  readonly spec: ScanSpec;
-  readonly order: readonly Node[];
-  readonly phase: ReadonlyMap<Node, Phase>;
-  readonly readers: ReadonlyMap<Node, readonly Node[]>;
-  readonly items: Record<RunPhase, PlanItem[]>;
-  readonly itemOf: ReadonlyMap<Node, PlanItem>;
-  readonly matOf: ReadonlyMap<Node, MatGroup>;
-  readonly sumOf: ReadonlyMap<Node, SumGroup>;
-  /** Nodes stored into a concatenation buffer, with the request they belong to. */
-  readonly concat: readonly (readonly Node[])[];
-  /** Extra uses outside the graph: what must be readable over all rows. */
-  readonly timeUse: ReadonlySet<Node>;
-}
-
-export interface ScanResult {
-  readonly stmts: Record<RunPhase, Stmt[]>;
-  readonly buffers: BufferDecl[];
-  readonly locOf: (n: Node) => Loc | undefined;
-}
-
-const ROWISH = new Set<Phase>(["input", "carried", "pre", "loop", "post"]);
-
-/** Is the node computed inside a fused elementwise map? */
-export function ewLike(n: Node, shapes: Shapes): boolean {
-  if (n.op.kind === "elementwise") return n.op.scalar !== undefined;
-  if (n.op.kind === "reshape") return true;
-  // a broadcast from one value per row is a plain load inside a map
-  if (n.op.kind === "broadcast") return shapes.size(n.inputs[0]!) === 1;
-  return false;
-}
+import type { Loc } from "./schedule.js";
 
 /** Lowers one sweep: classify, merge contractions, fuse, then place buffers and render. */
 export function lowerScan(spec: ScanSpec): ScanResult {
@@ -132,52 +48,9 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   const rd = (n: Node) => readers.get(n) ?? [];
 
   // 1. phases: what each node depends on decides where it runs
-  const needed = new Set(
-    topo(
-      spec.carried.map((c) => c.next),
-      stop,
-    ),
-  );
-  const phase = new Map<Node, Phase>();
-  const car = new Set<Node>();
-  for (const n of order) {
-    if (carriedLeaf.has(n)) {
-      phase.set(n, "carried");
-      car.add(n);
-    } else if (spec.rowInputs.has(n)) phase.set(n, "input");
-    else if (n.op.kind === "leaf") {
-      if (spec.params.has(n)) phase.set(n, "static");
-      else if (n.label === undefined) phase.set(n, "const");
-      else
-        throw new Error(
-          `${spec.sweep}: ${n.op.name} "${n.label}" is not bound (not x, a state or a parameter of this cell)`,
-        );
-    } else {
-      const ps = n.inputs.map((x) => phase.get(x)!);
-      if (n.inputs.some((x) => car.has(x))) {
-        car.add(n);
-        // a carried input lives one step at a time: whatever reads it runs in the loop
-        phase.set(n, needed.has(n) || n.inputs.some((x) => carriedLeaf.has(x)) ? "loop" : "post");
-      } else if (ps.some((p) => ROWISH.has(p))) phase.set(n, "pre");
-      else if (ps.some((p) => p === "static")) phase.set(n, "static");
-      else phase.set(n, "const");
-    }
-  }
-  // carried outputs are written every step, whatever they depend on
-  for (const c of spec.carried) {
-    const p = phase.get(c.next)!;
-    if (p === "pre" && ewLike(c.next, shapes)) phase.set(c.next, "loop");
-  }
+  const phase = assignPhases(spec, order);
   // 2. sink elementwise work of the pre phase into the one phase that reads it (no buffer)
-  for (let k = order.length - 1; k >= 0; k--) {
-    const n = order[k]!;
-    if (phase.get(n) !== "pre" || !ewLike(n, shapes) || spec.keep.has(n) || isRoot.has(n)) continue;
-    const ps = new Set(rd(n).map((r) => phase.get(r)));
-    if (ps.size === 1) {
-      const p = [...ps][0]!;
-      if (p === "loop" || p === "post") phase.set(n, p);
-    }
-  }
+  sinkElementwise(spec, order, phase, rd, isRoot);
   const ph = (n: Node) => phase.get(n)!;
   const zeroMemo = new Map<Node, boolean>();
   const isZero = (n: Node): boolean => {

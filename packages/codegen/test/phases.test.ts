@@ -1,0 +1,111 @@
+import {
+  apply,
+  defineOp,
+  evalScalar,
+  input,
+  type Node,
+  type OpDef,
+  param,
+  S,
+  type Scalar,
+  topo,
+} from "@gated/graph";
+import { describe, expect, test } from "vitest";
+import { Shapes } from "../src/analyze.js";
+import { assignPhases, sinkElementwise } from "../src/phases.js";
+import type { ScanSpec } from "../src/plan.js";
+import type { Loc } from "../src/schedule.js";
+
+/** Same-shape elementwise ops from a formula (codegen's tests know no op set). */
+function ew(name: string, arity: number, formula: (...xs: Scalar[]) => Scalar) {
+  const def: OpDef = {
+    name,
+    kind: "elementwise",
+    arity,
+    shape: (xs) => xs[0]!,
+    evaluate: (xs) =>
+      xs[0]!.data.map((_, k) =>
+        evalScalar(
+          def.scalar!(
+            xs.map((_, i) => S.arg(i)),
+            {},
+          ),
+          xs.map((x) => x.data[k]!),
+        ),
+      ),
+    vjp: () => [],
+    jvp: () => null,
+    scalar: (xs) => formula(...xs),
+  };
+  const op = defineOp(def);
+  return (...xs: Node[]) => apply(op, xs, {});
+}
+const add = ew("t_add", 2, S.add);
+const tanh = ew("t_tanh", 1, S.tanh);
+
+const loc: Loc = { buf: "b", scope: "time", ld: 1, col: 0, shift: 0 };
+
+/** A one-sweep spec: x a per-row input, h carried, b a parameter. */
+function spec(next: Node, x: Node, h: Node, b: Node, extraRoots: Node[] = []) {
+  const s = {
+    sweep: "forward",
+    compute: "f64",
+    shapes: new Shapes({ H: 2 }),
+    carried: [{ leaf: h, next, inLoc: loc, outLoc: loc }],
+    rowInputs: new Map([[x, loc]]),
+    rowOutputs: extraRoots.map((node) => ({ node, loc })),
+    accum: [],
+    keep: new Set<Node>(),
+    params: new Map([[b, { loc, offset: 0 }]]),
+  } as unknown as ScanSpec;
+  const order = topo([next, ...extraRoots], (n) => n === x || n === h);
+  return { s, order };
+}
+
+describe("phase assignment", () => {
+  const x = input("x", ["H"]);
+  const h = input("h", ["H"]);
+  const b = param("b", ["H"]);
+
+  test("params only: static; per-row input only: pre; carried: loop", () => {
+    const bb = tanh(b);
+    const xb = add(x, bb);
+    const next = tanh(add(xb, h));
+    const { s, order } = spec(next, x, h, b);
+    const phase = assignPhases(s, order);
+    expect(Object.fromEntries([...phase].map(([n, p]) => [n.label ?? n.op.name, p]))).toMatchObject(
+      {
+        x: "input",
+        h: "carried",
+        b: "static",
+      },
+    );
+    expect(phase.get(bb)).toBe("static");
+    expect(phase.get(xb)).toBe("pre");
+    expect(phase.get(next)).toBe("loop");
+  });
+
+  test("what reads a step's result but feeds no next state runs after the loop", () => {
+    const next = tanh(add(x, h));
+    const out = tanh(next);
+    const { s, order } = spec(next, x, h, b, [out]);
+    expect(assignPhases(s, order).get(out)).toBe("post");
+  });
+
+  test("a carried output runs every step even when it depends only on x", () => {
+    const next = tanh(x);
+    const { s, order } = spec(next, x, h, b);
+    expect(assignPhases(s, order).get(next)).toBe("loop");
+  });
+
+  test("sinkElementwise moves pre work read only by the loop into the loop (no [T·B] buffer)", () => {
+    const xb = tanh(x);
+    const next = add(xb, h);
+    const { s, order } = spec(next, x, h, b);
+    const phase = assignPhases(s, order);
+    expect(phase.get(xb)).toBe("pre");
+    const readers = (n: Node) => order.filter((m) => m.inputs.includes(n));
+    sinkElementwise(s, order, phase, readers, new Set([next]));
+    expect(phase.get(xb)).toBe("loop");
+  });
+});
