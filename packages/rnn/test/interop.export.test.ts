@@ -119,7 +119,7 @@ describe("PyTorch module text", () => {
 
   test("the input size must match x's dim", () => {
     expect(() => exportPytorch(getCell("mut1"), { inputSize: 3, hiddenSize: 4 })).toThrow(
-      /export of cell "mut1": x is \[H\] = 4 values, but the input size is 3/,
+      /export: cell "mut1": its input x\[H\] has 4 values per step, but inputSize is 3/,
     );
   });
 

@@ -54,11 +54,17 @@ export interface LoweredCell {
 /** Lowers a cell for export at fixed sizes. Errors name the cell. */
 export function lowerCell(cell: Cell, dims: ExportDims): LoweredCell {
   const where = `export of cell ${JSON.stringify(cell.name)}`;
-  const sizes = cellSizes(cell, {
-    inputSize: dims.inputSize,
-    hiddenSize: dims.hiddenSize,
-    ...(dims.sizes ? { sizes: dims.sizes } : {}),
-  });
+  let sizes: Sizes;
+  try {
+    // checks x's size against inputSize, and every dim's size
+    sizes = cellSizes(cell, {
+      inputSize: dims.inputSize,
+      hiddenSize: dims.hiddenSize,
+      ...(dims.sizes ? { sizes: dims.sizes } : {}),
+    });
+  } catch (e) {
+    throw new Error(`export: ${(e as Error).message}`);
+  }
   const out = cell.state.find((s) => s.next === cell.output);
   if (!out) throw new Error(`${where}: the per-step output must be one of the next states`);
   const roots = cell.state.map((s) => s.next);
@@ -74,11 +80,6 @@ export function lowerCell(cell: Cell, dims: ExportDims): LoweredCell {
     }
     if (stateNodes.has(n) || n.inputs.some((x) => batch.has(x))) batch.add(n);
   }
-  const xSize = resolveShape(cell.x.shape, sizes, "input x").reduce((a, b) => a * b, 1);
-  if (xSize !== dims.inputSize)
-    throw new Error(
-      `${where}: x is [${cell.x.shape.join(", ")}] = ${xSize} values, but the input size is ${dims.inputSize}`,
-    );
   const states = cell.state.map((s) => ({
     name: s.name,
     size: resolveShape(s.node.shape, sizes, `state ${s.name}`).reduce((a, b) => a * b, 1),
