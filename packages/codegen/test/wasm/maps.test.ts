@@ -1,0 +1,151 @@
+/**
+ * Float32 maps rendered into WebAssembly (maps.ts) against the scalar IR's semantics
+ * (`evalScalar` on the float32 inputs, rounded to float32): every operation of the IR that the
+ * renderer takes, on rows with a leading dimension, a width that leaves a tail (7 = 4 + 3), a
+ * broadcast (width-1) operand, literals, earlier lets, and the special values.
+ */
+import { evalScalar, S, type Scalar } from "@gated/graph";
+import { describe, expect, it } from "vitest";
+import { ModuleBuilder, simdSupported } from "../../src/backends/wasm/encoder.js";
+import { addMap } from "../../src/backends/wasm/maps.js";
+import type { Loc, Stmt } from "../../src/schedule.js";
+import { instantiate } from "./instantiate.js";
+
+type MapStmt = Extract<Stmt, { kind: "map" }>;
+const W = 7;
+const LD = 9;
+const R = 3;
+const row = (buf: string, ld = LD): Loc => ({ buf, scope: "row", ld, col: 0, shift: 0 });
+const [a, b, c] = [S.arg(0), S.arg(1), S.arg(2)];
+
+const SPECIAL = [0, -0, 1, -1, 0.5, -2.5, 3, Infinity, -Infinity, NaN, 1e-40, -1e-40, 88, -90, 1e4];
+
+/** A map v = expr(x, y, z), then u = v·x + 1 (an earlier let and a literal), stored to out, out2. */
+function mapOf(expr: Scalar): MapStmt {
+  const load = (buf: string, width = W) => ({ kind: "load" as const, loc: row(buf), width });
+  return {
+    kind: "map",
+    rows: "B",
+    width: W,
+    lets: [
+      { name: "v", op: "t", args: [load("x"), load("y"), load("z", 1)], expr, doc: "" },
+      {
+        name: "u",
+        op: "t",
+        args: [{ kind: "let", name: "v" }, load("x"), { kind: "lit", value: 1 }],
+        expr: S.add(S.mul(a, b), c),
+        doc: "",
+      },
+    ],
+    stores: [
+      { from: "v", to: row("out") },
+      { from: "u", to: row("out2") },
+    ],
+  };
+}
+
+const bits = new Int32Array(1);
+const flt = new Float32Array(bits.buffer);
+function ulps(got: number, want: number): number {
+  if (Number.isNaN(want)) return Number.isNaN(got) ? 0 : Infinity;
+  if (Object.is(got, want)) return 0;
+  if (!Number.isFinite(want) || !Number.isFinite(got) || (got === 0 && want === 0)) return Infinity;
+  const ord = (x: number) => {
+    flt[0] = x;
+    return bits[0]! < 0 ? -(bits[0]! & 0x7fffffff) : bits[0]!;
+  };
+  return Math.abs(ord(got) - ord(want));
+}
+
+const CASES: [string, Scalar, number][] = [
+  ["add", S.add(a, b), 0],
+  ["sub", S.sub(a, b), 0],
+  ["mul", S.mul(a, c), 0],
+  ["div", S.div(a, b), 0],
+  ["neg", S.neg(a), 0],
+  ["abs", S.abs(a), 0],
+  ["sqrt", S.sqrt(a), 0],
+  ["max", S.max(a, b), 0],
+  ["min", S.min(a, b), 0],
+  ["sign", S.sign(a), 0],
+  ["lt", S.lt(a, b), 0],
+  ["le", S.le(a, b), 0],
+  ["gt", S.gt(a, c), 0],
+  ["ge", S.ge(a, b), 0],
+  ["eq", S.eq(a, b), 0],
+  ["select on a value (NaN and -0 count as ≠ 0 / = 0)", S.select(a, b, c), 0],
+  ["select on a comparison", S.select(S.lt(a, b), a, S.mul(b, 2)), 0],
+  ["exp", S.exp(a), 1],
+  ["log", S.log(a), 1],
+  ["log1p", S.log1p(a), 2],
+  ["tanh", S.tanh(a), 1],
+  [
+    "σ's stable form (one exp)",
+    S.select(S.ge(a, 0), S.div(1, S.add(1, S.exp(S.neg(a)))), S.div(S.exp(a), S.add(1, S.exp(a)))),
+    2,
+  ],
+];
+
+describe.skipIf(!simdSupported())("float32 maps in WebAssembly vs evalScalar", () => {
+  for (const [name, expr, bound] of CASES)
+    it(`${name}: within ${bound} ulp, rows with a leading dimension, a tail, a broadcast`, () => {
+      const m = new ModuleBuilder(1);
+      const locs = addMap(m, mapOf(expr), "map0");
+      expect(locs).not.toBeNull();
+      const { mem, ex } = instantiate<Record<string, (...a: number[]) => void>>(m.encode());
+      // one region per buffer; x, y from the specials and a sweep, z (width 1) per row
+      const n = R * LD;
+      const at: Record<string, number> = {};
+      ["x", "y", "z", "out", "out2"].forEach((k, i) => {
+        at[k] = 1024 + i * 4 * n;
+      });
+      const view = (k: string) => new Float32Array(mem.buffer, at[k]!, n);
+      const rnd = (i: number) => Math.sin(i * 12.9898) * 43758.5453;
+      for (let i = 0; i < n; i++) {
+        view("x")[i] = i < SPECIAL.length ? SPECIAL[i]! : (rnd(i) % 20) - 1;
+        view("y")[i] = SPECIAL[(i * 7) % SPECIAL.length]!;
+        view("z")[i] = i % 2 ? -1.5 : 0;
+      }
+      view("out").fill(12345);
+      view("out2").fill(12345);
+      ex["map0"]!(R, ...locs!.map((l) => at[l.loc.buf]!));
+      let worst = 0;
+      for (let r = 0; r < R; r++) {
+        for (let j = 0; j < LD; j++) {
+          const i = r * LD + j;
+          if (j >= W) {
+            // past the width: untouched
+            expect(view("out")[i]).toBe(12345);
+            continue;
+          }
+          const x = view("x")[i]!;
+          const y = view("y")[i]!;
+          const z = view("z")[r * LD]!;
+          const v = Math.fround(evalScalar(expr, [x, y, z]));
+          worst = Math.max(worst, ulps(view("out")[i]!, v));
+          // float32 arithmetic rounds each operation: u = (v·x) + 1
+          const u = Math.fround(Math.fround(view("out")[i]! * x) + 1);
+          expect(ulps(view("out2")[i]!, u)).toBe(0);
+        }
+      }
+      expect(worst).toBeLessThanOrEqual(bound);
+    });
+
+  it("a map with pow, a gathered load or a cols location stays JavaScript", () => {
+    const m = new ModuleBuilder(1);
+    expect(addMap(m, mapOf(S.pow(a, b)), "p")).toBeNull();
+    const gathered = mapOf(S.add(a, b));
+    const lets = [
+      {
+        ...gathered.lets[0]!,
+        args: [{ kind: "load" as const, loc: row("x"), width: W, index: "ix" }],
+      },
+    ];
+    expect(addMap(m, { ...gathered, lets }, "g")).toBeNull();
+    const cols = {
+      ...gathered,
+      stores: [{ from: "v", to: { ...row("out"), scope: "cols" as const } }],
+    };
+    expect(addMap(m, cols, "c")).toBeNull();
+  });
+});
