@@ -23,6 +23,7 @@ import { compiler, handImpl, type Impl, kernelImpl, type Result, tfImpl } from "
 import { type TfBackend, tfRunner } from "./tfjs.js";
 import { measureGroup, median, type TimingOptions } from "./timing.js";
 import { probeTorch, type TorchProbe, TorchServer } from "./torch.js";
+import { trainingSections } from "./training.js";
 import { unfusedKernel } from "./unfused.js";
 
 interface Config {
@@ -321,9 +322,13 @@ async function main(): Promise<void> {
     }
   }
   server?.close();
+  // issue 9: memory of long sequences, kernel threads, Trainer steps/s against PyTorch
+  if (!smoke && only === undefined) training = trainingSections({ quick, log });
   const totalS = (performance.now() - started) / 1000;
   report(totalS);
 }
+
+let training: unknown = null;
 
 /** The torch server, or null with a note saying why its rows are missing. */
 function startTorch(): TorchServer | null {
@@ -550,6 +555,7 @@ function report(totalS: number): void {
       agreement,
       compileMs,
       targets,
+      training,
       notes,
       totalSeconds: +totalS.toFixed(1),
     };

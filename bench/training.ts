@@ -1,0 +1,124 @@
+/**
+ * The sections of issue 9 in `pnpm bench`: peak memory of long sequences (full tape,
+ * checkpointed, inference), whether a float32 tape would be accurate enough, kernel threads
+ * (1 vs 2, forward+backward float32, LSTM at M and L) and Trainer steps/s against PyTorch CPU.
+ */
+import { type CompiledKernel, compileCell, mulberry32 } from "@gated/codegen";
+import { getCell } from "@gated/rnn";
+import { memoryRows, tapePrecision } from "./memory.js";
+import { throughputRows } from "./throughput.js";
+
+const fmt = (v: number | null | undefined, d = 2) => (v == null ? "—" : v.toFixed(d));
+
+function table(log: (s: string) => void, head: string[], body: string[][]): void {
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  log(head.map((h, i) => h.padEnd(w[i]!)).join("  "));
+  for (const r of body) log(r.map((c, i) => c.padEnd(w[i]!)).join("  "));
+}
+
+export interface ThreadRow {
+  readonly config: string;
+  readonly ms1: number;
+  readonly ms2: number;
+  readonly speedup: number;
+  readonly target: number;
+}
+
+/** Median wall time of forward+backward at 1 and 2 threads, interleaved runs. */
+function threadRows(quick: boolean): ThreadRow[] {
+  const configs = [
+    { config: "M", B: 32, T: 64, H: 128, target: 1.4 },
+    { config: "L", B: 64, T: 50, H: 256, target: 1.6 },
+  ];
+  return configs.map(({ config, B, T, H, target }) => {
+    const o = { inputSize: H, hiddenSize: H, dtype: "float32" as const };
+    const ks: CompiledKernel<"float32">[] = [
+      compileCell(getCell("lstm"), o),
+      compileCell(getCell("lstm"), { ...o, threads: 2 }),
+    ];
+    const r = mulberry32(1);
+    const p = ks[0]!.initParams({ seed: 1 });
+    const x = Float32Array.from({ length: T * B * H }, () => 2 * r() - 1);
+    const cot = { output: Float32Array.from({ length: T * B * H }, () => 2 * r() - 1) };
+    const ms: number[][] = [[], []];
+    const reps = quick ? 3 : 7;
+    for (let i = 0; i < reps + 1; i++)
+      ks.forEach((k, j) => {
+        const t0 = performance.now();
+        k.backward(k.forward(p, x, { batch: B }), cot);
+        if (i > 0) ms[j]!.push(performance.now() - t0); // the first is a warm-up
+      });
+    void ks[1]!.close();
+    const med = (a: number[]) => [...a].sort((u, v) => u - v)[a.length >> 1]!;
+    const [ms1, ms2] = [med(ms[0]!), med(ms[1]!)];
+    return { config, ms1, ms2, speedup: ms1 / ms2, target };
+  });
+}
+
+export function trainingSections(opts: { quick: boolean; log: (s: string) => void }): unknown {
+  const { quick, log } = opts;
+  const T = quick ? 2000 : 20000;
+  log("");
+  log(`memory: LSTM I=32 H=128 B=8 float32, T=${T}, forward+backward, each in its own process`);
+  const memory = memoryRows(T, ["full", "auto", "100", "inference"]);
+  table(
+    log,
+    ["variant", "peak RSS MB", "ms", "Σ|∂p| (agree)", "note"],
+    memory.map((m) => [
+      m.variant === "auto"
+        ? "checkpoint auto (√T)"
+        : /^\d+$/.test(m.variant)
+          ? `checkpoint ${m.variant}`
+          : m.variant,
+      fmt(m.peakRssMB, 0),
+      fmt(m.ms, 0),
+      m.check === null ? "—" : m.check.toPrecision(8),
+      m.error ?? "",
+    ]),
+  );
+  const auto = memory.find((m) => m.variant === "auto");
+  if (T === 20000 && auto?.peakRssMB != null)
+    log(
+      `  target peak RSS < 600 MB with checkpointing: ${auto.peakRssMB < 600 ? "MET" : "NOT MET"} (${fmt(auto.peakRssMB, 0)} MB)`,
+    );
+  const precision = tapePrecision(["lstm", "gru", "peephole_lstm"]);
+  log("");
+  log(
+    "float32 kernels, tape kept in float64 (today) vs rounded to float32: ∂params vs the float64 reference",
+  );
+  table(
+    log,
+    ["cell", "f64 tape", "f32 tape", "float32 test tolerance"],
+    precision.map((p) => [
+      p.cell,
+      p.f64Tape.toExponential(2),
+      p.f32Tape.toExponential(2),
+      String(p.tolerance),
+    ]),
+  );
+  log("");
+  log("kernel threads: LSTM float32 forward+backward, median wall ms (interleaved)");
+  const threads = threadRows(quick);
+  table(
+    log,
+    ["config", "1 thread", "2 threads", "speed-up", "target"],
+    threads.map((t) => [
+      t.config,
+      fmt(t.ms1, 1),
+      fmt(t.ms2, 1),
+      `${fmt(t.speedup)}×`,
+      `≥ ${t.target}× ${t.speedup >= t.target ? "MET" : "NOT MET"}`,
+    ]),
+  );
+  log("");
+  log(
+    "training throughput: Trainer steps/s (forward, loss, backward, Adam), float32, same samples",
+  );
+  const throughput = throughputRows({ quick });
+  table(
+    log,
+    ["job", "implementation", "threads", "steps/s", "note"],
+    throughput.map((r) => [r.job, r.impl, String(r.threads), fmt(r.stepsPerS, 1), r.note ?? ""]),
+  );
+  return { memory: { T, rows: memory }, tapePrecision: precision, threads, throughput };
+}
