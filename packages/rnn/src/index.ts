@@ -149,7 +149,7 @@ export {
   cellLatex,
   cellLatexLines,
 } from "./syntax/cellLatex.js";
-export type { CheckedCell, CheckedParam } from "./syntax/check.js";
+export type { CellWarning, CheckedCell, CheckedParam } from "./syntax/check.js";
 export { type CellFunction, cellFunctions } from "./syntax/functions.js";
 export {
   CellShapeError,
@@ -159,7 +159,7 @@ export {
   tokenize,
 } from "./syntax/lexer.js";
 // --- equation syntax (syntax/) ---
-export { checkCellText, parseCell } from "./syntax/parseCell.js";
+export { cellWarnings, checkCellText, parseCell } from "./syntax/parseCell.js";
 export { printCell } from "./syntax/printCell.js";
 export { type AddingOptions, addingProblem, addingSample } from "./tasks/adding.js";
 export { type CharVocab, charVocab, foldAscii, normalizeText } from "./tasks/chars.js";

@@ -6,7 +6,16 @@
 import { compileCell } from "@gated/codegen";
 import { sigmoid } from "@gated/ops";
 import { describe, expect, test } from "vitest";
-import { CellShapeError, CellSyntaxError, defineCell, parseCell, printCell } from "../src/index.js";
+import {
+  CATALOGUE_NAMES,
+  CellShapeError,
+  CellSyntaxError,
+  cellWarnings,
+  defineCell,
+  getCell,
+  parseCell,
+  printCell,
+} from "../src/index.js";
 import { MAX_EXPR_DEPTH } from "../src/syntax/ast.js";
 
 const head = "cell c(x[I]; h[H]) {\n";
@@ -208,5 +217,39 @@ describe("def: user-defined functions", () => {
     const defs = ["def f0(v) = v + v"];
     for (let i = 1; i < 30; i++) defs.push(`def f${i}(v) = f${i - 1}(f${i - 1}(v))`);
     expect(() => parseCell(cell(`${defs.join("\n")}\nh' = f29(h)`))).toThrow(CellSyntaxError);
+  });
+});
+
+describe("a typo that creates a new parameter is a warning (an error when strict)", () => {
+  const typo = cell(
+    "f = sigmoid(W_f h + U_f x + b_f)\nn = tanh(W_n h + U_n x + b_n)\nh' = (1 - f) * q + f * n",
+  );
+  test("the warning names the parameter and where it is written", () => {
+    expect(cellWarnings(parseCell(typo)).map((w) => w.message)).toEqual([
+      "4:16: q is a new parameter [H] (only ever multiplied elementwise: no weight matrix, no bias); declare it with `param q[H]` if intended",
+    ]);
+  });
+  test("a name one edit from a value of the cell", () => {
+    const c = parseCell(cell("gate = sigmoid(W_g h + U_g x)\nh' = gate * tanh(W h + U x) + gatee"));
+    expect(cellWarnings(c).map((w) => w.name)).toEqual(["gatee"]);
+    expect(cellWarnings(c)[0]!.message).toContain("(did you mean gate?)");
+  });
+  test("strict makes it an error at the same place", () => {
+    expect(() => parseCell(typo, { strict: true })).toThrow(
+      "4:16: q is a new parameter [H] (only ever multiplied elementwise: no weight matrix, no bias); declare it with `param q[H]` if intended",
+    );
+  });
+  test("declared or annotated, it is no warning; nor are the catalogue's cells", () => {
+    expect(cellWarnings(parseCell(cell(`param q[H]\nh' = tanh(W h + U x) * q`)))).toEqual([]);
+    expect(cellWarnings(parseCell(cell(`h' = tanh(W h + U x) * q[H]`)))).toEqual([]);
+    for (const n of CATALOGUE_NAMES) {
+      let text: string;
+      try {
+        text = printCell(getCell(n));
+      } catch {
+        continue;
+      }
+      expect(cellWarnings(parseCell(text)), n).toEqual([]);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { type AttrValue, type Dim, input as inputLeaf, type Node, type Shape } f
 import type { InitSpec, ParamRole } from "../defineCell.js";
 import { type CellAst, type DimAst, type Expr, MAX_EXPR_DEPTH, type Stmt } from "./ast.js";
 import { expandDefs } from "./defs.js";
-import { type CellFunction, cellFunctions } from "./functions.js";
+import { type CellFunction, cellFunctions, suggest } from "./functions.js";
 import { CellShapeError, CellSyntaxError, type Pos } from "./lexer.js";
 import {
   broadcastTerms,
@@ -59,6 +59,8 @@ export interface CheckedCell {
   /** Equations in order (locals and next states). */
   readonly lets: readonly Extract<Stmt, { kind: "let" }>[];
   readonly output: string;
+  /** Likely mistakes (see `CellWarning`). */
+  readonly warnings: readonly CellWarning[];
 }
 
 type Let = Extract<Stmt, { kind: "let" }>;
@@ -74,6 +76,21 @@ interface ParamState {
   onState: boolean;
   appliedToState: boolean;
   appliedToInput: boolean;
+  /** Annotated at a use (`a[] * h`): written on purpose. */
+  annotated: boolean;
+  /** Operand of + or − (a bias-like term). */
+  additive: boolean;
+  /** Operand of * or / (a factor). */
+  factor: boolean;
+}
+
+/** A likely mistake that is still a valid cell (e.g. a typo that creates a new parameter). */
+export interface CellWarning {
+  readonly pos: Pos;
+  /** The parameter it is about. */
+  readonly name: string;
+  /** `line:col: …`, one line. */
+  readonly message: string;
 }
 
 /** Messages about shapes (conflicts, undecidable or wrong-rank operands) are `CellShapeError`s. */
@@ -211,7 +228,32 @@ class Checker {
       });
     }
     const out = output ?? (this.stateDims.has("h") ? "h" : ast.states[0]!.name);
-    return { ast, params, lets: this.lets, output: out };
+    return { ast, params, lets: this.lets, output: out, warnings: this.warnings(params) };
+  }
+
+  /**
+   * Parameters that look like typos: inferred (never declared nor annotated), and either only
+   * ever a factor of an elementwise product (`h' = f * q`: no weight matrix, no bias), or named
+   * one edit away from a value of the cell (`nn` beside a local `n`).
+   */
+  private warnings(params: ReadonlyMap<string, CheckedParam>): CellWarning[] {
+    const out: CellWarning[] = [];
+    const values = [...this.kinds].filter(([, k]) => k.kind !== "param").map(([n]) => n);
+    for (const [name, p] of this.params) {
+      if (p.declared || p.annotated) continue;
+      const shape = `[${params.get(name)!.shape.join(", ")}]`;
+      const matrix = p.appliedToInput || p.appliedToState;
+      const near = name.length >= 3 && !matrix ? suggest(name, values) : undefined;
+      // a factor of a state itself (a peephole, IndRNN's w ⊙ h) is a diagonal weight, not a typo
+      const factorOnly = p.factor && !p.additive && !matrix && !p.onState;
+      if (!near && !factorOnly) continue;
+      const why = near
+        ? `(did you mean ${near}?)`
+        : "(only ever multiplied elementwise: no weight matrix, no bias)";
+      const message = `${p.pos.line}:${p.pos.col}: ${name} is a new parameter ${shape} ${why}; declare it with \`param ${name}${shape}\` if intended`;
+      out.push({ pos: p.pos, name, message });
+    }
+    return out;
   }
 
   /** Parameters only used in values no next state needs (or never used) are errors. */
@@ -333,6 +375,9 @@ class Checker {
         onState: false,
         appliedToState: false,
         appliedToInput: false,
+        annotated: false,
+        additive: false,
+        factor: false,
       };
       this.params.set(name, p);
     }
@@ -392,6 +437,11 @@ class Checker {
         const l = this.infer(e.left);
         const r = this.infer(e.right);
         if (e.op === "*") this.noteDiagonal(e.left, e.right);
+        for (const side of [e.left, e.right]) {
+          const q = side.kind === "name" ? this.params.get(side.name) : undefined;
+          if (q && (e.op === "+" || e.op === "-")) q.additive = true;
+          else if (q) q.factor = true;
+        }
         const out = broadcastTerms([l, r]);
         return typeof out === "string"
           ? err(
@@ -441,7 +491,10 @@ class Checker {
     }
     if (!k) this.declare(name, "param", e.pos);
     const p = this.param(name, e.pos);
-    if (e.shape) this.annotate(p, name, e.shape, e.pos);
+    if (e.shape) {
+      this.annotate(p, name, e.shape, e.pos);
+      p.annotated = true;
+    }
     return p.shape;
   }
 

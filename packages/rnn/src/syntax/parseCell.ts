@@ -8,12 +8,23 @@ import { constant, type Node, topo } from "@gated/graph";
 import { OPS } from "@gated/ops";
 import { type Cell, defineCell } from "../defineCell.js";
 import type { Expr } from "./ast.js";
-import { type CheckedCell, checkAttrs, checkCell } from "./check.js";
+import { type CellWarning, type CheckedCell, checkAttrs, checkCell } from "./check.js";
 import { cellFunctions, suggest } from "./functions.js";
 import { CellSyntaxError } from "./lexer.js";
 import { parseCellAst } from "./parser.js";
 
 const INFIX = { "+": OPS.add, "-": OPS.sub, "*": OPS.mul, "/": OPS.div } as const;
+
+const WARNINGS = new WeakMap<Cell, readonly CellWarning[]>();
+
+/**
+ * Likely mistakes in a parsed cell's text, e.g. a typo that creates a new parameter
+ * (`h' = f * q`); none for cells built otherwise. `parseCell(text, { strict: true })` makes the
+ * first one an error.
+ */
+export function cellWarnings(cell: Cell): readonly CellWarning[] {
+  return WARNINGS.get(cell) ?? [];
+}
 
 /** Parses and checks a cell text without building it (for tools: shapes, roles, errors). */
 export function checkCellText(text: string): CheckedCell {
@@ -39,13 +50,20 @@ export function checkCellText(text: string): CheckedCell {
  * ```
  * Errors are `CellSyntaxError`s whose message starts with `line:col`.
  */
-export function parseCell(text: string): Cell {
+export function parseCell(text: string, opts: { strict?: boolean } = {}): Cell {
   const checked = checkCellText(text);
   const { ast } = checked;
+  if (opts.strict && checked.warnings.length > 0)
+    throw new CellSyntaxError(
+      checked.warnings[0]!.pos,
+      checked.warnings[0]!.message.replace(/^\d+:\d+: /, ""),
+    );
   const state: Record<string, string | number> = {};
   for (const s of ast.states) state[s.name] = s.dim.value;
   try {
-    return build(checked, state, text);
+    const cell = build(checked, state, text);
+    WARNINGS.set(cell, checked.warnings);
+    return cell;
   } catch (e) {
     // defineCell's own checks (a state called x, …) are reported at the cell's header
     if (e instanceof CellSyntaxError) throw e;
