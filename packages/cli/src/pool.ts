@@ -140,6 +140,9 @@ export function runPool(
     quiet: opts.quiet === true,
   });
   const done = new Array<number>(pairs.length).fill(0);
+  // steps a run had done before this invocation (its checkpoint): not part of the rate
+  const before = new Array<number | undefined>(pairs.length);
+  const fresh = () => done.reduce((a, d, i) => a + d - (before[i] ?? d), 0);
   const results: (RunResult | undefined)[] = new Array(pairs.length);
   const active = new Map<number, string>();
   let next = 0;
@@ -168,6 +171,7 @@ export function runPool(
       bar.done(
         stoppedAny ? "interrupted" : `${runs.length} runs`,
         done.reduce((a, b) => a + b, 0),
+        fresh(),
       );
       resolve({ runs, interrupted: stoppedAny || runs.length < pairs.length });
     };
@@ -204,14 +208,18 @@ export function runPool(
       w.on("message", (m: FromWorker) => {
         if (m.type === "progress") {
           done[m.index] = m.done;
+          // a run's first report comes after its first step of this invocation
+          before[m.index] ??= m.done - 1;
           active.set(m.index, `${Math.round((100 * m.done) / totalOf(m.index))}%`);
           bar.update(
             done.reduce((a, b) => a + b, 0),
             status(),
+            fresh(),
           );
         } else if (m.type === "result") {
           results[m.index] = m.result;
           done[m.index] = m.result.steps;
+          before[m.index] ??= m.result.steps;
           active.delete(m.index);
           bar.note(runLine(pairs[m.index]!.task ?? opts.task, m.result));
           opts.onRun?.(m.result, m.index);

@@ -10,12 +10,16 @@ import { formatDuration, formatRate, RateEstimator } from "./eta.js";
 export { formatDuration, formatRate, RateEstimator } from "./eta.js";
 
 export interface Progress {
-  /** Reports `done` of `total` units with a short status text. */
-  update(done: number, status?: string): void;
+  /**
+   * Reports `done` of `total` units with a short status text. `fresh`: the units done by this
+   * invocation (default `done`; only its increments count for the rate), for a bar over several
+   * runs some of which resumed from checkpoints.
+   */
+  update(done: number, status?: string, fresh?: number): void;
   /** Prints a line of its own (above the bar on a terminal), e.g. a finished run. */
   note(line: string): void;
   /** Finishes the bar (newline) with a final status; `count` when it stopped short of the total. */
-  done(status?: string, count?: number): void;
+  done(status?: string, count?: number, fresh?: number): void;
 }
 
 export interface ProgressOptions {
@@ -42,7 +46,8 @@ export function progressTail(
   final = false,
 ): string {
   const r = final ? rate.meanRate() : rate.rate();
-  const eta = final || done >= total ? undefined : rate.eta(total);
+  const now = rate.rate();
+  const eta = final || done >= total || now === undefined ? undefined : (total - done) / now;
   return [
     `${done}/${total}`,
     formatDuration(elapsed),
@@ -65,10 +70,10 @@ export function progress(opts: ProgressOptions): Progress {
   const tail = (done: number, status: string, final = false) =>
     progressTail(done, opts.total, (now() - start) / 1000, rate, status, final);
   return {
-    update(done, status = "") {
+    update(done, status = "", fresh = done) {
       if (opts.quiet) return;
       const t = now();
-      rate.observe(done, t / 1000);
+      rate.observe(fresh, t / 1000);
       if (tty) {
         if (t - lastDraw < 100 && done < opts.total) return;
         lastDraw = t;
@@ -88,9 +93,9 @@ export function progress(opts: ProgressOptions): Progress {
       if (opts.quiet) return;
       stream.write(tty ? `\r${line}\x1b[K\n${drawn}` : `${line}\n`);
     },
-    done(status = "", count = opts.total) {
+    done(status = "", count = opts.total, fresh = count) {
       if (opts.quiet) return;
-      rate.observe(count, now() / 1000);
+      rate.observe(fresh, now() / 1000);
       const word = count >= opts.total ? "done" : "stopped";
       const text = `${opts.label} ${word} ${tail(count, status, true)}`;
       stream.write(tty ? `\r${text}\x1b[K\n` : `${text}\n`);

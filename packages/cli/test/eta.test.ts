@@ -141,3 +141,36 @@ describe("progress lines", () => {
     ).toBe("adding lstm seed 1 done 200 steps in 12s (16.2 steps/s) mse 0.0123");
   });
 });
+
+describe("a bar over several runs, some resumed", () => {
+  test("steps a run had done before this invocation never count for the rate", () => {
+    const out: string[] = [];
+    let now = 0;
+    const bar = progress({
+      label: "adding (2 workers)",
+      total: 2000,
+      every: 0,
+      now: () => now,
+      stream: {
+        write: (s: string) => out.push(s) !== 0,
+        isTTY: false,
+      } as unknown as NodeJS.WritableStream,
+    });
+    // run A resumed at 900 of 1000, run B starts fresh; both do 10 steps/s
+    let a = 901,
+      b = 0;
+    bar.update(a + b, "", 1);
+    for (let k = 1; k <= 50; k++) {
+      now += 100;
+      if (k === 10) b = 1; // B's first report, after its first step (B resumed nothing)
+      a += 1;
+      if (k > 10) b += 1;
+      bar.update(a + b, "", a - 900 + b);
+    }
+    // 2 runs × 10 steps/s once B runs; A's 900 earlier steps are not a burst of speed
+    const last = out.at(-1)!;
+    const rate = Number(/ ([\d.]+) steps\/s/.exec(last)![1]);
+    expect(rate).toBeGreaterThan(10);
+    expect(rate).toBeLessThanOrEqual(20.5);
+  });
+});
