@@ -9,13 +9,13 @@ import { matvec, tanh } from "@gated/ops";
 import { CATALOGUE } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 import { gru, lstm } from "./codegenCells.js";
-import { rand } from "./codegenCompare.js";
+import { BACKENDS, rand } from "./codegenCompare.js";
 
-describe("padding of a variable-length batch has no effect", () => {
+describe.each(BACKENDS)("%s: padding of a variable-length batch has no effect", (backend) => {
   for (const dtype of ["float64", "float32"] as const)
     test(`NaN / Infinity in padded x and output cotangents (${dtype})`, () => {
       for (const cell of [lstm(), gru(), CATALOGUE.ln_lstm()]) {
-        const k = compileCell(cell, { inputSize: 3, hiddenSize: 4, dtype });
+        const k = compileCell(cell, { inputSize: 3, hiddenSize: 4, dtype, backend });
         const T = 6,
           B = 3,
           I = 3,

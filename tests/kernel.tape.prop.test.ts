@@ -9,7 +9,7 @@ import { type CompiledKernel, compileCell, toFunctions } from "@gated/codegen";
 import { CATALOGUE, type CatalogueName } from "@gated/rnn";
 import { describe, expect } from "vitest";
 import { lstm } from "./codegenCells.js";
-import { maxRel, rand } from "./codegenCompare.js";
+import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
 
 const CELLS: CatalogueName[] = [
   "lstm",
@@ -24,13 +24,13 @@ const CELLS: CatalogueName[] = [
   "min_gru",
 ];
 const kernels = new Map<string, CompiledKernel>();
-function kernelOf(name: CatalogueName): CompiledKernel {
-  let k = kernels.get(name);
+function kernelOf(name: CatalogueName, backend: (typeof BACKENDS)[number]): CompiledKernel {
+  let k = kernels.get(`${backend} ${name}`);
   if (!k) {
     const cell = CATALOGUE[name]();
     const I = cell.x.shape[0] === "H" ? 4 : 3;
-    k = compileCell(cell, { inputSize: I, hiddenSize: 4, sizes: { G: 2 } });
-    kernels.set(name, k);
+    k = compileCell(cell, { inputSize: I, hiddenSize: 4, sizes: { G: 2 }, backend });
+    kernels.set(`${backend} ${name}`, k);
   }
   return k;
 }
@@ -54,15 +54,16 @@ describe("checkpointed BPTT equals the full tape", () => {
   test.prop(
     [
       fc.constantFrom(...CELLS),
+      fc.constantFrom(...BACKENDS),
       fc.integer({ min: 0, max: 13 }),
       fc.integer({ min: 1, max: 3 }),
       fc.oneof(fc.integer({ min: 1, max: 7 }), fc.constant("auto" as const)),
       fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
       fc.integer({ min: 1, max: 1000 }),
     ],
-    { seed: 9, numRuns: 40 },
-  )("cells × T × K × lengths (float64, 1e-12)", (name, T, B, K, fr, seed) => {
-    const k = kernelOf(name);
+    { seed: 9, numRuns: 60 },
+  )("cells × backends × T × K × lengths (float64, 1e-12)", (name, backend, T, B, K, fr, seed) => {
+    const k = kernelOf(name, backend);
     const lengths = fr.slice(0, B).map((f) => Math.round(f * T));
     const { p, x, initial, cot } = data(k, T, B, seed);
     const opts = { batch: B, initial, lengths };
