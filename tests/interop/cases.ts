@@ -44,7 +44,16 @@ export function exportCells(
 export function gatedCase(
   name: string,
   cell: Cell,
-  opts: { T?: number; B?: number; I?: number; H?: number; masked?: boolean; seed?: number } = {},
+  opts: {
+    T?: number;
+    B?: number;
+    I?: number;
+    H?: number;
+    masked?: boolean;
+    seed?: number;
+    /** Scales x (large values saturate the gates). */
+    xScale?: number;
+  } = {},
 ): GatedCase {
   const { T = 4, B = 3, H = 4, masked = true, seed = 7 } = opts;
   const I = cell.x.shape[0] === "H" ? H : (opts.I ?? 3);
@@ -56,7 +65,7 @@ export function gatedCase(
   // keep parameters of random cells modest so exponentials stay in range
   for (let i = 0; i < params.data.length; i++)
     params.data[i] = params.data[i]! + 0.1 * (2 * r() - 1);
-  const x = rand(T * B * I);
+  const x = rand(T * B * I, opts.xScale ?? 1);
   const states = Object.entries(model.stateSizes);
   const initial = Object.fromEntries(states.map(([s, n]) => [s, rand(B * n, 0.5).map(Math.abs)]));
   const lengths = masked ? [T, Math.max(1, T - 2), 0].slice(0, B) : null;

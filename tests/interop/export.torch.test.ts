@@ -26,6 +26,13 @@ describe.skipIf(!torch)("export to PyTorch: forward and gradients equal gated's"
     gatedCase(name, cell, { seed: 11 + k, masked: true }),
     ...(k % 4 === 0 ? [gatedCase(`${name} (unmasked)`, cell, { seed: 3 + k, masked: false })] : []),
   ]);
+  // saturated gates (|pre-activation| ≫ 709): gradients stay finite and equal gated's zeros
+  cases.push(
+    gatedCase("lstm (x × 2000)", cells[CATALOGUE_NAMES.indexOf("lstm")]!.cell, {
+      seed: 5,
+      xScale: 2000,
+    }),
+  );
   let results: unknown[] = [];
 
   test("one Python process runs every case", () => {

@@ -339,10 +339,23 @@ function forwardBody(
   return lines;
 }
 
+/**
+ * Elementwise ops PyTorch has natively, used instead of their formula where the formula would
+ * hurt autograd: the stable sigmoid is a select between two branches, and torch.where computes
+ * both, so the branch whose exp overflows (|x| > 709) gives 0 · ∞ = NaN in the gradient.
+ * torch.sigmoid is the same function (equal within rounding) with a finite gradient everywhere.
+ */
+export const TORCH_NATIVE: ReadonlyMap<OpDef, (a: string) => string> = new Map([
+  [OPS.sigmoid as OpDef, (a: string) => `torch.sigmoid(${a})`],
+]);
+
 /** One node as an expression over its operands' expressions. */
 function renderNode_(n: Node, args: readonly Arg[], low: LoweredCell): PyExpr {
   const structural = TORCH_STRUCTURAL.get(n.op);
   if (structural) return { k: "tensor", s: structural(n, args, low) };
+  const native = TORCH_NATIVE.get(n.op);
+  if (native && args[0]!.e.k !== "number")
+    return { k: "tensor", s: native(pyText(args[0]!.e, DT)) };
   if (n.op.kind === "elementwise" && n.op.scalar) {
     const R = low.shape(n).length;
     const padded = args.map((a): PyExpr => {
