@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { transformSync } from "esbuild";
+import { transform } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tsBlocks } from "./readmeBlocks.js";
 
@@ -106,11 +106,11 @@ describe("the installed packages", () => {
   const blocks = tsBlocks();
   test("the README has examples", () => expect(blocks.length).toBeGreaterThanOrEqual(3));
   blocks.forEach((src, i) => {
-    test(`README example ${i + 1} runs with plain Node: ${src.split("\n")[0]}`, (t) => {
+    test(`README example ${i + 1} runs with plain Node: ${src.split("\n")[0]}`, async (t) => {
       skip(t);
       const dir = join(app, `readme${i + 1}`);
       mkdirSync(dir, { recursive: true });
-      const js = transformSync(src, { loader: "ts", format: "esm", target: "node20" }).code;
+      const js = (await transform(src, { loader: "ts", format: "esm", target: "node20" })).code;
       writeFileSync(join(dir, "example.mjs"), js);
       writeFileSync(join(dir, "example.ts"), src);
       const r = node(["example.mjs"], dir);
@@ -124,9 +124,10 @@ describe("the installed packages", () => {
       join(app, "consumer.ts"),
       `import { compileCell, getCell, parseCell, type Kernel } from "gated";
 import { namesGender, readSafetensorsFile } from "gated/node";
-const k: Kernel = compileCell(getCell("gru"), { inputSize: 2, hiddenSize: 3, dtype: "float64" });
-const p = k.initParams({ seed: 0 });
-export const views = [p.get("W_z"), parseCell("cell c(x[I]; h[H]) { h' = tanh(U x + W h + b) }")];
+const k = compileCell(getCell("gru"), { inputSize: 2, hiddenSize: 3, dtype: "float64" });
+export const kernel: Kernel = k;
+export const w: Float64Array = k.initParams({ seed: 0 }).get("W_z"); // dtype-generic kernels
+export const cell = parseCell("cell c(x[I]; h[H]) { h' = tanh(U x + W h + b) }");
 export const task = namesGender({ seed: 1 });
 export const read: typeof readSafetensorsFile = readSafetensorsFile;
 `,

@@ -9,6 +9,7 @@
  */
 
 export type {
+  ArrayOf,
   CompiledKernel,
   CompileOptions,
   Cotangents,

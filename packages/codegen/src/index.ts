@@ -35,6 +35,7 @@ export {
   toFunctions,
 } from "./kernel/module.js";
 export type {
+  ArrayOf,
   Cotangents,
   DType,
   FloatArray,

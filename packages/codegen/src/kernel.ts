@@ -8,6 +8,8 @@ import type { Node, Sizes } from "@gated/graph";
 
 export type DType = "float32" | "float64";
 export type FloatArray = Float32Array | Float64Array;
+/** The typed array of a dtype: `Float32Array` for "float32", `Float64Array` for "float64". */
+export type ArrayOf<D extends DType> = D extends "float32" ? Float32Array : Float64Array;
 
 /** One carried state: its input leaf (previous value) and the node giving its next value. */
 export interface StateSpec {
@@ -48,10 +50,10 @@ export interface ParamSlot {
 }
 
 /** Named views over one flat buffer. `get(name)` is a view: writing to it writes the buffer. */
-export interface Params {
-  readonly data: FloatArray;
+export interface Params<A extends FloatArray = FloatArray> {
+  readonly data: A;
   readonly layout: readonly ParamSlot[];
-  get(name: string): FloatArray;
+  get(name: string): A;
 }
 
 export interface ForwardOptions {
@@ -75,13 +77,13 @@ export interface ForwardOptions {
 }
 
 /** The result of a forward run; keeps what backward needs. */
-export interface Run {
+export interface Run<A extends FloatArray = FloatArray> {
   readonly T: number;
   readonly B: number;
   /** [T][B][outputSize] */
-  readonly output: FloatArray;
+  readonly output: A;
   /** Final state per name, [B][size] (for masked sequences: the state at each sequence's end). */
-  readonly final: Readonly<Record<string, FloatArray>>;
+  readonly final: Readonly<Record<string, A>>;
 }
 
 /** Cotangents of the loss w.r.t. the run's results; absent parts are zero. */
@@ -90,36 +92,39 @@ export interface Cotangents {
   readonly final?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
-export interface Gradients {
-  readonly params: Params;
+export interface Gradients<A extends FloatArray = FloatArray> {
+  readonly params: Params<A>;
   /** [T][B][inputSize] */
-  readonly input: FloatArray;
+  readonly input: A;
   /** Per state name, [B][size]. */
-  readonly initial: Readonly<Record<string, FloatArray>>;
+  readonly initial: Readonly<Record<string, A>>;
 }
 
-export interface KernelOptions {
+export interface KernelOptions<D extends DType = DType> {
   readonly inputSize: number;
   readonly hiddenSize: number;
-  readonly dtype?: DType;
+  readonly dtype?: D;
   /** Sizes of any other symbolic dims the cell uses (e.g. a group count). */
   readonly sizes?: Sizes;
 }
 
-/** A recurrence bound to sizes and a dtype, runnable forward and backward over sequences. */
-export interface Kernel {
+/**
+ * A recurrence bound to sizes and a dtype, runnable forward and backward over sequences. Generic
+ * in the dtype: a `Kernel<"float64">`'s parameters, outputs and gradients are `Float64Array`s.
+ */
+export interface Kernel<D extends DType = DType> {
   readonly name: string;
   /** What runs it: "js" or "wasm" (compiled), "reference" (the interpreter). */
   readonly backend?: string;
-  readonly dtype: DType;
+  readonly dtype: D;
   readonly sizes: Sizes;
   readonly inputSize: number;
   readonly outputSize: number;
   readonly stateSizes: Readonly<Record<string, number>>;
   readonly layout: readonly ParamSlot[];
-  initParams(opts?: { seed?: number }): Params;
+  initParams(opts?: { seed?: number }): Params<ArrayOf<D>>;
   /** Wraps a flat buffer (copied into the kernel's dtype) or zeros as `Params`. */
-  params(data?: ArrayLike<number>): Params;
-  forward(params: Params, x: ArrayLike<number>, opts: ForwardOptions): Run;
-  backward(run: Run, cotangents: Cotangents): Gradients;
+  params(data?: ArrayLike<number>): Params<ArrayOf<D>>;
+  forward(params: Params, x: ArrayLike<number>, opts: ForwardOptions): Run<ArrayOf<D>>;
+  backward(run: Run, cotangents: Cotangents): Gradients<ArrayOf<D>>;
 }
