@@ -102,11 +102,12 @@ export function gatedCase(
   };
 }
 
-/** Largest |a − b| / max(1, |b|) over two equal-length arrays (Infinity on a length mismatch). */
+/** Largest |a − b| / max(1, |b|) over two equal-length arrays (Infinity on a length mismatch or a non-number in a). */
 export function maxRelDiff(a: readonly number[], b: readonly number[]): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;
   for (let i = 0; i < a.length; i++) {
+    if (typeof a[i] !== "number") return Infinity; // null: a NaN or infinity on the other side
     const d = Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!));
     if (!(d <= m)) m = Number.isNaN(d) ? Infinity : Math.max(m, d);
   }

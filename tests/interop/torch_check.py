@@ -7,6 +7,7 @@ Rf {state: flat}. Loss = sum(output * R) + sum_s sum(final_s * Rf_s). One proces
 """
 import importlib.util
 import json
+import math
 import sys
 
 import torch
@@ -20,7 +21,8 @@ def load(path, idx):
 
 
 def flat(t):
-    return t.detach().reshape(-1).tolist()
+    """Values as a list; NaN and infinities become null (JSON has neither), which the test reports."""
+    return [v if math.isfinite(v) else None for v in t.detach().reshape(-1).tolist()]
 
 
 def run(mod, layer, case, T, B, I):
