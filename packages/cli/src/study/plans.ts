@@ -42,7 +42,7 @@ export const BUDGETS: Readonly<Record<Budget["name"], Budget>> = {
     seeds: 5,
     hidden: [16, 32],
     lr: [3e-3, 3e-2],
-    steps: { adding: 300, copy: 250, "names-gender": 150, "names-language": 150 },
+    steps: { adding: 250, copy: 200, "names-gender": 150, "names-language": 150 },
     evalEvery: 50,
     evalSize: 128,
     estimate: "about 15 minutes on 2 cores",
