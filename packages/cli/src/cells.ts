@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { type Cell, getCell } from "@gated/rnn";
+import { type Cell, cellWarnings, getCell } from "@gated/rnn";
 import { catalogueCell, catalogueNames, parseCellText } from "./deps.js";
 import { UsageError } from "./errors.js";
 
@@ -21,7 +21,23 @@ export interface CellEntry {
   readonly origin: string;
   /** Identifies the definition (for checkpoint compatibility). */
   readonly fingerprint: string;
+  /** Likely mistakes in its equation text, `FILE:line:col: …` (see @gated/rnn's cellWarnings). */
+  readonly warnings: readonly string[];
 }
+
+/** Prints each cell's warnings on stderr; with `strict`, the first one is a usage error. */
+export function reportWarnings(
+  command: string,
+  cells: readonly CellEntry[],
+  strict: boolean,
+): void {
+  const all = cells.flatMap((c) => c.warnings);
+  if (strict && all.length > 0) throw new UsageError(`gated ${command}: ${all[0]} (--strict)`);
+  for (const w of all) process.stderr.write(`gated ${command}: warning: ${w}\n`);
+}
+
+const warningsOf = (cell: Cell, file: string): string[] =>
+  cellWarnings(cell).map((w) => `${file}:${w.message}`);
 
 /** Minimal gated unit (Zhou et al. 2016), written in the equation syntax. */
 export const MGU_SOURCE = `cell mgu(x[I]; h[H]) {
@@ -57,6 +73,7 @@ export function resolveCell(spec: string): CellEntry {
       cell: getCell(optioned.name, optioned.opts),
       origin: `catalogue (${optioned.name}, ${JSON.stringify(optioned.opts)})`,
       fingerprint: `catalogue:${spec}`,
+      warnings: [],
     };
   }
   const embedded = Object.hasOwn(EMBEDDED, spec) ? EMBEDDED[spec] : undefined;
@@ -68,6 +85,7 @@ export function resolveCell(spec: string): CellEntry {
       source: embedded,
       origin: "equation syntax (embedded)",
       fingerprint: hash(embedded),
+      warnings: [],
     };
   }
   if (!looksLikeFile(spec)) {
@@ -80,6 +98,7 @@ export function resolveCell(spec: string): CellEntry {
         ...(c.source !== undefined ? { source: c.source } : {}),
         origin: "catalogue",
         fingerprint: `catalogue:${spec}`,
+        warnings: [],
       };
     let isFile = false;
     try {
@@ -113,5 +132,13 @@ export function resolveCell(spec: string): CellEntry {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${spec}: ${(e as Error).message.split("\n")[0]}`);
   }
-  return { spec, name: cell.name, cell, source: text, origin: spec, fingerprint: hash(text) };
+  return {
+    spec,
+    name: cell.name,
+    cell,
+    source: text,
+    origin: spec,
+    fingerprint: hash(text),
+    warnings: warningsOf(cell, spec),
+  };
 }

@@ -243,3 +243,31 @@ describe("a diverging run", () => {
     expect(existsSync(out)).toBe(true);
   });
 });
+
+describe("a typo that creates a new parameter", () => {
+  const typo =
+    "cell t(x[I]; h[H]) {\n  f = sigmoid(W_f h + U_f x + b_f)\n  n = tanh(W_n h + U_n x + b_n)\n  h' = (1 - f) * q + f * n\n}\n";
+  const warning = (file: string) =>
+    `${file}:4:18: q is a new parameter [H] (only ever multiplied elementwise: no weight matrix, no bias); declare it with \`param q[H]\` if intended`;
+  test("is a warning on show, compile and train", async () => {
+    const file = join(work, "typo.cell");
+    writeFileSync(file, typo);
+    const show = await cli("show", file, "--params");
+    expect(show.code).toBe(0);
+    expect(show.err).toBe(`gated show: warning: ${warning(file)}\n`);
+    const compile = await cli("compile", file, "-o", join(work, "typo.mjs"), "--hidden", "3");
+    expect(compile.err).toBe(`gated compile: warning: ${warning(file)}\n`);
+    const train = await cli("train", "--cell", file, ...tiny(), "--no-checkpoint");
+    expect(train.code).toBe(0);
+    expect(train.err).toBe(`gated train: warning: ${warning(file)}\n`);
+  });
+  test("is an error with --strict", async () => {
+    const file = join(work, "typo.cell");
+    writeFileSync(file, typo);
+    await usage(["show", file, "--strict"], `gated show: ${warning(file)} (--strict)`);
+    await usage(
+      ["train", "--cell", file, ...tiny(), "--strict"],
+      `gated train: ${warning(file)} (--strict)`,
+    );
+  });
+});

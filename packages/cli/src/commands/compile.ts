@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type FlagSpecs, getBool, getDims, getInt, getStr, helpText, parseArgs } from "../args.js";
-import { resolveCell } from "../cells.js";
+import { reportWarnings, resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { emitKernelModule, kernelFor } from "../deps.js";
 import { cellSizes, checkDimsUsed } from "../dims.js";
@@ -23,6 +23,7 @@ export const COMPILE_FLAGS: FlagSpecs = {
   hidden: { kind: "int", min: 1, max: 65_536, help: "hidden size H", default: 16 },
   minify: { kind: "boolean", help: "minify the module with esbuild" },
   dim: { kind: "dims", help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)" },
+  strict: { kind: "boolean", help: "a warning about the cell's equations is an error" },
 };
 
 export interface CompileResult {
@@ -82,6 +83,7 @@ export async function compileCommand(argv: readonly string[]): Promise<number> {
   if (!/\.(mjs|js)$/i.test(out))
     throw new UsageError(`gated compile: --out must end in .mjs or .js, got "${out}"`);
   const spec = p.positional[0]!;
+  reportWarnings("compile", [resolveCell(spec)], getBool(p, "strict"));
   const base = out.replace(/\.(mjs|js)$/i, "");
   const outputs = [out, `${base}.d.ts`, ...(/\.mjs$/i.test(out) ? [`${base}.d.mts`] : [])];
   checkOutputFiles(

@@ -18,7 +18,7 @@ import {
   type Parsed,
   parseArgs,
 } from "../args.js";
-import { type CellEntry, resolveCell } from "../cells.js";
+import { type CellEntry, reportWarnings, resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { kernelBackend } from "../deps.js";
 import { cellSizes, checkDimsUsed } from "../dims.js";
@@ -95,6 +95,7 @@ const COMMON: FlagSpecs = {
     help: "pooling over time in place of the task's (attention: additive, A = hidden)",
   },
   dim: { kind: "dims", help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)" },
+  strict: { kind: "boolean", help: "a warning about a cell's equations is an error" },
   checkpoint: {
     kind: "string",
     help: "checkpointed BPTT: keep the state every K steps and recompute the rest in backward (K or auto = √T); less memory for long sequences",
@@ -246,6 +247,7 @@ export function experimentArgs(
     throw new UsageError(`gated ${command}: --task is required (tasks: ${taskNames().join(", ")})`);
   const task = resolveTask(taskName);
   const cells = cellSpecs.map(resolveCell);
+  reportWarnings(command, cells, getBool(p, "strict"));
   const dup = cells.find((c, i) => cells.findIndex((d) => d.name === c.name) !== i);
   if (dup) throw new UsageError(`gated ${command}: cell "${dup.name}" is listed twice`);
   const cfg = config(p, specs, task);

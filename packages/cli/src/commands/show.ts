@@ -6,7 +6,7 @@
 import { formatShape } from "@gated/graph";
 import { type FlagSpecs, helpText, parseArgs } from "../args.js";
 import { cellGradientUnicode, cellUnicode } from "../cellMath.js";
-import { resolveCell } from "../cells.js";
+import { reportWarnings, resolveCell } from "../cells.js";
 import { catalogueNames, cellDot, cellGradientLatex, cellLatex, printCellText } from "../deps.js";
 import { UsageError } from "../errors.js";
 
@@ -15,6 +15,7 @@ export const SHOW_FLAGS: FlagSpecs = {
   latex: { kind: "boolean", help: "only the equations as LaTeX source (forward and gradient)" },
   dot: { kind: "boolean", help: "only the DOT graph of the step" },
   params: { kind: "boolean", help: "only the parameter table" },
+  strict: { kind: "boolean", help: "a warning about the cell's equations is an error" },
 };
 
 function section(title: string, body: string): string {
@@ -108,6 +109,7 @@ export async function showCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError(
       `gated show: expected one CELL (catalogue name or cell file), got ${p.positional.length}`,
     );
+  reportWarnings("show", [resolveCell(p.positional[0]!)], p.flags["strict"] === true);
   process.stdout.write(
     showText(p.positional[0]!, {
       latex: p.flags["latex"] === true,
