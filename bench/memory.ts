@@ -4,9 +4,9 @@
  * variant runs in a child process of its own, on the emitted module, and reads its own peak RSS
  * (process.resourceUsage().maxRSS), so no variant pays for another's garbage.
  *
- * Also: whether a float32 kernel could keep its tape in float32 — the tape's arrays are rounded
- * to float32 before backward and the gradients compared with the float64 reference, against the
- * float32 accuracy test's tolerance (1e-4 relative, tests/codegenCompare.ts).
+ * Also: whether a float32 kernel could keep its tape in float32 — the JS backend's tape (float64)
+ * is rounded to float32 before backward and the gradients compared with the float64 reference,
+ * against the float32 accuracy test's tolerance (1e-4 relative, tests/codegenCompare.ts).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -96,7 +96,9 @@ export function tapePrecision(cells: readonly string[] = ["lstm", "gru"]): TapeP
   return cells.map((name) => {
     const cell = getCell(name);
     const ref = referenceKernel(cell, { inputSize: I, hiddenSize: H });
-    const k = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float32" });
+    // the JS backend computes and keeps its tape in float64 (the wasm backend's float32 kernels
+    // already compute in float32): round that tape to float32 to see what a float32 tape costs
+    const k = compileCell(cell, { inputSize: I, hiddenSize: H, dtype: "float32", backend: "js" });
     const r = mulberry32(3);
     const x = Float64Array.from({ length: T * B * I }, () => 2 * r() - 1);
     const dOut = Float64Array.from({ length: T * B * k.outputSize }, () => 2 * r() - 1);

@@ -67,6 +67,8 @@ const SCRIPT =
     .map((u) => fileURLToPath(u))
     .find((f) => existsSync(f)) ?? "torch_train.py";
 
+let backendName = "?";
+
 /** Steps/s of gated's Trainer over `samples` (warm-up steps first, then until the budget). */
 function gatedRate(
   job: Job,
@@ -91,6 +93,7 @@ function gatedRate(
     steps: Number.MAX_SAFE_INTEGER,
   });
   const it = trainer.iterate(fromArray(samples));
+  backendName = model.rnn.kernels[0]?.backend ?? "?";
   for (let i = 0; i < 3; i++) it.next();
   let steps = 0;
   const t0 = performance.now();
@@ -121,7 +124,7 @@ export function throughputRows(opts: { quick?: boolean } = {}): ThroughputRow[] 
       const g = gatedRate(job, task, samples, budgetMs);
       rows.push({
         job: job.name,
-        impl: "gated (js, float32)",
+        impl: `gated (${backendName}, float32)`,
         threads: 1,
         stepsPerS: g.rate,
         steps: g.steps,

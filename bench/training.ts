@@ -84,7 +84,7 @@ export function trainingSections(opts: { quick: boolean; log: (s: string) => voi
   const precision = tapePrecision(["lstm", "gru", "peephole_lstm"]);
   log("");
   log(
-    "float32 kernels, tape kept in float64 (today) vs rounded to float32: ∂params vs the float64 reference",
+    "float32 JS kernels, tape kept in float64 (today) vs rounded to float32: ∂params vs the float64 reference",
   );
   table(
     log,
