@@ -8,13 +8,14 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { readSafetensors } from "@gated/rnn";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchChromium, modulePage, skipWithoutChromium, withPage } from "./browser.js";
 
 const root = resolve(__dirname, "..");
-const bundleDir = join(root, "dist", `.test-model-${process.pid}`);
-const bundle = join(bundleDir, "gated.mjs");
+// beside dist/gated.mjs, where the bundle finds gated's package.json (its version)
+const bundle = join(root, "dist", `.test-model-${process.pid}.mjs`);
 let work: string;
 
 beforeAll(async () => {
@@ -31,7 +32,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => {
-  rmSync(bundleDir, { recursive: true, force: true });
+  rmSync(bundle, { force: true });
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -60,6 +61,10 @@ describe("gated train --save, predict, export-model", () => {
     expect(t.err).toBe("");
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/model: gender\.safetensors \(\d+ bytes\)/);
+    const meta = readSafetensors(readFileSync(join(work, "gender.safetensors"))).metadata;
+    const config = JSON.parse(meta["gated.model"]!) as { writer: string; task: object };
+    expect(config.writer).toMatch(/^gated \d+\.\d+\.\d+/);
+    expect(config.task).toMatchObject({ name: "names-gender", classes: ["female", "male"] });
     const a = gated(["predict", "--model", "gender.safetensors", ...NAMES]);
     expect(a.code).toBe(0);
     const lines = a.out.trim().split("\n");

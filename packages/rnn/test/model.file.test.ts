@@ -211,6 +211,11 @@ describe("loading refuses files it cannot fully check", () => {
     ["a bad pool", () => withConfig({ ...config, pool: "sum" }), /pool must be last, mean/],
     ["a bad dtype", () => withConfig({ ...config, dtype: "int8" }), /dtype must be float32/],
     [
+      "a writer that is not text",
+      () => withConfig({ ...config, writer: 2 }),
+      /writer must be a string/,
+    ],
+    [
       "equations that do not parse",
       () => withConfig({ ...config, cell: { name: "gru", text: "cell gru(x[I]; h[H]) { h' = " } }),
       /cell\.text does not parse: \d+:\d+/,

@@ -15,6 +15,7 @@ import { oneLine, UsageError } from "../errors.js";
 import type { RunResult } from "../experiment.js";
 import { sessionModel } from "../session.js";
 import type { RunConfig, TaskEntry } from "../tasks.js";
+import { gatedVersion } from "../version.js";
 
 /** Writes the model of a finished run (its final parameters) to `path`; returns the bytes written. */
 export function saveRun(
@@ -32,7 +33,7 @@ export function saveRun(
     m.params.set(v, s.offset);
   }
   m.setParams(m.params);
-  const bytes = m.toBytes();
+  const bytes = m.toBytes({ writer: `gated ${gatedVersion()}` });
   mkdirSync(dirname(path) || ".", { recursive: true });
   writeFileAtomic(path, bytes);
   return bytes.length;

@@ -43,6 +43,8 @@ export interface ModelConfig {
   readonly dtype: DType;
   readonly sizes?: Readonly<Record<string, number>>;
   readonly task?: ModelTask;
+  /** Who wrote the file, e.g. "gated 0.2.0" (informational; `format` is what is checked). */
+  readonly writer?: string;
 }
 
 /** What a model gives the writer. */
@@ -67,6 +69,7 @@ export function configOf(spec: {
   readonly dtype: DType;
   readonly sizes?: Readonly<Record<string, unknown>>;
   readonly task?: ModelTask;
+  readonly writer?: string;
 }): ModelConfig {
   const cell = spec.cell as Partial<Cell>;
   if (!cell.paramInfo || !cell.state)
@@ -102,6 +105,7 @@ export function configOf(spec: {
     dtype: spec.dtype,
     ...(sizes && Object.keys(sizes).length ? { sizes } : {}),
     ...(spec.task ? { task: spec.task } : {}),
+    ...(spec.writer !== undefined ? { writer: spec.writer } : {}),
   };
 }
 
@@ -229,7 +233,7 @@ export function checkConfig(json: unknown): ModelConfig {
       "loss",
       "dtype",
     ],
-    ["sizes", "task"],
+    ["sizes", "task", "writer"],
   );
   if (c["format"] !== MODEL_FORMAT)
     fail(
@@ -261,6 +265,7 @@ export function checkConfig(json: unknown): ModelConfig {
     fail(`loss must be one of ${LOSSES.join(", ")}, got ${JSON.stringify(c["loss"])}`);
   if (c["dtype"] !== "float32" && c["dtype"] !== "float64")
     fail(`dtype must be float32 or float64, got ${JSON.stringify(c["dtype"])}`);
+  if (c["writer"] !== undefined) str(c["writer"], "writer");
   if (c["sizes"] !== undefined) {
     const s = fields(c["sizes"], "sizes", [], Object.keys(c["sizes"] as Obj));
     for (const [k, v] of Object.entries(s)) posInt(v, `sizes.${k}`);

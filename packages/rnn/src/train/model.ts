@@ -259,9 +259,9 @@ export class Model {
   }
 
   /** The model as named tensors + configuration: one safetensors file (see model/file.ts). */
-  toBytes(): Uint8Array {
+  toBytes(opts: { readonly writer?: string } = {}): Uint8Array {
     const s = this.spec;
-    const config = configOf({ ...s, lossName: this.loss.name, dtype: this.dtype });
+    const config = configOf({ ...s, ...opts, lossName: this.loss.name, dtype: this.dtype });
     return writeModelFile({ config, slots: this.fileSlots(), params: this.params });
   }
 
