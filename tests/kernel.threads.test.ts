@@ -47,6 +47,22 @@ describe("threads: N workers, one slice of the batch each", () => {
         expect(() => many.forward(p, x, { batch: B, lengths: lengths.map(() => 99) })).toThrow(
           /lengths\[0\] = 99/,
         );
+        // what slicing would hide is one thread's error
+        expect(() => many.forward(p, x, { batch: B, lengths: [...lengths, 1] })).toThrow(
+          /lengths needs \d+ values/,
+        );
+        expect(() => many.forward(p, [...x.slice(0, -1), "1"] as never, { batch: B })).toThrow(
+          /expected a number/,
+        );
+        expect(() => many.forward(p, x, { batch: B, initial: { h: rand(B * 4 + 1, 1) } })).toThrow(
+          /initial h needs/,
+        );
+        expect(() => many.forward(p, x, { batch: B, initial: { hh: rand(B * 4, 1) } })).toThrow(
+          /unknown state "hh"/,
+        );
+        expect(() =>
+          many.backward(many.forward(p, x, { batch: B }), { final: { h: rand(3, 1) } }),
+        ).toThrow(/final h cotangent needs/);
         // a worker's error (its slice's lengths) leaves no reply behind for the next call
         const bad = lengths.map((l, i) => (i === B - 1 ? 99 : l));
         expect(() => many.forward(p, x, { batch: B, lengths: bad })).toThrow(/lengths\[\d\] = 99/);

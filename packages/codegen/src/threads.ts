@@ -126,6 +126,25 @@ function scatter(
     for (let i = 0, d = (t * B + b0) * w, s = t * n; i < n; i++) out[d + i] = src[s + i]!;
 }
 
+const numbers = (v: ArrayLike<unknown>): boolean =>
+  ArrayBuffer.isView(v) || Array.prototype.every.call(v, (e) => typeof e === "number");
+
+/** Whether x, lengths and initial states have the sizes and types the batch needs. */
+function wellFormed(
+  x: ArrayLike<number>,
+  lengths: ArrayLike<number> | undefined,
+  initial: ForwardOptions["initial"],
+  B: number,
+  sizes: Readonly<Record<string, number>>,
+): boolean {
+  if (!numbers(x) || (lengths != null && lengths.length !== B)) return false;
+  for (const [name, v] of Object.entries(initial ?? {})) {
+    const w = Object.hasOwn(sizes, name) ? sizes[name]! : -1;
+    if (v == null || v.length !== B * w || !numbers(v)) return false;
+  }
+  return true;
+}
+
 const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8));
 
 interface ThreadedRun extends Run {
@@ -212,7 +231,9 @@ export function threadedKernel<K extends Kernel>(
     const B = opts.batch;
     if (!Number.isInteger(B) || B <= 0 || n === 1 || B === 1) return k.forward(params, x, opts);
     const T = I === 0 ? 0 : x.length / (B * I);
-    if (!Number.isInteger(T)) return k.forward(params, x, opts); // its own error
+    // what slicing would hide (a wrong length, a string among the values): one thread's error
+    if (!Number.isInteger(T) || !wellFormed(x, opts.lengths, opts.initial, B, k.stateSizes))
+      return k.forward(params, x, opts);
     const parts = slices(B, n);
     const P = shared(params.data.length);
     P.set(params.data);
@@ -297,6 +318,19 @@ export function threadedKernel<K extends Kernel>(
       throw new Error(
         `backward: output cotangent needs ${T * B * O} values, got ${cot.output.length}`,
       );
+    if (cot.output !== undefined && !numbers(cot.output))
+      throw new Error("backward: the output cotangent must hold numbers only");
+    for (const s of names) {
+      const v = cot.final?.[s];
+      if (
+        v !== undefined &&
+        Object.hasOwn(cot.final!, s) &&
+        (v.length !== B * k.stateSizes[s]! || !numbers(v))
+      )
+        throw new Error(
+          `backward: final ${s} cotangent needs ${B * k.stateSizes[s]!} numbers, got ${v.length} values`,
+        );
+    }
     const cotFor = (b0: number, b1: number) => {
       const final: Record<string, number[]> = {};
       for (const s of names) {
