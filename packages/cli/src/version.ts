@@ -5,7 +5,12 @@
  */
 import { readFileSync } from "node:fs";
 
-const CANDIDATES = ["../package.json", "../packages/cli/package.json"];
+// …or ../../packages/cli/ from a bundle one folder deeper (the CLI tests' dist/.test-cli-PID/)
+const CANDIDATES = [
+  "../package.json",
+  "../packages/cli/package.json",
+  "../../packages/cli/package.json",
+];
 
 export function gatedVersion(from: string | URL = import.meta.url): string {
   for (const rel of CANDIDATES) {

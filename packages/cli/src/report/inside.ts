@@ -189,9 +189,14 @@ export function insideHtml(ins: Inspection): string {
     `<p class="note">Every named value of the step, over all valid steps and units of the examples. A σ gate is left-saturated below 0.1 and right-saturated above 0.9 (Karpathy, Johnson &amp; Fei-Fei 2015, “Visualizing and understanding recurrent networks”).</p>`,
     saturationSvg(ins.gates, `${ins.cell}: saturation of the σ gates, one point per unit`),
     `<h4>Cell state over time</h4>`,
-    ...ins.states.map((s) =>
-      stateHeatmapSvg(s, `${ins.cell}: ${s.state} over time, example ${s.example + 1}`),
-    ),
+    ...ins.states.map((s) => {
+      // character inputs: the example's text in the title
+      const text = s.tokens.some((t) => !/^\d+$/.test(t)) ? ` “${s.tokens.join("")}”` : "";
+      return stateHeatmapSvg(
+        s,
+        `${ins.cell}: ${s.state} over time, example ${s.example + 1}${text}`,
+      );
+    }),
   ];
   if (ins.attention?.length)
     parts.push(
