@@ -25,6 +25,31 @@ import { kernelModule } from "./module.js";
 
 const ZERO: Extent = { a: 0, b: 0, c: 0 };
 
+/**
+ * The JS emitter's names for the call's sizes, the lengths and the time loop, read off its own
+ * text for a time loop and a row mask, so this backend's calls use exactly the names the
+ * statements it delegates to the emitter use.
+ */
+function emitterNames(): { T: string; B: string; TB: string; len: string; t: string; tB: string } {
+  const em = new Emitter(new Namer([]));
+  emitStmt(em, { kind: "loop", reverse: false, body: [], doc: "" }, false);
+  emitStmt(
+    em,
+    { kind: "maskRows", loc: { buf: "x", scope: "time", ld: 1, col: 0, shift: 0 }, width: 1 },
+    false,
+  );
+  const text = em.text();
+  const loop = /for \(let ([\w$]+) = 0; \1 < ([\w$]+); \1\+\+\)/.exec(text);
+  const rows = /const ([\w$]+)0 = [\w$]+ \* ([\w$]+),/.exec(text);
+  const mask = /if \(([\w$]+) !== null\) for \(let ([\w$]+) = 0; \2 < ([\w$]+);/.exec(text);
+  if (!loop || !rows || !mask)
+    throw new Error("internal: wasm backend: unexpected JS emitter text");
+  return { t: loop[1]!, T: loop[2]!, tB: rows[1]!, B: rows[2]!, len: mask[1]!, TB: mask[3]! };
+}
+const V = emitterNames();
+/** A row count or size in the emitted text. */
+const dim = (d: Dim): string => (typeof d === "number" ? String(d) : V[d]);
+
 /** Buffers a statement writes. */
 function writes(s: Stmt): string[] {
   switch (s.kind) {
@@ -113,13 +138,13 @@ function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
   const col = l.col ? ` + ${l.col}` : "";
   switch (l.scope) {
     case "cols":
-      return [l.col ? `${l.col} * TB` : "0", "TB"];
+      return [l.col ? `${l.col} * ${V.TB}` : "0", V.TB];
     case "static":
     case "row":
       return [String(l.col), String(l.ld)];
     case "time":
-      if (inLoop && m === "B") return [`tB${l.shift} * ${l.ld}${col}`, String(l.ld)];
-      return [l.shift ? `B * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
+      if (inLoop && m === "B") return [`${V.tB}${l.shift} * ${l.ld}${col}`, String(l.ld)];
+      return [l.shift ? `${V.B} * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
   }
 }
 
@@ -156,15 +181,17 @@ function emitSweep(
     `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, slots: ${packs.slot.size}, views: [${views.join(", ")}] };`,
   );
   emitInner(em, proc, inner, names, maps, t, packs);
-  em.indent(`function ${fname}(P, T, B, len, ${proc.args.join(", ")}) {`);
-  em.line(`const $v = $open(${inner}_plan, T, B);`);
+  em.indent(`function ${fname}(P, ${V.T}, ${V.B}, ${V.len}, ${proc.args.join(", ")}) {`);
+  em.line(`const $v = $open(${inner}_plan, ${V.T}, ${V.B});`);
   if (p) em.line(`$v[${index.get(p.name)}].set(P);`);
   for (const a of proc.args) em.line(`$v[${index.get(a)}].set(${a});`);
   const arg = (n: string): string => {
     const b = proc.buffers.find((x) => x.name === n)!;
     return `$v[${index.get(b.shares ?? n)}]`;
   };
-  em.line(`const $r = ${inner}(${p ? "$v[0]" : "P"}, T, B, len, ${names.map(arg).join(", ")});`);
+  em.line(
+    `const $r = ${inner}(${p ? "$v[0]" : "P"}, ${V.T}, ${V.B}, ${V.len}, ${names.map(arg).join(", ")});`,
+  );
   em.line("return $r.map(($a) => $a.slice());");
   em.dedent("}");
 }
@@ -179,8 +206,8 @@ interface WasmMap {
 function mapStart(l: Loc, rows: Rows, inLoop: boolean): string {
   if (rows === "one" || l.scope === "static" || l.scope === "row") return String(l.col);
   const col = l.col ? ` + ${l.col}` : "";
-  if (inLoop && rows === "B") return `tB${l.shift} * ${l.ld}${col}`;
-  return l.shift ? `B * ${l.shift * l.ld}${col}` : String(l.col);
+  if (inLoop && rows === "B") return `${V.tB}${l.shift} * ${l.ld}${col}`;
+  return l.shift ? `${V.B} * ${l.shift * l.ld}${col}` : String(l.col);
 }
 
 /**
@@ -197,13 +224,18 @@ function emitInner(
   packs: PackPlan,
 ): void {
   const es = elemBytes(t);
-  em.indent(`function ${fname}(P, T, B, len, ${names.join(", ")}) {`);
-  em.line("const TB = T * B;");
+  em.indent(`function ${fname}(P, ${V.T}, ${V.B}, ${V.len}, ${names.join(", ")}) {`);
+  em.line(`const ${V.TB} = ${V.T} * ${V.B};`);
   const walk = (s: Stmt, inLoop: boolean): void => {
     if (s.kind === "loop") {
       em.comment(s.doc);
-      em.indent(s.reverse ? "for (let t = T - 1; t >= 0; t--) {" : "for (let t = 0; t < T; t++) {");
-      em.line("const tB0 = t * B, tB1 = tB0 + B;");
+      const { T, B, t, tB } = V;
+      em.indent(
+        s.reverse
+          ? `for (let ${t} = ${T} - 1; ${t} >= 0; ${t}--) {`
+          : `for (let ${t} = 0; ${t} < ${T}; ${t}++) {`,
+      );
+      em.line(`const ${tB}0 = ${t} * ${B}, ${tB}1 = ${tB}0 + ${B};`);
       for (const b of s.body) walk(b, true);
       em.dedent("}");
       return;
@@ -216,14 +248,14 @@ function emitInner(
       const slot = packs.slot.get(s);
       const where = slot ? `${slot.index}, ${slot.at}` : `-1, ${packs.shared}`;
       em.line(
-        `$gemm(${s.m}, ${s.n}, ${s.k}, ${s.a.buf}, ${ao}, ${lda}, ${s.p.buf}, ${po}, ${ldp}, ${s.c.buf}, ${co}, ${ldc}, ${s.accumulate ? 1 : 0}, ${where});`,
+        `$gemm(${dim(s.m)}, ${s.n}, ${dim(s.k)}, ${s.a.buf}, ${ao}, ${lda}, ${s.p.buf}, ${po}, ${ldp}, ${s.c.buf}, ${co}, ${ldc}, ${s.accumulate ? 1 : 0}, ${where});`,
       );
       return;
     }
     if (s.kind === "colsum" && s.to.scope === "static" && s.from.scope !== "cols") {
       // dst[0:width] += Σ_rows src[r, 0:width], in the module
       em.comment(s.doc);
-      const rows = s.rows === "one" ? "1" : s.rows === "B" ? "B" : "TB";
+      const rows = s.rows === "one" ? "1" : dim(s.rows);
       const from = `${s.from.buf}.byteOffset + ${es} * (${mapStart(s.from, s.rows, inLoop)})`;
       const ld = s.rows === "one" || s.from.scope === "static" ? 0 : s.from.ld;
       em.line(
@@ -234,7 +266,7 @@ function emitInner(
     const m = s.kind === "map" ? maps.get(s) : undefined;
     if (!m || s.kind !== "map") return emitStmt(em, s, inLoop);
     for (const l of s.lets) em.comment(l.doc);
-    const rows = s.rows === "one" ? "1" : s.rows === "B" ? "B" : "TB";
+    const rows = s.rows === "one" ? "1" : dim(s.rows);
     const ptrs = m.locs.map(
       (x) => `${x.loc.buf}.byteOffset + 4 * (${mapStart(x.loc, s.rows, inLoop)})`,
     );
