@@ -253,3 +253,31 @@ describe("a typo that creates a new parameter is a warning (an error when strict
     }
   });
 });
+
+describe("messages show the user's names, never internal stand-ins", () => {
+  test.each([
+    [
+      "h' = h + concat(W x, h)",
+      "2:8: shapes [H] and [H+?] do not match in h + concat(W x, h): h is [H], concat(W x, h) is [H+?]",
+    ],
+    [
+      "q = W x\nh' = h * sum(outer(q, h); axis=0) + matmul(q, h)",
+      "3:37: matmul: matmul(q : [?], h : [H]): expected A [M,K] and B [K,N], got [?] and [H]",
+    ],
+  ])("%s", (body, message) => {
+    syntaxError(cell(body), message);
+    expect(message).not.toMatch(/_dim|_probe/);
+  });
+});
+
+describe("parameter roles come from declarations, else from position in a product", () => {
+  test("W applied to the input is an input weight, U applied to the state a recurrent one", () => {
+    const c = parseCell(cell("h' = tanh(W_x x + U_h h + b)"));
+    const roles = Object.fromEntries(c.paramInfo.map((p) => [p.name, p.role]));
+    expect(roles).toEqual({ W_x: "input", U_h: "recurrent", b: "bias" });
+  });
+  test("a declaration wins", () => {
+    const c = parseCell(cell("param W_x[H, I] : other\nh' = tanh(W_x x + W h)"));
+    expect(c.paramInfo.find((p) => p.name === "W_x")!.role).toBe("other");
+  });
+});

@@ -594,8 +594,13 @@ class Checker {
         : f.build(...nodes);
       return out.shape.map((d) => (typeof d === "string" && back.has(d) ? back.get(d)! : d));
     } catch (x) {
+      if (x instanceof CellSyntaxError) throw x;
       if (back.size > 0 && !this.strict) return freshShape();
-      return err(e.pos, `${e.name}: ${(x as Error).message}`);
+      // stand-ins are named by the arguments' text and unknown dims are "?", never _probe0/_dim47
+      const msg = (x as Error).message
+        .replace(/_probe(\d+)/g, (_, k: string) => this.text(e.args[Number(k)]!))
+        .replace(/_dim\d+/g, "?");
+      return err(e.pos, `${e.name}: ${msg}`);
     }
   }
 
@@ -629,16 +634,20 @@ class Checker {
     }
   }
 
+  /**
+   * A matrix's role is where it sits in a product: applied to the state → recurrent, to the input
+   * → input (papers that write W for input weights get input initialisation). The letter (U
+   * input, W recurrent) decides only a matrix used both ways or neither.
+   */
   private guessRole(name: string, shape: Shape, p: ParamState): ParamRole {
-    if (shape.length === 2 && /^U(_|$)/.test(name)) return "input";
-    if (shape.length === 2 && /^W(_|$)/.test(name)) return "recurrent";
+    if (shape.length === 2) {
+      if (p.appliedToState && !p.appliedToInput) return "recurrent";
+      if (p.appliedToInput && !p.appliedToState) return "input";
+      if (/^U(_|$)/.test(name)) return "input";
+      if (/^W(_|$)/.test(name)) return "recurrent";
+      return "other";
+    }
     if (shape.length === 1 && /^b(_|$)/.test(name)) return "bias";
-    if (shape.length === 2)
-      return p.appliedToState && !p.appliedToInput
-        ? "recurrent"
-        : p.appliedToInput && !p.appliedToState
-          ? "input"
-          : "other";
     if (shape.length === 1) return p.onState ? "diagonal" : "bias";
     return "other";
   }

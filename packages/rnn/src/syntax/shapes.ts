@@ -68,7 +68,8 @@ export function showShape(s: S): string {
   return `[${x
     .map((d) => {
       const v = findD(d);
-      return v instanceof DVar ? "?" : String(v);
+      // a dim built from a stand-in of an unknown one (`_dim47+H`) shows the unknown as "?"
+      return v instanceof DVar ? "?" : String(v).replace(/_dim\d+/g, "?");
     })
     .join(", ")}]`;
 }
