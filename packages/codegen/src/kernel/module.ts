@@ -136,7 +136,7 @@ export function emitTypes(k: { readonly schedule: Schedule } | Schedule): string
     "export interface Params { readonly data: FloatArray; readonly layout: readonly ParamSlot[]; get(name: string): FloatArray }",
     "export declare function params(data?: ArrayLike<number>): Params;",
     "export interface Run { readonly T: number; readonly B: number; readonly output: FloatArray; readonly final: Readonly<Record<StateName, FloatArray>> }",
-    "export interface ForwardOptions { readonly batch: number; readonly initial?: Partial<Readonly<Record<StateName, ArrayLike<number>>>>; readonly lengths?: ArrayLike<number>; readonly tape?: boolean; readonly checkpoint?: number | \"auto\" }",
+    'export interface ForwardOptions { readonly batch: number; readonly initial?: Partial<Readonly<Record<StateName, ArrayLike<number>>>>; readonly lengths?: ArrayLike<number>; readonly tape?: boolean; readonly checkpoint?: number | "auto" }',
     "export declare function forward(p: Params, x: ArrayLike<number>, opts: ForwardOptions): Run;",
     "export interface Cotangents { readonly output?: ArrayLike<number>; readonly final?: Partial<Readonly<Record<StateName, ArrayLike<number>>>> }",
     "export interface Gradients { readonly params: Params; readonly input: FloatArray; readonly initial: Readonly<Record<StateName, FloatArray>> }",
