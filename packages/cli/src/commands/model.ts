@@ -33,10 +33,19 @@ export function saveRun(
     m.params.set(v, s.offset);
   }
   m.setParams(m.params);
-  const bytes = m.toBytes({ writer: `gated ${gatedVersion()}` });
+  const bytes = m.toBytes(writer());
   mkdirSync(dirname(path) || ".", { recursive: true });
   writeFileAtomic(path, bytes);
   return bytes.length;
+}
+
+/** "gated <version>" for the file's writer field; none where the package.json is not found (a bundle moved elsewhere). */
+function writer(): { writer?: string } {
+  try {
+    return { writer: `gated ${gatedVersion()}` };
+  } catch {
+    return {};
+  }
 }
 
 /** A model file, or a one-line usage error naming it. */
