@@ -2,6 +2,7 @@
  * Sizes of a cell's extra dims (beyond its input dim and H): `--dim NAME=N` on the command line,
  * else a default by name (G, a group count: H/4), else a usage error naming the dim and the flag.
  */
+import { parseDim } from "@gated/graph";
 import type { Cell } from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
@@ -15,8 +16,11 @@ const NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 /** The symbolic dims a cell uses besides its input dim and H, in order of appearance. */
 export function extraDims(cell: Cell): string[] {
   const out = new Set<string>();
+  // a linear form (2*M+1) uses each of its names
   const add = (d: unknown) => {
-    if (typeof d === "string" && NAME.test(d) && d !== cell.inputDim && d !== "H") out.add(d);
+    if (typeof d !== "string") return;
+    for (const n of Object.keys(parseDim(d)?.terms ?? {}))
+      if (NAME.test(n) && n !== cell.inputDim && n !== "H") out.add(n);
   };
   for (const d of Object.values(cell.stateSizes)) add(d);
   for (const p of cell.paramInfo) for (const d of p.shape) add(d);

@@ -281,3 +281,25 @@ describe("parameter roles come from declarations, else from position in a produc
     expect(c.paramInfo.find((p) => p.name === "W_x")!.role).toBe("other");
   });
 });
+
+describe("dim arithmetic in shapes", () => {
+  test("2*H, H+I: linear forms unify in canonical form and compile", () => {
+    const c = parseCell(
+      cell("param W[H+H, H]\nz = W h\nh' = tanh(slice(z; axis=0, start=0, end=H) + U x)"),
+    );
+    expect(c.paramInfo.find((p) => p.name === "W")!.shape).toEqual(["2*H", "H"]);
+    const d = parseCell(cell("param W[H, H + I]\nh' = tanh(W concat(h, x))"));
+    expect(d.paramInfo.find((p) => p.name === "W")!.shape).toEqual(["H", "H+I"]);
+    const k = compileCell(c, { inputSize: 2, hiddenSize: 3, dtype: "float64" });
+    expect(k.initParams({ seed: 0 }).get("W")).toHaveLength(18);
+    expect(parseCell(printCell(c)).state[0]!.next).toBe(c.state[0]!.next);
+  });
+  test.each([
+    [
+      "param W[H/4, H]\nh' = W h",
+      "2:10: a dim cannot be divided (H/…): name the smaller dim instead, e.g. Q with H = 4*Q",
+    ],
+    ["param W[H-H-1, H]\nh' = W h", "2:9: dim H-H-1 is -1, less than 0"],
+    ["param W[2*, H]\nh' = W h", '2:11: expected a dim name after "2*", e.g. 2*H, found ","'],
+  ])("%s", (body, message) => syntaxError(cell(body), message));
+});

@@ -8,6 +8,8 @@
  *   juxt  := primary juxt?                      `A B v` = A (B v): matrix-vector products
  *   primary := number shape? | name shape? | name '(' args ')' | '(' expr ')'
  */
+
+import { addDims } from "@gated/graph";
 import {
   type AttrAst,
   type CellAst,
@@ -170,15 +172,61 @@ class Parser {
       const dims: DimAst[] = [];
       if (this.is("]")) return dims;
       for (;;) {
-        const t = this.next();
-        if (t.kind === "ident") dims.push({ value: t.text, pos: t.pos });
-        else if (t.kind === "number" && /^\d+$/.test(t.text))
-          dims.push({ value: Number(t.text), pos: t.pos });
-        else this.fail(t, "a dim (a name such as H, or a whole number)");
+        dims.push(this.dim());
         if (!this.is(",")) return dims;
         this.next();
       }
     });
+  }
+
+  /**
+   * One dim: a name, a whole number, or a linear form of them (`2*H`, `H+I`, `H-1`), kept in the
+   * graph's canonical form so equal sizes unify (`H+H` is `2*H`).
+   */
+  private dim(): DimAst {
+    const first = this.peek();
+    let text = "";
+    let sign = "";
+    for (;;) {
+      const t = this.next();
+      let term: string;
+      if (t.kind === "ident") term = t.text;
+      else if (t.kind === "number" && /^\d+$/.test(t.text)) {
+        term = t.text;
+        if (this.is("*")) {
+          this.next();
+          const n = this.next();
+          if (n.kind !== "ident") this.fail(n, `a dim name after "${t.text}*", e.g. ${t.text}*H`);
+          term = `${t.text}*${n.text}`;
+        }
+      } else return this.fail(t, "a dim (a name such as H, a whole number, or e.g. 2*H, H+I)");
+      if (t.kind === "ident" && this.is("*")) {
+        this.next();
+        const n = this.next();
+        if (n.kind !== "number" || !/^\d+$/.test(n.text))
+          this.fail(n, `a whole number after "${t.text}*", e.g. ${t.text}*2`);
+        term = `${n.text}*${t.text}`;
+      }
+      if (this.is("/"))
+        throw new CellSyntaxError(
+          this.peek().pos,
+          `a dim cannot be divided (${term}/…): name the smaller dim instead, e.g. Q with H = 4*Q`,
+        );
+      text += sign + term;
+      if (!this.is("+") && !this.is("-")) break;
+      sign = this.next().text;
+    }
+    if (text === first.text)
+      return { value: first.kind === "number" ? Number(text) : text, pos: first.pos };
+    let value: number | string;
+    try {
+      value = addDims(text, 0);
+    } catch {
+      return this.fail(first, `a dim, got "${text}"`);
+    }
+    if (typeof value === "number" && value < 0)
+      throw new CellSyntaxError(first.pos, `dim ${text} is ${value}, less than 0`);
+    return { value, pos: first.pos };
   }
 
   private stmt(): Stmt {
