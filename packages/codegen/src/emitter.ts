@@ -74,8 +74,8 @@ export function emitProc(
   em.comment(
     `${proc.sweep} sweep of cell ${JSON.stringify(sched.name)} (graph ${sched.hash}, ${dtype})`,
   );
-  em.indent(`function ${fname}(P, T, B, len, ${proc.args.join(", ")}) {`);
-  em.line("const TB = T * B;");
+  em.indent(`function ${fname}(P, $T, $B, $len, ${proc.args.join(", ")}) {`);
+  em.line("const $TB = $T * $B;");
   const swapped = new Set(
     proc.body.flatMap(function walk(s: Stmt): string[] {
       return s.kind === "loop" ? s.body.flatMap(walk) : s.kind === "swap" ? s.pairs.flat() : [];
@@ -99,22 +99,21 @@ export function emitProc(
 }
 
 function rowsExpr(rows: BufferDecl["rows"]): string {
-  return rows === "one" ? "" : rows === "B" ? "B * " : rows === "TB" ? "TB * " : "(TB + B) * ";
+  return rows === "one" ? "" : rows === "B" ? "$B * " : rows === "TB" ? "$TB * " : "($TB + $B) * ";
 }
 
-/** Row loop header for a statement; returns false when there is no row loop. */
-function openRows(em: Emitter, rows: Rows): boolean {
+/** Opens a statement's block: a row loop, or a plain block for static statements. */
+function openRows(em: Emitter, rows: Rows): void {
   em.resetLocals();
-  em.indent(rows === "one" ? "{" : `for (let r = 0; r < ${rows === "B" ? "B" : "TB"}; r++) {`);
-  return true;
+  em.indent(rows === "one" ? "{" : `for (let $r = 0; $r < ${rows === "B" ? "$B" : "$TB"}; $r++) {`);
 }
 
 /** The flat offset of row r's element 0 of a location (without `col`). */
 function rowBase(l: Loc, rows: Rows, inLoop: boolean): string {
   if (l.scope === "static" || rows === "one") return "0";
-  if (l.scope === "row") return `r * ${l.ld}`;
-  if (inLoop && rows === "B") return `(tB${l.shift} + r) * ${l.ld}`;
-  return l.shift ? `(B * ${l.shift} + r) * ${l.ld}` : `r * ${l.ld}`;
+  if (l.scope === "row") return `$r * ${l.ld}`;
+  if (inLoop && rows === "B") return `($tB${l.shift} + $r) * ${l.ld}`;
+  return l.shift ? `($B * ${l.shift} + $r) * ${l.ld}` : `$r * ${l.ld}`;
 }
 
 /** Hoists row bases: one `const` per distinct base expression and buffer. */
@@ -145,8 +144,10 @@ export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
   switch (s.kind) {
     case "loop": {
       em.comment(s.doc);
-      em.indent(s.reverse ? "for (let t = T - 1; t >= 0; t--) {" : "for (let t = 0; t < T; t++) {");
-      em.line("const tB0 = t * B, tB1 = tB0 + B;");
+      em.indent(
+        s.reverse ? "for (let $t = $T - 1; $t >= 0; $t--) {" : "for (let $t = 0; $t < $T; $t++) {",
+      );
+      em.line("const $tB0 = $t * $B, $tB1 = $tB0 + $B;");
       for (const b of s.body) emitStmt(em, b, true);
       em.dedent("}");
       return;
@@ -159,71 +160,74 @@ export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
       return emitTranspose(em, s, inLoop);
     case "gather": {
       em.comment(s.doc);
-      const open = openRows(em, s.rows);
+      openRows(em, s.rows);
       const b = new Bases(em, s.rows, inLoop);
       const [f, t] = [b.at(s.from), b.at(s.to)];
       em.line(
-        `for (let k = 0; k < ${s.width}; k++) ${s.to.buf}[${t} + ${s.toIndex}[k]] = ${s.from.buf}[${f} + ${s.index}[k]];`,
+        `for (let $k = 0; $k < ${s.width}; $k++) ${s.to.buf}[${t} + ${s.toIndex}[$k]] = ${s.from.buf}[${f} + ${s.index}[$k]];`,
       );
-      if (open) em.dedent("}");
+      em.dedent("}");
       return;
     }
     case "reduce": {
       em.comment(s.doc);
-      const open = openRows(em, s.rows);
+      openRows(em, s.rows);
       const b = new Bases(em, s.rows, inLoop);
       const [f, t] = [b.at(s.from), b.at(s.to)];
-      em.indent(`for (let k = 0; k < ${s.width}; k++) {`);
-      em.line(`const pk = ${f} + ${s.base}[k];`);
-      em.line(`let acc = ${numberLiteral(s.init)};`);
-      const x = `${s.from.buf}[pk + i * ${s.stride}]`;
-      em.line(`for (let i = 0; i < ${s.count}; i++) acc = ${scalarJs(s.combine, ["acc", x])};`);
-      const fin = s.finish ? scalarJs(s.finish, ["acc", s.count]) : "acc";
-      em.line(`${s.to.buf}[${t} + k] = ${fin};`);
+      em.indent(`for (let $k = 0; $k < ${s.width}; $k++) {`);
+      em.line(`const $pk = ${f} + ${s.base}[$k];`);
+      em.line(`let $acc = ${numberLiteral(s.init)};`);
+      const x = `${s.from.buf}[$pk + $i * ${s.stride}]`;
+      em.line(
+        `for (let $i = 0; $i < ${s.count}; $i++) $acc = ${scalarJs(s.combine, ["$acc", x])};`,
+      );
+      const fin = s.finish ? scalarJs(s.finish, ["$acc", s.count]) : "$acc";
+      em.line(`${s.to.buf}[${t} + $k] = ${fin};`);
       em.dedent("}");
-      if (open) em.dedent("}");
+      em.dedent("}");
       return;
     }
     case "product": {
       em.comment(s.doc);
-      const open = openRows(em, s.rows);
+      openRows(em, s.rows);
       const b = new Bases(em, s.rows, inLoop);
       const [a, v, t] = [b.at(s.a), b.at(s.b), b.at(s.to)];
       if (s.op === "outer") {
         em.line(
-          `for (let i = 0; i < ${s.m}; i++) for (let j = 0; j < ${s.n}; j++) ${s.to.buf}[${t} + i * ${s.n} + j] = ${s.a.buf}[${a} + i] * ${s.b.buf}[${v} + j];`,
+          `for (let $i = 0; $i < ${s.m}; $i++) for (let $j = 0; $j < ${s.n}; $j++) ${s.to.buf}[${t} + $i * ${s.n} + $j] = ${s.a.buf}[${a} + $i] * ${s.b.buf}[${v} + $j];`,
         );
       } else if (s.op === "matvec") {
-        em.indent(`for (let i = 0; i < ${s.m}; i++) {`);
-        em.line("let acc = 0;");
+        em.indent(`for (let $i = 0; $i < ${s.m}; $i++) {`);
+        em.line("let $acc = 0;");
         em.line(
-          `for (let k = 0; k < ${s.k}; k++) acc += ${s.a.buf}[${a} + i * ${s.k} + k] * ${s.b.buf}[${v} + k];`,
+          `for (let $k = 0; $k < ${s.k}; $k++) $acc += ${s.a.buf}[${a} + $i * ${s.k} + $k] * ${s.b.buf}[${v} + $k];`,
         );
-        em.line(`${s.to.buf}[${t} + i] = acc;`);
+        em.line(`${s.to.buf}[${t} + $i] = $acc;`);
         em.dedent("}");
       } else {
-        em.indent(`for (let i = 0; i < ${s.m}; i++) for (let j = 0; j < ${s.n}; j++) {`);
-        em.line("let acc = 0;");
+        em.indent(`for (let $i = 0; $i < ${s.m}; $i++) for (let $j = 0; $j < ${s.n}; $j++) {`);
+        em.line("let $acc = 0;");
         em.line(
-          `for (let k = 0; k < ${s.k}; k++) acc += ${s.a.buf}[${a} + i * ${s.k} + k] * ${s.b.buf}[${v} + k * ${s.n} + j];`,
+          `for (let $k = 0; $k < ${s.k}; $k++) $acc += ${s.a.buf}[${a} + $i * ${s.k} + $k] * ${s.b.buf}[${v} + $k * ${s.n} + $j];`,
         );
-        em.line(`${s.to.buf}[${t} + i * ${s.n} + j] = acc;`);
+        em.line(`${s.to.buf}[${t} + $i * ${s.n} + $j] = $acc;`);
         em.dedent("}");
       }
-      if (open) em.dedent("}");
+      em.dedent("}");
       return;
     }
     case "colsum":
     case "copy":
     case "fill": {
       em.comment(s.doc);
-      const open = openRows(em, s.rows);
+      openRows(em, s.rows);
       const b = new Bases(em, s.rows, inLoop);
       const t = b.at(s.to);
-      const rhs = s.kind === "fill" ? numberLiteral(s.value) : `${s.from.buf}[${b.at(s.from)} + j]`;
+      const rhs =
+        s.kind === "fill" ? numberLiteral(s.value) : `${s.from.buf}[${b.at(s.from)} + $j]`;
       const op = s.kind === "colsum" ? "+=" : "=";
-      em.line(`for (let j = 0; j < ${s.width}; j++) ${s.to.buf}[${t} + j] ${op} ${rhs};`);
-      if (open) em.dedent("}");
+      em.line(`for (let $j = 0; $j < ${s.width}; $j++) ${s.to.buf}[${t} + $j] ${op} ${rhs};`);
+      em.dedent("}");
       return;
     }
     case "mask": {
@@ -235,43 +239,43 @@ export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
             ? "masked rows pass their cotangent through the step untouched"
             : "masked rows: the cotangent passed through",
       );
-      em.indent("if (len !== null) for (let r = 0; r < B; r++) if (t >= len[r]) {");
+      em.indent("if ($len !== null) for (let $r = 0; $r < $B; $r++) if ($t >= $len[$r]) {");
       const b = new Bases(em, "B", inLoop);
       for (const p of s.pairs) {
         const [x, y] = [b.at(p.a), b.at(p.b)];
         if (s.mode === "split")
           em.line(
-            `for (let j = 0; j < ${p.width}; j++) { ${p.b.buf}[${y} + j] = ${p.a.buf}[${x} + j]; ${p.a.buf}[${x} + j] = 0; }`,
+            `for (let $j = 0; $j < ${p.width}; $j++) { ${p.b.buf}[${y} + $j] = ${p.a.buf}[${x} + $j]; ${p.a.buf}[${x} + $j] = 0; }`,
           );
         else
           em.line(
-            `for (let j = 0; j < ${p.width}; j++) ${p.b.buf}[${y} + j] = ${p.a.buf}[${x} + j];`,
+            `for (let $j = 0; $j < ${p.width}; $j++) ${p.b.buf}[${y} + $j] = ${p.a.buf}[${x} + $j];`,
           );
       }
       for (const z of s.zero)
-        em.line(`for (let j = 0; j < ${z.width}; j++) ${z.loc.buf}[${b.at(z.loc)} + j] = 0;`);
+        em.line(`for (let $j = 0; $j < ${z.width}; $j++) ${z.loc.buf}[${b.at(z.loc)} + $j] = 0;`);
       em.dedent("}");
       return;
     }
     case "maskRows": {
       em.comment(`${s.loc.buf} is zero past each sequence's length`);
       em.indent(
-        "if (len !== null) for (let r = 0; r < TB; r++) if (((r / B) | 0) >= len[r % B]) {",
+        "if ($len !== null) for (let $r = 0; $r < $TB; $r++) if ((($r / $B) | 0) >= $len[$r % $B]) {",
       );
       const b = new Bases(em, "TB", false);
-      em.line(`for (let j = 0; j < ${s.width}; j++) ${s.loc.buf}[${b.at(s.loc)} + j] = 0;`);
+      em.line(`for (let $j = 0; $j < ${s.width}; $j++) ${s.loc.buf}[${b.at(s.loc)} + $j] = 0;`);
       em.dedent("}");
       return;
     }
     case "swap":
-      for (const [a, b] of s.pairs) em.line(`{ const tmp = ${a}; ${a} = ${b}; ${b} = tmp; }`);
+      for (const [a, b] of s.pairs) em.line(`{ const $tmp = ${a}; ${a} = ${b}; ${b} = $tmp; }`);
       return;
   }
 }
 
 function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean): void {
   for (const l of s.lets) em.comment(l.doc);
-  const open = openRows(em, s.rows);
+  openRows(em, s.rows);
   const b = new Bases(em, s.rows, inLoop);
   const vec = s.width !== 1; // width 0 (e.g. H = 0) still needs its (empty) j loop
   const scalars = new Map<string, string>();
@@ -295,18 +299,18 @@ function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean
           return n;
         }
         const at = b.at(o.loc);
-        return o.index ? `${o.loc.buf}[${at} + ${o.index}[j]]` : `${o.loc.buf}[${at} + j]`;
+        return o.index ? `${o.loc.buf}[${at} + ${o.index}[$j]]` : `${o.loc.buf}[${at} + $j]`;
       }
     }
   };
   // resolve operands (and hoist row bases) before opening the element loop
   const resolved = s.lets.map((l) => l.args.map(ref));
-  const targets = s.stores.map((st) => `${st.to.buf}[${b.at(st.to, vec ? " + j" : "")}]`);
-  if (vec) em.indent(`for (let j = 0; j < ${s.width}; j++) {`);
+  const targets = s.stores.map((st) => `${st.to.buf}[${b.at(st.to, vec ? " + $j" : "")}]`);
+  if (vec) em.indent(`for (let $j = 0; $j < ${s.width}; $j++) {`);
   s.lets.forEach((l, i) => em.line(`const ${l.name} = ${scalarJs(l.expr, resolved[i]!)};`));
   s.stores.forEach((st, i) => em.line(`${targets[i]} = ${st.from};`));
   if (vec) em.dedent("}");
-  if (open) em.dedent("}");
+  em.dedent("}");
 }
 
 /** Offset of row 0 and leading dimension of a gemm/transpose operand. */
@@ -314,17 +318,18 @@ function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
   const col = l.col ? ` + ${l.col}` : "";
   switch (l.scope) {
     case "cols":
-      return [l.col ? `${l.col} * TB` : "0", "TB"];
+      return [l.col ? `${l.col} * $TB` : "0", "$TB"];
     case "static":
     case "row":
       return [String(l.col), String(l.ld)];
     case "time":
-      if (inLoop && m === "B") return [`tB${l.shift} * ${l.ld}${col}`, String(l.ld)];
-      return [l.shift ? `B * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
+      if (inLoop && m === "B") return [`$tB${l.shift} * ${l.ld}${col}`, String(l.ld)];
+      return [l.shift ? `$B * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
   }
 }
 
-const dimText = (d: Dim): string => String(d);
+/** A row count as emitted: the sweep's `$B`, `$TB`, or a number. */
+const dimText = (d: Dim): string => (d === "B" ? "$B" : d === "TB" ? "$TB" : String(d));
 
 function emitGemm(em: Emitter, s: Extract<Stmt, { kind: "gemm" }>, inLoop: boolean): void {
   em.comment(s.doc);

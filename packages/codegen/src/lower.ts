@@ -21,38 +21,6 @@ import { reuseBuffers } from "./reuse.js";
 import { lowerScan } from "./scan.js";
 import type { BufferDecl, Loc, Proc, Schedule, Stmt } from "./schedule.js";
 
-/** Names the emitted code uses for itself; user names never take them. */
-export const INTERNAL = [
-  "T",
-  "B",
-  "TB",
-  "len",
-  "t",
-  "r",
-  "j",
-  "k",
-  "n",
-  "i",
-  "tB0",
-  "tB1",
-  "pk",
-  "acc",
-  "av",
-  "s0",
-  "s1",
-  "s2",
-  "s3",
-  "tmp",
-  "forward_kernel",
-  "backward_kernel",
-  "forward",
-  "backward",
-  "step",
-  "initialState",
-  "layout",
-  "info",
-];
-
 /** What a backend asks of the lowering: the element type its sweeps compute in. */
 export interface LowerOptions {
   /** Default "f64" (the JS backend computes in float64 whatever the dtype). */
@@ -85,7 +53,9 @@ export function lowerProblem(
 ): Schedule {
   const compute = opts.compute ?? "f64";
   const shapes = new Shapes(sizes);
-  const namer = new Namer(INTERNAL);
+  // the emitters prefix their own identifiers with `$`, which no sanitised name has, so the
+  // cell's names (i, n, t, r, …) are free for its buffers
+  const namer = new Namer();
   const outs = [...pr.states.map((s) => s.next), ...pr.outputs.map((o) => o.node)];
   const where = `cell ${JSON.stringify(pr.name)}`;
   for (const s of pr.states) {

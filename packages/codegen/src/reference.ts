@@ -14,7 +14,7 @@ import type {
   Recurrence,
   Run,
 } from "./kernel.js";
-import { allocate, initParamsFor, layoutOf, paramsFrom } from "./params.js";
+import { initParamsFor, layoutOf, paramsFrom } from "./params.js";
 import { stepVjp } from "./problem.js";
 import { cellSizes } from "./sizes.js";
 
@@ -205,5 +205,3 @@ export function checkLengths(
   }
   return len;
 }
-
-export { allocate };

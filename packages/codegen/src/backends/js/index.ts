@@ -5,14 +5,13 @@
  */
 import { HELPERS } from "../../dense.js";
 import { Emitter, emitConsts, emitProc } from "../../emitter.js";
-import { INTERNAL } from "../../lower.js";
 import { Namer } from "../../names.js";
 import type { Schedule, Stmt } from "../../schedule.js";
 import type { Backend, KernelSource } from "../backend.js";
 
-/** Every identifier the schedule already uses, so emitter locals never shadow one. */
+/** Every identifier the schedule already uses, so emitter locals (row bases, hoisted loads) never shadow one. */
 export function usedNames(s: Schedule): string[] {
-  const names: string[] = [...INTERNAL, ...s.consts.map((c) => c.name)];
+  const names: string[] = s.consts.map((c) => c.name);
   for (const p of [s.forward, s.backward]) {
     for (const b of p.buffers) names.push(b.name);
     const walk = (st: Stmt) => {
