@@ -178,7 +178,7 @@ function emitSweep(
       `[${ext(b.offset ?? ZERO)}, ${ext(extentOf(b))}, ${proc.args.includes(b.name) || b === p ? 0 : 1}]`,
   );
   em.line(
-    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, slots: ${packs.slot.size}, views: [${views.join(", ")}] };`,
+    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, slots: ${packs.slot.size}, views: [${views.join(", ")}], v: null, at: null, T: -1, B: -1 };`,
   );
   emitInner(em, proc, inner, names, maps, t, packs);
   em.indent(`function ${fname}(P, ${V.T}, ${V.B}, ${V.len}, ${proc.args.join(", ")}) {`);
@@ -323,7 +323,14 @@ function $open(plan, T, B) {
   const have = $mem.buffer.byteLength;
   if (need > have) $mem.grow(Math.ceil((need - have) / 65536));
   const buf = $mem.buffer;
-  const v = plan.views.map((x) => new $KF(buf, ${SCRATCH_BYTES} + ${es} * at(x[0]), at(x[1])));
+  // the views of the last call, while T, B and the memory's buffer are the same
+  if (plan.at !== buf || plan.T !== T || plan.B !== B) {
+    plan.v = plan.views.map((x) => new $KF(buf, ${SCRATCH_BYTES} + ${es} * at(x[0]), at(x[1])));
+    plan.at = buf;
+    plan.T = T;
+    plan.B = B;
+  }
+  const v = plan.v;
   plan.views.forEach((x, i) => { if (x[2]) v[i].fill(0); });
   $packed = new Array(plan.slots).fill(false);
   $packAt = (end + 15) & -16;

@@ -158,13 +158,14 @@ export function signF32(f: Func, x: Local): void {
   f.get(x).op("f32x4.abs").f32x4(0).op("f32x4.gt").op("v128.bitselect");
 }
 
-/** σ(x) with one exp: e = e^−|x|, then 1/(1 + e) for x ≥ 0 and e/(1 + e) below (no overflow). */
+/** σ(x) with one exp and one division: e = e^−|x|, r = 1/(1 + e); r for x ≥ 0, e·r below (no overflow). */
 export function sigmoidF32(f: Func, x: Local): void {
   const n = tmp(f, () => f.get(x).op("f32x4.abs").op("f32x4.neg"));
   const e = tmp(f, () => expF32(f, n));
-  const d = tmp(f, () => f.f32x4(1).get(e).op("f32x4.add"));
-  f.f32x4(1).get(d).op("f32x4.div");
-  f.get(e).get(d).op("f32x4.div");
+  // one division: r = 1/(1 + e), and e·r below 0
+  const r = tmp(f, () => f.f32x4(1).f32x4(1).get(e).op("f32x4.add").op("f32x4.div"));
+  f.get(r);
+  f.get(e).get(r).op("f32x4.mul");
   // x ≥ 0, or NaN (then both are NaN)
   f.get(x).f32x4(0).op("f32x4.lt").op("v128.not").op("v128.bitselect");
 }
