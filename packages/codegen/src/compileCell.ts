@@ -19,7 +19,7 @@ import type {
   Recurrence,
   Run,
 } from "./kernel.js";
-import { lower } from "./lower.js";
+import { lower } from "./lower/lower.js";
 import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 import type { Schedule } from "./schedule.js";
 import { cellSizes } from "./sizes.js";

@@ -8,7 +8,7 @@ import type { Backend } from "./backends/backend.js";
 import { type BackendName, resolveBackend } from "./backends/registry.js";
 import { instantiateSweeps } from "./kernel/module.js";
 import type { DType, FloatArray, ParamSlot, Params, Recurrence } from "./kernel.js";
-import { lowerProblem } from "./lower.js";
+import { lowerProblem } from "./lower/lower.js";
 import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
 import type { Schedule } from "./schedule.js";
 

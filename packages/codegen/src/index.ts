@@ -49,11 +49,7 @@ export type {
   Run,
   StateSpec,
 } from "./kernel.js";
-export { type LowerOptions, lower, lowerProblem } from "./lower.js";
-export { extentOf, extentValue, planMemory } from "./memory.js";
-export { commentText, sanitize, stringLiteral } from "./names.js";
-export { allocate, initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
-export { printSchedule } from "./printSchedule.js";
+export { type LowerOptions, lower, lowerProblem } from "./lower/lower.js";
 export {
   type Problem,
   problemOf,
@@ -61,7 +57,11 @@ export {
   type StepVjp,
   stepVjp,
   type VjpOptions,
-} from "./problem.js";
+} from "./lower/problem.js";
+export { extentOf, extentValue, planMemory } from "./memory.js";
+export { commentText, sanitize, stringLiteral } from "./names.js";
+export { allocate, initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
+export { printSchedule } from "./printSchedule.js";
 export { checkLengths, referenceKernel } from "./reference.js";
 export { MULBERRY32_STEP, mulberry32, mulberry32Mix } from "./rng.js";
 export type {

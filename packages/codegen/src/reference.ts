@@ -14,8 +14,8 @@ import type {
   Recurrence,
   Run,
 } from "./kernel.js";
+import { stepVjp } from "./lower/problem.js";
 import { initParamsFor, layoutOf, paramsFrom } from "./params.js";
-import { stepVjp } from "./problem.js";
 import { cellSizes } from "./sizes.js";
 
 interface RefRun extends Run {

@@ -11,9 +11,9 @@ import {
   topo,
 } from "@gated/graph";
 import { describe, expect, test } from "vitest";
-import { Shapes } from "../src/analyze.js";
-import { assignPhases, sinkElementwise } from "../src/phases.js";
-import type { ScanSpec } from "../src/plan.js";
+import { Shapes } from "../src/lower/analyze.js";
+import { assignPhases, sinkElementwise } from "../src/lower/phases.js";
+import type { ScanSpec } from "../src/lower/plan.js";
 import type { Loc } from "../src/schedule.js";
 
 /** Same-shape elementwise ops from a formula (codegen's tests know no op set). */

@@ -4,10 +4,10 @@
  * predicate they share) in their own file, so the passes import them without a cycle.
  */
 import type { Node } from "@gated/graph";
+import type { Namer } from "../names.js";
+import type { BufferDecl, Loc, Stmt } from "../schedule.js";
 import type { Shapes } from "./analyze.js";
 import type { ConstPool } from "./consts.js";
-import type { Namer } from "./names.js";
-import type { BufferDecl, Loc, Stmt } from "./schedule.js";
 
 export type Phase = "const" | "static" | "input" | "carried" | "pre" | "loop" | "post";
 export type RunPhase = "static" | "pre" | "loop" | "post";

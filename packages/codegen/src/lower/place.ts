@@ -3,14 +3,14 @@
  * (per step, over all rows, or static), then turn plan items into schedule statements.
  */
 import { broadcastIndex, constValue, type Node, printText, S, type Scalar } from "@gated/graph";
+import type { BufferDecl, Dim, Loc, MapLet, MapStore, Operand, Rows, Stmt } from "../schedule.js";
 import { foldConstant, gatherTables, reduceTable } from "./analyze.js";
 import type { Plan, PlanItem, RunPhase, ScanResult } from "./plan.js";
-import type { BufferDecl, Dim, Loc, MapLet, MapStore, Operand, Rows, Stmt } from "./schedule.js";
 
 const ROWS: Record<RunPhase, Rows> = { static: "one", pre: "TB", loop: "B", post: "TB" };
 const DIM: Record<Rows, Dim> = { one: 1, B: "B", TB: "TB" };
 
-export function renderPlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult {
+export function placePlan(plan: Plan, absorbed: ReadonlySet<Node>): ScanResult {
   const { spec, phase, itemOf, items } = plan;
   const { shapes, namer } = spec;
   const ph = (n: Node) => phase.get(n)!;

@@ -6,20 +6,21 @@
  *   3. residuals  — the forward values the backward graph reads (the tape);
  *   4. forward    — the scan over t = 0…T−1, keeping the residuals over all rows;
  *   5. backward   — the reverse scan, parameter gradients deferred to after the sweep;
- *   6. reuse      — temporaries with disjoint live ranges share buffers.
+ *   6. reuse      — temporaries with disjoint live ranges share buffers;
+ *   7. memory     — every buffer gets an offset a + b·B + c·T·B in one memory (`planMemory`).
  */
 import type { Node, Sizes } from "@gated/graph";
 import { topo } from "@gated/graph";
+import type { DType, ParamSlot, Recurrence } from "../kernel.js";
+import { planMemory } from "../memory.js";
+import { graphHash, Namer } from "../names.js";
+import { layoutOf } from "../params.js";
+import type { BufferDecl, Loc, Proc, Schedule, Stmt } from "../schedule.js";
 import { Shapes } from "./analyze.js";
 import { ConstPool } from "./consts.js";
-import type { DType, ParamSlot, Recurrence } from "./kernel.js";
-import { planMemory } from "./memory.js";
-import { graphHash, Namer } from "./names.js";
-import { layoutOf } from "./params.js";
 import { type Problem, problemOf, problemVjp } from "./problem.js";
 import { reuseBuffers } from "./reuse.js";
 import { lowerScan } from "./scan.js";
-import type { BufferDecl, Loc, Proc, Schedule, Stmt } from "./schedule.js";
 
 /** What a backend asks of the lowering: the element type its sweeps compute in. */
 export interface LowerOptions {

@@ -8,9 +8,11 @@
  * with contractions merged into row-batched products, elementwise work fused, and buffers placed.
  */
 import { describe, type Node, topo } from "@gated/graph";
+import type { Loc } from "../schedule.js";
 import { foldConstant, isAdd } from "./analyze.js";
 import { orderItems } from "./order.js";
 import { assignPhases, sinkElementwise } from "./phases.js";
+import { placePlan } from "./place.js";
 import {
   ewLike,
   type MatGroup,
@@ -21,8 +23,6 @@ import {
   type ScanSpec,
   type SumGroup,
 } from "./plan.js";
-import { renderPlan } from "./render.js";
-import type { Loc } from "./schedule.js";
 
 /** Lowers one sweep: classify, merge contractions, fuse, then place buffers and render. */
 export function lowerScan(spec: ScanSpec): ScanResult {
@@ -279,5 +279,5 @@ export function lowerScan(spec: ScanSpec): ScanResult {
     for (const t of g.terms) timeUse.add(t.u);
   }
   const plan: Plan = { spec, order, phase, readers, items, itemOf, matOf, sumOf, concat, timeUse };
-  return renderPlan(plan, absorbed);
+  return placePlan(plan, absorbed);
 }
