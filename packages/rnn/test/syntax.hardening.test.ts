@@ -13,6 +13,8 @@ import {
   cellWarnings,
   defineCell,
   getCell,
+  INIT_SCHEMES,
+  initBlock,
   parseCell,
   printCell,
 } from "../src/index.js";
@@ -302,4 +304,31 @@ describe("dim arithmetic in shapes", () => {
     ["param W[H-H-1, H]\nh' = W h", "2:9: dim H-H-1 is -1, less than 0"],
     ["param W[2*, H]\nh' = W h", '2:11: expected a dim name after "2*", e.g. 2*H, found ","'],
   ])("%s", (body, message) => syntaxError(cell(body), message));
+});
+
+describe("gains of normalisations start at 1 under every init scheme", () => {
+  const lngru = cell(
+    "def ln(v, a, s) = a * (v - mean(v)) / sqrt(var(v) + 1e-5) + s\nz = sigmoid(ln(U_z x, g_z, s_z) + W_z h)\nh' = (1 - z) * h + z * tanh(U_n x + W_n h + b_n)",
+  );
+  test("an inferred gain is role other, constant 1, and no typo warning", () => {
+    const c = parseCell(lngru);
+    const g = c.paramInfo.find((p) => p.name === "g_z")!;
+    expect([g.role, g.init]).toEqual(["other", { kind: "constant", value: 1 }]);
+    expect(c.paramInfo.find((p) => p.name === "s_z")!.role).toBe("bias");
+    expect(cellWarnings(c)).toEqual([]);
+  });
+  test.each(INIT_SCHEMES)("scheme %s: parsed and catalogue gains are 1", (scheme) => {
+    for (const [c, gain] of [
+      [parseCell(lngru), "g_z"],
+      [getCell("ln_lstm"), "s_f"],
+    ] as const) {
+      const k = compileCell(c, { inputSize: 2, hiddenSize: 3, dtype: "float64" });
+      const slot = k.layout.find((s) => s.name === gain)!;
+      const v = initBlock(c, k, scheme, 1);
+      expect(
+        Array.from(v.subarray(slot.offset, slot.offset + slot.size)),
+        `${c.name} ${gain}`,
+      ).toEqual([1, 1, 1]);
+    }
+  });
 });

@@ -47,6 +47,9 @@ function specFor(
   const info = (rec as Partial<Cell>).paramInfo?.find((p) => p.name === slot.name);
   // fixed parameters (e.g. a group-assignment matrix) are structure, not weights: every scheme keeps them
   if (info?.role === "fixed") return info.init;
+  // normalisation gains (vectors of role "other" with a constant init, e.g. 1) are 1 under every scheme
+  if (slot.shape.length === 1 && info?.role === "other" && info.init.kind === "constant")
+    return info.init;
   if (scheme === "pytorch")
     return { kind: "uniform", bound: 1 / Math.sqrt(kernel.sizes["H"] ?? 1) };
   const role = roleOf(rec, slot, kernel);

@@ -82,6 +82,8 @@ interface ParamState {
   additive: boolean;
   /** Operand of * or / (a factor). */
   factor: boolean;
+  /** Multiplies a normalised value (one divided, or built from mean/var/sqrt): a gain. */
+  gain: boolean;
 }
 
 /** A likely mistake that is still a valid cell (e.g. a typo that creates a new parameter). */
@@ -100,6 +102,22 @@ const SHAPE_MESSAGE =
 const err = (pos: Pos, msg: string): never => {
   throw SHAPE_MESSAGE.test(msg) ? new CellShapeError(pos, msg) : new CellSyntaxError(pos, msg);
 };
+
+/** A normalised value: a quotient, or built with mean, var or sqrt (e.g. (v − mean(v)) / σ). */
+function normalised(e: Expr): boolean {
+  const stack = [e];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x.kind === "bin" && x.op === "/") return true;
+    if (
+      x.kind === "call" &&
+      ["mean", "var", "sqrt", "softmax", "logSoftmax", "logsoftmax"].includes(x.name)
+    )
+      return true;
+    stack.push(...subexprs(x));
+  }
+  return false;
+}
 
 /** Children of an expression node. */
 export function subexprs(e: Expr): readonly Expr[] {
@@ -218,11 +236,13 @@ class Checker {
           `cannot infer the shape of parameter ${name} (${showShape(p.shape)}); declare it with a line \`param ${hint}\` or annotate a use: ${hint}`,
         );
       }
+      // a gain of a normalisation starts at 1 (under every init scheme: role "other", constant)
+      const gain = !p.declared && shape!.length === 1 && p.gain && !p.additive && !p.onState;
       params.set(name, {
         name,
         shape: shape!,
-        role: p.role ?? this.guessRole(name, shape!, p),
-        ...(p.init ? { init: p.init } : {}),
+        role: p.role ?? (gain ? "other" : this.guessRole(name, shape!, p)),
+        ...(p.init ? { init: p.init } : gain ? { init: { kind: "constant", value: 1 } } : {}),
         pos: p.pos,
         declared: p.declared,
       });
@@ -245,7 +265,7 @@ class Checker {
       const matrix = p.appliedToInput || p.appliedToState;
       const near = name.length >= 3 && !matrix ? suggest(name, values) : undefined;
       // a factor of a state itself (a peephole, IndRNN's w ⊙ h) is a diagonal weight, not a typo
-      const factorOnly = p.factor && !p.additive && !matrix && !p.onState;
+      const factorOnly = p.factor && !p.additive && !matrix && !p.onState && !p.gain;
       if (!near && !factorOnly) continue;
       const why = near
         ? `(did you mean ${near}?)`
@@ -378,6 +398,7 @@ class Checker {
         annotated: false,
         additive: false,
         factor: false,
+        gain: false,
       };
       this.params.set(name, p);
     }
@@ -440,7 +461,10 @@ class Checker {
         for (const side of [e.left, e.right]) {
           const q = side.kind === "name" ? this.params.get(side.name) : undefined;
           if (q && (e.op === "+" || e.op === "-")) q.additive = true;
-          else if (q) q.factor = true;
+          else if (q) {
+            q.factor = true;
+            if (e.op === "*" && normalised(side === e.left ? e.right : e.left)) q.gain = true;
+          }
         }
         const out = broadcastTerms([l, r]);
         return typeof out === "string"
