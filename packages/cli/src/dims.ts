@@ -1,9 +1,9 @@
 /**
  * Sizes of a cell's extra dims (beyond its input dim and H): `--dim NAME=N` on the command line,
- * else a default by name (G, a group count: H/4), else a usage error naming the dim and the flag.
+ * else the cell's own default (`dim M = 2*H` in its text), else a default by name (G, a group count: H/4), else a usage error naming the dim and the flag.
  */
-import { parseDim } from "@gated/graph";
-import type { Cell } from "@gated/rnn";
+import { parseDim, resolveDim } from "@gated/graph";
+import { type Cell, cellDimDefaults } from "@gated/rnn";
 import { UsageError } from "./errors.js";
 
 /** Defaults of extra dims by name, from the hidden size. */
@@ -36,8 +36,17 @@ export function cellSizes(
 ): Record<string, number> {
   const sizes: Record<string, number> = {};
   for (const d of extraDims(cell)) {
+    const own = cellDimDefaults(cell);
     if (Object.hasOwn(given, d)) sizes[d] = given[d]!;
-    else if (Object.hasOwn(DIM_DEFAULTS, d)) sizes[d] = DIM_DEFAULTS[d]!(hidden);
+    else if (Object.hasOwn(own, d)) {
+      try {
+        sizes[d] = resolveDim(own[d]!, { ...sizes, H: hidden });
+      } catch (e) {
+        throw new UsageError(
+          `gated ${command}: cell ${cell.name}: the default of dim ${d} (${own[d]}): ${(e as Error).message}; give --dim ${d}=N`,
+        );
+      }
+    } else if (Object.hasOwn(DIM_DEFAULTS, d)) sizes[d] = DIM_DEFAULTS[d]!(hidden);
     else
       throw new UsageError(
         `gated ${command}: cell ${cell.name} uses the dim ${d}; give its size with --dim ${d}=N`,

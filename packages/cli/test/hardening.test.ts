@@ -271,3 +271,16 @@ describe("a typo that creates a new parameter", () => {
     );
   });
 });
+
+test("a cell's own dim default (dim M = 2*H) sizes it on the command line", async () => {
+  const file = join(work, "m2.cell");
+  writeFileSync(
+    file,
+    "cell m2(x[I]; h[H]) {\n  dim M = 2*H\n  param P[M, H]\n  h' = tanh(Q tanh(P h) + U x)\n}\n",
+  );
+  const r = await cli("show", file, "--params");
+  expect(r.out).toMatch(/P\s+\[M,H\]/);
+  const c = await cli("compile", file, "-o", join(work, "m2.mjs"), "--hidden", "3");
+  expect(c.err).toBe("");
+  expect(c.code).toBe(0);
+});

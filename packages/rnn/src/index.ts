@@ -159,7 +159,12 @@ export {
   tokenize,
 } from "./syntax/lexer.js";
 // --- equation syntax (syntax/) ---
-export { cellWarnings, checkCellText, parseCell } from "./syntax/parseCell.js";
+export {
+  cellDimDefaults,
+  cellWarnings,
+  checkCellText,
+  parseCell,
+} from "./syntax/parseCell.js";
 export { printCell } from "./syntax/printCell.js";
 export { type AddingOptions, addingProblem, addingSample } from "./tasks/adding.js";
 export { type CharVocab, charVocab, foldAscii, normalizeText } from "./tasks/chars.js";

@@ -10,6 +10,7 @@ import {
   CATALOGUE_NAMES,
   CellShapeError,
   CellSyntaxError,
+  cellDimDefaults,
   cellWarnings,
   defineCell,
   getCell,
@@ -331,4 +332,22 @@ describe("gains of normalisations start at 1 under every init scheme", () => {
       ).toEqual([1, 1, 1]);
     }
   });
+});
+
+describe("a cell may give an extra dim a default: dim M = 2*H", () => {
+  const text = cell("dim M = 2*H\nparam P[M, H]\nparam Q[H, M]\nh' = tanh(Q tanh(P h) + U x)");
+  test("the default is recorded; sizes given when compiling win", () => {
+    const c = parseCell(text);
+    expect(cellDimDefaults(c)).toEqual({ M: "2*H" });
+    const k = compileCell(c, { inputSize: 2, hiddenSize: 3, dtype: "float64", sizes: { M: 5 } });
+    expect(k.initParams({ seed: 0 }).get("P")).toHaveLength(15);
+  });
+  test.each([
+    ["dim H = 4\nh' = W h", "2:5: H is the size of the input or a state; it cannot have a default"],
+    ["dim M = 2\ndim M = 3\nh' = W h", "3:5: dim M is already given a default"],
+    [
+      "dim M = H/2\nh' = W h",
+      "2:10: a dim cannot be divided (H/…): name the smaller dim instead, e.g. Q with H = 4*Q",
+    ],
+  ])("%s", (body, message) => syntaxError(cell(body), message));
 });

@@ -83,6 +83,8 @@ export type Stmt =
     }
   /** `output c`: which state is the per-step output (default h, else the first state). */
   | { readonly kind: "output"; readonly name: string; readonly pos: Pos }
+  /** `dim M = 2*H`: the default size of an extra dim (sizes given when compiling win). */
+  | { readonly kind: "dim"; readonly name: string; readonly value: DimAst; readonly pos: Pos }
   /** `def f(a, b) = …`: a function of the cell, expanded at each call (see ./defs.ts). */
   | {
       readonly kind: "def";

@@ -4,7 +4,7 @@
  * the builder API gives for the same equations (nodes are interned: equal graphs are the
  * same objects).
  */
-import { constant, type Node, topo } from "@gated/graph";
+import { constant, type Dim, type Node, topo } from "@gated/graph";
 import { OPS } from "@gated/ops";
 import { type Cell, defineCell } from "../defineCell.js";
 import type { Expr } from "./ast.js";
@@ -16,6 +16,35 @@ import { parseCellAst } from "./parser.js";
 const INFIX = { "+": OPS.add, "-": OPS.sub, "*": OPS.mul, "/": OPS.div } as const;
 
 const WARNINGS = new WeakMap<Cell, readonly CellWarning[]>();
+const DIM_DEFAULTS = new WeakMap<Cell, Readonly<Record<string, Dim>>>();
+
+/**
+ * Default sizes a cell's text gives its extra dims (`dim M = 2*H`), as dims over H, I and the
+ * dims above; sizes given when compiling win. Empty for cells built otherwise.
+ */
+export function cellDimDefaults(cell: Cell): Readonly<Record<string, Dim>> {
+  return DIM_DEFAULTS.get(cell) ?? {};
+}
+
+function dimDefaults(checked: CheckedCell): Record<string, Dim> {
+  const out: Record<string, Dim> = {};
+  const reserved = new Set([
+    String(checked.ast.input.dim.value),
+    ...checked.ast.states.map((s) => String(s.dim.value)),
+  ]);
+  for (const st of checked.ast.body) {
+    if (st.kind !== "dim") continue;
+    if (reserved.has(st.name))
+      throw new CellSyntaxError(
+        st.pos,
+        `${st.name} is the size of the input or a state; it cannot have a default`,
+      );
+    if (Object.hasOwn(out, st.name))
+      throw new CellSyntaxError(st.pos, `dim ${st.name} is already given a default`);
+    out[st.name] = st.value.value;
+  }
+  return out;
+}
 
 /**
  * Likely mistakes in a parsed cell's text, e.g. a typo that creates a new parameter
@@ -63,6 +92,7 @@ export function parseCell(text: string, opts: { strict?: boolean } = {}): Cell {
   try {
     const cell = build(checked, state, text);
     WARNINGS.set(cell, checked.warnings);
+    DIM_DEFAULTS.set(cell, dimDefaults(checked));
     return cell;
   } catch (e) {
     // defineCell's own checks (a state called x, …) are reported at the cell's header

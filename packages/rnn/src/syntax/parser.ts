@@ -234,6 +234,11 @@ class Parser {
     const after = this.peek();
     if (t.text === "param" && after.kind === "ident") return this.paramDecl(t);
     if (t.text === "def" && after.kind === "ident") return this.defDecl();
+    if (t.text === "dim" && after.kind === "ident") {
+      const n = this.next();
+      this.expect("=", `"=" and the default size of dim ${n.text}, e.g. dim ${n.text} = 2*H`);
+      return { kind: "dim", name: n.text, value: this.dim(), pos: n.pos };
+    }
     if (t.text === "output" && after.kind === "ident") {
       const n = this.next();
       return { kind: "output", name: n.text, pos: n.pos };
