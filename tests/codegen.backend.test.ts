@@ -54,12 +54,6 @@ describe("the backend seam", () => {
     );
   });
 
-  test.skipIf(backends.wasm !== undefined)("wasm is refused in one line until it registers", () => {
-    expect(() => compileCell(lstm(), { ...opts, backend: "wasm" })).toThrow(
-      'compileCell "lstm": the wasm backend is not available (backends: js)',
-    );
-  });
-
   test("WebAssembly bytes reach the kernel text as $wasmBytes, in memory and in the module", () => {
     const bytes = Uint8Array.of(0, 97, 115, 109, 255);
     const carrying: Backend = {
