@@ -5,10 +5,11 @@
  * writes bench/results.json (full runs only).
  *
  *   node bench/dist/bench.mjs [--quick] [--only lstm|gru] [--configs S,M] [--impls gated,hand,...]
- *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke]
+ *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke] [--inference]
  *
  * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one run each,
  * no compile timing: checks the harness and the agreement of every implementation in seconds.
+ * --inference: only the inference section (bench/inference.ts; a full run includes it).
  */
 
 import { writeFileSync } from "node:fs";
@@ -20,6 +21,7 @@ import { getCell } from "@gated/rnn";
 import { FLOP_FORMULA, flops, type Mode } from "./flops.js";
 import type { HandDType, Named } from "./handLstm.js";
 import { compiler, handImpl, type Impl, kernelImpl, type Result, tfImpl } from "./impls.js";
+import { type InferenceRow, inferenceBench } from "./inference.js";
 import { type TfBackend, tfRunner } from "./tfjs.js";
 import { measureGroup, median, type TimingOptions } from "./timing.js";
 import { probeTorch, type TorchProbe, TorchServer } from "./torch.js";
@@ -62,6 +64,7 @@ function opt(name: string): string | undefined {
 }
 const quick = flag("--quick");
 const smoke = flag("--smoke");
+const inferenceOnly = flag("--inference");
 const SMOKE: Config = { name: "XS", B: 2, T: 5, I: 3, H: 4 };
 const only = opt("--only");
 if (only && !CELLS.includes(only as CellName))
@@ -77,6 +80,7 @@ for (const n of implNames)
 const partial =
   quick ||
   smoke ||
+  inferenceOnly ||
   only !== undefined ||
   opt("--configs") !== undefined ||
   opt("--impls") !== undefined ||
@@ -212,12 +216,12 @@ async function main(): Promise<void> {
   );
   if (!compileCell)
     notes.push("compileCell is not exported by @gated/codegen yet: no compiled ('gated') rows");
-  const cells = CELLS.filter((c) => !only || c === only);
+  const cells = CELLS.filter((c) => (!only || c === only) && !inferenceOnly);
   const configs = [...CONFIGS, SMOKE].filter((c) => configNames.includes(c.name));
-  const server = implNames.includes("torch") ? startTorch() : null;
+  const server = implNames.includes("torch") && !inferenceOnly ? startTorch() : null;
 
   // compile time per cell (graph -> kernels), at M sizes, float32: first call and warm median
-  if (compileCell && implNames.includes("gated") && !smoke) {
+  if (compileCell && implNames.includes("gated") && !smoke && !inferenceOnly) {
     for (const c of cells) {
       const cfg = CONFIGS[1]!;
       const samples: number[] = [];
@@ -323,11 +327,25 @@ async function main(): Promise<void> {
   }
   server?.close();
   // issue 9: memory of long sequences, kernel threads, Trainer steps/s against PyTorch
-  if (!smoke && only === undefined) {
+  if (!smoke && only === undefined && !inferenceOnly) {
     try {
       training = trainingSections({ quick, log });
     } catch (e) {
       notes.push(`issue 9 sections stopped: ${(e as Error).message}`);
+    }
+  }
+  // issue 15: forward only against ONNX Runtime (a full run, or --inference)
+  if (compileCell && !smoke && (inferenceOnly || !partial)) {
+    try {
+      inference = await inferenceBench({
+        compile: compileCell,
+        backends: ["wasm", "js"],
+        configs: CONFIGS.filter((c) => configNames.includes(c.name)),
+        ...(only ? { cells: [only as CellName] } : {}),
+        log,
+      });
+    } catch (e) {
+      notes.push(`inference section stopped: ${(e as Error).message}`);
     }
   }
   const totalS = (performance.now() - started) / 1000;
@@ -335,6 +353,7 @@ async function main(): Promise<void> {
 }
 
 let training: unknown = null;
+let inference: InferenceRow[] = [];
 
 /** The torch server, or null with a note saying why its rows are missing. */
 function startTorch(): TorchServer | null {
@@ -533,6 +552,7 @@ function report(totalS: number): void {
     log("targets of issues 4 and 8 (float32, forward+backward):");
     for (const t of targets) log(`  ${t.met ? "MET    " : "NOT MET"} ${t.what}: ${t.value}`);
   }
+  printInference();
   for (const n of notes) log(`note: ${n}`);
   log(
     `total ${fmt(totalS, 1)} s; 1-minute load average ${fmt(loadStart)} at the start, ${fmt(os.loadavg()[0]!)} at the end`,
@@ -562,6 +582,7 @@ function report(totalS: number): void {
       compileMs,
       targets,
       training,
+      inference,
       notes,
       totalSeconds: +totalS.toFixed(1),
     };
@@ -671,6 +692,40 @@ function issue8Targets(cell: string, cfg: string, s: (impl: string) => number | 
       });
   }
   return out;
+}
+
+/** The inference rows: median wall ms per contender, and each one's speed-up of gated (wasm). */
+function printInference(): void {
+  if (!inference.length) return;
+  log("");
+  log(
+    "inference (forward only, tape: false, float32, one thread; median wall ms; × = contender / gated-wasm):",
+  );
+  const names = [...new Set(inference.flatMap((r) => Object.keys(r.ms)))];
+  printTable(
+    ["cell", "cfg", "", "", "", ...names, "step() µs", "max |Δ| vs torch"],
+    inference.map((r) => {
+      const g = r.ms["gated-wasm"];
+      return [
+        r.cell,
+        r.config,
+        "",
+        "",
+        "",
+        ...names.map((n) => {
+          const v = r.ms[n];
+          if (typeof v !== "number") return "—";
+          return typeof g === "number" && n !== "gated-wasm"
+            ? `${fmt(v, 3)} (${fmt(v / g)}×)`
+            : fmt(v, 3);
+        }),
+        Object.entries(r.stepUs ?? {})
+          .map(([n, v]) => `${n.replace("gated-", "")} ${fmt(v, 1)}`)
+          .join(", "),
+        Object.keys(r.maxErr).length ? exp(Math.max(...Object.values(r.maxErr))) : "—",
+      ];
+    }),
+  );
 }
 
 function printTable(head: string[], body: string[][]): void {

@@ -9,10 +9,11 @@
  * process would not be comparable).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Kernel, KernelOptions, Recurrence } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
 import { median } from "./timing.js";
@@ -57,6 +58,15 @@ function torchState(k: Kernel, gates: readonly string[]): Record<string, number[
   };
 }
 
+/**
+ * Imports an ONNX Runtime package from its real path: pnpm links it into node_modules, and where
+ * the bundle's loader keeps the link's path its own `onnxruntime-common` would not be found.
+ */
+async function importReal(name: string): Promise<unknown> {
+  const req = createRequire(import.meta.url);
+  return import(pathToFileURL(realpathSync(req.resolve(name))).href);
+}
+
 interface Contender {
   readonly name: string;
   run(): Promise<ArrayLike<number>> | ArrayLike<number>;
@@ -79,7 +89,7 @@ async function ortContenders(
     return f;
   };
   try {
-    const ort = await import("onnxruntime-node");
+    const ort = (await importReal("onnxruntime-node")) as typeof import("onnxruntime-node");
     const s = await ort.InferenceSession.create(readFileSync(file), {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
@@ -93,8 +103,8 @@ async function ortContenders(
     );
   }
   try {
-    const ort = (await import(
-      "onnxruntime-web"
+    const ort = (await importReal(
+      "onnxruntime-web",
     )) as unknown as typeof import("onnxruntime-node") & {
       env: { wasm: { numThreads: number; simd: boolean } };
     };

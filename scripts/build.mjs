@@ -34,8 +34,9 @@ export function bundleOptions(src, out) {
     sourcemap: true,
     // the workspace packages from their TypeScript sources (their exports' `source` condition)
     conditions: ["source"],
-    // keep heavy optional deps (TF.js, esbuild itself) as runtime imports
-    external: ["@tensorflow/*", "esbuild"],
+    // keep heavy optional deps (TF.js, ONNX Runtime with its native binding, esbuild itself) as
+    // runtime imports
+    external: ["@tensorflow/*", "esbuild", "onnxruntime-node", "onnxruntime-web"],
     plugins: [stdlibData],
     banner: {
       js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
