@@ -8,7 +8,6 @@
 import type { Params } from "@gated/codegen";
 import {
   type Dim,
-  evalScalar,
   type Node,
   type OpDef,
   resolveDim,
@@ -19,6 +18,7 @@ import {
 import { OPS } from "@gated/ops";
 import type { Cell } from "../../defineCell.js";
 import { sequenceModel } from "../../layers/sequenceModel.js";
+import { foldScalar } from "./foldScalar.js";
 import { batchPad, constantOf, type ExportDims, type LoweredCell, lowerCell } from "./lower.js";
 import {
   encodeOnnxModel,
@@ -162,28 +162,7 @@ export const ONNX_SCALAR: { readonly [K in ScalarOp]: ScalarRender } = {
 };
 
 function renderScalar(g: GraphBuilder, s: Scalar, args: readonly Val[]): Val {
-  const constant = (t: Scalar): boolean =>
-    t.k === "const" ||
-    (t.k === "op" && t.args.every(constant)) ||
-    (t.k === "arg" && args[t.i]!.k === "number");
-  const go = (t: Scalar): Val => {
-    if (constant(t))
-      return {
-        k: "number",
-        v: evalScalar(
-          t,
-          args.map((a) => (a.k === "number" ? a.v : Number.NaN)),
-        ),
-      };
-    if (t.k === "arg") return args[t.i]!;
-    if (t.k === "const") return { k: "number", v: t.v };
-    if (t.op === "select" && constant(t.args[0]!)) {
-      const c = go(t.args[0]!) as { v: number };
-      return go(t.args[c.v !== 0 ? 1 : 2]!);
-    }
-    return ONNX_SCALAR[t.op](g, t.args.map(go));
-  };
-  return go(s);
+  return foldScalar(s, args, (op, xs) => ONNX_SCALAR[op](g, xs));
 }
 
 interface Arg {

@@ -3,7 +3,8 @@
  * one table: a new elementwise op exports with no work here. Constant-only subtrees fold to
  * numbers (float64, `evalScalar`); comparisons stay boolean until a float is needed.
  */
-import { evalScalar, type Scalar, type ScalarOp } from "@gated/graph";
+import type { Scalar, ScalarOp } from "@gated/graph";
+import { foldScalar } from "./foldScalar.js";
 
 /** A rendered operand: a tensor expression, a boolean tensor, or a plain number. */
 export type PyExpr =
@@ -77,28 +78,7 @@ export const TORCH_SCALAR: { readonly [K in ScalarOp]: Render } = {
 
 /** Renders a formula over rendered operands; `dtype` is the Python expression of the float dtype. */
 export function renderTorchScalar(s: Scalar, args: readonly PyExpr[], dtype: string): PyExpr {
-  const constant = (t: Scalar): boolean =>
-    t.k === "const" ||
-    (t.k === "op" && t.args.every(constant)) ||
-    (t.k === "arg" && args[t.i]!.k === "number");
-  const go = (t: Scalar): PyExpr => {
-    if (constant(t))
-      return {
-        k: "number",
-        v: evalScalar(
-          t,
-          args.map((a) => (a.k === "number" ? a.v : Number.NaN)),
-        ),
-      };
-    if (t.k === "arg") return args[t.i]!;
-    if (t.k === "const") return { k: "number", v: t.v };
-    if (t.op === "select" && constant(t.args[0]!)) {
-      const c = go(t.args[0]!) as { v: number };
-      return go(t.args[c.v !== 0 ? 1 : 2]!);
-    }
-    return TORCH_SCALAR[t.op](t.args.map(go), dtype);
-  };
-  return go(s);
+  return foldScalar(s, args, (op, xs) => TORCH_SCALAR[op](xs, dtype));
 }
 
 /** As a float tensor or number expression (booleans cast to `dtype`). */
