@@ -16,14 +16,15 @@ export {
   type CompileOptions,
   compileCell,
   type StreamState,
-} from "./compileCell.js";
+} from "./kernel/compileCell.js";
 export {
   compileGraph,
   type GraphGradients,
   type GraphKernel,
   type GraphRun,
   type GraphSpec,
-} from "./compileGraph.js";
+} from "./kernel/compileGraph.js";
+export { minifyModule } from "./kernel/minify.js";
 export {
   emitModule,
   emitTypes,
@@ -34,6 +35,10 @@ export {
   moduleBody,
   toFunctions,
 } from "./kernel/module.js";
+export { allocate, initParamsFor, layoutOf, makeParams, paramsFrom } from "./kernel/params.js";
+export { checkLengths, referenceKernel } from "./kernel/reference.js";
+export { MULBERRY32_STEP, mulberry32, mulberry32Mix } from "./kernel/rng.js";
+export { cellSizes } from "./kernel/sizes.js";
 export type {
   ArrayOf,
   Cotangents,
@@ -48,8 +53,9 @@ export type {
   Recurrence,
   Run,
   StateSpec,
-} from "./kernel.js";
+} from "./kernel/types.js";
 export { type LowerOptions, lower, lowerProblem } from "./lower/lower.js";
+export { extentOf, extentValue, planMemory } from "./lower/memory.js";
 export {
   type Problem,
   problemOf,
@@ -58,12 +64,8 @@ export {
   stepVjp,
   type VjpOptions,
 } from "./lower/problem.js";
-export { extentOf, extentValue, planMemory } from "./memory.js";
 export { commentText, sanitize, stringLiteral } from "./names.js";
-export { allocate, initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
-export { printSchedule } from "./printSchedule.js";
-export { checkLengths, referenceKernel } from "./reference.js";
-export { MULBERRY32_STEP, mulberry32, mulberry32Mix } from "./rng.js";
+export { printSchedule } from "./schedule/printSchedule.js";
 export type {
   BufferDecl,
   ElemType,
@@ -75,6 +77,4 @@ export type {
   Rows,
   Schedule,
   Stmt,
-} from "./schedule.js";
-export { cellSizes } from "./sizes.js";
-export { minifyModule } from "./toModule.js";
+} from "./schedule/schedule.js";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { extentValue, planMemory } from "../src/memory.js";
-import type { BufferDecl, Proc } from "../src/schedule.js";
+import { extentValue, planMemory } from "../src/lower/memory.js";
+import type { BufferDecl, Proc } from "../src/schedule/schedule.js";
 
 const buf = (
   name: string,

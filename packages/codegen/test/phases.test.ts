@@ -14,7 +14,7 @@ import { describe, expect, test } from "vitest";
 import { Shapes } from "../src/lower/analyze.js";
 import { assignPhases, sinkElementwise } from "../src/lower/phases.js";
 import type { ScanSpec } from "../src/lower/plan.js";
-import type { Loc } from "../src/schedule.js";
+import type { Loc } from "../src/schedule/schedule.js";
 
 /** Same-shape elementwise ops from a formula (codegen's tests know no op set). */
 function ew(name: string, arity: number, formula: (...xs: Scalar[]) => Scalar) {

@@ -4,8 +4,8 @@
  * the host runtime (runtime.ts: parameter views, argument checks, the tape, `step`) is the same
  * for every backend and calls the two sweeps through one ABI.
  */
-import type { DType } from "../kernel.js";
-import type { Schedule } from "../schedule.js";
+import type { DType } from "../kernel/types.js";
+import type { Schedule } from "../schedule/schedule.js";
 
 /** What a backend produces for one schedule. */
 export interface KernelSource {

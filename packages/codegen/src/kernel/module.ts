@@ -7,8 +7,8 @@
 import type { KernelSource } from "../backends/backend.js";
 import { jsBackend } from "../backends/js/index.js";
 import { commentText, stringLiteral } from "../names.js";
-import { RUNTIME } from "../runtime.js";
-import type { Schedule } from "../schedule.js";
+import type { Schedule } from "../schedule/schedule.js";
+import { RUNTIME } from "./runtime.js";
 
 const EXPORTS = [
   "layout",

@@ -1,5 +1,5 @@
 /** Constant tables shared by both sweeps: folded constants and index tables, deduplicated. */
-import type { BufferDecl, Loc } from "../schedule.js";
+import type { BufferDecl, Loc } from "../schedule/schedule.js";
 
 export class ConstPool {
   readonly decls: BufferDecl[] = [];

@@ -11,13 +11,13 @@
  */
 import type { Node, Sizes } from "@gated/graph";
 import { topo } from "@gated/graph";
-import type { DType, ParamSlot, Recurrence } from "../kernel.js";
-import { planMemory } from "../memory.js";
+import { layoutOf } from "../kernel/params.js";
+import type { DType, ParamSlot, Recurrence } from "../kernel/types.js";
 import { graphHash, Namer } from "../names.js";
-import { layoutOf } from "../params.js";
-import type { BufferDecl, Loc, Proc, Schedule, Stmt } from "../schedule.js";
+import type { BufferDecl, Loc, Proc, Schedule, Stmt } from "../schedule/schedule.js";
 import { Shapes } from "./analyze.js";
 import { ConstPool } from "./consts.js";
+import { planMemory } from "./memory.js";
 import { type Problem, problemOf, problemVjp } from "./problem.js";
 import { reuseBuffers } from "./reuse.js";
 import { lowerScan } from "./scan.js";

@@ -5,7 +5,7 @@
  * its inputs allow, so a step's elementwise work lands in as few maps as possible.
  */
 import type { Node } from "@gated/graph";
-import type { Loc } from "../schedule.js";
+import type { Loc } from "../schedule/schedule.js";
 import type { Shapes } from "./analyze.js";
 import type { MatGroup, OuterGroup, Phase, PlanItem, RunPhase, SumGroup } from "./plan.js";
 import { ewLike } from "./plan.js";

@@ -3,7 +3,16 @@
  * (per step, over all rows, or static), then turn plan items into schedule statements.
  */
 import { broadcastIndex, constValue, type Node, printText, S, type Scalar } from "@gated/graph";
-import type { BufferDecl, Dim, Loc, MapLet, MapStore, Operand, Rows, Stmt } from "../schedule.js";
+import type {
+  BufferDecl,
+  Dim,
+  Loc,
+  MapLet,
+  MapStore,
+  Operand,
+  Rows,
+  Stmt,
+} from "../schedule/schedule.js";
 import { foldConstant, gatherTables, reduceTable } from "./analyze.js";
 import type { Plan, PlanItem, RunPhase, ScanResult } from "./plan.js";
 

@@ -5,7 +5,7 @@
  */
 import type { Node } from "@gated/graph";
 import type { Namer } from "../names.js";
-import type { BufferDecl, Loc, Stmt } from "../schedule.js";
+import type { BufferDecl, Loc, Stmt } from "../schedule/schedule.js";
 import type { Shapes } from "./analyze.js";
 import type { ConstPool } from "./consts.js";
 

@@ -6,7 +6,7 @@
  * what a cell means and name the cotangent leaves one way.
  */
 import { input, type Node, simplify, topo, vjp } from "@gated/graph";
-import type { Recurrence } from "../kernel.js";
+import type { Recurrence } from "../kernel/types.js";
 
 /** The general form both `compileCell` and `compileGraph` lower. */
 export interface Problem {

@@ -4,7 +4,7 @@
  * loop counts as one statement) do not overlap share one buffer of their row kind, so a
  * sweep allocates only as much scratch memory as is live at once.
  */
-import type { BufferDecl, Proc, Stmt } from "../schedule.js";
+import type { BufferDecl, Proc, Stmt } from "../schedule/schedule.js";
 
 /** Every buffer name a statement mentions. */
 function names(s: Stmt, out: Set<string>): void {

@@ -8,7 +8,7 @@
  * with contractions merged into row-batched products, elementwise work fused, and buffers placed.
  */
 import { describe, type Node, topo } from "@gated/graph";
-import type { Loc } from "../schedule.js";
+import type { Loc } from "../schedule/schedule.js";
 import { foldConstant, isAdd } from "./analyze.js";
 import { orderItems } from "./order.js";
 import { assignPhases, sinkElementwise } from "./phases.js";

@@ -8,7 +8,7 @@ import { evalScalar, S, type Scalar } from "@gated/graph";
 import { describe, expect, it } from "vitest";
 import { ModuleBuilder, simdSupported } from "../../src/backends/wasm/encoder.js";
 import { addMap } from "../../src/backends/wasm/maps.js";
-import type { Loc, Stmt } from "../../src/schedule.js";
+import type { Loc, Stmt } from "../../src/schedule/schedule.js";
 import { instantiate } from "./instantiate.js";
 
 type MapStmt = Extract<Stmt, { kind: "map" }>;

@@ -3,11 +3,12 @@
  * float64 whatever the dtype (loads from Float64Array skip the float32 → float64 conversion in
  * the products' inner loops; the host runtime rounds what it hands out to the dtype).
  */
-import { HELPERS } from "../../dense.js";
-import { Emitter, emitConsts, emitProc } from "../../emitter.js";
+
 import { Namer } from "../../names.js";
-import type { Schedule, Stmt } from "../../schedule.js";
+import type { Schedule, Stmt } from "../../schedule/schedule.js";
 import type { Backend, KernelSource } from "../backend.js";
+import { HELPERS } from "./dense.js";
+import { Emitter, emitConsts, emitProc } from "./emitter.js";
 
 /** Every identifier the schedule already uses, so emitter locals (row bases, hoisted loads) never shadow one. */
 export function usedNames(s: Schedule): string[] {

@@ -11,11 +11,12 @@
  * A sweep copies its arguments into the memory and its results out of it, so a run's tape is
  * its own and stays valid whatever other calls happen in between.
  */
-import { Emitter, emitConsts, emitStmt } from "../../emitter.js";
-import { extentOf } from "../../memory.js";
+
+import { extentOf } from "../../lower/memory.js";
 import { Namer } from "../../names.js";
-import type { Dim, Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule.js";
+import type { Dim, Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule/schedule.js";
 import type { Backend, KernelSource } from "../backend.js";
+import { Emitter, emitConsts, emitStmt } from "../js/emitter.js";
 import { usedNames } from "../js/index.js";
 import { registerBackend } from "../registry.js";
 import { type ModuleBuilder, simdSupported } from "./encoder.js";

@@ -9,7 +9,7 @@
  * renderer does not take (gathered loads, `cols` locations, `pow`) stay JavaScript.
  */
 import type { Scalar } from "@gated/graph";
-import type { Loc, Operand, Stmt } from "../../schedule.js";
+import type { Loc, Operand, Stmt } from "../../schedule/schedule.js";
 import { Func, type Local, type ModuleBuilder } from "./encoder.js";
 import { forRange } from "./gemm.js";
 import { expF32, log1pF32, logF32, sigmoidF32, signF32, tanhF32, tmp } from "./vmath.js";

@@ -5,7 +5,7 @@
  * recurrence; emitters (JavaScript now, WebAssembly later) turn it into code.
  */
 import type { Scalar } from "@gated/graph";
-import type { DType, ParamSlot } from "./kernel.js";
+import type { DType, ParamSlot } from "../kernel/types.js";
 
 /**
  * How many rows a statement runs over: `one` (static, once per call), `B` (one time step, inside

@@ -5,9 +5,14 @@
  * kept on the kernel, so the in-memory kernel and `emitModule`'s file run the very same code.
  */
 import { resolveShape, sizeOf } from "@gated/graph";
-import type { Backend } from "./backends/backend.js";
-import { type BackendName, resolveBackend } from "./backends/registry.js";
-import { instantiate, kernelText } from "./kernel/module.js";
+import type { Backend } from "../backends/backend.js";
+import { type BackendName, resolveBackend } from "../backends/registry.js";
+import { lower } from "../lower/lower.js";
+import type { Schedule } from "../schedule/schedule.js";
+import { instantiate, kernelText } from "./module.js";
+import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
+import { cellSizes } from "./sizes.js";
+import { threadedKernel } from "./threads.js";
 import type {
   ArrayOf,
   DType,
@@ -18,12 +23,7 @@ import type {
   Params,
   Recurrence,
   Run,
-} from "./kernel.js";
-import { lower } from "./lower/lower.js";
-import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
-import type { Schedule } from "./schedule.js";
-import { cellSizes } from "./sizes.js";
-import { threadedKernel } from "./threads.js";
+} from "./types.js";
 
 /** Recurrent state kept between `step` calls. */
 export interface StreamState {

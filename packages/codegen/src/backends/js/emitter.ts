@@ -4,9 +4,9 @@
  * one table in backends/js/scalar.ts; user-provided text only from `Namer` identifiers and
  * `commentText` comments.
  */
-import { type JsOperand, scalarJs } from "./backends/js/scalar.js";
-import type { DType } from "./kernel.js";
-import { commentText, type Namer, numberLiteral } from "./names.js";
+
+import type { DType } from "../../kernel/types.js";
+import { commentText, type Namer, numberLiteral } from "../../names.js";
 import type {
   BufferDecl,
   Dim,
@@ -17,7 +17,8 @@ import type {
   Rows,
   Schedule,
   Stmt,
-} from "./schedule.js";
+} from "../../schedule/schedule.js";
+import { type JsOperand, scalarJs } from "./scalar.js";
 
 export class Emitter {
   private readonly out: string[] = [];

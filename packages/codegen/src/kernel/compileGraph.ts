@@ -4,13 +4,13 @@
  * over a batch of rows.
  */
 import { leavesOf, type Node, type Sizes } from "@gated/graph";
-import type { Backend } from "./backends/backend.js";
-import { type BackendName, resolveBackend } from "./backends/registry.js";
-import { instantiateSweeps } from "./kernel/module.js";
-import type { DType, FloatArray, ParamSlot, Params, Recurrence } from "./kernel.js";
-import { lowerProblem } from "./lower/lower.js";
+import type { Backend } from "../backends/backend.js";
+import { type BackendName, resolveBackend } from "../backends/registry.js";
+import { lowerProblem } from "../lower/lower.js";
+import type { Schedule } from "../schedule/schedule.js";
+import { instantiateSweeps } from "./module.js";
 import { initParamsFor, layoutOf, makeParams, paramsFrom } from "./params.js";
-import type { Schedule } from "./schedule.js";
+import type { DType, FloatArray, ParamSlot, Params, Recurrence } from "./types.js";
 
 export interface GraphSpec {
   readonly name?: string;

@@ -14,8 +14,9 @@
  * Node ≥ 20.16 (worker_threads through process.getBuiltinModule); the main thread blocks in
  * Atomics.wait, which a browser's main thread may not do: there, threads > 1 is an error.
  */
-import type { Cotangents, ForwardOptions, Gradients, Kernel, Params, Run } from "./kernel.js";
+
 import { makeParams } from "./params.js";
+import type { Cotangents, ForwardOptions, Gradients, Kernel, Params, Run } from "./types.js";
 
 interface WorkerModule {
   Worker: new (

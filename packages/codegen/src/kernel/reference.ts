@@ -4,6 +4,9 @@
  * right; compiled kernels are tested against it.
  */
 import { type Bindings, prepareEvaluate, resolveShape, sizeOf } from "@gated/graph";
+import { stepVjp } from "../lower/problem.js";
+import { initParamsFor, layoutOf, paramsFrom } from "./params.js";
+import { cellSizes } from "./sizes.js";
 import type {
   Cotangents,
   FloatArray,
@@ -13,10 +16,7 @@ import type {
   Params,
   Recurrence,
   Run,
-} from "./kernel.js";
-import { stepVjp } from "./lower/problem.js";
-import { initParamsFor, layoutOf, paramsFrom } from "./params.js";
-import { cellSizes } from "./sizes.js";
+} from "./types.js";
 
 interface RefRun extends Run {
   readonly params: Params;

@@ -1,6 +1,6 @@
 /** The one sizes function of every kernel built from a cell (compiled or reference). */
 import { resolveShape, type Sizes, sizeOf } from "@gated/graph";
-import type { KernelOptions, Recurrence } from "./kernel.js";
+import type { KernelOptions, Recurrence } from "./types.js";
 
 /**
  * The sizes of every dim: the cell's own input dim and H bound from the options. A size the

@@ -1,7 +1,7 @@
 /** Parameter layout and named views over one flat buffer. */
 import { type Node, resolveShape, type Sizes, sizeOf } from "@gated/graph";
-import type { DType, FloatArray, ParamSlot, Params, Recurrence } from "./kernel.js";
 import { mulberry32 } from "./rng.js";
+import type { DType, FloatArray, ParamSlot, Params, Recurrence } from "./types.js";
 
 /** Contiguous slots in the order given (each parameter row-major). */
 export function layoutOf(params: readonly Node[], sizes: Sizes): ParamSlot[] {

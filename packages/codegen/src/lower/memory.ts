@@ -5,7 +5,7 @@
  * storage take their host's offset. Every coefficient is rounded up to 16 bytes, so each
  * offset is 16-byte aligned whatever B and T are.
  */
-import type { BufferDecl, ElemType, Extent, Proc } from "./schedule.js";
+import type { BufferDecl, ElemType, Extent, Proc } from "../schedule/schedule.js";
 
 const BYTES: Record<ElemType, number> = { f32: 4, f64: 8, i32: 4 };
 
