@@ -24,6 +24,7 @@ export type OpKind =
   | "outer" // [M] ⊗ [N] -> [M,N]
   | "transpose" // [M,N] -> [N,M]
   | "reduce" // over one axis, with `reduce` facet
+  | "scan" // y_i = a_i·y_{i∓1} + b_i along the last axis (ops' scan)
   | "broadcast" // broadcastTo a larger shape
   | "reshape"
   | "slice"

@@ -66,6 +66,13 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
         `${pad}reduce ${s.rows} × ${s.width}: ${loc(s.to)} = fold ${s.count} of ${loc(s.from)} by ${printScalar(s.combine, ["acc", "x"])}   # ${s.doc}`,
       );
       return;
+    case "scan": {
+      const a = typeof s.a === "number" ? String(s.a) : `${loc(s.a)}ᵢ`;
+      out.push(
+        `${pad}scan ${s.rows} × ${s.width} by ${s.count}${s.reverse ? " reversed" : ""}: ${loc(s.to)}ᵢ = ${a}·y${s.reverse ? "ᵢ₊₁" : "ᵢ₋₁"} + ${loc(s.b)}ᵢ   # ${s.doc}`,
+      );
+      return;
+    }
     case "product":
       out.push(
         `${pad}${s.op} ${s.rows}: ${loc(s.to)} = ${loc(s.a)}, ${loc(s.b)} [${s.m}, ${s.n}, ${s.k}]   # ${s.doc}`,

@@ -1,7 +1,7 @@
 /**
  * The schedule: plain data, backend-neutral. A procedure is a list of statements over named
  * buffers; statements are loop nests of a few structural kinds (a fused elementwise map, a
- * row-batched contraction, a gather, a reduction, copies and masks). Lowering produces it from a
+ * row-batched contraction, a gather, a reduction, a linear scan, copies and masks). Lowering produces it from a
  * recurrence; emitters (JavaScript now, WebAssembly later) turn it into code.
  */
 import type { Scalar } from "@gated/graph";
@@ -164,6 +164,22 @@ export type Stmt =
       /** Scalar IR over `arg 0` (the accumulator) and `arg 1` (the element, or the count for finish). */
       readonly combine: Scalar;
       readonly finish?: Scalar;
+      readonly doc: string;
+    }
+  | {
+      /**
+       * A linear recurrence along runs of `count` contiguous elements (an op's last axis), for
+       * each run of each row: y₀ = b₀, yᵢ = aᵢ·yᵢ₋₁ + bᵢ (from the end when `reverse`), stored
+       * to `to`. `a` is a location, or a number when the coefficients are one constant.
+       */
+      readonly kind: "scan";
+      readonly rows: Rows;
+      readonly a: Loc | number;
+      readonly b: Loc;
+      readonly to: Loc;
+      readonly width: number;
+      readonly count: number;
+      readonly reverse: boolean;
       readonly doc: string;
     }
   | {

@@ -140,6 +140,31 @@ class Bases {
   }
 }
 
+/** A linear scan: per row, per run of `count`, the first term alone, then acc = a·acc + b. */
+function emitScan(em: Emitter, s: Extract<Stmt, { kind: "scan" }>, inLoop: boolean): void {
+  if (s.count === 0 || s.width === 0) return;
+  em.comment(s.doc);
+  openRows(em, s.rows);
+  const bs = new Bases(em, s.rows, inLoop);
+  const [b, t] = [bs.at(s.b), bs.at(s.to)];
+  const a = typeof s.a === "number" ? undefined : bs.at(s.a);
+  const n = s.count;
+  const at = (i: string) => (s.reverse ? `$k + ${n - 1} - ${i}` : `$k + ${i}`);
+  const coef = typeof s.a === "number" ? numberLiteral(s.a) : `${s.a.buf}[${a} + $q]`;
+  em.indent(`for (let $k = 0; $k < ${s.width}; $k += ${n}) {`);
+  em.line(`let $acc = ${s.b.buf}[${b} + ${at("0")}];`);
+  em.line(`${s.to.buf}[${t} + ${at("0")}] = $acc;`);
+  em.indent(`for (let $i = 1; $i < ${n}; $i++) {`);
+  em.line(`const $q = ${at("$i")};`);
+  em.line(
+    s.a === 1 ? `$acc += ${s.b.buf}[${b} + $q];` : `$acc = ${coef} * $acc + ${s.b.buf}[${b} + $q];`,
+  );
+  em.line(`${s.to.buf}[${t} + $q] = $acc;`);
+  em.dedent("}");
+  em.dedent("}");
+  em.dedent("}");
+}
+
 /** One statement as JavaScript (exported for backends that render some statements themselves). */
 export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
   switch (s.kind) {
@@ -188,6 +213,8 @@ export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
       em.dedent("}");
       return;
     }
+    case "scan":
+      return emitScan(em, s, inLoop);
     case "product": {
       em.comment(s.doc);
       openRows(em, s.rows);
