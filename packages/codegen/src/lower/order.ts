@@ -1,32 +1,52 @@
 /**
- * Statement order for one sweep. Before: classified, merged nodes. After: per phase, a list of
- * plan items in dependency order, elementwise nodes fused into maps: an elementwise node waits
- * until a product (or the phase's end) needs it, then joins the latest map of its width that
- * its inputs allow, so a step's elementwise work lands in as few maps as possible.
+ * Statement order for one sweep. `liveness`: only what some root, merged product or gradient
+ * reads is computed. `orderItems`: per phase, a list of plan items in dependency order,
+ * elementwise nodes fused into maps: an elementwise node waits until a product (or the phase's
+ * end) needs it, then joins the latest map of its width that its inputs allow, so a step's
+ * elementwise work lands in as few maps as possible.
  */
 import type { Node } from "@gated/graph";
-import type { Loc } from "../schedule/schedule.js";
-import type { Shapes } from "./analyze.js";
-import type { MatGroup, OuterGroup, Phase, PlanItem, RunPhase, SumGroup } from "./plan.js";
-import { ewLike } from "./plan.js";
+import {
+  ewLike,
+  type Live,
+  type MatGroup,
+  type Plan,
+  type PlanItem,
+  type Requested,
+  type RunPhase,
+  type ScanSpec,
+  sweepLeaf,
+} from "./plan.js";
 
-export interface OrderInput {
-  readonly order: readonly Node[];
-  readonly ph: (n: Node) => Phase;
-  readonly live: ReadonlySet<Node>;
-  readonly absorbed: ReadonlySet<Node>;
-  readonly matOf: ReadonlyMap<Node, MatGroup>;
-  readonly sumOf: ReadonlyMap<Node, SumGroup>;
-  readonly colsums: readonly { readonly node: Node; readonly loc: Loc }[];
-  readonly outerGroups: readonly OuterGroup[];
-  readonly shapes: Shapes;
+/** Marks what the carried and row outputs, the gradients and the tape read, through the groups. */
+export function liveness(spec: ScanSpec, r: Requested): Live {
+  const stop = sweepLeaf(spec);
+  const operands = (n: Node): readonly Node[] => {
+    const sg = r.sumOf.get(n);
+    if (sg) return [...sg.rest, ...sg.terms.flatMap((t) => [t.u, t.s])];
+    const mg = r.matOf.get(n);
+    if (mg) return [mg.v, mg.members.find((m) => m.node === n)!.p];
+    return n.inputs;
+  };
+  const live = new Set<Node>();
+  const mark = (n: Node) => {
+    if (live.has(n)) return;
+    live.add(n);
+    if (!stop(n)) for (const x of operands(n)) mark(x);
+  };
+  for (const c of spec.carried) mark(c.next);
+  for (const o of spec.rowOutputs) mark(o.node);
+  for (const c of r.colsums) mark(c.node);
+  for (const g of r.outerGroups) mark(g.v), g.terms.forEach((t) => mark(t.u));
+  for (const k of spec.keep) if (r.phase.has(k)) mark(k);
+  return { ...r, live };
 }
 
-export function orderItems(o: OrderInput): {
-  items: Record<RunPhase, PlanItem[]>;
-  itemOf: Map<Node, PlanItem>;
-} {
-  const { order, ph, live, absorbed, matOf, sumOf, colsums, outerGroups, shapes } = o;
+/** Topological order per phase, elementwise nodes of one width fused into maps. */
+export function orderItems(spec: ScanSpec, l: Live): Plan {
+  const { order, live, absorbed, matOf, sumOf, colsums, outerGroups } = l;
+  const { shapes } = spec;
+  const ph = (n: Node) => l.phase.get(n)!;
   const items: Record<RunPhase, PlanItem[]> = { static: [], pre: [], loop: [], post: [] };
   const itemOf = new Map<Node, PlanItem>();
   const emittedMat = new Map<MatGroup, PlanItem>();
@@ -128,5 +148,5 @@ export function orderItems(o: OrderInput): {
   }
   for (const g of outerGroups) push("post", { kind: "outer", phase: "post", group: g });
 
-  return { items, itemOf };
+  return { ...l, items, itemOf };
 }

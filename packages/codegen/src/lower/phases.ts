@@ -1,17 +1,48 @@
 /**
- * Phase assignment, the first passes of a sweep. Before: the sweep's nodes in topological order.
- * After: each node's phase — `static` (parameters only, once per call), `pre` (per-row inputs
- * only: all T·B rows before the loop), `loop` (needs a carried value: B rows per step), `post`
- * (reads a carried value but no next state needs it: all rows after the loop), or `const`,
- * `input`, `carried` for leaves.
+ * The first passes of a sweep. `sweepGraph`: the sweep's spec → its nodes in topological order
+ * and their readers. `phases`: → each node's phase — `static` (parameters only, once per call),
+ * `pre` (per-row inputs only: all T·B rows before the loop), `loop` (needs a carried value: B
+ * rows per step), `post` (reads a carried value but no next state needs it: all rows after the
+ * loop), or `const`, `input`, `carried` for leaves. `sinkElementwise`: pre work read by one
+ * later phase only moves there.
  */
-import type { Node } from "@gated/graph";
-import { ewLike, type Phase, ROWISH, type ScanSpec } from "./plan.js";
+import { type Node, topo } from "@gated/graph";
+import {
+  ewLike,
+  type Phase,
+  type Phased,
+  ROWISH,
+  readersOf,
+  type ScanSpec,
+  type SweepGraph,
+  sweepLeaf,
+} from "./plan.js";
+
+/** The sweep's nodes from its roots (carried next values, row outputs, gradient terms). */
+export function sweepGraph(spec: ScanSpec): SweepGraph {
+  const stop = sweepLeaf(spec);
+  const roots = [
+    ...spec.carried.map((c) => c.next),
+    ...spec.rowOutputs.map((o) => o.node),
+    ...spec.accum.map((a) => a.node),
+  ];
+  const order = topo(roots, stop);
+  const readers = new Map<Node, Node[]>();
+  for (const n of order) {
+    if (stop(n)) continue;
+    for (const x of n.inputs) {
+      const r = readers.get(x);
+      if (!r) readers.set(x, [n]);
+      else if (!r.includes(n)) r.push(n);
+    }
+  }
+  return { order, readers, roots, isRoot: new Set(roots) };
+}
 
 /** What each node depends on decides where it runs; carried outputs run every step. */
-export function assignPhases(spec: ScanSpec, order: readonly Node[]): Map<Node, Phase> {
+export function phases(spec: ScanSpec, g: SweepGraph): Phased {
   const carriedLeaf = new Set(spec.carried.map((c) => c.leaf));
-  const stop = (n: Node) => spec.rowInputs.has(n) || carriedLeaf.has(n);
+  const stop = sweepLeaf(spec);
   const needed = new Set<Node>();
   // the nodes a next state depends on within the sweep
   const visit = (n: Node): void => {
@@ -22,7 +53,7 @@ export function assignPhases(spec: ScanSpec, order: readonly Node[]): Map<Node, 
   for (const c of spec.carried) visit(c.next);
   const phase = new Map<Node, Phase>();
   const car = new Set<Node>();
-  for (const n of order) {
+  for (const n of g.order) {
     if (carriedLeaf.has(n)) {
       phase.set(n, "carried");
       car.add(n);
@@ -50,28 +81,24 @@ export function assignPhases(spec: ScanSpec, order: readonly Node[]): Map<Node, 
     const p = phase.get(c.next)!;
     if (p === "pre" && ewLike(c.next, spec.shapes)) phase.set(c.next, "loop");
   }
-  return phase;
+  return { ...g, phase };
 }
 
 /**
  * Elementwise work of the pre phase that only one later phase reads moves into that phase, where
- * it fuses into the map that reads it (no [T·B] buffer). Updates `phase` in place.
+ * it fuses into the map that reads it (no [T·B] buffer).
  */
-export function sinkElementwise(
-  spec: ScanSpec,
-  order: readonly Node[],
-  phase: Map<Node, Phase>,
-  readersOf: (n: Node) => readonly Node[],
-  isRoot: ReadonlySet<Node>,
-): void {
-  for (let k = order.length - 1; k >= 0; k--) {
-    const n = order[k]!;
-    if (phase.get(n) !== "pre" || !ewLike(n, spec.shapes) || spec.keep.has(n) || isRoot.has(n))
+export function sinkElementwise(spec: ScanSpec, p: Phased): Phased {
+  const phase = new Map(p.phase);
+  for (let k = p.order.length - 1; k >= 0; k--) {
+    const n = p.order[k]!;
+    if (phase.get(n) !== "pre" || !ewLike(n, spec.shapes) || spec.keep.has(n) || p.isRoot.has(n))
       continue;
-    const ps = new Set(readersOf(n).map((r) => phase.get(r)));
+    const ps = new Set(readersOf(p, n).map((r) => phase.get(r)));
     if (ps.size === 1) {
-      const p = [...ps][0]!;
-      if (p === "loop" || p === "post") phase.set(n, p);
+      const to = [...ps][0]!;
+      if (to === "loop" || to === "post") phase.set(n, to);
     }
   }
+  return { ...p, phase };
 }

@@ -69,20 +69,70 @@ export type PlanItem =
   | { readonly kind: "outer"; readonly phase: RunPhase; readonly group: OuterGroup }
   | { readonly kind: "colsum"; readonly phase: RunPhase; readonly node: Node; readonly loc: Loc };
 
-/** Everything the renderer needs: the plan, phases, readers and groupings. */
-export interface Plan {
-  readonly spec: ScanSpec;
+/** A parameter-gradient term summed over the rows into `loc` (a bias gradient, say). */
+export interface ColSum {
+  readonly node: Node;
+  readonly loc: Loc;
+}
+
+// The values the passes of one sweep hand each other, each the one before plus what the pass
+// found (see scan.ts for the order).
+
+/** `sweepGraph`: the sweep's nodes in topological order from its roots, and their readers. */
+export interface SweepGraph {
   readonly order: readonly Node[];
-  readonly phase: ReadonlyMap<Node, Phase>;
   readonly readers: ReadonlyMap<Node, readonly Node[]>;
+  /** Carried next values, row outputs and gradient accumulators (with repeats). */
+  readonly roots: readonly Node[];
+  readonly isRoot: ReadonlySet<Node>;
+}
+/** `phases` (and `sinkElementwise`): where each node runs. */
+export interface Phased extends SweepGraph {
+  readonly phase: ReadonlyMap<Node, Phase>;
+}
+/** `mergeSums`: sums of products over static matrices, and the nodes they absorb. */
+export interface Merged extends Phased {
+  readonly sumOf: ReadonlyMap<Node, SumGroup>;
+  /** Nodes computed inside a merged product (or not at all): no statement of their own. */
+  readonly absorbed: ReadonlySet<Node>;
+}
+/** `deferOuterProducts`: parameter gradients as deferred products and column sums. */
+export interface Deferred extends Merged {
+  readonly outerGroups: readonly OuterGroup[];
+  readonly colsums: readonly ColSum[];
+}
+/** `groupSharedVector`: products of static matrices with one shared vector. */
+export interface Grouped extends Deferred {
+  readonly matOf: ReadonlyMap<Node, MatGroup>;
+}
+/** `concatRequests`: the vectors a merged product reads side by side. */
+export interface Requested extends Grouped {
+  readonly concat: readonly (readonly Node[])[];
+}
+/** `liveness`: what some root, merged product or gradient reads. */
+export interface Live extends Requested {
+  readonly live: ReadonlySet<Node>;
+}
+/** `orderItems`: per phase, the items in run order (elementwise nodes fused into maps). */
+export interface Plan extends Live {
   readonly items: Record<RunPhase, PlanItem[]>;
   readonly itemOf: ReadonlyMap<Node, PlanItem>;
-  readonly matOf: ReadonlyMap<Node, MatGroup>;
-  readonly sumOf: ReadonlyMap<Node, SumGroup>;
-  /** Nodes stored into a concatenation buffer, with the request they belong to. */
-  readonly concat: readonly (readonly Node[])[];
-  /** Extra uses outside the graph: what must be readable over all rows. */
-  readonly timeUse: ReadonlySet<Node>;
+}
+/** `placeBuffers`: where every value that leaves its map is stored. */
+export interface Placed extends Plan {
+  readonly buffers: readonly BufferDecl[];
+  /** The location a value is read from. */
+  readonly primary: ReadonlyMap<Node, Loc>;
+  /** Further locations a value is stored into (carried and row outputs, concatenations). */
+  readonly extra: ReadonlyMap<Node, readonly Loc[]>;
+  /** Where a merged sum's products go. */
+  readonly sumOut: ReadonlyMap<Node, Loc>;
+  /** A shared-vector product's buffer. */
+  readonly matBuf: ReadonlyMap<MatGroup, Loc>;
+  /** A concatenation's buffer. */
+  readonly catLocs: ReadonlyMap<readonly Node[], Loc>;
+  /** Stores the value's own phase cannot make: copies in a phase that can. */
+  readonly late: readonly { readonly n: Node; readonly l: Loc }[];
 }
 
 export interface ScanResult {
@@ -107,4 +157,15 @@ export function ewLike(n: Node, shapes: Shapes): boolean {
   // a broadcast from one value per row is a plain load inside a map
   if (n.op.kind === "broadcast") return shapes.size(n.inputs[0]!) === 1;
   return false;
+}
+
+/** The sweep's leaves: per-row inputs and carried values (its graph stops there). */
+export function sweepLeaf(spec: ScanSpec): (n: Node) => boolean {
+  const carried = new Set(spec.carried.map((c) => c.leaf));
+  return (n) => spec.rowInputs.has(n) || carried.has(n);
+}
+
+/** The nodes of the sweep that read `n`. */
+export function readersOf(g: SweepGraph, n: Node): readonly Node[] {
+  return g.readers.get(n) ?? [];
 }
