@@ -11,8 +11,9 @@ import type { Schedule } from "../schedule/schedule.js";
 export interface KernelSource {
   /**
    * JavaScript text without imports or exports: constant tables, helpers, the compute array type
-   * `$KF` (e.g. `const $KF = Float64Array;`) and the two sweeps `forward_kernel(P, T, B, len,
-   * ...args)` / `backward_kernel(P, T, B, len, ...args)`, returning their results in order.
+   * `$KF` (e.g. `const $KF = Float64Array;`) and the three sweeps `forward_kernel(P, T, B, len,
+   * ...args)`, `backward_kernel(P, T, B, len, ...args)` and `infer_kernel(P, T, B, len, ...args)`
+   * (the schedule's `infer`: forward without a tape), returning their results in order.
    */
   readonly js: string;
   /** WebAssembly bytes, if any: the text sees them as the identifier `$wasmBytes` (a Uint8Array). */
@@ -23,8 +24,8 @@ export interface Backend {
   /** "js" | "wasm": what `k.backend` reports. */
   readonly name: string;
   /**
-   * Kernel source for a schedule: constant tables, helpers and the two sweeps
-   * `forward_kernel(P, T, B, len, ...args)` / `backward_kernel(...)` (the ABI the host runtime
+   * Kernel source for a schedule: constant tables, helpers and the three sweeps
+   * `forward_kernel(P, T, B, len, ...args)` / `backward_kernel(...)` / `infer_kernel(...)` (the ABI the host runtime
    * in runtime.ts calls), as JS text without imports/exports; `wasm` bytes, if any, are
    * available to that text as the identifier `$wasmBytes` (a Uint8Array).
    */

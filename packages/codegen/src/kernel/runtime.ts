@@ -2,8 +2,9 @@
  * The host runtime every kernel module carries (fixed text, no user input): parameter views,
  * argument checks, the tape between forward and backward (whole, checkpointed every K steps, or
  * none for inference), and the streaming `step` API. It calls the sweeps `forward_kernel` /
- * `backward_kernel`, whatever backend produced them, and hands them arrays of the kernel
- * source's compute type `$KF`.
+ * `backward_kernel` and, for inference (`tape: false`, `step`), `infer_kernel` (the forward
+ * without a tape), whatever backend produced them, and hands them arrays of the kernel source's
+ * compute type `$KF`.
  */
 // The fixed runtime. `$`-names are filled in above; helper names start with `$`, which no
 // sanitised name can, so they never meet a cell's names.
@@ -116,9 +117,22 @@ function forward(p, x, opts) {
     const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(hist[k].subarray(T * B * s.width, (T + 1) * B * s.width))]));
     return { T, B, output: $out(res[0]), final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: res.slice(1 + $STATES.length) } };
   }
+  const output = new $F(T * B * $OW);
+  if (!mode.keep) {
+    // inference: the sweep without a tape (infer_kernel), K steps at a time, each segment
+    // starting from the previous one's final state
+    let cur = inits;
+    for (let t0 = 0; t0 < T; t0 += mode.K) {
+      const n = Math.min(mode.K, T - t0);
+      const res = infer_kernel(pd, n, B, $segLengths(len, t0, n), xs.subarray(t0 * B * $IW, (t0 + n) * B * $IW), ...cur);
+      output.set(res[0], t0 * B * $OW);
+      cur = res.slice(1, 1 + $STATES.length);
+    }
+    const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(cur[k])]));
+    return { T, B, output, final, kernel: info, tape: null };
+  }
   // segments of K steps: each starts from the previous one's final state; only the states at the
   // segment starts are kept (for backward to recompute each segment's tape)
-  const output = new $F(T * B * $OW);
   const starts = [];
   let cur = inits;
   for (let t0 = 0; t0 < T; t0 += mode.K) {
@@ -188,8 +202,8 @@ function step(state, x) {
   const d = $params(state.params, "step");
   const pd = d instanceof $KF ? d : $KF.from(d);
   const inits = $STATES.map((s) => $rows($own(state.values, s.name), B * s.width, "step: state " + s.name));
-  const res = forward_kernel(pd, 1, B, null, $rows(x, x.length, "step: x"), ...inits);
-  $STATES.forEach((s, k) => $own(state.values, s.name).set(res[1 + k].subarray(B * s.width, 2 * B * s.width)));
+  const res = infer_kernel(pd, 1, B, null, $rows(x, x.length, "step: x"), ...inits);
+  $STATES.forEach((s, k) => $own(state.values, s.name).set(res[1 + k]));
   return $out(res[0]);
 }
 `;

@@ -10,6 +10,7 @@ import { graphHash, Namer } from "../names.js";
 import type { Schedule } from "../schedule/schedule.js";
 import { Shapes } from "./analyze.js";
 import { ConstPool } from "./consts.js";
+import { inferenceSweep } from "./forward.js";
 import { packedLayout } from "./layout.js";
 import { planMemory } from "./memory.js";
 import { type Problem, problemOf, problemVjp } from "./problem.js";
@@ -55,6 +56,8 @@ export function lowerProblem(
   // 7. memory: every buffer gets an offset a + b·B + c·T·B in one memory
   const forward = planMemory(reuseBuffers(fwd.proc));
   const backward = planMemory(reuseBuffers(bwd));
+  // 8. inference: the forward scan without a tape, states double-buffered (forward.ts)
+  const infer = planMemory(reuseBuffers(inferenceSweep(cx, layout)));
   const width = (n: Node) => cx.shapes.size(n);
   return {
     name: pr.name,
@@ -71,6 +74,7 @@ export function lowerProblem(
     consts: cx.consts.decls,
     forward,
     backward,
+    infer,
   };
 }
 

@@ -254,7 +254,7 @@ export interface Proc {
   readonly memory?: Extent;
 }
 
-/** A compiled recurrence: layout, sizes and both sweeps. */
+/** A compiled recurrence: layout, sizes, both sweeps and the inference sweep. */
 export interface Schedule {
   readonly name: string;
   readonly dtype: DType;
@@ -273,4 +273,9 @@ export interface Schedule {
   readonly consts: readonly BufferDecl[];
   readonly forward: Proc;
   readonly backward: Proc;
+  /**
+   * The forward sweep for inference (`tape: false`, `step()`): no tape, states in two step
+   * buffers; takes the inputs and initial states, returns the outputs and final states.
+   */
+  readonly infer: Proc;
 }

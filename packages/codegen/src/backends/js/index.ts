@@ -13,7 +13,7 @@ import { Emitter, emitConsts, emitProc } from "./emitter.js";
 /** Every identifier the schedule already uses, so emitter locals (row bases, hoisted loads) never shadow one. */
 export function usedNames(s: Schedule): string[] {
   const names: string[] = s.consts.map((c) => c.name);
-  for (const p of [s.forward, s.backward]) {
+  for (const p of [s.forward, s.backward, s.infer]) {
     for (const b of p.buffers) names.push(b.name);
     const walk = (st: Stmt) => {
       if (st.kind === "loop") st.body.forEach(walk);
@@ -24,7 +24,7 @@ export function usedNames(s: Schedule): string[] {
   return names;
 }
 
-/** Constant tables, the dense helpers, the compute array type and both sweeps. */
+/** Constant tables, the dense helpers, the compute array type, both sweeps and the inference sweep. */
 export function jsKernelSource(s: Schedule): KernelSource {
   const em = new Emitter(new Namer(usedNames(s)));
   emitConsts(em, s.consts);
@@ -34,6 +34,8 @@ export function jsKernelSource(s: Schedule): KernelSource {
   emitProc(em, s.forward, "forward_kernel", s.dtype, s);
   em.line();
   emitProc(em, s.backward, "backward_kernel", s.dtype, s);
+  em.line();
+  emitProc(em, s.infer, "infer_kernel", s.dtype, s);
   return { js: em.text() };
 }
 

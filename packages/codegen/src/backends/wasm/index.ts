@@ -289,7 +289,7 @@ function renderMaps(m: ModuleBuilder, s: Schedule): Map<Stmt, WasmMap> {
     const locs = addMap(m, st, name);
     if (locs) out.set(st, { name, locs });
   };
-  for (const p of [s.forward, s.backward]) p.body.forEach(walk);
+  for (const p of [s.forward, s.backward, s.infer]) p.body.forEach(walk);
   return out;
 }
 
@@ -351,6 +351,8 @@ export function wasmKernelSource(s: Schedule): KernelSource {
   emitSweep(em, s.forward, "forward_kernel", s, maps);
   em.line();
   emitSweep(em, s.backward, "backward_kernel", s, maps);
+  em.line();
+  emitSweep(em, s.infer, "infer_kernel", s, maps);
   return { js: em.text(), wasm: mod.encode() };
 }
 
