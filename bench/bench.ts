@@ -5,11 +5,12 @@
  * writes bench/results.json (full runs only).
  *
  *   node bench/dist/bench.mjs [--quick] [--only lstm|gru] [--configs S,M] [--impls gated,hand,...]
- *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke] [--inference]
+ *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke] [--inference] [--threads]
  *
  * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one run each,
  * no compile timing: checks the harness and the agreement of every implementation in seconds.
  * --inference: only the inference section (bench/inference.ts; a full run includes it).
+ * --threads: only the kernel-threads section (1 vs 2 threads at M and L; a full run includes it).
  */
 
 import { writeFileSync } from "node:fs";
@@ -22,10 +23,12 @@ import { FLOP_FORMULA, flops, type Mode } from "./flops.js";
 import type { HandDType, Named } from "./handLstm.js";
 import { compiler, handImpl, type Impl, kernelImpl, type Result, tfImpl } from "./impls.js";
 import { type InferenceRow, inferenceBench } from "./inference.js";
+import { customInferenceBench } from "./inferenceCustom.js";
+import { inferenceTargets } from "./inferenceTargets.js";
 import { type TfBackend, tfRunner } from "./tfjs.js";
 import { measureGroup, median, type TimingOptions } from "./timing.js";
 import { probeTorch, type TorchProbe, TorchServer } from "./torch.js";
-import { trainingSections } from "./training.js";
+import { threadSection, trainingSections } from "./training.js";
 import { unfusedKernel } from "./unfused.js";
 
 interface Config {
@@ -208,6 +211,13 @@ const exp = (x: number | null) => (x === null ? "—" : x.toExponential(1));
 
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
+  if (flag("--threads")) {
+    log(
+      `gated bench --threads: node ${process.version}, ${os.cpus().length} cores, load ${fmt(os.loadavg()[0]!)}`,
+    );
+    threadSection({ quick, log });
+    return;
+  }
   const compileCell = compiler();
   const started = performance.now();
   loadStart = os.loadavg()[0]!;
@@ -344,6 +354,16 @@ async function main(): Promise<void> {
         ...(only ? { cells: [only as CellName] } : {}),
         log,
       });
+      // issue 15 (b): custom cells exported by gated's ONNX exporter (Scan)
+      if (!only)
+        inference.push(
+          ...(await customInferenceBench({
+            compile: compileCell,
+            backends: ["wasm", "js"],
+            configs: CONFIGS.filter((c) => configNames.includes(c.name)),
+            log,
+          })),
+        );
     } catch (e) {
       notes.push(`inference section stopped: ${(e as Error).message}`);
     }
@@ -553,6 +573,12 @@ function report(totalS: number): void {
     for (const t of targets) log(`  ${t.met ? "MET    " : "NOT MET"} ${t.what}: ${t.value}`);
   }
   printInference();
+  const iTargets = inferenceTargets(inference);
+  if (iTargets.length) {
+    log("");
+    log("targets of issue 15 (inference: forward, float32, one thread; gated = its wasm backend):");
+    for (const t of iTargets) log(`  ${t.met ? "MET    " : "NOT MET"} ${t.what}: ${t.value}`);
+  }
   for (const n of notes) log(`note: ${n}`);
   log(
     `total ${fmt(totalS, 1)} s; 1-minute load average ${fmt(loadStart)} at the start, ${fmt(os.loadavg()[0]!)} at the end`,
@@ -583,6 +609,7 @@ function report(totalS: number): void {
       targets,
       training,
       inference,
+      inferenceTargets: iTargets,
       notes,
       totalSeconds: +totalS.toFixed(1),
     };
@@ -699,11 +726,11 @@ function printInference(): void {
   if (!inference.length) return;
   log("");
   log(
-    "inference (forward only, tape: false, float32, one thread; median wall ms; × = contender / gated-wasm):",
+    "inference (forward only, tape: false, float32, one thread; median wall ms; × = contender / gated-wasm; ONNX models: PyTorch's export (LSTM/GRU op) for lstm and gru, gated's exporter (Scan) for the custom cells; max |Δ| vs torch's output, or vs gated float64 for the custom cells):",
   );
   const names = [...new Set(inference.flatMap((r) => Object.keys(r.ms)))];
   printTable(
-    ["cell", "cfg", "", "", "", ...names, "step() µs", "max |Δ| vs torch"],
+    ["cell", "cfg", "", "", "", ...names, "step() µs", "max |Δ| vs truth"],
     inference.map((r) => {
       const g = r.ms["gated-wasm"];
       return [
@@ -714,7 +741,7 @@ function printInference(): void {
         "",
         ...names.map((n) => {
           const v = r.ms[n];
-          if (typeof v !== "number") return "—";
+          if (typeof v !== "number") return v.startsWith("mismatch") ? "MISMATCH" : "—";
           return typeof g === "number" && n !== "gated-wasm"
             ? `${fmt(v, 3)} (${fmt(v / g)}×)`
             : fmt(v, 3);

@@ -36,15 +36,17 @@ export interface InferenceConfig {
 export interface InferenceRow {
   readonly cell: string;
   readonly config: string;
+  /** Where the ONNX model comes from (absent: PyTorch's export, ONNX's own LSTM/GRU op). */
+  readonly model?: string;
   /** Median wall ms per contender (forward of the whole sequence), or why it is missing. */
   readonly ms: Readonly<Record<string, number | string>>;
-  /** Largest |output − torch output| per contender. */
+  /** Largest |output − truth| per contender (torch's output, or gated's in float64). */
   readonly maxErr: Readonly<Record<string, number>>;
   /** Median µs of one `step()` at B = 1 per gated backend (streaming latency). */
   readonly stepUs?: Readonly<Record<string, number>>;
 }
 
-type Compile = (cell: Recurrence, opts: KernelOptions & { backend?: string }) => Kernel;
+export type Compile = (cell: Recurrence, opts: KernelOptions & { backend?: string }) => Kernel;
 
 /** PyTorch's stacked tensors from gated's per-gate parameters (rows in gate order). */
 function torchState(k: Kernel, gates: readonly string[]): Record<string, number[]> {
@@ -67,36 +69,38 @@ async function importReal(name: string): Promise<unknown> {
   return import(pathToFileURL(realpathSync(req.resolve(name))).href);
 }
 
-interface Contender {
+export interface Contender {
   readonly name: string;
   run(): Promise<ArrayLike<number>> | ArrayLike<number>;
 }
 
-async function ortContenders(
-  file: string,
-  x: Float32Array,
-  c: InferenceConfig,
-  kind: string,
+/** A float32 input of an ONNX model: its data and dims. */
+export type OrtFeeds = Readonly<Record<string, { data: Float32Array; dims: readonly number[] }>>;
+
+/**
+ * onnxruntime-node (1 intra-op thread, sequential) and onnxruntime-web (wasm, 1 thread) sessions
+ * of one model, as contenders returning the named output; a runtime that does not load is
+ * skipped with a warning.
+ */
+export async function ortContenders(
+  model: Uint8Array,
+  inputs: OrtFeeds,
+  output: string,
 ): Promise<Contender[]> {
   const out: Contender[] = [];
-  const feeds = (ort: typeof import("onnxruntime-node")) => {
-    const f: Record<string, InstanceType<typeof ort.Tensor>> = {
-      x: new ort.Tensor("float32", x, [c.T, c.B, c.I]),
-      h0: new ort.Tensor("float32", new Float32Array(c.B * c.H), [1, c.B, c.H]),
-    };
-    if (kind === "lstm")
-      f["c0"] = new ort.Tensor("float32", new Float32Array(c.B * c.H), [1, c.B, c.H]);
-    return f;
-  };
+  const feeds = (ort: typeof import("onnxruntime-node")) =>
+    Object.fromEntries(
+      Object.entries(inputs).map(([k, v]) => [k, new ort.Tensor("float32", v.data, [...v.dims])]),
+    );
   try {
     const ort = (await importReal("onnxruntime-node")) as typeof import("onnxruntime-node");
-    const s = await ort.InferenceSession.create(readFileSync(file), {
+    const s = await ort.InferenceSession.create(model, {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: "sequential",
     });
     const f = feeds(ort);
-    out.push({ name: "ort-node", run: async () => (await s.run(f))["y"]!.data as Float32Array });
+    out.push({ name: "ort-node", run: async () => (await s.run(f))[output]!.data as Float32Array });
   } catch (e) {
     console.warn(
       `inference: onnxruntime-node unavailable (${(e as Error).message.split("\n")[0]})`,
@@ -109,15 +113,43 @@ async function ortContenders(
       env: { wasm: { numThreads: number; simd: boolean } };
     };
     ort.env.wasm.numThreads = 1;
-    const s = await ort.InferenceSession.create(readFileSync(file), {
+    const s = await ort.InferenceSession.create(model, {
       executionProviders: ["wasm"],
     });
     const f = feeds(ort);
-    out.push({ name: "ort-web", run: async () => (await s.run(f))["y"]!.data as Float32Array });
+    out.push({ name: "ort-web", run: async () => (await s.run(f))[output]!.data as Float32Array });
   } catch (e) {
     console.warn(`inference: onnxruntime-web unavailable (${(e as Error).message.split("\n")[0]})`);
   }
   return out;
+}
+
+/** Largest |y − ref| over the reference's entries. */
+export function maxAbsDiff(y: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let e = y.length === ref.length ? 0 : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(y[i]! - ref[i]!));
+  return Number.isNaN(e) ? Number.POSITIVE_INFINITY : e;
+}
+
+/**
+ * Median wall ms per contender: rounds of one run each, round-robin (interleaved), at least 5
+ * rounds and at most 200, until the budget is spent.
+ */
+export async function timeInterleaved(
+  contenders: readonly Contender[],
+  budgetMs: number,
+): Promise<Record<string, number>> {
+  const samples = new Map(contenders.map((ct) => [ct.name, [] as number[]]));
+  const t0 = performance.now();
+  for (let round = 0; round < 200; round++) {
+    for (const ct of contenders) {
+      const s = performance.now();
+      await ct.run();
+      samples.get(ct.name)!.push(performance.now() - s);
+    }
+    if (round >= 4 && performance.now() - t0 > budgetMs) break;
+  }
+  return Object.fromEntries([...samples].map(([n, xs]) => [n, median(xs)]));
 }
 
 /** Runs the inference comparison; `rounds` interleaved runs per contender. */
@@ -178,7 +210,13 @@ export async function inferenceBench(opts: {
         let ref: number[] | undefined;
         if (py.status === 0) {
           ref = (JSON.parse(py.stdout) as { output: number[] }).output;
-          contenders.push(...(await ortContenders(file, x, c, kind)));
+          const zeros = { data: new Float32Array(c.B * c.H), dims: [1, c.B, c.H] };
+          const inputs: OrtFeeds = {
+            x: { data: x, dims: [c.T, c.B, c.I] },
+            h0: zeros,
+            ...(kind === "lstm" ? { c0: zeros } : {}),
+          };
+          contenders.push(...(await ortContenders(readFileSync(file), inputs, "y")));
         } else {
           const why = "PyTorch (to export the ONNX model) missing: /usr/bin/python3 with torch";
           ms["ort-node"] = ms["ort-web"] = why;
@@ -189,24 +227,9 @@ export async function inferenceBench(opts: {
         // agreement first: every contender computes the same function on the same weights
         for (const ct of contenders) {
           const y = await ct.run();
-          if (ref) {
-            let e = 0;
-            for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(y[i]! - ref[i]!));
-            maxErr[ct.name] = e;
-          }
+          if (ref) maxErr[ct.name] = maxAbsDiff(y, ref);
         }
-        const samples = new Map(contenders.map((ct) => [ct.name, [] as number[]]));
-        const budget = opts.budgetMs ?? 3000;
-        const t0 = performance.now();
-        for (let round = 0; round < 200; round++) {
-          for (const ct of contenders) {
-            const s = performance.now();
-            await ct.run();
-            samples.get(ct.name)!.push(performance.now() - s);
-          }
-          if (round >= 4 && performance.now() - t0 > budget) break;
-        }
-        for (const [n, xs] of samples) ms[n] = median(xs);
+        Object.assign(ms, await timeInterleaved(contenders, opts.budgetMs ?? 3000));
         // streaming: one step() at B = 1
         const stepUs: Record<string, number> = {};
         for (const [b] of kernels) {
