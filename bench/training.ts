@@ -55,6 +55,26 @@ function threadRows(quick: boolean): ThreadRow[] {
   });
 }
 
+/** The kernel-threads section (also alone: `node bench/dist/bench.mjs --threads`). */
+export function threadSection(opts: { quick: boolean; log: (s: string) => void }): ThreadRow[] {
+  const { quick, log } = opts;
+  log("");
+  log("kernel threads: LSTM float32 forward+backward, median wall ms (interleaved)");
+  const threads = threadRows(quick);
+  table(
+    log,
+    ["config", "1 thread", "2 threads", "speed-up", "target"],
+    threads.map((t) => [
+      t.config,
+      fmt(t.ms1, 1),
+      fmt(t.ms2, 1),
+      `${fmt(t.speedup)}×`,
+      `≥ ${t.target}× ${t.speedup >= t.target ? "MET" : "NOT MET"}`,
+    ]),
+  );
+  return threads;
+}
+
 export function trainingSections(opts: { quick: boolean; log: (s: string) => void }): unknown {
   const { quick, log } = opts;
   const T = quick ? 2000 : 20000;
@@ -96,20 +116,7 @@ export function trainingSections(opts: { quick: boolean; log: (s: string) => voi
       String(p.tolerance),
     ]),
   );
-  log("");
-  log("kernel threads: LSTM float32 forward+backward, median wall ms (interleaved)");
-  const threads = threadRows(quick);
-  table(
-    log,
-    ["config", "1 thread", "2 threads", "speed-up", "target"],
-    threads.map((t) => [
-      t.config,
-      fmt(t.ms1, 1),
-      fmt(t.ms2, 1),
-      `${fmt(t.speedup)}×`,
-      `≥ ${t.target}× ${t.speedup >= t.target ? "MET" : "NOT MET"}`,
-    ]),
-  );
+  const threads = threadSection({ quick, log });
   log("");
   log(
     "training throughput: Trainer steps/s (forward, loss, backward, Adam), float32, same samples",

@@ -3,10 +3,53 @@
  * final states and input gradients are bitwise one thread's; parameter gradients equal one
  * thread's up to the order of the float additions over the batch (float64: 1e-12 relative).
  */
-import { compileCell } from "@gated/codegen";
+import { type CompiledKernel, compileCell, type DType } from "@gated/codegen";
 import { describe, expect, test } from "vitest";
 import { gru, lstm } from "./codegenCells.js";
-import { maxRel, rand } from "./codegenCompare.js";
+import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
+
+/** Rows [b0, b1) of every step of a [T][B][w] array. */
+const rows = (a: ArrayLike<number>, T: number, B: number, w: number, b0: number, b1: number) =>
+  Float64Array.from({ length: T * (b1 - b0) * w }, (_, i) => {
+    const t = Math.floor(i / ((b1 - b0) * w)),
+      r = i % ((b1 - b0) * w);
+    return a[(t * B + b0) * w + r]!;
+  });
+
+/**
+ * What threads promise for parameter gradients, computed without threads: one thread's
+ * gradients of each slice [floor(jB/N), floor((j+1)B/N)), added in slice order.
+ */
+function sliceSums(
+  one: CompiledKernel,
+  N: number,
+  c: {
+    T: number;
+    B: number;
+    x: Float64Array;
+    lengths: number[];
+    h0: Float64Array;
+    cot: Float64Array;
+  },
+): Float64Array {
+  const { T, B } = c;
+  const H = one.stateSizes["h"]!;
+  const sum = new Float64Array(one.params().data.length);
+  for (let j = 0; j < N; j++) {
+    const b0 = Math.floor((j * B) / N),
+      b1 = Math.floor(((j + 1) * B) / N);
+    const run = one.forward(one.initParams({ seed: 2 }), rows(c.x, T, B, one.inputSize, b0, b1), {
+      batch: b1 - b0,
+      lengths: c.lengths.slice(b0, b1),
+      initial: { h: c.h0.slice(b0 * H, b1 * H) },
+    });
+    const g = one.backward(run, { output: rows(c.cot, T, B, one.outputSize, b0, b1) });
+    g.params.data.forEach((v, i) => {
+      sum[i]! += v;
+    });
+  }
+  return sum;
+}
 
 describe("threads: N workers, one slice of the batch each", () => {
   for (const [cell, threads, B] of [
@@ -73,6 +116,116 @@ describe("threads: N workers, one slice of the batch each", () => {
         await many.close();
       }
     });
+
+  test.each(
+    BACKENDS.flatMap((backend) =>
+      (["float64", "float32"] as DType[]).flatMap((dtype) =>
+        [2, 3, 4].map((N) => ({ backend, dtype, N })),
+      ),
+    ),
+  )(
+    "$backend $dtype, $N threads: rows bitwise one thread's, ∂params the slices' sums",
+    async ({ backend, dtype, N }) => {
+      const opts = { inputSize: 3, hiddenSize: 4, backend, dtype } as const;
+      const one = compileCell(lstm(), opts);
+      const many = compileCell(lstm(), { ...opts, threads: N });
+      try {
+        const T = 7,
+          B = 9;
+        const c = {
+          T,
+          B,
+          x: rand(T * B * 3, 11),
+          lengths: Array.from({ length: B }, (_, b) => (b * 3) % (T + 1)),
+          h0: rand(B * 4, 12),
+          cot: rand(T * B * 4, 13),
+        };
+        const p = one.initParams({ seed: 2 });
+        const o = { batch: B, lengths: c.lengths, initial: { h: c.h0 } };
+        const a = one.forward(p, c.x, o);
+        const ga = one.backward(a, { output: c.cot });
+        const sums = sliceSums(one, N, c);
+        for (let rep = 0; rep < 2; rep++) {
+          const b = many.forward(p, c.x, o);
+          expect(b.output).toEqual(a.output);
+          expect(b.final).toEqual(a.final);
+          const gb = many.backward(b, { output: c.cot });
+          expect(gb.input).toEqual(ga.input);
+          expect(gb.initial).toEqual(ga.initial);
+          // bitwise the slices' sums (rounded once to the dtype), so deterministic for a given N
+          expect(gb.params.data).toEqual(
+            (dtype === "float32" ? Float32Array : Float64Array).from(sums),
+          );
+          const u = dtype === "float64" ? 2 ** -53 : 2 ** -24;
+          expect(maxRel(gb.params.data, ga.params.data)).toBeLessThanOrEqual(8 * (N + 1) * u);
+        }
+      } finally {
+        await many.close();
+      }
+    },
+  );
+
+  test("shared buffers grow and are reused: interleaved runs of other sizes stay exact", async () => {
+    const opts = { inputSize: 3, hiddenSize: 4 };
+    const one = compileCell(lstm(), opts);
+    const many = compileCell(lstm(), { ...opts, threads: 2 });
+    try {
+      await many.ready();
+      const p = one.initParams({ seed: 4 });
+      const sizes = [
+        [3, 4],
+        [9, 6],
+        [2, 5],
+      ] as const;
+      const runs = sizes.map(([T, B], i) => {
+        const x = rand(T * B * 3, 20 + i);
+        return {
+          T,
+          B,
+          x,
+          one: one.forward(p, x, { batch: B }),
+          many: many.forward(p, x, { batch: B }),
+        };
+      });
+      // backward in another order than forward, after the buffers grew
+      for (const r of [runs[1]!, runs[0]!, runs[2]!]) {
+        expect(r.many.output).toEqual(r.one.output);
+        const cot = { output: rand(r.T * r.B * 4, 30), final: { c: rand(r.B * 4, 31) } };
+        const ga = one.backward(r.one, cot);
+        const gb = many.backward(r.many, cot);
+        expect(gb.input).toEqual(ga.input);
+        expect(gb.initial).toEqual(ga.initial);
+        expect(maxRel(gb.params.data, ga.params.data)).toBeLessThanOrEqual(1e-12);
+      }
+      // a result is the caller's own copy: the next call does not overwrite it
+      const first = many.forward(p, runs[0]!.x, { batch: 4 });
+      const kept = Float64Array.from(first.output);
+      many.forward(p, rand(3 * 4 * 3, 99), { batch: 4 });
+      expect(first.output).toEqual(kept);
+      expect(first.output.buffer).toBeInstanceOf(ArrayBuffer);
+    } finally {
+      await many.close();
+    }
+  });
+
+  test("parameters of another layout are refused with one thread's error", async () => {
+    const many = compileCell(lstm(), { inputSize: 3, hiddenSize: 4, threads: 2 });
+    try {
+      const x = rand(2 * 3 * 3, 1);
+      const wrong = {
+        data: new Float64Array(many.params().data.length),
+        layout: [...many.layout].reverse(),
+      };
+      expect(() => many.forward(wrong as never, x, { batch: 3 })).toThrow(
+        /laid out for another kernel/,
+      );
+      expect(() => many.forward({ data: new Float64Array(3) } as never, x, { batch: 3 })).toThrow(
+        /parameters have 3 values/,
+      );
+    } finally {
+      await many.close();
+    }
+  });
 
   test("bad thread counts are one-line errors", () => {
     for (const t of [0, -1, 1.5])

@@ -52,6 +52,11 @@ export interface CompiledKernel<D extends DType = DType> extends Kernel<D> {
   readonly threads: number;
   /** Ends the kernel's worker threads (nothing to do with one thread). */
   close(): Promise<void>;
+  /**
+   * Resolves once every worker has loaded the kernel (at once with one thread). Before that, a
+   * browser runs a slice whose worker has not started on the calling thread (same numbers).
+   */
+  ready(): Promise<void>;
   /** Advances `state` by one step (x: [B][I]); returns the output [B][O]. */
   step(state: StreamState, x: ArrayLike<number>): ArrayOf<D>;
 }
@@ -129,6 +134,7 @@ export function compileCell<D extends DType = "float64">(
     step: (state, x) => api.step(state, x) as FloatArray,
     threads: 1,
     close: async () => {},
+    ready: async () => {},
   };
   if (opts.threads === undefined || opts.threads === 1) return kernel as CompiledKernel<D>;
   return threadedKernel(kernel, opts.threads, source, src.wasm) as unknown as CompiledKernel<D>;

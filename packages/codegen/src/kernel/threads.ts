@@ -1,9 +1,16 @@
 /**
  * Kernel threads: `compileCell(…, { threads: N })`. The rows of a batch are independent through
- * the whole recurrence, so each of N workers takes a fixed slice of the batch for the whole sweep
- * (the main thread runs slice 0): one synchronisation per forward and per backward call, not one
- * per step. Workers evaluate the kernel's own text (what `emitModule` writes), so every backend
- * works; inputs and results travel in SharedArrayBuffers, completion is signalled with Atomics.
+ * the whole recurrence, so each of N workers takes a fixed slice of the batch for the whole sweep:
+ * one synchronisation per forward and per backward call, not one per step. The calling thread
+ * only copies arguments in and results out and blocks in `Atomics.wait` meanwhile, so no slice
+ * waits for the caller's garbage collector (a large application heap made its slice the slowest).
+ * Workers evaluate the kernel's own text (what `emitModule` writes), so every backend works.
+ *
+ * Memory: one set of SharedArrayBuffers per kernel, grown when a call needs more and reused
+ * otherwise (x, outputs, cotangents, ∂x, states, each worker's parameter gradient), so a call
+ * allocates only what it returns. A worker reads its rows of x straight from the shared x and
+ * writes its rows of every result straight into the shared results; commands travel by
+ * postMessage, replies by Atomics only (a browser worker cannot receive a message while it blocks).
  *
  * Outputs, final states and input gradients are bitwise those of one thread (each row is computed
  * by the same code on the same values). Parameter gradients are the slices' sums added in slice
@@ -11,80 +18,187 @@
  * |Δ| ≤ (N + 1)·u·Σ_b |∂_b| per entry (u = 2⁻⁵³ in float64, 2⁻²⁴ in float32), deterministic
  * for a given N.
  *
- * Node ≥ 20.16 (worker_threads through process.getBuiltinModule); the main thread blocks in
- * Atomics.wait, which a browser's main thread may not do: there, threads > 1 is an error.
+ * Where: Node ≥ 20.16 (worker_threads through process.getBuiltinModule), and browsers inside a
+ * Web Worker of a cross-origin isolated page (COOP/COEP headers; nested workers from Blob URLs).
+ * A page's main thread may not block in Atomics.wait: there, threads > 1 is a one-line error.
  */
 
 import { makeParams } from "./params.js";
 import type { Cotangents, ForwardOptions, Gradients, Kernel, Params, Run } from "./types.js";
 
-interface WorkerModule {
-  Worker: new (
-    code: string,
-    opts: { eval: true; workerData: unknown; transferList: unknown[] },
-  ) => {
-    postMessage(m: unknown, transfer?: unknown[]): void;
-    unref(): void;
-    terminate(): Promise<number>;
-  };
-  MessageChannel: new () => { port1: MessagePortLike; port2: MessagePortLike };
-  receiveMessageOnPort(port: MessagePortLike): { message: unknown } | undefined;
+/**
+ * What both sides run for one slice of the batch (the caller too, for a slice whose worker has
+ * not started yet): one text, evaluated in the workers and here. `v` holds views of the shared
+ * buffers (`$views`); `api` is a kernel's forward/backward.
+ */
+const SLICE = `
+function $gather(src, T, B, w, b0, b1, out) {
+  const n = (b1 - b0) * w;
+  for (let t = 0; t < T; t++) out.set(src.subarray((t * B + b0) * w, (t * B + b1) * w), t * n);
+  return out;
 }
-interface MessagePortLike {
-  postMessage(m: unknown): void;
+function $scatter(src, T, B, w, b0, b1, dst) {
+  const n = (b1 - b0) * w;
+  for (let t = 0; t < T; t++) dst.set(src.subarray(t * n, (t + 1) * n), (t * B + b0) * w);
 }
+function $views(bufs, meta) {
+  const F = meta.dtype === "float32" ? Float32Array : Float64Array;
+  const KF = meta.compute === "f32" ? Float32Array : Float64Array;
+  const st = {};
+  for (const s of meta.states) {
+    const b = bufs.st[s.name];
+    st[s.name] = { init: new KF(b.init), fcot: new KF(b.fcot), fin: new F(b.fin), dinit: new F(b.dinit) };
+  }
+  return { ...meta, F, KF, gen: bufs.gen, P: new F(bufs.P), G: new Float64Array(bufs.G),
+    X: new KF(bufs.X), COT: new KF(bufs.COT), OUT: new F(bufs.OUT), DX: new F(bufs.DX), st };
+}
+function $sliceForward(api, v, m, params) {
+  const { T, B, b0, b1 } = m;
+  const initial = {};
+  for (const s of v.states) if (m.initial.includes(s.name)) initial[s.name] = v.st[s.name].init.subarray(b0 * s.width, b1 * s.width);
+  const o = { batch: b1 - b0, initial };
+  if (m.lengths !== undefined) o.lengths = m.lengths;
+  if (m.tape !== undefined) o.tape = m.tape;
+  if (m.checkpoint !== undefined) o.checkpoint = m.checkpoint;
+  const run = api.forward(params, $gather(v.X, T, B, v.I, b0, b1, new v.KF(T * (b1 - b0) * v.I)), o);
+  $scatter(run.output, T, B, v.O, b0, b1, v.OUT);
+  for (const s of v.states) v.st[s.name].fin.set(run.final[s.name], b0 * s.width);
+  return run;
+}
+function $sliceBackward(api, v, m, run) {
+  const { T, B, b0, b1 } = m;
+  const final = {};
+  for (const s of v.states) if (m.final.includes(s.name)) final[s.name] = v.st[s.name].fcot.subarray(b0 * s.width, b1 * s.width);
+  const cot = { final };
+  if (m.output) cot.output = $gather(v.COT, T, B, v.O, b0, b1, new v.KF(T * (b1 - b0) * v.O));
+  const g = api.backward(run, cot);
+  $scatter(g.input, T, B, v.I, b0, b1, v.DX);
+  for (const s of v.states) v.st[s.name].dinit.set(g.initial[s.name], b0 * s.width);
+  v.G.set(g.params.data, m.part * v.PS);
+}
+`;
 
-/** The worker: evaluates the kernel text once, then runs slices on request. */
+// a slot's state in the control array
+const STARTING = 0,
+  IDLE = 1,
+  BUSY = 2,
+  FAILED = 3,
+  BROKEN = 4; // the worker could not load the kernel: every call fails with its message
+const ERR_CHARS = 1024;
+
+/**
+ * The worker: loads the kernel text once, then runs slices on request. Node (worker_threads,
+ * `require` defined) gets its start data as workerData, a browser worker as its first message.
+ */
 const WORKER = `"use strict";
-const { parentPort, workerData } = require("node:worker_threads");
-const { text, wasm, ctrl, slot, reply } = workerData;
-const flag = new Int32Array(ctrl);
-const api = new Function("$wasmBytes", '"use strict";\\n' + text + "\\nreturn { params, forward, backward };")(wasm);
+${SLICE}
+let api, flag, err, slot, meta, v = null;
 const runs = new Map();
-function done(msg, state) { reply.postMessage(msg); Atomics.store(flag, slot, state); Atomics.notify(flag, slot); }
-done({ ready: true }, 1);
-parentPort.on("message", (m) => {
+function reply(state, message) {
+  if (message !== undefined) {
+    const s = String(message).slice(0, ${ERR_CHARS} - 1), o = slot * ${ERR_CHARS};
+    err[o] = s.length;
+    for (let i = 0; i < s.length; i++) err[o + 1 + i] = s.charCodeAt(i);
+  }
+  Atomics.store(flag, slot, state);
+  Atomics.notify(flag, slot);
+}
+function start(d) {
+  flag = new Int32Array(d.ctrl); err = new Uint16Array(d.err); slot = d.slot; meta = d.meta;
   try {
-    if (m.op === "drop") { runs.delete(m.id); return; }
+    api = new Function("$wasmBytes", '"use strict";\\n' + d.text + "\\nreturn { forward, backward };")(d.wasm);
+    reply(${IDLE});
+  } catch (e) {
+    reply(${BROKEN}, "threads: a worker could not load the kernel: " + (e && e.message || e));
+  }
+}
+function handle(m) {
+  if (m.op === "drop") { runs.delete(m.id); return; }
+  try {
+    if (v === null || v.gen !== m.bufs.gen) v = $views(m.bufs, meta);
     if (m.op === "forward") {
-      const p = api.params(m.params);
-      const run = api.forward(p, m.x, m.opts);
-      m.output.set(run.output);
-      const final = {};
-      for (const k of Object.keys(run.final)) { final[k] = new SharedArrayBuffer(run.final[k].length * 8); new Float64Array(final[k]).set(run.final[k]); }
+      const run = $sliceForward(api, v, m, { data: v.P, layout: m.layout });
       if (run.tape) runs.set(m.id, run);
-      done({ final }, 1);
-    } else if (m.op === "backward") {
+    } else {
       const run = runs.get(m.id);
       if (!run) throw new Error("backward: this worker kept no tape for run " + m.id);
       runs.delete(m.id);
-      const g = api.backward(run, m.cot);
-      m.input.set(g.input);
-      const params = new SharedArrayBuffer(g.params.data.length * 8);
-      new Float64Array(params).set(g.params.data);
-      const initial = {};
-      for (const k of Object.keys(g.initial)) { initial[k] = new SharedArrayBuffer(g.initial[k].length * 8); new Float64Array(initial[k]).set(g.initial[k]); }
-      done({ params, initial }, 1);
+      $sliceBackward(api, v, m, run);
     }
+    reply(${IDLE});
   } catch (e) {
-    done({ error: String(e && e.message || e) }, 1);
+    reply(${FAILED}, e && e.message || e);
   }
-});
+}
+if (typeof require === "function") {
+  const { parentPort, workerData } = require("node:worker_threads");
+  start(workerData);
+  parentPort.on("message", handle);
+} else {
+  self.onmessage = (e) => { if (e.data.op === "start") start(e.data); else handle(e.data); };
+}
 `;
 
-/** `process.getBuiltinModule("node:worker_threads")`, or a one-line error saying why not. */
-function workerThreads(where: string): WorkerModule {
+interface WorkerHandle {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+}
+
+/** How this environment starts workers, or a one-line error saying why it cannot. */
+interface Host {
+  spawn(start: Record<string, unknown>): WorkerHandle;
+  /** Whether the caller may block until a worker has started (a browser worker may not). */
+  readonly blockForStart: boolean;
+}
+
+interface NodeWorkerThreads {
+  Worker: new (
+    code: string,
+    opts: { eval: true; workerData: unknown },
+  ) => WorkerHandle & { unref(): void };
+}
+
+function host(where: string): Host {
   const g = globalThis as unknown as {
-    process?: { getBuiltinModule?: (n: string) => unknown };
-    window?: unknown;
+    process?: { getBuiltinModule?: (n: string) => unknown; versions?: { node?: string } };
+    document?: unknown;
+    crossOriginIsolated?: boolean;
+    Worker?: new (url: string) => WorkerHandle;
+    Blob?: new (parts: string[], o: { type: string }) => unknown;
+    URL?: { createObjectURL(b: unknown): string };
   };
-  if (g.window !== undefined || g.process === undefined)
+  if (g.process?.versions?.node !== undefined) {
+    const wt = g.process.getBuiltinModule?.("node:worker_threads") as NodeWorkerThreads | undefined;
+    if (!wt) throw new Error(`${where}: threads > 1 needs Node ≥ 20.16 (process.getBuiltinModule)`);
+    return {
+      blockForStart: true,
+      spawn(start) {
+        const w = new wt.Worker(WORKER, { eval: true, workerData: start });
+        w.unref(); // the workers never keep the process alive
+        return w;
+      },
+    };
+  }
+  if (g.document !== undefined)
     throw new Error(
-      `${where}: threads > 1 needs Node's worker_threads (a browser's main thread cannot block in Atomics.wait); use threads: 1 here`,
+      `${where}: threads > 1 cannot run on a page's main thread (it may not block in Atomics.wait); run the kernel in a Web Worker, or use threads: 1`,
     );
-  const m = g.process.getBuiltinModule?.("node:worker_threads") as WorkerModule | undefined;
-  if (!m) throw new Error(`${where}: threads > 1 needs Node ≥ 20.16 (process.getBuiltinModule)`);
-  return m;
+  if (g.Worker === undefined || g.Blob === undefined || g.URL === undefined)
+    throw new Error(`${where}: threads > 1 needs Web Workers, and this environment has none`);
+  if (g.crossOriginIsolated !== true || typeof SharedArrayBuffer !== "function")
+    throw new Error(
+      `${where}: threads > 1 needs SharedArrayBuffer, i.e. a cross-origin isolated page: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp`,
+    );
+  const url = g.URL.createObjectURL(new g.Blob([WORKER], { type: "text/javascript" }));
+  const W = g.Worker;
+  return {
+    blockForStart: false,
+    spawn(start) {
+      const w = new W(url);
+      w.postMessage({ op: "start", ...start });
+      return w;
+    },
+  };
 }
 
 /** The batch rows of slice j of n: [floor(jB/n), floor((j+1)B/n)). */
@@ -94,37 +208,6 @@ function slices(B: number, n: number): [number, number][] {
     Math.floor((j * B) / k),
     Math.floor(((j + 1) * B) / k),
   ]);
-}
-
-/** Rows [b0, b1) of every step of a [T][B][w] array, contiguous ([T][b1−b0][w]). */
-function gather(
-  a: ArrayLike<number> | undefined,
-  T: number,
-  B: number,
-  w: number,
-  b0: number,
-  b1: number,
-  out: Float64Array,
-): Float64Array {
-  if (a === undefined) return out;
-  const n = (b1 - b0) * w;
-  for (let t = 0; t < T; t++)
-    for (let i = 0, s = (t * B + b0) * w, d = t * n; i < n; i++) out[d + i] = a[s + i]!;
-  return out;
-}
-
-function scatter(
-  src: ArrayLike<number>,
-  T: number,
-  B: number,
-  w: number,
-  b0: number,
-  b1: number,
-  out: { [i: number]: number },
-): void {
-  const n = (b1 - b0) * w;
-  for (let t = 0; t < T; t++)
-    for (let i = 0, d = (t * B + b0) * w, s = t * n; i < n; i++) out[d + i] = src[s + i]!;
 }
 
 const numbers = (v: ArrayLike<unknown>): boolean =>
@@ -146,235 +229,317 @@ function wellFormed(
   return true;
 }
 
-const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8));
+interface SliceApi {
+  $views(bufs: Buffers, meta: Meta): Views;
+  $sliceForward(api: Kernel, v: Views, m: SliceMsg, params: Params): Run;
+  $sliceBackward(api: Kernel, v: Views, m: SliceMsg, run: Run): void;
+}
+const sliceApi = (): SliceApi =>
+  new Function(`"use strict";${SLICE}\nreturn { $views, $sliceForward, $sliceBackward };`)();
 
-interface ThreadedRun extends Run {
-  readonly owner: object;
-  readonly parts: readonly {
-    readonly b0: number;
-    readonly b1: number;
-    readonly run?: Run;
-    readonly id?: number;
-  }[];
+interface Meta {
+  readonly dtype: string;
+  readonly compute: string;
+  readonly I: number;
+  readonly O: number;
+  readonly PS: number;
+  readonly states: readonly { readonly name: string; readonly width: number }[];
+}
+/** The shared buffers, sized for `rows` = T·B rows and `batch` = B rows of states. */
+interface Buffers {
+  readonly gen: number;
+  readonly rows: number;
+  readonly batch: number;
+  readonly P: SharedArrayBuffer;
+  readonly G: SharedArrayBuffer;
+  readonly X: SharedArrayBuffer;
+  readonly COT: SharedArrayBuffer;
+  readonly OUT: SharedArrayBuffer;
+  readonly DX: SharedArrayBuffer;
+  readonly st: Record<string, Record<"init" | "fcot" | "fin" | "dinit", SharedArrayBuffer>>;
+}
+type Arr = Float32Array | Float64Array;
+interface Views extends Meta {
+  readonly gen: number;
+  readonly P: Arr;
+  readonly G: Float64Array;
+  readonly X: Arr;
+  readonly COT: Arr;
+  readonly OUT: Arr;
+  readonly DX: Arr;
+  readonly st: Record<string, Record<"init" | "fcot" | "fin" | "dinit", Arr>>;
+}
+/** One slice's command (sent to a worker, or run here). */
+interface SliceMsg {
+  op: "forward" | "backward";
+  id: number;
+  part: number;
+  T: number;
+  B: number;
+  b0: number;
+  b1: number;
+  initial: string[];
+  final: string[];
+  output: boolean;
+  lengths?: number[];
+  tape?: boolean;
+  checkpoint?: number | "auto";
+  layout?: unknown;
+  bufs: Buffers;
 }
 
-/** A kernel whose forward/backward split the batch over `n` threads (the main one included). */
+interface Part {
+  readonly b0: number;
+  readonly b1: number;
+  /** The slice's run, where it ran on the calling thread (its worker had not started). */
+  readonly run?: Run;
+}
+interface ThreadedRun extends Run {
+  readonly owner: object;
+  readonly id: number;
+  readonly parts: readonly Part[];
+}
+
+/** A kernel whose forward/backward split the batch over `n` worker threads. */
 export function threadedKernel<K extends Kernel>(
   k: K,
   n: number,
   text: string,
   wasm?: Uint8Array,
-): K & { readonly threads: number; close(): Promise<void> } {
+): K & { readonly threads: number; close(): Promise<void>; ready(): Promise<void> } {
   const where = `compileCell ${JSON.stringify(k.name)}`;
   if (!(Number.isInteger(n) && n >= 1))
     throw new Error(`${where}: threads must be a positive integer, got ${String(n)}`);
-  const wt = workerThreads(where);
+  const env = host(where);
+  const compute = (k as { schedule?: { compute?: string } }).schedule?.compute ?? "f64";
+  const names = Object.keys(k.stateSizes);
+  const meta: Meta = {
+    dtype: k.dtype,
+    compute,
+    I: k.inputSize,
+    O: k.outputSize,
+    PS: k.layout.reduce((m, s) => Math.max(m, s.offset + s.size), 0),
+    states: names.map((name) => ({ name, width: k.stateSizes[name]! })),
+  };
+  const { I, O, PS } = meta;
   const ctrl = new SharedArrayBuffer(4 * n);
   const flag = new Int32Array(ctrl);
-  const workers = Array.from({ length: n - 1 }, (_, j) => {
-    const { port1, port2 } = new wt.MessageChannel();
-    const w = new wt.Worker(WORKER, {
-      eval: true,
-      workerData: { text, wasm, ctrl, slot: j + 1, reply: port2 },
-      transferList: [port2],
-    });
-    w.unref();
-    return { w, port: port1, slot: j + 1, ready: false };
-  });
-  const I = k.inputSize,
-    O = k.outputSize;
-  const names = Object.keys(k.stateSizes);
+  const errs = new SharedArrayBuffer(2 * ERR_CHARS * n);
+  const workers = Array.from({ length: n }, (_, slot) =>
+    env.spawn({ text, wasm, ctrl, err: errs, slot, meta }),
+  );
+  const local = sliceApi();
   const owner = {};
   let nextId = 1;
   // a run dropped without backward frees the workers' tapes
-  const drops = new FinalizationRegistry<number[]>((ids) =>
-    ids.forEach((id, j) => j > 0 && workers[j - 1]?.w.postMessage({ op: "drop", id })),
+  const drops = new FinalizationRegistry<number>((id) =>
+    workers.forEach((w) => w.postMessage({ op: "drop", id })),
   );
 
-  // blocks until the worker in `slot` has answered (Atomics), then reads its reply
-  const wait = (slot: number): Record<string, unknown> => {
-    const w = workers[slot - 1]!;
-    while (Atomics.load(flag, slot) === 0) Atomics.wait(flag, slot, 0, 60_000);
-    const r = wt.receiveMessageOnPort(w.port);
-    Atomics.store(flag, slot, 0);
-    const m = (r?.message ?? {}) as Record<string, unknown>;
-    if (m["ready"]) w.ready = true;
-    if (typeof m["error"] === "string") throw new Error(m["error"]);
-    return m;
+  let bufs: Buffers | null = null;
+  let views: Views | null = null;
+  const sab = (n: number, bytes: number) => new SharedArrayBuffer(Math.max(1, n) * bytes);
+  /** Shared buffers with room for T·B rows and B states (grown, never shrunk). */
+  const room = (rows: number, batch: number): Views => {
+    if (bufs && bufs.rows >= rows && bufs.batch >= batch) return views!;
+    rows = Math.max(rows, bufs?.rows ?? 0);
+    batch = Math.max(batch, bufs?.batch ?? 0);
+    const f = k.dtype === "float32" ? 4 : 8,
+      kf = compute === "f32" ? 4 : 8;
+    const st: Buffers["st"] = {};
+    for (const s of meta.states)
+      st[s.name] = {
+        init: sab(batch * s.width, kf),
+        fcot: sab(batch * s.width, kf),
+        fin: sab(batch * s.width, f),
+        dinit: sab(batch * s.width, f),
+      };
+    bufs = {
+      gen: (bufs?.gen ?? 0) + 1,
+      rows,
+      batch,
+      P: sab(PS, f),
+      G: sab(n * PS, 8),
+      X: sab(rows * I, kf),
+      COT: sab(rows * O, kf),
+      OUT: sab(rows * O, f),
+      DX: sab(rows * I, f),
+      st,
+    };
+    views = local.$views(bufs, meta);
+    return views;
   };
-  // every posted slot is waited for, even when one failed, so no reply is left for a later call
-  const collect = (n: number, own: () => void): Record<string, unknown>[] => {
-    let err: unknown;
-    try {
-      own();
-    } catch (e) {
-      err = e;
+
+  const failure = (slot: number): string => {
+    const e = new Uint16Array(errs, 2 * ERR_CHARS * slot, ERR_CHARS);
+    let s = "";
+    for (let i = 0; i < e[0]!; i++) s += String.fromCharCode(e[1 + i]!);
+    return s;
+  };
+  /** Whether the worker in `slot` can take a slice now (blocking for its start where allowed). */
+  const started = (slot: number): boolean => {
+    if (Atomics.load(flag, slot) === STARTING) {
+      if (!env.blockForStart) return false;
+      while (Atomics.load(flag, slot) === STARTING) Atomics.wait(flag, slot, STARTING, 60_000);
     }
-    const got: Record<string, unknown>[] = [{}];
-    for (let j = 1; j < n; j++) {
+    if (Atomics.load(flag, slot) === BROKEN) throw new Error(failure(slot));
+    return true;
+  };
+  /** Blocks until the worker in `slot` is done; its error, if any. */
+  const finish = (slot: number): Error | undefined => {
+    while (Atomics.load(flag, slot) === BUSY) Atomics.wait(flag, slot, BUSY, 60_000);
+    if (Atomics.load(flag, slot) !== FAILED) return undefined;
+    const e = new Error(failure(slot));
+    Atomics.store(flag, slot, IDLE);
+    return e;
+  };
+  /**
+   * Posts each slice to its worker (or runs it here where its worker has not started), then
+   * waits for every posted one, even when one failed, so no reply is left for a later call.
+   */
+  const dispatch = (
+    msgs: SliceMsg[],
+    remote: (j: number) => boolean,
+    here: (j: number) => void,
+  ): void => {
+    const posted: number[] = [];
+    let err: unknown;
+    for (let j = 0; j < msgs.length; j++) {
+      if (!remote(j)) continue;
+      Atomics.store(flag, j, BUSY);
+      workers[j]!.postMessage(msgs[j]);
+      posted.push(j);
+    }
+    for (let j = 0; j < msgs.length; j++) {
+      if (remote(j)) continue;
       try {
-        got[j] = wait(j);
+        here(j);
       } catch (e) {
         err ??= e;
       }
     }
+    for (const j of posted) err ??= finish(j);
     if (err !== undefined) throw err;
-    return got;
-  };
-  const post = (slot: number, m: unknown) => {
-    const w = workers[slot - 1]!;
-    if (!w.ready) wait(slot); // the first call waits for the worker to load the kernel
-    Atomics.store(flag, slot, 0);
-    w.w.postMessage(m);
   };
 
   const forward = (params: Params, x: ArrayLike<number>, opts: ForwardOptions): Run => {
-    const B = opts.batch;
+    const B = opts?.batch;
     if (!Number.isInteger(B) || B <= 0 || n === 1 || B === 1) return k.forward(params, x, opts);
     const T = I === 0 ? 0 : x.length / (B * I);
     // what slicing would hide (a wrong length, a string among the values): one thread's error
-    if (!Number.isInteger(T) || !wellFormed(x, opts.lengths, opts.initial, B, k.stateSizes))
+    if (
+      !Number.isInteger(T) ||
+      params?.data?.length !== PS ||
+      !wellFormed(x, opts.lengths, opts.initial, B, k.stateSizes)
+    )
       return k.forward(params, x, opts);
-    const parts = slices(B, n);
-    const P = shared(params.data.length);
-    P.set(params.data);
-    const rows = (v: ArrayLike<number> | undefined, w: number, b0: number, b1: number) =>
-      v === undefined ? undefined : Array.from({ length: (b1 - b0) * w }, (_, i) => v[b0 * w + i]!);
-    const optsFor = (b0: number, b1: number) => {
-      const initial: Record<string, number[]> = {};
-      for (const s of names) {
-        const v = opts.initial?.[s];
-        if (v !== undefined && Object.hasOwn(opts.initial!, s))
-          initial[s] = rows(v, k.stateSizes[s]!, b0, b1)!;
-      }
-      return {
-        batch: b1 - b0,
-        initial,
-        ...(opts.lengths !== undefined ? { lengths: Array.from(opts.lengths).slice(b0, b1) } : {}),
-        ...(opts.tape !== undefined ? { tape: opts.tape } : {}),
-        ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
-      };
-    };
-    // workers first, then slice 0 here, then collect
-    const outs = parts.map(([b0, b1]) => shared(T * (b1 - b0) * O));
-    const ids: number[] = [];
-    for (let j = 1; j < parts.length; j++) {
-      const [b0, b1] = parts[j]!;
-      const xs = gather(x, T, B, I, b0, b1, shared(T * (b1 - b0) * I));
-      const id = nextId++;
-      ids[j] = id;
-      post(j, { op: "forward", id, params: P, x: xs, opts: optsFor(b0, b1), output: outs[j]! });
-    }
-    const [a0, a1] = parts[0]!;
-    let r0!: Run;
-    const got = collect(parts.length, () => {
-      r0 = k.forward(
-        params,
-        gather(x, T, B, I, a0, a1, new Float64Array(T * (a1 - a0) * I)),
-        optsFor(a0, a1),
-      );
-    });
-    const output = new (k.dtype === "float32" ? Float32Array : Float64Array)(T * B * O);
-    scatter(r0.output, T, B, O, a0, a1, output);
-    const final = Object.fromEntries(
-      names.map((s) => [
-        s,
-        new (k.dtype === "float32" ? Float32Array : Float64Array)(B * k.stateSizes[s]!),
-      ]),
+    const v = room(T * B, B);
+    v.P.set(params.data);
+    v.X.set(x);
+    const initial = names.filter(
+      (s) => opts.initial?.[s] !== undefined && Object.hasOwn(opts.initial!, s),
     );
-    for (const s of names) final[s]!.set(r0.final[s]!, a0 * k.stateSizes[s]!);
-    for (let j = 1; j < parts.length; j++) {
-      const [b0, b1] = parts[j]!;
-      scatter(outs[j]!, T, B, O, b0, b1, output);
-      const f = got[j]!["final"] as Record<string, SharedArrayBuffer>;
-      for (const s of names) final[s]!.set(new Float64Array(f[s]!), b0 * k.stateSizes[s]!);
-    }
-    const run: ThreadedRun = {
+    for (const s of initial) v.st[s]!.init.set(opts.initial![s]!);
+    const id = nextId++;
+    const parts = slices(B, n);
+    const msgs: SliceMsg[] = parts.map(([b0, b1], part) => ({
+      op: "forward",
+      id,
+      part,
       T,
       B,
-      output,
-      final,
-      owner,
-      parts: parts.map(([b0, b1], j) => (j === 0 ? { b0, b1, run: r0 } : { b0, b1, id: ids[j]! })),
-    };
-    if (opts.tape !== false) drops.register(run, ids, run);
+      b0,
+      b1,
+      initial,
+      final: [],
+      output: false,
+      ...(opts.lengths != null ? { lengths: Array.from(opts.lengths).slice(b0, b1) } : {}),
+      ...(opts.tape !== undefined ? { tape: opts.tape } : {}),
+      ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
+      layout: params.layout,
+      bufs: bufs!,
+    }));
+    const here: Part[] = parts.map(([b0, b1]) => ({ b0, b1 }));
+    const remote = parts.map((_, j) => started(j));
+    dispatch(
+      msgs,
+      (j) => remote[j]!,
+      (j) => {
+        here[j] = { ...here[j]!, run: local.$sliceForward(k, v, msgs[j]!, params) };
+      },
+    );
+    const output = v.OUT.slice(0, T * B * O);
+    const final = Object.fromEntries(
+      meta.states.map((s) => [s.name, v.st[s.name]!.fin.slice(0, B * s.width)]),
+    );
+    const run: ThreadedRun = { T, B, output, final, owner, id, parts: here };
+    if (opts.tape !== false && remote.some(Boolean)) drops.register(run, id, run);
     (run as unknown as { tape: unknown }).tape = opts.tape === false ? null : true;
     return run;
   };
 
   const backward = (run0: Run, cot: Cotangents): Gradients => {
     const run = run0 as ThreadedRun;
-    if (run.owner !== owner) return k.backward(run0, cot);
-    const { T, B, parts } = run;
+    if (run?.owner !== owner) return k.backward(run0, cot);
+    const { T, B, parts, id } = run;
     if ((run as unknown as { tape: unknown }).tape === null)
       throw new Error(
         "backward: this run was made with { tape: false } (inference) and kept nothing for backward; run forward without tape: false",
       );
-    for (const s of Object.keys(cot.final ?? {}))
+    for (const s of Object.keys(cot?.final ?? {}))
       if (!names.includes(s))
         throw new Error(
           `backward: unknown state ${JSON.stringify(s)} in final cotangents (states: ${names.join(", ")})`,
         );
-    if (cot.output !== undefined && cot.output.length !== T * B * O)
-      throw new Error(
-        `backward: output cotangent needs ${T * B * O} values, got ${cot.output.length}`,
-      );
-    if (cot.output !== undefined && !numbers(cot.output))
+    const out = cot?.output;
+    if (out != null && out.length !== T * B * O)
+      throw new Error(`backward: output cotangent needs ${T * B * O} values, got ${out.length}`);
+    if (out != null && !numbers(out))
       throw new Error("backward: the output cotangent must hold numbers only");
-    for (const s of names) {
-      const v = cot.final?.[s];
-      if (
-        v !== undefined &&
-        Object.hasOwn(cot.final!, s) &&
-        (v.length !== B * k.stateSizes[s]! || !numbers(v))
-      )
+    const final = names.filter(
+      (s) => cot?.final?.[s] !== undefined && Object.hasOwn(cot.final!, s),
+    );
+    for (const s of final) {
+      const c = cot.final![s]!;
+      if (c.length !== B * k.stateSizes[s]! || !numbers(c))
         throw new Error(
-          `backward: final ${s} cotangent needs ${B * k.stateSizes[s]!} numbers, got ${v.length} values`,
+          `backward: final ${s} cotangent needs ${B * k.stateSizes[s]!} numbers, got ${c.length} values`,
         );
     }
-    const cotFor = (b0: number, b1: number) => {
-      const final: Record<string, number[]> = {};
-      for (const s of names) {
-        const v = cot.final?.[s];
-        const w = k.stateSizes[s]!;
-        if (v !== undefined && Object.hasOwn(cot.final!, s))
-          final[s] = Array.from({ length: (b1 - b0) * w }, (_, i) => v[b0 * w + i]!);
-      }
-      return {
-        ...(cot.output !== undefined
-          ? { output: gather(cot.output, T, B, O, b0, b1, new Float64Array(T * (b1 - b0) * O)) }
-          : {}),
-        final,
-      };
-    };
-    const dx = parts.map(({ b0, b1 }) => shared(T * (b1 - b0) * I));
     drops.unregister(run);
-    for (let j = 1; j < parts.length; j++) {
-      const { b0, b1, id } = parts[j]!;
-      post(j, { op: "backward", id, cot: cotFor(b0, b1), input: dx[j]! });
-    }
-    const p0 = parts[0]!;
-    let g0!: Gradients;
-    const got = collect(parts.length, () => {
-      g0 = k.backward(p0.run!, cotFor(p0.b0, p0.b1));
-    });
+    const v = room(T * B, B);
+    if (out != null) v.COT.set(out);
+    for (const s of final) v.st[s]!.fcot.set(cot.final![s]!);
+    const msgs: SliceMsg[] = parts.map(({ b0, b1 }, part) => ({
+      op: "backward",
+      id,
+      part,
+      T,
+      B,
+      b0,
+      b1,
+      initial: [],
+      final,
+      output: out != null,
+      bufs: bufs!,
+    }));
+    dispatch(
+      msgs,
+      (j) => parts[j]!.run === undefined,
+      (j) => local.$sliceBackward(k, v, msgs[j]!, parts[j]!.run!),
+    );
     const F = k.dtype === "float32" ? Float32Array : Float64Array;
-    const input = new F(T * B * I);
-    scatter(g0.input, T, B, I, p0.b0, p0.b1, input);
-    const initial = Object.fromEntries(names.map((s) => [s, new F(B * k.stateSizes[s]!)]));
-    for (const s of names) initial[s]!.set(g0.initial[s]!, p0.b0 * k.stateSizes[s]!);
     // parameter gradients summed in slice order: deterministic for a given thread count
-    const dP = Float64Array.from(g0.params.data);
-    for (let j = 1; j < parts.length; j++) {
-      const m = got[j]!;
-      const { b0, b1 } = parts[j]!;
-      scatter(dx[j]!, T, B, I, b0, b1, input);
-      const gp = new Float64Array(m["params"] as SharedArrayBuffer);
-      for (let i = 0; i < dP.length; i++) dP[i]! += gp[i]!;
-      const gi = m["initial"] as Record<string, SharedArrayBuffer>;
-      for (const s of names) initial[s]!.set(new Float64Array(gi[s]!), b0 * k.stateSizes[s]!);
+    const dP = new F(PS);
+    for (let i = 0; i < PS; i++) {
+      let s = v.G[i]!;
+      for (let j = 1; j < parts.length; j++) s += v.G[j * PS + i]!;
+      dP[i] = s;
     }
-    return { params: makeParams(k.layout, F.from(dP)), input, initial };
+    const initial = Object.fromEntries(
+      meta.states.map((s) => [s.name, v.st[s.name]!.dinit.slice(0, B * s.width)]),
+    );
+    return { params: makeParams(k.layout, dP), input: v.DX.slice(0, T * B * I), initial };
   };
 
   return Object.assign(
@@ -384,7 +549,14 @@ export function threadedKernel<K extends Kernel>(
       forward,
       backward,
       async close() {
-        await Promise.all(workers.map((w) => w.w.terminate()));
+        await Promise.all(workers.map((w) => w.terminate()));
+      },
+      async ready() {
+        // polled: a browser has no way to wait for a flag without blocking but Atomics.waitAsync
+        for (let slot = 0; slot < n; slot++) {
+          while (Atomics.load(flag, slot) === STARTING) await new Promise((r) => setTimeout(r, 2));
+          if (Atomics.load(flag, slot) === BROKEN) throw new Error(failure(slot));
+        }
       },
     },
   );
