@@ -30,9 +30,12 @@ class Statements {
   private readonly stmts: Record<RunPhase, Stmt[]> = { static: [], pre: [], loop: [], post: [] };
   private readonly buffers: BufferDecl[];
   private readonly constLoc = new Map<Node, Loc>();
-  /** Transposed copies, made once per call: static matrices, and per-row values by columns. */
+  /** Static matrices transposed, once per call. */
   private readonly tCache = new Map<string, Loc>();
   private readonly paramAt: Map<number, string>;
+  /** Per-row buffers read by columns: the transposed copy, and the span of columns it holds. */
+  private readonly colsCache = new Map<string, Loc>();
+  private readonly colSpans = new Map<string, { from: number; to: number }>();
 
   constructor(
     private readonly spec: ScanSpec,
@@ -40,6 +43,14 @@ class Statements {
   ) {
     this.buffers = [...pl.buffers];
     this.paramAt = new Map([...spec.params].map(([n, q]) => [q.offset, n.label ?? "?"]));
+    for (const { l, width } of this.columnReads()) {
+      const key = `${l.buf}:${l.shift}`;
+      const s = this.colSpans.get(key);
+      this.colSpans.set(key, {
+        from: Math.min(s?.from ?? l.col, l.col),
+        to: Math.max(s?.to ?? 0, l.col + width),
+      });
+    }
   }
 
   run(): ScanResult {
@@ -197,25 +208,45 @@ class Statements {
     return { ...t, ld: k };
   }
 
-  /** Per-row values read column-wise over all T·B rows (for gradients summed over the rows). */
+  /**
+   * Per-row values read column-wise over all T·B rows (for gradients summed over the rows). A
+   * buffer is transposed once, over the span of columns the gradients read; a column block of it
+   * is addressed by its column offset in the transposed buffer, not transposed again.
+   */
   private colsOf(l: Loc, width: number): Loc {
-    const id = `${l.buf}:${l.col}:${l.shift}:${width}`;
-    let t = this.tCache.get(id);
+    if (l.scope !== "time") throw new Error(`internal: ${l.buf} is not kept over all rows`);
+    const key = `${l.buf}:${l.shift}`;
+    const span = this.colSpans.get(key) ?? { from: l.col, to: l.col + width };
+    let t = this.colsCache.get(key);
     if (!t) {
-      if (l.scope !== "time") throw new Error(`internal: ${l.buf} is not kept over all rows`);
-      const b = this.newBuf(`${l.buf}_cols`, "time", width, `${l.buf} by columns`);
+      const b = this.newBuf(`${l.buf}_cols`, "time", span.to - span.from, `${l.buf} by columns`);
       t = { ...b, scope: "cols", ld: 0 };
       this.stmts.post.push({
         kind: "transpose",
         m: "TB",
-        n: width,
-        from: l,
+        n: span.to - span.from,
+        from: { ...l, col: span.from },
         to: t,
         doc: `${t.buf} = ${l.buf}ᵀ`,
       });
-      this.tCache.set(id, t);
+      this.colsCache.set(key, t);
     }
-    return t;
+    return { ...t, col: l.col - span.from };
+  }
+
+  /** The per-row operands of the deferred gradients, with their widths. */
+  private columnReads(): { l: Loc; width: number }[] {
+    const out: { l: Loc; width: number }[] = [];
+    for (const p of ["static", "pre", "loop", "post"] as const)
+      for (const it of this.pl.items[p]) {
+        if (it.kind !== "outer") continue;
+        const g = it.group;
+        out.push({ l: this.locOf(g.v), width: this.size(g.v) });
+        const cat = this.concatLoc(g.terms.map((t) => t.u));
+        if (cat) out.push({ l: cat, width: cat.ld });
+        else for (const t of g.terms) out.push({ l: this.locOf(t.u), width: this.size(t.u) });
+      }
+    return out;
   }
 
   private concatLoc(us: readonly Node[]): Loc | undefined {
