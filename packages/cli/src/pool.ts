@@ -8,6 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { type CellEntry, resolveCell } from "./cells.js";
+import { oversubscription } from "./cores.js";
 import { UsageError } from "./errors.js";
 import {
   type ExperimentOptions,
@@ -130,6 +131,9 @@ export function runPool(
   opts: ExperimentOptions & { readonly label?: string },
 ): Promise<ExperimentResult> {
   const jobs = Math.min(opts.jobs ?? 1, pairs.length);
+  // the runs' kernels use one thread each (compileCell's default)
+  const warning = oversubscription(jobs, 1);
+  if (warning !== undefined) process.stderr.write(`${warning}\n`);
   const flag = new SharedArrayBuffer(4);
   const unshare = shareInterrupt(flag);
   const totalOf = (i: number) => (pairs[i]!.config ?? opts.config).steps;
