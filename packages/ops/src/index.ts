@@ -32,6 +32,7 @@ import { reciprocal } from "./reciprocal.js";
 import { reduceMax } from "./reduceMax.js";
 import { relu } from "./relu.js";
 import { reshape } from "./reshape.js";
+import { cumprod, cumsum, scan } from "./scan.js";
 import { sigmoid } from "./sigmoid.js";
 import { sign } from "./sign.js";
 import { slice } from "./slice.js";
@@ -63,6 +64,8 @@ export {
   add,
   broadcastTo,
   concat,
+  cumprod,
+  cumsum,
   div,
   equal,
   exp,
@@ -88,6 +91,7 @@ export {
   reduceMax,
   relu,
   reshape,
+  scan,
   sigmoid,
   sign,
   slice,
@@ -105,8 +109,8 @@ export {
 };
 
 /**
- * Every primitive op, by name. Composites (mean, sumTo, logsumexp, softmax, logSoftmax) are
- * plain functions built from these, not listed.
+ * Every primitive op, by name. Composites (mean, sumTo, logsumexp, softmax, logSoftmax, cumsum,
+ * cumprod) are plain functions built from these, not listed.
  */
 export const OPS = {
   add,
