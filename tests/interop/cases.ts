@@ -27,6 +27,21 @@ export interface GatedCase {
   readonly ginitial: Record<string, number[]>;
 }
 
+/** Cells whose per-step output is a value of its own (`output y = …`, size O), no state. */
+export const OUTPUT_CELLS: readonly string[] = [
+  `cell readout(x[I]; h[H]) {
+  param W_y[O, H]
+  h' = tanh(W h + U x + b)
+  output y = tanh(W_y h' + b_y) * 2
+}`,
+  `cell mixed(x[I]; h[H], c[H]) {
+  f  = sigmoid(U_f x + W_f h + b_f)
+  c' = f * c + (1 - f) * tanh(U_c x + W_c h)
+  h' = tanh(c') * f
+  output y = V c' + h' * c + P x
+}`,
+];
+
 /** Every catalogue cell plus `random` random cells (narrow and wide op sets). */
 export function exportCells(
   names: readonly string[],
@@ -53,11 +68,13 @@ export function gatedCase(
     seed?: number;
     /** Scales x (large values saturate the gates). */
     xScale?: number;
+    /** Sizes of the cell's other dims (default G = 2). */
+    sizes?: Record<string, number>;
   } = {},
 ): GatedCase {
   const { T = 4, B = 3, H = 4, masked = true, seed = 7 } = opts;
   const I = cell.x.shape[0] === "H" ? H : (opts.I ?? 3);
-  const sizes = { G: 2 };
+  const sizes = { G: 2, ...opts.sizes };
   const model = sequenceModel({ cell, inputSize: I, hiddenSize: H, sizes });
   const params = model.initParams({ seed });
   const r = mulberry32(seed * 31 + 5);

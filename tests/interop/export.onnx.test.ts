@@ -4,9 +4,9 @@
  * outputs and final states equal gated's forward within 1e-5 relative (float32), with and
  * without the optional lengths input (gated's masking).
  */
-import { CATALOGUE_NAMES, exportOnnx } from "gated";
+import { CATALOGUE_NAMES, exportOnnx, parseCell } from "gated";
 import { describe, expect, test } from "vitest";
-import { exportCells, gatedCase, maxRelDiff } from "./cases.js";
+import { exportCells, gatedCase, maxRelDiff, OUTPUT_CELLS } from "./cases.js";
 import { loadOrt, runOnnx } from "./ort.js";
 import { warnSkip } from "./tools.js";
 
@@ -14,7 +14,11 @@ const ort = await loadOrt();
 if (!ort) warnSkip("export to ONNX (tests/interop/export.onnx.test.ts)", "onnxruntime-node");
 
 describe.skipIf(!ort)("export to ONNX: onnxruntime's forward equals gated's", () => {
-  const cells = exportCells(CATALOGUE_NAMES, 8);
+  // with per-step outputs no state carries (output y = …)
+  const cells = [
+    ...exportCells(CATALOGUE_NAMES, 8),
+    ...OUTPUT_CELLS.map((t) => ({ name: `${parseCell(t).name} (output y)`, cell: parseCell(t) })),
+  ];
   // float32 for every cell; float64 for some; with the lengths input (masked) for every other cell
   const runs = cells.flatMap((c, i) => [
     ...(i % 8 === 0 ? (["float32", "float64"] as const) : (["float32"] as const)).map((dtype) => ({
@@ -29,7 +33,7 @@ describe.skipIf(!ort)("export to ONNX: onnxruntime's forward equals gated's", ()
   ]);
   test.each(runs)("$name", async ({ i, dtype, masked }) => {
     const { name, cell } = cells[i]!;
-    const c = gatedCase(name, cell, { seed: 21 + i, masked });
+    const c = gatedCase(name, cell, { seed: 21 + i, masked, sizes: { O: 3 } });
     const params = new Map(Object.entries(c.params).map(([k, v]) => [k, v.data]));
     const bytes = exportOnnx(cell, {
       inputSize: c.I,

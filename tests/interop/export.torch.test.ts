@@ -8,9 +8,15 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CATALOGUE_NAMES, exportPytorch, readSafetensors, writeSafetensors } from "gated";
+import {
+  CATALOGUE_NAMES,
+  exportPytorch,
+  parseCell,
+  readSafetensors,
+  writeSafetensors,
+} from "gated";
 import { afterAll, describe, expect, test } from "vitest";
-import { exportCells, type GatedCase, gatedCase, maxRelDiff } from "./cases.js";
+import { exportCells, type GatedCase, gatedCase, maxRelDiff, OUTPUT_CELLS } from "./cases.js";
 import { hasTorch, PYTHON, warnSkip } from "./tools.js";
 
 const TOL = 1e-10;
@@ -33,6 +39,18 @@ describe.skipIf(!torch)("export to PyTorch: forward and gradients equal gated's"
       xScale: 2000,
     }),
   );
+  // per-step outputs no state carries (output y = …), masked and not
+  for (const [k, text] of OUTPUT_CELLS.entries()) {
+    const cell = parseCell(text);
+    cases.push(gatedCase(`${cell.name} (output y)`, cell, { seed: 40 + k, sizes: { O: 3 } }));
+    cases.push(
+      gatedCase(`${cell.name} (output y, unmasked)`, cell, {
+        seed: 50 + k,
+        masked: false,
+        sizes: { O: 3 },
+      }),
+    );
+  }
   let results: unknown[] = [];
 
   test("one Python process runs every case", () => {

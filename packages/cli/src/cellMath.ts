@@ -1,7 +1,8 @@
 /**
  * A cell's equations, and the gradient equations of one BPTT step, as Unicode math for the
  * terminal (`gated show`): σ, tanh, ⊙ for elementwise products, ᵀ, primes for the next state
- * (h′ = …), ∂ for cotangents (∂h′ is given; ∂f, ∂x, ∂h and ∂U_f += … follow). The same
+ * (h′ = …), ∂ for cotangents (∂h′ is given, and ∂y for an output of its own, `output y = …`;
+ * ∂f, ∂x, ∂h and ∂U_f += … follow). The same
  * derivation as the LaTeX in the report (`vjp` then `simplify`), printed by @gated/graph's
  * let-binding text printer; shared intermediates are δ₁, δ₂, ….
  */
@@ -52,18 +53,21 @@ export function cellUnicode(cell: Cell): string {
 /** One BPTT step: cotangents of the locals, of x and of the previous states, and `∂U_f += …`. */
 export function cellGradientUnicode(cell: Cell): string {
   const { leaves, named: fwd, locals } = forward(cell);
-  const cots = cell.state.map((s) => input(`_grad_${s.name}`, s.node.shape));
-  const loc = fwd.slice(0, locals);
+  // an output of its own (`output y = …`) gets its cotangent ∂y given, like the next states
+  const own = !cell.state.some((s) => s.next === cell.output);
+  const outName = cell.locals.get(cell.output) ?? "y";
+  const cots = [
+    ...cell.state.map((s) => input(`_grad_${s.name}`, s.node.shape)),
+    ...(own ? [input("_grad_output", cell.output.shape)] : []),
+  ];
+  const loc = fwd.slice(0, locals).filter((l) => !own || l.node !== cell.output);
   const wrt = [cell.x, ...cell.state.map((s) => s.node), ...cell.params, ...loc.map((l) => l.node)];
-  const grads = vjp(
-    cell.state.map((s) => s.next),
-    cots,
-    wrt,
-  );
+  const grads = vjp([...cell.state.map((s) => s.next), ...(own ? [cell.output] : [])], cots, wrt);
   // simplify gradients and forward values together, so forward values keep their names
   const all = simplify([...grads, ...fwd.map((f) => f.node)]);
   const names = new Map(leaves);
   cell.state.forEach((s, k) => names.set(cots[k]!, `∂${s.name}′`));
+  if (own) names.set(cots[cell.state.length]!, `∂${primes(outName)}`);
   fwd.forEach((f, k) => {
     const n = all[grads.length + k]!;
     if (!names.has(n) && n.op.kind !== "leaf") names.set(n, f.name);

@@ -83,10 +83,12 @@ export function printCellText(cell: Cell): string {
 
 /** The step graph in Graphviz DOT. */
 export function cellDot(cell: Cell): string {
-  return printDot(
-    cell.state.map((s) => s.next),
-    { name: cell.name, names: cell.locals },
-  );
+  // an output of its own (`output y = …`) is a root beside the next states
+  const roots = cell.state.map((s) => s.next);
+  return printDot(roots.includes(cell.output) ? roots : [...roots, cell.output], {
+    name: cell.name,
+    names: cell.locals,
+  });
 }
 
 /** A standalone ES module and its .d.ts for a compiled kernel. */

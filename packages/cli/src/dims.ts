@@ -4,7 +4,14 @@
  */
 import { parseDim, resolveDim } from "@gated/graph";
 import { type Cell, cellDimDefaults } from "@gated/rnn";
+import type { FlagSpec } from "./args.js";
 import { UsageError } from "./errors.js";
+
+/** The `--dim NAME=N` flag every command that sizes a cell takes (read with `getDims`). */
+export const DIM_FLAG: FlagSpec = {
+  kind: "dims",
+  help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)",
+};
 
 /** Defaults of extra dims by name, from the hidden size. */
 export const DIM_DEFAULTS: Readonly<Record<string, (hidden: number) => number>> = {

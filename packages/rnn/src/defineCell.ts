@@ -76,7 +76,11 @@ export interface CellSpec {
     vars: Readonly<Record<string, Node>> & { x: Node },
     ctx: StepContext,
   ) => Readonly<Record<string, Node>>;
-  /** Which state is the per-step output (default "h", else the first state). */
+  /**
+   * The per-step output: a state's name (default "h", else the first state), or the name of a
+   * value the step returns beside the next states that is not carried (e.g. `y = W_y h'`): the
+   * sequence's output is then y per step; `initialState` and `final` hold only the states.
+   */
   readonly output?: string;
   /** Initialisation overrides by parameter name, e.g. `{ b_f: { kind: "constant", value: 1 } }`. */
   readonly init?: Readonly<Record<string, InitSpec>>;
@@ -144,10 +148,16 @@ export function defineCell(spec: CellSpec): Cell {
   const next = spec.step(vars as Record<string, Node> & { x: Node }, ctx);
   if (next === null || typeof next !== "object")
     throw new Error(`${where}: step must return an object of next states`);
+  const outName = spec.output ?? (stateNames.includes("h") ? "h" : stateNames[0]!);
+  const outIsState = stateNames.includes(outName);
+  if (!outIsState && !IDENT.test(outName))
+    throw new Error(`${where}: output name ${JSON.stringify(outName)} must be an identifier`);
+  if (!outIsState && (outName === "x" || outName === "__proto__"))
+    throw new Error(`${where}: the output cannot be called ${outName}`);
   for (const k of Object.keys(next)) {
-    if (!stateNames.includes(k))
+    if (!stateNames.includes(k) && k !== outName)
       throw new Error(
-        `${where}: step returned "${k}", which is not a state (states: ${stateNames.join(", ")})`,
+        `${where}: step returned "${k}", which is not a state (states: ${stateNames.join(", ")}) nor the output`,
       );
   }
   const state = stateNames.map((name) => {
@@ -161,17 +171,23 @@ export function defineCell(spec: CellSpec): Cell {
     }
     return { name, node, next: n };
   });
-  const outName = spec.output ?? (stateNames.includes("h") ? "h" : stateNames[0]!);
-  const outState = state.find((s) => s.name === outName);
-  if (!outState) throw new Error(`${where}: output "${outName}" is not a state`);
+  const output = outIsState ? state.find((s) => s.name === outName)!.next : next[outName];
+  if (!output)
+    throw new Error(
+      `${where}: output "${outName}" is not a state (states: ${stateNames.join(", ")}) and step returns no value "${outName}"`,
+    );
+  if (output.shape.length !== 1)
+    throw new Error(
+      `${where}: output ${outName} = ${describe(output)} has shape ${formatShape(output.shape)}, expected a vector`,
+    );
 
-  // parameters must reach some next state; leaves must be this cell's own
-  const reach = new Set(topo(state.map((s) => s.next)));
+  // parameters must reach some next state or the output; leaves must be this cell's own
+  const reach = new Set(topo([...state.map((s) => s.next), output]));
   const paramInfo: ParamInfo[] = [];
   for (const [name, d] of declared) {
     if (!reach.has(d.node)) {
       if (spec.strict !== false)
-        throw new Error(`${where}: parameter ${name} never reaches any next state`);
+        throw new Error(`${where}: parameter ${name} never reaches any next state or the output`);
       continue;
     }
     paramInfo.push({
@@ -198,13 +214,14 @@ export function defineCell(spec: CellSpec): Cell {
   for (const k of Object.keys(spec.init ?? {})) {
     if (!declared.has(k)) throw new Error(`${where}: init names unknown parameter ${k}`);
   }
-  for (const [name, v] of Object.entries(next)) if (!locals.has(v)) locals.set(v, `${name}'`);
+  for (const [name, v] of Object.entries(next))
+    if (!locals.has(v)) locals.set(v, name === outName && !outIsState ? name : `${name}'`);
 
   const cell: Cell = {
     name: spec.name,
     x,
     state,
-    output: outState.next,
+    output,
     params: paramInfo.map((p) => p.node),
     stateSizes: { ...spec.state },
     inputDim,

@@ -106,17 +106,17 @@ const CORPUS: readonly (readonly [string, string, string])[] = [
   [
     "output not a state",
     cell("  h' = W h\n  output y"),
-    `3:10: output y is not a state (states: h)`,
+    `3:10: output y is not a state (states: h) nor a value of the cell; define it with output y = …`,
   ],
   [
     "unused parameter",
     cell("  q = V x\n  h' = tanh(W h + U x)"),
-    `2:7: unused parameter V: it never reaches a next state`,
+    `2:7: unused parameter V: it never reaches a next state or the output`,
   ],
   [
     "declared, never used",
     cell("  param p[H]\n  h' = W h"),
-    `2:3: unused parameter p: it never reaches a next state`,
+    `2:3: unused parameter p: it never reaches a next state or the output`,
   ],
   [
     "annotation on a state",

@@ -19,7 +19,9 @@ describe("the syntax guide's examples", () => {
     "%s",
     (_name, text) => {
       const c = parseCell(text);
-      expect(parseCell(printCell(c)).state.map((s) => s.next)).toEqual(c.state.map((s) => s.next));
+      const back = parseCell(printCell(c));
+      expect(back.state.map((s) => s.next)).toEqual(c.state.map((s) => s.next));
+      expect(back.output).toBe(c.output);
     },
   );
 });

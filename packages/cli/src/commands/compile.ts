@@ -8,7 +8,7 @@ import { type FlagSpecs, getBool, getDims, getInt, getStr, helpText, parseArgs }
 import { reportWarnings, resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { emitKernelModule, kernelFor } from "../deps.js";
-import { cellSizes, checkDimsUsed } from "../dims.js";
+import { cellSizes, checkDimsUsed, DIM_FLAG } from "../dims.js";
 import { UsageError } from "../errors.js";
 import { checkOutputFiles } from "../outputs.js";
 
@@ -22,7 +22,7 @@ export const COMPILE_FLAGS: FlagSpecs = {
   input: { kind: "int", min: 1, max: 65_536, help: "input size I", default: 8 },
   hidden: { kind: "int", min: 1, max: 65_536, help: "hidden size H", default: 16 },
   minify: { kind: "boolean", help: "minify the module with esbuild" },
-  dim: { kind: "dims", help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)" },
+  dim: DIM_FLAG,
   strict: { kind: "boolean", help: "a warning about the cell's equations is an error" },
 };
 

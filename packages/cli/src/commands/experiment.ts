@@ -21,7 +21,7 @@ import {
 import { type CellEntry, reportWarnings, resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
 import { kernelBackend } from "../deps.js";
-import { cellSizes, checkDimsUsed } from "../dims.js";
+import { cellSizes, checkDimsUsed, DIM_FLAG } from "../dims.js";
 import { EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { checkpointPath, type RunResult, runExperiment } from "../experiment.js";
 import { inspectRuns } from "../inspectRun.js";
@@ -94,7 +94,7 @@ const COMMON: FlagSpecs = {
     choices: ["last", "mean", "max", "attention"],
     help: "pooling over time in place of the task's (attention: additive, A = hidden)",
   },
-  dim: { kind: "dims", help: "size of a cell's extra dim, e.g. --dim G=4 (repeatable)" },
+  dim: DIM_FLAG,
   strict: { kind: "boolean", help: "a warning about a cell's equations is an error" },
   checkpoint: {
     kind: "string",

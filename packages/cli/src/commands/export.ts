@@ -14,17 +14,19 @@ import {
   modelWithParams,
   writeSafetensors,
 } from "@gated/rnn";
-import { type FlagSpecs, getBool, getInt, getStr, helpText, parseArgs } from "../args.js";
+import { type FlagSpecs, getBool, getDims, getInt, getStr, helpText, parseArgs } from "../args.js";
 import { resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
+import { cellSizes, checkDimsUsed, DIM_FLAG } from "../dims.js";
 import { UsageError } from "../errors.js";
-import { cellTensors, readTensors, takeDims } from "./weights.js";
+import { cellTensors, readTensors } from "./weights.js";
 
 export const EXPORT_FLAGS: FlagSpecs = {
   to: { kind: "string", choices: ["pytorch", "onnx"], help: "target" },
   out: { kind: "string", short: "o", help: "output file (.py for pytorch, .onnx for onnx)" },
   input: { kind: "int", min: 1, help: "input size I", default: 8 },
   hidden: { kind: "int", min: 1, help: "hidden size H", default: 16 },
+  dim: DIM_FLAG,
   weights: {
     kind: "string",
     help: "trained parameters (safetensors or JSON, gated's names; a gated model file's rnn.* too)",
@@ -51,8 +53,7 @@ const USAGE =
   "gated export CELL --to pytorch|onnx -o FILE --input N --hidden N [--dim NAME=N …] [--weights FILE] [--dtype float32|float64] [--lengths]";
 
 export async function exportCommand(argv: readonly string[]): Promise<number> {
-  const { rest, sizes } = takeDims("export", argv);
-  const p = parseArgs("export", rest, EXPORT_FLAGS);
+  const p = parseArgs("export", argv, EXPORT_FLAGS);
   if (p.flags["help"]) {
     process.stdout.write(
       helpText(
@@ -76,10 +77,14 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
   if (to === "onnx" && !/\.onnx$/i.test(out))
     throw new UsageError(`gated export: an ONNX model's file must end in .onnx, got "${out}"`);
   const entry = resolveCell(p.positional[0]!);
+  const given = getDims(p, "export");
+  checkDimsUsed("export", [entry.cell], given);
+  const hiddenSize = getInt(p, EXPORT_FLAGS, "hidden");
   const dims = {
     inputSize: getInt(p, EXPORT_FLAGS, "input"),
-    hiddenSize: getInt(p, EXPORT_FLAGS, "hidden"),
-    sizes,
+    hiddenSize,
+    // --dim, else the cell's own default (dim M = 2*H), else a default by name, else an error
+    sizes: cellSizes("export", entry.cell, given, hiddenSize),
   };
   const wfile = getStr(p, "weights");
   let values: Map<string, Float64Array> | undefined;

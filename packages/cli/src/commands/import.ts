@@ -19,11 +19,12 @@ import {
   readOnnxRecurrent,
   writeSafetensors,
 } from "@gated/rnn";
-import { type FlagSpecs, getBool, getNum, getStr, helpText, parseArgs } from "../args.js";
+import { type FlagSpecs, getBool, getDims, getNum, getStr, helpText, parseArgs } from "../args.js";
 import { resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
+import { DIM_FLAG } from "../dims.js";
 import { UsageError } from "../errors.js";
-import { cellTensors, readBytes, readTensors, takeDims } from "./weights.js";
+import { cellTensors, readBytes, readTensors } from "./weights.js";
 
 export const IMPORT_FLAGS: FlagSpecs = {
   from: {
@@ -48,6 +49,7 @@ export const IMPORT_FLAGS: FlagSpecs = {
   cell: { kind: "string", help: "--from gated: the cell the parameters belong to" },
   input: { kind: "int", min: 1, help: "--from gated: input size I" },
   hidden: { kind: "int", min: 1, help: "--from gated: hidden size H" },
+  dim: DIM_FLAG,
   out: { kind: "string", short: "o", help: "output safetensors file (gated's names)" },
   check: {
     kind: "string",
@@ -156,8 +158,8 @@ function check(file: string, imp: Imported, tol: number): boolean {
 }
 
 export async function importCommand(argv: readonly string[]): Promise<number> {
-  const { rest, sizes } = takeDims("import", argv);
-  const p = parseArgs("import", rest, IMPORT_FLAGS);
+  const p = parseArgs("import", argv, IMPORT_FLAGS);
+  const sizes = getDims(p, "import");
   if (p.flags["help"]) {
     process.stdout.write(
       helpText(

@@ -85,30 +85,3 @@ export function cellTensors(t: StateDict): Map<string, DictTensor> {
   }
   return out;
 }
-
-/** Pulls every `--dim NAME=N` (repeatable, or comma-separated) out of argv. */
-export function takeDims(
-  command: string,
-  argv: readonly string[],
-): { rest: string[]; sizes: Record<string, number> } {
-  const rest: string[] = [];
-  const sizes: Record<string, number> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    let v: string | undefined;
-    if (a === "--dim") {
-      v = argv[++i];
-      if (v === undefined) throw new UsageError(`gated ${command}: --dim needs NAME=N`);
-    } else if (a.startsWith("--dim=")) v = a.slice(6);
-    else {
-      rest.push(a);
-      continue;
-    }
-    for (const item of v.split(",")) {
-      const m = /^([\p{L}_][\p{L}\p{N}_]*)=(\d+)$/u.exec(item.trim());
-      if (!m) throw new UsageError(`gated ${command}: --dim expects NAME=N, got "${item}"`);
-      sizes[m[1]!] = Number(m[2]);
-    }
-  }
-  return { rest, sizes };
-}

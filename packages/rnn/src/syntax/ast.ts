@@ -81,7 +81,10 @@ export type Stmt =
       readonly init?: InitAst;
       readonly pos: Pos;
     }
-  /** `output c`: which state is the per-step output (default h, else the first state). */
+  /**
+   * `output c`: which state or value is the per-step output (default h, else the first state);
+   * `output y = …` parses as the value y, then `output y`.
+   */
   | { readonly kind: "output"; readonly name: string; readonly pos: Pos }
   /** `dim M = 2*H`: the default size of an extra dim (sizes given when compiling win). */
   | { readonly kind: "dim"; readonly name: string; readonly value: DimAst; readonly pos: Pos }

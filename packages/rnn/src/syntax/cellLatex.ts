@@ -52,11 +52,16 @@ export function cellLatex(cell: Cell): string {
  */
 export function cellGradientLines(cell: Cell): [string, string][] {
   const { leaves, named: fwd } = forwardNames(cell);
-  const locals = fwd.slice(0, fwd.length - cell.state.length);
-  // the step VJP every kernel uses: next states seeded (not the output, which is h), the gates
-  // differentiated too; simplified below together with the forward values
+  const ownOutput = !cell.state.some((s) => s.next === cell.output);
+  // an output of its own is given its cotangent (\bar{y}^{(t)}, a seed), not derived
+  const locals = fwd
+    .slice(0, fwd.length - cell.state.length)
+    .filter((l) => !ownOutput || l.node !== cell.output);
+  // the step VJP every kernel uses: next states seeded (the output too when it is a value of
+  // its own, `output y = …`; else it is a next state), the gates differentiated too; simplified
+  // below together with the forward values
   const { seeds: cots, grads } = stepVjp(cell, {
-    outputs: false,
+    outputs: ownOutput,
     wrt: locals.map((l) => l.node),
     simplify: false,
   });
@@ -65,6 +70,8 @@ export function cellGradientLines(cell: Cell): [string, string][] {
   const names = new Map(leaves);
   const bar = (name: string, t: string) => `${latexName(name, "input", "bar")}^{(${t})}`;
   cell.state.forEach((s, k) => names.set(cots[k]!, bar(s.name, "t")));
+  const outName = cell.locals.get(cell.output) ?? "y";
+  if (ownOutput) names.set(cots[cell.state.length]!, bar(outName, "t"));
   fwd.forEach((f, k) => {
     const n = all[grads.length + k]!;
     if (!names.has(n) && n.op.kind !== "leaf") names.set(n, f.name);

@@ -58,6 +58,7 @@ export interface CheckedCell {
   readonly params: ReadonlyMap<string, CheckedParam>;
   /** Equations in order (locals and next states). */
   readonly lets: readonly Extract<Stmt, { kind: "let" }>[];
+  /** The per-step output: a state's name, or a value's (`output y = …`). */
   readonly output: string;
   /** Likely mistakes (see `CellWarning`). */
   readonly warnings: readonly CellWarning[];
@@ -173,6 +174,10 @@ class Checker {
   private lets: Let[] = [];
   private strict = false;
   private current = 0;
+  /** The per-step output when it is a value of its own (`output y = …`), not a state. */
+  private output: string | undefined;
+  /** Names reaching only that output, no next state. */
+  private readonly outputOnly = new Set<string>();
 
   constructor(
     private readonly ast: CellAst,
@@ -191,19 +196,21 @@ class Checker {
       this.declare(s.name, "state", s.pos);
       this.stateDims.set(s.name, s.dim.value);
     }
-    let output: string | undefined;
+    let outStmt: Extract<Stmt, { kind: "output" }> | undefined;
     for (const st of ast.body) {
       if (st.kind === "output") {
-        if (output !== undefined) err(st.pos, `the output is already given`);
-        if (!this.stateDims.has(st.name))
-          err(
-            st.pos,
-            `output ${st.name} is not a state (states: ${[...this.stateDims.keys()].join(", ")})`,
-          );
-        output = st.name;
+        if (outStmt !== undefined) err(st.pos, `the output is already given`);
+        outStmt = st;
       } else if (st.kind === "param") this.paramDecl(st);
       else if (st.kind === "let") this.letDecl(st);
     }
+    const output = outStmt?.name;
+    if (outStmt && !this.stateDims.has(outStmt.name) && !this.isValue(outStmt.name))
+      err(
+        outStmt.pos,
+        `output ${outStmt.name} is not a state (states: ${[...this.stateDims.keys()].join(", ")}) nor a value of the cell; define it with output ${outStmt.name} = …`,
+      );
+    this.output = output !== undefined && !this.stateDims.has(output) ? output : undefined;
     checkDepth(this.lets);
     for (const s of ast.states) {
       if (!this.locals.has(`${s.name}'`))
@@ -223,6 +230,7 @@ class Checker {
     }
     this.strict = true;
     this.inferAll();
+    if (this.output !== undefined) this.checkOutputShape(outStmt!);
     const params = new Map<string, CheckedParam>();
     for (const [name, p] of this.params) {
       const shape = solved(p.shape);
@@ -276,7 +284,22 @@ class Checker {
     return out;
   }
 
-  /** Parameters only used in values no next state needs (or never used) are errors. */
+  /** A local (not a next state) defined by some equation. */
+  private isValue(name: string): boolean {
+    return this.locals.has(name) && !name.endsWith("'");
+  }
+
+  /** An output of its own is a vector, like a state (its size may be any dim). */
+  private checkOutputShape(st: Extract<Stmt, { kind: "output" }>): void {
+    const s = findS(this.locals.get(st.name)!.shape);
+    if (Array.isArray(s) && s.length === 1) return;
+    err(
+      st.pos,
+      `output ${st.name} has shape ${showShape(this.locals.get(st.name)!.shape)}; the per-step output must be a vector, e.g. [H] or [O]`,
+    );
+  }
+
+  /** Parameters only used in values no next state nor the output needs (or never used) are errors. */
   private checkUsed(): void {
     const reached = new Set<string>();
     const firstUse = new Map<string, Pos>();
@@ -299,12 +322,17 @@ class Checker {
       if (l) names(l.stmt.expr, visit);
     };
     for (const st of this.ast.states) visit(`${st.name}'`);
+    const fromStates = new Set(reached);
+    if (this.output !== undefined) visit(this.output);
+    if (this.output !== undefined)
+      for (const name of reached) if (!fromStates.has(name)) this.outputOnly.add(name);
     for (const st of this.lets)
       names(st.expr, (n, pos) => isParam(n) && !firstUse.has(n) && firstUse.set(n, pos));
     for (const st of this.ast.body)
       if (st.kind === "param" && !firstUse.has(st.name)) firstUse.set(st.name, st.pos);
     for (const [name, pos] of firstUse) {
-      if (!reached.has(name)) err(pos, `unused parameter ${name}: it never reaches a next state`);
+      if (!reached.has(name))
+        err(pos, `unused parameter ${name}: it never reaches a next state or the output`);
     }
   }
 
@@ -565,7 +593,11 @@ class Checker {
     const args = e.args.map((a) => this.infer(a));
     const first = args[0] === undefined ? undefined : findS(args[0]);
     checkAttrs(f, e, Array.isArray(first) ? first.length : undefined);
-    if (f.op && !e.attrs && typeof f.op.arity === "number" && f.op.kind === "elementwise") {
+    // elementwise ops and scan (coefficients and terms broadcast to one shape; its attribute
+    // `reverse` changes no shape) unify their operands
+    const scan = f.op?.kind === "scan";
+    const broadcasts = f.op?.kind === "elementwise" || scan;
+    if (f.op && (!e.attrs || scan) && typeof f.op.arity === "number" && broadcasts) {
       const nodeArgs = e.args.filter((a) => !(a.kind === "num" && !a.shape)).length;
       if (nodeArgs > f.op.arity || e.args.length < f.op.arity)
         err(
@@ -661,10 +693,13 @@ class Checker {
   /**
    * A matrix's role is where it sits in a product: applied to the state → recurrent, to the input
    * → input (papers that write W for input weights get input initialisation). The letter (U
-   * input, W recurrent) decides only a matrix used both ways or neither.
+   * input, W recurrent) decides only a matrix used both ways or neither. A matrix reaching only
+   * the per-step output is `other`.
    */
   private guessRole(name: string, shape: Shape, p: ParamState): ParamRole {
     if (shape.length === 2) {
+      // a readout (`output y = W_y h'`) feeds nothing back: neither input nor recurrent
+      if (this.outputOnly.has(name)) return "other";
       if (p.appliedToState && !p.appliedToInput) return "recurrent";
       if (p.appliedToInput && !p.appliedToState) return "input";
       if (/^U(_|$)/.test(name)) return "input";
@@ -727,6 +762,9 @@ export function checkAttrs(
         break;
       case "shape":
         if (!Array.isArray(v)) bad("a shape, e.g. [H, 1]");
+        break;
+      case "flag":
+        if (typeof v !== "boolean") bad("true or false");
         break;
     }
     out[a.key] = v;

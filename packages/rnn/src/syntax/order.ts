@@ -3,12 +3,12 @@ import type { Node } from "@gated/graph";
 import type { Cell } from "../defineCell.js";
 
 /**
- * Every node the next states need, inputs before users, visiting the named locals in the order
- * they were defined (then the next states in state order), so printed equations keep the
- * author's order wherever dependencies allow.
+ * Every node the next states and the per-step output need, inputs before users, visiting the
+ * named locals in the order they were defined (then the next states in state order, then the
+ * output), so printed equations keep the author's order wherever dependencies allow.
  */
 export function definitionOrder(cell: Cell): Node[] {
-  const outputs = cell.state.map((s) => s.next);
+  const outputs = [...cell.state.map((s) => s.next), cell.output];
   const nexts = new Set(outputs);
   const live = new Set<Node>();
   const mark = (n: Node) => {

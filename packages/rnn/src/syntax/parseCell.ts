@@ -164,6 +164,8 @@ function build(checked: CheckedCell, state: Record<string, string | number>, tex
       }
       const next: Record<string, Node> = {};
       for (const s of ast.states) next[s.name] = env.get(`${s.name}'`)!;
+      // an output of its own (`output y = …`) is returned beside the next states
+      if (!Object.hasOwn(next, checked.output)) next[checked.output] = env.get(checked.output)!;
       // a parameter that never reaches a next state is reported where it is first written
       const reach = new Set(topo(Object.values(next)));
       for (const p of params.values()) {
@@ -171,7 +173,7 @@ function build(checked: CheckedCell, state: Record<string, string | number>, tex
         if (!reach.has(node))
           throw new CellSyntaxError(
             p.pos,
-            `unused parameter ${p.name}: it never reaches a next state`,
+            `unused parameter ${p.name}: it never reaches a next state or the output`,
           );
       }
       return next;

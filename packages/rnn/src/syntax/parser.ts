@@ -134,7 +134,8 @@ class Parser {
         this.next();
         continue;
       }
-      body.push(this.stmt());
+      const st = this.stmt();
+      body.push(...(Array.isArray(st) ? st : [st as Stmt]));
       const end = this.peek();
       if (
         end.kind === "newline" ||
@@ -229,7 +230,8 @@ class Parser {
     return { value, pos: first.pos };
   }
 
-  private stmt(): Stmt {
+  /** One statement; `output y = …` is two (the value y, then the output line naming it). */
+  private stmt(): Stmt | readonly Stmt[] {
     const t = this.ident("an equation (name = expression), a param declaration or an output line");
     const after = this.peek();
     if (t.text === "param" && after.kind === "ident") return this.paramDecl(t);
@@ -241,7 +243,11 @@ class Parser {
     }
     if (t.text === "output" && after.kind === "ident") {
       const n = this.next();
-      return { kind: "output", name: n.text, pos: n.pos };
+      if (!this.is("=")) return { kind: "output", name: n.text, pos: n.pos };
+      // output y = …: a value of its own (not carried) that is the per-step output
+      this.next();
+      const let_: Stmt = { kind: "let", name: n.text, expr: this.expr(), pos: n.pos };
+      return [let_, { kind: "output", name: n.text, pos: n.pos }];
     }
     if (!this.is("=")) this.fail(after, `"=" after ${t.text}`);
     this.next();

@@ -50,7 +50,7 @@ export function printCell(cell: Cell): string {
 /** Graph depth, iteratively: deeper than the syntax allows is an error, not a stack overflow. */
 function checkPrintable(cell: Cell): void {
   const depth = new Map<Node, number>();
-  for (const n of topo(cell.state.map((s) => s.next))) {
+  for (const n of topo([...cell.state.map((s) => s.next), cell.output])) {
     let d = 0;
     for (const c of n.inputs) d = Math.max(d, depth.get(c)!);
     depth.set(n, d + 1);
@@ -69,7 +69,7 @@ function mismatched(cell: Cell, text: string): Set<string> {
   } catch {
     return new Set(cell.paramInfo.map((p) => p.name));
   }
-  if (!got.state.every((s, k) => s.next === cell.state[k]!.next))
+  if (!got.state.every((s, k) => s.next === cell.state[k]!.next) || got.output !== cell.output)
     return new Set(cell.paramInfo.map((p) => p.name));
   return new Set(
     cell.paramInfo
@@ -105,12 +105,6 @@ function assemble(cell: Cell, body: readonly string[], decls: readonly string[])
     ...decls.map((d) => `  ${d}`),
     ...body.map((l) => `  ${l}`),
   ];
-  const names = cell.state.map((s) => s.name);
-  const byDefault = names.includes("h") ? "h" : names[0];
-  const out =
-    cell.state.find((s) => s.next === cell.output && s.name === byDefault) ??
-    cell.state.find((s) => s.next === cell.output);
-  if (out && out.name !== byDefault) lines.push(`  output ${out.name}`);
   lines.push("}");
   return lines.join("\n");
 }
@@ -149,7 +143,25 @@ function printBody(cell: Cell): string[] {
       if (!isLeaf) bound.set(n, { s: `${states[0]}'`, prec: ATOM });
     }
   }
-  return lines;
+  const out = outputLine(cell, bound, taken);
+  return out ? [...lines, out] : lines;
+}
+
+/**
+ * The output line: none for the default state, `output c` for another state or a named value,
+ * `output y = …` for a value printed nowhere else (a leaf, or a value the builder left unnamed).
+ */
+function outputLine(cell: Cell, bound: ReadonlyMap<Node, P>, taken: Set<string>): string | null {
+  const names = cell.state.map((s) => s.name);
+  const byDefault = names.includes("h") ? "h" : names[0];
+  const states = cell.state.filter((s) => s.next === cell.output).map((s) => s.name);
+  if (states.length > 0) return states.includes(byDefault!) ? null : `output ${states[0]}`;
+  const b = bound.get(cell.output);
+  if (b && IDENT.test(b.s)) return `output ${b.s}`;
+  let name = "y";
+  for (let k = 1; taken.has(name); k++) name = `y${k}`;
+  taken.add(name);
+  return `output ${name} = ${expr(cell.output, bound).s}`;
 }
 
 /** One expression in the syntax, reading bound names for named nodes. */

@@ -38,10 +38,16 @@ export interface LoweredCell {
   readonly sizes: Sizes;
   readonly inputSize: number;
   readonly states: readonly ExportState[];
-  /** The state whose next value is the per-step output. */
+  /** The per-step output's name: a state whose next value it is, or a value of its own (y). */
   readonly output: string;
+  /** The per-step output's node (a next state's, or a value no state carries). */
+  readonly outputNode: Node;
+  /** True when the output is a value of its own (`output y = …`), not a next state. */
+  readonly ownOutput: boolean;
+  /** The per-step output's size. */
+  readonly outputSize: number;
   readonly params: readonly ExportParam[];
-  /** Non-leaf nodes reached from the next states, in dependency order. */
+  /** Non-leaf nodes reached from the next states and the output, in dependency order. */
   readonly steps: readonly Node[];
   /** Resolved per-sample shape of every node reached. */
   shape(n: Node): readonly number[];
@@ -66,8 +72,10 @@ export function lowerCell(cell: Cell, dims: ExportDims): LoweredCell {
     throw new Error(`export: ${(e as Error).message}`);
   }
   const out = cell.state.find((s) => s.next === cell.output);
-  if (!out) throw new Error(`${where}: the per-step output must be one of the next states`);
-  const roots = cell.state.map((s) => s.next);
+  const outName = out?.name ?? cell.locals.get(cell.output) ?? "y";
+  if (!out && cell.state.some((s) => s.name === outName))
+    throw new Error(`${where}: the output's name ${outName} is a state's`);
+  const roots = [...cell.state.map((s) => s.next), cell.output];
   const order = topo(roots);
   const shapes = new Map<Node, readonly number[]>();
   const batch = new Set<Node>();
@@ -99,7 +107,10 @@ export function lowerCell(cell: Cell, dims: ExportDims): LoweredCell {
     sizes,
     inputSize: dims.inputSize,
     states,
-    output: out.name,
+    output: outName,
+    outputNode: cell.output,
+    ownOutput: !out,
+    outputSize: shapes.get(cell.output)!.reduce((a, b) => a * b, 1),
     params,
     steps: order.filter((n) => n.op.kind !== "leaf"),
     shape: (n) => {

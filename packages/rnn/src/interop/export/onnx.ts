@@ -15,7 +15,7 @@ import {
   type Scalar,
   type ScalarOp,
 } from "@gated/graph";
-import { OPS } from "@gated/ops";
+import { OPS, scan } from "@gated/ops";
 import type { Cell } from "../../defineCell.js";
 import { sequenceModel } from "../../layers/sequenceModel.js";
 import { foldScalar } from "./foldScalar.js";
@@ -199,6 +199,30 @@ const reduce =
       : c.g.op(op, [x], { ...keep, axes: { ints: axes } });
   };
 
+/**
+ * scan(a, b) along the last axis, unrolled (the length is fixed at export): yᵢ = aᵢ·yᵢ₋₁ + bᵢ
+ * from Gathers of one element, the steps concatenated back; constant coefficients inline.
+ */
+function scanOnnx(n: Node, [a, b]: readonly Arg[], c: Ctx): string {
+  const len = c.low.shape(n).at(-1)!;
+  const at = (x: string, i: number) => c.g.op("Gather", [x, c.g.int64(i)], { axis: { i: -1 } });
+  const B = t(c, b!);
+  const A = a!.v.k === "number" ? undefined : t(c, a!);
+  const coef = (i: number) =>
+    A ? at(A, i) : a!.v.k === "number" && a!.v.v !== 1 ? c.g.float(a!.v.v) : undefined;
+  const steps = range(0, len);
+  if (n.attrs["reverse"] === true) steps.reverse();
+  const ys: string[] = new Array(len);
+  let y: string | undefined;
+  for (const i of steps) {
+    const bi = at(B, i);
+    const k = y === undefined ? undefined : coef(i);
+    y = y === undefined ? bi : c.g.op("Add", [k ? c.g.op("Mul", [k, y]) : y, bi]);
+    ys[i] = c.g.unsqueeze(y, [-1]);
+  }
+  return c.g.op("Concat", ys, { axis: { i: -1 } });
+}
+
 /** ONNX rendering of the structural ops, by op identity. */
 export const ONNX_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, Structural>([
   [
@@ -222,6 +246,7 @@ export const ONNX_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, St
   ],
   [OPS.sum, reduce("ReduceSum", true)],
   [OPS.reduceMax, reduce("ReduceMax", false)],
+  [scan, scanOnnx],
   [
     OPS.broadcastTo,
     (n, [a], c) => {
@@ -387,16 +412,16 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
   const masked = opts.lengths === true;
   // with lengths: steps at or past a sequence's length keep the state and output zero
   const keep = masked ? g.op("Unsqueeze", [g.op("Less", ["t", "lengths"]), g.ints([1])]) : "";
-  const nexts = low.states.map((s) => {
-    const v = value(s.next);
-    let name = g.tensor(v);
-    if (!low.batched(s.next))
-      name = g.op("Expand", [
-        name,
-        g.op("Concat", [ctx.batchDim(), g.ints([s.size])], { axis: { i: 0 } }),
-      ]);
-    return name;
-  });
+  const batchedValue = (node: Node, size: number) => {
+    const name = g.tensor(value(node));
+    return low.batched(node)
+      ? name
+      : g.op("Expand", [
+          name,
+          g.op("Concat", [ctx.batchDim(), g.ints([size])], { axis: { i: 0 } }),
+        ]);
+  };
+  const nexts = low.states.map((s) => batchedValue(s.next, s.size));
   low.states.forEach((s, k) =>
     g.op(
       "Identity",
@@ -405,10 +430,12 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
       `${s.name}_out`,
     ),
   );
+  // the per-step output: a next state, or a value of its own (`output y = …`) no state carries
   const outIdx = low.states.findIndex((s) => s.name === low.output);
+  const outValue = low.ownOutput ? batchedValue(low.outputNode, low.outputSize) : nexts[outIdx]!;
   g.op(
     "Identity",
-    [masked ? g.op("Where", [keep, nexts[outIdx]!, g.float(0)]) : nexts[outIdx]!],
+    [masked ? g.op("Where", [keep, outValue, g.float(0)]) : outValue],
     undefined,
     "y_t",
   );
@@ -423,7 +450,7 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
     ],
     outputs: [
       ...low.states.map((s) => ({ name: `${s.name}_out`, type: dtype, shape: [B, s.size] })),
-      { name: "y_t", type: dtype, shape: [B, low.states[outIdx]!.size] },
+      { name: "y_t", type: dtype, shape: [B, low.outputSize] },
     ],
   };
   const main: OnnxGraph = {
@@ -457,7 +484,7 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
       ...(masked ? [{ name: "lengths", type: "int64" as const, shape: [B] }] : []),
     ],
     outputs: [
-      { name: "output", type: dtype, shape: ["T", B, low.states[outIdx]!.size] },
+      { name: "output", type: dtype, shape: ["T", B, low.outputSize] },
       ...low.states.map((s) => ({ name: `final_${s.name}`, type: dtype, shape: [B, s.size] })),
     ],
     initializers,

@@ -15,7 +15,7 @@ import {
   S,
   textLeaf,
 } from "@gated/graph";
-import { OPS } from "@gated/ops";
+import { OPS, scan } from "@gated/ops";
 import type { Cell, InitSpec } from "../../defineCell.js";
 import { printCell } from "../../syntax/printCell.js";
 import {
@@ -108,6 +108,7 @@ export const TORCH_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, S
       return `torch.cat([${parts.join(", ")}], ${(n.attrs["axis"] as number) + (batched ? 1 : 0)})`;
     },
   ],
+  [scan, scanTorch],
   [
     OPS.slice,
     (n, [a], low) => {
@@ -118,6 +119,22 @@ export const TORCH_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, S
     },
   ],
 ]);
+
+/**
+ * scan(a, b) along the last axis: torch.cumsum for coefficients 1, else yᵢ = Σ_{j≤i} bⱼ·Π_{j<k≤i} aₖ
+ * as one cumprod over a masked [n, n] (no division: exact and differentiable at zeros, in
+ * eager mode and TorchScript); reversed by flipping.
+ */
+function scanTorch(n: Node, [a, b]: readonly Arg[], low: LoweredCell): string {
+  const len = low.shape(n).at(-1)!;
+  const flip = (e: string) => (n.attrs["reverse"] === true ? `torch.flip(${e}, [-1])` : e);
+  const [A, B] = [flip(tensor(a!)), flip(tensor(b!))];
+  if (a!.e.k === "number" && a!.e.v === 1) return flip(`torch.cumsum(${B}, -1)`);
+  const idx = `torch.arange(${len}, device=x.device)`;
+  const one = "torch.ones([1], dtype=x.dtype, device=x.device)";
+  const prods = `torch.cumprod(torch.where(${idx} > ${idx}.unsqueeze(-1), ${A}.unsqueeze(-2), ${one}), -1)`;
+  return flip(`(${B}.unsqueeze(-1) * ${prods} * (${idx} >= ${idx}.unsqueeze(-1))).sum(-2)`);
+}
 
 function sliceStart(n: Node, low: LoweredCell): number {
   return resolveDim(n.attrs["start"] as Dim, low.sizes, "slice start");
@@ -144,7 +161,12 @@ export function exportPytorch(cell: Cell, opts: TorchExportOptions): string {
   const names = statementNames(low, [...PY_RESERVED, ...stateVars.values()], asciiIdent);
   const body = forwardBody(low, attrs, stateVars, names);
   const equations = printCellSafe(cell);
-  const H = low.states.find((s) => s.name === low.output)!.size;
+  const H = low.outputSize;
+  const outKey = JSON.stringify(low.output);
+  // an output of its own (`output y = …`) is returned beside the next states, never carried
+  const carry = low.ownOutput
+    ? `{${low.states.map((s) => `${JSON.stringify(s.name)}: nxt[${JSON.stringify(s.name)}]`).join(", ")}}`
+    : "nxt";
   return [
     `# ${cell.name}: a gated cell exported to PyTorch${opts.generator ? ` by ${opts.generator}` : ""}.`,
     `# Sizes: I = ${low.inputSize}, ${Object.entries(low.sizes)
@@ -155,7 +177,9 @@ export function exportPytorch(cell: Cell, opts: TorchExportOptions): string {
     "# The cell, in gated's equation syntax:",
     ...equations.split("\n").map((l) => `#   ${l}`.trimEnd()),
     "#",
-    "# Cell.forward(x [B, I], state) -> next state; Layer.forward(x [T, B, I], state, lengths)",
+    low.ownOutput
+      ? `# Cell.forward(x [B, I], state) -> next state and the output ${low.output} (not carried); Layer.forward(x [T, B, I], state, lengths)`
+      : "# Cell.forward(x [B, I], state) -> next state; Layer.forward(x [T, B, I], state, lengths)",
     "# -> (output [T, B, n], final state): steps past a sequence's length keep the state and",
     "# output zero. torch.jit.script(Layer()) works. Weights: load_gated_safetensors(module, path).",
     "from typing import Dict, List, Optional, Tuple",
@@ -166,7 +190,9 @@ export function exportPytorch(cell: Cell, opts: TorchExportOptions): string {
     `CELL = ${JSON.stringify(cell.name)}`,
     `INPUT_SIZE = ${low.inputSize}`,
     `STATE_SIZES: Dict[str, int] = {${low.states.map((s) => `${JSON.stringify(s.name)}: ${s.size}`).join(", ")}}`,
-    `OUTPUT_STATE = ${JSON.stringify(low.output)}`,
+    // the per-step output: a state (OUTPUT_STATE), or a value of its own that no state carries
+    low.ownOutput ? "OUTPUT_STATE: Optional[str] = None" : `OUTPUT_STATE = ${outKey}`,
+    `OUTPUT = ${outKey}`,
     `OUTPUT_SIZE = ${H}`,
     "# Python attribute -> gated parameter name",
     `GATED_NAMES: Dict[str, str] = {${[...attrs].map(([g, a]) => `${JSON.stringify(a)}: ${JSON.stringify(g)}`).join(", ")}}`,
@@ -213,8 +239,8 @@ export function exportPytorch(cell: Cell, opts: TorchExportOptions): string {
     "        for t in range(x.shape[0]):",
     "            nxt = self.cell(x[t], state)",
     "            if lengths is None:",
-    "                state = nxt",
-    `                outputs.append(nxt[${JSON.stringify(low.output)}])`,
+    `                state = ${carry}`,
+    `                outputs.append(nxt[${outKey}])`,
     "            else:",
     "                keep = (lengths > t).unsqueeze(1)",
     "                state = {",
@@ -223,7 +249,7 @@ export function exportPytorch(cell: Cell, opts: TorchExportOptions): string {
         `                    ${JSON.stringify(s.name)}: torch.where(keep, nxt[${JSON.stringify(s.name)}], state[${JSON.stringify(s.name)}]),`,
     ),
     "                }",
-    `                out = nxt[${JSON.stringify(low.output)}]`,
+    `                out = nxt[${outKey}]`,
     "                outputs.append(torch.where(keep, out, torch.zeros_like(out)))",
     "        if len(outputs) == 0:",
     `            return x.new_zeros(0, x.shape[1], ${H}), state`,
@@ -324,7 +350,11 @@ function forwardBody(
     vals.set(n, { k: "tensor", s: name });
     text.set(n, local ? { s: local, prec: 100 } : math);
   }
-  const ret = low.states.map((s) => {
+  const returned = [
+    ...low.states.map((s) => ({ name: s.name, size: s.size, next: s.next })),
+    ...(low.ownOutput ? [{ name: low.output, size: low.outputSize, next: low.outputNode }] : []),
+  ];
+  const ret = returned.map((s) => {
     const v = value(s.next);
     const batchedNext = low.batched(s.next);
     const t =
