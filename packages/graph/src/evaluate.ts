@@ -4,7 +4,7 @@
  * differences.
  */
 import { describe, type Node, type Tensor } from "./node.js";
-import { formatShape, resolveShape, type Sizes, sizeOf } from "./shape.js";
+import { formatShape, reshapeMismatch, resolveShape, type Sizes, sizeOf } from "./shape.js";
 import { topo } from "./traverse.js";
 
 /** Values for input and param leaves, by name, flat row-major. */
@@ -63,6 +63,12 @@ function plan(outputs: readonly Node[], sizes: Sizes) {
   const shapes = order.map((n) => resolveShape(n.shape, sizes, describe(n)));
   const index = new Map(order.map((n, i) => [n, i]));
   const inputIdx = order.map((n) => n.inputs.map((x) => index.get(x)!));
+  // a reshape between different dims ([K] to [H,H]) holds only for some sizes: check them now
+  order.forEach((n, i) => {
+    if (n.op.kind !== "reshape") return;
+    const msg = reshapeMismatch(n.inputs[0]!.shape, n.shape, shapes[inputIdx[i]![0]!]!, shapes[i]!);
+    if (msg) throw new Error(`evaluating ${describe(n)}: ${msg}`);
+  });
   const names = new Map<string, Node>();
   for (const n of order) {
     if (n.op.kind !== "leaf" || n.label === undefined) continue;

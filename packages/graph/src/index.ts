@@ -64,6 +64,7 @@ export {
   formatShape,
   isDim,
   parseDim,
+  reshapeMismatch,
   resolveDim,
   resolveShape,
   sameShape,

@@ -130,6 +130,23 @@ export function isDim(d: unknown): d is Dim {
   return typeof d === "string" && parseDim(d) !== null;
 }
 
+/**
+ * A reshape's sizes once its dims are bound: undefined when both sides have as many values, else
+ * the one-line error naming both shapes as written and as bound ([K] = [10] to [H,H] = [3,3]).
+ */
+export function reshapeMismatch(
+  from: Shape,
+  to: Shape,
+  fromSizes: readonly number[],
+  toSizes: readonly number[],
+): string | undefined {
+  const [n, m] = [sizeOf(fromSizes), sizeOf(toSizes)];
+  if (n === m) return undefined;
+  const bound = (s: Shape, r: readonly number[]) =>
+    s.some((d) => typeof d === "string") ? ` = ${formatShape(r)}` : "";
+  return `cannot reshape ${formatShape(from)}${bound(from, fromSizes)} (${n} values) to ${formatShape(to)}${bound(to, toSizes)} (${m} values): the sizes must agree`;
+}
+
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -25,3 +25,33 @@ describe("reshape", () => {
     });
   });
 });
+
+describe("reshape between different dims ([K] ↔ [H, H])", () => {
+  const v = input("v", ["K"]);
+  test("is accepted, and evaluates once the sizes agree", () => {
+    const m = reshape(v, ["H", "H"]);
+    expect(m.shape).toEqual(["H", "H"]);
+    expect(Array.from(evaluate(m, { v: [1, 2, 3, 4] }, { K: 4, H: 2 }))).toEqual([1, 2, 3, 4]);
+    expect(reshape(m, ["K"])).toBe(v);
+    checkGrad(
+      sum(reshape(v, ["H", "H"]).mul(input("u", ["H", "H"]))),
+      [v],
+      {
+        v: [1, 2, 3, 4],
+        u: [4, 3, 2, 1],
+      },
+      { K: 4, H: 2 },
+    );
+  });
+  test("sizes that disagree are an error naming both shapes, as written and as bound", () => {
+    expect(() => evaluate(reshape(v, ["H", "H"]), { v: [1, 2, 3] }, { K: 3, H: 2 })).toThrow(
+      "cannot reshape [K] = [3] (3 values) to [H,H] = [2,2] (4 values): the sizes must agree",
+    );
+  });
+  test("the same dims in another order, or another count of values, are still rejected at once", () => {
+    expect(() => reshape(input("w", ["H"]), [2, "H"])).toThrow("cannot reshape [H] to [2,H]");
+    expect(() => reshape(input("m", ["H", "I"]), ["I", "H"])).toThrow(
+      "cannot reshape [H,I] to [I,H]",
+    );
+  });
+});

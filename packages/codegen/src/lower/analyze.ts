@@ -8,6 +8,8 @@ import {
   evaluate,
   type Node,
   type OpDef,
+  printText,
+  reshapeMismatch,
   resolveDim,
   resolveShape,
   type Sizes,
@@ -26,7 +28,15 @@ export class Shapes {
   constructor(readonly sizes: Sizes) {}
   of(n: Node): number[] {
     let s = this.memo.get(n);
-    if (!s) this.memo.set(n, (s = resolveShape(n.shape, this.sizes, n.label ?? n.op.name)));
+    if (!s) {
+      this.memo.set(n, (s = resolveShape(n.shape, this.sizes, n.label ?? n.op.name)));
+      // a reshape between different dims ([K] to [H,H]) holds only for some sizes
+      if (n.op.kind === "reshape") {
+        const x = n.inputs[0]!;
+        const msg = reshapeMismatch(x.shape, n.shape, this.of(x), s);
+        if (msg) throw new Error(`${printText(n, 2)}: ${msg}`);
+      }
+    }
     return s;
   }
   size(n: Node): number {
