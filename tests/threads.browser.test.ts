@@ -8,7 +8,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { compileCell } from "@gated/codegen";
+import { compileCell, emitModule } from "@gated/codegen";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { bundleForBrowser, launchChromium, modulePage, skipWithoutChromium } from "./browser.js";
@@ -38,6 +38,26 @@ function serve(files: Record<string, string>): Promise<Server> {
   return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
 }
 
+const MODULE_OPTS = { inputSize: 3, hiddenSize: 4, dtype: "float32", backend: "wasm" } as const;
+/** The page: starts modworker.js and leaves its message on the window. */
+const MODULE_PAGE = `const w = new Worker("modworker.js", { type: "module" });
+w.onmessage = (e) => { globalThis.gatedWorker = e.data; };
+w.onerror = (e) => { globalThis.gatedWorker = { error: "worker failed: " + e.message }; };`;
+/** A module worker: the emitted module's forward/backward with one thread and with threads(2). */
+const MODULE_WORKER = `import * as k from "./kernel.mjs";
+const T = 4, B = 6, I = 3, H = 4;
+const x = Float32Array.from({ length: T * B * I }, (_, i) => Math.sin(i));
+const cot = { output: Float32Array.from({ length: T * B * H }, (_, i) => Math.cos(i)) };
+const p = k.params(Float32Array.from({ length: k.params().data.length }, (_, i) => Math.sin(i / 3) / 2));
+const run = (m) => { const r = m.forward(p, x, { batch: B }); const g = m.backward(r, cot);
+  return { output: Array.from(r.output), dx: Array.from(g.input), dParams: Array.from(g.params.data) }; };
+try {
+  const t = k.threads(2);
+  await t.ready();
+  postMessage({ isolated: crossOriginIsolated, one: run(k), many: run(t) });
+  await t.close();
+} catch (e) { postMessage({ isolated: crossOriginIsolated, error: e.message }); }`;
+
 interface WorkerResult {
   isolated: boolean;
   error?: string;
@@ -62,6 +82,10 @@ describe.skipIf(skipWithoutChromium("threads.browser.test.ts (kernel threads in 
         "index.html": modulePage("main.js"),
         "main.js": await bundleForBrowser(here("fixtures/threadsPage.ts")),
         "worker.js": await bundleForBrowser(here("fixtures/threadsWorker.ts")),
+        // an emitted module with threads, and a module worker that uses it
+        "kernel.mjs": emitModule(compileCell(lstm(), MODULE_OPTS), { threads: true }),
+        "module.html": `<!doctype html><meta charset="utf-8"><script type="module">${MODULE_PAGE}</script>`,
+        "modworker.js": MODULE_WORKER,
       };
       server = await serve(files);
       origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -72,12 +96,12 @@ describe.skipIf(skipWithoutChromium("threads.browser.test.ts (kernel threads in 
       await new Promise((ok) => server?.close(ok));
     });
 
-    const open = async (where: "iso" | "plain") => {
+    const open = async (where: "iso" | "plain", file = "index.html") => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(String(e)));
       try {
-        await page.goto(`${origin}/${where}/index.html`);
+        await page.goto(`${origin}/${where}/${file}`);
         await page.waitForFunction(() => "gatedWorker" in globalThis, null, { timeout: 60_000 });
         return {
           errors,
@@ -112,6 +136,22 @@ describe.skipIf(skipWithoutChromium("threads.browser.test.ts (kernel threads in 
         // deterministic for a given N, whether a slice ran in its worker or here
         expect(early).toEqual(many);
       }
+    }, 120_000);
+
+    test("an emitted module's threads(2) in a module worker gives its one-thread numbers", async () => {
+      const { errors, worker } = await open("iso", "module.html");
+      expect(errors).toEqual([]);
+      const w = worker as unknown as {
+        isolated: boolean;
+        error?: string;
+        one: Record<string, number[]>;
+        many: Record<string, number[]>;
+      };
+      expect(w.error).toBeUndefined();
+      expect(w.isolated).toBe(true);
+      expect(w.many["output"]).toEqual(w.one["output"]);
+      expect(w.many["dx"]).toEqual(w.one["dx"]);
+      expect(maxRel(w.many["dParams"]!, w.one["dParams"]!)).toBeLessThanOrEqual(8 * 3 * 2 ** -24);
     }, 120_000);
 
     test("without COOP/COEP headers, threads > 1 says which headers it needs", async () => {

@@ -26,6 +26,7 @@ export {
 } from "./kernel/compileGraph.js";
 export { minifyModule } from "./kernel/minify.js";
 export {
+  type EmitOptions,
   emitModule,
   emitTypes,
   instantiate,

@@ -9,6 +9,7 @@ import { jsBackend } from "../backends/js/index.js";
 import { commentText, stringLiteral } from "../names.js";
 import type { Schedule } from "../schedule/schedule.js";
 import { RUNTIME } from "./runtime.js";
+import { THREADS } from "./threads.js";
 
 const EXPORTS = [
   "layout",
@@ -96,7 +97,7 @@ export function instantiateSweeps(src: KernelSource): {
 }
 
 /** Bytes as base64, in Node and in browsers (no Buffer). */
-function base64(bytes: Uint8Array): string {
+export function base64(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i += 0x8000)
     s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -109,19 +110,59 @@ export type ModuleSource =
   | { readonly schedule: Schedule }
   | Schedule;
 
-/** A standalone ES module (no imports): layout, info, params, forward, backward, initialState, step. */
-export function emitModule(k: ModuleSource): string {
+/**
+ * `threads(n)` of an emitted module: the kernel threads' text (threads.ts) with workers that load
+ * this very module from its URL (`import.meta.url`) and serve slices with its own sweeps.
+ */
+const MODULE_THREADS = `${THREADS}
+// threads(n): forward/backward split the batch over n workers, each loading this module from its URL
+function threads(n) {
+  const where = "threads(" + n + ") of kernel " + JSON.stringify(info.name);
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(where + ": threads must be a positive integer");
+  if (n === 1) return { threads: 1, forward, backward, ready: async () => {}, close: async () => {} };
+  const h = $threadHost(where), url = import.meta.url;
+  if (h.node && !url.startsWith("file:"))
+    throw new Error(where + ": its workers load this module from its file, but it was loaded from " + url.slice(0, 60) + "; write it to a .mjs file and import that");
+  const spawn = h.node
+    ? (start) => { const w = new h.node.Worker(new URL(url), { workerData: { ...start, $gatedKernel: true } }); w.unref(); return w; }
+    : (start) => { const w = new Worker(url, { type: "module", name: "$gated-kernel" }); w.postMessage({ op: "start", ...start }); return w; };
+  const meta = { dtype: info.dtype, compute: $KF === Float32Array ? "f32" : "f64", I: info.inputSize, O: info.outputSize,
+    PS: layout.reduce((m, s) => Math.max(m, s.offset + s.size), 0), states: $STATES };
+  return { threads: n, ...$threaded({ forward, backward }, n, { where, meta, spawn, blockForStart: h.node !== undefined, wrap: $view }) };
+}
+// in a worker that threads() started: serve slices with this module's own sweeps
+{
+  const g = globalThis, wt = g.process && g.process.getBuiltinModule && g.process.getBuiltinModule("node:worker_threads");
+  if (wt ? wt.workerData != null && wt.workerData.$gatedKernel === true : g.document === undefined && g.name === "$gated-kernel")
+    $listen(() => ({ forward, backward }));
+}
+`;
+
+/** What `emitModule` adds: `threads: true` exports `threads(n)` (worker threads / Web Workers). */
+export interface EmitOptions {
+  readonly threads?: boolean;
+}
+
+/**
+ * A standalone ES module (no imports): layout, info, params, forward, backward, initialState, step,
+ * and with `{ threads: true }` also `threads(n)`.
+ */
+export function emitModule(k: ModuleSource, opts: EmitOptions = {}): string {
   const cached = "source" in k ? k : undefined;
   const text = cached ? cached.source : moduleBody("schedule" in k ? k.schedule : k);
   const wasm = cached?.wasm;
   const bytes = wasm
     ? `const $wasmBytes = Uint8Array.from(atob("${base64(wasm)}"), (c) => c.charCodeAt(0));\n`
     : "";
-  return `${bytes}${text}\nexport { ${EXPORTS.join(", ")} };\n`;
+  const names = opts.threads ? [...EXPORTS, "threads"] : EXPORTS;
+  return `${bytes}${text}\n${opts.threads ? MODULE_THREADS : ""}export { ${names.join(", ")} };\n`;
 }
 
-/** TypeScript declarations for `emitModule`'s output. */
-export function emitTypes(k: { readonly schedule: Schedule } | Schedule): string {
+/** TypeScript declarations for `emitModule`'s output (with the same options). */
+export function emitTypes(
+  k: { readonly schedule: Schedule } | Schedule,
+  opts: EmitOptions = {},
+): string {
   const s = "schedule" in k ? k.schedule : k;
   const F = s.dtype === "float32" ? "Float32Array" : "Float64Array";
   const KF = s.compute === "f32" ? "Float32Array" : "Float64Array";
@@ -146,6 +187,13 @@ export function emitTypes(k: { readonly schedule: Schedule } | Schedule): string
     "export declare function initialState(p: Params, opts?: { readonly batch?: number }): State;",
     "/** Advances the state by one step (x: [B][inputSize]) and returns the output [B][outputSize]. */",
     "export declare function step(state: State, x: ArrayLike<number>): FloatArray;",
+    ...(opts.threads
+      ? [
+          "/** forward/backward over n workers (each a fixed slice of the batch; Node worker_threads, or Web Workers inside a cross-origin isolated worker). */",
+          "export interface Threaded { readonly threads: number; forward: typeof forward; backward: typeof backward; ready(): Promise<void>; close(): Promise<void> }",
+          "export declare function threads(n: number): Threaded;",
+        ]
+      : []),
     "",
   ].join("\n");
 }
