@@ -118,7 +118,8 @@ export const scan: Op & ((a: Node | number, b: Node, reverse?: boolean) => Node)
       const [ax, bx] = [broadcastTo(an, shape), broadcastTo(b, shape)];
       // yᵢ = 0·yᵢ₋₁ + bᵢ is the terms themselves, and zero terms scan to zeros
       if (constValue(ax) === 0 || (constValue(bx) === 0 && shape.length > 0)) return bx;
-      return apply(op, [ax, bx], { reverse });
+      // the attribute only when reversed: a forward scan prints as scan(a, b)
+      return apply(op, [ax, bx], reverse ? { reverse } : {});
     },
 );
 
