@@ -312,6 +312,22 @@ const STRUCTURAL: Partial<Record<OpName, (b: Builder, name: OpName) => Node>> = 
     const [start, end] = b.oneOf(ranges);
     return OPS.slice(x, k, start, end);
   },
+  scan: (b, name) => {
+    const y = b.operand(
+      (s) => s.length > 0,
+      () => [b.oneOf(DIMS), ...b.shape(1)],
+      domainOf(name, 1),
+    );
+    // cumsum's coefficients (1), or coefficients of y's shape or one that broadcasts into it
+    const a = b.pick(3)
+      ? b.operand(
+          (s) => broadcastsInto(s, y.shape),
+          () => y.shape,
+          domainOf(name, 0),
+        )
+      : 1;
+    return OPS.scan(a, y, b.pick(2) === 1);
+  },
   where: (b, name) => {
     const x = b.operand(anyShape, () => b.shape(), domainOf(name, 1));
     const masks = b.pool.filter(

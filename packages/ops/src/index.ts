@@ -151,6 +151,7 @@ export const OPS = {
   reshape,
   concat,
   slice,
+  scan,
 } as const;
 
 bindBuilders({

@@ -8,8 +8,11 @@ import type { AttrValue, Node, OpDef } from "@gated/graph";
 import * as opsModule from "@gated/ops";
 import { type Axis, OPS } from "@gated/ops";
 
-/** What an attribute holds: an axis (integer or `all`), a finite number, a dim, or a shape. */
-export type AttrKind = "axis" | "number" | "dim" | "shape";
+/**
+ * What an attribute holds: an axis (integer or `all`), a finite number, a dim, a shape, or a
+ * flag (`true` or `false`).
+ */
+export type AttrKind = "axis" | "number" | "dim" | "shape" | "flag";
 
 export interface AttrParam {
   readonly name: string;
@@ -50,6 +53,7 @@ const WITH_ATTRS: Readonly<Record<string, readonly AttrParam[]>> = {
   logSoftmax: [opt("axis", "axis")],
   cumsum: [opt("axis", "axis")],
   cumprod: [opt("axis", "axis")],
+  scan: [opt("reverse", "flag")],
   pow: [req("p", "number")],
   slice: [req("axis", "axis"), req("start", "dim"), req("end", "dim")],
   reshape: [req("shape", "shape")],
@@ -100,7 +104,6 @@ const COMPOSITES = [
   "logSoftmax",
   "cumsum",
   "cumprod",
-  "scan",
   "sumTo",
   "relu",
   "softplus",
