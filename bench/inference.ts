@@ -3,7 +3,9 @@
  * kernels (each backend, `tape: false`) against ONNX Runtime in the same Node process:
  * onnxruntime-node (native, 1 intra-op thread) and onnxruntime-web (WASM SIMD, 1 thread), on
  * ONNX models of the standard LSTM and GRU exported by PyTorch (ONNX's own LSTM/GRU ops, with
- * gated's weights), plus batch-1 streaming latency (one `step()` call). Every contender's output
+ * gated's weights), plus batch-1 streaming latency (one `step()` call); `gated-wasm-fma` is the
+ * wasm kernel with relaxed-SIMD (FMA) products, in a child node started with the flag Node 20
+ * needs (bench/relaxed.ts). Every contender's output
  * is checked against PyTorch's before it is timed; timings are interleaved round-robin and
  * reported as medians of wall time (ONNX Runtime runs on its own threads, so CPU time of this
  * process would not be comparable).
@@ -14,8 +16,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Kernel, KernelOptions, Recurrence } from "@gated/codegen";
+import type { CompiledKernel, Kernel, KernelOptions, Recurrence } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
+import { relaxedContender } from "./relaxed.js";
 import { median } from "./timing.js";
 import { PYTHON } from "./torch.js";
 
@@ -72,6 +75,8 @@ async function importReal(name: string): Promise<unknown> {
 export interface Contender {
   readonly name: string;
   run(): Promise<ArrayLike<number>> | ArrayLike<number>;
+  /** The last run's ms as the contender timed it (a child process: without the IPC), if it does. */
+  readonly selfMs?: () => number;
 }
 
 /** A float32 input of an ONNX model: its data and dims. */
@@ -145,7 +150,8 @@ export async function timeInterleaved(
     for (const ct of contenders) {
       const s = performance.now();
       await ct.run();
-      samples.get(ct.name)!.push(performance.now() - s);
+      const wall = performance.now() - s;
+      samples.get(ct.name)!.push(ct.selfMs?.() ?? wall);
     }
     if (round >= 4 && performance.now() - t0 > budgetMs) break;
   }
@@ -207,6 +213,11 @@ export async function inferenceBench(opts: {
             run: () => k.forward(p, x, { batch: c.B, tape: false } as never).output,
           });
         }
+        // the wasm kernel again with relaxed-SIMD products (FMA), in a child node with the flag
+        const wk = kernels.get("wasm") as CompiledKernel | undefined;
+        const fma = wk ? await relaxedContender(wk, k0.initParams({ seed: 7 }).data, x, c.B) : null;
+        if (fma && "why" in fma) ms["gated-wasm-fma"] = fma.why;
+        else if (fma) contenders.push(fma.contender);
         let ref: number[] | undefined;
         if (py.status === 0) {
           ref = (JSON.parse(py.stdout) as { output: number[] }).output;
@@ -230,6 +241,7 @@ export async function inferenceBench(opts: {
           if (ref) maxErr[ct.name] = maxAbsDiff(y, ref);
         }
         Object.assign(ms, await timeInterleaved(contenders, opts.budgetMs ?? 3000));
+        if (fma && "close" in fma) fma.close();
         // streaming: one step() at B = 1
         const stepUs: Record<string, number> = {};
         for (const [b] of kernels) {

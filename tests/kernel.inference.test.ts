@@ -9,10 +9,16 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CompiledKernel, compileCell, type DType, emitModule } from "@gated/codegen";
+import {
+  type CompiledKernel,
+  compileCell,
+  type DType,
+  emitModule,
+  referenceKernel,
+} from "@gated/codegen";
 import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
-import { BACKENDS, rand } from "./codegenCompare.js";
+import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
 
 const T = 7,
   B = 3;
@@ -111,5 +117,78 @@ describe.each(BACKENDS)("%s: the emitted module's inference", (backend) => {
     expect(out.output).toEqual(Array.from(taped.output));
     expect(out.h).toEqual(Array.from(taped.final["h"]!));
     expect(out.ys).toEqual(Array.from(full.output));
+  });
+});
+
+/** Runs `script` (an ES module reading JSON on stdin) in a child node with relaxed SIMD on. */
+function relaxedChild(script: string, input: unknown): unknown {
+  return JSON.parse(
+    execFileSync(
+      process.execPath,
+      ["--experimental-wasm-relaxed-simd", "--input-type=module", "-e", script],
+      { input: JSON.stringify(input), encoding: "utf8" },
+    ),
+  );
+}
+
+describe.runIf(BACKENDS.includes("wasm"))("relaxed SIMD: fused multiply-add products", () => {
+  test("where the engine has them, float32 kernels stay within 1e-5 of float64 and inference = taped", () => {
+    for (const name of ["lstm", "gru"] as const) {
+      const cell = CATALOGUE[name]();
+      const sizes = { inputSize: 9, hiddenSize: 13 };
+      const k = compileCell(cell, { ...sizes, dtype: "float32", backend: "wasm" });
+      const ref = referenceKernel(cell, sizes);
+      const p = ref.initParams({ seed: 2 });
+      const pk = k.params();
+      for (const s of k.layout) pk.get(s.name).set(p.get(s.name));
+      const Tn = 6,
+        Bn = 5,
+        lens = [6, 4, 0, 6, 1];
+      const x = rand(Tn * Bn * 9, 3);
+      const cot = { output: rand(Tn * Bn * k.outputSize, 4) };
+      const src = emitModule(k);
+      // the module's own FMA product bytes: what it validates to choose them
+      const fma = /const \$fmaBytes = Uint8Array\.from\(atob\("([^"]+)"\)/.exec(src)?.[1];
+      expect(fma, "the kernel carries the FMA products").toBeDefined();
+      const dir = mkdtempSync(join(tmpdir(), "gated-fma-"));
+      const mod = join(dir, "kernel.mjs");
+      writeFileSync(mod, src);
+      const out = relaxedChild(
+        `import * as k from ${JSON.stringify(`file://${mod}`)};
+        import { readFileSync } from "node:fs";
+        const d = JSON.parse(readFileSync(0, "utf8"));
+        const relaxed = WebAssembly.validate(Uint8Array.from(atob(d.fma), (c) => c.charCodeAt(0)));
+        const p = k.params(d.params);
+        const o = { batch: ${Bn}, lengths: ${JSON.stringify(lens)} };
+        const run = k.forward(p, d.x, o);
+        const inf = k.forward(p, d.x, { ...o, tape: false });
+        const g = k.backward(run, d.cot);
+        process.stdout.write(JSON.stringify({ relaxed, output: Array.from(run.output), infer: Array.from(inf.output),
+          dparams: Array.from(g.params.data), dx: Array.from(g.input) }));`,
+        {
+          fma,
+          params: Array.from(pk.data),
+          x: Array.from(x),
+          cot: { output: Array.from(cot.output) },
+        },
+      ) as Record<string, number[]> & { relaxed: boolean };
+      if (!out.relaxed) {
+        console.warn(
+          "relaxed SIMD test skipped: this node has no relaxed SIMD, even with the flag",
+        );
+        return;
+      }
+      const r = ref.forward(p, x, { batch: Bn, lengths: lens });
+      const g = ref.backward(r, cot);
+      expect(out.infer).toEqual(out.output);
+      expect(maxRel(out.output, r.output), `${name} output`).toBeLessThanOrEqual(1e-5);
+      expect(maxRel(out.dx, g.input), `${name} ∂x`).toBeLessThanOrEqual(1e-5);
+      const pr = k.params(out.dparams);
+      for (const s of k.layout)
+        expect(
+          maxRel(pr.get(s.name), g.params.get(s.name)),
+          `${name} ∂${s.name}`,
+        ).toBeLessThanOrEqual(1e-5);
+    }
   });
 });

@@ -202,6 +202,8 @@ export type Stmt =
       readonly rows: Rows;
       readonly from: Loc;
       readonly to: Loc;
+      /** Further destinations given the same sums, in the same pass (biases of one gate). */
+      readonly also?: readonly Loc[];
       readonly width: number;
       readonly doc: string;
     }

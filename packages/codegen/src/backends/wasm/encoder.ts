@@ -229,6 +229,9 @@ const OPS: Record<string, OpDef> = {
   "f64x2.add": simd(0xf0),
   "f64x2.sub": simd(0xf1),
   "f64x2.mul": simd(0xf2),
+  // relaxed SIMD: a·b + c, fused where the hardware has FMA
+  "f32x4.relaxed_madd": simd(0x105),
+  "f64x2.relaxed_madd": simd(0x107),
   "f64x2.div": simd(0xf3),
   "f64x2.min": simd(0xf4),
   "f64x2.max": simd(0xf5),

@@ -12,8 +12,13 @@
  *
  * Addresses are byte offsets into the imported memory; bytes [0, SCRATCH_BYTES) are the scratch.
  * f32x4 for float32 (NR = 8), f64x2 for float64 (NR = 4).
+ *
+ * `fmaGemmModule()` is a second, optional module with the same `gemm_<t>` whose tiles multiply
+ * and add in one relaxed-SIMD `relaxed_madd` (fused multiply-add where the CPU has FMA): engines
+ * without relaxed SIMD refuse it (`WebAssembly.validate`), and the kernel then runs the plain
+ * tiles. Same packed panels, same memory.
  */
-import { Func, type Local, type ModuleBuilder } from "./encoder.js";
+import { Func, type Local, ModuleBuilder } from "./encoder.js";
 
 export type Elem = "f32" | "f64";
 /** Bytes reserved at address 0 for the partial-panel tile (4 rows × NR, float64). */
@@ -123,7 +128,7 @@ function packFn(t: Elem): Func {
  * A tile of `rows` rows × NR columns over kc values of k:
  * (a, ldab, pp, kc, c, ldcb, acc) with ldab, ldcb leading dimensions in bytes.
  */
-function tileFn(t: Elem, rows: number): Func {
+function tileFn(t: Elem, rows: number, fma: boolean): Func {
   const es = elemBytes(t);
   const nr = panelWidth(t);
   const V = vt(t);
@@ -158,8 +163,13 @@ function tileFn(t: Elem, rows: number): Func {
       .op(t === "f32" ? "v128.load32_splat" : "v128.load64_splat", 0)
       .set(av);
     const [x, y] = cs[r]!;
-    f.get(x).get(av).get(b0).op(`${V}.mul`).op(`${V}.add`).set(x);
-    f.get(y).get(av).get(b1).op(`${V}.mul`).op(`${V}.add`).set(y);
+    for (const [acc, b] of [
+      [x, b0],
+      [y, b1],
+    ] as const) {
+      if (fma) f.get(av).get(b).get(acc).op(`${V}.relaxed_madd`).set(acc);
+      else f.get(acc).get(av).get(b).op(`${V}.mul`).op(`${V}.add`).set(acc);
+    }
     f.get(p).i32(es).op("i32.add").set(p);
   });
   f.get(pp!)
@@ -356,13 +366,41 @@ function gemmFn(t: Elem, tile4: number, tile1: number, tail: number): Func {
   return f;
 }
 
+/** Adds gemm_<t> (its tiles multiplying and adding apart, or fused: `fma`) to a module. */
+function addProduct(m: ModuleBuilder, t: Elem, fma: boolean): void {
+  const tile4 = m.add(tileFn(t, MR, fma));
+  const tile1 = m.add(tileFn(t, 1, fma));
+  const tail = m.add(tailFn(t));
+  m.add(gemmFn(t, tile4, tile1, tail), `gemm_${t}`);
+}
+
 /** Adds pack_<t> and gemm_<t> (and their tiles) to a module. */
 export function addGemm(m: ModuleBuilder, t: Elem): void {
   m.add(packFn(t), `pack_${t}`);
-  const tile4 = m.add(tileFn(t, MR));
-  const tile1 = m.add(tileFn(t, 1));
-  const tail = m.add(tailFn(t));
-  m.add(gemmFn(t, tile4, tile1, tail), `gemm_${t}`);
+  addProduct(m, t, false);
+}
+
+let fmaBytes: Uint8Array | undefined;
+
+/** The module of gemm_f32 and gemm_f64 with relaxed-SIMD fused multiply-adds (built once). */
+export function fmaGemmModule(): Uint8Array {
+  if (!fmaBytes) {
+    const m = new ModuleBuilder(1);
+    addProduct(m, "f32", true);
+    addProduct(m, "f64", true);
+    fmaBytes = m.encode();
+  }
+  return fmaBytes;
+}
+
+/** Whether this engine runs relaxed SIMD (validates the FMA product module). */
+export function relaxedSimdSupported(): boolean {
+  const wa = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
+  try {
+    return wa !== undefined && wa.validate(fmaGemmModule());
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -20,7 +20,8 @@ import { Emitter, emitConsts, emitStmt } from "../js/emitter.js";
 import { usedNames } from "../js/index.js";
 import { registerBackend } from "../registry.js";
 import { type ModuleBuilder, simdSupported } from "./encoder.js";
-import { type Elem, elemBytes, packedSize, SCRATCH_BYTES } from "./gemm.js";
+import { base64 } from "../../kernel/module.js";
+import { type Elem, elemBytes, fmaGemmModule, packedSize, SCRATCH_BYTES } from "./gemm.js";
 import { addMap, type MapLoc } from "./maps.js";
 import { kernelModule } from "./module.js";
 
@@ -259,9 +260,10 @@ function emitInner(
       const rows = s.rows === "one" ? "1" : dim(s.rows);
       const from = `${s.from.buf}.byteOffset + ${es} * (${mapStart(s.from, s.rows, inLoop)})`;
       const ld = s.rows === "one" || s.from.scope === "static" ? 0 : s.from.ld;
-      em.line(
-        `$wasm.colsum_${t}(${rows}, ${s.width}, ${from}, ${ld}, ${s.to.buf}.byteOffset + ${es * s.to.col});`,
-      );
+      for (const to of [s.to, ...(s.also ?? [])])
+        em.line(
+          `$wasm.colsum_${t}(${rows}, ${s.width}, ${from}, ${ld}, ${to.buf}.byteOffset + ${es * to.col});`,
+        );
       return;
     }
     const m = s.kind === "map" ? maps.get(s) : undefined;
@@ -299,6 +301,9 @@ function prelude(t: Elem): string {
   return `const $KF = ${t === "f32" ? "Float32Array" : "Float64Array"}; // the compute type: every buffer is ${t}
 const $mem = new WebAssembly.Memory({ initial: 1 });
 const $wasm = new WebAssembly.Instance(new WebAssembly.Module($wasmBytes), { env: { mem: $mem } }).exports;
+// the products with fused multiply-adds (relaxed SIMD) where this engine runs them, else plain SIMD
+const $fmaBytes = Uint8Array.from(atob("${base64(fmaGemmModule())}"), (c) => c.charCodeAt(0));
+const $prod = WebAssembly.validate($fmaBytes) ? new WebAssembly.Instance(new WebAssembly.Module($fmaBytes), { env: { mem: $mem } }).exports : $wasm;
 let $packAt = 0;
 let $packed = [];
 // C[i, n] (+)= Σ_k A[i, k]·W[n, k]; W packed into panels at pack-area offset \`at\`: a slot
@@ -309,7 +314,7 @@ function $gemm(M, N, K, A, ao, lda, W, wo, ldw, C, co, ldc, acc, slot, at) {
     $wasm.pack_${t}(W.byteOffset + ${es} * wo, ldw, N, K, pp);
     if (slot >= 0) $packed[slot] = true;
   }
-  $wasm.gemm_${t}(M, N, K, A.byteOffset + ${es} * ao, lda, pp, C.byteOffset + ${es} * co, ldc, acc);
+  $prod.gemm_${t}(M, N, K, A.byteOffset + ${es} * ao, lda, pp, C.byteOffset + ${es} * co, ldc, acc);
 }
 // D[j, i] = S[i, j]
 function $transpose(M, N, S, so, lds, D, dOff, ldd) {

@@ -1,0 +1,106 @@
+/**
+ * gated's WebAssembly kernel with relaxed SIMD, as an inference contender (issue 15). A wasm
+ * kernel carries a second product module whose tiles multiply and add in one `relaxed_madd`
+ * (fused multiply-add), used where the engine validates it; Node 20 runs relaxed SIMD only behind
+ * `--experimental-wasm-relaxed-simd` (Chromium has it on). So this contender is the same kernel
+ * — its emitted module — in a child node started with the flag; the child times each forward
+ * itself, so the IPC round trip is not counted.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { type CompiledKernel, emitModule } from "@gated/codegen";
+import type { Contender } from "./inference.js";
+
+const CHILD = `
+const k = await import(process.env.GATED_MODULE);
+const fma = Uint8Array.from(atob(process.env.GATED_FMA), (c) => c.charCodeAt(0));
+let p, x, B, y;
+process.on("message", (m) => {
+  if (m.setup) {
+    p = k.params(m.params);
+    x = Float32Array.from(m.x);
+    B = m.B;
+    process.send({ relaxed: WebAssembly.validate(fma) });
+    return;
+  }
+  const t0 = performance.now();
+  y = k.forward(p, x, { batch: B, tape: false }).output;
+  const ms = performance.now() - t0;
+  process.send({ ms, y: m.want ? Array.from(y) : null });
+});
+process.on("disconnect", () => process.exit(0));
+`;
+
+function ask<T>(child: ChildProcess, msg: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`relaxed-SIMD child exited (${code})`));
+    child.once("exit", onExit);
+    child.once("message", (m) => {
+      child.off("exit", onExit);
+      resolve(m as T);
+    });
+    child.send(msg as object);
+  });
+}
+
+/**
+ * The contender `gated-wasm-fma`: the wasm kernel `k` in a child node with relaxed SIMD on, or
+ * null (with the reason) where that node has no relaxed SIMD. `close()` ends the child.
+ */
+export async function relaxedContender(
+  k: CompiledKernel,
+  params: ArrayLike<number>,
+  x: Float32Array,
+  B: number,
+): Promise<{ contender: Contender; close(): void } | { why: string }> {
+  const src = emitModule(k);
+  const fma = /const \$fmaBytes = Uint8Array\.from\(atob\("([^"]+)"\)/.exec(src)?.[1];
+  if (!fma) return { why: "the kernel has no FMA product module" };
+  const dir = mkdtempSync(path.join(tmpdir(), "gated-fma-"));
+  const file = path.join(dir, "kernel.mjs");
+  writeFileSync(file, src);
+  const child = spawn(
+    process.execPath,
+    ["--experimental-wasm-relaxed-simd", "--input-type=module", "-e", CHILD],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      env: { ...process.env, GATED_MODULE: pathToFileURL(file).href, GATED_FMA: fma },
+    },
+  );
+  const close = () => {
+    if (child.connected) child.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const { relaxed } = await ask<{ relaxed: boolean }>(child, {
+      setup: true,
+      params: Array.from(params),
+      x: Array.from(x),
+      B,
+    });
+    if (!relaxed) {
+      close();
+      return { why: `node ${process.version} has no relaxed SIMD, even with the flag` };
+    }
+  } catch (e) {
+    close();
+    return { why: (e as Error).message };
+  }
+  let y: ArrayLike<number> = [];
+  let last = Number.NaN;
+  const contender: Contender = {
+    name: "gated-wasm-fma",
+    run: async () => {
+      const r = await ask<{ ms: number; y: number[] | null }>(child, { want: y.length === 0 });
+      last = r.ms;
+      if (r.y) y = r.y;
+      return y;
+    },
+    selfMs: () => last,
+  };
+  return { contender, close };
+}
