@@ -227,6 +227,20 @@ describe("threads: N workers, one slice of the batch each", () => {
     }
   });
 
+  test("a closed kernel says so instead of waiting for its workers", async () => {
+    const many = compileCell(lstm(), { inputSize: 3, hiddenSize: 4, threads: 2 });
+    const x = rand(2 * 3 * 3, 1);
+    const p = many.initParams({ seed: 1 });
+    const run = many.forward(p, x, { batch: 3 });
+    await many.close();
+    expect(() => many.forward(p, x, { batch: 3 })).toThrow(
+      /^compileCell "lstm": this kernel's threads were closed \(close\(\)\); compile it again to run it$/,
+    );
+    expect(() => many.backward(run, {})).toThrow(/threads were closed/);
+    // one row needs no worker
+    expect(many.forward(p, x.slice(0, 6), { batch: 1 }).output.length).toBe(8);
+  });
+
   test("bad thread counts are one-line errors", () => {
     for (const t of [0, -1, 1.5])
       expect(() => compileCell(lstm(), { inputSize: 2, hiddenSize: 3, threads: t })).toThrow(

@@ -231,7 +231,9 @@ function $threaded(k, n, o) {
   };
   // posts each slice to its worker (or runs it here where its worker has not started), then
   // waits for every posted one, even when one failed, so no reply is left for a later call
+  let closed = false;
   const dispatch = (msgs, remote, here) => {
+    if (closed) throw new Error(where + ": this kernel's threads were closed (close()); compile it again to run it");
     const posted = [];
     let err;
     msgs.forEach((m, j) => {
@@ -314,7 +316,7 @@ function $threaded(k, n, o) {
       if (Atomics.load(flag, slot) === $BROKEN) throw new Error(failure(slot));
     }
   }
-  async function close() { await Promise.all(workers.map((w) => w.terminate())); }
+  async function close() { closed = true; await Promise.all(workers.map((w) => w.terminate())); }
   return { forward, backward, ready, close };
 }
 `;
