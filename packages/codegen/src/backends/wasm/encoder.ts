@@ -159,6 +159,7 @@ const OPS: Record<string, OpDef> = {
   "memory.grow": mvp(0x40, "mem"),
   // SIMD
   "v128.load": simd(0x00, "memarg", 4),
+  "i8x16.shuffle": simd(0x0d, "v128"), // immediate: 16 byte-lane indices into (a, b)
   "v128.load32_splat": simd(0x09, "memarg", 2),
   "v128.load64_splat": simd(0x0a, "memarg", 3),
   "v128.store": simd(0x0b, "memarg", 4),

@@ -4,7 +4,8 @@
  *
  * - `pack_<t>(P, ldp, N, K, Pp)` lays P out in column panels of NR = 2 vectors:
  *   Pp[nb][k][r] = P[nb·NR + r, k], zero past N. A static P (a parameter) is packed once per
- *   call and reused by every step's product.
+ *   call and reused by every step's product. Full panels are transposed a vector of k at a
+ *   time in registers (shuffles), the edges one value at a time.
  * - `gemm_<t>(M, N, K, A, lda, Pp, C, ldc, acc)` multiplies by packed panels with register
  *   blocking: a tile of MR = 4 rows × NR columns is kept in 8 vector accumulators while k runs
  *   over a slice of KC values (the slice of a panel stays in L1). Rows past a multiple of 4 use
@@ -58,6 +59,110 @@ export function forRange(
   f.op("i32.add").set(i).op("br", 0).op("end").op("end");
 }
 
+/** i8x16.shuffle's byte lanes for element lanes `lanes` of (a, b) (b's lanes numbered after a's). */
+const lanesOf = (t: Elem, lanes: readonly number[]): number[] => {
+  const es = elemBytes(t);
+  return lanes.flatMap((l) => Array.from({ length: es }, (_, b) => l * es + b));
+};
+
+/**
+ * The vector part of packing, for every full panel and k < K rounded down to a vector: the
+ * panel's nr rows are loaded a vector of k values at a time and transposed in registers (4×4
+ * blocks of f32 lanes, 2×2 of f64), so each k's nr values are stored as two vectors.
+ */
+function packPanelsSimd(
+  f: Func,
+  t: Elem,
+  P: Local,
+  ldp: Local,
+  nFull: Local,
+  K: Local,
+  Pp: Local,
+): void {
+  const es = elemBytes(t);
+  const nr = panelWidth(t);
+  const lanes = 16 / es;
+  const n = f.local("i32");
+  const k = f.local("i32");
+  const kv = f.local("i32");
+  const ldpb = f.local("i32");
+  const src = f.local("i32");
+  const dst = f.local("i32");
+  const v = Array.from({ length: nr }, () => f.local("v128"));
+  const w = Array.from({ length: nr }, () => f.local("v128"));
+  f.get(K).i32(-lanes).op("i32.and").set(kv);
+  f.get(ldp).i32(es).op("i32.mul").set(ldpb);
+  const shuffle = (a: Local, b: Local, ls: number[]) =>
+    f.get(a).get(b).op("i8x16.shuffle", lanesOf(t, ls));
+  forRange(
+    f,
+    n,
+    () => f.i32(0),
+    () => f.get(nFull),
+    nr,
+    () => {
+      forRange(
+        f,
+        k,
+        () => f.i32(0),
+        () => f.get(kv),
+        lanes,
+        () => {
+          // src = P + (n·ldp + k)·es; dst = Pp + (n·K + k·nr)·es (n is a multiple of nr)
+          f.get(P).get(n).get(ldpb).op("i32.mul").op("i32.add").get(k).i32(es).op("i32.mul");
+          f.op("i32.add").set(src);
+          f.get(Pp).get(n).get(K).op("i32.mul").get(k).i32(nr).op("i32.mul").op("i32.add");
+          f.i32(es).op("i32.mul").op("i32.add").set(dst);
+          v.forEach((x, r) => {
+            f.get(src);
+            if (r > 0) f.get(ldpb).i32(r).op("i32.mul").op("i32.add");
+            f.op("v128.load", 0).set(x);
+          });
+          // out[j][q] = lane j of row q·lanes… : the vector of k + j holding rows [h·lanes, (h+1)·lanes)
+          const out: Local[][] = [];
+          if (t === "f32") {
+            for (let h = 0; h < 2; h++) {
+              const [a, b, c, d] = v.slice(4 * h, 4 * h + 4) as [Local, Local, Local, Local];
+              const [lo1, lo2, hi1, hi2] = w.slice(4 * h, 4 * h + 4) as [
+                Local,
+                Local,
+                Local,
+                Local,
+              ];
+              shuffle(a, b, [0, 4, 1, 5]).set(lo1);
+              shuffle(c, d, [0, 4, 1, 5]).set(lo2);
+              shuffle(a, b, [2, 6, 3, 7]).set(hi1);
+              shuffle(c, d, [2, 6, 3, 7]).set(hi2);
+              out.push([lo1, lo2, hi1, hi2]);
+            }
+            // k + j: rows 0–3 then rows 4–7
+            const pick = [
+              [0, 1, 4, 5],
+              [2, 3, 6, 7],
+            ];
+            for (let j = 0; j < 4; j++)
+              for (let h = 0; h < 2; h++) {
+                const [lo1, lo2, hi1, hi2] = out[h]!;
+                const [a, b] = j < 2 ? [lo1, lo2] : [hi1, hi2];
+                f.get(dst);
+                shuffle(a!, b!, pick[j % 2]!);
+                f.op("v128.store", (j * nr + h * 4) * es);
+              }
+          } else {
+            // f64: rows (0, 1) and (2, 3) for k and k + 1
+            for (let j = 0; j < 2; j++)
+              for (let h = 0; h < 2; h++) {
+                f.get(dst);
+                shuffle(v[2 * h]!, v[2 * h + 1]!, [j, 2 + j]);
+                f.op("v128.store", (j * nr + h * 2) * es);
+              }
+          }
+        },
+      );
+    },
+  );
+}
+
 /** The pack function: (P, ldp, N, K, Pp). */
 function packFn(t: Elem): Func {
   const es = elemBytes(t);
@@ -69,13 +174,18 @@ function packFn(t: Elem): Func {
   const src = f.local("i32");
   const dst = f.local("i32");
   const nPad = f.local("i32");
-  // nPad = ceil(N / nr) · nr
+  const nFull = f.local("i32");
+  const k0 = f.local("i32");
+  // nPad = ceil(N / nr) · nr; nFull = floor(N / nr) · nr
   f.get(N!)
     .i32(nr - 1)
     .op("i32.add")
     .i32(-nr)
     .op("i32.and")
     .set(nPad);
+  f.get(N!).i32(-nr).op("i32.and").set(nFull);
+  packPanelsSimd(f, t, P!, ldp!, nFull, K!, Pp!);
+  // the rest one value at a time: k past the vectors in full panels, every k in a partial one
   forRange(
     f,
     n,
@@ -83,13 +193,26 @@ function packFn(t: Elem): Func {
     () => f.get(nPad),
     1,
     () => {
-      // dst = Pp + ((n / nr)·K·nr + n % nr)·es; src = P + n·ldp·es
+      // k0 = n < nFull ? K rounded down to a vector : 0
+      f.get(K!)
+        .i32(-(16 / es))
+        .op("i32.and")
+        .i32(0)
+        .get(n)
+        .get(nFull)
+        .op("i32.lt_s");
+      f.op("select").set(k0);
+      // dst = Pp + ((n / nr)·K·nr + k0·nr + n % nr)·es; src = P + (n·ldp + k0)·es
       f.get(Pp!)
         .get(n)
         .i32(-nr)
         .op("i32.and")
         .get(K!)
         .op("i32.mul")
+        .get(k0)
+        .i32(nr)
+        .op("i32.mul")
+        .op("i32.add")
         .get(n)
         .i32(nr - 1)
         .op("i32.and")
@@ -98,11 +221,12 @@ function packFn(t: Elem): Func {
         .op("i32.mul")
         .op("i32.add")
         .set(dst);
-      f.get(P!).get(n).get(ldp!).op("i32.mul").i32(es).op("i32.mul").op("i32.add").set(src);
+      f.get(P!).get(n).get(ldp!).op("i32.mul").get(k0).op("i32.add").i32(es).op("i32.mul");
+      f.op("i32.add").set(src);
       forRange(
         f,
         k,
-        () => f.i32(0),
+        () => f.get(k0),
         () => f.get(K!),
         1,
         () => {
