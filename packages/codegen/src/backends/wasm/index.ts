@@ -12,6 +12,7 @@
  * its own and stays valid whatever other calls happen in between.
  */
 
+import { base64 } from "../../kernel/module.js";
 import { extentOf } from "../../lower/memory.js";
 import { Namer } from "../../names.js";
 import type { Dim, Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule/schedule.js";
@@ -20,7 +21,6 @@ import { Emitter, emitConsts, emitStmt } from "../js/emitter.js";
 import { usedNames } from "../js/index.js";
 import { registerBackend } from "../registry.js";
 import { type ModuleBuilder, simdSupported } from "./encoder.js";
-import { base64 } from "../../kernel/module.js";
 import { type Elem, elemBytes, fmaGemmModule, packedSize, SCRATCH_BYTES } from "./gemm.js";
 import { addMap, type MapLoc } from "./maps.js";
 import { kernelModule } from "./module.js";
