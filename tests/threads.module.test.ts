@@ -30,9 +30,7 @@ interface Mod {
     input: ArrayLike<number>;
     initial: Record<string, ArrayLike<number>>;
   };
-  threads(
-    n: number,
-  ): Pick<Mod, "forward" | "backward"> & {
+  threads(n: number): Pick<Mod, "forward" | "backward"> & {
     threads: number;
     ready(): Promise<void>;
     close(): Promise<void>;
