@@ -3,7 +3,7 @@
  * else the cell's own default (`dim M = 2*H` in its text), else a default by name (G, a group count: H/4), else a usage error naming the dim and the flag.
  */
 import { parseDim, resolveDim } from "@gated/graph";
-import { type Cell, cellDimDefaults } from "@gated/rnn";
+import { type Cell, cellDimDefaults, checkCellSizes } from "@gated/rnn";
 import type { FlagSpec } from "./args.js";
 import { UsageError } from "./errors.js";
 
@@ -58,6 +58,12 @@ export function cellSizes(
       throw new UsageError(
         `gated ${command}: cell ${cell.name} uses the dim ${d}; give its size with --dim ${d}=N`,
       );
+  }
+  // what the text leaves to the sizes (a reshape [K] -> [H, H]), at its line:col
+  try {
+    checkCellSizes(cell, { ...sizes, H: hidden });
+  } catch (e) {
+    throw new UsageError(`gated ${command}: cell ${cell.name}: ${(e as Error).message}`);
   }
   return sizes;
 }

@@ -230,6 +230,7 @@ export {
   cellLatex,
   cellLatexLines,
   charVocab,
+  checkCellSizes,
   checkCellText,
   checkFixture,
   checkModelConfig,

@@ -162,6 +162,7 @@ export {
 export {
   cellDimDefaults,
   cellWarnings,
+  checkCellSizes,
   checkCellText,
   parseCell,
 } from "./syntax/parseCell.js";

@@ -3,7 +3,14 @@
  * attributes are errors at line:col, cells print back, and errors show the user's dims.
  */
 import { describe, expect, test } from "vitest";
-import { CellSyntaxError, cellFunctions, parseCell, printCell } from "../src/index.js";
+import {
+  CellShapeError,
+  CellSyntaxError,
+  cellFunctions,
+  checkCellSizes,
+  parseCell,
+  printCell,
+} from "../src/index.js";
 
 const cell = (body: string) => `cell c(x[I]; h[H]) {\n${body}\n}`;
 const roundTrip = (text: string) => {
@@ -66,6 +73,18 @@ describe("reshape between dims in cell text", () => {
       cell("  param A[K, I]\n  M = reshape(tanh(A x); shape=[H, H])\n  h' = tanh(M h + W h)"),
     );
     expect(c.params.map((p) => p.shape)).toContainEqual(["K", "I"]);
+  });
+  test("checkCellSizes: sizes that disagree are an error at the call's line:col", () => {
+    const c = parseCell(
+      cell("  param A[K, I]\n  M = reshape(tanh(A x); shape=[H, H])\n  h' = tanh(M h + W h)"),
+    );
+    expect(() => checkCellSizes(c, { K: 9, H: 3 })).not.toThrow();
+    // a dim not given yet (I here is not needed; K is): nothing to say
+    expect(() => checkCellSizes(c, { H: 3 })).not.toThrow();
+    expect(() => checkCellSizes(c, { K: 10, H: 3 })).toThrow(CellShapeError);
+    expect(() => checkCellSizes(c, { K: 10, H: 3 })).toThrow(
+      "3:7: reshape(tanh(A x), [H,H]): cannot reshape [K] = [10] (10 values) to [H,H] = [3,3] (9 values): the sizes must agree",
+    );
   });
   test("the same dims in another order or count are an error at the call, in the user's dims", () => {
     const m = error(cell("  h' = tanh(sum(reshape(h; shape=[2, H]); axis=0))"));

@@ -34,7 +34,7 @@ export class Shapes {
       if (n.op.kind === "reshape") {
         const x = n.inputs[0]!;
         const msg = reshapeMismatch(x.shape, n.shape, this.of(x), s);
-        if (msg) throw new Error(`${printText(n, 2)}: ${msg}`);
+        if (msg) throw new Error(`${printText(n, 3)}: ${msg}`);
       }
     }
     return s;

@@ -4,19 +4,51 @@
  * the builder API gives for the same equations (nodes are interned: equal graphs are the
  * same objects).
  */
-import { constant, type Dim, type Node, topo } from "@gated/graph";
+import {
+  constant,
+  type Dim,
+  type Node,
+  printText,
+  reshapeMismatch,
+  resolveShape,
+  type Sizes,
+  topo,
+} from "@gated/graph";
 import { OPS } from "@gated/ops";
 import { type Cell, defineCell } from "../defineCell.js";
 import type { Expr } from "./ast.js";
 import { type CellWarning, type CheckedCell, checkAttrs, checkCell } from "./check.js";
 import { cellFunctions, suggest } from "./functions.js";
-import { CellSyntaxError } from "./lexer.js";
+import { CellShapeError, CellSyntaxError, type Pos } from "./lexer.js";
 import { parseCellAst } from "./parser.js";
 
 const INFIX = { "+": OPS.add, "-": OPS.sub, "*": OPS.mul, "/": OPS.div } as const;
 
 const WARNINGS = new WeakMap<Cell, readonly CellWarning[]>();
 const DIM_DEFAULTS = new WeakMap<Cell, Readonly<Record<string, Dim>>>();
+/** Where each reshape call of a parsed cell is written, for size errors at line:col. */
+const RESHAPES = new WeakMap<Cell, readonly { node: Node; pos: Pos }[]>();
+
+/**
+ * Checks what a cell's text leaves to its sizes: a reshape between different dims
+ * (`reshape(v; shape=[H, H])` with v : [K]) needs as many values on both sides. Throws a
+ * `CellShapeError` at the call's line:col naming both shapes as written and as bound; reshapes
+ * over dims `sizes` does not give are left to compiling. Nothing to check for cells built
+ * otherwise.
+ */
+export function checkCellSizes(cell: Cell, sizes: Sizes): void {
+  for (const { node, pos } of RESHAPES.get(cell) ?? []) {
+    const x = node.inputs[0]!;
+    let bound: [number[], number[]];
+    try {
+      bound = [resolveShape(x.shape, sizes), resolveShape(node.shape, sizes)];
+    } catch {
+      continue;
+    }
+    const msg = reshapeMismatch(x.shape, node.shape, ...bound);
+    if (msg) throw new CellShapeError(pos, `${printText(node, 3)}: ${msg}`);
+  }
+}
 
 /**
  * Default sizes a cell's text gives its extra dims (`dim M = 2*H`), as dims over H, I and the
@@ -90,8 +122,10 @@ export function parseCell(text: string, opts: { strict?: boolean } = {}): Cell {
   const state: Record<string, string | number> = {};
   for (const s of ast.states) state[s.name] = s.dim.value;
   try {
-    const cell = build(checked, state, text);
+    const reshapes: { node: Node; pos: Pos }[] = [];
+    const cell = build(checked, state, text, (node, pos) => reshapes.push({ node, pos }));
     WARNINGS.set(cell, checked.warnings);
+    RESHAPES.set(cell, reshapes);
     DIM_DEFAULTS.set(cell, dimDefaults(checked));
     return cell;
   } catch (e) {
@@ -101,7 +135,12 @@ export function parseCell(text: string, opts: { strict?: boolean } = {}): Cell {
   }
 }
 
-function build(checked: CheckedCell, state: Record<string, string | number>, text: string): Cell {
+function build(
+  checked: CheckedCell,
+  state: Record<string, string | number>,
+  text: string,
+  onReshape: (node: Node, pos: Pos) => void,
+): Cell {
   const { ast, params } = checked;
   const fns = cellFunctions();
   return defineCell({
@@ -145,12 +184,12 @@ function build(checked: CheckedCell, state: Record<string, string | number>, tex
           case "call": {
             const f = fns.get(e.name)!;
             const args = e.args.map(arg);
-            if (!e.attrs) return f.build(...args);
             const first = args[0];
-            return f.withAttrs!(
-              args,
-              checkAttrs(f, e, typeof first === "number" ? 0 : first?.rank),
-            );
+            const node = e.attrs
+              ? f.withAttrs!(args, checkAttrs(f, e, typeof first === "number" ? 0 : first?.rank))
+              : f.build(...args);
+            if (node.op === OPS.reshape) onReshape(node, e.pos);
+            return node;
           }
         }
       };
