@@ -68,6 +68,7 @@ interface WorkerResult {
     one: ThreadCase;
     many: ThreadCase;
     early: ThreadCase;
+    local: number;
   }[];
 }
 
@@ -124,7 +125,9 @@ describe.skipIf(skipWithoutChromium("threads.browser.test.ts (kernel threads in 
       expect(worker.error).toBeUndefined();
       expect(worker.isolated).toBe(true);
       expect(worker.runs!.map((r) => r.backend)).toContain("wasm");
-      for (const { dtype, one, many, early, threads } of worker.runs!) {
+      for (const { dtype, one, many, early, threads, local } of worker.runs!) {
+        // the first call came before the nested workers had loaded the kernel: it ran here
+        expect(local).toBeGreaterThan(0);
         for (const got of [many, early]) {
           // rows are computed by the same code on the same values: bitwise
           for (const key of ["output", "finalH", "finalC", "dx", "dh0"] as const)
