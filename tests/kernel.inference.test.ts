@@ -69,6 +69,12 @@ describe("inference sweep = taped forward, bitwise", () => {
     expect(inf.final).toEqual(taped.final);
     // streaming: T calls of step() from the same initial state, full lengths
     const full = k.forward(p, x, { batch: B, initial });
+    // no lengths: x (and parameters) in the compute type are read in place, and left as they were
+    const x0 = x.slice();
+    const inf2 = k.forward(p, x, { batch: B, initial, tape: false });
+    expect(inf2.output).toEqual(full.output);
+    expect(inf2.final).toEqual(full.final);
+    expect(x).toEqual(x0);
     const st = k.initialState(p, { batch: B });
     for (const [n, v] of Object.entries(initial)) st.values[n]!.set(v);
     const O = k.outputSize;

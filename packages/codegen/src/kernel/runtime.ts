@@ -108,24 +108,31 @@ function forward(p, x, opts) {
   for (const k of Object.keys(initial)) if (!$STATES.some((s) => s.name === k)) throw new Error("forward: unknown state " + JSON.stringify(k) + " in initial (states: " + $STATES.map((s) => s.name).join(", ") + ")");
   const inits = $STATES.map((s) => $rows($own(initial, s.name), B * s.width, "forward: initial " + s.name));
   const len = $lengths(opts.lengths, B, T);
-  const xs = $zeroPadding($rows(x, x.length, "forward: x"), len, T, B, $IW);
-  const pd = $KF.from(p.data);
   const mode = $tapeMode(opts, T);
+  // inference keeps nothing, so x and parameters already in the compute type (x without padding)
+  // are read in place
+  const infer = mode !== null && !mode.keep;
+  const xs = infer && len === null && x instanceof $KF ? x : $zeroPadding($rows(x, x.length, "forward: x"), len, T, B, $IW);
+  const pd = infer && p.data instanceof $KF ? p.data : $KF.from(p.data);
   if (mode === null) {
     const res = forward_kernel(pd, T, B, len, xs, ...inits);
     const hist = res.slice(1, 1 + $STATES.length);
     const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(hist[k].subarray(T * B * s.width, (T + 1) * B * s.width))]));
     return { T, B, output: $out(res[0]), final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: res.slice(1 + $STATES.length) } };
   }
-  const output = new $F(T * B * $OW);
   if (!mode.keep) {
     // inference: the sweep without a tape (infer_kernel), K steps at a time, each segment
-    // starting from the previous one's final state
+    // starting from the previous one's final state; one segment's output is the output
     let cur = inits;
+    let output = T === 0 ? new $F(0) : null;
     for (let t0 = 0; t0 < T; t0 += mode.K) {
       const n = Math.min(mode.K, T - t0);
       const res = infer_kernel(pd, n, B, $segLengths(len, t0, n), xs.subarray(t0 * B * $IW, (t0 + n) * B * $IW), ...cur);
-      output.set(res[0], t0 * B * $OW);
+      if (n === T) output = $out(res[0]);
+      else {
+        if (output === null) output = new $F(T * B * $OW);
+        output.set(res[0], t0 * B * $OW);
+      }
       cur = res.slice(1, 1 + $STATES.length);
     }
     const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(cur[k])]));
@@ -133,6 +140,7 @@ function forward(p, x, opts) {
   }
   // segments of K steps: each starts from the previous one's final state; only the states at the
   // segment starts are kept (for backward to recompute each segment's tape)
+  const output = new $F(T * B * $OW);
   const starts = [];
   let cur = inits;
   for (let t0 = 0; t0 < T; t0 += mode.K) {
