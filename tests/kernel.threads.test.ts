@@ -227,6 +227,26 @@ describe("threads: N workers, one slice of the batch each", () => {
     }
   });
 
+  test("a second backward of a run is a one-line error, and the next call is clean", async () => {
+    const one = compileCell(lstm(), { inputSize: 3, hiddenSize: 4 });
+    const many = compileCell(lstm(), { inputSize: 3, hiddenSize: 4, threads: 2 });
+    try {
+      const x = rand(4 * 5 * 3, 1);
+      const p = one.initParams({ seed: 1 });
+      const cot = { output: rand(4 * 5 * 4, 2) };
+      const run = many.forward(p, x, { batch: 5 });
+      many.backward(run, cot);
+      // every worker fails, and each still reaches the barrier where workers sum ∂params
+      expect(() => many.backward(run, cot)).toThrow(
+        /^backward: with threads a run's tape serves one backward, and this run's was used; run forward again$/,
+      );
+      const g = many.backward(many.forward(p, x, { batch: 5 }), cot);
+      expect(g.input).toEqual(one.backward(one.forward(p, x, { batch: 5 }), cot).input);
+    } finally {
+      await many.close();
+    }
+  });
+
   test("a closed kernel says so instead of waiting for its workers", async () => {
     const many = compileCell(lstm(), { inputSize: 3, hiddenSize: 4, threads: 2 });
     const x = rand(2 * 3 * 3, 1);

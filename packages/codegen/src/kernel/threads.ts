@@ -53,7 +53,7 @@ function $views(bufs, meta) {
     const b = bufs.st[s.name];
     st[s.name] = { init: new KF(b.init), fcot: new KF(b.fcot), fin: new F(b.fin), dinit: new F(b.dinit) };
   }
-  return { ...meta, F, KF, gen: bufs.gen, P: new F(bufs.P), G: new Float64Array(bufs.G),
+  return { ...meta, F, KF, gen: bufs.gen, P: new F(bufs.P), G: new Float64Array(bufs.G), DP: new F(bufs.DP),
     X: new KF(bufs.X), COT: new KF(bufs.COT), OUT: new F(bufs.OUT), DX: new F(bufs.DX), st };
 }
 function $sliceForward(api, v, m, params) {
@@ -79,6 +79,23 @@ function $sliceBackward(api, v, m, run) {
   $scatter(g.input, T, B, v.I, b0, b1, v.DX);
   for (const s of v.states) v.st[s.name].dinit.set(g.initial[s.name], b0 * s.width);
   v.G.set(g.params.data, m.part * v.PS);
+}
+// the parameter gradient: entries [floor(jP/k), floor((j+1)P/k)) of the k slices' sum, added in
+// slice order (rounded once to the dtype): worker j's share, once every slice is in G
+function $reduce(v, k, j) {
+  const P = v.PS, G = v.G, DP = v.DP;
+  for (let i = Math.floor((j * P) / k), e = Math.floor(((j + 1) * P) / k); i < e; i++) {
+    let s = G[i];
+    for (let q = 1; q < k; q++) s += G[q * P + i];
+    DP[i] = s;
+  }
+}
+// a barrier over the last control slot: true once all k slices have arrived
+function $arrive(flag, k) {
+  const at = flag.length - 1;
+  if (Atomics.add(flag, at, 1) + 1 === k) { Atomics.notify(flag, at); return true; }
+  for (let c = Atomics.load(flag, at); c < k; c = Atomics.load(flag, at)) Atomics.wait(flag, at, c);
+  return true;
 }
 // a slot's state in the control array; BROKEN: the worker could not load the kernel
 const $STARTING = 0, $IDLE = 1, $BUSY = 2, $FAILED = 3, $BROKEN = 4, $ERR_CHARS = 1024;
@@ -112,6 +129,7 @@ function $serve(load) {
   }
   function handle(m) {
     if (m.op === "drop") { runs.delete(m.id); return; }
+    let failed;
     try {
       if (v === null || v.gen !== m.bufs.gen) v = $views(m.bufs, meta);
       if (m.op === "forward") {
@@ -119,14 +137,17 @@ function $serve(load) {
         if (run.tape) runs.set(m.id, run);
       } else {
         const run = runs.get(m.id);
-        if (!run) throw new Error("backward: this worker kept no tape for run " + m.id);
+        if (!run) throw new Error("backward: with threads a run's tape serves one backward, and this run's was used; run forward again");
         runs.delete(m.id);
         $sliceBackward(api, v, m, run);
       }
-      reply($IDLE);
     } catch (e) {
-      reply($FAILED, e && e.message || e);
+      failed = e;
     }
+    // every slice arrives, failed or not, so no worker waits for one that never comes
+    if (m.reduce > 0 && $arrive(flag, m.reduce) && failed === undefined) $reduce(v, m.reduce, m.part);
+    if (failed === undefined) reply($IDLE);
+    else reply($FAILED, failed && failed.message || failed);
   }
   return { start, handle };
 }
@@ -185,7 +206,8 @@ function $threaded(k, n, o) {
     }
     return true;
   };
-  const ctrl = new SharedArrayBuffer(4 * n), flag = new Int32Array(ctrl);
+  // one slot per worker, and the backward's barrier (workers sum the parameter gradient)
+  const ctrl = new SharedArrayBuffer(4 * (n + 1)), flag = new Int32Array(ctrl);
   const errs = new SharedArrayBuffer(2 * $ERR_CHARS * n);
   const workers = [];
   for (let slot = 0; slot < n; slot++) workers.push(o.spawn({ ctrl, err: errs, slot, meta }));
@@ -202,7 +224,7 @@ function $threaded(k, n, o) {
     const f = meta.dtype === "float32" ? 4 : 8, kf = meta.compute === "f32" ? 4 : 8, st = {};
     for (const s of meta.states)
       st[s.name] = { init: sab(batch * s.width, kf), fcot: sab(batch * s.width, kf), fin: sab(batch * s.width, f), dinit: sab(batch * s.width, f) };
-    bufs = { gen: (bufs ? bufs.gen : 0) + 1, rows, batch, P: sab(PS, f), G: sab(n * PS, 8),
+    bufs = { gen: (bufs ? bufs.gen : 0) + 1, rows, batch, P: sab(PS, f), G: sab(n * PS, 8), DP: sab(PS, f),
       X: sab(rows * I, kf), COT: sab(rows * O, kf), OUT: sab(rows * O, f), DX: sab(rows * I, f), st };
     views = $views(bufs, meta);
     return views;
@@ -296,15 +318,14 @@ function $threaded(k, n, o) {
     const v = room(T * B, B);
     if (out != null) v.COT.set(out);
     for (const s of final) v.st[s].fcot.set(c.final[s]);
-    const msgs = parts.map(({ b0, b1 }, part) => ({ op: "backward", id, part, T, B, b0, b1, initial: [], final, output: out != null, bufs }));
+    // where every slice runs in a worker, the workers also sum the parameter gradient
+    const reduce = parts.every((q) => q.run === undefined) ? parts.length : 0;
+    Atomics.store(flag, n, 0);
+    const msgs = parts.map(({ b0, b1 }, part) => ({ op: "backward", id, part, T, B, b0, b1, initial: [], final, output: out != null, reduce, bufs }));
     dispatch(msgs, (j) => parts[j].run === undefined, (j) => $sliceBackward(k, v, msgs[j], parts[j].run));
     // parameter gradients summed in slice order: deterministic for a given thread count
-    const dP = new v.F(PS);
-    for (let i = 0; i < PS; i++) {
-      let s = v.G[i];
-      for (let j = 1; j < parts.length; j++) s += v.G[j * PS + i];
-      dP[i] = s;
-    }
+    if (reduce === 0) for (let j = 0; j < parts.length; j++) $reduce(v, parts.length, j);
+    const dP = v.DP.slice(0, PS);
     const initial = {};
     for (const s of meta.states) initial[s.name] = v.st[s.name].dinit.slice(0, B * s.width);
     return { params: o.wrap(dP), input: v.DX.slice(0, T * B * I), initial };
