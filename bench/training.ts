@@ -41,12 +41,14 @@ function threadRows(quick: boolean): ThreadRow[] {
     const x = Float32Array.from({ length: T * B * H }, () => 2 * r() - 1);
     const cot = { output: Float32Array.from({ length: T * B * H }, () => 2 * r() - 1) };
     const ms: number[][] = [[], []];
-    const reps = quick ? 3 : 7;
-    for (let i = 0; i < reps + 1; i++)
+    // two warm-ups: the workers' first calls start them and tier their code up
+    const reps = quick ? 3 : 9,
+      warmups = 2;
+    for (let i = 0; i < reps + warmups; i++)
       ks.forEach((k, j) => {
         const t0 = performance.now();
         k.backward(k.forward(p, x, { batch: B }), cot);
-        if (i > 0) ms[j]!.push(performance.now() - t0); // the first is a warm-up
+        if (i >= warmups) ms[j]!.push(performance.now() - t0);
       });
     void ks[1]!.close();
     const med = (a: number[]) => [...a].sort((u, v) => u - v)[a.length >> 1]!;
