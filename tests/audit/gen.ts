@@ -27,7 +27,7 @@ import {
   reduceMax,
   relu,
   reshape,
-  sigmoid,
+  sigmoid as sigmoidOp,
   slice,
   softmax,
   softplus,
@@ -35,7 +35,7 @@ import {
   square,
   sub,
   sum,
-  tanh,
+  tanh as tanhOp,
   transpose,
   where,
 } from "gated";
@@ -54,8 +54,14 @@ export const kindOf = (n: Node): Kind | undefined => {
 
 /** Strictly positive, smooth, away from 0: domain guard for log/sqrt/div/reciprocal/pow. */
 export const pos = (x: Node): Node => softplus(x).add(0.2);
-/** A value in (-1, 1) strictly, for log1p near its edge (−1 < x). */
-export const unit = (x: Node): Node => tanh(x).mul(0.9);
+/**
+ * The ops whose derivative is written on their output (tanh′ = 1 − t², σ′ = s(1 − s)): a
+ * graph can be built with others of the same forward (see compileGraph.audit's error scale).
+ */
+export interface SaturatingOps {
+  readonly tanh: (x: Node) => Node;
+  readonly sigmoid: (x: Node) => Node;
+}
 
 export interface Graph {
   out: Node;
@@ -63,8 +69,17 @@ export interface Graph {
   pool: Node[];
 }
 
-/** Builds a random graph; `smooth` leaves out ops with kinks (abs, relu, max/min, where, reduceMax). */
-export function randomGraph(r: () => number, smooth: boolean): Graph {
+/**
+ * Builds a random graph; `smooth` leaves out ops with kinks (abs, relu, max/min, where,
+ * reduceMax). The same `r` state and `smooth` build the same graph whatever `ops` are.
+ */
+export function randomGraph(
+  r: () => number,
+  smooth: boolean,
+  { tanh, sigmoid }: SaturatingOps = { tanh: tanhOp, sigmoid: sigmoidOp },
+): Graph {
+  // a value in (-1, 1) strictly, for log1p near its edge (−1 < x)
+  const unit = (x: Node): Node => tanh(x).mul(0.9);
   const a = param("a", ["H"]),
     b = param("b", ["H"]),
     s = param("s", []),
