@@ -3,47 +3,18 @@
  * exit 2), show, train with its report, Ctrl-C (partial report, exit 130) and --resume.
  */
 
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compileCell } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
-import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { cliBundle } from "./cliBundle.js";
 
 const root = resolve(__dirname, "..");
-const bundleDir = join(root, "dist", `.test-cli-${process.pid}`);
-const bundle = join(bundleDir, "gated.mjs");
-let work: string;
-
-beforeAll(async () => {
-  // @ts-expect-error: a plain .mjs script without types
-  const { bundleOptions } = (await import("../scripts/build.mjs")) as {
-    bundleOptions: (src: string, out: string) => object;
-  };
-  await build({
-    ...bundleOptions(join(root, "packages/cli/src/main.ts"), bundle),
-    sourcemap: false,
-    logLevel: "error",
-  });
-  work = mkdtempSync(join(tmpdir(), "gated-cli-"));
-}, 60_000);
-
-afterAll(() => {
-  rmSync(bundleDir, { recursive: true, force: true });
-  rmSync(work, { recursive: true, force: true });
-});
-
-function gated(...args: string[]) {
-  const r = spawnSync(process.execPath, [bundle, ...args], {
-    cwd: work,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const { bundle, work, run } = cliBundle("cli");
+const gated = (...args: string[]) => run(args);
 
 const SMALL = [
   "--task",

@@ -5,46 +5,16 @@
  * usage errors with exit 2.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { readSafetensors } from "@gated/rnn";
-import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { launchChromium, modulePage, skipWithoutChromium, withPage } from "./browser.js";
+import { cliBundle } from "./cliBundle.js";
 
-const root = resolve(__dirname, "..");
-// beside dist/gated.mjs, where the bundle finds gated's package.json (its version)
-const bundle = join(root, "dist", `.test-model-${process.pid}.mjs`);
-let work: string;
-
-beforeAll(async () => {
-  // @ts-expect-error: a plain .mjs script without types
-  const { bundleOptions } = (await import("../scripts/build.mjs")) as {
-    bundleOptions: (src: string, out: string) => object;
-  };
-  await build({
-    ...bundleOptions(join(root, "packages/cli/src/main.ts"), bundle),
-    sourcemap: false,
-    logLevel: "error",
-  });
-  work = mkdtempSync(join(tmpdir(), "gated-model-cli-"));
-}, 60_000);
-
-afterAll(() => {
-  rmSync(bundle, { force: true });
-  rmSync(work, { recursive: true, force: true });
-});
-
-function gated(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [bundle, ...args], {
-    cwd: work,
-    encoding: "utf8",
-    timeout: 120_000,
-    ...(input !== undefined ? { input } : {}),
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const { work, run } = cliBundle("model");
+const gated = (args: string[], input?: string) =>
+  run(args, { timeoutMs: 120_000, ...(input !== undefined ? { input } : {}) });
 
 const QUIET = ["--quiet", "--no-checkpoint", "--eval-every", "10"];
 const NAMES = ["anna", "Robert", "maria"];

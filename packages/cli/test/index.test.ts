@@ -1,3 +1,4 @@
+import * as ops from "@gated/ops";
 import { describe, expect, test } from "vitest";
 import * as gated from "../src/index.js";
 import { compileCell, defineCell, emitModule, parseCell, sigmoid, tanh } from "../src/index.js";
@@ -30,6 +31,15 @@ cell mgu(x[I]; h[H]) {
     const g = k.backward(run, { final: { h: new Float64Array(10).fill(1) } });
     expect(g.params.get("W_f")).toHaveLength(25);
     expect(emitModule(k)).toContain("export {");
+  });
+
+  test("re-exports every export of @gated/ops, the same objects (a new op needs no edit)", () => {
+    const names = Object.keys(ops);
+    expect(names).toContain("tanh");
+    for (const name of names)
+      expect((gated as Record<string, unknown>)[name], name).toBe(
+        (ops as Record<string, unknown>)[name],
+      );
   });
 
   test("re-exports each package's public API by name", () => {
