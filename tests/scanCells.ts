@@ -14,6 +14,11 @@ export const SCAN_CELLS = {
   r  = scan(sigmoid(W_r h + b_r), U_r x)
   h' = tanh(g + r + W h)
 }`,
+  // products from each end: a reversed scan (the guide's example)
+  products: `cell products(x[I]; h[H]) {
+  g  = sigmoid(W_g h + U_g x + b_g)
+  h' = tanh(cumprod(g) * h + scan(g, U x; reverse=true))
+}`,
   // a matrix state scanned along its rows and, by axis 0, down its columns
   rows: `cell rows(x[I]; h[H]) {
   m  = outer(tanh(W_a h + U_a x), h)
