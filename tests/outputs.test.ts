@@ -181,6 +181,23 @@ describe("output y = …: a per-step output no state carries", () => {
   });
 });
 
+describe("project x = P x: an input of another size than H", () => {
+  const HIGHWAY = `cell highway(x[I]; h[H]) {
+  project x = P x
+  f  = sigmoid(W_f h + U_f x + b_f)
+  h' = f * tanh(W h + U x + b) + (1 - f) * x
+  output y = h' * x
+}`;
+  test.each(BACKENDS)("%s: compiled equals the reference (I = 3, H = 4), masked", (backend) => {
+    const c = parseCell(HIGHWAY);
+    for (const dtype of ["float64", "float32"] as const)
+      compareWithReference(c, { backend, I: 3, H: 4, B: 3, lengths: [5, 1, 4], dtype });
+  });
+  test("the reference equals finite differences", () => {
+    fdCheck(referenceKernel(parseCell(HIGHWAY), { inputSize: 3, hiddenSize: 4 }), 4, 2, [4, 2]);
+  });
+});
+
 describe("output errors: one line at line:col", () => {
   const cases: [string, string, string][] = [
     [

@@ -136,13 +136,24 @@ const CORPUS: readonly (readonly [string, string, string])[] = [
   // shapes
   [
     "shape conflict",
-    cell("  f = sigmoid(U_f x + W_f h + b_f)\n  h' = f * h + x"),
-    `3:14: shapes [H] and [I] do not match in f * h + x: f * h is [H], x is [I]`,
+    cell("  param q[I]\n  f = sigmoid(U_f x + W_f h + b_f)\n  h' = f * h + q"),
+    `4:14: shapes [H] and [I] do not match in f * h + q: f * h is [H], q is [I]`,
   ],
   [
     "next value of the wrong shape",
+    cell("  param q[I]\n  f = sigmoid(U_f x + W_f h + b_f)\n  h' = f + q"),
+    `4:3: h' = f + q has shape [I], but state h is [H]`,
+  ],
+  // the input meeting [H] values elementwise: at that x, naming its dim and H (project.ts)
+  [
+    "the input in a sum with [H]",
+    cell("  f = sigmoid(U_f x + W_f h + b_f)\n  h' = f * h + x"),
+    `3:16: x is [I] but meets [H] values elementwise here; declare its projection once: project x = P x (P becomes [H, I]), or write P x here`,
+  ],
+  [
+    "the input making the next value [I]",
     cell("  f = sigmoid(U_f x + W_f h + b_f)\n  h' = f + x"),
-    `3:3: h' = f + x has shape [I], but state h is [H]`,
+    `3:12: x is [I] but meets [H] values elementwise here; declare its projection once: project x = P x (P becomes [H, I]), or write P x here`,
   ],
   ["scalar next value", cell("  h' = sum(h)"), `2:3: h' = sum(h) has shape [], but state h is [H]`],
   [

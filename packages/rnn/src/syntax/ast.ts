@@ -86,6 +86,11 @@ export type Stmt =
    * `output y = …` parses as the value y, then `output y`.
    */
   | { readonly kind: "output"; readonly name: string; readonly pos: Pos }
+  /**
+   * `project x = P x`: the input's projection, applied where x is an operand of + − * /
+   * (its size differs from the values it meets there; see ./project.ts).
+   */
+  | { readonly kind: "project"; readonly name: string; readonly expr: Expr; readonly pos: Pos }
   /** `dim M = 2*H`: the default size of an extra dim (sizes given when compiling win). */
   | { readonly kind: "dim"; readonly name: string; readonly value: DimAst; readonly pos: Pos }
   /** `def f(a, b) = …`: a function of the cell, expanded at each call (see ./defs.ts). */

@@ -10,6 +10,7 @@ import { type CellAst, type DimAst, type Expr, MAX_EXPR_DEPTH, type Stmt } from 
 import { expandDefs } from "./defs.js";
 import { type CellFunction, cellFunctions, suggest } from "./functions.js";
 import { CellShapeError, CellSyntaxError, type Pos } from "./lexer.js";
+import { expandProjection, inputElementwiseUse, inputMismatch } from "./project.js";
 import {
   broadcastTerms,
   type D,
@@ -98,7 +99,7 @@ export interface CellWarning {
 
 /** Messages about shapes (conflicts, undecidable or wrong-rank operands) are `CellShapeError`s. */
 const SHAPE_MESSAGE =
-  /shape conflict|cannot infer the shape|do not match|has shape \[|expected a (vector|matrix)/;
+  /shape conflict|cannot infer the shape|do not match|has shape \[|expected a (vector|matrix)|values elementwise here/;
 
 const err = (pos: Pos, msg: string): never => {
   throw SHAPE_MESSAGE.test(msg) ? new CellShapeError(pos, msg) : new CellSyntaxError(pos, msg);
@@ -159,7 +160,7 @@ function checkDepth(lets: readonly Extract<Stmt, { kind: "let" }>[]): void {
 
 /** Resolves names and infers shapes; see the module comment. */
 export function checkCell(ast: CellAst, source: string): CheckedCell {
-  return new Checker(expandDefs(ast), source).run();
+  return new Checker(expandProjection(expandDefs(ast)), source).run();
 }
 
 class Checker {
@@ -456,15 +457,29 @@ class Checker {
       local.onState = this.dependsOnState(st.expr);
       if (st.name.endsWith("'")) {
         const dim = this.stateDims.get(st.name.slice(0, -1))!;
-        if (!unifyShape(s, [dim]))
+        if (!unifyShape(s, [dim])) {
+          this.inputMismatchAt(st.expr, dim);
           err(
             st.pos,
             `${st.name} = ${this.text(st.expr)} has shape ${showShape(s)}, but state ${st.name.slice(0, -1)} is [${dim}]`,
           );
+        }
       }
       if (!unifyShape(local.shape, s))
         err(st.pos, `shape conflict for ${st.name}: ${showShape(local.shape)} and ${showShape(s)}`);
     });
+  }
+
+  /**
+   * A value of dim `dim` that came out as another size because the input (of another dim) is
+   * an operand of + − * / in it: the error is at that x, naming its dim and `dim` (project.ts).
+   */
+  private inputMismatchAt(e: Expr, dim: Dim): void {
+    const inDim = this.ast.input.dim.value;
+    if (String(inDim) === String(dim)) return;
+    const x = this.ast.input.name;
+    const at = inputElementwiseUse(e, x, (n) => this.locals.get(n)?.stmt.expr);
+    if (at) err(at, inputMismatch(x, String(inDim), String(dim)));
   }
 
   /** The source text of an expression for messages (long ones elided in the middle). */
@@ -495,6 +510,21 @@ class Checker {
           }
         }
         const out = broadcastTerms([l, r]);
+        if (typeof out === "string") {
+          // the input meeting values of another dim: name x, its dim and theirs
+          const x = this.ast.input.name;
+          for (const [side, other] of [
+            [e.left, r],
+            [e.right, l],
+          ] as const) {
+            const o = findS(other);
+            if (side.kind === "name" && side.name === x && Array.isArray(o) && o.length === 1)
+              err(
+                side.pos,
+                inputMismatch(x, String(this.ast.input.dim.value), showShape(o).slice(1, -1)),
+              );
+          }
+        }
         return typeof out === "string"
           ? err(
               e.opPos,

@@ -85,7 +85,8 @@ export function expandDefs(ast: CellAst): CellAst {
       if (defs.has(st.name))
         throw new CellSyntaxError(st.pos, `${st.name} is a def; choose another name for the value`);
       body.push({ ...st, expr: expand(st.expr, new Map(), 1) });
-    } else body.push(st);
+    } else if (st.kind === "project") body.push({ ...st, expr: expand(st.expr, new Map(), 1) });
+    else body.push(st);
   }
   return { ...ast, body };
 }

@@ -241,6 +241,11 @@ class Parser {
       this.expect("=", `"=" and the default size of dim ${n.text}, e.g. dim ${n.text} = 2*H`);
       return { kind: "dim", name: n.text, value: this.dim(), pos: n.pos };
     }
+    if (t.text === "project" && after.kind === "ident") {
+      const n = this.next();
+      this.expect("=", `"=" and the projection of ${n.text}, e.g. project ${n.text} = P ${n.text}`);
+      return { kind: "project", name: n.text, expr: this.expr(), pos: n.pos };
+    }
     if (t.text === "output" && after.kind === "ident") {
       const n = this.next();
       if (!this.is("=")) return { kind: "output", name: n.text, pos: n.pos };
