@@ -247,6 +247,27 @@ describe("threads: N workers, one slice of the batch each", () => {
     }
   });
 
+  test("fewer rows than threads: one slice per row, the idle workers untouched", async () => {
+    const one = compileCell(gru(), { inputSize: 3, hiddenSize: 4 });
+    const many = compileCell(gru(), { inputSize: 3, hiddenSize: 4, threads: 4 });
+    try {
+      const p = one.initParams({ seed: 5 });
+      for (const B of [3, 2, 3]) {
+        const x = rand(5 * B * 3, B);
+        const cot = { output: rand(5 * B * 4, 7) };
+        const a = one.forward(p, x, { batch: B });
+        const b = many.forward(p, x, { batch: B });
+        expect(b.output).toEqual(a.output);
+        const ga = one.backward(a, cot);
+        const gb = many.backward(b, cot);
+        expect(gb.input).toEqual(ga.input);
+        expect(maxRel(gb.params.data, ga.params.data)).toBeLessThanOrEqual(1e-12);
+      }
+    } finally {
+      await many.close();
+    }
+  });
+
   test("a closed kernel says so instead of waiting for its workers", async () => {
     const many = compileCell(lstm(), { inputSize: 3, hiddenSize: 4, threads: 2 });
     const x = rand(2 * 3 * 3, 1);
