@@ -47,6 +47,12 @@ describe("cumsum, cumprod and scan in cell text", () => {
       ),
     );
   });
+  test("cumsum and cumprod print as themselves", () => {
+    const c = roundTrip(
+      cell("  g = sigmoid(W h)\n  h' = tanh(cumsum(g) + cumprod(g) * h + scan(g, h))"),
+    );
+    expect(printCell(c)).toContain("h' = tanh(cumsum(g) + cumprod(g) * h + scan(g, h))");
+  });
   test("bad attributes are errors at the attribute", () => {
     expect(error(cell("  h' = tanh(scan(h, h; reverse=1))"))).toBe(
       "2:24: scan: reverse=1 is not true or false",

@@ -5,7 +5,7 @@
  * `param` lines are added only where inference alone would not give the same parameters.
  */
 import { constValue, type Node, topo } from "@gated/graph";
-import { OPS } from "@gated/ops";
+import { cumprod, cumsum, OPS } from "@gated/ops";
 import type { Cell, ParamInfo } from "../defineCell.js";
 import { MAX_EXPR_DEPTH } from "./ast.js";
 import { cellFunctions, functionName } from "./functions.js";
@@ -195,6 +195,19 @@ function expr(n: Node, bound: ReadonlyMap<Node, P>): P {
   if (n.op === OPS.matvec) {
     const [a, v] = n.inputs.map(get) as [P, P];
     return { s: `${wrap(a, a.prec >= ATOM)} ${wrap(v, v.prec >= JUXT)}`, prec: JUXT };
+  }
+  // a scan that is cumsum or cumprod of its operand prints as that call (nodes are interned)
+  if (n.op === OPS.scan) {
+    const [a, b] = n.inputs as [Node, Node];
+    const is = (f: (x: Node) => Node, x: Node) => {
+      try {
+        return f(x) === n;
+      } catch {
+        return false; // no cumsum of that shape: print the scan
+      }
+    };
+    if (is(cumsum, b)) return { s: `cumsum(${get(b).s})`, prec: ATOM };
+    if (is(cumprod, a)) return { s: `cumprod(${get(a).s})`, prec: ATOM };
   }
   const name = functionName(n.op);
   if (!name)
