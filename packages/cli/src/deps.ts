@@ -94,12 +94,13 @@ export function cellDot(cell: Cell): string {
 /** A standalone ES module and its .d.ts for a compiled kernel. */
 export async function emitKernelModule(
   kernel: Kernel,
-  opts: { minify: boolean },
+  opts: { minify: boolean; threads?: boolean },
 ): Promise<{ js: string; dts: string }> {
   const k = kernel as CompiledKernel;
   if (!("schedule" in k)) return missing("module emission for this kernel (not compiled)");
-  const js = emitModule(k);
-  return { js: opts.minify ? await minified(js) : js, dts: emitTypes(k) };
+  const emit = { threads: opts.threads === true };
+  const js = emitModule(k, emit);
+  return { js: opts.minify ? await minified(js) : js, dts: emitTypes(k, emit) };
 }
 
 /** `--minify` without esbuild installed is one line on stderr (exit 1), not a stack trace. */

@@ -22,6 +22,10 @@ export const COMPILE_FLAGS: FlagSpecs = {
   input: { kind: "int", min: 1, max: 65_536, help: "input size I", default: 8 },
   hidden: { kind: "int", min: 1, max: 65_536, help: "hidden size H", default: 16 },
   minify: { kind: "boolean", help: "minify the module with esbuild" },
+  threads: {
+    kind: "boolean",
+    help: "also export threads(n): forward/backward over n workers (the module must stay a file)",
+  },
   dim: DIM_FLAG,
   strict: { kind: "boolean", help: "a warning about the cell's equations is an error" },
 };
@@ -42,6 +46,8 @@ export async function compileToFile(
     input: number;
     hidden: number;
     minify: boolean;
+    /** Export `threads(n)` too (emitModule's `threads` option). */
+    threads?: boolean;
     dims?: Readonly<Record<string, number>>;
   },
 ): Promise<CompileResult> {
@@ -53,7 +59,10 @@ export async function compileToFile(
     dtype: opts.dtype,
     sizes: cellSizes("compile", entry.cell, opts.dims ?? {}, opts.hidden),
   });
-  const { js, dts } = await emitKernelModule(kernel, { minify: opts.minify });
+  const { js, dts } = await emitKernelModule(kernel, {
+    minify: opts.minify,
+    threads: opts.threads === true,
+  });
   const base = out.replace(/\.(mjs|js)$/i, "");
   const types = [`${base}.d.ts`, ...(/\.mjs$/i.test(out) ? [`${base}.d.mts`] : [])];
   mkdirSync(dirname(out) || ".", { recursive: true });
@@ -67,7 +76,7 @@ export async function compileCommand(argv: readonly string[]): Promise<number> {
   if (p.flags["help"]) {
     process.stdout.write(
       helpText(
-        "gated compile CELL -o out.mjs [--dtype float32|float64] [--input N --hidden N] [--minify]",
+        "gated compile CELL -o out.mjs [--dtype float32|float64] [--input N --hidden N] [--minify] [--threads]",
         "Compiles a cell (catalogue name or equation-syntax file) to a standalone ES module with no\nimports, exporting the parameter layout, forward, backward and a streaming step API, plus its .d.ts.",
         COMPILE_FLAGS,
       ),
@@ -96,6 +105,7 @@ export async function compileCommand(argv: readonly string[]): Promise<number> {
     input: getInt(p, COMPILE_FLAGS, "input"),
     hidden: getInt(p, COMPILE_FLAGS, "hidden"),
     minify: getBool(p, "minify"),
+    threads: getBool(p, "threads"),
     dims: getDims(p, "compile"),
   });
   process.stdout.write(`wrote ${r.module} (${r.bytes} bytes) and ${r.types.join(", ")}\n`);
