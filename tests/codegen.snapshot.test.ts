@@ -46,4 +46,34 @@ describe("snapshots", () => {
     expect(transposes(mgu())).toEqual(["x", "delta", "h_hist", "mul"]);
     expect(transposes(lstm())).toEqual(["x", "delta", "h_hist"]);
   });
+  test("the emitted code reads like the cell: its names, its order, its equations", () => {
+    const k = compileCell(lstm(), { inputSize: 2, hiddenSize: 3, backend: "js" });
+    const lets = (sweep: "forward" | "backward") =>
+      k.schedule[sweep].body
+        .flatMap((st) => (st.kind === "loop" ? st.body : [st]))
+        .flatMap((st) => (st.kind === "map" ? st.lets : []));
+    // the gates in the cell's order (i, f, g, o), each stored value with its equation
+    const docs = lets("forward").flatMap((l) => (l.doc ? [l.doc] : []));
+    expect(docs).toEqual([
+      "i = σ(U_i x + W_i h + b_i)",
+      "f = σ(U_f x + W_f h + b_f)",
+      "g = tanh(U_g x + W_g h + b_g)",
+      "o = σ(U_o x + W_o h + b_o)",
+      "c_next = f * c + i * g",
+      "tanh = tanh(c_next)",
+      "h_next = o * tanh(c_next)",
+    ]);
+    // backward: cotangents named after the locals, pre-activations (what delta holds) d_<local>_pre
+    const names = lets("backward").map((l) => l.name);
+    for (const g of ["i", "f", "g", "o"]) expect(names).toContain(`d_${g}_pre`);
+    expect(names.filter((n) => /^d_[ifgo]_pre$/.test(n))).toEqual([
+      "d_i_pre",
+      "d_f_pre",
+      "d_g_pre",
+      "d_o_pre",
+    ]);
+    expect(k.schedule.backward.buffers.find((b) => b.name === "delta")?.doc).toBe(
+      "[d_i_pre, d_f_pre, d_g_pre, d_o_pre] side by side",
+    );
+  });
 });

@@ -10,10 +10,12 @@ import { graphHash, Namer } from "../names.js";
 import type { Schedule } from "../schedule/schedule.js";
 import { Shapes } from "./analyze.js";
 import { ConstPool } from "./consts.js";
+import { namedVjp } from "./cotangents.js";
 import { inferenceSweep } from "./forward.js";
 import { packedLayout } from "./layout.js";
 import { planMemory } from "./memory.js";
-import { type Problem, problemOf, problemVjp } from "./problem.js";
+import { maskPaddedBackward, maskPaddedForward } from "./padding.js";
+import { type Problem, problemOf } from "./problem.js";
 import { residuals } from "./residuals.js";
 import { reuseBuffers } from "./reuse.js";
 import { backwardSweep, forwardSweep, type LowerContext } from "./sweeps.js";
@@ -44,18 +46,19 @@ export function lowerProblem(
   const cx = lowerContext(pr, sizes, opts.compute ?? "f64");
   // 1. layout: matrices multiplying the same vector are packed (LSTM: [U_i; U_f; U_g; U_o])
   const layout = packedLayout(pr, cx.shapes, cx.namer);
-  // 2. vjp: the step's reverse-mode graph, simplified, cotangent leaves named apart
-  const vjp = problemVjp(pr);
+  // 2. vjp: the step's reverse-mode graph, simplified; cotangents of the locals named d_<local>
+  const vjp = namedVjp(pr);
   // 3. residuals: the forward values the backward graph reads (the tape)
-  const residual = residuals(pr, vjp);
+  const residual = residuals(pr, vjp.vjp);
   // 4. forward scan over t = 0…T−1, keeping the residuals over all rows (fused, placed)
   const fwd = forwardSweep(cx, layout, residual);
   // 5. backward scan over t = T−1…0, parameter gradients deferred to after the sweep
   const bwd = backwardSweep(cx, layout, vjp, fwd);
   // 6. reuse: temporaries with disjoint live ranges share buffers;
   // 7. memory: every buffer gets an offset a + b·B + c·T·B in one memory
-  const forward = planMemory(reuseBuffers(fwd.proc));
-  const backward = planMemory(reuseBuffers(bwd));
+  // (padded rows of the tape, and of what the backward sums over rows, are zeroed: padding.ts)
+  const forward = planMemory(reuseBuffers(maskPaddedForward(fwd.proc)));
+  const backward = planMemory(reuseBuffers(maskPaddedBackward(bwd)));
   // 8. inference: the forward scan without a tape, states double-buffered (forward.ts)
   const infer = planMemory(reuseBuffers(inferenceSweep(cx, layout)));
   const width = (n: Node) => cx.shapes.size(n);

@@ -1,10 +1,11 @@
 /**
  * The first passes of a sweep. `sweepGraph`: the sweep's spec → its nodes in topological order
- * and their readers. `phases`: → each node's phase — `static` (parameters only, once per call),
- * `pre` (per-row inputs only: all T·B rows before the loop), `loop` (needs a carried value: B
- * rows per step), `post` (reads a carried value but no next state needs it: all rows after the
- * loop), or `const`, `input`, `carried` for leaves. `sinkElementwise`: pre work read by one
- * later phase only moves there.
+ * (the cell's locals in definition order where dependencies allow) and their readers.
+ * `phases`: → each node's phase — `static` (parameters only, once per call), `pre` (per-row
+ * inputs only: all T·B rows before the loop), `loop` (needs a carried value: B rows per step),
+ * `post` (reads a carried value but no next state needs it: all rows after the loop), or
+ * `const`, `input`, `carried` for leaves. `sinkElementwise`: pre work read by one later phase
+ * only moves there.
  */
 import { type Node, topo } from "@gated/graph";
 import {
@@ -26,7 +27,10 @@ export function sweepGraph(spec: ScanSpec): SweepGraph {
     ...spec.rowOutputs.map((o) => o.node),
     ...spec.accum.map((a) => a.node),
   ];
-  const order = topo(roots, stop);
+  // the cell's locals (in the graph) first, in definition order, then the roots
+  const reached = new Set(topo(roots, stop));
+  const first = (spec.first ?? []).filter((n) => reached.has(n) && !stop(n));
+  const order = topo([...first, ...roots], stop);
   const readers = new Map<Node, Node[]>();
   for (const n of order) {
     if (stop(n)) continue;

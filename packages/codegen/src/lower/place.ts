@@ -7,7 +7,15 @@
 import { type Node, printText } from "@gated/graph";
 import type { BufferDecl, Loc } from "../schedule/schedule.js";
 import { temp } from "./build.js";
-import type { MatGroup, Placed, Plan, PlanItem, RunPhase, ScanSpec } from "./plan.js";
+import {
+  type MatGroup,
+  type Placed,
+  type Plan,
+  type PlanItem,
+  type RunPhase,
+  type ScanSpec,
+  sweepLeaf,
+} from "./plan.js";
 
 const PHASES = ["static", "pre", "loop", "post"] as const;
 
@@ -46,6 +54,20 @@ function readsOf(plan: Plan): Map<Node, Set<PlanItem>> {
 /** A value's readable name: the cell's local, state or output, else its label or op. */
 export const hintOf = (spec: ScanSpec, n: Node): string =>
   spec.hints.get(n) ?? n.label ?? n.op.name;
+
+/**
+ * A value as the cell's equations write it: the cell's named values (locals, their cotangents,
+ * states, the tape) by name, the rest inline, at most `depth` deep (`…` below).
+ */
+export function equationText(spec: ScanSpec, n: Node, depth = 6): string {
+  const leaf = sweepLeaf(spec);
+  const name = (m: Node): string | undefined =>
+    m === n
+      ? undefined
+      : (spec.hints.get(m) ??
+        (leaf(m) && m.op.kind !== "leaf" ? spec.rowInputs.get(m)?.buf : undefined));
+  return printText(n, { maxDepth: depth, name });
+}
 
 export function placeBuffers(spec: ScanSpec, plan: Plan): Placed {
   const { shapes, namer } = spec;
@@ -117,7 +139,7 @@ export function placeBuffers(spec: ScanSpec, plan: Plan): Placed {
       `${hint(g.v)}_proj`,
       scope,
       g.width,
-      g.members.map((m) => printText(m.node, 2)).join(", "),
+      g.members.map((m) => equationText(spec, m.node)).join(", "),
     );
     matBuf.set(g, l);
     for (const m of g.members) primary.set(m.node, { ...l, col: m.col });
@@ -156,7 +178,7 @@ export function placeBuffers(spec: ScanSpec, plan: Plan): Placed {
         const scope = p === "static" ? "static" : time ? "time" : "row";
         primary.set(
           n,
-          ownLoc(n, p, time) ?? newBuf(hint(n), scope, shapes.size(n), printText(n, 2)),
+          ownLoc(n, p, time) ?? newBuf(hint(n), scope, shapes.size(n), equationText(spec, n)),
         );
       }
     }

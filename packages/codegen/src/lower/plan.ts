@@ -30,6 +30,11 @@ export interface ScanSpec {
   readonly rowOutputs: readonly { readonly node: Node; readonly loc: Loc }[];
   /** Parameter gradients: Σ over rows of `node`, added into `loc` (static, in the gradient buffer). */
   readonly accum: readonly { readonly node: Node; readonly loc: Loc; readonly offset: number }[];
+  /**
+   * Nodes ordered first, where dependencies allow: the cell's locals in definition order (i, f,
+   * g, o), or their cotangents, so statements follow the cell's equations. Optional.
+   */
+  readonly first?: readonly Node[];
   /** Nodes to keep over all rows (the tape read by the backward sweep). */
   readonly keep: ReadonlySet<Node>;
   /** Parameter leaves: static locations in the parameter buffer, and layout offsets. */

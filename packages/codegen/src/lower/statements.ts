@@ -16,7 +16,7 @@ import type {
 } from "../schedule/schedule.js";
 import { foldConstant, gatherTables, reduceTable } from "./analyze.js";
 import { copy, DIM, ROWS, temp } from "./build.js";
-import { hintOf } from "./place.js";
+import { equationText, hintOf } from "./place.js";
 import type { Placed, PlanItem, RunPhase, ScanResult, ScanSpec } from "./plan.js";
 
 type Item<K extends PlanItem["kind"]> = Extract<PlanItem, { kind: K }>;
@@ -287,10 +287,12 @@ class Statements {
             : S.arg(0);
       }
       lets.set(n, name);
-      mlets.push({ name, op: n.op.name, args, expr, doc: `${name} = ${printText(n, 3)}` });
       const primary = pl.primary.get(n);
-      if (primary) mstores.push({ from: name, to: primary });
-      for (const l of pl.extra.get(n) ?? []) mstores.push({ from: name, to: l });
+      const to = [...(primary ? [primary] : []), ...(pl.extra.get(n) ?? [])];
+      // one comment per stored value, as the cell's equation; temporaries go without
+      const doc = to.length ? `${this.hint(n)} = ${equationText(spec, n)}` : "";
+      mlets.push({ name, op: n.op.name, args, expr, doc });
+      for (const l of to) mstores.push({ from: name, to: l });
     }
     this.stmts[p].push({
       kind: "map",
@@ -306,7 +308,7 @@ class Statements {
     const g = it.group;
     const k = this.size(g.v);
     const c = this.pl.matBuf.get(g)!;
-    const doc = `${c.buf} = [${g.members.map((m) => printText(m.node, 2)).join(" | ")}]`;
+    const doc = `${c.buf} = [${g.members.map((m) => equationText(this.spec, m.node)).join(" | ")}]`;
     const pl =
       g.kind === "nn"
         ? this.transposedLoc(this.locOf(g.members[0]!.p), k, g.width, this.hint(g.members[0]!.p))
@@ -401,19 +403,54 @@ class Statements {
       }
   }
 
-  /** A gradient term summed over the rows; a value kept over all rows once, after the loop. */
+  /**
+   * A gradient term summed over the rows; a value kept over all rows once, after the loop. Terms
+   * that sum the same columns (the biases of one gate: bi_k, bh_k) share one pass over the rows.
+   */
   private colsum(it: Item<"colsum">, p: RunPhase): void {
     const from = this.locOf(it.node);
     const q = p === "loop" && from.scope === "time" ? "post" : p;
-    const what = from.scope === "static" ? printText(it.node, 2) : `${from.buf}[:, ${from.col}…]`;
-    this.stmts[q].push({
+    const width = this.size(it.node);
+    const list = this.stmts[q];
+    const k = this.sameColumns(list, from, width, it.loc);
+    if (k >= 0) {
+      const s = list[k] as Extract<Stmt, { kind: "colsum" }>;
+      const also = [...(s.also ?? []), it.loc];
+      const names = [s.to, ...also].map((l) => this.gradName(l)).join(", ");
+      list[k] = { ...s, also, doc: `${names} += Σ_rows ${this.colsumText(it.node, from)}` };
+      return;
+    }
+    list.push({
       kind: "colsum",
       rows: ROWS[q],
       from,
       to: it.loc,
-      width: this.size(it.node),
-      doc: `${this.gradName(it.loc)} += Σ_rows ${what}`,
+      width,
+      doc: `${this.gradName(it.loc)} += Σ_rows ${this.colsumText(it.node, from)}`,
     });
+  }
+
+  private colsumText(n: Node, from: Loc): string {
+    return from.scope === "static" ? printText(n, 2) : `${from.buf}[:, ${from.col}…]`;
+  }
+
+  /**
+   * The index of a column sum over the same columns among the statements that end `list`, or −1.
+   * Only column sums may follow it, none into `to`'s range: the additions into each destination
+   * keep their order.
+   */
+  private sameColumns(list: readonly Stmt[], from: Loc, width: number, to: Loc): number {
+    const same = (a: Loc, b: Loc) =>
+      a.buf === b.buf && a.scope === b.scope && a.col === b.col && a.shift === b.shift;
+    const overlaps = (l: Loc) =>
+      l.buf === to.buf && l.col < to.col + width && to.col < l.col + width;
+    for (let k = list.length - 1; k >= 0; k--) {
+      const s = list[k]!;
+      if (s.kind !== "colsum") return -1;
+      if (s.width === width && same(s.from, from)) return k;
+      if ([s.to, ...(s.also ?? [])].some(overlaps)) return -1;
+    }
+    return -1;
   }
 
   /** A node with a statement of its own: a product, a reduction or a gather. */
@@ -421,7 +458,7 @@ class Statements {
     const { spec } = this;
     const rows = ROWS[p];
     const to = this.pl.primary.get(n)!;
-    const doc = `${this.hint(n)} = ${printText(n, 3)}`;
+    const doc = `${this.hint(n)} = ${equationText(spec, n)}`;
     const [a, b] = n.inputs;
     const sh = (x: Node) => spec.shapes.of(x);
     const product = (op: "matvec" | "matmul" | "outer", m: number, nn: number, k: number) =>

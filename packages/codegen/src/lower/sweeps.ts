@@ -11,9 +11,10 @@ import type { BufferDecl, Loc, Proc, Stmt } from "../schedule/schedule.js";
 import type { Shapes } from "./analyze.js";
 import { copy, declare, loc } from "./build.js";
 import type { ConstPool } from "./consts.js";
+import type { NamedVjp } from "./cotangents.js";
 import type { Layout } from "./layout.js";
 import type { RunPhase, ScanResult } from "./plan.js";
-import type { Problem, StepVjp } from "./problem.js";
+import type { Problem } from "./problem.js";
 import { lowerScan } from "./scan.js";
 
 /** What every pass of one lowering shares. */
@@ -121,6 +122,7 @@ export function forwardSweep(
       loc: loc(outBufs[k]!, "time", w(o.node)),
     })),
     accum: [],
+    first: [...(pr.locals?.keys() ?? [])],
     keep: residual,
   });
   const { tape, tapeLoc } = tapeOf(cx, residual, rowInputs, histAt, scan, fb, outBufs);
@@ -200,11 +202,13 @@ function tapeOf(
 export function backwardSweep(
   cx: LowerContext,
   layout: Layout,
-  vjp: StepVjp,
+  named: NamedVjp,
   fwd: ForwardSweep,
 ): Proc {
   const { pr, shapes, namer } = cx;
-  const { seeds, grads } = vjp;
+  const { seeds, grads } = named.vjp;
+  const hints = new Map(cx.hints);
+  for (const [n, s] of named.names) if (!hints.has(n)) hints.set(n, s);
   const w = (n: Node) => shapes.size(n);
   const fb = fwd.proc.buffers;
   const bb: BufferDecl[] = [paramBuffer(cx, layout)];
@@ -243,7 +247,7 @@ export function backwardSweep(
     compute: cx.compute,
     shapes,
     namer,
-    hints: cx.hints,
+    hints,
     consts: cx.consts,
     params: layout.params,
     carried: pr.states.map((_, k) => ({
@@ -258,6 +262,7 @@ export function backwardSweep(
       const { offset } = layout.params.get(p)!;
       return { node: grads[nIn + nSt + k]!, loc: loc(dP, "static", 0, 0, offset), offset };
     }),
+    first: named.order,
     keep: new Set(),
   });
   for (const d of scan.buffers) bb.push(d);

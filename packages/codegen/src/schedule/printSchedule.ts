@@ -79,7 +79,9 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
       );
       return;
     case "colsum":
-      out.push(`${pad}colsum ${s.rows} × ${s.width}: ${loc(s.to)} += Σ_rows ${loc(s.from)}`);
+      out.push(
+        `${pad}colsum ${s.rows} × ${s.width}: ${[s.to, ...(s.also ?? [])].map(loc).join(", ")} += Σ_rows ${loc(s.from)}`,
+      );
       return;
     case "copy":
       out.push(`${pad}copy ${s.rows} × ${s.width}: ${loc(s.to)} = ${loc(s.from)}`);

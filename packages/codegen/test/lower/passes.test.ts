@@ -29,6 +29,7 @@ const U2 = param("U2", ["H", "I"]);
 const W1 = param("W1", ["H", "H"]);
 const W2 = param("W2", ["H", "H"]);
 const b = param("b", ["H"]);
+const b2 = param("b2", ["H"]);
 
 /** The passes up to (and including) the named one. */
 function upTo(spec: ScanSpec) {
@@ -110,8 +111,8 @@ describe("a backward step: Σ Sᵀ u merged, gradients deferred", () => {
     sizes,
     rowInputs: [x, h, g1, g2],
     rowOutputs: [sum],
-    accum: [outer(u1, x), outer(u2, x), outer(u1, h), u1, outer(u2, h)],
-    params: [U1, U2, W1, b, W2],
+    accum: [outer(u1, x), outer(u2, x), outer(u1, h), u1, outer(u2, h), u1],
+    params: [U1, U2, W1, b, W2, b2],
   });
   const p = upTo(spec);
   const r = statements(spec, p.placed);
@@ -137,7 +138,10 @@ describe("a backward step: Σ Sᵀ u merged, gradients deferred", () => {
       [h, [12]],
       [h, [24]], // W2 does not follow W1 (b lies between): a group of its own
     ]);
-    expect(p.deferred.colsums).toEqual([{ node: u1, loc: spec.accum[3]!.loc }]);
+    expect(p.deferred.colsums).toEqual([
+      { node: u1, loc: spec.accum[3]!.loc },
+      { node: u1, loc: spec.accum[5]!.loc },
+    ]);
   });
 
   test("concatRequests: the vectors of the merged sum and of the gradient group, once", () => {
@@ -161,7 +165,10 @@ describe("a backward step: Σ Sᵀ u merged, gradients deferred", () => {
       [3, 3, 12],
       [3, 3, 24],
     ]);
-    expect(all.filter((s) => s.kind === "colsum")).toMatchObject([{ width: 3, to: { col: 21 } }]);
+    // two biases of the same columns (bi_k, bh_k): one pass over the rows, two destinations
+    expect(all.filter((s) => s.kind === "colsum")).toMatchObject([
+      { width: 3, to: { col: 21 }, also: [{ col: 33 }], doc: "∂b, ∂b2 += Σ_rows delta[:, 0…]" },
+    ]);
   });
 
   test("statements: delta is transposed once; a gradient of one block reads its columns", () => {

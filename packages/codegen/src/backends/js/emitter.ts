@@ -34,9 +34,9 @@ export class Emitter {
   line(s = ""): void {
     this.out.push(s ? "  ".repeat(this.depth) + s : "");
   }
-  /** A comment line; any user text in it is escaped. */
+  /** A comment line; any user text in it is escaped. Nothing for an empty text. */
   comment(s: string): void {
-    this.line(`// ${commentText(s)}`);
+    if (s) this.line(`// ${commentText(s)}`);
   }
   indent(open?: string): void {
     if (open !== undefined) this.line(open);
@@ -250,6 +250,15 @@ export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
       em.comment(s.doc);
       openRows(em, s.rows);
       const b = new Bases(em, s.rows, inLoop);
+      if (s.kind === "colsum" && s.also?.length) {
+        // one pass over the rows for every destination of the same column sums
+        const adds = [s.to, ...s.also].map((l) => `${l.buf}[${b.at(l)} + $j] += $v;`);
+        em.line(
+          `for (let $j = 0; $j < ${s.width}; $j++) { const $v = ${s.from.buf}[${b.at(s.from)} + $j]; ${adds.join(" ")} }`,
+        );
+        em.dedent("}");
+        return;
+      }
       const t = b.at(s.to);
       const rhs =
         s.kind === "fill" ? numberLiteral(s.value) : `${s.from.buf}[${b.at(s.from)} + $j]`;
