@@ -90,6 +90,45 @@ describe("inference sweep = taped forward, bitwise", () => {
   });
 });
 
+describe("batch 1: one-row products (wasm: gemv, no packing)", () => {
+  test.each(BACKENDS.flatMap((b) => (["float32", "float64"] as const).map((d) => [b, d] as const)))(
+    "%s · %s: lstm and gru, taped = inference = step(), near the float64 reference",
+    (backend, dtype) => {
+      for (const name of ["lstm", "gru"] as const) {
+        const cell = CATALOGUE[name]();
+        const sizes = { inputSize: 6, hiddenSize: 11 };
+        const k = compileCell(cell, { ...sizes, dtype, backend });
+        const ref = referenceKernel(cell, sizes);
+        const p = ref.initParams({ seed: 4 });
+        const pk = k.params();
+        for (const s of k.layout) pk.get(s.name).set(p.get(s.name));
+        const x = rand(9 * 6, 5);
+        const taped = k.forward(pk, x, { batch: 1 });
+        const inf = k.forward(pk, x, { batch: 1, tape: false });
+        expect(inf.output).toEqual(taped.output);
+        expect(inf.final).toEqual(taped.final);
+        const st = k.initialState(pk, { batch: 1 });
+        const ys = Array.from({ length: 9 }, (_, t) =>
+          Array.from(k.step(st, x.subarray(t * 6, t * 6 + 6))),
+        );
+        expect(ys.flat()).toEqual(Array.from(taped.output));
+        const r = ref.forward(p, x, { batch: 1 });
+        const tol = dtype === "float64" ? 1e-12 : 1e-5;
+        expect(maxRel(taped.output, r.output), `${name} output`).toBeLessThanOrEqual(tol);
+        const cot = { output: rand(9 * k.outputSize, 6) };
+        const g = k.backward(taped, cot);
+        const gr = ref.backward(r, cot);
+        expect(maxRel(g.input, gr.input), `${name} ∂x`).toBeLessThanOrEqual(tol);
+        for (const s of k.layout)
+          expect(
+            maxRel(g.params.get(s.name), gr.params.get(s.name)),
+            `${name} ∂${s.name}`,
+          ).toBeLessThanOrEqual(tol);
+      }
+    },
+  );
+});
+
 describe.each(BACKENDS)("%s: the emitted module's inference", (backend) => {
   test("forward with tape: false and step() in a child process equal the taped forward", () => {
     const k = kernelOf("lstm", backend, "float32");
