@@ -18,10 +18,10 @@
  */
 import type { BufferDecl, Loc, Proc, Stmt } from "../schedule/schedule.js";
 
-const rowsOf = (loc: Loc, width: number) => ({ loc, width });
-const whole = (b: BufferDecl): Loc => ({
+/** Every column of a buffer's rows: a `time` buffer's [t, b] rows, or a step buffer's [b]. */
+const whole = (b: BufferDecl, step = false): Loc => ({
   buf: b.name,
-  scope: "time",
+  scope: step && b.rows === "B" ? "row" : "time",
   ld: b.width,
   col: 0,
   shift: 0,
@@ -46,7 +46,9 @@ export function maskPaddedBackward(proc: Proc): Proc {
   // values the backward computes itself; its arguments are the forward's (finite on padded rows)
   const own = (buf: string) => {
     const b = decl.get(buf);
-    return b !== undefined && !proc.args.includes(buf) && (b.rows === "TB" || b.rows === "B");
+    return b !== undefined && !proc.args.includes(buf) && (b.rows === "TB" || b.rows === "B")
+      ? b
+      : undefined;
   };
   const body = maskBody(proc.body, dP, own, false);
   const results = proc.results
@@ -60,34 +62,36 @@ export function maskPaddedBackward(proc: Proc): Proc {
 function maskBody(
   body: readonly Stmt[],
   dP: string,
-  own: (buf: string) => boolean,
+  own: (buf: string) => BufferDecl | undefined,
   inLoop: boolean,
 ): Stmt[] {
-  // per-row operands to zero before statement i
-  const before = new Map<number, { loc: Loc; width: number }[]>();
-  const add = (i: number, loc: Loc, width: number) => {
+  // buffers to zero (whole rows) before statement i; each once until something writes it again
+  const before = new Map<number, BufferDecl[]>();
+  const maskedAt = new Map<string, number>();
+  const add = (i: number, loc: Loc) => {
+    const b = own(loc.buf);
     // maskRows (top level) runs over the T·B rows of a `time` buffer; a step's mask over B rows
-    if (!own(loc.buf) || !(loc.scope === "time" || (inLoop && loc.scope === "row"))) return;
-    const list = before.get(i) ?? [];
-    list.push(rowsOf(loc, width));
-    before.set(i, list);
+    if (!b || !(loc.scope === "time" || (inLoop && loc.scope === "row"))) return;
+    const at = maskedAt.get(b.name);
+    if (at !== undefined && !body.slice(at, i).some((s) => writes(s).includes(b.name))) return;
+    maskedAt.set(b.name, i);
+    before.set(i, [...(before.get(i) ?? []), b]);
   };
   body.forEach((s, i) => {
-    if (s.kind === "colsum" && [s.to, ...(s.also ?? [])].some((l) => l.buf === dP))
-      add(i, s.from, s.width);
+    if (s.kind === "colsum" && [s.to, ...(s.also ?? [])].some((l) => l.buf === dP)) add(i, s.from);
     if (s.kind === "gemm" && s.c.buf === dP && s.k === "TB") {
       // Σ over every row of two `cols` buffers: zero each one's source before its transpose
       for (const op of [s.a, s.p]) {
         if (op.scope !== "cols") continue;
         const k = lastWriter(body, i, op.buf);
         const t = k >= 0 ? body[k] : undefined;
-        if (t?.kind === "transpose") add(k, t.from, t.n);
+        if (t?.kind === "transpose") add(k, t.from);
       }
     }
   });
   const out: Stmt[] = [];
   body.forEach((s, i) => {
-    const zero = before.get(i);
+    const zero = before.get(i)?.map((b) => ({ loc: whole(b, inLoop), width: b.width }));
     if (zero)
       out.push(
         ...(inLoop
@@ -97,6 +101,28 @@ function maskBody(
     out.push(s.kind === "loop" ? { ...s, body: maskBody(s.body, dP, own, true) } : s);
   });
   return out;
+}
+
+/** Buffers a statement writes. */
+function writes(s: Stmt): string[] {
+  switch (s.kind) {
+    case "loop":
+      return s.body.flatMap(writes);
+    case "map":
+      return s.stores.map((x) => x.to.buf);
+    case "gemm":
+      return [s.c.buf];
+    case "colsum":
+      return [s.to.buf, ...(s.also ?? []).map((l) => l.buf)];
+    case "mask":
+      return [...s.pairs.flatMap((x) => [x.a.buf, x.b.buf]), ...s.zero.map((z) => z.loc.buf)];
+    case "maskRows":
+      return [s.loc.buf];
+    case "swap":
+      return s.pairs.flat();
+    default:
+      return [s.to.buf];
+  }
 }
 
 /** The index of the last statement before `i` that writes `buf` (a transpose's `to`), or −1. */
