@@ -70,6 +70,8 @@ export function gatedCase(
     xScale?: number;
     /** Sizes of the cell's other dims (default G = 2). */
     sizes?: Record<string, number>;
+    /** x in (0.5, 1.5) on real steps and 0 on padded ones (cells non-finite at x ≤ 0). */
+    positive?: boolean;
   } = {},
 ): GatedCase {
   const { T = 4, B = 3, H = 4, masked = true, seed = 7 } = opts;
@@ -86,6 +88,12 @@ export function gatedCase(
   const states = Object.entries(model.stateSizes);
   const initial = Object.fromEntries(states.map(([s, n]) => [s, rand(B * n, 0.5).map(Math.abs)]));
   const lengths = masked ? [T, Math.max(1, T - 2), 0].slice(0, B) : null;
+  if (opts.positive)
+    for (let i = 0; i < x.length; i++) {
+      const t = Math.floor(i / (B * I));
+      const b = Math.floor(i / I) % B;
+      x[i] = lengths && t >= lengths[b]! ? 0 : 1 + 0.5 * x[i]!;
+    }
   const run = model.forward(params, x, { batch: B, initial, ...(lengths ? { lengths } : {}) });
   const R = rand(run.output.length);
   const Rf = Object.fromEntries(states.map(([s, n]) => [s, rand(B * n)]));

@@ -51,6 +51,14 @@ describe.skipIf(!torch)("export to PyTorch: forward and gradients equal gated's"
       }),
     );
   }
+  // a cell non-finite at x = 0 with zeroed padding: padded rows must never be computed
+  cases.push(
+    gatedCase(
+      "log cell (padding x = 0)",
+      parseCell("cell logcell(x[I]; h[H]) {\n  h' = tanh(W h + U log(x) + V (1 / x) + b)\n}"),
+      { seed: 60, positive: true },
+    ),
+  );
   let results: unknown[] = [];
 
   test("one Python process runs every case", () => {
