@@ -4,21 +4,46 @@
  * loop counts as one statement) do not overlap share one buffer of their row kind, so a
  * sweep allocates only as much scratch memory as is live at once.
  */
-import type { BufferDecl, Proc, Stmt } from "../schedule/schedule.js";
+import type { BufferDecl, Loc, Proc, Stmt } from "../schedule/schedule.js";
 
-/** Every buffer name a statement mentions. */
+/** The locations a statement reads or writes (a `loop`: none of its own; see `names`). */
+function locsOf(s: Stmt): readonly Loc[] {
+  switch (s.kind) {
+    case "loop":
+    case "swap":
+      return [];
+    case "map":
+      return [
+        ...s.lets.flatMap((l) => l.args.flatMap((a) => (a.kind === "load" ? [a.loc] : []))),
+        ...s.stores.map((st) => st.to),
+      ];
+    case "gemm":
+      return [s.a, s.p, s.c];
+    case "product":
+      return [s.a, s.b, s.to];
+    case "scan":
+      return [...(typeof s.a === "number" ? [] : [s.a]), s.b, s.to];
+    case "colsum":
+      return [s.from, s.to, ...(s.also ?? [])];
+    case "transpose":
+    case "gather":
+    case "reduce":
+    case "copy":
+      return [s.from, s.to];
+    case "fill":
+      return [s.to];
+    case "mask":
+      return [...s.pairs.flatMap((p) => [p.a, p.b]), ...s.zero.map((z) => z.loc)];
+    case "maskRows":
+      return [s.loc];
+  }
+}
+
+/** Every buffer name a statement mentions (a loop's body included). */
 function names(s: Stmt, out: Set<string>): void {
-  const walk = (x: unknown): void => {
-    if (Array.isArray(x)) x.forEach(walk);
-    else if (x && typeof x === "object") {
-      for (const [k, v] of Object.entries(x)) {
-        if (k === "buf" && typeof v === "string") out.add(v);
-        else if (k !== "expr" && k !== "combine" && k !== "finish") walk(v);
-      }
-    }
-  };
-  walk(s);
+  if (s.kind === "loop") for (const b of s.body) names(b, out);
   if (s.kind === "swap") for (const p of s.pairs) for (const n of p) out.add(n);
+  for (const l of locsOf(s)) out.add(l.buf);
 }
 
 /** Shares temporaries with disjoint live ranges (same row kind, enough width). */
