@@ -206,6 +206,11 @@ describe("output errors: one line at line:col", () => {
       "3:10: output y is not a state (states: h) nor a value of the cell; define it with output y = …",
     ],
     [
+      "a next state named as the output",
+      "cell c(x[I]; h[H], c[H]) {\n  h' = tanh(W h)\n  c' = c\n  output c'\n}",
+      "4:10: output c': name the state, output c (its next value is the per-step output)",
+    ],
+    [
       "a scalar output",
       "cell c(x[I]; h[H]) {\n  h' = tanh(W h)\n  output y = sum(h')\n}",
       "3:10: output y has shape []; the per-step output must be a vector, e.g. [H] or [O]",

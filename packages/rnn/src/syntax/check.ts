@@ -206,6 +206,11 @@ class Checker {
       else if (st.kind === "let") this.letDecl(st);
     }
     const output = outStmt?.name;
+    if (outStmt?.name.endsWith("'") && this.stateDims.has(outStmt.name.slice(0, -1)))
+      err(
+        outStmt.pos,
+        `output ${outStmt.name}: name the state, output ${outStmt.name.slice(0, -1)} (its next value is the per-step output)`,
+      );
     if (outStmt && !this.stateDims.has(outStmt.name) && !this.isValue(outStmt.name))
       err(
         outStmt.pos,
