@@ -101,10 +101,18 @@ export const scan: Op & ((a: Node | number, b: Node, reverse?: boolean) => Node)
       { min: 0.25, max: 1.25 },
       { min: -1.5, max: 1.5 },
     ],
+    // scan(1, b) from the start is a running sum, and prints as one
     notation: {
-      text: ([a, b], attrs) => `scan(${a}, ${b}${attrs["reverse"] ? "; reverse" : ""})`,
+      text: ([a, b], attrs) =>
+        attrs["reverse"]
+          ? `scan(${a}, ${b}; reverse)`
+          : a === "1"
+            ? `cumsum(${b})`
+            : `scan(${a}, ${b})`,
       latex: ([a, b], attrs) =>
-        `\\operatorname{scan}${attrs["reverse"] ? "^{\\leftarrow}" : ""}\\left(${a}, ${b}\\right)`,
+        !attrs["reverse"] && a === "\\mathbf{1}"
+          ? `\\operatorname{cumsum}\\left(${b}\\right)`
+          : `\\operatorname{scan}${attrs["reverse"] ? "^{\\leftarrow}" : ""}\\left(${a}, ${b}\\right)`,
       prec: 100,
     },
   },

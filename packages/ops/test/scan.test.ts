@@ -1,5 +1,5 @@
 import { fc, test as fcTest } from "@fast-check/vitest";
-import { evaluate, grad, input, jvp, printText } from "@gated/graph";
+import { evaluate, grad, input, jvp, printLatex, printText } from "@gated/graph";
 import { cumprod, cumsum, scan, sum } from "@gated/ops";
 import { describe, expect, test } from "vitest";
 import { checkGrad } from "./check.js";
@@ -60,7 +60,9 @@ describe("scan", () => {
   });
   test("folds: zero coefficients give the terms, zero terms give zeros", () => {
     expect(scan(0, x)).toBe(x);
-    expect(printText(cumsum(x))).toBe("scan(1, x)");
+    expect(printText(cumsum(x))).toBe("cumsum(x)");
+    expect(printText(scan(1, x, true))).toBe("scan(1, x; reverse)");
+    expect(printLatex(cumsum(x))).toBe("\\operatorname{cumsum}\\left(x\\right)");
   });
   test("gradients match central differences, both directions, w.r.t. a and b", () => {
     const a = input("a", [5]);
