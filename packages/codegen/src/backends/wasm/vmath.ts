@@ -26,11 +26,19 @@ const LOG2E = Math.LOG2E;
 const C1 = 0.693359375;
 const C2 = -2.1219444e-4;
 
+/** 1.5·2²³: y + ROUND is y rounded to an integer (ties to even) in the low mantissa bits, |y| < 2²². */
+const ROUND = 12582912;
+
 /** e^x (Cephes expf): n = round(x·log2 e), r = x − n·ln 2, e^r by a degree-7 polynomial, × 2^n. */
 export function expF32(f: Func, x0: Local): void {
-  // clamp (NaN passes through min/max): e^88.8 overflows, e^−104 underflows to 0
-  const x = tmp(f, () => f.get(x0).f32x4(88.8).op("f32x4.min").f32x4(-104).op("f32x4.max"));
-  const n = tmp(f, () => f.get(x).f32x4(LOG2E).op("f32x4.mul").op("f32x4.nearest"));
+  // clamp (NaN passes through: pmin/pmax keep their first operand when a comparison fails):
+  // e^88.8 overflows, e^−104 underflows to 0
+  const x = tmp(f, () => f.get(x0).f32x4(88.8).op("f32x4.pmin").f32x4(-104).op("f32x4.pmax"));
+  // n = nearest(x·log2 e), and as an integer, through the bits of t = x·log2 e + ROUND (exactly
+  // f32x4.nearest and its truncation for |n| ≤ 150, in two adds instead of a round and a
+  // saturating conversion)
+  const t = tmp(f, () => f.get(x).f32x4(LOG2E).op("f32x4.mul").f32x4(ROUND).op("f32x4.add"));
+  const n = tmp(f, () => f.get(t).f32x4(ROUND).op("f32x4.sub"));
   const r = tmp(f, () => {
     f.get(x).get(n).f32x4(C1).op("f32x4.mul").op("f32x4.sub");
     f.get(n).f32x4(C2).op("f32x4.mul").op("f32x4.sub");
@@ -49,7 +57,7 @@ export function expF32(f: Func, x0: Local): void {
     f.get(z).op("f32x4.mul").get(r).op("f32x4.add").f32x4(1).op("f32x4.add");
   });
   // 2^n as two factors 2^n1 · 2^n2 (n ∈ [−150, 128]: each factor stays a normal float)
-  const ni = tmp(f, () => f.get(n).op("i32x4.trunc_sat_f32x4_s"));
+  const ni = tmp(f, () => f.get(t).f32x4(ROUND).op("i32x4.sub"));
   const n1 = tmp(f, () => f.get(ni).i32(1).op("i32x4.shr_s"));
   const pow2 = (k: () => void) => {
     k();
