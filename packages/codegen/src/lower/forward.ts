@@ -77,6 +77,8 @@ export function inferenceSweep(cx: LowerContext, layout: Layout): Proc {
     })),
     accum: [],
     keep: new Set(),
+    // the taped forward's order: the cell's locals first, in definition order
+    first: [...(pr.locals?.keys() ?? [])],
   });
   buffers.push(...scan.buffers);
   // masked rows keep their state (the step's start is copied over what the step wrote), then
