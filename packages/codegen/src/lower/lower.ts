@@ -7,12 +7,12 @@
 import type { Node, Sizes } from "@gated/graph";
 import type { DType, Recurrence } from "../kernel/types.js";
 import { graphHash, Namer } from "../names.js";
-import type { Schedule } from "../schedule/schedule.js";
+import type { Proc, Schedule } from "../schedule/schedule.js";
 import { Shapes } from "./analyze.js";
 import { ConstPool } from "./consts.js";
 import { namedVjp } from "./cotangents.js";
 import { inferenceSweep } from "./forward.js";
-import { packedLayout } from "./layout.js";
+import { type Layout, packedLayout } from "./layout.js";
 import { planMemory } from "./memory.js";
 import { maskPaddedBackward, maskPaddedForward } from "./padding.js";
 import { type Problem, problemOf } from "./problem.js";
@@ -54,13 +54,28 @@ export function lowerProblem(
   const fwd = forwardSweep(cx, layout, residual);
   // 5. backward scan over t = T−1…0, parameter gradients deferred to after the sweep
   const bwd = backwardSweep(cx, layout, vjp, fwd);
-  // 6. reuse: temporaries with disjoint live ranges share buffers;
-  // 7. memory: every buffer gets an offset a + b·B + c·T·B in one memory
-  // (padded rows of the tape, and of what the backward sums over rows, are zeroed: padding.ts)
-  const forward = planMemory(reuseBuffers(maskPaddedForward(fwd.proc)));
-  const backward = planMemory(reuseBuffers(maskPaddedBackward(bwd)));
-  // 8. inference: the forward scan without a tape, states double-buffered (forward.ts)
-  const infer = planMemory(reuseBuffers(inferenceSweep(cx, layout)));
+  // 6. padding: padded rows of the tape, and of what the backward sums over rows, set to 0
+  const forward = maskPaddedForward(fwd.proc);
+  const backward = maskPaddedBackward(bwd);
+  // 7. inference: the forward scan without a tape, states double-buffered (forward.ts)
+  const infer = inferenceSweep(cx, layout);
+  // 8. reuse, then memory: temporaries with disjoint live ranges share buffers, and every
+  //    buffer gets an offset a + b·B + c·T·B in one memory
+  const store = (p: Proc) => planMemory(reuseBuffers(p));
+  const procs = { forward: store(forward), backward: store(backward), infer: store(infer) };
+  return scheduleOf(cx, sizes, dtype, layout, fwd.tape, procs);
+}
+
+/** The schedule: what the kernel API needs besides the procedures (sizes, layout, widths). */
+function scheduleOf(
+  cx: LowerContext,
+  sizes: Sizes,
+  dtype: DType,
+  layout: Layout,
+  tape: readonly string[],
+  procs: Pick<Schedule, "forward" | "backward" | "infer">,
+): Schedule {
+  const { pr } = cx;
   const width = (n: Node) => cx.shapes.size(n);
   return {
     name: pr.name,
@@ -73,11 +88,9 @@ export function lowerProblem(
     inputs: pr.inputs.map((i) => ({ name: i.name, width: width(i.node) })),
     outputs: pr.outputs.map((o) => ({ name: o.name, width: width(o.node) })),
     states: pr.states.map((s) => ({ name: s.name, width: width(s.node) })),
-    tape: [...fwd.tape],
+    tape: [...tape],
     consts: cx.consts.decls,
-    forward,
-    backward,
-    infer,
+    ...procs,
   };
 }
 
