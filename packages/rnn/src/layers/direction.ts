@@ -12,7 +12,14 @@
  * back through the first chunk (or the whole of a sequence shorter than k). For k ≥ T this is
  * plain BPTT.
  */
-import type { ForwardOptions, Kernel, Params, Run } from "@gated/codegen";
+import {
+  allocate,
+  type FloatArray,
+  type ForwardOptions,
+  type Kernel,
+  type Params,
+  type Run,
+} from "@gated/codegen";
 import { reverseWithin, zeroPadded } from "./reverse.js";
 
 export interface DirectionRun {
@@ -37,6 +44,125 @@ export interface DirectionGrads {
 }
 
 /**
+ * One direction's kernel runs, in its own reading order (reversed within each length for the
+ * reverse direction): what the sequence layers keep between forward and backward.
+ */
+export interface DirectionPass {
+  readonly reverse: boolean;
+  readonly T: number;
+  readonly B: number;
+  readonly lengths: Int32Array;
+  readonly chunks: readonly { readonly start: number; readonly steps: number; readonly run: Run }[];
+  readonly truncated: boolean;
+  /** [T][B][O] in the reading order, in the kernel's dtype (the kernel's own array for one chunk). */
+  readonly outputR: FloatArray;
+  /** [B][S] per state (the kernel's arrays). */
+  readonly final: Record<string, ArrayLike<number>>;
+}
+
+/** Gradients of a pass, in its reading order. */
+export interface PassGrads {
+  /** [T][B][W] in the reading order. */
+  readonly inputR: ArrayLike<number>;
+  /** Parameter gradients as the kernel gave them (one chunk) or their sum over chunks. */
+  readonly params: ArrayLike<number>;
+  readonly initial: Record<string, ArrayLike<number>>;
+}
+
+/**
+ * Runs `kernel` over `xr` ([T][B][W], already in the direction's reading order); `window` ≥ 1
+ * enables truncated BPTT; `tape` / `checkpoint` go to every kernel run.
+ */
+export function passDirection(
+  kernel: Kernel,
+  params: Params,
+  xr: ArrayLike<number>,
+  T: number,
+  B: number,
+  initial: Record<string, ArrayLike<number>>,
+  lengths: Int32Array,
+  reverse: boolean,
+  window?: number,
+  tape: Pick<ForwardOptions, "tape" | "checkpoint"> = {},
+): DirectionPass {
+  const W = kernel.inputSize,
+    O = kernel.outputSize;
+  const k = window === undefined ? Math.max(T, 1) : window;
+  const chunks: { start: number; steps: number; run: Run }[] = [];
+  let cur: Record<string, ArrayLike<number>> = initial;
+  for (let start = 0; start < T || (T === 0 && start === 0); start += k) {
+    const steps = Math.min(k, T - start);
+    const lens = Int32Array.from(lengths, (l) => Math.max(0, Math.min(steps, l - start)));
+    const x = steps === T ? xr : subarray(xr, start * B * W, (start + steps) * B * W);
+    const run = kernel.forward(params, x, { batch: B, initial: cur, lengths: lens, ...tape });
+    chunks.push({ start, steps, run });
+    cur = run.final;
+    if (T === 0) break;
+  }
+  let outputR: FloatArray;
+  if (chunks.length === 1 && chunks[0]!.steps === T) outputR = chunks[0]!.run.output;
+  else {
+    outputR = allocate(kernel.dtype, T * B * O);
+    for (const c of chunks) outputR.set(c.run.output, c.start * B * O);
+  }
+  // null prototype: a state may be called __proto__ (an own key, not the object's prototype)
+  const final: Record<string, ArrayLike<number>> = Object.create(null);
+  for (const name of Object.keys(kernel.stateSizes))
+    final[name] = own(cur, name) ?? new Float64Array(B * kernel.stateSizes[name]!);
+  const truncated = window !== undefined && window < T;
+  return { reverse, T, B, lengths, chunks, truncated, outputR, final };
+}
+
+/** Backward through a pass: dOutR [T][B][O] in its reading order with padded steps 0. */
+export function backPass(
+  kernel: Kernel,
+  r: DirectionPass,
+  dOutR: ArrayLike<number> | undefined,
+  dFinal: Record<string, ArrayLike<number> | undefined>,
+): PassGrads {
+  const { T, B, lengths } = r;
+  const W = kernel.inputSize,
+    O = kernel.outputSize;
+  const names = Object.keys(kernel.stateSizes);
+  const carry: Record<string, Float64Array> = Object.create(null); // own keys even for __proto__
+  for (const n of names) {
+    const v = own(dFinal, n);
+    carry[n] = v ? Float64Array.from(v) : new Float64Array(B * kernel.stateSizes[n]!);
+  }
+  if (r.chunks.length === 1 && r.chunks[0]!.steps === T) {
+    // one chunk: the kernel's gradients as they are (nothing is cut or summed)
+    const g = kernel.backward(r.chunks[0]!.run, {
+      ...(dOutR ? { output: dOutR } : {}),
+      final: carry,
+    });
+    const initial: Record<string, ArrayLike<number>> = Object.create(null);
+    for (const n of names) initial[n] = g.initial[n]!;
+    return { inputR: g.input, params: g.params.data, initial };
+  }
+  const gx = new Float64Array(T * B * W);
+  const gp = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
+  for (let j = r.chunks.length - 1; j >= 0; j--) {
+    const { start, steps, run } = r.chunks[j]!;
+    const g = kernel.backward(run, {
+      ...(dOutR ? { output: subarray(dOutR, start * B * O, (start + steps) * B * O) } : {}),
+      final: carry,
+    });
+    gx.set(g.input, start * B * W);
+    for (let i = 0; i < gp.length; i++) gp[i]! += g.params.data[i]!;
+    for (const n of names) {
+      const S = kernel.stateSizes[n]!;
+      const d = g.initial[n]!;
+      for (let b = 0; b < B; b++) {
+        // the stop-gradient at this chunk's start cuts sequences that stepped inside it
+        const cut = r.truncated && j > 0 && lengths[b]! > start;
+        for (let s = 0; s < S; s++) carry[n]![b * S + s] = cut ? 0 : d[b * S + s]!;
+      }
+    }
+  }
+  return { inputR: gx, params: gp, initial: carry };
+}
+
+/**
  * Runs `kernel` over x ([T][B][W]) in one direction; `window` ≥ 1 enables truncated BPTT;
  * `tape` / `checkpoint` go to every kernel run (inference, checkpointed BPTT).
  */
@@ -52,41 +178,19 @@ export function runDirection(
   window?: number,
   tape: Pick<ForwardOptions, "tape" | "checkpoint"> = {},
 ): DirectionRun {
-  const W = kernel.inputSize,
-    O = kernel.outputSize;
-  const xr = reverse ? reverseWithin(x, T, B, W, lengths) : x;
-  const k = window === undefined ? Math.max(T, 1) : window;
-  const out = new Float64Array(T * B * O);
-  const chunks: { start: number; steps: number; run: Run }[] = [];
-  let cur: Record<string, ArrayLike<number>> = initial;
-  for (let start = 0; start < T || (T === 0 && start === 0); start += k) {
-    const steps = Math.min(k, T - start);
-    const lens = Int32Array.from(lengths, (l) => Math.max(0, Math.min(steps, l - start)));
-    const run = kernel.forward(params, xr.subarray(start * B * W, (start + steps) * B * W), {
-      batch: B,
-      initial: cur,
-      lengths: lens,
-      ...tape,
-    });
-    out.set(run.output, start * B * O);
-    chunks.push({ start, steps, run });
-    cur = run.final;
-    if (T === 0) break;
-  }
-  // null prototype: a state may be called __proto__ (an own key, not the object's prototype)
+  const O = kernel.outputSize;
+  const xr = reverse ? reverseWithin(x, T, B, kernel.inputSize, lengths) : x;
+  const p = passDirection(kernel, params, xr, T, B, initial, lengths, reverse, window, tape);
   const final: Record<string, Float64Array> = Object.create(null);
-  for (const name of Object.keys(kernel.stateSizes))
-    final[name] = Float64Array.from(
-      own(cur, name) ?? new Float64Array(B * kernel.stateSizes[name]!),
-    );
+  for (const name of Object.keys(p.final)) final[name] = Float64Array.from(p.final[name]!);
   return {
     reverse,
     T,
     B,
     lengths,
-    chunks,
-    truncated: window !== undefined && window < T,
-    output: reverse ? reverseWithin(out, T, B, O, lengths) : out,
+    chunks: p.chunks,
+    truncated: p.truncated,
+    output: reverse ? reverseWithin(p.outputR, T, B, O, lengths) : Float64Array.from(p.outputR),
     final,
   };
 }
@@ -101,7 +205,6 @@ export function backDirection(
   const { T, B, lengths } = r;
   const W = kernel.inputSize,
     O = kernel.outputSize;
-  const names = Object.keys(kernel.stateSizes);
   // padded steps output a constant 0: their cotangent is dropped whatever the caller passed
   const dOutR =
     dOut === undefined
@@ -113,36 +216,25 @@ export function backDirection(
           O,
           lengths,
         );
-  const gx = new Float64Array(T * B * W);
-  const gp = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
-  const carry: Record<string, Float64Array> = Object.create(null); // own keys even for __proto__
-  for (const n of names) {
-    const v = own(dFinal, n);
-    carry[n] = v ? Float64Array.from(v) : new Float64Array(B * kernel.stateSizes[n]!);
-  }
-  for (let j = r.chunks.length - 1; j >= 0; j--) {
-    const { start, steps, run } = r.chunks[j]!;
-    const g = kernel.backward(run, {
-      ...(dOutR ? { output: dOutR.subarray(start * B * O, (start + steps) * B * O) } : {}),
-      final: carry,
-    });
-    gx.set(g.input, start * B * W);
-    for (let i = 0; i < gp.length; i++) gp[i]! += g.params.data[i]!;
-    for (const n of names) {
-      const S = kernel.stateSizes[n]!;
-      const d = g.initial[n]!;
-      for (let b = 0; b < B; b++) {
-        // the stop-gradient at this chunk's start cuts sequences that stepped inside it
-        const cut = r.truncated && j > 0 && lengths[b]! > start;
-        for (let s = 0; s < S; s++) carry[n]![b * S + s] = cut ? 0 : d[b * S + s]!;
-      }
-    }
-  }
+  const pass = { ...r, outputR: r.output, final: r.final };
+  const g = backPass(kernel, pass, dOutR, dFinal);
+  // gradients summed from zero, as over chunks (so a −0 from the kernel is +0 here too)
+  const params = new Float64Array(g.params.length);
+  for (let i = 0; i < params.length; i++) params[i]! += g.params[i]!;
+  const initial: Record<string, Float64Array> = Object.create(null);
+  for (const n of Object.keys(g.initial)) initial[n] = Float64Array.from(g.initial[n]!);
   return {
-    input: r.reverse ? reverseWithin(gx, T, B, W, lengths) : gx,
-    params: gp,
-    initial: carry,
+    input: r.reverse ? reverseWithin(g.inputR, T, B, W, lengths) : Float64Array.from(g.inputR),
+    params,
+    initial,
   };
+}
+
+/** `a[start, end)` without a copy where `a` is a typed array. */
+function subarray(a: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
+  return ArrayBuffer.isView(a)
+    ? (a as Float64Array).subarray(start, end)
+    : Array.prototype.slice.call(a, start, end);
 }
 
 /** `o[k]` if `o` has its own property `k` (a state may be called `__proto__` or `constructor`). */

@@ -28,8 +28,9 @@ import {
   referenceKernel,
 } from "@gated/codegen";
 import type { Sizes } from "@gated/graph";
-import { backDirection, type DirectionRun, own, runDirection } from "./direction.js";
+import { backPass, type DirectionPass, own, passDirection } from "./direction.js";
 import { blockSeed, type InitScheme, initBlock } from "./init.js";
+import { reverseWithin } from "./reverse.js";
 
 export type KernelFactory = (rec: Recurrence, opts: KernelOptions) => Kernel;
 
@@ -110,7 +111,7 @@ export interface SequenceModel {
 
 interface ModelRun extends SequenceRun {
   readonly params: Params;
-  readonly dirs: DirectionRun[][];
+  readonly dirs: DirectionPass[][];
   /** Made with `tape: false`. */
   readonly inference: boolean;
 }
@@ -153,7 +154,13 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
     const o = offsets[l * D + d]!;
     return makeParams(kernels[l]!.layout, p.data.subarray(o, o + blockSize(l)));
   };
-  const cast = (a: Float64Array): FloatArray => (dtype === "float64" ? a : Float32Array.from(a));
+  // the model's dtype: values a float32 kernel gave are float32 already (no rounding here)
+  const cast = (a: ArrayLike<number>): FloatArray =>
+    (dtype === "float64" ? a instanceof Float64Array : a instanceof Float32Array)
+      ? (a as FloatArray)
+      : dtype === "float64"
+        ? Float64Array.from(a)
+        : Float32Array.from(a);
   const stacked = (v: ArrayLike<number> | undefined, n: number, what: string): Float64Array => {
     if (v === undefined) return new Float64Array(n);
     if (v.length !== n)
@@ -222,13 +229,16 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
         names.map((n) => [n, stacked(own(initial, n), L * D * B * stateSizes[n]!, `initial ${n}`)]),
       );
       const final = Object.fromEntries(
-        names.map((n) => [n, new Float64Array(L * D * B * stateSizes[n]!)]),
+        names.map((n) => [n, allocate(dtype, L * D * B * stateSizes[n]!)]),
       );
-      let inp = Float64Array.from(xs);
-      const dirs: DirectionRun[][] = [];
+      // each layer's input as it is (kernels copy what they keep); typed arrays are not copied
+      let inp: ArrayLike<number> = ArrayBuffer.isView(xs) ? xs : Float64Array.from(xs);
+      const dirs: DirectionPass[][] = [];
       for (let l = 0; l < L; l++) {
-        const runs: DirectionRun[] = [];
-        const next = new Float64Array(T * B * D * O);
+        const runs: DirectionPass[] = [];
+        const W = kernels[l]!.inputSize;
+        // one direction: its output is the next input; two: [forward | reverse] per step
+        const next = D === 1 ? null : allocate(dtype, T * B * D * O);
         for (let d = 0; d < D; d++) {
           const k = l * D + d;
           const h0 = Object.fromEntries(
@@ -237,10 +247,10 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
               return [n, init[n]!.subarray(k * S, (k + 1) * S)];
             }),
           );
-          const r = runDirection(
+          const r = passDirection(
             kernels[l]!,
             block(params, l, d),
-            inp,
+            d === 1 ? reverseWithin(inp, T, B, W, len) : inp,
             T,
             B,
             h0,
@@ -253,18 +263,18 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
             },
           );
           runs.push(r);
-          for (let tb = 0; tb < T * B; tb++)
-            for (let o = 0; o < O; o++) next[tb * D * O + d * O + o] = r.output[tb * O + o]!;
+          if (next) interleave(next, r.outputR, T, B, O, D, d, d === 1 ? len : null);
+          else inp = r.outputR;
           for (const n of names) final[n]!.set(r.final[n]!, k * B * stateSizes[n]!);
         }
         dirs.push(runs);
-        inp = next;
+        if (next) inp = next;
       }
       const run: ModelRun = {
         T,
         B,
         output: cast(inp),
-        final: Object.fromEntries(names.map((n) => [n, cast(final[n]!)])),
+        final,
         params,
         dirs,
         inference: tape === false,
@@ -279,7 +289,12 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
           `${where}: backward of a run made with { tape: false } (inference), which kept nothing for backward`,
         );
       const { T, B } = run;
-      let dOut: Float64Array = stacked(cot.output, T * B * D * O, "output cotangent ([T][B][D·O])");
+      const n0 = T * B * D * O;
+      if (cot.output !== undefined && cot.output.length !== n0)
+        throw new Error(
+          `${where}: output cotangent ([T][B][D·O]) needs ${n0} values ([L·D][B][S]), got ${cot.output.length}`,
+        );
+      let dOut: ArrayLike<number> = cot.output ?? new Float64Array(n0);
       const dFin = Object.fromEntries(
         names.map((n) => [
           n,
@@ -291,25 +306,30 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
           throw new Error(`${where}: unknown state "${n}" in final cotangents`);
       const gParams = allocate(dtype, total);
       const gInit = Object.fromEntries(
-        names.map((n) => [n, new Float64Array(L * D * B * stateSizes[n]!)]),
+        names.map((n) => [n, allocate(dtype, L * D * B * stateSizes[n]!)]),
       );
+      const len = run.dirs[0]![0]!.lengths;
       for (let l = L - 1; l >= 0; l--) {
         const W = kernels[l]!.inputSize;
         const dIn = new Float64Array(T * B * W);
         for (let d = 0; d < D; d++) {
           const k = l * D + d;
+          const rev = d === 1 ? len : null;
+          // this direction's output cotangent in its reading order, padded steps 0 (float64:
+          // kernels that compute in float64 read it unrounded)
           const dO = new Float64Array(T * B * O);
-          for (let tb = 0; tb < T * B; tb++)
-            for (let o = 0; o < O; o++) dO[tb * O + o] = dOut[tb * D * O + d * O + o]!;
+          deinterleave(dO, dOut, B, O, D, d, len, rev);
           const dF = Object.fromEntries(
             names.map((n) => {
               const S = B * stateSizes[n]!;
               return [n, dFin[n]!.subarray(k * S, (k + 1) * S)];
             }),
           );
-          const g = backDirection(kernels[l]!, run.dirs[l]![d]!, dO, dF);
-          for (let i = 0; i < W * T * B; i++) dIn[i]! += g.input[i]!;
-          gParams.set(g.params, offsets[k]!);
+          const g = backPass(kernels[l]!, run.dirs[l]![d]!, dO, dF);
+          accumulate(dIn, g.inputR, T, B, W, rev);
+          // summed from zero, as over chunks (a −0 from the kernel is +0)
+          const o = offsets[k]!;
+          for (let i = 0; i < g.params.length; i++) gParams[o + i] = g.params[i]! + 0;
           for (const n of names) gInit[n]!.set(g.initial[n]!, k * B * stateSizes[n]!);
         }
         dOut = dIn;
@@ -317,9 +337,73 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
       return {
         params: wrap(gParams),
         input: cast(dOut),
-        initial: Object.fromEntries(names.map((n) => [n, cast(gInit[n]!)])),
+        initial: gInit,
       };
     },
   };
   return model;
+}
+
+/** Time t of the reading order that step t of the natural order is (reversed within a length). */
+const readAt = (t: number, L: number, rev: boolean): number => (rev && t < L ? L - 1 - t : t);
+
+/** out[t][b][d·O : (d+1)·O] = r[t'][b] with t' the reading-order step of t (rev: reversed). */
+function interleave(
+  out: FloatArray,
+  r: ArrayLike<number>,
+  T: number,
+  B: number,
+  O: number,
+  D: number,
+  d: number,
+  rev: Int32Array | null,
+): void {
+  for (let b = 0; b < B; b++) {
+    const L = rev ? rev[b]! : T;
+    for (let t = 0; t < T; t++) {
+      const src = (readAt(t, L, rev !== null) * B + b) * O;
+      const dst = (t * B + b) * D * O + d * O;
+      for (let o = 0; o < O; o++) out[dst + o] = r[src + o]!;
+    }
+  }
+}
+
+/** out[t'][b] = dOut[t][b][d·O : (d+1)·O] in direction d's reading order; padded steps stay 0. */
+function deinterleave(
+  out: FloatArray,
+  dOut: ArrayLike<number>,
+  B: number,
+  O: number,
+  D: number,
+  d: number,
+  lengths: Int32Array,
+  rev: Int32Array | null,
+): void {
+  for (let b = 0; b < B; b++) {
+    const L = lengths[b]!;
+    for (let t = 0; t < L; t++) {
+      const src = (readAt(t, L, rev !== null) * B + b) * D * O + d * O;
+      const dst = (t * B + b) * O;
+      for (let o = 0; o < O; o++) out[dst + o] = dOut[src + o]!;
+    }
+  }
+}
+
+/** acc[t][b] += g[t'][b] (W values) with t' the reading-order step of t. */
+function accumulate(
+  acc: Float64Array,
+  g: ArrayLike<number>,
+  T: number,
+  B: number,
+  W: number,
+  rev: Int32Array | null,
+): void {
+  for (let b = 0; b < B; b++) {
+    const L = rev ? rev[b]! : T;
+    for (let t = 0; t < T; t++) {
+      const src = (readAt(t, L, rev !== null) * B + b) * W;
+      const dst = (t * B + b) * W;
+      for (let i = 0; i < W; i++) acc[dst + i]! += g[src + i]!;
+    }
+  }
 }
