@@ -741,7 +741,8 @@ function printInference(): void {
         "",
         ...names.map((n) => {
           const v = r.ms[n];
-          if (typeof v !== "number") return v.startsWith("mismatch") ? "MISMATCH" : "—";
+          if (typeof v !== "number")
+            return typeof v === "string" && v.startsWith("mismatch") ? "MISMATCH" : "—";
           return typeof g === "number" && n !== "gated-wasm"
             ? `${fmt(v, 3)} (${fmt(v / g)}×)`
             : fmt(v, 3);

@@ -48,6 +48,12 @@ export const CUSTOM_CELLS: readonly { readonly name: string; readonly cell: () =
  */
 export const AGREE_TOL = 1e-4;
 
+/**
+ * The ONNX models' origin: our best export (the input products hoisted out of the Scan as
+ * [T, B] GEMMs, parameter-only values computed once, per-step products as batched GEMMs).
+ */
+export const MODEL = "gated exportOnnx: Scan, input products hoisted";
+
 /** The custom-cell rows: one per cell and config, `model` naming the ONNX model's origin. */
 export async function customInferenceBench(opts: {
   readonly compile: Compile;
@@ -116,7 +122,7 @@ export async function customInferenceBench(opts: {
         }
       }
       Object.assign(ms, await timeInterleaved(agreeing, opts.budgetMs ?? 3000));
-      rows.push({ cell: name, config: c.name, model: "gated exportOnnx (Scan)", ms, maxErr });
+      rows.push({ cell: name, config: c.name, model: MODEL, ms, maxErr });
       log(
         `inference ${name} ${c.name} (ONNX by gated's exporter): ${Object.entries(ms)
           .map(([n, v]) => `${n} ${typeof v === "number" ? `${v.toFixed(3)} ms` : v}`)

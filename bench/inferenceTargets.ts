@@ -42,7 +42,7 @@ export function inferenceTargets(rows: readonly InferenceRow[]): InferenceTarget
       const web = speedup(r, "ort-web");
       const js = speedup(r, "ort-web", "gated-js");
       out.push({
-        what: `${r.cell} ${r.config} ≥ 5× onnxruntime-web (custom cell, ${r.model})`,
+        what: `${r.cell} ${r.config} ≥ 5× onnxruntime-web on our best export (${r.model})`,
         met: web !== null && web >= 5,
         value:
           web === null

@@ -8,8 +8,8 @@ import { S } from "@gated/graph";
 import { OPS, sigmoid, tanh } from "@gated/ops";
 import { describe, expect, test } from "vitest";
 import { defineCell, exportOnnx, exportPytorch, getCell, readOnnxRecurrent } from "../src/index.js";
-import { ONNX_STRUCTURAL } from "../src/interop/export/onnx.js";
-import { encodeOnnxModel } from "../src/interop/export/onnxProto.js";
+import { ONNX_STRUCTURAL, onnxModel } from "../src/interop/export/onnx.js";
+import { encodeOnnxModel, type OnnxGraph } from "../src/interop/export/onnxProto.js";
 import { ProtoWriter } from "../src/interop/export/protobuf.js";
 import { TORCH_STRUCTURAL } from "../src/interop/export/torch.js";
 import { pyNumber, renderTorchScalar } from "../src/interop/export/torchScalar.js";
@@ -95,6 +95,31 @@ describe("ONNX models read back", () => {
   test("a model without exactly one LSTM/GRU node is refused", () => {
     const bytes = exportOnnx(getCell("gru"), { inputSize: 2, hiddenSize: 3 });
     expect(() => readOnnxRecurrent(bytes)).toThrow(/0 LSTM\/GRU nodes; import reads exactly one/);
+  });
+});
+
+describe("ONNX Scan body: only what depends on a state runs per step", () => {
+  const ops = (g: OnnxGraph) => g.nodes.map((n) => n.op);
+  const bodyOf = (g: OnnxGraph) => {
+    const scan = g.nodes.find((n) => n.op === "Scan")!;
+    return (scan.attrs!["body"] as { g: OnnxGraph }).g;
+  };
+  test.each([
+    ["lstm", 4],
+    ["gru", 3],
+    ["peephole_lstm", 4],
+    ["mgu", 2],
+  ])("%s: the %i input products are GEMMs over [T, B] before the Scan, scanned in", (name, n) => {
+    const main = onnxModel(getCell(name), { inputSize: 3, hiddenSize: 4 }).graph;
+    const body = bodyOf(main);
+    const count = (g: OnnxGraph, op: string) => ops(g).filter((o) => o === op).length;
+    // x·Uᵀ for every gate before the Scan; per step only the recurrent products W h
+    expect(count(main, "MatMul")).toBe(n);
+    expect(count(body, "MatMul")).toBe(n);
+    // parameter-only values (the transposes) are computed once, outside the body
+    expect(count(body, "Transpose")).toBe(0);
+    // the body reads the products, not x
+    expect(body.inputs.some((v) => v.name === "x_t")).toBe(false);
   });
 });
 

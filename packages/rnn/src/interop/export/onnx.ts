@@ -1,9 +1,14 @@
 /**
  * Export to ONNX (opset 17): the whole sequence as one `Scan` over the step body, built from
  * standard ops. Inputs `x` [T, B, I] and `init_<state>` [B, n]; outputs `output` [T, B, n] and
- * `final_<state>` [B, n]; the parameters are initializers named by gated's names, which the
- * body reads from the enclosing graph. Elementwise nodes render from the scalar IR (one table,
- * ONNX_SCALAR); structural ops from ONNX_STRUCTURAL, keyed by the op objects of @gated/ops.
+ * `final_<state>` [B, n]; the parameters are initializers named by gated's names. Only what
+ * depends on a state is in the body: values of the parameters alone are computed once before
+ * the Scan (the body reads them from the enclosing graph), and values of x and the parameters
+ * (the input products U x, with their biases) for all steps at once, [T, B, …], one product
+ * per matrix, scanned into the body beside x. Matrix-vector products of a parameter matrix are
+ * MatMul(v, Aᵀ) over the batch (one GEMM, Aᵀ transposed once). Elementwise nodes render from
+ * the scalar IR (one table, ONNX_SCALAR); structural ops from ONNX_STRUCTURAL, keyed by the op
+ * objects of @gated/ops.
  */
 import type { Params } from "@gated/codegen";
 import {
@@ -23,6 +28,7 @@ import { batchPad, constantOf, type ExportDims, type LoweredCell, lowerCell } fr
 import {
   encodeOnnxModel,
   type OnnxGraph,
+  type OnnxModel,
   type OnnxNode,
   type OnnxTensor,
   type OnnxType,
@@ -35,18 +41,32 @@ type Val =
   | { readonly k: "tensor" | "bool"; readonly s: string }
   | { readonly k: "number"; readonly v: number };
 
+/** What the builders of one model share: value names unique across its graphs, constants. */
+interface Shared {
+  n: number;
+  readonly consts: Map<string, string>;
+}
+
 /** Builds one graph's nodes, naming values uniquely; constants become initializers of the model. */
 class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
-  private n = 0;
-  private readonly consts = new Map<string, string>();
   constructor(
     readonly dtype: OnnxType,
     readonly initializers: OnnxTensor[],
+    private readonly shared: Shared = { n: 0, consts: new Map() },
   ) {}
 
+  /** A builder of another graph of the same model (a subgraph): names stay unique. */
+  fork(): GraphBuilder {
+    return new GraphBuilder(this.dtype, this.initializers, this.shared);
+  }
+
+  private get consts(): Map<string, string> {
+    return this.shared.consts;
+  }
+
   fresh(base = "v"): string {
-    return `${base}_${this.n++}`;
+    return `${base}_${this.shared.n++}`;
   }
 
   op(
@@ -59,7 +79,7 @@ class GraphBuilder {
       op,
       inputs,
       outputs: [out],
-      name: `${op}_${this.nodes.length}`,
+      name: `${op}_${out}`,
       ...(attrs ? { attrs } : {}),
     });
     return out;
@@ -167,14 +187,22 @@ function renderScalar(g: GraphBuilder, s: Scalar, args: readonly Val[]): Val {
 
 interface Arg {
   readonly v: Val;
-  readonly batched: boolean;
+  /**
+   * Leading axes before the per-sample shape: 0 (a parameter-only value), 1 ([B]: in the step
+   * body) or 2 ([T, B]: a value of x computed for all steps before the Scan).
+   */
+  readonly lead: number;
   readonly shape: readonly number[];
 }
 interface Ctx {
   readonly g: GraphBuilder;
+  /** The graph before the Scan, where parameter-only values are computed (once). */
+  readonly once: GraphBuilder;
   readonly low: LoweredCell;
-  /** [1] int64: the batch size, from the step input's shape. */
-  readonly batchDim: () => string;
+  /** int64 [lead]: the leading sizes ([B] in the body, [T, B] before the Scan). */
+  readonly leadDims: () => string;
+  /** Aᵀ of parameter-only matrices, by A's name (computed in `once`). */
+  readonly transposed: Map<string, string>;
 }
 type Structural = (n: Node, a: readonly Arg[], c: Ctx) => string;
 
@@ -186,12 +214,8 @@ const reduce =
     const x = t(c, a!);
     const ax = n.attrs["axis"];
     const axes =
-      ax === "all"
-        ? a!.batched
-          ? range(1, a!.shape.length)
-          : []
-        : [(ax as number) + (a!.batched ? 1 : 0)];
-    if (ax === "all" && a!.batched && a!.shape.length === 0) return x;
+      ax === "all" ? (a!.lead ? range(a!.lead, a!.shape.length) : []) : [(ax as number) + a!.lead];
+    if (ax === "all" && a!.lead && a!.shape.length === 0) return x;
     const keep = { keepdims: { i: 0 } };
     if (!axes.length) return c.g.op(op, [x], keep);
     return axesAsInput
@@ -227,11 +251,22 @@ function scanOnnx(n: Node, [a, b]: readonly Arg[], c: Ctx): string {
 export const ONNX_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, Structural>([
   [
     OPS.matvec,
-    (_n, [A, v], c) =>
-      c.g.op("Squeeze", [
+    (_n, [A, v], c) => {
+      // a parameter matrix times batched vectors: one GEMM v Aᵀ over the leading axes
+      if (A!.lead === 0 && v!.lead > 0) {
+        const a = t(c, A!);
+        let at = c.transposed.get(a);
+        if (!at) {
+          at = c.once.op("Transpose", [a], { perm: { ints: [1, 0] } });
+          c.transposed.set(a, at);
+        }
+        return c.g.op("MatMul", [t(c, v!), at]);
+      }
+      return c.g.op("Squeeze", [
         c.g.op("MatMul", [t(c, A!), c.g.unsqueeze(t(c, v!), [-1])]),
         c.g.ints([-1]),
-      ]),
+      ]);
+    },
   ],
   [OPS.matmul, (_n, [A, B], c) => c.g.op("MatMul", [t(c, A!), t(c, B!)])],
   [
@@ -242,7 +277,9 @@ export const ONNX_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, St
   [
     OPS.transpose,
     (_n, [a], c) =>
-      c.g.op("Transpose", [t(c, a!)], { perm: { ints: a!.batched ? [0, 2, 1] : [1, 0] } }),
+      c.g.op("Transpose", [t(c, a!)], {
+        perm: { ints: [...range(0, a!.lead), a!.lead + 1, a!.lead] },
+      }),
   ],
   [OPS.sum, reduce("ReduceSum", true)],
   [OPS.reduceMax, reduce("ReduceMax", false)],
@@ -251,9 +288,13 @@ export const ONNX_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, St
     OPS.broadcastTo,
     (n, [a], c) => {
       const to = c.low.shape(n);
-      if (!a!.batched) return c.g.op("Expand", [t(c, a!), c.g.ints(to)]);
+      const L = a!.lead;
+      if (!L) return c.g.op("Expand", [t(c, a!), c.g.ints(to)]);
       const pad = batchPad(a!.shape.length, to.length);
-      return c.g.op("Expand", [c.g.unsqueeze(t(c, a!), range(1, pad)), c.g.ints([1, ...to])]);
+      return c.g.op("Expand", [
+        c.g.unsqueeze(t(c, a!), range(L, pad)),
+        c.g.ints([...new Array<number>(L).fill(1), ...to]),
+      ]);
     },
   ],
   [
@@ -261,24 +302,22 @@ export const ONNX_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, St
     (n, [a], c) =>
       c.g.op("Reshape", [
         t(c, a!),
-        c.g.ints(a!.batched ? [0, ...c.low.shape(n)] : [...c.low.shape(n)]),
+        c.g.ints([...new Array<number>(a!.lead).fill(0), ...c.low.shape(n)]),
       ]),
   ],
   [
     OPS.concat,
     (n, args, c) => {
-      const batched = args.some((a) => a.batched);
+      const L = Math.max(...args.map((a) => a.lead));
       const parts = args.map((a) =>
-        batched && !a.batched
+        L && !a.lead
           ? c.g.op("Expand", [
               t(c, a),
-              c.g.op("Concat", [c.batchDim(), c.g.ints(a.shape)], { axis: { i: 0 } }),
+              c.g.op("Concat", [c.leadDims(), c.g.ints(a.shape)], { axis: { i: 0 } }),
             ])
           : t(c, a),
       );
-      return c.g.op("Concat", parts, {
-        axis: { i: (n.attrs["axis"] as number) + (batched ? 1 : 0) },
-      });
+      return c.g.op("Concat", parts, { axis: { i: (n.attrs["axis"] as number) + L } });
     },
   ],
   [
@@ -291,7 +330,7 @@ export const ONNX_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, St
         t(c, a!),
         c.g.ints([start]),
         c.g.ints([end]),
-        c.g.ints([k + (a!.batched ? 1 : 0)]),
+        c.g.ints([k + a!.lead]),
       ]);
     },
   ],
@@ -302,10 +341,11 @@ function renderNode(n: Node, args: readonly Arg[], c: Ctx): Val {
   if (structural) return T(structural(n, args, c));
   if (n.op.kind === "elementwise" && n.op.scalar) {
     const R = c.low.shape(n).length;
+    // a batched operand of lower rank gets axes after its leading ones; the others broadcast
     const padded = args.map((a): Val => {
-      if (a.v.k === "number" || !a.batched || !c.low.batched(n)) return a.v;
+      if (a.v.k === "number" || !a.lead) return a.v;
       const k = batchPad(a.shape.length, R);
-      return k === 0 ? a.v : { k: a.v.k, s: c.g.unsqueeze(a.v.s, range(1, k)) };
+      return k === 0 ? a.v : { k: a.v.k, s: c.g.unsqueeze(a.v.s, range(a.lead, k)) };
     });
     return renderScalar(
       c.g,
@@ -352,6 +392,11 @@ export function defaultParams(
 
 /** The ONNX model (serialized ModelProto) of the cell run over a sequence. */
 export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
+  return encodeOnnxModel(onnxModel(cell, opts));
+}
+
+/** The ONNX model of the cell run over a sequence, before serialization (its graphs' nodes). */
+export function onnxModel(cell: Cell, opts: OnnxExportOptions): OnnxModel {
   const where = `export of cell ${JSON.stringify(cell.name)} to ONNX`;
   const low = lowerCell(cell, opts);
   const dtype = opts.dtype ?? "float32";
@@ -372,42 +417,87 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
       throw new Error(
         `${where}: unknown parameter ${k} (cell parameters: ${low.params.map((p) => p.name).join(", ")})`,
       );
-  const g = new GraphBuilder(dtype, initializers);
-  let bdim: string | undefined;
+  // `once`: the graph before the Scan; `g`: the step body
+  const once = new GraphBuilder(dtype, initializers);
+  const g = once.fork();
+  const transposed = new Map<string, string>();
+  const stateIn = low.states[0] ? `${low.states[0].name}_in` : "x_t";
+  const dimsOf = (b: GraphBuilder, of: string, n: number) =>
+    b.op("Shape", [of], { start: { i: 0 }, end: { i: n } });
+  let onceDims: string | undefined;
+  let bodyDims: string | undefined;
+  const onceCtx: Ctx = {
+    g: once,
+    once,
+    low,
+    transposed,
+    leadDims: () => (onceDims ??= dimsOf(once, "x", 2)),
+  };
   const ctx: Ctx = {
     g,
+    once,
     low,
-    batchDim: () => {
-      bdim ??= g.op("Shape", ["x_t"], { start: { i: 0 }, end: { i: 1 } }, "batch");
-      return bdim;
-    },
+    transposed,
+    leadDims: () => (bodyDims ??= dimsOf(g, stateIn, 1)),
   };
-  const vals = new Map<Node, Val>();
-  const leaf = (n: Node): Val => {
-    const c = constantOf(n);
-    if (c !== undefined)
-      return low.shape(n).length === 0 ? { k: "number", v: c } : T(g.float(c, low.shape(n)));
-    if (n === cell.x) return T("x_t");
-    const st = low.states.find((s) => s.node === n);
-    if (st) return T(`${st.name}_in`);
-    if (n.op.name === "param") return T(n.label!);
-    throw new Error(`${where}: unknown leaf ${n.label ?? n.op.name}`);
-  };
-  const value = (n: Node): Val => {
-    if (!vals.has(n)) vals.set(n, leaf(n));
-    return vals.get(n)!;
-  };
-  for (const n of low.steps) {
-    const args = n.inputs.map((x) => ({
-      v: value(x),
-      batched: low.batched(x),
-      shape: low.shape(x),
-    }));
+  // what depends on a state is computed per step; everything else once, before the Scan
+  const perStep = new Set<Node>(low.states.map((s) => s.node));
+  for (const n of low.steps) if (n.inputs.some((x) => perStep.has(x))) perStep.add(n);
+  const render = (n: Node, args: readonly Arg[], c: Ctx): Val => {
     try {
-      vals.set(n, renderNode(n, args, ctx));
+      return renderNode(n, args, c);
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`);
     }
+  };
+  // before the Scan: parameter-only values (lead 0) and values of x for all steps (lead 2)
+  const onceVals = new Map<Node, Val>();
+  const onceValue = (n: Node): Val => {
+    let v = onceVals.get(n);
+    if (v) return v;
+    const c = constantOf(n);
+    if (c !== undefined)
+      v = low.shape(n).length === 0 ? { k: "number", v: c } : T(g.float(c, low.shape(n)));
+    else if (n === cell.x) v = T("x");
+    else if (n.op.name === "param") v = T(n.label!);
+    else throw new Error(`${where}: unknown leaf ${n.label ?? n.op.name}`);
+    onceVals.set(n, v);
+    return v;
+  };
+  for (const n of low.steps) {
+    if (perStep.has(n)) continue;
+    const args = n.inputs.map((x) => ({
+      v: onceValue(x),
+      lead: low.batched(x) ? 2 : 0,
+      shape: low.shape(x),
+    }));
+    onceVals.set(n, render(n, args, onceCtx));
+  }
+  // the body: values of x come in as scan inputs ([B, …] at step t), parameter-only ones by name
+  const scanned = new Map<Node, { outer: string; inner: string }>();
+  const bodyVals = new Map<Node, Val>();
+  const value = (n: Node): Val => {
+    const v = bodyVals.get(n);
+    if (v) return v;
+    const st = low.states.find((s) => s.node === n);
+    if (st) return T(`${st.name}_in`);
+    if (!low.batched(n)) return onceValue(n);
+    let sc = scanned.get(n);
+    if (!sc) {
+      const outer = once.tensor(onceValue(n));
+      sc = { outer, inner: n === cell.x ? "x_t" : `${outer}_t` };
+      scanned.set(n, sc);
+    }
+    return T(sc.inner);
+  };
+  for (const n of low.steps) {
+    if (!perStep.has(n)) continue;
+    const args = n.inputs.map((x) => ({
+      v: value(x),
+      lead: low.batched(x) ? 1 : 0,
+      shape: low.shape(x),
+    }));
+    bodyVals.set(n, render(n, args, ctx));
   }
   const masked = opts.lengths === true;
   // with lengths: steps at or past a sequence's length keep the state and output zero
@@ -418,7 +508,7 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
       ? name
       : g.op("Expand", [
           name,
-          g.op("Concat", [ctx.batchDim(), g.ints([size])], { axis: { i: 0 } }),
+          g.op("Concat", [ctx.leadDims(), g.ints([size])], { axis: { i: 0 } }),
         ]);
   };
   const nexts = low.states.map((s) => batchedValue(s.next, s.size));
@@ -439,13 +529,19 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
     undefined,
     "y_t",
   );
+  // a Scan needs a scan input: x itself when the body reads nothing of x
+  if (!scanned.size) scanned.set(cell.x, { outer: "x", inner: "x_t" });
   const B = "B";
+  const scans = [...scanned].map(([n, sc]) => ({
+    ...sc,
+    shape: n === cell.x ? [low.inputSize] : low.shape(n),
+  }));
   const body: OnnxGraph = {
     name: `${cell.name}_step`,
     nodes: g.nodes,
     inputs: [
       ...low.states.map((s) => ({ name: `${s.name}_in`, type: dtype, shape: [B, s.size] })),
-      { name: "x_t", type: dtype, shape: [B, low.inputSize] },
+      ...scans.map((sc) => ({ name: sc.inner, type: dtype, shape: [B, ...sc.shape] })),
       ...(masked ? [{ name: "t", type: "int64" as const, shape: [] }] : []),
     ],
     outputs: [
@@ -457,7 +553,8 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
     name: cell.name,
     doc: `gated cell ${cell.name} over a sequence: x [T, B, I] -> output [T, B, n], final states`,
     nodes: [
-      // the step index t = 0 … T−1 as a second scan input, for the length mask
+      ...once.nodes,
+      // the step index t = 0 … T−1 as a further scan input, for the length mask
       ...(masked
         ? [
             {
@@ -473,9 +570,13 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
       {
         op: "Scan",
         name: "sequence",
-        inputs: [...low.states.map((s) => `init_${s.name}`), "x", ...(masked ? ["steps"] : [])],
+        inputs: [
+          ...low.states.map((s) => `init_${s.name}`),
+          ...scans.map((sc) => sc.outer),
+          ...(masked ? ["steps"] : []),
+        ],
         outputs: [...low.states.map((s) => `final_${s.name}`), "output"],
-        attrs: { body: { g: body }, num_scan_inputs: { i: masked ? 2 : 1 } },
+        attrs: { body: { g: body }, num_scan_inputs: { i: scans.length + (masked ? 1 : 0) } },
       },
     ],
     inputs: [
@@ -489,9 +590,9 @@ export function exportOnnx(cell: Cell, opts: OnnxExportOptions): Uint8Array {
     ],
     initializers,
   };
-  return encodeOnnxModel({
+  return {
     graph: main,
     opset: ONNX_OPSET,
     doc: `exported by gated from cell ${cell.name}`,
-  });
+  };
 }
