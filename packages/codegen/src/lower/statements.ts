@@ -14,8 +14,9 @@ import type {
   Rows,
   Stmt,
 } from "../schedule/schedule.js";
-import { foldConstant, gatherTables, reduceTable } from "./analyze.js";
+import { foldConstant } from "./analyze.js";
 import { copy, DIM, ROWS, temp } from "./build.js";
+import { nodeStatements } from "./nodes.js";
 import { equationText, hintOf } from "./place.js";
 import type { Placed, PlanItem, RunPhase, ScanResult, ScanSpec } from "./plan.js";
 
@@ -453,99 +454,11 @@ class Statements {
     return -1;
   }
 
-  /** A node with a statement of its own: a product, a reduction or a gather. */
+  /** A node with a statement of its own: a product, a reduction, a scan or a gather. */
   private node(n: Node, p: RunPhase): void {
-    const { spec } = this;
-    const rows = ROWS[p];
     const to = this.pl.primary.get(n)!;
-    const doc = `${this.hint(n)} = ${equationText(spec, n)}`;
-    const [a, b] = n.inputs;
-    const sh = (x: Node) => spec.shapes.of(x);
-    const product = (op: "matvec" | "matmul" | "outer", m: number, nn: number, k: number) =>
-      this.stmts[p].push({
-        kind: "product",
-        op,
-        rows,
-        a: this.locOf(a!),
-        b: this.locOf(b!),
-        to,
-        m,
-        n: nn,
-        k,
-        doc,
-      });
-    switch (n.op.kind) {
-      case "matvec":
-        product("matvec", sh(a!)[0]!, 1, sh(a!)[1]!);
-        break;
-      case "matmul":
-        product("matmul", sh(a!)[0]!, sh(b!)[1]!, sh(a!)[1]!);
-        break;
-      case "outer":
-        product("outer", this.size(a!), this.size(b!), 1);
-        break;
-      case "reduce": {
-        const f = n.op.reduce;
-        if (!f) throw new Error(`${n.op.name}: a reduce op needs a reduce facet to be compiled`);
-        const t = reduceTable(sh(a!), n.attrs["axis"] as number | "all");
-        const base = spec.consts.add(t.base, true, `reduce ${n.op.name} bases`);
-        this.stmts[p].push({
-          kind: "reduce",
-          rows,
-          from: this.locOf(a!),
-          to,
-          base: base.buf,
-          width: this.size(n),
-          count: t.count,
-          stride: t.stride,
-          init: f.init,
-          combine: f.combine,
-          ...(f.finish ? { finish: f.finish } : {}),
-          doc,
-        });
-        break;
-      }
-      case "scan": {
-        // scan (H5): a linear recurrence along the last axis; constant coefficients inline
-        const c = constValue(a!);
-        const s = sh(n);
-        this.stmts[p].push({
-          kind: "scan",
-          rows,
-          a: c ?? this.locOf(a!),
-          b: this.locOf(b!),
-          to,
-          width: this.size(n),
-          count: s[s.length - 1]!,
-          reverse: n.attrs["reverse"] === true,
-          doc,
-        });
-        break;
-      }
-      case "transpose":
-      case "broadcast":
-      case "slice":
-      case "concat":
-      case "reshape":
-        gatherTables(n, spec.shapes).forEach((t, i) => {
-          if (t.to.length === 0) return;
-          const from = spec.consts.add(t.from, true, `${n.op.name} source`);
-          const toIdx = spec.consts.add(t.to, true, `${n.op.name} target`);
-          this.stmts[p].push({
-            kind: "gather",
-            rows,
-            from: this.locOf(n.inputs[i]!),
-            to,
-            index: from.buf,
-            toIndex: toIdx.buf,
-            width: t.to.length,
-            doc,
-          });
-        });
-        break;
-      default:
-        throw new Error(`cannot compile ${n.op.name} (kind ${n.op.kind}) in ${printText(n, 2)}`);
-    }
+    const doc = `${this.hint(n)} = ${equationText(this.spec, n)}`;
+    this.stmts[p].push(...nodeStatements(this.spec, n, ROWS[p], to, doc, (x) => this.locOf(x)));
     this.copyOut(p, n, to);
   }
 
