@@ -118,6 +118,9 @@ describe("ONNX Scan body: only what depends on a state runs per step", () => {
     expect(count(body, "MatMul")).toBe(n);
     // parameter-only values (the transposes) are computed once, outside the body
     expect(count(body, "Transpose")).toBe(0);
+    // σ and tanh as ONNX's own ops, not σ's stable scalar form (Exp, Div, Where)
+    expect(count(body, "Sigmoid")).toBeGreaterThan(0);
+    expect(count(body, "Exp") + count(body, "Where")).toBe(0);
     // the body reads the products, not x
     expect(body.inputs.some((v) => v.name === "x_t")).toBe(false);
   });

@@ -336,9 +336,20 @@ export const ONNX_STRUCTURAL: ReadonlyMap<OpDef, Structural> = new Map<OpDef, St
   ],
 ]);
 
+/**
+ * Elementwise ops that ONNX has as one op of the same function: one node (onnxruntime's own
+ * kernel) instead of the scalar formula's (σ's stable form alone is two Exp, two Div, a Where).
+ */
+export const ONNX_NATIVE: ReadonlyMap<OpDef, string> = new Map<OpDef, string>([
+  [OPS.sigmoid, "Sigmoid"],
+  [OPS.tanh, "Tanh"],
+]);
+
 function renderNode(n: Node, args: readonly Arg[], c: Ctx): Val {
   const structural = ONNX_STRUCTURAL.get(n.op);
   if (structural) return T(structural(n, args, c));
+  const native = ONNX_NATIVE.get(n.op);
+  if (native && args.length === 1) return T(c.g.op(native, [t(c, args[0]!)]));
   if (n.op.kind === "elementwise" && n.op.scalar) {
     const R = c.low.shape(n).length;
     // a batched operand of lower rank gets axes after its leading ones; the others broadcast
