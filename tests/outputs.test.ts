@@ -6,6 +6,7 @@
  * equal the reference kernel, and the reference equals finite differences.
  */
 import { compileCell, type Kernel, referenceKernel } from "@gated/codegen";
+import type { Node } from "@gated/graph";
 import { matvec, tanh } from "@gated/ops";
 import {
   type Cell,
@@ -127,6 +128,30 @@ describe("output y = …: a per-step output no state carries", () => {
         step: ({ h }) => ({ h: h! }),
       }),
     ).toThrow(`cell "bad": output "y" is not a state (states: h) and step returns no value "y"`);
+    // own keys only (a state may be called constructor); a value that is not a node is named
+    expect(() =>
+      defineCell({ name: "bad", state: { constructor: "H" }, step: () => ({}) }),
+    ).toThrow(`cell "bad": step gives no next value for state "constructor"`);
+    expect(() =>
+      defineCell({ name: "bad", state: { h: "H" }, step: () => ({ h: 3 as unknown as Node }) }),
+    ).toThrow(`cell "bad": step returned number for "h", expected a graph node`);
+    expect(() =>
+      defineCell({
+        name: "bad",
+        state: { h: "H" },
+        output: "y",
+        step: ({ h }) => ({ h: h!, y: "W h" as unknown as Node }),
+      }),
+    ).toThrow(`cell "bad": step returned string for "y", expected a graph node`);
+    // an Object.prototype name is no value of the step
+    expect(() =>
+      defineCell({
+        name: "bad",
+        state: { h: "H" },
+        output: "constructor",
+        step: ({ h }) => ({ h: h! }),
+      }),
+    ).toThrow(/output "constructor" is not a state \(states: h\) and step returns no value/);
   });
 
   test("sequence layers: stacked and bidirectional, layer 2 reads D·O per step; compiled = reference", () => {

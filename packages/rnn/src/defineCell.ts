@@ -160,8 +160,18 @@ export function defineCell(spec: CellSpec): Cell {
         `${where}: step returned "${k}", which is not a state (states: ${stateNames.join(", ")}) nor the output`,
       );
   }
+  // own keys only (a state may be called constructor); values must be graph nodes
+  const returned = (key: string): Node | undefined => {
+    if (!Object.hasOwn(next, key)) return undefined;
+    const v = next[key] as unknown;
+    if (!v || typeof v !== "object" || !Array.isArray((v as Partial<Node>).shape))
+      throw new Error(
+        `${where}: step returned ${typeof v} for "${key}", expected a graph node (an expression of x, the states and parameters)`,
+      );
+    return v as Node;
+  };
   const state = stateNames.map((name) => {
-    const n = next[name];
+    const n = returned(name);
     if (!n) throw new Error(`${where}: step gives no next value for state "${name}"`);
     const node = vars[name]!;
     if (!sameShape(n.shape, node.shape)) {
@@ -171,7 +181,7 @@ export function defineCell(spec: CellSpec): Cell {
     }
     return { name, node, next: n };
   });
-  const output = outIsState ? state.find((s) => s.name === outName)!.next : next[outName];
+  const output = outIsState ? state.find((s) => s.name === outName)!.next : returned(outName);
   if (!output)
     throw new Error(
       `${where}: output "${outName}" is not a state (states: ${stateNames.join(", ")}) and step returns no value "${outName}"`,
