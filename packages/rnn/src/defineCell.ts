@@ -96,6 +96,11 @@ export function defineCell(spec: CellSpec): Cell {
   const where = `cell ${JSON.stringify(spec.name)}`;
   if (typeof spec.name !== "string" || !IDENT.test(spec.name))
     throw new Error(`${where}: the name must be an identifier`);
+  if (spec.state === null || typeof spec.state !== "object")
+    throw new Error(`${where}: state must be an object of state names to dims, e.g. { h: "H" }`);
+  if (typeof spec.step !== "function")
+    throw new Error(`${where}: step must be a function (vars, ctx) => { next states }`);
+  for (const [k, v] of Object.entries(spec.init ?? {})) checkInit(where, k, v);
   const stateNames = Object.keys(spec.state);
   if (stateNames.length === 0) throw new Error(`${where}: declares no state`);
   const inputDim = spec.input ?? "I";
@@ -128,6 +133,7 @@ export function defineCell(spec: CellSpec): Cell {
         }
         return prev.node;
       }
+      if (opts.init !== undefined) checkInit(where, name, opts.init);
       const node = paramLeaf(name, shape);
       declared.set(name, { shape, role: opts.role ?? guessRole(shape), init: opts.init, node });
       return node;
@@ -242,6 +248,34 @@ export function defineCell(spec: CellSpec): Cell {
     ...(spec.source !== undefined ? { source: spec.source } : {}),
   };
   return cell;
+}
+
+/** Fields of each initialisation kind (numbers), checked where an `InitSpec` comes from outside. */
+export const INIT_FIELDS: Readonly<Record<InitSpec["kind"], readonly string[]>> = {
+  uniform: ["bound"],
+  constant: ["value"],
+  xavier: [],
+  orthogonal: [],
+  groups: [],
+};
+
+function checkInit(where: string, name: string, spec: unknown): void {
+  const kind = (spec as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== "string" || !Object.hasOwn(INIT_FIELDS, kind))
+    throw new Error(
+      `${where}: init of ${name}: kind ${JSON.stringify(kind)} is not one of ${Object.keys(INIT_FIELDS).join(", ")}`,
+    );
+  for (const [f, v] of Object.entries(spec as object)) {
+    if (f === "kind") continue;
+    if (!INIT_FIELDS[kind as InitSpec["kind"]].includes(f))
+      throw new Error(`${where}: init of ${name}: ${kind} has no field ${f}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || (f === "bound" && v <= 0))
+      throw new Error(
+        `${where}: init of ${name}: ${f} must be a ${f === "bound" ? "positive" : "finite"} number, got ${String(v)}`,
+      );
+  }
+  if (kind === "constant" && typeof (spec as { value?: unknown }).value !== "number")
+    throw new Error(`${where}: init of ${name}: constant needs a value`);
 }
 
 function guessRole(shape: Shape): ParamRole {

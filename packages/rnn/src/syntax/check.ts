@@ -5,7 +5,7 @@
  * at the line:column at fault saying what was expected.
  */
 import { type AttrValue, type Dim, input as inputLeaf, type Node, type Shape } from "@gated/graph";
-import type { InitSpec, ParamRole } from "../defineCell.js";
+import { INIT_FIELDS, type InitSpec, type ParamRole } from "../defineCell.js";
 import { type CellAst, type DimAst, type Expr, MAX_EXPR_DEPTH, type Stmt } from "./ast.js";
 import { expandDefs } from "./defs.js";
 import { type CellFunction, cellFunctions, suggest } from "./functions.js";
@@ -34,14 +34,8 @@ export const ROLES = {
   fixed: 1,
   other: 1,
 } as const satisfies Record<ParamRole, 1>;
-/** Every initialisation kind and its fields, checked against `InitSpec`. */
-export const INIT_KINDS = {
-  uniform: ["bound"],
-  constant: ["value"],
-  xavier: [],
-  orthogonal: [],
-  groups: [],
-} as const satisfies Record<InitSpec["kind"], readonly string[]>;
+/** Every initialisation kind and its fields (defineCell's table, which checks builder inits). */
+export const INIT_KINDS = INIT_FIELDS;
 
 export interface CheckedParam {
   readonly name: string;
