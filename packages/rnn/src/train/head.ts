@@ -2,7 +2,8 @@
  * The head of a model as one per-sample graph: RNN outputs [T,D] -> pooling -> linear ->
  * loss, and its VJP (w.r.t. the RNN outputs and the head's parameters) from `vjp`. The graph
  * is built once with symbolic dims T (padded length), D, C, A and run on a `GraphBackend`,
- * compiled once per padded length.
+ * compiled once per padded length. Pooling "last" runs the same head on the gathered last
+ * valid outputs [D] instead (one program; the numbers of the one-hot pooling over [T, D]).
  */
 
 import { layoutOf, type ParamSlot } from "@gated/codegen";
@@ -23,8 +24,10 @@ export interface HeadResult {
   readonly loss: Float64Array;
   /** Predictions (logits or values), [B][C] or [B][T][C]. */
   readonly pred: Float64Array;
-  /** ∂(mean loss)/∂seq, [B][T][D] (only with gradients). */
+  /** ∂(mean loss)/∂seq, [B][T][D] (only with gradients; not from `runLast`). */
   readonly dseq?: Float64Array;
+  /** `runLast`: ∂(mean loss)/∂(each sequence's last valid output), [B][D] (with gradients). */
+  readonly dlast?: Float64Array;
   /** ∂(mean loss)/∂(head parameters), in `layout` order (only with gradients). */
   readonly dparams?: Float64Array;
 }
@@ -39,6 +42,13 @@ export class Head {
   readonly sizes: Sizes;
   private readonly graph: GraphSpec;
   private readonly programs = new Map<number, GraphProgram>();
+  /**
+   * Pooling "last": the same head on the last valid output [D] itself (gathered by `lastSteps`),
+   * so no [T, D] sequence goes through the graph; one program for every padded length.
+   */
+  readonly gathersLast: boolean;
+  private readonly lastGraph?: GraphSpec;
+  private lastProgram?: GraphProgram;
 
   constructor(
     readonly spec: HeadSpec,
@@ -61,6 +71,21 @@ export class Head {
     this.layout = layoutOf(params, this.sizes);
     this.size = this.layout.reduce((a, s) => a + s.size, 0);
     this.graph = { inputs: { seq, mask, last, target }, outputs: { loss, pred }, params };
+    this.gathersLast = spec.pool === "last";
+    if (this.gathersLast) {
+      const h = input("h", ["D"]);
+      const predL = linear(h);
+      const targetL = input("target", predL.shape);
+      const lossL = sampleLoss(spec.loss, predL, targetL, mask);
+      const foundL = leavesOf([lossL], "param");
+      this.lastGraph = {
+        inputs: { h, target: targetL },
+        outputs: { loss: lossL, pred: predL },
+        params: PARAM_ORDER.map((n) => foundL.find((p) => p.label === n)).filter(
+          (p): p is Node => !!p,
+        ),
+      };
+    }
   }
 
   /** PyTorch's Linear default: U(−1/√fan_in, 1/√fan_in) for weights and biases alike. */
@@ -85,6 +110,17 @@ export class Head {
     grad: boolean,
   ): HeadResult {
     const B = lengths.length;
+    if (this.gathersLast) {
+      // the last valid step of each row, [B][D]; its gradient goes back to that step only
+      const D = this.inputSize;
+      const h = lastSteps(seq, lengths, (b, n) => (b * T + n - 1) * D, D);
+      const r = this.runLast(params, h, targets, grad);
+      if (!grad) return r;
+      const dseq = new Float64Array(B * T * D);
+      for (let b = 0; b < B; b++)
+        dseq.set(r.dlast!.subarray(b * D, (b + 1) * D), (b * T + lengths[b]! - 1) * D);
+      return { loss: r.loss, pred: r.pred, dseq, dparams: r.dparams! };
+    }
     let prog = this.programs.get(T);
     if (!prog) {
       prog = this.backend.compile(this.graph, { ...this.sizes, T });
@@ -99,17 +135,43 @@ export class Head {
       mask.fill(1, b * T, b * T + n);
       last[b * T + n - 1] = 1;
     }
-    const shared: Record<string, ArrayLike<number>> = {};
-    for (const s of this.layout) shared[s.name] = subarray(params, s.offset, s.size);
-    const run = prog.forward(shared, { seq, mask, last, target: targets }, B);
+    const run = prog.forward(this.shared(params), { seq, mask, last, target: targets }, B);
     const loss = run.outputs["loss"]!,
       pred = run.outputs["pred"]!;
     if (!grad) return { loss, pred };
     // the batch loss is the mean of the per-sample losses: cotangent 1/B on each row
     const g = prog.backward(run, { loss: new Float64Array(B).fill(1 / B) });
+    return { loss, pred, dseq: g.inputs["seq"]!, dparams: this.flat(g.params) };
+  }
+
+  /** Pooling "last" on the gathered last outputs `h` ([B][D], `lastSteps`): gradient `dlast`. */
+  runLast(
+    params: ArrayLike<number>,
+    h: Float64Array,
+    targets: Float64Array,
+    grad: boolean,
+  ): HeadResult {
+    if (!this.lastGraph) throw new Error(`head: runLast needs pooling "last"`);
+    const B = h.length / this.inputSize;
+    this.lastProgram ??= this.backend.compile(this.lastGraph, { ...this.sizes, T: 1 });
+    const run = this.lastProgram.forward(this.shared(params), { h, target: targets }, B);
+    const loss = run.outputs["loss"]!,
+      pred = run.outputs["pred"]!;
+    if (!grad) return { loss, pred };
+    const g = this.lastProgram.backward(run, { loss: new Float64Array(B).fill(1 / B) });
+    return { loss, pred, dlast: g.inputs["h"]!, dparams: this.flat(g.params) };
+  }
+
+  private shared(params: ArrayLike<number>): Record<string, ArrayLike<number>> {
+    const shared: Record<string, ArrayLike<number>> = {};
+    for (const s of this.layout) shared[s.name] = subarray(params, s.offset, s.size);
+    return shared;
+  }
+
+  private flat(g: Record<string, Float64Array>): Float64Array {
     const dparams = new Float64Array(this.size);
-    for (const s of this.layout) dparams.set(g.params[s.name]!, s.offset);
-    return { loss, pred, dseq: g.inputs["seq"]!, dparams };
+    for (const s of this.layout) dparams.set(g[s.name]!, s.offset);
+    return dparams;
   }
 
   /**
@@ -145,6 +207,28 @@ export class Head {
     });
     return out;
   }
+}
+
+/**
+ * Each row's last valid step, [B][D]: row b's D values from `src` at `at(b, lengths[b])`.
+ * Every sequence needs a step (the same error as the full head's).
+ */
+export function lastSteps(
+  src: ArrayLike<number>,
+  lengths: ArrayLike<number>,
+  at: (b: number, n: number) => number,
+  D: number,
+): Float64Array {
+  const B = lengths.length;
+  const h = new Float64Array(B * D);
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b]!;
+    if (n < 1)
+      throw new Error(`head: sequence ${b} is empty; every sequence needs at least one step`);
+    const o = at(b, n);
+    for (let d = 0; d < D; d++) h[b * D + d] = src[o + d]!;
+  }
+  return h;
 }
 
 function subarray(a: ArrayLike<number>, start: number, n: number): ArrayLike<number> {

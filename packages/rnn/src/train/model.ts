@@ -30,7 +30,7 @@ import {
 } from "../model/predict.js";
 import { defaultBackend, type GraphBackend } from "./backend.js";
 import { type Embedding, embed, embedBackward, initEmbedding } from "./embedding.js";
-import { Head } from "./head.js";
+import { Head, type HeadResult, lastSteps } from "./head.js";
 import type { Pooling } from "./heads.js";
 import { type Loss, lossByName } from "./losses.js";
 
@@ -219,12 +219,10 @@ export class Model {
       ? embed(this.params.subarray(0, this.rnnOffset), emb, xs, T)
       : dense(xs, this.inputSize, T);
     const run = this.rnn.forward(this.rnnParams, x, { batch: B, lengths, tape: false });
-    const Dout = this.rnn.outputSize;
-    const seq = toBatchMajor(run.output, T, B, Dout);
     const C = this.spec.outputs;
     const steps = this.head.perStep ? T : 1;
     const zeros = new Float64Array(B * steps * C);
-    const h = this.head.run(this.params.subarray(this.headOffset), seq, lengths, T, zeros, false);
+    const h = this.runHead(run.output, lengths, T, zeros, false);
     return xs.map((_, b) =>
       h.pred.slice(b * steps * C, (b * steps + (this.head.perStep ? lengths[b]! : 1)) * C),
     );
@@ -319,6 +317,27 @@ export class Model {
     }));
   }
 
+  /**
+   * The head on the RNN's time-major output [T][B][D]: pooling "last" reads each sequence's last
+   * valid step where it is; the others take the sequences batch-major.
+   */
+  private runHead(
+    out: ArrayLike<number>,
+    lengths: Int32Array,
+    T: number,
+    targets: Float64Array,
+    grad: boolean,
+  ): HeadResult {
+    const p = this.params.subarray(this.headOffset);
+    const B = lengths.length,
+      D = this.rnn.outputSize;
+    if (this.head.gathersLast) {
+      const h = lastSteps(out, lengths, (b, n) => ((n - 1) * B + b) * D, D);
+      return this.head.runLast(p, h, targets, grad);
+    }
+    return this.head.run(p, toBatchMajor(out, T, B, D), lengths, T, targets, grad);
+  }
+
   /** Mean loss over the batch and, if `grads` is given, its gradient written into `grads`. */
   run(samples: readonly Sample[], grads?: FloatArray): BatchResult {
     const B = samples.length;
@@ -341,26 +360,23 @@ export class Model {
           : {}),
     });
     const Dout = this.rnn.outputSize;
-    const seq = toBatchMajor(run.output, T, B, Dout);
     const targets = this.head.encodeTargets(
       samples.map((s) => s.y),
       lengths,
       T,
     );
-    const h = this.head.run(
-      this.params.subarray(this.headOffset),
-      seq,
-      lengths,
-      T,
-      targets,
-      grads !== undefined,
-    );
+    const h = this.runHead(run.output, lengths, T, targets, grads !== undefined);
     if (grads) {
       if (grads.length !== this.size)
         throw new Error(`model: gradient buffer has ${grads.length} values, needs ${this.size}`);
       grads.fill(0);
       grads.set(h.dparams!, this.headOffset);
-      const g = this.rnn.backward(run, { output: toTimeMajor(h.dseq!, T, B, Dout) });
+      // the RNN's output cotangent, [T][B][D]: at each last step only, or from the whole head
+      const dOut = h.dlast ? new Float64Array(T * B * Dout) : toTimeMajor(h.dseq!, T, B, Dout);
+      if (h.dlast)
+        for (let b = 0; b < B; b++)
+          dOut.set(h.dlast.subarray(b * Dout, (b + 1) * Dout), ((lengths[b]! - 1) * B + b) * Dout);
+      const g = this.rnn.backward(run, { output: dOut });
       grads.set(g.params.data, this.rnnOffset);
       for (const f of this.frozen) grads.fill(0, f.offset, f.offset + f.size);
       if (emb) embedBackward(grads, 0, emb, ids, g.input);
