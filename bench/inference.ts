@@ -213,8 +213,16 @@ export async function inferenceBench(opts: {
             run: () => k.forward(p, x, { batch: c.B, tape: false } as never).output,
           });
         }
-        // the wasm kernel again with relaxed-SIMD products (FMA), in a child node with the flag
-        const wk = kernels.get("wasm") as CompiledKernel | undefined;
+        // the wasm kernel compiled with fma (relaxed-SIMD products), in a child node with the flag
+        const wk = kernels.has("wasm")
+          ? (opts.compile(getCell(kind), {
+              inputSize: c.I,
+              hiddenSize: c.H,
+              dtype: "float32",
+              backend: "wasm",
+              fma: true,
+            } as KernelOptions) as CompiledKernel)
+          : undefined;
         const fma = wk ? await relaxedContender(wk, k0.initParams({ seed: 7 }).data, x, c.B) : null;
         if (fma && "why" in fma) ms["gated-wasm-fma"] = fma.why;
         else if (fma) contenders.push(fma.contender);

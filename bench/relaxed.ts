@@ -1,10 +1,10 @@
 /**
  * gated's WebAssembly kernel with relaxed SIMD, as an inference contender (issue 15). A wasm
- * kernel carries a second product module whose tiles multiply and add in one `relaxed_madd`
- * (fused multiply-add), used where the engine validates it; Node 20 runs relaxed SIMD only behind
- * `--experimental-wasm-relaxed-simd` (Chromium has it on). So this contender is the same kernel
- * — its emitted module — in a child node started with the flag; the child times each forward
- * itself, so the IPC round trip is not counted.
+ * kernel compiled with `fma: true` carries a second product module whose tiles multiply and add
+ * in one `relaxed_madd` (fused multiply-add), used where the engine validates it; Node 20 runs
+ * relaxed SIMD only behind `--experimental-wasm-relaxed-simd` (Chromium has it on). So this
+ * contender is that kernel — its emitted module — in a child node started with the flag; the
+ * child times each forward itself, so the IPC round trip is not counted.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -48,7 +48,8 @@ function ask<T>(child: ChildProcess, msg: unknown): Promise<T> {
 }
 
 /**
- * The contender `gated-wasm-fma`: the wasm kernel `k` in a child node with relaxed SIMD on, or
+ * The contender `gated-wasm-fma`: the wasm kernel `k` (compiled with `fma: true`) in a child node
+ * with relaxed SIMD on, or
  * null (with the reason) where that node has no relaxed SIMD. `close()` ends the child.
  */
 export async function relaxedContender(
@@ -59,7 +60,7 @@ export async function relaxedContender(
 ): Promise<{ contender: Contender; close(): void } | { why: string }> {
   const src = emitModule(k);
   const fma = /const \$fmaBytes = Uint8Array\.from\(atob\("([^"]+)"\)/.exec(src)?.[1];
-  if (!fma) return { why: "the kernel has no FMA product module" };
+  if (!fma) return { why: "the kernel has no FMA product module (compile it with fma: true)" };
   const dir = mkdtempSync(path.join(tmpdir(), "gated-fma-"));
   const file = path.join(dir, "kernel.mjs");
   writeFileSync(file, src);

@@ -177,11 +177,11 @@ function relaxedChild(script: string, input: unknown): unknown {
 }
 
 describe.runIf(BACKENDS.includes("wasm"))("relaxed SIMD: fused multiply-add products", () => {
-  test("where the engine has them, float32 kernels stay within 1e-5 of float64 and inference = taped", () => {
+  test("fma: true, where the engine has them: float32 within 1e-5 of float64, inference = taped", () => {
     for (const name of ["lstm", "gru"] as const) {
       const cell = CATALOGUE[name]();
       const sizes = { inputSize: 9, hiddenSize: 13 };
-      const k = compileCell(cell, { ...sizes, dtype: "float32", backend: "wasm" });
+      const k = compileCell(cell, { ...sizes, dtype: "float32", backend: "wasm", fma: true });
       const ref = referenceKernel(cell, sizes);
       const p = ref.initParams({ seed: 2 });
       const pk = k.params();
@@ -192,9 +192,12 @@ describe.runIf(BACKENDS.includes("wasm"))("relaxed SIMD: fused multiply-add prod
       const x = rand(Tn * Bn * 9, 3);
       const cot = { output: rand(Tn * Bn * k.outputSize, 4) };
       const src = emitModule(k);
-      // the module's own FMA product bytes: what it validates to choose them
+      // the module's own FMA product bytes: what it validates to choose them; a kernel compiled
+      // without fma has none (the same bits on every engine)
       const fma = /const \$fmaBytes = Uint8Array\.from\(atob\("([^"]+)"\)/.exec(src)?.[1];
       expect(fma, "the kernel carries the FMA products").toBeDefined();
+      const plain = compileCell(cell, { ...sizes, dtype: "float32", backend: "wasm" });
+      expect(plain.source).not.toContain("$fmaBytes");
       const dir = mkdtempSync(join(tmpdir(), "gated-fma-"));
       const mod = join(dir, "kernel.mjs");
       writeFileSync(mod, src);

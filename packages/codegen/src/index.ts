@@ -1,4 +1,4 @@
-export type { Backend, KernelSource } from "./backends/backend.js";
+export type { Backend, BackendOptions, KernelSource } from "./backends/backend.js";
 export { jsBackend, jsKernelSource } from "./backends/js/index.js";
 export { type JsOperand, scalarJs } from "./backends/js/scalar.js";
 export {

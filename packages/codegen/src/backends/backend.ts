@@ -20,6 +20,15 @@ export interface KernelSource {
   readonly wasm?: Uint8Array;
 }
 
+/** What `compileCell` passes a backend besides the schedule. */
+export interface BackendOptions {
+  /**
+   * WebAssembly: products with relaxed-SIMD fused multiply-adds where the engine runs them
+   * (`compileCell`'s `fma`; default false: the same bits on every engine).
+   */
+  readonly fma?: boolean;
+}
+
 export interface Backend {
   /** "js" | "wasm": what `k.backend` reports. */
   readonly name: string;
@@ -29,7 +38,7 @@ export interface Backend {
    * in runtime.ts calls), as JS text without imports/exports; `wasm` bytes, if any, are
    * available to that text as the identifier `$wasmBytes` (a Uint8Array).
    */
-  emit(schedule: Schedule): KernelSource;
+  emit(schedule: Schedule, opts?: BackendOptions): KernelSource;
   /**
    * The element type the sweeps compute in for a dtype (the lowering types every buffer with it).
    * Absent: "f64" (JS computes in doubles whatever the dtype).

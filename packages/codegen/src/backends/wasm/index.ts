@@ -16,7 +16,7 @@ import { base64 } from "../../kernel/module.js";
 import { extentOf } from "../../lower/memory.js";
 import { Namer } from "../../names.js";
 import type { Dim, Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule/schedule.js";
-import type { Backend, KernelSource } from "../backend.js";
+import type { Backend, BackendOptions, KernelSource } from "../backend.js";
 import { Emitter, emitConsts, emitStmt } from "../js/emitter.js";
 import { usedNames } from "../js/index.js";
 import { registerBackend } from "../registry.js";
@@ -296,14 +296,18 @@ function renderMaps(m: ModuleBuilder, s: Schedule): Map<Stmt, WasmMap> {
 }
 
 /** The memory, the module instance and the helpers the sweeps call (fixed text). */
-function prelude(t: Elem): string {
+function prelude(t: Elem, fma: boolean): string {
   const es = elemBytes(t);
+  // the products with fused multiply-adds (relaxed SIMD) where this engine runs them, else plain
+  // SIMD; only when asked for (compileCell's fma): they round differently from engine to engine
+  const prod = fma
+    ? `const $fmaBytes = Uint8Array.from(atob("${base64(fmaGemmModule())}"), (c) => c.charCodeAt(0));
+const $prod = WebAssembly.validate($fmaBytes) ? new WebAssembly.Instance(new WebAssembly.Module($fmaBytes), { env: { mem: $mem } }).exports : $wasm;`
+    : "const $prod = $wasm;";
   return `const $KF = ${t === "f32" ? "Float32Array" : "Float64Array"}; // the compute type: every buffer is ${t}
 const $mem = new WebAssembly.Memory({ initial: 1 });
 const $wasm = new WebAssembly.Instance(new WebAssembly.Module($wasmBytes), { env: { mem: $mem } }).exports;
-// the products with fused multiply-adds (relaxed SIMD) where this engine runs them, else plain SIMD
-const $fmaBytes = Uint8Array.from(atob("${base64(fmaGemmModule())}"), (c) => c.charCodeAt(0));
-const $prod = WebAssembly.validate($fmaBytes) ? new WebAssembly.Instance(new WebAssembly.Module($fmaBytes), { env: { mem: $mem } }).exports : $wasm;
+${prod}
 let $packAt = 0;
 let $packed = [];
 // C[i, n] (+)= Σ_k A[i, k]·W[n, k]; W packed into panels at pack-area offset \`at\`: a slot
@@ -346,11 +350,11 @@ function $open(plan, T, B) {
 }
 
 /** Constant tables, the memory and helpers, and both sweeps. */
-export function wasmKernelSource(s: Schedule): KernelSource {
+export function wasmKernelSource(s: Schedule, opts: BackendOptions = {}): KernelSource {
   const em = new Emitter(new Namer(usedNames(s)));
   emitConsts(em, s.consts);
   em.line();
-  for (const l of prelude(s.compute).split("\n")) em.line(l);
+  for (const l of prelude(s.compute, opts.fma === true).split("\n")) em.line(l);
   const mod = kernelModule();
   const maps = renderMaps(mod, s);
   emitSweep(em, s.forward, "forward_kernel", s, maps);
