@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseCell, readSafetensors, sequenceModel, writeSafetensors } from "@gated/rnn";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../src/main.js";
 
@@ -132,6 +133,56 @@ describe("gated export: an output of its own, --dim through dims.ts", () => {
     await usage(
       ["export", readout, "--to", "pytorch", "-o", join(work, "x.py"), "--dim", "O=3,Q=2"],
       "gated export: --dim Q: no cell uses a dim Q (dims: O)",
+    );
+  });
+});
+
+describe("gated import --from gated: --dim through dims.ts", () => {
+  test("a cell's parameters with --dim O=3 come back under gated's names", async () => {
+    const model = sequenceModel({
+      cell: parseCell(readFileSync(readout, "utf8")),
+      inputSize: 8,
+      hiddenSize: 16,
+      sizes: { O: 3 },
+    });
+    const p = model.initParams({ seed: 1 });
+    const wf = join(work, "readout_w.safetensors");
+    writeFileSync(
+      wf,
+      writeSafetensors(
+        new Map(
+          model.layout.map((s) => [
+            s.name,
+            { dtype: "F64" as const, shape: s.shape, data: p.get(s.name) },
+          ]),
+        ),
+      ),
+    );
+    const out = join(work, "back.safetensors");
+    const args = [
+      "import",
+      wf,
+      "--from",
+      "gated",
+      "--cell",
+      readout,
+      "--input",
+      "8",
+      "--hidden",
+      "16",
+    ];
+    const r = await cli(...args, "--dim", "O=3", "-o", out);
+    expect(r.code, r.err).toBe(0);
+    const back = readSafetensors(new Uint8Array(readFileSync(out)));
+    expect(back.get("W_y")!.shape).toEqual([3, 16]);
+    expect([...back.get("W_y")!.data]).toEqual([...p.get("W_y_l0")]);
+    await usage(
+      [...args, "-o", out],
+      "gated import: cell readout uses the dim O; give its size with --dim O=N",
+    );
+    await usage(
+      ["import", wf, "--from", "keras", "--kind", "lstm", "--dim", "O=3", "-o", out],
+      "gated import: --dim O: no cell uses a dim O (the cells use only their input dim and H)",
     );
   });
 });

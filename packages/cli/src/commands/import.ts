@@ -22,7 +22,7 @@ import {
 import { type FlagSpecs, getBool, getDims, getNum, getStr, helpText, parseArgs } from "../args.js";
 import { resolveCell } from "../cells.js";
 import { writeFileAtomic } from "../checkpoint.js";
-import { DIM_FLAG } from "../dims.js";
+import { cellSizes, checkDimsUsed, DIM_FLAG } from "../dims.js";
 import { UsageError } from "../errors.js";
 import { cellTensors, readBytes, readTensors } from "./weights.js";
 
@@ -81,11 +81,17 @@ function load(
     if (spec === undefined || typeof input !== "number" || typeof hidden !== "number")
       throw new UsageError("gated import --from gated needs --cell CELL --input N --hidden N");
     const entry = resolveCell(spec);
+    checkDimsUsed("import", [entry.cell], sizes);
     const t = cellTensors(readTensors(file));
     return {
       cellName: entry.name,
       cell: entry.cell,
-      dims: { inputSize: input, hiddenSize: hidden, sizes },
+      // --dim, else the cell's own default (dim M = 2*H), else a default by name, else an error
+      dims: {
+        inputSize: input,
+        hiddenSize: hidden,
+        sizes: cellSizes("import", entry.cell, sizes, hidden),
+      },
       values: new Map([...t].map(([k, v]) => [k, v.data])),
     };
   }
@@ -179,6 +185,8 @@ export async function importCommand(argv: readonly string[]): Promise<number> {
   if (out === undefined)
     throw new UsageError("gated import: -o/--out FILE.safetensors is required");
   try {
+    // every --from but gated imports lstm or gru, which use no dim a --dim could size
+    if (from !== "gated") checkDimsUsed("import", [], sizes);
     const imp = load(p.positional[0]!, from, p, sizes);
     const { model, params } = modelWithParams(imp.cell, imp.dims, imp.values);
     const named = paramsByName(model, params);
