@@ -65,7 +65,9 @@ export interface ForwardOptions {
   readonly lengths?: ArrayLike<number>;
   /**
    * `false`: inference — keep nothing for backward (only the output and final states); a
-   * `backward` of such a run throws. Default `true`.
+   * `backward` of such a run throws. Compiled kernels then run their forward-only sweep
+   * (`schedule.infer`: no residuals, no state history), with the taped run's numbers bit for
+   * bit. Default `true`.
    */
   readonly tape?: boolean;
   /**
