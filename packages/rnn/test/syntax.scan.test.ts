@@ -98,3 +98,34 @@ describe("reshape between dims in cell text", () => {
     expect(m).not.toMatch(/_dim|_probe/);
   });
 });
+
+describe("number arguments", () => {
+  // a number where a function takes a value is that constant (as an op's operand is), never a
+  // TypeError from the builder
+  const calls = [
+    "cumsum(2)",
+    "cumprod(2.5)",
+    "scan(h, 2)",
+    "softmax(2)",
+    "logsumexp(2)",
+    "sumTo(2; shape=[H])",
+  ];
+  test.each(calls)("%s is a cell or one error at the call", (call) => {
+    let message: string | undefined;
+    try {
+      parseCell(cell(`  h' = tanh(h + ${call})`));
+    } catch (e) {
+      expect(e).toBeInstanceOf(CellSyntaxError);
+      message = (e as Error).message;
+    }
+    if (message !== undefined) {
+      expect(message).toMatch(/^2:17: /);
+      expect(message).not.toMatch(/Cannot read|is not a function|undefined/);
+    }
+  });
+  test("cumsum of a number is the scalar's error", () => {
+    expect(error(cell("  h' = tanh(h + cumsum(2))"))).toBe(
+      "2:17: cumsum: expected at least one axis, got a scalar",
+    );
+  });
+});

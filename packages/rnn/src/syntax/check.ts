@@ -685,7 +685,8 @@ class Checker {
       const msg = (x as Error).message
         .replace(/_probe(\d+)/g, (_, k: string) => this.text(e.args[Number(k)]!))
         .replace(/_dim\d+/g, "?");
-      return err(e.pos, `${e.name}: ${msg}`);
+      // an op's own message may already start with its name (cumsum: …): not twice
+      return err(e.pos, msg.startsWith(`${e.name}: `) ? msg : `${e.name}: ${msg}`);
     }
   }
 

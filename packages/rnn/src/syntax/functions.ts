@@ -4,7 +4,7 @@
  * here knows any op: names map to builders.
  */
 
-import type { AttrValue, Node, OpDef } from "@gated/graph";
+import { type AttrValue, constant, type Node, type OpDef } from "@gated/graph";
 import * as opsModule from "@gated/ops";
 import { type Axis, OPS } from "@gated/ops";
 
@@ -60,6 +60,20 @@ const WITH_ATTRS: Readonly<Record<string, readonly AttrParam[]>> = {
   broadcastTo: [req("shape", "shape")],
   sumTo: [req("shape", "shape")],
 };
+
+/**
+ * A number where a function takes a value (an op's operands, a composite's first argument) is
+ * that constant, as `h + 2` is: `cumsum(2)` reaches the builder as a scalar node (and gets its
+ * error), not as a number it would read a shape of.
+ */
+function valued(f: CellFunction, operands: number): CellFunction {
+  const build = f.build;
+  return {
+    ...f,
+    build: (...args) =>
+      build(...args.map((a, k) => (k < operands && typeof a === "number" ? constant(a) : a))),
+  };
+}
 
 function attach(f: CellFunction): CellFunction {
   const params = Object.hasOwn(WITH_ATTRS, f.name) ? WITH_ATTRS[f.name] : undefined;
@@ -142,16 +156,15 @@ export function cellFunctions(): ReadonlyMap<string, CellFunction> {
       t.set(name, concatFn(op as unknown as OpDef));
       continue;
     }
-    t.set(
-      name,
-      attach({ name, op: op as unknown as OpDef, build: op as unknown as CellFunction["build"] }),
-    );
+    const def = op as unknown as OpDef;
+    const f = { name, op: def, build: op as unknown as CellFunction["build"] };
+    t.set(name, attach(valued(f, def.arity === "variadic" ? 0 : def.arity)));
   }
   const mod = opsModule as unknown as Record<string, unknown>;
   for (const name of COMPOSITES) {
     const f = mod[name];
     if (!t.has(name) && typeof f === "function")
-      t.set(name, attach({ name, build: f as CellFunction["build"] }));
+      t.set(name, attach(valued({ name, build: f as CellFunction["build"] }, 1)));
   }
   if (!t.has("var"))
     t.set("var", attach({ name: "var", build: variance as CellFunction["build"] }));
