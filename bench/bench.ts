@@ -6,11 +6,13 @@
  *
  *   node bench/dist/bench.mjs [--quick] [--only lstm|gru] [--configs S,M] [--impls gated,hand,...]
  *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke] [--inference] [--threads]
+ *                       [--throughput]
  *
  * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one run each,
  * no compile timing: checks the harness and the agreement of every implementation in seconds.
  * --inference: only the inference section (bench/inference.ts; a full run includes it).
  * --threads: only the kernel-threads section (1 vs 2 threads at M and L; a full run includes it).
+ * --throughput: only the Trainer steps/s section against PyTorch (a full run includes it).
  */
 
 import { writeFileSync } from "node:fs";
@@ -28,7 +30,7 @@ import { inferenceTargets } from "./inferenceTargets.js";
 import { type TfBackend, tfRunner } from "./tfjs.js";
 import { measureGroup, median, type TimingOptions } from "./timing.js";
 import { probeTorch, type TorchProbe, TorchServer } from "./torch.js";
-import { threadSection, trainingSections } from "./training.js";
+import { threadSection, throughputSection, trainingSections } from "./training.js";
 import { unfusedKernel } from "./unfused.js";
 
 interface Config {
@@ -211,6 +213,11 @@ const exp = (x: number | null) => (x === null ? "—" : x.toExponential(1));
 
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
+  if (flag("--throughput")) {
+    log(`gated bench --throughput: node ${process.version}, load ${fmt(os.loadavg()[0]!)}`);
+    throughputSection({ quick, log });
+    return;
+  }
   if (flag("--threads")) {
     log(
       `gated bench --threads: node ${process.version}, ${os.cpus().length} cores, load ${fmt(os.loadavg()[0]!)}`,

@@ -6,7 +6,7 @@
 import { type CompiledKernel, compileCell, mulberry32 } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
 import { memoryRows, tapePrecision } from "./memory.js";
-import { throughputRows } from "./throughput.js";
+import { type ThroughputRow, throughputRows } from "./throughput.js";
 
 const fmt = (v: number | null | undefined, d = 2) => (v == null ? "—" : v.toFixed(d));
 
@@ -119,6 +119,16 @@ export function trainingSections(opts: { quick: boolean; log: (s: string) => voi
     ]),
   );
   const threads = threadSection({ quick, log });
+  const throughput = throughputSection({ quick, log });
+  return { memory: { T, rows: memory }, tapePrecision: precision, threads, throughput };
+}
+
+/** Trainer steps/s against PyTorch (also alone: `node bench/dist/bench.mjs --throughput`). */
+export function throughputSection(opts: {
+  quick: boolean;
+  log: (s: string) => void;
+}): ThroughputRow[] {
+  const { quick, log } = opts;
   log("");
   log(
     "training throughput: Trainer steps/s (forward, loss, backward, Adam), float32, same samples",
@@ -129,5 +139,13 @@ export function trainingSections(opts: { quick: boolean; log: (s: string) => voi
     ["job", "implementation", "threads", "steps/s", "note"],
     throughput.map((r) => [r.job, r.impl, String(r.threads), fmt(r.stepsPerS, 1), r.note ?? ""]),
   );
-  return { memory: { T, rows: memory }, tapePrecision: precision, threads, throughput };
+  for (const job of new Set(throughput.map((r) => r.job))) {
+    const g = throughput.find((r) => r.job === job && r.impl.startsWith("gated"))?.stepsPerS;
+    const t = throughput.find((r) => r.job === job && r.impl === "PyTorch CPU" && r.threads === 1);
+    if (g != null && t?.stepsPerS != null)
+      log(
+        `  target ${job}: ≥ PyTorch's steps/s at one thread: ${g >= t.stepsPerS ? "MET" : "NOT MET"} (${fmt(g / t.stepsPerS)}×)`,
+      );
+  }
+  return throughput;
 }
