@@ -99,4 +99,9 @@ describe("errors: one line at line:col", () => {
     expect((caught as Error).message).toContain(message);
     if (message.includes("meets [H]")) expect(caught).toBeInstanceOf(CellShapeError);
   });
+  test("a projection of a name that is neither input nor state is not called a state", () => {
+    expect(() => parseCell("cell c(x[I]; h[H]) {\n  project y = P x\n  h' = h + x\n}")).toThrow(
+      /^2:11: project y: only the input x has a projection$/,
+    );
+  });
 });

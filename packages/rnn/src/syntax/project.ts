@@ -22,7 +22,7 @@ export function expandProjection(ast: CellAst): CellAst {
   if (proj!.name !== x)
     throw new CellSyntaxError(
       proj!.pos,
-      `project ${proj!.name}: only the input ${x} has a projection (a state has its own size)`,
+      `project ${proj!.name}: only the input ${x} has a projection${ast.states.some((s) => s.name === proj!.name) ? " (a state has its own size)" : ""}`,
     );
   const values = new Set([
     ...ast.states.flatMap((s) => [s.name, `${s.name}'`]),
