@@ -241,6 +241,11 @@ describe("output errors: one line at line:col", () => {
       "3:10: output y has shape []; the per-step output must be a vector, e.g. [H] or [O]",
     ],
     [
+      "an output whose shape nothing fixes",
+      "cell c(x[I]; h[H]) {\n  h' = tanh(W h)\n  output y = W_y\n}",
+      "3:10: cannot infer the shape of output y; declare the parameters it uses, e.g. param W_y[O, H]",
+    ],
+    [
       "two outputs",
       "cell c(x[I]; h[H]) {\n  h' = tanh(W h)\n  output y = h'\n  output z = h\n}",
       "4:10: the output is already given",

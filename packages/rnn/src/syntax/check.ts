@@ -293,6 +293,11 @@ class Checker {
   private checkOutputShape(st: Extract<Stmt, { kind: "output" }>): void {
     const s = findS(this.locals.get(st.name)!.shape);
     if (Array.isArray(s) && s.length === 1) return;
+    if (!Array.isArray(s))
+      err(
+        st.pos,
+        `cannot infer the shape of output ${st.name}; declare the parameters it uses, e.g. param W_y[O, H]`,
+      );
     err(
       st.pos,
       `output ${st.name} has shape ${showShape(this.locals.get(st.name)!.shape)}; the per-step output must be a vector, e.g. [H] or [O]`,
