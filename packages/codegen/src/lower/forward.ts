@@ -10,33 +10,24 @@
  * taped forward's bit for bit (tests/kernel.inference.test.ts).
  */
 import type { Node } from "@gated/graph";
-import type { BufferDecl, Loc, Proc, Stmt } from "../schedule/schedule.js";
-import { declare, loc } from "./build.js";
+import type { BufferDecl, Proc, Stmt } from "../schedule/schedule.js";
+import { loc } from "./build.js";
 import type { Layout } from "./layout.js";
-import { lowerScan } from "./scan.js";
-import type { LowerContext } from "./sweeps.js";
+import {
+  declarer,
+  type LowerContext,
+  maskOutputs,
+  outputBuffers,
+  paramBuffer,
+  scanForward,
+} from "./sweeps.js";
 
 /** The inference procedure (before buffer reuse and the memory plan). */
 export function inferenceSweep(cx: LowerContext, layout: Layout): Proc {
-  const { pr, shapes, namer } = cx;
+  const { pr, shapes } = cx;
   const w = (n: Node) => shapes.size(n);
-  const buffers: BufferDecl[] = [
-    {
-      name: layout.buf,
-      role: "param",
-      type: cx.compute,
-      rows: "one",
-      width: layout.size,
-      doc: "parameters",
-    },
-  ];
-  const decl = (
-    name: string,
-    role: BufferDecl["role"],
-    rows: BufferDecl["rows"],
-    n: Node,
-    doc: string,
-  ) => declare(buffers, cx.compute, namer.fresh(name), role, rows, w(n), doc);
+  const buffers: BufferDecl[] = [paramBuffer(cx, layout)];
+  const decl = declarer(cx, buffers);
   const inBufs = pr.inputs.map((i) => decl(i.name, "input", "TB", i.node, `input ${i.name}`));
   const cur = pr.states.map((s) =>
     decl(s.name, "state", "B", s.node, `${s.name} at the step's start (in: initial; out: final)`),
@@ -44,42 +35,16 @@ export function inferenceSweep(cx: LowerContext, layout: Layout): Proc {
   const next = pr.states.map((s) =>
     decl(`${s.name}_next`, "state", "B", s.node, `${s.name} at the step's end`),
   );
-  const outBufs = pr.outputs.map((o) =>
-    decl(
-      o.name,
-      "output",
-      "TB",
-      o.node,
-      o.name === "output" ? "the output of every step" : `output ${o.name}`,
-    ),
-  );
+  const outBufs = outputBuffers(cx, decl);
   const rowAt = (bufs: readonly string[], k: number) => loc(bufs[k]!, "row", w(pr.states[k]!.node));
-  const rowInputs = new Map<Node, Loc>();
-  pr.inputs.forEach((i, k) => rowInputs.set(i.node, loc(inBufs[k]!, "time", w(i.node))));
-  const scan = lowerScan({
-    sweep: "forward",
-    compute: cx.compute,
-    shapes,
-    namer,
-    hints: cx.hints,
-    consts: cx.consts,
-    params: layout.params,
-    carried: pr.states.map((s, k) => ({
-      leaf: s.node,
-      next: s.next,
-      inLoc: rowAt(cur, k),
-      outLoc: rowAt(next, k),
-    })),
-    rowInputs,
-    rowOutputs: pr.outputs.map((o, k) => ({
-      node: o.node,
-      loc: loc(outBufs[k]!, "time", w(o.node)),
-    })),
-    accum: [],
-    keep: new Set(),
-    // the taped forward's order: the cell's locals first, in definition order
-    first: [...(pr.locals?.keys() ?? [])],
-  });
+  // the taped forward's scan (the same statements in the same order), keeping nothing
+  const { scan } = scanForward(
+    cx,
+    layout,
+    { inBufs, outBufs },
+    (k) => ({ inLoc: rowAt(cur, k), outLoc: rowAt(next, k) }),
+    new Set(),
+  );
   buffers.push(...scan.buffers);
   // masked rows keep their state (the step's start is copied over what the step wrote), then
   // the step's end becomes the next step's start
@@ -108,13 +73,7 @@ export function inferenceSweep(cx: LowerContext, layout: Layout): Proc {
       body: [...scan.stmts.loop, ...tail],
     },
     ...scan.stmts.post,
-    ...pr.outputs.map(
-      (o, k): Stmt => ({
-        kind: "maskRows",
-        loc: loc(outBufs[k]!, "time", w(o.node)),
-        width: w(o.node),
-      }),
-    ),
+    ...maskOutputs(cx, outBufs),
   ];
   return {
     sweep: "forward",

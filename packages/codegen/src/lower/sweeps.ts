@@ -60,7 +60,7 @@ function sweepBody(
   ];
 }
 
-const paramBuffer = (cx: LowerContext, layout: Layout): BufferDecl => ({
+export const paramBuffer = (cx: LowerContext, layout: Layout): BufferDecl => ({
   name: layout.buf,
   role: "param",
   type: cx.compute,
@@ -69,28 +69,23 @@ const paramBuffer = (cx: LowerContext, layout: Layout): BufferDecl => ({
   doc: "parameters",
 });
 
-/** Forward: inputs over all rows, state history [(T+1)·B], outputs over all rows, the tape. */
-export function forwardSweep(
-  cx: LowerContext,
-  layout: Layout,
-  residual: ReadonlySet<Node>,
-): ForwardSweep {
-  const { pr, shapes, namer } = cx;
-  const w = (n: Node) => shapes.size(n);
-  const fb: BufferDecl[] = [paramBuffer(cx, layout)];
-  const decl = (
-    name: string,
-    role: BufferDecl["role"],
-    rows: BufferDecl["rows"],
-    n: Node,
-    doc: string,
-  ) => declare(fb, cx.compute, namer.fresh(name), role, rows, w(n), doc);
-  const inBufs = pr.inputs.map((i) => decl(i.name, "input", "TB", i.node, `input ${i.name}`));
-  const hist = pr.states.map((s) =>
-    decl(`${s.name}_hist`, "state", "T1B", s.node, `${s.name} before and after every step`),
-  );
-  const init = pr.states.map((s) => decl(`${s.name}_0`, "input", "B", s.node, `initial ${s.name}`));
-  const outBufs = pr.outputs.map((o) =>
+/** Declares an interface buffer of a node's width in `list` under a fresh name; its name. */
+export type Declare = (
+  name: string,
+  role: BufferDecl["role"],
+  rows: BufferDecl["rows"],
+  n: Node,
+  doc: string,
+) => string;
+
+export const declarer =
+  (cx: LowerContext, list: BufferDecl[]): Declare =>
+  (name, role, rows, n, doc) =>
+    declare(list, cx.compute, cx.namer.fresh(name), role, rows, cx.shapes.size(n), doc);
+
+/** The per-step outputs over all rows (both forward sweeps'). */
+export const outputBuffers = (cx: LowerContext, decl: Declare): string[] =>
+  cx.pr.outputs.map((o) =>
     decl(
       o.name,
       "output",
@@ -99,32 +94,75 @@ export function forwardSweep(
       o.name === "output" ? "the output of every step" : `output ${o.name}`,
     ),
   );
-  const histAt = (k: number, shift: number) => loc(hist[k]!, "time", w(pr.states[k]!.node), shift);
+
+/**
+ * The forward recurrence's scan, taped (`keep`: the residuals) or not (inference): inputs and
+ * outputs over all rows, state k carried from `at(k).inLoc` to `at(k).outLoc`.
+ */
+export function scanForward(
+  cx: LowerContext,
+  layout: Layout,
+  io: { readonly inBufs: readonly string[]; readonly outBufs: readonly string[] },
+  at: (k: number) => { readonly inLoc: Loc; readonly outLoc: Loc },
+  keep: ReadonlySet<Node>,
+): { rowInputs: Map<Node, Loc>; scan: ScanResult } {
+  const { pr, shapes } = cx;
+  const w = (n: Node) => shapes.size(n);
   const rowInputs = new Map<Node, Loc>();
-  pr.inputs.forEach((i, k) => rowInputs.set(i.node, loc(inBufs[k]!, "time", w(i.node))));
+  pr.inputs.forEach((i, k) => rowInputs.set(i.node, loc(io.inBufs[k]!, "time", w(i.node))));
   const scan = lowerScan({
     sweep: "forward",
     compute: cx.compute,
     shapes,
-    namer,
+    namer: cx.namer,
     hints: cx.hints,
     consts: cx.consts,
     params: layout.params,
-    carried: pr.states.map((s, k) => ({
-      leaf: s.node,
-      next: s.next,
-      inLoc: histAt(k, 0),
-      outLoc: histAt(k, 1),
-    })),
+    carried: pr.states.map((s, k) => ({ leaf: s.node, next: s.next, ...at(k) })),
     rowInputs,
     rowOutputs: pr.outputs.map((o, k) => ({
       node: o.node,
-      loc: loc(outBufs[k]!, "time", w(o.node)),
+      loc: loc(io.outBufs[k]!, "time", w(o.node)),
     })),
     accum: [],
+    // the cell's locals first, in definition order
     first: [...(pr.locals?.keys() ?? [])],
-    keep: residual,
+    keep,
   });
+  return { rowInputs, scan };
+}
+
+/** Steps past a sequence's length output 0: the last statements of both forward sweeps. */
+export const maskOutputs = (cx: LowerContext, outBufs: readonly string[]): Stmt[] =>
+  cx.pr.outputs.map((o, k) => {
+    const width = cx.shapes.size(o.node);
+    return { kind: "maskRows", loc: loc(outBufs[k]!, "time", width), width };
+  });
+
+/** Forward: inputs over all rows, state history [(T+1)·B], outputs over all rows, the tape. */
+export function forwardSweep(
+  cx: LowerContext,
+  layout: Layout,
+  residual: ReadonlySet<Node>,
+): ForwardSweep {
+  const { pr, shapes } = cx;
+  const w = (n: Node) => shapes.size(n);
+  const fb: BufferDecl[] = [paramBuffer(cx, layout)];
+  const decl = declarer(cx, fb);
+  const inBufs = pr.inputs.map((i) => decl(i.name, "input", "TB", i.node, `input ${i.name}`));
+  const hist = pr.states.map((s) =>
+    decl(`${s.name}_hist`, "state", "T1B", s.node, `${s.name} before and after every step`),
+  );
+  const init = pr.states.map((s) => decl(`${s.name}_0`, "input", "B", s.node, `initial ${s.name}`));
+  const outBufs = outputBuffers(cx, decl);
+  const histAt = (k: number, shift: number) => loc(hist[k]!, "time", w(pr.states[k]!.node), shift);
+  const { rowInputs, scan } = scanForward(
+    cx,
+    layout,
+    { inBufs, outBufs },
+    (k) => ({ inLoc: histAt(k, 0), outLoc: histAt(k, 1) }),
+    residual,
+  );
   const { tape, tapeLoc } = tapeOf(cx, residual, rowInputs, histAt, scan, fb, outBufs);
   const body = sweepBody(
     scan.stmts,
@@ -150,11 +188,7 @@ export function forwardSweep(
           ]
         : [],
     },
-    pr.outputs.map((o, k) => ({
-      kind: "maskRows",
-      loc: loc(outBufs[k]!, "time", w(o.node)),
-      width: w(o.node),
-    })),
+    maskOutputs(cx, outBufs),
   );
   for (const d of scan.buffers) fb.push(tape.includes(d.name) ? { ...d, role: "tape" } : d);
   return {
