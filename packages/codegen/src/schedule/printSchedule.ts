@@ -102,8 +102,8 @@ function stmt(s: Stmt, pad: string, out: string[]): void {
   }
 }
 
-function proc(p: Proc, out: string[]): void {
-  out.push(`${p.sweep}(${p.args.join(", ")}) -> [${p.results.join(", ")}]`);
+function proc(p: Proc, out: string[], label = ""): void {
+  out.push(`${label}${p.sweep}(${p.args.join(", ")}) -> [${p.results.join(", ")}]`);
   for (const b of p.buffers)
     out.push(
       `  buffer ${b.name} [${rowsText(b.rows)}${b.width}] ${b.type} ${b.role}${b.offset ? ` @${extentText(b.offset)}` : ""}${b.shares ? ` (reuses ${b.shares})` : ""}: ${b.doc}`,
@@ -112,7 +112,7 @@ function proc(p: Proc, out: string[]): void {
   for (const s of p.body) stmt(s, "  ", out);
 }
 
-/** Prints a schedule: layout, constants, then each sweep's buffers and statements. */
+/** Prints a schedule: layout, constants, then each sweep's buffers and statements (forward, backward, inference). */
 export function printSchedule(s: Schedule): string {
   const out: string[] = [
     `schedule ${JSON.stringify(s.name)} (graph ${s.hash}, ${s.dtype}, computes in ${s.compute}, sizes ${JSON.stringify(s.sizes)})`,
@@ -124,5 +124,6 @@ export function printSchedule(s: Schedule): string {
   for (const c of s.consts) out.push(`const ${c.name} [${c.width}] ${c.doc}`);
   proc(s.forward, out);
   proc(s.backward, out);
+  proc(s.infer, out, "inference: ");
   return out.join("\n");
 }
