@@ -4,10 +4,10 @@
  * outputs and final states equal gated's forward within 1e-5 relative (float32), with and
  * without the optional lengths input (gated's masking).
  */
-import { CATALOGUE_NAMES, exportOnnx, parseCell } from "gated";
-import { describe, expect, test } from "vitest";
-import { exportCells, gatedCase, maxRelDiff, OUTPUT_CELLS } from "./cases.js";
-import { loadOrt, runOnnx } from "./ort.js";
+import { CATALOGUE_NAMES, parseCell } from "gated";
+import { describe, test } from "vitest";
+import { exportCells, gatedCase, OUTPUT_CELLS } from "./cases.js";
+import { expectOnnxEqualsGated, loadOrt } from "./ort.js";
 import { warnSkip } from "./tools.js";
 
 const ort = await loadOrt();
@@ -34,25 +34,6 @@ describe.skipIf(!ort)("export to ONNX: onnxruntime's forward equals gated's", ()
   test.each(runs)("$name", async ({ i, dtype, masked }) => {
     const { name, cell } = cells[i]!;
     const c = gatedCase(name, cell, { seed: 21 + i, masked, sizes: { O: 3 } });
-    const params = new Map(Object.entries(c.params).map(([k, v]) => [k, v.data]));
-    const bytes = exportOnnx(cell, {
-      inputSize: c.I,
-      hiddenSize: c.H,
-      sizes: c.sizes,
-      dtype,
-      params,
-      lengths: masked,
-    });
-    const feeds: Record<string, { data: number[]; dims: number[]; int64?: boolean }> = {
-      x: { data: c.x, dims: [c.T, c.B, c.I] },
-    };
-    for (const [s, v] of Object.entries(c.initial))
-      feeds[`init_${s}`] = { data: v, dims: [c.B, v.length / c.B] };
-    if (masked) feeds["lengths"] = { data: c.lengths!, dims: [c.B], int64: true };
-    const out = await runOnnx(ort!, bytes, feeds, dtype);
-    const tol = dtype === "float32" ? 1e-5 : 1e-12;
-    expect(maxRelDiff(out["output"]!, c.output), "output").toBeLessThanOrEqual(tol);
-    for (const s of Object.keys(c.final))
-      expect(maxRelDiff(out[`final_${s}`]!, c.final[s]!), `final ${s}`).toBeLessThanOrEqual(tol);
+    await expectOnnxEqualsGated(ort!, c, dtype);
   });
 });

@@ -7,11 +7,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exportOnnx, exportPytorch, parseCell } from "gated";
+import { exportPytorch, parseCell } from "gated";
 import { afterAll, describe, expect, test } from "vitest";
 import { SCAN_CELLS } from "../scanCells.js";
 import { type GatedCase, gatedCase, maxRelDiff } from "./cases.js";
-import { loadOrt, runOnnx } from "./ort.js";
+import { expectOnnxEqualsGated, loadOrt } from "./ort.js";
 import { hasTorch, PYTHON, warnSkip } from "./tools.js";
 
 const torch = hasTorch();
@@ -77,28 +77,5 @@ describe.skipIf(!ort)("scan cells: onnxruntime's forward equals gated's", () => 
   const runs = cases.flatMap((c, i) =>
     (["float64", "float32"] as const).map((dtype) => [`${c.name} ${dtype}`, i, dtype] as const),
   );
-  test.each(runs)("%s", async (_name, i, dtype) => {
-    const c = cases[i]!;
-    const masked = c.lengths !== null;
-    const params = new Map(Object.entries(c.params).map(([k, v]) => [k, v.data]));
-    const bytes = exportOnnx(c.cell, {
-      inputSize: c.I,
-      hiddenSize: c.H,
-      sizes: c.sizes,
-      dtype,
-      params,
-      lengths: masked,
-    });
-    const feeds: Record<string, { data: number[]; dims: number[]; int64?: boolean }> = {
-      x: { data: c.x, dims: [c.T, c.B, c.I] },
-    };
-    for (const [s, v] of Object.entries(c.initial))
-      feeds[`init_${s}`] = { data: v, dims: [c.B, v.length / c.B] };
-    if (masked) feeds["lengths"] = { data: c.lengths!, dims: [c.B], int64: true };
-    const out = await runOnnx(ort!, bytes, feeds, dtype);
-    const tol = dtype === "float32" ? 1e-5 : 1e-12;
-    expect(maxRelDiff(out["output"]!, c.output), "output").toBeLessThanOrEqual(tol);
-    for (const s of Object.keys(c.final))
-      expect(maxRelDiff(out[`final_${s}`]!, c.final[s]!), `final ${s}`).toBeLessThanOrEqual(tol);
-  });
+  test.each(runs)("%s", (_name, i, dtype) => expectOnnxEqualsGated(ort!, cases[i]!, dtype));
 });
