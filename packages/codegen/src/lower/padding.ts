@@ -17,6 +17,7 @@
  * call has no lengths.
  */
 import type { BufferDecl, Loc, Proc, Stmt } from "../schedule/schedule.js";
+import { writes } from "../schedule/writes.js";
 
 /** Every column of a buffer's rows: a `time` buffer's [t, b] rows, or a step buffer's [b]. */
 const whole = (b: BufferDecl, step = false): Loc => ({
@@ -101,28 +102,6 @@ function maskBody(
     out.push(s.kind === "loop" ? { ...s, body: maskBody(s.body, dP, own, true) } : s);
   });
   return out;
-}
-
-/** Buffers a statement writes. */
-function writes(s: Stmt): string[] {
-  switch (s.kind) {
-    case "loop":
-      return s.body.flatMap(writes);
-    case "map":
-      return s.stores.map((x) => x.to.buf);
-    case "gemm":
-      return [s.c.buf];
-    case "colsum":
-      return [s.to.buf, ...(s.also ?? []).map((l) => l.buf)];
-    case "mask":
-      return [...s.pairs.flatMap((x) => [x.a.buf, x.b.buf]), ...s.zero.map((z) => z.loc.buf)];
-    case "maskRows":
-      return [s.loc.buf];
-    case "swap":
-      return s.pairs.flat();
-    default:
-      return [s.to.buf];
-  }
 }
 
 /** The index of the last statement before `i` that writes `buf` (a transpose's `to`), or −1. */

@@ -16,6 +16,7 @@ import { base64 } from "../../kernel/module.js";
 import { extentOf } from "../../lower/memory.js";
 import { Namer } from "../../names.js";
 import type { Dim, Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule/schedule.js";
+import { writes } from "../../schedule/writes.js";
 import type { Backend, BackendOptions, KernelSource } from "../backend.js";
 import { Emitter, emitConsts, emitStmt } from "../js/emitter.js";
 import { usedNames } from "../js/index.js";
@@ -51,26 +52,6 @@ function emitterNames(): { T: string; B: string; TB: string; len: string; t: str
 const V = emitterNames();
 /** A row count or size in the emitted text. */
 const dim = (d: Dim): string => (typeof d === "number" ? String(d) : V[d]);
-
-/** Buffers a statement writes. */
-function writes(s: Stmt): string[] {
-  switch (s.kind) {
-    case "loop":
-      return s.body.flatMap(writes);
-    case "map":
-      return s.stores.map((x) => x.to.buf);
-    case "gemm":
-      return [s.c.buf];
-    case "mask":
-      return [...s.pairs.flatMap((x) => [x.a.buf, x.b.buf]), ...s.zero.map((z) => z.loc.buf)];
-    case "maskRows":
-      return [s.loc.buf];
-    case "swap":
-      return s.pairs.flat();
-    default:
-      return [s.to.buf];
-  }
-}
 
 /**
  * The packed-operand cache holds for a call only if every product's second operand is static
