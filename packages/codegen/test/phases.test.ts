@@ -1,45 +1,11 @@
-import {
-  apply,
-  defineOp,
-  evalScalar,
-  input,
-  type Node,
-  type OpDef,
-  param,
-  S,
-  type Scalar,
-  topo,
-} from "@gated/graph";
+import { input, type Node, param, S, topo } from "@gated/graph";
 import { describe, expect, test } from "vitest";
 import { Shapes } from "../src/lower/analyze.js";
 import { phases, sinkElementwise, sweepGraph } from "../src/lower/phases.js";
 import type { ScanSpec } from "../src/lower/plan.js";
 import type { Loc } from "../src/schedule/schedule.js";
+import { ew } from "./lower/miniOps.js";
 
-/** Same-shape elementwise ops from a formula (codegen's tests know no op set). */
-function ew(name: string, arity: number, formula: (...xs: Scalar[]) => Scalar) {
-  const def: OpDef = {
-    name,
-    kind: "elementwise",
-    arity,
-    shape: (xs) => xs[0]!,
-    evaluate: (xs) =>
-      xs[0]!.data.map((_, k) =>
-        evalScalar(
-          def.scalar!(
-            xs.map((_, i) => S.arg(i)),
-            {},
-          ),
-          xs.map((x) => x.data[k]!),
-        ),
-      ),
-    vjp: () => [],
-    jvp: () => null,
-    scalar: (xs) => formula(...xs),
-  };
-  const op = defineOp(def);
-  return (...xs: Node[]) => apply(op, xs, {});
-}
 const add = ew("t_add", 2, S.add);
 const tanh = ew("t_tanh", 1, S.tanh);
 

@@ -21,7 +21,8 @@ import type { ScanSpec } from "../../src/lower/plan.js";
 import { Namer } from "../../src/names.js";
 import type { Loc } from "../../src/schedule/schedule.js";
 
-function ew(name: string, arity: number, formula: (...xs: Scalar[]) => Scalar, extra = {}) {
+/** A same-shape elementwise op from a scalar formula (`extra`: further OpDef fields). */
+export function ew(name: string, arity: number, formula: (...xs: Scalar[]) => Scalar, extra = {}) {
   const def: OpDef = {
     name,
     kind: "elementwise",
