@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { CATALOGUE_NAMES, CellSyntaxError, getCell, parseCell, printCell } from "@gated/rnn";
 import { afterAll, describe, expect } from "vitest";
-import { run } from "../src/main.js";
+import { cli } from "./capture.js";
 
 /** The catalogue's cells as equation text (those the syntax can print). */
 const SOURCES = CATALOGUE_NAMES.flatMap((n) => {
@@ -110,19 +110,7 @@ describe("gated show on hostile cell files", () => {
   )("exit 0 with output, or exit 2 with one line on stderr", async (k, edits) => {
     const file = join(dir, "m.cell");
     writeFileSync(file, mutate(SOURCES[k]!, edits));
-    const w = process.stderr.write;
-    const o = process.stdout.write;
-    let err = "";
-    let out = "";
-    process.stderr.write = ((s: string) => ((err += s), true)) as typeof w;
-    process.stdout.write = ((s: string) => ((out += s), true)) as typeof o;
-    let code: number;
-    try {
-      code = await run(["show", file, "--params"]);
-    } finally {
-      process.stderr.write = w;
-      process.stdout.write = o;
-    }
+    const { code, out, err } = await cli("show", file, "--params");
     if (code === 0) expect(out).toContain("parameter");
     else {
       expect(code).toBe(2);

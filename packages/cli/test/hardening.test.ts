@@ -7,29 +7,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../src/main.js";
+import { cli } from "./capture.js";
 
 let work: string;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "gated-hard-"));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** Runs the CLI capturing stdout and stderr. */
-export async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const w = process.stderr.write;
-  const o = process.stdout.write;
-  let err = "";
-  let out = "";
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof w;
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof o;
-  try {
-    return { code: await run(args), out, err };
-  } finally {
-    process.stderr.write = w;
-    process.stdout.write = o;
-  }
-}
 
 const TINY = ["--task", "adding", "--steps", "4", "--eval-every", "2", "--seq-len", "4"];
 const tiny = (): string[] => [

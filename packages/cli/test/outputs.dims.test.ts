@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCell, readSafetensors, sequenceModel, writeSafetensors } from "@gated/rnn";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../src/main.js";
+import { cli } from "./capture.js";
 
 let work: string;
 let readout: string;
@@ -27,21 +27,6 @@ beforeAll(() => {
   );
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const w = process.stderr.write;
-  const o = process.stdout.write;
-  let err = "";
-  let out = "";
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof w;
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof o;
-  try {
-    return { code: await run(args), out, err };
-  } finally {
-    process.stderr.write = w;
-    process.stdout.write = o;
-  }
-}
 
 async function usage(args: string[], message: string) {
   const r = await cli(...args);

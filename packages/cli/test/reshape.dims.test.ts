@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { run } from "../src/main.js";
+import { cli } from "./capture.js";
 
 let work: string;
 let hyper: string;
@@ -19,20 +19,6 @@ beforeAll(() => {
   );
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const w = process.stderr.write;
-  const o = process.stdout.write;
-  let err = "";
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof w;
-  process.stdout.write = (() => true) as typeof o;
-  try {
-    return { code: await run(args), err };
-  } finally {
-    process.stderr.write = w;
-    process.stdout.write = o;
-  }
-}
 
 describe("gated compile: reshape [K] → [H, H]", () => {
   test("sizes that agree compile", async () => {
