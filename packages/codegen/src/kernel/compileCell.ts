@@ -66,7 +66,8 @@ export interface CompileOptions<D extends DType = DType> extends KernelOptions<D
   readonly backend?: Backend | BackendName;
   /**
    * Threads for forward/backward (default 1): each takes a fixed slice of the batch for the
-   * whole sweep (threads.ts). Node only; the kernel then has `close()` to end its workers.
+   * whole sweep (threads.ts). Node, or a browser inside a Web Worker of a cross-origin isolated
+   * page (there `await k.ready()` before the first call); `close()` ends the workers.
    */
   readonly threads?: number;
   /**
