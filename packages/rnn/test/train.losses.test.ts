@@ -144,46 +144,47 @@ describe.each([interpreterBackend, compiledBackend])(
 );
 
 describe.each([interpreterBackend, compiledBackend])(
-  'pooling "last" ($name backend): the gathered last step gives the full graph\'s numbers',
+  'pooling "last" and "mean" ($name backend): the pooled vector gives the full graph\'s numbers',
   (backend) => {
     for (const loss of LOSSES)
-      test(loss.name, () => {
-        const { head, params, seq, targets } = setup(loss, "last", backend);
-        expect(head.gathersLast).toBe(true);
-        // the head as one graph over the whole [T, D] sequence (pooling by a one-hot matvec)
-        const s = input("seq", ["T", "D"]);
-        const mask = input("mask", ["T"]);
-        const last = input("last", ["T"]);
-        const pred = linear(pool("last", { seq: s, mask, last }));
-        const target = input("target", pred.shape);
-        const l = sampleLoss(loss, pred, target, mask);
-        const found = leavesOf([l], "param");
-        const ps = ["W_out", "b_out"].map((n) => found.find((p) => p.label === n)!);
-        const prog = backend.compile(
-          { inputs: { seq: s, mask, last, target }, outputs: { loss: l, pred }, params: ps },
-          { ...head.sizes, T },
-        );
-        const m = new Float64Array(B * T);
-        const oneHot = new Float64Array(B * T);
-        lengths.forEach((n, b) => {
-          m.fill(1, b * T, b * T + n);
-          oneHot[b * T + n - 1] = 1;
+      for (const kind of ["last", "mean"] as const)
+        test(`${kind}, ${loss.name}`, () => {
+          const { head, params, seq, targets } = setup(loss, kind, backend);
+          expect(head.pools).toBe(kind);
+          // the head as one graph over the whole [T, D] sequence (pooling by a one-hot matvec)
+          const s = input("seq", ["T", "D"]);
+          const mask = input("mask", ["T"]);
+          const last = input("last", ["T"]);
+          const pred = linear(pool(kind, { seq: s, mask, last }));
+          const target = input("target", pred.shape);
+          const l = sampleLoss(loss, pred, target, mask);
+          const found = leavesOf([l], "param");
+          const ps = ["W_out", "b_out"].map((n) => found.find((p) => p.label === n)!);
+          const prog = backend.compile(
+            { inputs: { seq: s, mask, last, target }, outputs: { loss: l, pred }, params: ps },
+            { ...head.sizes, T },
+          );
+          const m = new Float64Array(B * T);
+          const oneHot = new Float64Array(B * T);
+          lengths.forEach((n, b) => {
+            m.fill(1, b * T, b * T + n);
+            oneHot[b * T + n - 1] = 1;
+          });
+          const shared = Object.fromEntries(
+            head.layout.map((x) => [x.name, params.subarray(x.offset, x.offset + x.size)]),
+          );
+          const full = prog.forward(shared, { seq, mask: m, last: oneHot, target: targets }, B);
+          const g = prog.backward(full, { loss: new Float64Array(B).fill(1 / B) });
+          const r = head.run(params, seq, lengths, T, targets, true);
+          expect(Array.from(r.loss)).toEqual(Array.from(full.outputs["loss"]!));
+          expect(Array.from(r.pred)).toEqual(Array.from(full.outputs["pred"]!));
+          const dp = new Float64Array(head.size);
+          for (const x of head.layout) dp.set(g.params[x.name]!, x.offset);
+          expect(Array.from(r.dparams!)).toEqual(Array.from(dp));
+          // the full graph's gradient is ±0 (0 · ∂pooled) off the last steps, the gathered +0
+          const dseq = g.inputs["seq"]!;
+          for (let i = 0; i < dseq.length; i++)
+            expect(r.dseq![i] === dseq[i] && (dseq[i] !== 0 || r.dseq![i] === 0)).toBe(true);
         });
-        const shared = Object.fromEntries(
-          head.layout.map((x) => [x.name, params.subarray(x.offset, x.offset + x.size)]),
-        );
-        const full = prog.forward(shared, { seq, mask: m, last: oneHot, target: targets }, B);
-        const g = prog.backward(full, { loss: new Float64Array(B).fill(1 / B) });
-        const r = head.run(params, seq, lengths, T, targets, true);
-        expect(Array.from(r.loss)).toEqual(Array.from(full.outputs["loss"]!));
-        expect(Array.from(r.pred)).toEqual(Array.from(full.outputs["pred"]!));
-        const dp = new Float64Array(head.size);
-        for (const x of head.layout) dp.set(g.params[x.name]!, x.offset);
-        expect(Array.from(r.dparams!)).toEqual(Array.from(dp));
-        // the full graph's gradient is ±0 (0 · ∂pooled) off the last steps, the gathered +0
-        const dseq = g.inputs["seq"]!;
-        for (let i = 0; i < dseq.length; i++)
-          expect(r.dseq![i] === dseq[i] && (dseq[i] !== 0 || r.dseq![i] === 0)).toBe(true);
-      });
   },
 );

@@ -2,8 +2,8 @@
  * The head of a model as one per-sample graph: RNN outputs [T,D] -> pooling -> linear ->
  * loss, and its VJP (w.r.t. the RNN outputs and the head's parameters) from `vjp`. The graph
  * is built once with symbolic dims T (padded length), D, C, A and run on a `GraphBackend`,
- * compiled once per padded length. Pooling "last" runs the same head on the gathered last
- * valid outputs [D] instead (one program; the numbers of the one-hot pooling over [T, D]).
+ * compiled once per padded length. Pooling "last" and "mean" run the same head on the pooled
+ * vectors [D] instead (one program; the numbers of the pooling products over [T, D]).
  */
 
 import { layoutOf, type ParamSlot } from "@gated/codegen";
@@ -24,10 +24,10 @@ export interface HeadResult {
   readonly loss: Float64Array;
   /** Predictions (logits or values), [B][C] or [B][T][C]. */
   readonly pred: Float64Array;
-  /** ∂(mean loss)/∂seq, [B][T][D] (only with gradients; not from `runLast`). */
+  /** ∂(mean loss)/∂seq, [B][T][D] (only with gradients; not from `runPooled`). */
   readonly dseq?: Float64Array;
-  /** `runLast`: ∂(mean loss)/∂(each sequence's last valid output), [B][D] (with gradients). */
-  readonly dlast?: Float64Array;
+  /** `runPooled`: ∂(mean loss)/∂(each sequence's pooled vector), [B][D] (with gradients). */
+  readonly dpooled?: Float64Array;
   /** ∂(mean loss)/∂(head parameters), in `layout` order (only with gradients). */
   readonly dparams?: Float64Array;
 }
@@ -43,12 +43,13 @@ export class Head {
   private readonly graph: GraphSpec;
   private readonly programs = new Map<number, GraphProgram>();
   /**
-   * Pooling "last": the same head on the last valid output [D] itself (gathered by `lastSteps`),
-   * so no [T, D] sequence goes through the graph; one program for every padded length.
+   * Pooling "last" or "mean": the same head on the pooled vector [D] (`poolSteps`: the last
+   * valid output, or the sum of the valid ones over their count, in the graph's own order), so
+   * no [T, D] sequence goes through the graph; one program for every padded length.
    */
-  readonly gathersLast: boolean;
-  private readonly lastGraph?: GraphSpec;
-  private lastProgram?: GraphProgram;
+  readonly pools: "last" | "mean" | null;
+  private readonly pooledGraph?: GraphSpec;
+  private pooledProgram?: GraphProgram;
 
   constructor(
     readonly spec: HeadSpec,
@@ -71,14 +72,14 @@ export class Head {
     this.layout = layoutOf(params, this.sizes);
     this.size = this.layout.reduce((a, s) => a + s.size, 0);
     this.graph = { inputs: { seq, mask, last, target }, outputs: { loss, pred }, params };
-    this.gathersLast = spec.pool === "last";
-    if (this.gathersLast) {
+    this.pools = spec.pool === "last" || spec.pool === "mean" ? spec.pool : null;
+    if (this.pools) {
       const h = input("h", ["D"]);
       const predL = linear(h);
       const targetL = input("target", predL.shape);
       const lossL = sampleLoss(spec.loss, predL, targetL, mask);
       const foundL = leavesOf([lossL], "param");
-      this.lastGraph = {
+      this.pooledGraph = {
         inputs: { h, target: targetL },
         outputs: { loss: lossL, pred: predL },
         params: PARAM_ORDER.map((n) => foundL.find((p) => p.label === n)).filter(
@@ -110,15 +111,15 @@ export class Head {
     grad: boolean,
   ): HeadResult {
     const B = lengths.length;
-    if (this.gathersLast) {
-      // the last valid step of each row, [B][D]; its gradient goes back to that step only
+    if (this.pools) {
+      // each row's pooled vector, [B][D]; its gradient goes back to the steps it pooled
       const D = this.inputSize;
-      const h = lastSteps(seq, lengths, (b, n) => (b * T + n - 1) * D, D);
-      const r = this.runLast(params, h, targets, grad);
+      const at = (b: number, t: number) => (b * T + t) * D;
+      const h = poolSteps(this.pools, seq, lengths, at, D);
+      const r = this.runPooled(params, h, targets, grad);
       if (!grad) return r;
       const dseq = new Float64Array(B * T * D);
-      for (let b = 0; b < B; b++)
-        dseq.set(r.dlast!.subarray(b * D, (b + 1) * D), (b * T + lengths[b]! - 1) * D);
+      unpoolSteps(this.pools, r.dpooled!, lengths, (b, t) => dseq.subarray(at(b, t), at(b, t) + D));
       return { loss: r.loss, pred: r.pred, dseq, dparams: r.dparams! };
     }
     let prog = this.programs.get(T);
@@ -144,22 +145,22 @@ export class Head {
     return { loss, pred, dseq: g.inputs["seq"]!, dparams: this.flat(g.params) };
   }
 
-  /** Pooling "last" on the gathered last outputs `h` ([B][D], `lastSteps`): gradient `dlast`. */
-  runLast(
+  /** The head on pooled vectors `h` ([B][D], `poolSteps`): gradient `dpooled`. */
+  runPooled(
     params: ArrayLike<number>,
     h: Float64Array,
     targets: Float64Array,
     grad: boolean,
   ): HeadResult {
-    if (!this.lastGraph) throw new Error(`head: runLast needs pooling "last"`);
+    if (!this.pooledGraph) throw new Error(`head: runPooled needs pooling "last" or "mean"`);
     const B = h.length / this.inputSize;
-    this.lastProgram ??= this.backend.compile(this.lastGraph, { ...this.sizes, T: 1 });
-    const run = this.lastProgram.forward(this.shared(params), { h, target: targets }, B);
+    this.pooledProgram ??= this.backend.compile(this.pooledGraph, { ...this.sizes, T: 1 });
+    const run = this.pooledProgram.forward(this.shared(params), { h, target: targets }, B);
     const loss = run.outputs["loss"]!,
       pred = run.outputs["pred"]!;
     if (!grad) return { loss, pred };
-    const g = this.lastProgram.backward(run, { loss: new Float64Array(B).fill(1 / B) });
-    return { loss, pred, dlast: g.inputs["h"]!, dparams: this.flat(g.params) };
+    const g = this.pooledProgram.backward(run, { loss: new Float64Array(B).fill(1 / B) });
+    return { loss, pred, dpooled: g.inputs["h"]!, dparams: this.flat(g.params) };
   }
 
   private shared(params: ArrayLike<number>): Record<string, ArrayLike<number>> {
@@ -210,13 +211,16 @@ export class Head {
 }
 
 /**
- * Each row's last valid step, [B][D]: row b's D values from `src` at `at(b, lengths[b])`.
- * Every sequence needs a step (the same error as the full head's).
+ * Each row's pooled vector, [B][D], from `src` where row b's step t starts at `at(b, t)`:
+ * "last" its last valid step; "mean" Σ_t<n x_t / n, summed from 0 in time order as the graph's
+ * one-hot/mask product does (its padded terms are ±0 and change nothing). Every sequence needs
+ * a step (the same error as the full head's).
  */
-export function lastSteps(
+export function poolSteps(
+  kind: "last" | "mean",
   src: ArrayLike<number>,
   lengths: ArrayLike<number>,
-  at: (b: number, n: number) => number,
+  at: (b: number, t: number) => number,
   D: number,
 ): Float64Array {
   const B = lengths.length;
@@ -225,10 +229,42 @@ export function lastSteps(
     const n = lengths[b]!;
     if (n < 1)
       throw new Error(`head: sequence ${b} is empty; every sequence needs at least one step`);
-    const o = at(b, n);
-    for (let d = 0; d < D; d++) h[b * D + d] = src[o + d]!;
+    if (kind === "last") {
+      const o = at(b, n - 1);
+      for (let d = 0; d < D; d++) h[b * D + d] = src[o + d]!;
+      continue;
+    }
+    for (let d = 0; d < D; d++) {
+      let s = 0;
+      for (let t = 0; t < n; t++) s += src[at(b, t) + d]!;
+      h[b * D + d] = s / n;
+    }
   }
   return h;
+}
+
+/**
+ * The pooled vectors' gradient `dh` ([B][D]) back to the steps: "last" at the last valid step,
+ * "mean" dh / n at every valid one (the division's own gradient); `row(b, t)` is step t of row
+ * b's D values (zeros elsewhere stay zero).
+ */
+export function unpoolSteps(
+  kind: "last" | "mean",
+  dh: Float64Array,
+  lengths: ArrayLike<number>,
+  row: (b: number, t: number) => Float64Array,
+): void {
+  const D = dh.length / lengths.length;
+  for (let b = 0; b < lengths.length; b++) {
+    const n = lengths[b]!;
+    const g = dh.subarray(b * D, (b + 1) * D);
+    if (kind === "last") {
+      row(b, n - 1).set(g);
+      continue;
+    }
+    const m = Float64Array.from(g, (v) => v / n);
+    for (let t = 0; t < n; t++) row(b, t).set(m);
+  }
 }
 
 function subarray(a: ArrayLike<number>, start: number, n: number): ArrayLike<number> {

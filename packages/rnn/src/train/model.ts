@@ -30,7 +30,7 @@ import {
 } from "../model/predict.js";
 import { defaultBackend, type GraphBackend } from "./backend.js";
 import { type Embedding, embed, embedBackward, initEmbedding } from "./embedding.js";
-import { Head, type HeadResult, lastSteps } from "./head.js";
+import { Head, type HeadResult, poolSteps, unpoolSteps } from "./head.js";
 import type { Pooling } from "./heads.js";
 import { type Loss, lossByName } from "./losses.js";
 
@@ -318,8 +318,8 @@ export class Model {
   }
 
   /**
-   * The head on the RNN's time-major output [T][B][D]: pooling "last" reads each sequence's last
-   * valid step where it is; the others take the sequences batch-major.
+   * The head on the RNN's time-major output [T][B][D]: pooling "last" and "mean" read the
+   * steps where they are; the others take the sequences batch-major.
    */
   private runHead(
     out: ArrayLike<number>,
@@ -331,9 +331,9 @@ export class Model {
     const p = this.params.subarray(this.headOffset);
     const B = lengths.length,
       D = this.rnn.outputSize;
-    if (this.head.gathersLast) {
-      const h = lastSteps(out, lengths, (b, n) => ((n - 1) * B + b) * D, D);
-      return this.head.runLast(p, h, targets, grad);
+    if (this.head.pools) {
+      const h = poolSteps(this.head.pools, out, lengths, (b, t) => (t * B + b) * D, D);
+      return this.head.runPooled(p, h, targets, grad);
     }
     return this.head.run(p, toBatchMajor(out, T, B, D), lengths, T, targets, grad);
   }
@@ -372,10 +372,13 @@ export class Model {
       grads.fill(0);
       grads.set(h.dparams!, this.headOffset);
       // the RNN's output cotangent, [T][B][D]: at each last step only, or from the whole head
-      const dOut = h.dlast ? new Float64Array(T * B * Dout) : toTimeMajor(h.dseq!, T, B, Dout);
-      if (h.dlast)
-        for (let b = 0; b < B; b++)
-          dOut.set(h.dlast.subarray(b * Dout, (b + 1) * Dout), ((lengths[b]! - 1) * B + b) * Dout);
+      const dOut = h.dpooled ? new Float64Array(T * B * Dout) : toTimeMajor(h.dseq!, T, B, Dout);
+      if (h.dpooled && this.head.pools) {
+        const at = (b: number, t: number) => (t * B + b) * Dout;
+        unpoolSteps(this.head.pools, h.dpooled, lengths, (b, t) =>
+          dOut.subarray(at(b, t), at(b, t) + Dout),
+        );
+      }
       const g = this.rnn.backward(run, { output: dOut });
       grads.set(g.params.data, this.rnnOffset);
       for (const f of this.frozen) grads.fill(0, f.offset, f.offset + f.size);
