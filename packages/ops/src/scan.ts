@@ -122,7 +122,7 @@ export const scan: Op & ((a: Node | number, b: Node, reverse?: boolean) => Node)
         throw new Error(`scan: reverse must be true or false, got ${String(reverse)}`);
       const an = typeof a === "number" ? constant(a) : a;
       // coefficients and terms broadcast to one shape (scan(1, x), scan(a[H], b[2, H]))
-      const shape = broadcastShapes(an.shape, b.shape);
+      const shape = scanShape(an.shape, b.shape);
       const [ax, bx] = [broadcastTo(an, shape), broadcastTo(b, shape)];
       // yᵢ = 0·yᵢ₋₁ + bᵢ is the terms themselves, and zero terms scan to zeros
       if (constValue(ax) === 0 || (constValue(bx) === 0 && shape.length > 0)) return bx;
@@ -130,6 +130,16 @@ export const scan: Op & ((a: Node | number, b: Node, reverse?: boolean) => Node)
       return apply(op, [ax, bx], reverse ? { reverse } : {});
     },
 );
+
+function scanShape(a: readonly Dim[], b: readonly Dim[]): Dim[] {
+  try {
+    return [...broadcastShapes(a, b)];
+  } catch {
+    throw new Error(
+      `scan: coefficients ${formatShape(a)} and terms ${formatShape(b)} do not broadcast to one shape`,
+    );
+  }
+}
 
 /** Running sum along the last axis: yᵢ = x₀ + … + xᵢ. ∂ is the running sum of g from the end. */
 export function cumsum(x: Node, axis = -1): Node {

@@ -51,7 +51,9 @@ describe("scan", () => {
     ]);
   });
   test("shape errors name the shapes", () => {
-    expect(() => scan(input("p", [3]), input("q", [4]))).toThrow(/\[3\] and \[4\]/);
+    expect(() => scan(input("p", [3]), input("q", [4]))).toThrow(
+      /^scan: coefficients \[3\] and terms \[4\] do not broadcast/,
+    );
     expect(() => cumsum(input("s", []))).toThrow(/cumsum: expected at least one axis/);
     expect(() => cumsum(input("t", [2, 2, 2]), 0)).toThrow(/only the last axis/);
     expect(() => scan(input("p", [3]), input("q", [3]), 1 as unknown as boolean)).toThrow(
