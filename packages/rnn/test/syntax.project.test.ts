@@ -39,6 +39,16 @@ describe("project x = P x", () => {
     expect(printCell(c)).not.toContain("project");
   });
 
+  test("a negated x is an operand too: -x is -(P x), and without a projection the error is at x", () => {
+    const c = parseCell("cell n(x[I]; h[H]) {\n  project x = P x\n  h' = tanh(W h) + -x\n}");
+    const same = parseCell("cell n(x[I]; h[H]) {\n  h' = tanh(W h) + -(P[H, I] x)\n}");
+    expect(c.state[0]!.next).toBe(same.state[0]!.next);
+    expect(parseCell(printCell(c)).state[0]!.next).toBe(c.state[0]!.next);
+    expect(() => parseCell("cell n(x[I]; h[H]) {\n  h' = tanh(W h) + -x\n}")).toThrow(
+      /^2:21: x is \[I\] but meets \[H\] values elementwise here/,
+    );
+  });
+
   test("with I = H (x[H]) no projection is needed", () => {
     expect(() => parseCell(`cell r(x[H]; h[H]) {\n  h' = tanh(W h) + x\n}`)).not.toThrow();
   });

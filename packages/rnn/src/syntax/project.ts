@@ -1,8 +1,8 @@
 /**
  * The input's projection: `project x = P x`, declared once, for cells written as papers write
  * them when the input's size differs from the state's — a highway or residual cell
- * `h' = f * n + (1 - f) * x` with x[I], I ≠ H. Wherever x is an operand of + − * / (directly),
- * it stands for its projection; elsewhere (`U x`, `concat(h, x)`, a function's argument) it is
+ * `h' = f * n + (1 - f) * x` with x[I], I ≠ H. Wherever x is an operand of + − * / (directly,
+ * or negated: -x), it stands for its projection; elsewhere (`U x`, `concat(h, x)`, a function's argument) it is
  * the input itself. Without a declaration, x meeting [H] values elementwise is an error at that
  * x naming its dim and H (`inputMismatch`).
  */
@@ -42,7 +42,12 @@ export function expandProjection(ast: CellAst): CellAst {
   const rewrite = (e: Expr): Expr => {
     switch (e.kind) {
       case "bin": {
-        const side = (o: Expr) => (o.kind === "name" && o.name === x ? replace(o) : rewrite(o));
+        const side = (o: Expr): Expr =>
+          isX(o, x)
+            ? replace(o)
+            : o.kind === "neg" && isX(o.arg, x)
+              ? { ...o, arg: replace(o.arg) }
+              : rewrite(o);
         return { ...e, left: side(e.left), right: side(e.right) };
       }
       case "neg":
@@ -63,6 +68,9 @@ export function expandProjection(ast: CellAst): CellAst {
     );
   return { ...ast, body };
 }
+
+const isX = (e: Expr, x: string): e is Extract<Expr, { kind: "name" }> =>
+  e.kind === "name" && e.name === x;
 
 /** Every name an expression reads. */
 function names(e: Expr): Extract<Expr, { kind: "name" }>[] {
@@ -92,7 +100,11 @@ export function inputElementwiseUse(
   while (stack.length > 0) {
     const v = stack.pop()!;
     if (v.kind === "bin") {
-      for (const o of [v.left, v.right]) if (o.kind === "name" && o.name === x) return o.pos;
+      // x, or -x, as an operand
+      for (const o of [v.left, v.right]) {
+        if (isX(o, x)) return o.pos;
+        if (o.kind === "neg" && isX(o.arg, x)) return o.arg.pos;
+      }
       stack.push(v.right, v.left);
     } else if (v.kind === "neg") stack.push(v.arg);
     else if (v.kind === "matvec") stack.push(v.right, v.left);
