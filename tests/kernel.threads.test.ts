@@ -287,5 +287,9 @@ describe("threads: N workers, one slice of the batch each", () => {
       expect(() => compileCell(lstm(), { inputSize: 2, hiddenSize: 3, threads: t })).toThrow(
         /^compileCell "lstm": threads must be a positive integer, got /,
       );
+    // a string says it is one
+    expect(() =>
+      compileCell(lstm(), { inputSize: 2, hiddenSize: 3, threads: "2" as unknown as number }),
+    ).toThrow(/^compileCell "lstm": threads must be a positive integer, got "2"$/);
   });
 });

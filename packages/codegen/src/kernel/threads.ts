@@ -401,7 +401,9 @@ export function threadedKernel<K extends Kernel>(
 ): K & { readonly threads: number; close(): Promise<void>; ready(): Promise<void> } {
   const where = `compileCell ${JSON.stringify(k.name)}`;
   if (!(Number.isInteger(n) && n >= 1))
-    throw new Error(`${where}: threads must be a positive integer, got ${String(n)}`);
+    throw new Error(
+      `${where}: threads must be a positive integer, got ${typeof n === "string" ? JSON.stringify(n) : String(n)}`,
+    );
   const { $threadHost, $threaded } = hostLib();
   const env = $threadHost(where);
   const node = env.node;
