@@ -194,6 +194,10 @@ function audit(
 }
 
 const hasWasm = backends.wasm?.available?.() === true;
+if (!hasWasm)
+  console.warn(
+    "compileGraph audit: the wasm backend is unavailable here (no WebAssembly SIMD): its rows are SKIPPED",
+  );
 /** wasm float32: the normwise bound of gradients (relative to the seed's scale S; see FLAT). */
 const WASM32_NORMWISE = 1e-5;
 
