@@ -119,7 +119,7 @@ export class Head {
       const r = this.runPooled(params, h, targets, grad);
       if (!grad) return r;
       const dseq = new Float64Array(B * T * D);
-      unpoolSteps(this.pools, r.dpooled!, lengths, (b, t) => dseq.subarray(at(b, t), at(b, t) + D));
+      unpoolSteps(this.pools, r.dpooled!, lengths, dseq, at);
       return { loss: r.loss, pred: r.pred, dseq, dparams: r.dparams! };
     }
     let prog = this.programs.get(T);
@@ -244,26 +244,28 @@ export function poolSteps(
 }
 
 /**
- * The pooled vectors' gradient `dh` ([B][D]) back to the steps: "last" at the last valid step,
- * "mean" dh / n at every valid one (the division's own gradient); `row(b, t)` is step t of row
- * b's D values (zeros elsewhere stay zero).
+ * The pooled vectors' gradient `dh` ([B][D]) back to the steps of `out` (row b's step t at
+ * `at(b, t)`): "last" at the last valid step, "mean" dh / n at every valid one (the division's
+ * own gradient); the other steps stay as they are (zero).
  */
 export function unpoolSteps(
   kind: "last" | "mean",
   dh: Float64Array,
   lengths: ArrayLike<number>,
-  row: (b: number, t: number) => Float64Array,
+  out: Float64Array,
+  at: (b: number, t: number) => number,
 ): void {
   const D = dh.length / lengths.length;
   for (let b = 0; b < lengths.length; b++) {
     const n = lengths[b]!;
-    const g = dh.subarray(b * D, (b + 1) * D);
     if (kind === "last") {
-      row(b, n - 1).set(g);
+      out.set(dh.subarray(b * D, (b + 1) * D), at(b, n - 1));
       continue;
     }
-    const m = Float64Array.from(g, (v) => v / n);
-    for (let t = 0; t < n; t++) row(b, t).set(m);
+    for (let d = 0; d < D; d++) {
+      const m = dh[b * D + d]! / n;
+      for (let t = 0; t < n; t++) out[at(b, t) + d] = m;
+    }
   }
 }
 

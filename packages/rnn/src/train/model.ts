@@ -373,12 +373,8 @@ export class Model {
       grads.set(h.dparams!, this.headOffset);
       // the RNN's output cotangent, [T][B][D]: at each last step only, or from the whole head
       const dOut = h.dpooled ? new Float64Array(T * B * Dout) : toTimeMajor(h.dseq!, T, B, Dout);
-      if (h.dpooled && this.head.pools) {
-        const at = (b: number, t: number) => (t * B + b) * Dout;
-        unpoolSteps(this.head.pools, h.dpooled, lengths, (b, t) =>
-          dOut.subarray(at(b, t), at(b, t) + Dout),
-        );
-      }
+      if (h.dpooled && this.head.pools)
+        unpoolSteps(this.head.pools, h.dpooled, lengths, dOut, (b, t) => (t * B + b) * Dout);
       const g = this.rnn.backward(run, { output: dOut });
       grads.set(g.params.data, this.rnnOffset);
       for (const f of this.frozen) grads.fill(0, f.offset, f.offset + f.size);

@@ -120,14 +120,27 @@ function adamLike(
       t++;
       const c1 = 1 - beta1 ** t;
       const c2 = Math.sqrt(1 - beta2 ** t);
-      for (let i = 0; i < p.length; i++) {
-        let gi = g[i]!;
-        if (kind === "adam") gi += wd * p[i]!;
-        else p[i]! *= 1 - rate * wd;
-        const mi = (m![i] = beta1 * m![i]! + (1 - beta1) * gi);
-        const vi = (v![i] = beta2 * v![i]! + (1 - beta2) * gi * gi);
-        p[i]! -= (rate * (mi / c1)) / (Math.sqrt(vi) / c2 + eps);
-      }
+      // one loop per kind, constants hoisted: the same operations in the same order
+      const b1 = 1 - beta1,
+        b2 = 1 - beta2,
+        decay = 1 - rate * wd;
+      const mm = m!,
+        vv = v!;
+      if (kind === "adam")
+        for (let i = 0; i < p.length; i++) {
+          const gi = g[i]! + wd * p[i]!;
+          const mi = (mm[i] = beta1 * mm[i]! + b1 * gi);
+          const vi = (vv[i] = beta2 * vv[i]! + b2 * gi * gi);
+          p[i]! -= (rate * (mi / c1)) / (Math.sqrt(vi) / c2 + eps);
+        }
+      else
+        for (let i = 0; i < p.length; i++) {
+          const gi = g[i]!;
+          p[i]! *= decay;
+          const mi = (mm[i] = beta1 * mm[i]! + b1 * gi);
+          const vi = (vv[i] = beta2 * vv[i]! + b2 * gi * gi);
+          p[i]! -= (rate * (mi / c1)) / (Math.sqrt(vi) / c2 + eps);
+        }
     },
     state: () => copyState(kind, t, buffers(["m", "v"], bufs["m"]?.length ?? 0, bufs)),
     load(s) {
