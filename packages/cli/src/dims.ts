@@ -2,6 +2,7 @@
  * Sizes of a cell's extra dims (beyond its input dim and H): `--dim NAME=N` on the command line,
  * else the cell's own default (`dim M = 2*H` in its text), else a default by name (G, a group count: H/4), else a usage error naming the dim and the flag.
  */
+import { cellSizes as kernelSizes } from "@gated/codegen";
 import { parseDim, resolveDim } from "@gated/graph";
 import { type Cell, cellDimDefaults, checkCellSizes } from "@gated/rnn";
 import type { FlagSpec } from "./args.js";
@@ -34,12 +35,16 @@ export function extraDims(cell: Cell): string[] {
   return [...out];
 }
 
-/** Sizes for a cell's extra dims; `given` are the `--dim` values (checked against the cells). */
+/**
+ * Sizes for a cell's extra dims; `given` are the `--dim` values (checked against the cells);
+ * `input`, where known, must fit the cell's input (x[H] takes only the hidden size).
+ */
 export function cellSizes(
   command: string,
   cell: Cell,
   given: Readonly<Record<string, number>>,
   hidden: number,
+  input?: number,
 ): Record<string, number> {
   const sizes: Record<string, number> = {};
   for (const d of extraDims(cell)) {
@@ -65,6 +70,12 @@ export function cellSizes(
   } catch (e) {
     throw new UsageError(`gated ${command}: cell ${cell.name}: ${(e as Error).message}`);
   }
+  if (input !== undefined)
+    try {
+      kernelSizes(cell, { inputSize: input, hiddenSize: hidden, sizes });
+    } catch (e) {
+      throw new UsageError(`gated ${command}: ${(e as Error).message}`);
+    }
   return sizes;
 }
 

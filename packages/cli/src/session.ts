@@ -67,7 +67,13 @@ export function sessionModel(
     seed,
     dtype: config.dtype,
     ...(config.checkpoint !== undefined ? { checkpoint: config.checkpoint } : {}),
-    sizes: cellSizes("train", entry.cell, config.dims ?? {}, config.hidden),
+    sizes: cellSizes(
+      "train",
+      entry.cell,
+      config.dims ?? {},
+      config.hidden,
+      data.input.kind === "dense" ? data.input.size : undefined,
+    ),
     kernel: (rec, opts) => factory(rec, opts) as Kernel,
     task: {
       name: task.name,

@@ -57,7 +57,7 @@ export async function compileToFile(
     inputSize: opts.input,
     hiddenSize: opts.hidden,
     dtype: opts.dtype,
-    sizes: cellSizes("compile", entry.cell, opts.dims ?? {}, opts.hidden),
+    sizes: cellSizes("compile", entry.cell, opts.dims ?? {}, opts.hidden, opts.input),
   });
   const { js, dts } = await emitKernelModule(kernel, {
     minify: opts.minify,
