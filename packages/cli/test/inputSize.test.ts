@@ -20,67 +20,41 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("x[H] with an input size other than --hidden", () => {
   const line =
     /^gated \w+: cell "residual": its input x\[H\] has 4 values per step, but inputSize is \d+\n$/;
-  test("compile", async () => {
-    const r = await cli(
-      "compile",
-      cell,
-      "-o",
-      join(work, "r.mjs"),
-      "--input",
-      "3",
-      "--hidden",
-      "4",
-    );
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(line);
-  });
-  test("export", async () => {
-    const r = await cli(
+  const at = (f: string) => join(work, f);
+  // the adding task's input has 2 features
+  const commands: [string, () => string[]][] = [
+    ["compile", () => ["compile", cell, "-o", at("r.mjs"), "--input", "3", "--hidden", "4"]],
+    [
       "export",
-      cell,
-      "--to",
-      "onnx",
-      "-o",
-      join(work, "r.onnx"),
-      "--input",
-      "3",
-      "--hidden",
-      "4",
-    );
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(line);
-  });
-  test("train (the adding task's input has 2 features)", async () => {
-    const r = await cli(
+      () => ["export", cell, "--to", "onnx", "-o", at("r.onnx"), "--input", "3", "--hidden", "4"],
+    ],
+    [
       "train",
-      "--cell",
-      cell,
-      "--task",
-      "adding",
-      "--steps",
-      "1",
-      "--hidden",
-      "4",
-      "-o",
-      join(work, "r.html"),
-      "--checkpoint-dir",
-      join(work, "ck"),
-      "--quiet",
-    );
+      () => [
+        "train",
+        "--cell",
+        cell,
+        "--task",
+        "adding",
+        "--steps",
+        "1",
+        "--hidden",
+        "4",
+        "-o",
+        at("r.html"),
+        "--checkpoint-dir",
+        at("ck"),
+        "--quiet",
+      ],
+    ],
+  ];
+  test.each(commands)("%s", async (_name, args) => {
+    const r = await cli(...args());
     expect(r.code).toBe(2);
     expect(r.err).toMatch(line);
   });
   test("equal sizes compile", async () => {
-    const r = await cli(
-      "compile",
-      cell,
-      "-o",
-      join(work, "r.mjs"),
-      "--input",
-      "4",
-      "--hidden",
-      "4",
-    );
+    const r = await cli("compile", cell, "-o", at("r.mjs"), "--input", "4", "--hidden", "4");
     expect(r.code).toBe(0);
   });
 });
