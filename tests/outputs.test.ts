@@ -248,7 +248,7 @@ describe("output errors: one line at line:col", () => {
     [
       "two outputs",
       "cell c(x[I]; h[H]) {\n  h' = tanh(W h)\n  output y = h'\n  output z = h\n}",
-      "4:10: the output is already given",
+      "4:10: the output is already given at 3:10 (a cell has one output line)",
     ],
     [
       "a name taken by a state",

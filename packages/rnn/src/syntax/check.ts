@@ -194,7 +194,11 @@ class Checker {
     let outStmt: Extract<Stmt, { kind: "output" }> | undefined;
     for (const st of ast.body) {
       if (st.kind === "output") {
-        if (outStmt !== undefined) err(st.pos, `the output is already given`);
+        if (outStmt !== undefined)
+          err(
+            st.pos,
+            `the output is already given at ${outStmt.pos.line}:${outStmt.pos.col} (a cell has one output line)`,
+          );
         outStmt = st;
       } else if (st.kind === "param") this.paramDecl(st);
       else if (st.kind === "let") this.letDecl(st);
