@@ -60,6 +60,13 @@ describe("cumsum, cumprod and scan in cell text", () => {
     expect(error(cell("  h' = tanh(cumsum(h; axis=1))"))).toMatch(
       /^2:23: cumsum: axis=1 is out of range for a 1-dimensional argument/,
     );
+    // the last axis or axis 0 of a matrix: no "all" (which sum takes)
+    expect(error(cell("  h' = tanh(cumsum(h; axis=1))"))).toBe(
+      "2:23: cumsum: axis=1 is out of range for a 1-dimensional argument (expected -1..0)",
+    );
+    expect(error(cell("  h' = tanh(cumprod(h; axis=all))"))).toBe(
+      "2:24: cumprod: axis=all is not an axis it scans along (the last one, or 0 of a matrix)",
+    );
     expect(error(cell("  h' = tanh(cumsum(h; reverse=true))"))).toMatch(
       /^2:23: cumsum has no attribute reverse/,
     );

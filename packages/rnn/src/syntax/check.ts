@@ -784,12 +784,17 @@ export function checkAttrs(
       err(a.pos, `${e.name}: ${a.key}=${JSON.stringify(v)} is not ${what}`);
     switch (p!.kind) {
       case "axis":
+        if (v === "all" && p!.noAll)
+          err(
+            a.pos,
+            `${e.name}: axis=all is not an axis it scans along (the last one, or 0 of a matrix)`,
+          );
         if (v === "all") break;
         if (!Number.isInteger(v)) bad(`an axis (an integer, or all)`);
         if (rank !== undefined && ((v as number) < -rank || (v as number) >= rank))
           err(
             a.pos,
-            `${e.name}: axis=${v} is out of range for a ${rank}-dimensional argument (expected ${-rank}..${rank - 1}${p!.optional ? " or all" : ""})`,
+            `${e.name}: axis=${v} is out of range for a ${rank}-dimensional argument (expected ${-rank}..${rank - 1}${p!.optional && !p!.noAll ? " or all" : ""})`,
           );
         break;
       case "number":

@@ -19,6 +19,8 @@ export interface AttrParam {
   readonly kind: AttrKind;
   /** Absent means the builder's default. */
   readonly optional: boolean;
+  /** An axis that may not be `all` (a scan runs along one axis). */
+  readonly noAll?: true;
 }
 
 export interface CellFunction {
@@ -51,8 +53,8 @@ const WITH_ATTRS: Readonly<Record<string, readonly AttrParam[]>> = {
   logsumexp: [opt("axis", "axis")],
   softmax: [opt("axis", "axis")],
   logSoftmax: [opt("axis", "axis")],
-  cumsum: [opt("axis", "axis")],
-  cumprod: [opt("axis", "axis")],
+  cumsum: [{ ...opt("axis", "axis"), noAll: true }],
+  cumprod: [{ ...opt("axis", "axis"), noAll: true }],
   scan: [opt("reverse", "flag")],
   pow: [req("p", "number")],
   slice: [req("axis", "axis"), req("start", "dim"), req("end", "dim")],
