@@ -3,16 +3,16 @@
  * reproduces gated's outputs and BPTT gradients within 1e-10, onnxruntime its forward (float64
  * within 1e-12, float32 within 1e-5).
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exportPytorch, parseCell } from "gated";
+import { parseCell } from "gated";
 import { afterAll, describe, expect, test } from "vitest";
 import { SCAN_CELLS } from "../scanCells.js";
-import { type GatedCase, gatedCase, maxRelDiff } from "./cases.js";
+import { type GatedCase, gatedCase } from "./cases.js";
 import { expectOnnxEqualsGated, loadOrt } from "./ort.js";
-import { hasTorch, PYTHON, warnSkip } from "./tools.js";
+import { hasTorch, warnSkip } from "./tools.js";
+import { expectTorchEqualsGated, runTorchCheck } from "./torchCheck.js";
 
 const torch = hasTorch();
 const ort = await loadOrt();
@@ -33,42 +33,10 @@ describe.skipIf(!torch)("scan cells: PyTorch's forward and gradients equal gated
   const dir = mkdtempSync(join(tmpdir(), "gated-scan-torch-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   test("every case", () => {
-    const input = cases.map((c, i) => {
-      const module = join(dir, `cell_${i}.py`);
-      writeFileSync(
-        module,
-        exportPytorch(c.cell, { inputSize: c.I, hiddenSize: c.H, sizes: c.sizes }),
-      );
-      const { params, x, T, B, initial, lengths, R, Rf } = c;
-      return { module, params, x, T, B, initial, lengths, R, Rf };
-    });
-    writeFileSync(join(dir, "cases.json"), JSON.stringify(input));
-    const r = spawnSync(
-      PYTHON,
-      [join(import.meta.dirname, "torch_check.py"), join(dir, "cases.json"), join(dir, "out.json")],
-      { encoding: "utf8", timeout: 300_000 },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const results = JSON.parse(readFileSync(join(dir, "out.json"), "utf8")) as Record<
-      string,
-      unknown
-    >[];
+    const results = runTorchCheck(dir, cases) as Record<string, unknown>[];
     cases.forEach((c, i) => {
       expect(results[i]!["error"], c.name).toBeUndefined();
-      for (const mode of ["eager", "script"] as const) {
-        const got = results[i]![mode] as {
-          output: number[];
-          final: Record<string, number[]>;
-          grads: Record<string, number[]>;
-          x: number[];
-        };
-        const check = (what: string, a: number[] | undefined, b: number[]) =>
-          expect(maxRelDiff(a ?? [], b), `${c.name} ${mode} ${what}`).toBeLessThanOrEqual(1e-10);
-        check("output", got.output, c.output);
-        for (const s of Object.keys(c.final)) check(`final ${s}`, got.final[s], c.final[s]!);
-        for (const p of Object.keys(c.grads)) check(`dL/d${p}`, got.grads[p], c.grads[p]!);
-        check("dL/dx", got.x, c.gx);
-      }
+      expectTorchEqualsGated(results[i]!, c, { tol: 1e-10, label: `${c.name} ` });
     });
   }, 320_000);
 });

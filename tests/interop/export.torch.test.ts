@@ -4,20 +4,14 @@
  * and autograd gradients (parameters, x, initial states) must equal gated's BPTT within 1e-10.
  * One Python process checks every case (JSON in, JSON out).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CATALOGUE_NAMES,
-  exportPytorch,
-  parseCell,
-  readSafetensors,
-  writeSafetensors,
-} from "gated";
+import { CATALOGUE_NAMES, parseCell, readSafetensors, writeSafetensors } from "gated";
 import { afterAll, describe, expect, test } from "vitest";
-import { exportCells, type GatedCase, gatedCase, maxRelDiff, OUTPUT_CELLS } from "./cases.js";
-import { hasTorch, PYTHON, warnSkip } from "./tools.js";
+import { exportCells, type GatedCase, gatedCase, OUTPUT_CELLS } from "./cases.js";
+import { hasTorch, warnSkip } from "./tools.js";
+import { expectTorchEqualsGated, runTorchCheck } from "./torchCheck.js";
 
 const TOL = 1e-10;
 const torch = hasTorch();
@@ -62,52 +56,25 @@ describe.skipIf(!torch)("export to PyTorch: forward and gradients equal gated's"
   let results: unknown[] = [];
 
   test("one Python process runs every case", () => {
-    const input = cases.map((c, i) => {
-      const module = join(dir, `cell_${i}.py`);
-      writeFileSync(
-        module,
-        exportPytorch(c.cell, { inputSize: c.I, hiddenSize: c.H, sizes: c.sizes }),
-      );
-      const files =
-        i === 0
-          ? { weights_file: join(dir, "w0.safetensors"), save_to: join(dir, "w0.back.safetensors") }
-          : {};
-      if (files.weights_file)
-        writeFileSync(
-          files.weights_file,
-          writeSafetensors(
-            new Map(
-              Object.entries(c.params).map(([k, v]) => [
-                k,
-                { dtype: "F64" as const, shape: v.shape, data: Float64Array.from(v.data) },
-              ]),
-            ),
-          ),
-        );
-      return {
-        ...files,
-        module,
-        params: c.params,
-        x: c.x,
-        T: c.T,
-        B: c.B,
-        initial: c.initial,
-        lengths: c.lengths,
-        R: c.R,
-        Rf: c.Rf,
+    results = runTorchCheck(dir, cases, (c, i) => {
+      if (i !== 0) return {};
+      const files = {
+        weights_file: join(dir, "w0.safetensors"),
+        save_to: join(dir, "w0.back.safetensors"),
       };
+      writeFileSync(
+        files.weights_file,
+        writeSafetensors(
+          new Map(
+            Object.entries(c.params).map(([k, v]) => [
+              k,
+              { dtype: "F64" as const, shape: v.shape, data: Float64Array.from(v.data) },
+            ]),
+          ),
+        ),
+      );
+      return files;
     });
-    writeFileSync(join(dir, "cases.json"), JSON.stringify(input));
-    const r = spawnSync(
-      PYTHON,
-      [join(import.meta.dirname, "torch_check.py"), join(dir, "cases.json"), join(dir, "out.json")],
-      {
-        encoding: "utf8",
-        timeout: 300_000,
-      },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    results = JSON.parse(readFileSync(join(dir, "out.json"), "utf8")) as unknown[];
     expect(results).toHaveLength(cases.length);
   }, 320_000);
 
@@ -125,21 +92,6 @@ describe.skipIf(!torch)("export to PyTorch: forward and gradients equal gated's"
     const res = results[i] as Record<string, unknown> | undefined;
     expect(res, "the Python run").toBeDefined();
     expect(res!["error"]).toBeUndefined();
-    for (const mode of ["eager", "script"] as const) {
-      const got = res![mode] as {
-        output: number[];
-        final: Record<string, number[]>;
-        grads: Record<string, number[]>;
-        x: number[];
-        initial: Record<string, number[]>;
-      };
-      const check = (what: string, a: number[] | undefined, b: number[]) =>
-        expect(maxRelDiff(a ?? [], b), `${mode} ${what}`).toBeLessThanOrEqual(TOL);
-      check("output", got.output, c.output);
-      for (const s of Object.keys(c.final)) check(`final ${s}`, got.final[s], c.final[s]!);
-      for (const p of Object.keys(c.grads)) check(`dL/d${p}`, got.grads[p], c.grads[p]!);
-      check("dL/dx", got.x, c.gx);
-      for (const s of Object.keys(c.ginitial)) check(`dL/d${s}0`, got.initial[s], c.ginitial[s]!);
-    }
+    expectTorchEqualsGated(res!, c, { tol: TOL, initial: true });
   });
 });
