@@ -94,3 +94,47 @@ export function compareWithReference(cell: Recurrence, o: CompareOptions = {}): 
     expect(maxRel(g2.initial[n]!, g1.initial[n]!), `∂${n}₀`).toBeLessThanOrEqual(tol);
   return k;
 }
+
+/** What expectSameRun drives: a compiled kernel, an emitted module or its threads(n). */
+interface Runner {
+  forward(
+    p: never,
+    x: ArrayLike<number>,
+    o: never,
+  ): { output: ArrayLike<number>; final: Record<string, ArrayLike<number>> };
+  backward(
+    r: never,
+    cot: never,
+  ): {
+    params: { data: ArrayLike<number> };
+    input: ArrayLike<number>;
+    initial: Record<string, ArrayLike<number>>;
+  };
+}
+
+/**
+ * One forward and backward on each runner: output, final states, ∂input and ∂initial states
+ * bitwise equal. Returns the first run and both gradients; the caller bounds ∂params (sums may reassociate).
+ */
+export function expectSameRun(
+  one: Runner,
+  many: Runner,
+  p: unknown,
+  x: ArrayLike<number>,
+  o: unknown,
+  cot: unknown,
+): {
+  a: ReturnType<Runner["forward"]>;
+  ga: ReturnType<Runner["backward"]>;
+  gb: ReturnType<Runner["backward"]>;
+} {
+  const a = one.forward(p as never, x, o as never);
+  const b = many.forward(p as never, x, o as never);
+  expect(b.output).toEqual(a.output);
+  expect(b.final).toEqual(a.final);
+  const ga = one.backward(a as never, cot as never);
+  const gb = many.backward(b as never, cot as never);
+  expect(gb.input).toEqual(ga.input);
+  expect(gb.initial).toEqual(ga.initial);
+  return { a, ga, gb };
+}

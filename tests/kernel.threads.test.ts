@@ -6,7 +6,7 @@
 import { type CompiledKernel, compileCell, type DType } from "@gated/codegen";
 import { describe, expect, test } from "vitest";
 import { gru, lstm } from "./codegenCells.js";
-import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
+import { BACKENDS, expectSameRun, maxRel, rand } from "./codegenCompare.js";
 
 /** Rows [b0, b1) of every step of a [T][B][w] array. */
 const rows = (a: ArrayLike<number>, T: number, B: number, w: number, b0: number, b1: number) =>
@@ -70,14 +70,7 @@ describe("threads: N workers, one slice of the batch each", () => {
         const cot = { output: rand(T * B * one.outputSize, 4), final: { h: rand(B * 4, 5) } };
         for (const mode of [{}, { checkpoint: 2 }]) {
           const o = { batch: B, lengths, initial, ...mode };
-          const a = one.forward(p, x, o);
-          const b = many.forward(p, x, o);
-          expect(b.output).toEqual(a.output);
-          expect(b.final).toEqual(a.final);
-          const ga = one.backward(a, cot);
-          const gb = many.backward(b, cot);
-          expect(gb.input).toEqual(ga.input);
-          expect(gb.initial).toEqual(ga.initial);
+          const { ga, gb } = expectSameRun(one, many, p, x, o, cot);
           expect(maxRel(gb.params.data, ga.params.data)).toBeLessThanOrEqual(1e-12);
         }
         const inf = many.forward(p, x, { batch: B, tape: false });

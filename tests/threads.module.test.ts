@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { compileCell, type DType, emitModule, emitTypes } from "@gated/codegen";
 import { afterAll, describe, expect, test } from "vitest";
 import { lstm } from "./codegenCells.js";
-import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
+import { BACKENDS, expectSameRun, maxRel, rand } from "./codegenCompare.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gated-threads-module-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,14 +63,7 @@ describe("emitModule(k, { threads: true }): threads(n) in Node", () => {
           initial: { c: rand(B * 4, 2) },
         };
         const cot = { output: rand(T * B * 4, 3), final: { h: rand(B * 4, 4) } };
-        const a = mod.forward(p, x, o);
-        const b = t.forward(p, x, o);
-        expect(b.output).toEqual(a.output);
-        expect(b.final).toEqual(a.final);
-        const ga = mod.backward(a, cot);
-        const gb = t.backward(b, cot);
-        expect(gb.input).toEqual(ga.input);
-        expect(gb.initial).toEqual(ga.initial);
+        const { a, ga, gb } = expectSameRun(mod, t, p, x, o, cot);
         const u = dtype === "float64" ? 2 ** -53 : 2 ** -24;
         expect(maxRel(gb.params.data, ga.params.data)).toBeLessThanOrEqual(8 * 4 * u);
         // the same as compileCell's threads (one text serves both)
