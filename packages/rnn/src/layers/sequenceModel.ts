@@ -136,6 +136,8 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
   const stateSizes = k0.stateSizes;
   const names = Object.keys(stateSizes);
   const suffix = (l: number, d: number) => `_l${l}${d === 1 ? "_reverse" : ""}`;
+  // values in each layer's block, summed once (block() runs per layer and direction per call)
+  const blockSizes = kernels.map((k) => k.layout.reduce((a, s) => a + s.size, 0));
   const offsets: number[] = [];
   const layout: ParamSlot[] = [];
   let total = 0;
@@ -144,15 +146,14 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
       offsets.push(total);
       for (const s of kernels[l]!.layout)
         layout.push({ ...s, name: s.name + suffix(l, d), offset: total + s.offset });
-      total += kernels[l]!.layout.reduce((a, s) => a + s.size, 0);
+      total += blockSizes[l]!;
     }
-  const blockSize = (l: number) => kernels[l]!.layout.reduce((a, s) => a + s.size, 0);
   const wrap = (data: FloatArray) => makeParams(layout, data);
   const block = (p: Params, l: number, d: number): Params => {
     if (!(l >= 0 && l < L && d >= 0 && d < D))
       throw new Error(`${where}: no block (layer ${l}, direction ${d})`);
     const o = offsets[l * D + d]!;
-    return makeParams(kernels[l]!.layout, p.data.subarray(o, o + blockSize(l)));
+    return makeParams(kernels[l]!.layout, p.data.subarray(o, o + blockSizes[l]!));
   };
   // the model's dtype: values a float32 kernel gave are float32 already (no rounding here)
   const cast = (a: ArrayLike<number>): FloatArray =>
