@@ -5,11 +5,10 @@
  * in gated (exit 1 if output or loss differ by more than 1e-6 relative).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { cliBundle } from "../cliBundle.js";
 import { hasTorch, warnSkip } from "./tools.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -23,20 +22,9 @@ if (!torchrun)
   );
 
 describe.skipIf(!torchrun)("examples/torch-ddp: train with DDP in PyTorch, check in gated", () => {
-  const work = mkdtempSync(join(tmpdir(), "gated-ddp-"));
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const { bundle, work } = cliBundle("ddp");
 
-  test("run.sh with a tiny budget", async () => {
-    const bundle = join(work, "gated.mjs");
-    // @ts-expect-error: a plain .mjs script without types
-    const { bundleOptions } = (await import("../../scripts/build.mjs")) as {
-      bundleOptions: (src: string, out: string) => object;
-    };
-    await build({
-      ...bundleOptions(join(root, "packages/cli/src/main.ts"), bundle),
-      sourcemap: false,
-      logLevel: "error",
-    });
+  test("run.sh with a tiny budget", () => {
     const out = join(work, "out");
     const r = spawnSync("bash", [join(root, "examples/torch-ddp/run.sh")], {
       encoding: "utf8",
