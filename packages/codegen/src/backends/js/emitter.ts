@@ -350,8 +350,8 @@ function emitMap(em: Emitter, s: Extract<Stmt, { kind: "map" }>, inLoop: boolean
   em.dedent("}");
 }
 
-/** Offset of row 0 and leading dimension of a gemm/transpose operand. */
-function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
+/** Offset of row 0 and leading dimension of a gemm/transpose operand (the wasm backend's too). */
+export function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
   const col = l.col ? ` + ${l.col}` : "";
   switch (l.scope) {
     case "cols":
@@ -366,7 +366,7 @@ function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
 }
 
 /** A row count as emitted: the sweep's `$B`, `$TB`, or a number. */
-const dimText = (d: Dim): string => (d === "B" ? "$B" : d === "TB" ? "$TB" : String(d));
+export const dimText = (d: Dim): string => (d === "B" ? "$B" : d === "TB" ? "$TB" : String(d));
 
 function emitGemm(em: Emitter, s: Extract<Stmt, { kind: "gemm" }>, inLoop: boolean): void {
   em.comment(s.doc);

@@ -15,10 +15,10 @@
 import { base64 } from "../../kernel/module.js";
 import { extentOf } from "../../lower/memory.js";
 import { Namer } from "../../names.js";
-import type { Dim, Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule/schedule.js";
+import type { Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule/schedule.js";
 import { writes } from "../../schedule/writes.js";
 import type { Backend, BackendOptions, KernelSource } from "../backend.js";
-import { Emitter, emitConsts, emitStmt } from "../js/emitter.js";
+import { dimText as dim, Emitter, emitConsts, emitStmt, operandAt } from "../js/emitter.js";
 import { usedNames } from "../js/index.js";
 import { registerBackend } from "../registry.js";
 import { type ModuleBuilder, simdSupported } from "./encoder.js";
@@ -50,8 +50,6 @@ function emitterNames(): { T: string; B: string; TB: string; len: string; t: str
   return { t: loop[1]!, T: loop[2]!, tB: rows[1]!, B: rows[2]!, len: mask[1]!, TB: mask[3]! };
 }
 const V = emitterNames();
-/** A row count or size in the emitted text. */
-const dim = (d: Dim): string => (typeof d === "number" ? String(d) : V[d]);
 
 /**
  * The packed-operand cache holds for a call only if every product's second operand is static
@@ -114,21 +112,6 @@ function packPlan(body: readonly Stmt[], t: Elem): PackPlan {
   };
   body.forEach((b) => walk(b, false));
   return { slot, shared: at, size: { a: at + shared.a, b: shared.b, c: shared.c } };
-}
-
-/** Offset of row 0 and leading dimension of a gemm operand (the JS emitter's `operandAt`). */
-function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
-  const col = l.col ? ` + ${l.col}` : "";
-  switch (l.scope) {
-    case "cols":
-      return [l.col ? `${l.col} * ${V.TB}` : "0", V.TB];
-    case "static":
-    case "row":
-      return [String(l.col), String(l.ld)];
-    case "time":
-      if (inLoop && m === "B") return [`${V.tB}${l.shift} * ${l.ld}${col}`, String(l.ld)];
-      return [l.shift ? `${V.B} * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
-  }
 }
 
 const ext = (e: Extent): string => `[${e.a}, ${e.b}, ${e.c}]`;
