@@ -63,10 +63,7 @@ export class Head {
     const target = input("target", pred.shape);
     const loss = sampleLoss(spec.loss, pred, target, mask);
     this.perStep = spec.pool === "none";
-    const found = leavesOf([loss], "param");
-    const params = PARAM_ORDER.map((n) => found.find((p) => p.label === n)).filter(
-      (p): p is Node => !!p,
-    );
+    const params = paramsOf(loss);
     const attention = typeof spec.pool === "object" ? spec.pool.attention : 1;
     this.sizes = { D: inputSize, C: spec.outputs, A: attention };
     this.layout = layoutOf(params, this.sizes);
@@ -78,13 +75,10 @@ export class Head {
       const predL = linear(h);
       const targetL = input("target", predL.shape);
       const lossL = sampleLoss(spec.loss, predL, targetL, mask);
-      const foundL = leavesOf([lossL], "param");
       this.pooledGraph = {
         inputs: { h, target: targetL },
         outputs: { loss: lossL, pred: predL },
-        params: PARAM_ORDER.map((n) => foundL.find((p) => p.label === n)).filter(
-          (p): p is Node => !!p,
-        ),
+        params: paramsOf(lossL),
       };
     }
   }
@@ -267,6 +261,12 @@ export function unpoolSteps(
       for (let t = 0; t < n; t++) out[at(b, t) + d] = m;
     }
   }
+}
+
+/** The head's parameters that `loss` reads, in `PARAM_ORDER` (both graphs lay them out alike). */
+function paramsOf(loss: Node): Node[] {
+  const found = leavesOf([loss], "param");
+  return PARAM_ORDER.map((n) => found.find((p) => p.label === n)).filter((p): p is Node => !!p);
 }
 
 function subarray(a: ArrayLike<number>, start: number, n: number): ArrayLike<number> {
