@@ -9,7 +9,6 @@ import { compileCell, type Kernel, referenceKernel } from "@gated/codegen";
 import type { Node } from "@gated/graph";
 import { matvec, tanh } from "@gated/ops";
 import {
-  type Cell,
   cellGradientLatex,
   cellLatex,
   defineCell,
@@ -320,5 +319,3 @@ function dotOf(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
-
-export type { Cell };
