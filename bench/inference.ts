@@ -210,7 +210,7 @@ export async function inferenceBench(opts: {
           p.data.set(k0.initParams({ seed: 7 }).data);
           contenders.push({
             name: `gated-${b}`,
-            run: () => k.forward(p, x, { batch: c.B, tape: false } as never).output,
+            run: () => k.forward(p, x, { batch: c.B, tape: false }).output,
           });
         }
         // the wasm kernel compiled with fma (relaxed-SIMD products), in a child node with the flag

@@ -91,7 +91,7 @@ export async function customInferenceBench(opts: {
         const p = k.params(weights.data);
         contenders.push({
           name: `gated-${b}`,
-          run: () => k.forward(p, x, { batch: c.B, tape: false } as never).output,
+          run: () => k.forward(p, x, { batch: c.B, tape: false }).output,
         });
       }
       const model = exportOnnx(cell, {
