@@ -73,8 +73,8 @@ export const scan: Op & ((a: Node | number, b: Node, reverse?: boolean) => Node)
       const n = outShape[outShape.length - 1]!;
       const out = new Float64Array(sizeOf(outShape));
       const [ad, bd] = [a!.data, b!.data];
+      // n = 0 leaves out empty: the loop does not start
       for (let o = 0; o < out.length; o += n) {
-        if (n === 0) break;
         if (reverse) {
           let y = (out[o + n - 1] = bd[o + n - 1]!);
           for (let i = o + n - 2; i >= o; i--) out[i] = y = ad[i]! * y + bd[i]!;
