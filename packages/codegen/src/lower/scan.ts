@@ -15,8 +15,14 @@ import { placeBuffers } from "./place.js";
 import type { ScanResult, ScanSpec } from "./plan.js";
 import { statements } from "./statements.js";
 
-/** Lowers one sweep: the passes below, top to bottom. */
+/** Lowers one sweep: the passes below, then the statements. */
 export function lowerScan(spec: ScanSpec): ScanResult {
+  // plan items → schedule statements
+  return statements(spec, scanPasses(spec).placed);
+}
+
+/** The passes of one sweep, top to bottom, each one's value kept (the unit tests read them). */
+export function scanPasses(spec: ScanSpec) {
   // the sweep's nodes from its roots, stopping at per-row and carried inputs
   const graph = sweepGraph(spec);
   // where each node runs: static, pre (all rows before the loop), loop (per step), post
@@ -37,6 +43,5 @@ export function lowerScan(spec: ScanSpec): ScanResult {
   const plan = orderItems(spec, live);
   // a buffer for every value that leaves its map
   const placed = placeBuffers(spec, plan);
-  // plan items → schedule statements
-  return statements(spec, placed);
+  return { phased, sunk, merged, deferred, grouped, requested, live, plan, placed };
 }

@@ -5,16 +5,10 @@
  */
 import { input, param } from "@gated/graph";
 import { describe, expect, test } from "vitest";
-import {
-  concatRequests,
-  deferOuterProducts,
-  groupSharedVector,
-  mergeSums,
-} from "../../src/lower/contract.js";
-import { liveness, orderItems } from "../../src/lower/order.js";
-import { phases, sinkElementwise, sweepGraph } from "../../src/lower/phases.js";
-import { placeBuffers } from "../../src/lower/place.js";
+import { deferOuterProducts, mergeSums } from "../../src/lower/contract.js";
+import { phases, sweepGraph } from "../../src/lower/phases.js";
 import type { ScanSpec } from "../../src/lower/plan.js";
+import { scanPasses } from "../../src/lower/scan.js";
 import { statements } from "../../src/lower/statements.js";
 import type { Stmt } from "../../src/schedule/schedule.js";
 import { add, matvec, mul, outer, sweepSpec, tanh, transpose } from "./miniOps.js";
@@ -31,17 +25,10 @@ const W2 = param("W2", ["H", "H"]);
 const b = param("b", ["H"]);
 const b2 = param("b2", ["H"]);
 
-/** The passes up to (and including) the named one. */
+/** Every pass's value (scanPasses: lowerScan's own pipeline); `phased` after the sink. */
 function upTo(spec: ScanSpec) {
-  const phased = sinkElementwise(spec, phases(spec, sweepGraph(spec)));
-  const merged = mergeSums(spec, phased);
-  const deferred = deferOuterProducts(spec, merged);
-  const grouped = groupSharedVector(spec, deferred);
-  const requested = concatRequests(spec, grouped);
-  const live = liveness(spec, requested);
-  const plan = orderItems(spec, live);
-  const placed = placeBuffers(spec, plan);
-  return { phased, merged, deferred, grouped, requested, live, plan, placed };
+  const { sunk, ...rest } = scanPasses(spec);
+  return { ...rest, phased: sunk };
 }
 
 const flat = (ss: readonly Stmt[]): Stmt[] =>
