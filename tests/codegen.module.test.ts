@@ -3,7 +3,6 @@
  * numbers as the in-memory kernel; `step()` streaming equals `forward`; types and minified
  * output are valid.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import {
 import ts from "typescript";
 import { describe, expect, test } from "vitest";
 import { gru, lstm } from "./codegenCells.js";
-import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
+import { BACKENDS, maxRel, nodeChild, rand } from "./codegenCompare.js";
 
 const I = 3,
   H = 4,
@@ -60,7 +59,7 @@ function runInChild(
     for (const [n, v] of Object.entries(run.final)) out["final_" + n] = Array.from(v);
     for (const [n, v] of Object.entries(g.initial)) out["d0_" + n] = Array.from(v);
     process.stdout.write(JSON.stringify(out));`;
-  const payload = JSON.stringify({
+  return nodeChild(script, {
     params: Array.from(params),
     x: Array.from(data.x),
     initial: Object.fromEntries(Object.entries(data.initial).map(([n, v]) => [n, Array.from(v)])),
@@ -68,13 +67,7 @@ function runInChild(
       output: Array.from(data.cot.output),
       final: Object.fromEntries(Object.entries(data.cot.final).map(([n, v]) => [n, Array.from(v)])),
     },
-  });
-  return JSON.parse(
-    execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-      input: payload,
-      encoding: "utf8",
-    }),
-  );
+  }) as Record<string, number[]>;
 }
 
 function inMemory(

@@ -5,7 +5,6 @@
  * whatever calls happen in between; `step()` equals `forward`; the errors are the JS kernels';
  * the emitted module (bytes embedded) runs in a child node process.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +20,7 @@ import {
 import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 import { lstm } from "./codegenCells.js";
-import { maxRel, rand } from "./codegenCompare.js";
+import { maxRel, nodeChild, rand } from "./codegenCompare.js";
 
 const wasm = backends.wasm;
 const available = wasm?.available?.() ?? false;
@@ -236,12 +235,11 @@ describe.skipIf(!available)("wasm backend: the emitted module", () => {
       const run = k.forward(k.params(d.p), d.x, { batch: ${B}, lengths: ${JSON.stringify(lengths)} });
       const g = k.backward(run, d.cot);
       console.log(JSON.stringify({ y: Array.from(run.output), dp: Array.from(g.params.data), dx: Array.from(g.input) }));`;
-    const out = JSON.parse(
-      execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-        input: JSON.stringify({ p: Array.from(p.data), x: Array.from(x), cot }),
-        encoding: "utf8",
-      }),
-    ) as { y: number[]; dp: number[]; dx: number[] };
+    const out = nodeChild(script, { p: Array.from(p.data), x: Array.from(x), cot }) as {
+      y: number[];
+      dp: number[];
+      dx: number[];
+    };
     const run = k.forward(p, x, { batch: B, lengths });
     const g = k.backward(run, cot);
     expect(out.y).toEqual(Array.from(run.output));

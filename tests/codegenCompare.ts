@@ -1,5 +1,6 @@
 /** Shared helpers of the codegen suites: seeded data and compiled-vs-reference comparison. */
 
+import { execFileSync } from "node:child_process";
 import {
   availableBackends,
   type BackendName,
@@ -137,4 +138,17 @@ export function expectSameRun(
   expect(gb.input).toEqual(ga.input);
   expect(gb.initial).toEqual(ga.initial);
   return { a, ga, gb };
+}
+
+/**
+ * Runs `script` (an ES module that reads JSON on stdin) in a child node with `flags` before it,
+ * `input` as JSON on its stdin; returns its stdout parsed as JSON.
+ */
+export function nodeChild(script: string, input: unknown, flags: readonly string[] = []): unknown {
+  return JSON.parse(
+    execFileSync(process.execPath, [...flags, "--input-type=module", "-e", script], {
+      input: JSON.stringify(input),
+      encoding: "utf8",
+    }),
+  );
 }

@@ -5,7 +5,6 @@
  * and final states bit for bit (the same operations in the same order, without the residual
  * stores). The emitted module's runtime takes the same path.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import {
 } from "@gated/codegen";
 import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
-import { BACKENDS, maxRel, rand } from "./codegenCompare.js";
+import { BACKENDS, maxRel, nodeChild, rand } from "./codegenCompare.js";
 
 const T = 7,
   B = 3;
@@ -149,16 +148,11 @@ describe.each(BACKENDS)("%s: the emitted module's inference", (backend) => {
       const ys = [];
       for (let t = 0; t < ${T}; t++) ys.push(...k.step(st, d.x.slice(t * ${B * k.inputSize}, (t + 1) * ${B * k.inputSize})));
       process.stdout.write(JSON.stringify({ output: Array.from(run.output), h: Array.from(run.final.h), ys }));`;
-    const out = JSON.parse(
-      execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-        input: JSON.stringify({
-          params: Array.from(p.data),
-          x: Array.from(x),
-          initial: Object.fromEntries(Object.entries(initial).map(([n, v]) => [n, Array.from(v)])),
-        }),
-        encoding: "utf8",
-      }),
-    ) as { output: number[]; h: number[]; ys: number[] };
+    const out = nodeChild(script, {
+      params: Array.from(p.data),
+      x: Array.from(x),
+      initial: Object.fromEntries(Object.entries(initial).map(([n, v]) => [n, Array.from(v)])),
+    }) as { output: number[]; h: number[]; ys: number[] };
     expect(out.output).toEqual(Array.from(taped.output));
     expect(out.h).toEqual(Array.from(taped.final["h"]!));
     expect(out.ys).toEqual(Array.from(full.output));
@@ -166,15 +160,8 @@ describe.each(BACKENDS)("%s: the emitted module's inference", (backend) => {
 });
 
 /** Runs `script` (an ES module reading JSON on stdin) in a child node with relaxed SIMD on. */
-function relaxedChild(script: string, input: unknown): unknown {
-  return JSON.parse(
-    execFileSync(
-      process.execPath,
-      ["--experimental-wasm-relaxed-simd", "--input-type=module", "-e", script],
-      { input: JSON.stringify(input), encoding: "utf8" },
-    ),
-  );
-}
+const relaxedChild = (script: string, input: unknown) =>
+  nodeChild(script, input, ["--experimental-wasm-relaxed-simd"]);
 
 describe.runIf(BACKENDS.includes("wasm"))("relaxed SIMD: fused multiply-add products", () => {
   test("fma: true, where the engine has them: float32 within 1e-5 of float64, inference = taped", () => {
