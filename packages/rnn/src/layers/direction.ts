@@ -22,13 +22,20 @@ import {
 } from "@gated/codegen";
 import { reverseWithin, zeroPadded } from "./reverse.js";
 
+/** One kernel run of a direction: `steps` steps from `start` (in its reading order). */
+export interface Chunk {
+  readonly start: number;
+  readonly steps: number;
+  readonly run: Run;
+}
+
 export interface DirectionRun {
   readonly reverse: boolean;
   readonly T: number;
   readonly B: number;
   readonly lengths: Int32Array;
   /** Chunk start times (in the direction's reading order) and each chunk's kernel run. */
-  readonly chunks: readonly { readonly start: number; readonly steps: number; readonly run: Run }[];
+  readonly chunks: readonly Chunk[];
   readonly truncated: boolean;
   /** [T][B][O] in natural time order (padded steps 0). */
   readonly output: Float64Array;
@@ -52,7 +59,7 @@ export interface DirectionPass {
   readonly T: number;
   readonly B: number;
   readonly lengths: Int32Array;
-  readonly chunks: readonly { readonly start: number; readonly steps: number; readonly run: Run }[];
+  readonly chunks: readonly Chunk[];
   readonly truncated: boolean;
   /** [T][B][O] in the reading order, in the kernel's dtype (the kernel's own array for one chunk). */
   readonly outputR: FloatArray;
@@ -88,7 +95,7 @@ export function passDirection(
   const W = kernel.inputSize,
     O = kernel.outputSize;
   const k = window === undefined ? Math.max(T, 1) : window;
-  const chunks: { start: number; steps: number; run: Run }[] = [];
+  const chunks: Chunk[] = [];
   let cur: Record<string, ArrayLike<number>> = initial;
   for (let start = 0; start < T || (T === 0 && start === 0); start += k) {
     const steps = Math.min(k, T - start);
