@@ -62,6 +62,19 @@ const TYPED: Record<ElemType, string> = {
   i32: "Int32Array",
 };
 
+/**
+ * The names the emitted text gives a sweep's sizes, its lengths and its time loop (written out
+ * literally below; the wasm backend's sweeps use these so the statements it delegates here fit).
+ */
+export const SWEEP_NAMES = {
+  T: "$T",
+  B: "$B",
+  TB: "$TB",
+  len: "$len",
+  t: "$t",
+  tB: "$tB",
+} as const;
+
 /** Emits one procedure as a function `name(P, T, B, len, ...args)` returning its results. */
 export function emitProc(
   em: Emitter,

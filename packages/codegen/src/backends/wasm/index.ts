@@ -18,7 +18,14 @@ import { Namer } from "../../names.js";
 import type { Extent, Loc, Proc, Rows, Schedule, Stmt } from "../../schedule/schedule.js";
 import { writes } from "../../schedule/writes.js";
 import type { Backend, BackendOptions, KernelSource } from "../backend.js";
-import { dimText as dim, Emitter, emitConsts, emitStmt, operandAt } from "../js/emitter.js";
+import {
+  dimText as dim,
+  Emitter,
+  emitConsts,
+  emitStmt,
+  operandAt,
+  SWEEP_NAMES,
+} from "../js/emitter.js";
 import { usedNames } from "../js/index.js";
 import { registerBackend } from "../registry.js";
 import { type ModuleBuilder, simdSupported } from "./encoder.js";
@@ -28,28 +35,8 @@ import { kernelModule } from "./module.js";
 
 const ZERO: Extent = { a: 0, b: 0, c: 0 };
 
-/**
- * The JS emitter's names for the call's sizes, the lengths and the time loop, read off its own
- * text for a time loop and a row mask, so this backend's calls use exactly the names the
- * statements it delegates to the emitter use.
- */
-function emitterNames(): { T: string; B: string; TB: string; len: string; t: string; tB: string } {
-  const em = new Emitter(new Namer([]));
-  emitStmt(em, { kind: "loop", reverse: false, body: [], doc: "" }, false);
-  emitStmt(
-    em,
-    { kind: "maskRows", loc: { buf: "x", scope: "time", ld: 1, col: 0, shift: 0 }, width: 1 },
-    false,
-  );
-  const text = em.text();
-  const loop = /for \(let ([\w$]+) = 0; \1 < ([\w$]+); \1\+\+\)/.exec(text);
-  const rows = /const ([\w$]+)0 = [\w$]+ \* ([\w$]+),/.exec(text);
-  const mask = /if \(([\w$]+) !== null\) for \(let ([\w$]+) = 0; \2 < ([\w$]+);/.exec(text);
-  if (!loop || !rows || !mask)
-    throw new Error("internal: wasm backend: unexpected JS emitter text");
-  return { t: loop[1]!, T: loop[2]!, tB: rows[1]!, B: rows[2]!, len: mask[1]!, TB: mask[3]! };
-}
-const V = emitterNames();
+/** The JS emitter's names for the call's sizes, the lengths and the time loop. */
+const V = SWEEP_NAMES;
 
 /**
  * The packed-operand cache holds for a call only if every product's second operand is static
