@@ -6,15 +6,8 @@
  * derivation as the LaTeX in the report (`vjp` then `simplify`), printed by @gated/graph's
  * let-binding text printer; shared intermediates are δ₁, δ₂, ….
  */
-import {
-  input,
-  type NamedNode,
-  type Node,
-  primes,
-  simplify,
-  textEquationLines,
-  vjp,
-} from "@gated/graph";
+import { stepVjp } from "@gated/codegen";
+import { type NamedNode, type Node, primes, simplify, textEquationLines } from "@gated/graph";
 import type { Cell } from "@gated/rnn";
 
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -56,13 +49,13 @@ export function cellGradientUnicode(cell: Cell): string {
   // an output of its own (`output y = …`) gets its cotangent ∂y given, like the next states
   const own = !cell.state.some((s) => s.next === cell.output);
   const outName = cell.locals.get(cell.output) ?? "y";
-  const cots = [
-    ...cell.state.map((s) => input(`_grad_${s.name}`, s.node.shape)),
-    ...(own ? [input("_grad_output", cell.output.shape)] : []),
-  ];
   const loc = fwd.slice(0, locals).filter((l) => !own || l.node !== cell.output);
-  const wrt = [cell.x, ...cell.state.map((s) => s.node), ...cell.params, ...loc.map((l) => l.node)];
-  const grads = vjp([...cell.state.map((s) => s.next), ...(own ? [cell.output] : [])], cots, wrt);
+  // the step VJP every kernel uses (wrt x, the states, the params, then the locals)
+  const { seeds: cots, grads } = stepVjp(cell, {
+    outputs: own,
+    wrt: loc.map((l) => l.node),
+    simplify: false,
+  });
   // simplify gradients and forward values together, so forward values keep their names
   const all = simplify([...grads, ...fwd.map((f) => f.node)]);
   const names = new Map(leaves);
