@@ -4,7 +4,8 @@
  * the schedule's float32 maps (maps.ts). One imported memory `env.mem`.
  */
 import { ModuleBuilder } from "./encoder.js";
-import { addColsum, addGemm, addTranspose } from "./gemm.js";
+import { addGemm } from "./gemm.js";
+import { addColsum, addTranspose } from "./rearrange.js";
 
 let base: ModuleBuilder | undefined;
 
