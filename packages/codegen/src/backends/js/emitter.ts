@@ -63,8 +63,9 @@ const TYPED: Record<ElemType, string> = {
 };
 
 /**
- * The names the emitted text gives a sweep's sizes, its lengths and its time loop (written out
- * literally below; the wasm backend's sweeps use these so the statements it delegates here fit).
+ * The names the emitted text gives a sweep's sizes, its lengths and its time loop (the templates
+ * below spell them through `V`; the wasm backend's sweeps use these so the statements it
+ * delegates here fit).
  */
 export const SWEEP_NAMES = {
   T: "$T",
@@ -74,6 +75,7 @@ export const SWEEP_NAMES = {
   t: "$t",
   tB: "$tB",
 } as const;
+const V = SWEEP_NAMES;
 
 /** Emits one procedure as a function `name(P, T, B, len, ...args)` returning its results. */
 export function emitProc(
@@ -88,8 +90,8 @@ export function emitProc(
   em.comment(
     `${proc.sweep} sweep of cell ${JSON.stringify(sched.name)} (graph ${sched.hash}, ${dtype})`,
   );
-  em.indent(`function ${fname}(P, $T, $B, $len, ${proc.args.join(", ")}) {`);
-  em.line("const $TB = $T * $B;");
+  em.indent(`function ${fname}(P, ${V.T}, ${V.B}, ${V.len}, ${proc.args.join(", ")}) {`);
+  em.line(`const ${V.TB} = ${V.T} * ${V.B};`);
   const swapped = new Set(
     proc.body.flatMap(function walk(s: Stmt): string[] {
       return s.kind === "loop" ? s.body.flatMap(walk) : s.kind === "swap" ? s.pairs.flat() : [];
@@ -113,21 +115,27 @@ export function emitProc(
 }
 
 function rowsExpr(rows: BufferDecl["rows"]): string {
-  return rows === "one" ? "" : rows === "B" ? "$B * " : rows === "TB" ? "$TB * " : "($TB + $B) * ";
+  return rows === "one"
+    ? ""
+    : rows === "B"
+      ? `${V.B} * `
+      : rows === "TB"
+        ? `${V.TB} * `
+        : `(${V.TB} + ${V.B}) * `;
 }
 
 /** Opens a statement's block: a row loop, or a plain block for static statements. */
 function openRows(em: Emitter, rows: Rows): void {
   em.resetLocals();
-  em.indent(rows === "one" ? "{" : `for (let $r = 0; $r < ${rows === "B" ? "$B" : "$TB"}; $r++) {`);
+  em.indent(rows === "one" ? "{" : `for (let $r = 0; $r < ${rows === "B" ? V.B : V.TB}; $r++) {`);
 }
 
 /** The flat offset of row r's element 0 of a location (without `col`). */
 function rowBase(l: Loc, rows: Rows, inLoop: boolean): string {
   if (l.scope === "static" || rows === "one") return "0";
   if (l.scope === "row") return `$r * ${l.ld}`;
-  if (inLoop && rows === "B") return `($tB${l.shift} + $r) * ${l.ld}`;
-  return l.shift ? `($B * ${l.shift} + $r) * ${l.ld}` : `$r * ${l.ld}`;
+  if (inLoop && rows === "B") return `(${V.tB}${l.shift} + $r) * ${l.ld}`;
+  return l.shift ? `(${V.B} * ${l.shift} + $r) * ${l.ld}` : `$r * ${l.ld}`;
 }
 
 /** Hoists row bases: one `const` per distinct base expression and buffer. */
@@ -184,9 +192,11 @@ export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
     case "loop": {
       em.comment(s.doc);
       em.indent(
-        s.reverse ? "for (let $t = $T - 1; $t >= 0; $t--) {" : "for (let $t = 0; $t < $T; $t++) {",
+        s.reverse
+          ? `for (let ${V.t} = ${V.T} - 1; ${V.t} >= 0; ${V.t}--) {`
+          : `for (let ${V.t} = 0; ${V.t} < ${V.T}; ${V.t}++) {`,
       );
-      em.line("const $tB0 = $t * $B, $tB1 = $tB0 + $B;");
+      em.line(`const ${V.tB}0 = ${V.t} * ${V.B}, ${V.tB}1 = ${V.tB}0 + ${V.B};`);
       for (const b of s.body) emitStmt(em, b, true);
       em.dedent("}");
       return;
@@ -289,7 +299,9 @@ export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
             ? "masked rows pass their cotangent through the step untouched"
             : "masked rows: the cotangent passed through",
       );
-      em.indent("if ($len !== null) for (let $r = 0; $r < $B; $r++) if ($t >= $len[$r]) {");
+      em.indent(
+        `if (${V.len} !== null) for (let $r = 0; $r < ${V.B}; $r++) if (${V.t} >= ${V.len}[$r]) {`,
+      );
       const b = new Bases(em, "B", inLoop);
       for (const p of s.pairs) {
         const [x, y] = [b.at(p.a), b.at(p.b)];
@@ -310,7 +322,7 @@ export function emitStmt(em: Emitter, s: Stmt, inLoop: boolean): void {
     case "maskRows": {
       em.comment(`${s.loc.buf} is zero past each sequence's length`);
       em.indent(
-        "if ($len !== null) for (let $r = 0; $r < $TB; $r++) if ((($r / $B) | 0) >= $len[$r % $B]) {",
+        `if (${V.len} !== null) for (let $r = 0; $r < ${V.TB}; $r++) if ((($r / ${V.B}) | 0) >= ${V.len}[$r % ${V.B}]) {`,
       );
       const b = new Bases(em, "TB", false);
       em.line(`for (let $j = 0; $j < ${s.width}; $j++) ${s.loc.buf}[${b.at(s.loc)} + $j] = 0;`);
@@ -368,18 +380,18 @@ export function operandAt(l: Loc, m: Dim, inLoop: boolean): [string, string] {
   const col = l.col ? ` + ${l.col}` : "";
   switch (l.scope) {
     case "cols":
-      return [l.col ? `${l.col} * $TB` : "0", "$TB"];
+      return [l.col ? `${l.col} * ${V.TB}` : "0", V.TB];
     case "static":
     case "row":
       return [String(l.col), String(l.ld)];
     case "time":
-      if (inLoop && m === "B") return [`$tB${l.shift} * ${l.ld}${col}`, String(l.ld)];
-      return [l.shift ? `$B * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
+      if (inLoop && m === "B") return [`${V.tB}${l.shift} * ${l.ld}${col}`, String(l.ld)];
+      return [l.shift ? `${V.B} * ${l.shift * l.ld}${col}` : String(l.col), String(l.ld)];
   }
 }
 
 /** A row count as emitted: the sweep's `$B`, `$TB`, or a number. */
-export const dimText = (d: Dim): string => (d === "B" ? "$B" : d === "TB" ? "$TB" : String(d));
+export const dimText = (d: Dim): string => (d === "B" ? V.B : d === "TB" ? V.TB : String(d));
 
 function emitGemm(em: Emitter, s: Extract<Stmt, { kind: "gemm" }>, inLoop: boolean): void {
   em.comment(s.doc);
