@@ -8,7 +8,7 @@
  */
 import { stepVjp } from "@gated/codegen";
 import { type NamedNode, type Node, primes, simplify, textEquationLines } from "@gated/graph";
-import type { Cell } from "@gated/rnn";
+import { type Cell, hasOwnOutput } from "@gated/rnn";
 
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
 const delta = (k: number) => `δ${String(k).replace(/\d/g, (d) => SUB[Number(d)]!)}`;
@@ -47,7 +47,7 @@ export function cellUnicode(cell: Cell): string {
 export function cellGradientUnicode(cell: Cell): string {
   const { leaves, named: fwd, locals } = forward(cell);
   // an output of its own (`output y = …`) gets its cotangent ∂y given, like the next states
-  const own = !cell.state.some((s) => s.next === cell.output);
+  const own = hasOwnOutput(cell);
   const outName = cell.locals.get(cell.output) ?? "y";
   const loc = fwd.slice(0, locals).filter((l) => !own || l.node !== cell.output);
   // the step VJP every kernel uses (wrt x, the states, the params, then the locals)

@@ -57,6 +57,14 @@ export interface Cell extends Recurrence {
   readonly source?: string;
 }
 
+/**
+ * Whether the cell's per-step output is a value of its own (`output y = …`, seeded with its own
+ * cotangent) rather than one of its next states (the usual case: the output is h′).
+ */
+export function hasOwnOutput(cell: Pick<Recurrence, "state" | "output">): boolean {
+  return !cell.state.some((s) => s.next === cell.output);
+}
+
 export interface StepContext {
   /** `U_name x + W_name h + b_name`, creating the three parameters (out dim default "H"). */
   affine(name: string, x: Node, h: Node, opts?: { out?: Dim; bias?: boolean }): Node;

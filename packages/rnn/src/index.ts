@@ -32,6 +32,7 @@ export {
   type Cell,
   type CellSpec,
   defineCell,
+  hasOwnOutput,
   type InitSpec,
   initValues,
   type ParamInfo,

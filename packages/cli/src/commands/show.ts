@@ -4,6 +4,7 @@
  * graph in DOT, and the parameter table.
  */
 import { type Dim, formatShape, parseDim, resolveDim, type Shape } from "@gated/graph";
+import { hasOwnOutput } from "@gated/rnn";
 import { type FlagSpecs, getDims, helpText, parseArgs } from "../args.js";
 import { cellGradientUnicode, cellUnicode } from "../cellMath.js";
 import { reportWarnings, resolveCell } from "../cells.js";
@@ -67,7 +68,7 @@ export function showText(
     .map(([k, v]) => `${k}${sizedShape([v], dims)}`)
     .join(", ");
   // an output of its own (output y = …) is named; a state's output is the usual case
-  const own = !c.state.some((s) => s.next === c.output);
+  const own = hasOwnOutput(c);
   const output = own
     ? `, output ${c.locals.get(c.output) ?? "y"}${sizedShape(c.output.shape, dims)}`
     : "";

@@ -6,7 +6,7 @@
 
 import { stepVjp } from "@gated/codegen";
 import { latexEquationLines, latexName, type NamedNode, type Node, simplify } from "@gated/graph";
-import type { Cell } from "../defineCell.js";
+import { type Cell, hasOwnOutput } from "../defineCell.js";
 import { definitionOrder } from "./order.js";
 
 const at = (name: string, t: string) => `${latexName(name)}^{(${t})}`;
@@ -52,7 +52,7 @@ export function cellLatex(cell: Cell): string {
  */
 export function cellGradientLines(cell: Cell): [string, string][] {
   const { leaves, named: fwd } = forwardNames(cell);
-  const ownOutput = !cell.state.some((s) => s.next === cell.output);
+  const ownOutput = hasOwnOutput(cell);
   // an output of its own is given its cotangent (\bar{y}^{(t)}, a seed), not derived
   const locals = fwd
     .slice(0, fwd.length - cell.state.length)
