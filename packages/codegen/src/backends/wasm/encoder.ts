@@ -392,6 +392,12 @@ export class ModuleBuilder {
     this.funcs.push(exportName === undefined ? { f } : { f, export: exportName });
     return this.funcs.length - 1;
   }
+  /** The index of the function exported as `name` (for `call`). */
+  exported(name: string): number {
+    const i = this.funcs.findIndex((x) => x.export === name);
+    if (i < 0) throw new Error(`wasm encoder: no function exported as ${JSON.stringify(name)}`);
+    return i;
+  }
   /** A builder with the same functions so far (more can be added to either). */
   clone(): ModuleBuilder {
     const m = new ModuleBuilder(this.memoryMin);

@@ -30,6 +30,7 @@ import { usedNames } from "../js/index.js";
 import { registerBackend } from "../registry.js";
 import { type ModuleBuilder, simdSupported } from "./encoder.js";
 import { type Elem, elemBytes, fmaGemmModule, packedSize, SCRATCH_BYTES } from "./gemm.js";
+import { addLoop, type WasmLoop } from "./loops.js";
 import { addMap, type MapLoc } from "./maps.js";
 import { kernelModule } from "./module.js";
 
@@ -113,11 +114,11 @@ function emitSweep(
   fname: string,
   s: Schedule,
   maps: ReadonlyMap<Stmt, WasmMap>,
+  packs: PackPlan,
+  loops: ReadonlyMap<Stmt, WasmLoop>,
 ): void {
   if (!proc.memory) throw new Error(`wasm backend: ${proc.sweep} sweep has no memory plan`);
   const t: Elem = s.compute;
-  checkOperands(proc);
-  const packs = packPlan(proc.body, t);
   const own = proc.buffers.filter((b) => !b.shares && !(b.role === "param" && b.name === "P"));
   const p = proc.buffers.find((b) => b.role === "param" && b.name === "P");
   const order = [...(p ? [p] : []), ...own];
@@ -133,9 +134,9 @@ function emitSweep(
   em.line(
     `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, slots: ${packs.slot.size}, views: [${views.join(", ")}], v: null, at: null, T: -1, B: -1 };`,
   );
-  emitInner(em, proc, inner, names, maps, t, packs);
+  emitInner(em, proc, inner, names, maps, t, packs, loops);
   em.indent(`function ${fname}(P, ${V.T}, ${V.B}, ${V.len}, ${proc.args.join(", ")}) {`);
-  em.line(`const $v = $open(${inner}_plan, ${V.T}, ${V.B});`);
+  em.line(`const $v = $open(${inner}_plan, ${V.T}, ${V.B}, ${V.len});`);
   if (p) em.line(`$v[${index.get(p.name)}].set(P);`);
   for (const a of proc.args) em.line(`$v[${index.get(a)}].set(${a});`);
   const arg = (n: string): string => {
@@ -175,11 +176,28 @@ function emitInner(
   maps: ReadonlyMap<Stmt, WasmMap>,
   t: Elem,
   packs: PackPlan,
+  loops: ReadonlyMap<Stmt, WasmLoop>,
 ): void {
   const es = elemBytes(t);
   em.indent(`function ${fname}(P, ${V.T}, ${V.B}, ${V.len}, ${names.join(", ")}) {`);
   em.line(`const ${V.TB} = ${V.T} * ${V.B};`);
   const walk = (s: Stmt, inLoop: boolean): void => {
+    const lp = loops.get(s);
+    if (lp) {
+      // the whole loop in the module (loops.ts): one call, then the step swaps' net effect
+      em.comment(`${s.kind === "loop" ? s.doc : ""} (in the module)`);
+      const addrs = lp.bufs.map((b) => `${b}.byteOffset`);
+      em.line(`$wasm.${lp.name}(${V.T}, ${V.B}, $lenAt, $packAt, ${addrs.join(", ")});`);
+      if (lp.swaps.length) {
+        const sw = lp.swaps.map(([a, b]) => `{ const $tmp = ${a}; ${a} = ${b}; ${b} = $tmp; }`);
+        em.line(
+          lp.involution
+            ? `if (${V.T} & 1) { ${sw.join(" ")} }`
+            : `for (let $i = 0; $i < ${V.T}; $i++) { ${sw.join(" ")} }`,
+        );
+      }
+      return;
+    }
     if (s.kind === "loop") {
       em.comment(s.doc);
       const { T, B, t, tB } = V;
@@ -261,6 +279,8 @@ const $wasm = new WebAssembly.Instance(new WebAssembly.Module($wasmBytes), { env
 ${prod}
 let $packAt = 0;
 let $packed = [];
+// the byte address of the call's lengths (Int32, B of them) for the loops in the module; 0: none
+let $lenAt = 0;
 // C[i, n] (+)= Σ_k A[i, k]·W[n, k]; W packed into panels at pack-area offset \`at\`: a slot
 // (slot ≥ 0: a static operand, packed at its first call of this sweep) or the shared region
 function $gemm(M, N, K, A, ao, lda, W, wo, ldw, C, co, ldc, acc, slot, at) {
@@ -275,12 +295,14 @@ function $gemm(M, N, K, A, ao, lda, W, wo, ldw, C, co, ldc, acc, slot, at) {
 function $transpose(M, N, S, so, lds, D, dOff, ldd) {
   $wasm.transpose_${t}(M, N, S.byteOffset + ${es} * so, lds, D.byteOffset + ${es} * dOff, ldd);
 }
-// a sweep's views of the memory for T, B (grown as needed, never shrunk); temporaries start at zero
-function $open(plan, T, B) {
+// a sweep's views of the memory for T, B (grown as needed, never shrunk); temporaries start at
+// zero; the lengths (if any) after the buffers, then the pack area
+function $open(plan, T, B, len) {
   const TB = T * B;
   const at = (e) => e[0] + e[1] * B + e[2] * TB;
-  const end = ${SCRATCH_BYTES} + ${es} * at(plan.memory);
-  const need = end + at(plan.pack) + 16;
+  const end = (${SCRATCH_BYTES} + ${es} * at(plan.memory) + 15) & -16;
+  const lenBytes = (4 * B + 15) & -16;
+  const need = end + lenBytes + at(plan.pack) + 16;
   const have = $mem.buffer.byteLength;
   if (need > have) $mem.grow(Math.ceil((need - have) / 65536));
   const buf = $mem.buffer;
@@ -294,25 +316,59 @@ function $open(plan, T, B) {
   const v = plan.v;
   plan.views.forEach((x, i) => { if (x[2]) v[i].fill(0); });
   $packed = new Array(plan.slots).fill(false);
-  $packAt = (end + 15) & -16;
+  $lenAt = 0;
+  if (len != null) {
+    new Int32Array(buf, end, B).set(len);
+    $lenAt = end;
+  }
+  $packAt = end + lenBytes;
   return v;
 }
 `;
 }
 
-/** Constant tables, the memory and helpers, and both sweeps. */
-export function wasmKernelSource(s: Schedule, opts: BackendOptions = {}): KernelSource {
+/**
+ * Constant tables, the memory and helpers, and the sweeps. `timeLoops: false` keeps every time
+ * loop in JavaScript (the tests compare both forms bit for bit).
+ */
+export function wasmKernelSource(
+  s: Schedule,
+  opts: BackendOptions = {},
+  { timeLoops = true }: { readonly timeLoops?: boolean } = {},
+): KernelSource {
   const em = new Emitter(new Namer(usedNames(s)));
   emitConsts(em, s.consts);
   em.line();
   for (const l of prelude(s.compute, opts.fma === true).split("\n")) em.line(l);
   const mod = kernelModule();
   const maps = renderMaps(mod, s);
-  emitSweep(em, s.forward, "forward_kernel", s, maps);
-  em.line();
-  emitSweep(em, s.backward, "backward_kernel", s, maps);
-  em.line();
-  emitSweep(em, s.infer, "infer_kernel", s, maps);
+  const sweeps = [
+    [s.forward, "forward_kernel"],
+    [s.backward, "backward_kernel"],
+    [s.infer, "infer_kernel"],
+  ] as const;
+  let n = 0;
+  sweeps.forEach(([proc, fname], i) => {
+    checkOperands(proc);
+    const packs = packPlan(proc.body, s.compute);
+    // the time loops in the module, unless the products are the fma module's (another instance)
+    const loops = new Map<Stmt, WasmLoop>();
+    if (timeLoops && opts.fma !== true)
+      for (const st of proc.body) {
+        if (st.kind !== "loop") continue;
+        const lp = addLoop(mod, proc, st, `loop${n}`, {
+          t: s.compute,
+          maps,
+          slot: (g) => packs.slot.get(g),
+        });
+        if (lp) {
+          loops.set(st, lp);
+          n++;
+        }
+      }
+    if (i > 0) em.line();
+    emitSweep(em, proc, fname, s, maps, packs, loops);
+  });
   return { js: em.text(), wasm: mod.encode() };
 }
 
@@ -321,7 +377,7 @@ let simd: boolean | undefined;
 export const wasmBackend: Backend & { readonly name: "wasm" } = {
   name: "wasm",
   compute: (dtype) => (dtype === "float32" ? "f32" : "f64"),
-  emit: wasmKernelSource,
+  emit: (s, opts) => wasmKernelSource(s, opts),
   available: () => (simd ??= simdSupported()),
 };
 
