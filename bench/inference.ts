@@ -7,8 +7,10 @@
  * wasm kernel with relaxed-SIMD (FMA) products, in a child node started with the flag Node 20
  * needs (bench/relaxed.ts). Every contender's output
  * is checked against PyTorch's before it is timed; timings are interleaved round-robin and
- * reported as medians of wall time (ONNX Runtime runs on its own threads, so CPU time of this
- * process would not be comparable).
+ * reported as medians of wall time and of CPU time (this process's user+system time over all its
+ * threads, so ONNX Runtime's own threads count; the child's own for gated-wasm-fma). On a shared
+ * machine CPU time is the compared number: wall time inflates a run by the chance it is
+ * preempted, which grows with its length, so a wall-time ratio drifts with the load.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
@@ -16,7 +18,14 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { CompiledKernel, Kernel, KernelOptions, Recurrence } from "@gated/codegen";
+import type {
+  CompiledKernel,
+  Kernel,
+  KernelOptions,
+  Recurrence,
+  Schedule,
+  Stmt,
+} from "@gated/codegen";
 import { getCell } from "@gated/rnn";
 import { relaxedContender } from "./relaxed.js";
 import { median } from "./timing.js";
@@ -43,6 +52,16 @@ export interface InferenceRow {
   readonly model?: string;
   /** Median wall ms per contender (forward of the whole sequence), or why it is missing. */
   readonly ms: Readonly<Record<string, number | string>>;
+  /**
+   * Median CPU ms per timed contender: user+system time of this process over all its threads
+   * (ONNX Runtime's included), the child's own for gated-wasm-fma. What the targets compare.
+   */
+  readonly cpuMs?: Readonly<Record<string, number>>;
+  /**
+   * FLOPs of the matrix products of one forward (2·rows·in·out per product of gated's inference
+   * schedule): the same products every contender computes, so FLOPs / ms is each one's rate.
+   */
+  readonly productFlops?: number;
   /** Largest |output − truth| per contender (torch's output, or gated's in float64). */
   readonly maxErr: Readonly<Record<string, number>>;
   /** Median µs of one `step()` at B = 1 per gated backend (streaming latency). */
@@ -77,6 +96,37 @@ export interface Contender {
   run(): Promise<ArrayLike<number>> | ArrayLike<number>;
   /** The last run's ms as the contender timed it (a child process: without the IPC), if it does. */
   readonly selfMs?: () => number;
+  /** The last run's CPU ms as the contender measured it (a child process), if it does. */
+  readonly selfCpuMs?: () => number;
+}
+
+/** A row count of the schedule in rows: a number, one step's B, or all T·B. */
+const rowsOf = (d: number | "B" | "TB", T: number, B: number) =>
+  d === "B" ? B : d === "TB" ? T * B : d;
+
+/**
+ * FLOPs (2·m·n·k each) of the matrix products of one inference forward over T steps of B rows:
+ * the products of `schedule.infer`, those in the time loop T times.
+ */
+export function productFlops(s: Schedule, T: number, B: number): number {
+  const walk = (body: readonly Stmt[], times: number): number =>
+    body.reduce(
+      (f, st) =>
+        f +
+        (st.kind === "loop"
+          ? walk(st.body, times * T)
+          : st.kind === "gemm"
+            ? 2 * times * rowsOf(st.m, T, B) * st.n * rowsOf(st.k, T, B)
+            : 0),
+      0,
+    );
+  return walk(s.infer.body, 1);
+}
+
+/** `productFlops` of a kernel that carries its schedule (compileCell's), else undefined. */
+export function scheduleFlops(k: Kernel, T: number, B: number): number | undefined {
+  const s = (k as Partial<CompiledKernel>).schedule;
+  return s ? productFlops(s, T, B) : undefined;
 }
 
 /** A float32 input of an ONNX model: its data and dims. */
@@ -136,26 +186,52 @@ export function maxAbsDiff(y: ArrayLike<number>, ref: ArrayLike<number>): number
   return Number.isNaN(e) ? Number.POSITIVE_INFINITY : e;
 }
 
+/** This process's CPU time so far (user + system, all threads), in ms. */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /**
- * Median wall ms per contender: rounds of one run each, round-robin (interleaved), at least 5
- * rounds and at most 200, until the budget is spent.
+ * Median wall ms and median CPU ms per contender: rounds of one run each, round-robin
+ * (interleaved), at least 5 rounds and at most 200, until the budget is spent.
  */
 export async function timeInterleaved(
   contenders: readonly Contender[],
   budgetMs: number,
-): Promise<Record<string, number>> {
-  const samples = new Map(contenders.map((ct) => [ct.name, [] as number[]]));
+): Promise<{ wall: Record<string, number>; cpu: Record<string, number> }> {
+  const wall = new Map(contenders.map((ct) => [ct.name, [] as number[]]));
+  const cpu = new Map(contenders.map((ct) => [ct.name, [] as number[]]));
   const t0 = performance.now();
   for (let round = 0; round < 200; round++) {
     for (const ct of contenders) {
+      const c = cpuNow();
       const s = performance.now();
       await ct.run();
-      const wall = performance.now() - s;
-      samples.get(ct.name)!.push(ct.selfMs?.() ?? wall);
+      const w = performance.now() - s;
+      const cu = cpuNow() - c;
+      wall.get(ct.name)!.push(ct.selfMs?.() ?? w);
+      cpu.get(ct.name)!.push(ct.selfCpuMs?.() ?? cu);
     }
     if (round >= 4 && performance.now() - t0 > budgetMs) break;
   }
-  return Object.fromEntries([...samples].map(([n, xs]) => [n, median(xs)]));
+  const medians = (m: Map<string, number[]>) =>
+    Object.fromEntries([...m].map(([n, xs]) => [n, median(xs)]));
+  return { wall: medians(wall), cpu: medians(cpu) };
+}
+
+/** The row's log text: wall ms (CPU ms) per contender, or why one is missing. */
+export function msText(
+  ms: Readonly<Record<string, number | string>>,
+  cpuMs: Readonly<Record<string, number>>,
+  missing?: boolean,
+): string {
+  return Object.entries(ms)
+    .map(
+      ([n, v]) =>
+        `${n} ${typeof v === "number" ? `${v.toFixed(3)} ms (cpu ${cpuMs[n]?.toFixed(3) ?? "—"})` : missing ? "missing" : v}`,
+    )
+    .join(", ");
 }
 
 /** Runs the inference comparison; `rounds` interleaved runs per contender. */
@@ -248,7 +324,8 @@ export async function inferenceBench(opts: {
           const y = await ct.run();
           if (ref) maxErr[ct.name] = maxAbsDiff(y, ref);
         }
-        Object.assign(ms, await timeInterleaved(contenders, opts.budgetMs ?? 3000));
+        const timed = await timeInterleaved(contenders, opts.budgetMs ?? 3000);
+        Object.assign(ms, timed.wall);
         if (fma && "close" in fma) fma.close();
         // streaming: one step() at B = 1
         const stepUs: Record<string, number> = {};
@@ -273,12 +350,19 @@ export async function inferenceBench(opts: {
           }
           stepUs[`gated-${b}`] = median(ts.slice(200)) * 1000;
         }
-        const row: InferenceRow = { cell: kind, config: c.name, ms, maxErr, stepUs };
+        const flops = scheduleFlops(k0, c.T, c.B);
+        const row: InferenceRow = {
+          cell: kind,
+          config: c.name,
+          ms,
+          cpuMs: timed.cpu,
+          ...(flops === undefined ? {} : { productFlops: flops }),
+          maxErr,
+          stepUs,
+        };
         rows.push(row);
         log(
-          `inference ${kind} ${c.name}: ${Object.entries(ms)
-            .map(([n, v]) => `${n} ${typeof v === "number" ? `${v.toFixed(3)} ms` : "missing"}`)
-            .join(", ")}${
+          `inference ${kind} ${c.name}: ${msText(ms, timed.cpu, true)}${
             Object.keys(stepUs).length
               ? `; step() ${Object.entries(stepUs)
                   .map(([n, v]) => `${n} ${v.toFixed(1)} µs`)

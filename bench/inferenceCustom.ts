@@ -15,8 +15,10 @@ import {
   type InferenceConfig,
   type InferenceRow,
   maxAbsDiff,
+  msText,
   type OrtFeeds,
   ortContenders,
+  scheduleFlops,
   timeInterleaved,
 } from "./inference.js";
 
@@ -121,12 +123,20 @@ export async function customInferenceBench(opts: {
           log(`inference ${name} ${c.name}: ${ct.name} NOT TIMED, ${ms[ct.name]}`);
         }
       }
-      Object.assign(ms, await timeInterleaved(agreeing, opts.budgetMs ?? 3000));
-      rows.push({ cell: name, config: c.name, model: MODEL, ms, maxErr });
+      const timed = await timeInterleaved(agreeing, opts.budgetMs ?? 3000);
+      Object.assign(ms, timed.wall);
+      const productFlops = scheduleFlops(k0, c.T, c.B);
+      rows.push({
+        cell: name,
+        config: c.name,
+        model: MODEL,
+        ms,
+        cpuMs: timed.cpu,
+        ...(productFlops === undefined ? {} : { productFlops }),
+        maxErr,
+      });
       log(
-        `inference ${name} ${c.name} (ONNX by gated's exporter): ${Object.entries(ms)
-          .map(([n, v]) => `${n} ${typeof v === "number" ? `${v.toFixed(3)} ms` : v}`)
-          .join(", ")}; max |Δ| vs float64 ${Math.max(...Object.values(maxErr)).toExponential(1)}`,
+        `inference ${name} ${c.name} (ONNX by gated's exporter): ${msText(ms, timed.cpu)}; max |Δ| vs float64 ${Math.max(...Object.values(maxErr)).toExponential(1)}`,
       );
     }
   }

@@ -4,7 +4,7 @@
  * in one `relaxed_madd` (fused multiply-add), used where the engine validates it; Node 20 runs
  * relaxed SIMD only behind `--experimental-wasm-relaxed-simd` (Chromium has it on). So this
  * contender is that kernel — its emitted module — in a child node started with the flag; the
- * child times each forward itself, so the IPC round trip is not counted.
+ * child times each forward itself (wall and CPU time), so the IPC round trip is not counted.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -26,10 +26,12 @@ process.on("message", (m) => {
     process.send({ relaxed: WebAssembly.validate(fma) });
     return;
   }
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   y = k.forward(p, x, { batch: B, tape: false }).output;
   const ms = performance.now() - t0;
-  process.send({ ms, y: m.want ? Array.from(y) : null });
+  const c = process.cpuUsage(c0);
+  process.send({ ms, cpu: (c.user + c.system) / 1000, y: m.want ? Array.from(y) : null });
 });
 process.on("disconnect", () => process.exit(0));
 `;
@@ -93,15 +95,20 @@ export async function relaxedContender(
   }
   let y: ArrayLike<number> = [];
   let last = Number.NaN;
+  let lastCpu = Number.NaN;
   const contender: Contender = {
     name: "gated-wasm-fma",
     run: async () => {
-      const r = await ask<{ ms: number; y: number[] | null }>(child, { want: y.length === 0 });
+      const r = await ask<{ ms: number; cpu: number; y: number[] | null }>(child, {
+        want: y.length === 0,
+      });
       last = r.ms;
+      lastCpu = r.cpu;
       if (r.y) y = r.y;
       return y;
     },
     selfMs: () => last,
+    selfCpuMs: () => lastCpu,
   };
   return { contender, close };
 }
