@@ -39,6 +39,7 @@ export {
   emitTypes,
   initParamsFor,
   layoutOf,
+  layoutSize,
   lower,
   makeParams,
   minifyModule,

@@ -36,7 +36,14 @@ export {
   moduleBody,
   toFunctions,
 } from "./kernel/module.js";
-export { allocate, initParamsFor, layoutOf, makeParams, paramsFrom } from "./kernel/params.js";
+export {
+  allocate,
+  initParamsFor,
+  layoutOf,
+  layoutSize,
+  makeParams,
+  paramsFrom,
+} from "./kernel/params.js";
 export { checkLengths, referenceKernel } from "./kernel/reference.js";
 export { MULBERRY32_STEP, mulberry32, mulberry32Mix } from "./kernel/rng.js";
 export { cellSizes } from "./kernel/sizes.js";

@@ -12,6 +12,7 @@ import {
   compileCell,
   emitModule,
   emitTypes,
+  layoutSize,
   parseCell,
 } from "gated";
 import katex from "katex";
@@ -76,7 +77,7 @@ $("compile").addEventListener("click", () => {
     offer("download-js", js, `${current.name}.mjs`, "text/javascript");
     offer("download-dts", emitTypes(k), `${current.name}.d.ts`, "text/plain");
     $("compile-info").textContent =
-      `${current.name}: ${k.layout.length} parameters (${k.layout.reduce((a, s) => a + s.size, 0)} values), ${js.length} bytes, compiled in ${k.compileMs.toFixed(0)} ms`;
+      `${current.name}: ${k.layout.length} parameters (${layoutSize(k.layout)} values), ${js.length} bytes, compiled in ${k.compileMs.toFixed(0)} ms`;
   } catch (e) {
     $("compile-info").textContent = (e as Error).message.split("\n")[0]!;
   }

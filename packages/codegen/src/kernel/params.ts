@@ -19,13 +19,18 @@ export function layoutOf(params: readonly Node[], sizes: Sizes): ParamSlot[] {
   });
 }
 
+/** The number of values a layout's slots hold: the length of its flat parameter buffer. */
+export function layoutSize(layout: readonly { readonly size: number }[]): number {
+  return layout.reduce((a, s) => a + s.size, 0);
+}
+
 export function allocate(dtype: DType, n: number): FloatArray {
   return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
 }
 
 /** Wraps a buffer as `Params`; `get` returns a view, and names the known ones when it fails. */
 export function makeParams(layout: readonly ParamSlot[], data: FloatArray): Params {
-  const total = layout.reduce((a, s) => a + s.size, 0);
+  const total = layoutSize(layout);
   if (data.length !== total)
     throw new Error(`parameter buffer has ${data.length} values, layout needs ${total}`);
   const bySlot = new Map(layout.map((s) => [s.name, s]));
@@ -49,7 +54,7 @@ export function paramsFrom(
   dtype: DType,
   values?: ArrayLike<number>,
 ): Params {
-  const total = layout.reduce((a, s) => a + s.size, 0);
+  const total = layoutSize(layout);
   const data = allocate(dtype, total);
   if (values !== undefined) {
     if (values.length !== total)

@@ -5,7 +5,7 @@
  */
 import { type Bindings, prepareEvaluate, resolveShape, sizeOf } from "@gated/graph";
 import { stepVjp } from "../lower/problem.js";
-import { initParamsFor, layoutOf, paramsFrom } from "./params.js";
+import { initParamsFor, layoutOf, layoutSize, paramsFrom } from "./params.js";
 import { cellSizes } from "./sizes.js";
 import type {
   Cotangents,
@@ -132,7 +132,7 @@ export function referenceKernel(rec: Recurrence, opts: KernelOptions): Kernel {
       if (!ours.has(run))
         throw new Error("backward: this run did not come from this kernel's forward");
       const { T, B } = run;
-      const gParams = new Float64Array(layout.reduce((a, s) => a + s.size, 0));
+      const gParams = new Float64Array(layoutSize(layout));
       const gx = new Float64Array(T * B * I);
       const dOut = cot.output;
       if (dOut !== undefined && dOut.length !== T * B * O)

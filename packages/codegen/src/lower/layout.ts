@@ -5,7 +5,7 @@
  * contiguous packed matrix, and each parameter's static location.
  */
 import { type Node, topo } from "@gated/graph";
-import { layoutOf } from "../kernel/params.js";
+import { layoutOf, layoutSize } from "../kernel/params.js";
 import type { ParamSlot } from "../kernel/types.js";
 import type { Namer } from "../names.js";
 import type { Loc } from "../schedule/schedule.js";
@@ -58,5 +58,5 @@ export function packedLayout(pr: Problem, shapes: Shapes, namer: Namer): Layout 
     const slot = slots.find((s) => s.name === p.label)!;
     params.set(p, { loc: loc(buf, "static", 0, 0, slot.offset), offset: slot.offset });
   }
-  return { slots, size: slots.reduce((a, s) => a + s.size, 0), buf, params };
+  return { slots, size: layoutSize(slots), buf, params };
 }

@@ -17,6 +17,7 @@ import {
   type FloatArray,
   type ForwardOptions,
   type Kernel,
+  layoutSize,
   type Params,
   type Run,
 } from "@gated/codegen";
@@ -147,7 +148,7 @@ export function backPass(
     return { inputR: g.input, params: g.params.data, initial };
   }
   const gx = new Float64Array(T * B * W);
-  const gp = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
+  const gp = new Float64Array(layoutSize(kernel.layout));
   for (let j = r.chunks.length - 1; j >= 0; j--) {
     const { start, steps, run } = r.chunks[j]!;
     const g = kernel.backward(run, {

@@ -13,7 +13,13 @@
  * (defineCell.ts) fed by a mulberry32 stream, so a (seed, layer, direction) triple always gives
  * the same numbers.
  */
-import { type Kernel, mulberry32, type ParamSlot, type Recurrence } from "@gated/codegen";
+import {
+  type Kernel,
+  layoutSize,
+  mulberry32,
+  type ParamSlot,
+  type Recurrence,
+} from "@gated/codegen";
 import { type Cell, type InitSpec, initValues, type ParamRole } from "../defineCell.js";
 
 export type InitScheme = "cell" | "pytorch" | "xavier" | "orthogonal";
@@ -77,7 +83,7 @@ export function initBlock(
       `init: unknown scheme "${String(scheme)}" (schemes: ${INIT_SCHEMES.join(", ")})`,
     );
   const random = mulberry32(seed);
-  const out = new Float64Array(kernel.layout.reduce((a, s) => a + s.size, 0));
+  const out = new Float64Array(layoutSize(kernel.layout));
   const bound = 1 / Math.sqrt(kernel.sizes["H"] ?? 1);
   for (const node of rec.params) {
     const slot = kernel.layout.find((s) => s.name === node.label);

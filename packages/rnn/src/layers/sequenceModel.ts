@@ -21,6 +21,7 @@ import {
   type FloatArray,
   type Kernel,
   type KernelOptions,
+  layoutSize,
   makeParams,
   type ParamSlot,
   type Params,
@@ -137,7 +138,7 @@ export function sequenceModel(spec: SequenceModelSpec): SequenceModel {
   const names = Object.keys(stateSizes);
   const suffix = (l: number, d: number) => `_l${l}${d === 1 ? "_reverse" : ""}`;
   // values in each layer's block, summed once (block() runs per layer and direction per call)
-  const blockSizes = kernels.map((k) => k.layout.reduce((a, s) => a + s.size, 0));
+  const blockSizes = kernels.map((k) => layoutSize(k.layout));
   const offsets: number[] = [];
   const layout: ParamSlot[] = [];
   let total = 0;

@@ -6,7 +6,13 @@
  * (base64 of the little-endian parameter buffer, so every value is exact). It exports
  * `predict(input)`, `outputs(input)` and `config`.
  */
-import { type CompiledKernel, compileCell, emitModule, type Kernel } from "@gated/codegen";
+import {
+  type CompiledKernel,
+  compileCell,
+  emitModule,
+  type Kernel,
+  layoutSize,
+} from "@gated/codegen";
 import type { Model } from "../train/model.js";
 import { configOf } from "./file.js";
 import { MODEL_RUNTIME } from "./moduleRuntime.js";
@@ -52,7 +58,7 @@ export function emitModelModule(m: Model): string {
       blocks.push({
         kernel: l === 0 ? 0 : 1,
         offset: m.rnnOffset + rnn.blockOffset(l, d),
-        size: kernels[l === 0 ? 0 : 1]!.layout.reduce((a, s) => a + s.size, 0),
+        size: layoutSize(kernels[l === 0 ? 0 : 1]!.layout),
       });
   const slots: Record<string, [number, number]> = {};
   for (const s of m.layout)

@@ -6,7 +6,7 @@
  * vectors [D] instead (one program; the numbers of the pooling products over [T, D]).
  */
 
-import { layoutOf, type ParamSlot } from "@gated/codegen";
+import { layoutOf, layoutSize, type ParamSlot } from "@gated/codegen";
 import { input, leavesOf, type Node, type Sizes } from "@gated/graph";
 import type { GraphBackend, GraphProgram, GraphSpec } from "./backend.js";
 import { linear, type Pooling, pool } from "./heads.js";
@@ -67,7 +67,7 @@ export class Head {
     const attention = typeof spec.pool === "object" ? spec.pool.attention : 1;
     this.sizes = { D: inputSize, C: spec.outputs, A: attention };
     this.layout = layoutOf(params, this.sizes);
-    this.size = this.layout.reduce((a, s) => a + s.size, 0);
+    this.size = layoutSize(this.layout);
     this.graph = { inputs: { seq, mask, last, target }, outputs: { loss, pred }, params };
     this.pools = spec.pool === "last" || spec.pool === "mean" ? spec.pool : null;
     if (this.pools) {

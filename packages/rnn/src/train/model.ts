@@ -8,6 +8,7 @@ import {
   compileCell,
   type DType,
   type FloatArray,
+  layoutSize,
   makeParams,
   mulberry32,
   type ParamSlot,
@@ -132,7 +133,7 @@ export class Model {
     );
     const embSize = spec.embedding ? spec.embedding.vocab * spec.embedding.dim : 0;
     this.rnnOffset = embSize;
-    this.headOffset = embSize + this.rnn.layout.reduce((a, s) => a + s.size, 0);
+    this.headOffset = embSize + layoutSize(this.rnn.layout);
     this.size = this.headOffset + this.head.size;
     this.layout = [
       ...(spec.embedding
