@@ -75,6 +75,21 @@ function $zeroPadding(a, len, T, B, w) {
 }
 // what the caller gets, in the kernel's dtype (kernels compute and keep $KF inside)
 function $out(a) { return a instanceof $F ? a : $F.from(a); }
+// a sweep marked \`memory\` (the wasm backend's) copies its arguments into its own memory, so the
+// runtime may hand it arrays it does not own, and given a trailing true it returns views of that
+// memory, valid until its next call: the runtime then copies out what it keeps
+function $copy(a) { return a instanceof $F ? a.slice() : $F.from(a); }
+// copies of arrays, in one allocation
+function $keep(as) {
+  let n = 0;
+  for (const a of as) n += a.length;
+  const buf = new $KF(n);
+  let o = 0;
+  return as.map((a) => { const s = buf.subarray(o, o + a.length); s.set(a); o += a.length; return s; });
+}
+// an argument the sweep only reads, as is where the sweep copies it in and it is already the
+// compute type of the right size, else a checked copy
+function $arg(sweep, v, n, what) { return sweep.memory === true && v instanceof $KF && v.length === n ? v : $rows(v, n, what); }
 // parameters of another size would be read out of bounds (NaN) or in part, and another kernel's
 // layout (another order, e.g. the reference kernel's) would bind values to the wrong names
 function $params(p, what) {
@@ -115,25 +130,32 @@ function forward(p, x, opts) {
   const xs = infer && len === null && x instanceof $KF ? x : $zeroPadding($rows(x, x.length, "forward: x"), len, T, B, $IW);
   const pd = infer && p.data instanceof $KF ? p.data : $KF.from(p.data);
   if (mode === null) {
-    const res = forward_kernel(pd, T, B, len, xs, ...inits);
-    const hist = res.slice(1, 1 + $STATES.length);
+    const views = forward_kernel.memory === true;
+    const res = forward_kernel(pd, T, B, len, xs, ...inits, views);
+    // the tape: the state histories and saved values (one allocation when they are views)
+    const kept = views ? $keep(res.slice(1)) : res.slice(1);
+    const hist = kept.slice(0, $STATES.length);
     const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(hist[k].subarray(T * B * s.width, (T + 1) * B * s.width))]));
-    return { T, B, output: $out(res[0]), final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: res.slice(1 + $STATES.length) } };
+    const output = views ? $copy(res[0]) : $out(res[0]);
+    return { T, B, output, final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: kept.slice($STATES.length) } };
   }
   if (!mode.keep) {
     // inference: the sweep without a tape (infer_kernel), K steps at a time, each segment
     // starting from the previous one's final state; one segment's output is the output
     let cur = inits;
     let output = T === 0 ? new $F(0) : null;
+    const views = infer_kernel.memory === true;
     for (let t0 = 0; t0 < T; t0 += mode.K) {
       const n = Math.min(mode.K, T - t0);
-      const res = infer_kernel(pd, n, B, $segLengths(len, t0, n), xs.subarray(t0 * B * $IW, (t0 + n) * B * $IW), ...cur);
-      if (n === T) output = $out(res[0]);
+      const res = infer_kernel(pd, n, B, $segLengths(len, t0, n), xs.subarray(t0 * B * $IW, (t0 + n) * B * $IW), ...cur, views);
+      if (n === T) output = views ? $copy(res[0]) : $out(res[0]);
       else {
         if (output === null) output = new $F(T * B * $OW);
         output.set(res[0], t0 * B * $OW);
       }
       cur = res.slice(1, 1 + $STATES.length);
+      // views: the next call (or the next use) must not read the memory it reuses
+      if (views && t0 + n < T) cur = cur.map((a) => a.slice());
     }
     const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(cur[k])]));
     return { T, B, output, final, kernel: info, tape: null };
@@ -146,7 +168,8 @@ function forward(p, x, opts) {
   for (let t0 = 0; t0 < T; t0 += mode.K) {
     const n = Math.min(mode.K, T - t0);
     if (mode.keep) starts.push(cur);
-    const res = forward_kernel(pd, n, B, $segLengths(len, t0, n), xs.subarray(t0 * B * $IW, (t0 + n) * B * $IW), ...cur);
+    // views of the memory: the output and the segment's final states are copied out below
+    const res = forward_kernel(pd, n, B, $segLengths(len, t0, n), xs.subarray(t0 * B * $IW, (t0 + n) * B * $IW), ...cur, true);
     output.set(res[0], t0 * B * $OW);
     cur = $STATES.map((s, k) => res[1 + k].slice(n * B * s.width, (n + 1) * B * s.width));
   }
@@ -168,7 +191,8 @@ function backward(run, cot) {
     if (c.output.length !== T * B * $OW) throw new Error("backward: output cotangent needs " + T * B * $OW + " values, got " + c.output.length);
   }
   if (tape.K === undefined) {
-    const gOut = $zeroPadding($rows(c.output, T * B * $OW, "backward: output cotangent"), tape.len, T, B, $OW);
+    const n = T * B * $OW, what = "backward: output cotangent";
+    const gOut = tape.len === null ? $arg(backward_kernel, c.output, n, what) : $zeroPadding($rows(c.output, n, what), tape.len, T, B, $OW);
     const res = backward_kernel(tape.p, T, B, tape.len, tape.x, ...tape.hist, ...tape.saved, gOut, ...gFin);
     return { params: $view($out(res[0])), input: $out(res[1]), initial: Object.fromEntries($STATES.map((s, k) => [s.name, $out(res[2 + k])])) };
   }
@@ -209,9 +233,11 @@ function step(state, x) {
   // no backward follows a step (no tape is kept), so parameters already in the compute type are read in place
   const d = $params(state.params, "step");
   const pd = d instanceof $KF ? d : $KF.from(d);
-  const inits = $STATES.map((s) => $rows($own(state.values, s.name), B * s.width, "step: state " + s.name));
-  const res = infer_kernel(pd, 1, B, null, $rows(x, x.length, "step: x"), ...inits);
+  // the state and x as they are where the sweep copies them in; its results as views then
+  const inits = $STATES.map((s) => $arg(infer_kernel, $own(state.values, s.name), B * s.width, "step: state " + s.name));
+  const views = infer_kernel.memory === true;
+  const res = infer_kernel(pd, 1, B, null, $arg(infer_kernel, x, x.length, "step: x"), ...inits, views);
   $STATES.forEach((s, k) => $own(state.values, s.name).set(res[1 + k]));
-  return $out(res[0]);
+  return views ? $copy(res[0]) : $out(res[0]);
 }
 `;

@@ -126,16 +126,15 @@ function emitSweep(
   const shared = proc.buffers.filter((b) => b.shares);
   const inner = `$${fname}`;
   const names = [...own, ...shared].map((b) => b.name);
-  // views: [offset, length, zero?] per storage buffer (arguments are copied in, not zeroed)
-  const views = order.map(
-    (b) =>
-      `[${ext(b.offset ?? ZERO)}, ${ext(extentOf(b))}, ${proc.args.includes(b.name) || b === p ? 0 : 1}]`,
-  );
+  // views: [offset, length] per storage buffer; zero: the views that start at zero (not the
+  // arguments, which are copied in)
+  const views = order.map((b) => `[${ext(b.offset ?? ZERO)}, ${ext(extentOf(b))}]`);
+  const zero = order.flatMap((b, i) => (proc.args.includes(b.name) || b === p ? [] : [i]));
   em.line(
-    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, slots: ${packs.slot.size}, views: [${views.join(", ")}], v: null, at: null, T: -1, B: -1 };`,
+    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, packed: new Array(${packs.slot.size}).fill(false), views: [${views.join(", ")}], zero: [${zero.join(", ")}], v: null, at: null, T: -1, B: -1 };`,
   );
   emitInner(em, proc, inner, names, maps, t, packs, loops);
-  em.indent(`function ${fname}(P, ${V.T}, ${V.B}, ${V.len}, ${proc.args.join(", ")}) {`);
+  em.indent(`function ${fname}(${["P", V.T, V.B, V.len, ...proc.args, "$views"].join(", ")}) {`);
   em.line(`const $v = $open(${inner}_plan, ${V.T}, ${V.B}, ${V.len});`);
   if (p) em.line(`$v[${index.get(p.name)}].set(P);`);
   for (const a of proc.args) em.line(`$v[${index.get(a)}].set(${a});`);
@@ -146,8 +145,10 @@ function emitSweep(
   em.line(
     `const $r = ${inner}(${p ? "$v[0]" : "P"}, ${V.T}, ${V.B}, ${V.len}, ${names.map(arg).join(", ")});`,
   );
-  em.line("return $r.map(($a) => $a.slice());");
+  em.line("return $views === true ? $r : $r.map(($a) => $a.slice());");
   em.dedent("}");
+  // the runtime may pass its own arrays (they are copied in) and ask for views (it copies out)
+  em.line(`${fname}.memory = true;`);
 }
 
 /** A map rendered into the module: its export and the locations it takes, in order. */
@@ -314,8 +315,8 @@ function $open(plan, T, B, len) {
     plan.B = B;
   }
   const v = plan.v;
-  plan.views.forEach((x, i) => { if (x[2]) v[i].fill(0); });
-  $packed = new Array(plan.slots).fill(false);
+  for (const i of plan.zero) v[i].fill(0);
+  $packed = plan.packed.fill(false);
   $lenAt = 0;
   if (len != null) {
     new Int32Array(buf, end, B).set(len);
