@@ -29,11 +29,30 @@ const C2 = -2.1219444e-4;
 /** 1.5·2²³: y + ROUND is y rounded to an integer (ties to even) in the low mantissa bits, |y| < 2²². */
 const ROUND = 12582912;
 
+/**
+ * The range of x an exp is computed for: "any" (clamped to [−104, 88.8], NaN passes), "≤ 0"
+ * (only the lower clamp) or "[0, 20]" (no clamp: the caller's x is in it, or NaN). The value is
+ * the same bits for every x in the range: the narrower forms only skip clamps that cannot bind
+ * and, for [0, 20], form 2^n as one factor instead of two (n ≤ 29: both products exact).
+ */
+type ExpRange = "any" | "nonpositive" | "upTo20";
+
 /** e^x (Cephes expf): n = round(x·log2 e), r = x − n·ln 2, e^r by a degree-7 polynomial, × 2^n. */
 export function expF32(f: Func, x0: Local): void {
+  expIn(f, x0, "any");
+}
+
+function expIn(f: Func, x0: Local, range: ExpRange): void {
   // clamp (NaN passes through: pmin/pmax keep their first operand when a comparison fails):
   // e^88.8 overflows, e^−104 underflows to 0
-  const x = tmp(f, () => f.get(x0).f32x4(88.8).op("f32x4.pmin").f32x4(-104).op("f32x4.pmax"));
+  const x =
+    range === "upTo20"
+      ? x0
+      : tmp(f, () => {
+          f.get(x0);
+          if (range === "any") f.f32x4(88.8).op("f32x4.pmin");
+          f.f32x4(-104).op("f32x4.pmax");
+        });
   // n = nearest(x·log2 e), and as an integer, through the bits of t = x·log2 e + ROUND (exactly
   // f32x4.nearest and its truncation for |n| ≤ 150, in two adds instead of a round and a
   // saturating conversion)
@@ -56,14 +75,20 @@ export function expF32(f: Func, x0: Local): void {
     );
     f.get(z).op("f32x4.mul").get(r).op("f32x4.add").f32x4(1).op("f32x4.add");
   });
-  // 2^n as two factors 2^n1 · 2^n2 (n ∈ [−150, 128]: each factor stays a normal float)
   const ni = tmp(f, () => f.get(t).f32x4(ROUND).op("i32x4.sub"));
-  const n1 = tmp(f, () => f.get(ni).i32(1).op("i32x4.shr_s"));
   const pow2 = (k: () => void) => {
     k();
     f.i32x4(127).op("i32x4.add").i32(23).op("i32x4.shl");
   };
   f.get(p);
+  if (range === "upTo20") {
+    // n ∈ [0, 29]: 2^n is a normal float
+    pow2(() => f.get(ni));
+    f.op("f32x4.mul");
+    return;
+  }
+  // 2^n as two factors 2^n1 · 2^n2 (n ∈ [−150, 128]: each factor stays a normal float)
+  const n1 = tmp(f, () => f.get(ni).i32(1).op("i32x4.shr_s"));
   pow2(() => f.get(n1));
   f.op("f32x4.mul");
   pow2(() => f.get(ni).get(n1).op("i32x4.sub"));
@@ -85,8 +110,10 @@ export function tanhF32(f: Func, x: Local): void {
     );
     f.get(z).op("f32x4.mul").get(x).op("f32x4.mul").get(x).op("f32x4.add");
   });
-  const a2 = tmp(f, () => f.get(a).get(a).op("f32x4.add"));
-  const e = tmp(f, () => expF32(f, a2));
+  // e^{2|x|} for 2|x| ≤ 20; above, 1 − 2/(e + 1) rounds to 1 for e = e^20 as for any larger e
+  // (2/(e + 1) < 2^−27), so the clamp leaves every result as it was
+  const a2 = tmp(f, () => f.get(a).get(a).op("f32x4.add").f32x4(20).op("f32x4.pmin"));
+  const e = tmp(f, () => expIn(f, a2, "upTo20"));
   const big = tmp(f, () => {
     f.f32x4(1).f32x4(2).get(e).f32x4(1).op("f32x4.add").op("f32x4.div").op("f32x4.sub");
   });
@@ -168,12 +195,13 @@ export function signF32(f: Func, x: Local): void {
 
 /** σ(x) with one exp and one division: e = e^−|x|, r = 1/(1 + e); r for x ≥ 0, e·r below (no overflow). */
 export function sigmoidF32(f: Func, x: Local): void {
-  const n = tmp(f, () => f.get(x).op("f32x4.abs").op("f32x4.neg"));
-  const e = tmp(f, () => expF32(f, n));
+  // −|x|: x with its sign bit set (the bits of neg(abs(x)), NaN included)
+  const n = tmp(f, () => f.get(x).i32x4(SIGN).op("v128.or"));
+  const e = tmp(f, () => expIn(f, n, "nonpositive"));
   // one division: r = 1/(1 + e), and e·r below 0
   const r = tmp(f, () => f.f32x4(1).f32x4(1).get(e).op("f32x4.add").op("f32x4.div"));
-  f.get(r);
+  // e·r where x < 0, else r (x ≥ 0, or NaN: then both are NaN)
   f.get(e).get(r).op("f32x4.mul");
-  // x ≥ 0, or NaN (then both are NaN)
-  f.get(x).f32x4(0).op("f32x4.lt").op("v128.not").op("v128.bitselect");
+  f.get(r);
+  f.get(x).f32x4(0).op("f32x4.lt").op("v128.bitselect");
 }
