@@ -131,6 +131,52 @@ describe.skipIf(!simdSupported())("float32 maps in WebAssembly vs evalScalar", (
       expect(worst).toBeLessThanOrEqual(bound);
     });
 
+  it("locations of one buffer that differ only in the column share one pointer (offsets)", () => {
+    // v = x[:, 0:7] · x[:, 9:16] + z (z at column 2, width 1), stored to o[:, 8:15] and o[:, 1:8];
+    // rows of 17 (odd), both x blocks and both o blocks one parameter each
+    const ld = 17;
+    const at = (buf: string, col: number): Loc => ({ ...row(buf, ld), col });
+    const load = (loc: Loc, width = W) => ({ kind: "load" as const, loc, width });
+    const s: MapStmt = {
+      kind: "map",
+      rows: "B",
+      width: W,
+      lets: [
+        {
+          name: "v",
+          op: "t",
+          args: [load(at("x", 0)), load(at("x", 9)), load(at("x", 2), 1)],
+          expr: S.add(S.mul(a, b), c),
+          doc: "",
+        },
+      ],
+      stores: [
+        { from: "v", to: at("o", 8) },
+        { from: "v", to: at("o", 1) },
+      ],
+    };
+    const m = new ModuleBuilder(1);
+    const locs = addMap(m, s, "map0")!;
+    expect(locs.map((l) => [l.loc.buf, l.loc.col, l.strideBytes])).toEqual([
+      ["x", 0, 4 * ld],
+      ["o", 1, 4 * ld],
+    ]);
+    const { mem, ex } = instantiate<Record<string, (...a: number[]) => void>>(m.encode());
+    const n = R * ld;
+    const x = new Float32Array(mem.buffer, 1024, n);
+    const o = new Float32Array(mem.buffer, 1024 + 4 * n, n);
+    for (let i = 0; i < n; i++) x[i] = Math.fround(Math.sin(i) * 10);
+    o.fill(12345);
+    ex["map0"]!(R, 1024 + 4 * 0, 1024 + 4 * n + 4 * 1);
+    for (let r = 0; r < R; r++)
+      for (let j = 0; j < ld; j++) {
+        const v = (q: number) =>
+          Math.fround(Math.fround(x[r * ld + q]! * x[r * ld + 9 + q]!) + x[r * ld + 2]!);
+        const want = j >= 8 && j < 15 ? v(j - 8) : j >= 1 && j < 8 ? v(j - 1) : 12345;
+        expect(o[r * ld + j]).toBe(want);
+      }
+  });
+
   it("a map with pow, a gathered load or a cols location stays JavaScript", () => {
     const m = new ModuleBuilder(1);
     expect(addMap(m, mapOf(S.pow(a, b)), "p")).toBeNull();

@@ -5,8 +5,11 @@
  * one). Common subtrees are computed once; σ's stable form becomes one exp (vmath.ts).
  *
  * A map function takes (R, p_0, …, p_{n−1}): the row count and the byte address of row 0 of each
- * location it reads or writes; rows advance by each location's leading dimension. Maps the
- * renderer does not take (gathered loads, `cols` locations, `pow`) stay JavaScript.
+ * location it returns (`addMap`): one per group of the locations it reads or writes that differ
+ * only in the column (the group's smallest column; the others are constant memarg offsets from
+ * it, so an LSTM's four gate blocks of x_proj are one pointer); rows advance by each location's
+ * leading dimension. Maps the renderer does not take (gathered loads, `cols` locations, `pow`)
+ * stay JavaScript.
  */
 import type { Scalar } from "@gated/graph";
 import type { Loc, Operand, Stmt } from "../../schedule/schedule.js";
@@ -141,29 +144,54 @@ export interface MapLoc {
   readonly strideBytes: number;
 }
 
-/** The locations of a map (loads and stores, each once by buf/scope/col/shift), or null if not renderable. */
-function mapLocs(s: MapStmt): MapLoc[] | null {
-  const out: MapLoc[] = [];
-  const key = (l: Loc) => `${l.buf}|${l.scope}|${l.col}|${l.shift}|${l.ld}`;
-  const seen = new Set<string>();
-  const add = (l: Loc): boolean => {
-    if (l.scope === "cols") return false;
-    if (!seen.has(key(l))) {
-      seen.add(key(l));
-      const stride = s.rows === "one" || l.scope === "static" ? 0 : 4 * l.ld;
-      out.push({ loc: l, strideBytes: stride });
-    }
-    return true;
-  };
+/** Where a location of the map is: its pointer parameter and a constant byte offset from it. */
+interface At {
+  readonly param: number;
+  readonly offset: number;
+}
+
+const locKey = (l: Loc) => `${l.buf}|${l.scope}|${l.col}|${l.shift}|${l.ld}`;
+/** Locations that differ only in their column: their rows are a constant distance apart. */
+const groupKey = (l: Loc) => `${l.buf}|${l.scope}|${l.shift}|${l.ld}`;
+
+/**
+ * The pointer parameters of a map (one per group of its locations that differ only in the
+ * column: the one with the smallest column, the others at 4·Δcol bytes from it, as memarg
+ * offsets) and where each location is; null if the map is not renderable.
+ */
+function mapLocs(s: MapStmt): { params: MapLoc[]; at: Map<string, At> } | null {
+  const all: Loc[] = [];
   for (const l of s.lets) {
     if (!renderable(l.expr)) return null;
     for (const o of l.args) {
       if (o.kind !== "load") continue;
-      if (o.index !== undefined || !add(o.loc)) return null;
+      if (o.index !== undefined || o.loc.scope === "cols") return null;
+      all.push(o.loc);
     }
   }
-  for (const st of s.stores) if (!add(st.to)) return null;
-  return out;
+  for (const st of s.stores) {
+    if (st.to.scope === "cols") return null;
+    all.push(st.to);
+  }
+  const base = new Map<string, Loc>();
+  for (const l of all) {
+    const b = base.get(groupKey(l));
+    if (!b || l.col < b.col) base.set(groupKey(l), l);
+  }
+  const index = new Map<string, number>();
+  const params: MapLoc[] = [];
+  const at = new Map<string, At>();
+  for (const l of all) {
+    const g = groupKey(l);
+    const b = base.get(g)!;
+    if (!index.has(g)) {
+      index.set(g, params.length);
+      const stride = s.rows === "one" || b.scope === "static" ? 0 : 4 * b.ld;
+      params.push({ loc: b, strideBytes: stride });
+    }
+    at.set(locKey(l), { param: index.get(g)!, offset: 4 * (l.col - b.col) });
+  }
+  return { params, at };
 }
 
 /**
@@ -171,16 +199,23 @@ function mapLocs(s: MapStmt): MapLoc[] | null {
  * when the map stays JavaScript.
  */
 export function addMap(m: ModuleBuilder, s: MapStmt, name: string): MapLoc[] | null {
-  const locs = mapLocs(s);
-  if (!locs) return null;
-  const key = (l: Loc) => `${l.buf}|${l.scope}|${l.col}|${l.shift}|${l.ld}`;
-  const at = new Map(locs.map((l, i) => [key(l.loc), i]));
+  const plan = mapLocs(s);
+  if (!plan) return null;
+  const { params: locs, at } = plan;
   const f = new Func(["i32", ...locs.map(() => "i32" as const)]);
   const [R, ...ptrs] = f.params;
   const r = f.local("i32");
-  const j = f.local("i32");
+  // the element offset within the row, in bytes
+  const jb = f.local("i32");
   const w4 = s.width & ~3;
   const rem = s.width - w4;
+  /** Pushes the address of location l at the row's current column; returns its memarg offset. */
+  const address = (l: Loc, splat: boolean): number => {
+    const a = at.get(locKey(l))!;
+    f.get(ptrs[a.param]!);
+    if (!splat) f.get(jb).op("i32.add");
+    return a.offset;
+  };
   const body = (lanes: number) => {
     // operand values: vector loads at p + 4j, broadcast scalars (width 1), literals
     const t = new TreeRenderer(f);
@@ -189,7 +224,7 @@ export function addMap(m: ModuleBuilder, s: MapStmt, name: string): MapLoc[] | n
     const val = (o: Operand): Local => {
       if (o.kind === "let") return lets.get(o.name)!;
       if (o.kind === "lit") return tmp(f, () => f.f32x4(o.value));
-      const id = `${key(o.loc)}|${o.width === 1}`;
+      const id = `${locKey(o.loc)}|${o.width === 1}`;
       let l = loads.get(id);
       if (!l) {
         l = load(o);
@@ -198,19 +233,13 @@ export function addMap(m: ModuleBuilder, s: MapStmt, name: string): MapLoc[] | n
       return l;
     };
     const load = (o: Extract<Operand, { kind: "load" }>): Local => {
-      const p = ptrs[at.get(key(o.loc))!]!;
-      if (o.width === 1) return tmp(f, () => f.get(p).op("v128.load32_splat", 0));
+      if (o.width === 1) return tmp(f, () => f.op("v128.load32_splat", address(o.loc, true)));
       return tmp(f, () => {
-        if (lanes === 4) f.get(p).get(j).i32(4).op("i32.mul").op("i32.add").op("v128.load", 0);
+        if (lanes === 4) f.op("v128.load", address(o.loc, false));
         else {
           f.f32x4(0);
           for (let k = 0; k < lanes; k++) {
-            f.get(p)
-              .get(j)
-              .i32(4)
-              .op("i32.mul")
-              .op("i32.add")
-              .op("f32.load", 4 * k);
+            f.op("f32.load", address(o.loc, false) + 4 * k);
             f.op("f32x4.replace_lane", k);
           }
         }
@@ -218,16 +247,16 @@ export function addMap(m: ModuleBuilder, s: MapStmt, name: string): MapLoc[] | n
     };
     for (const l of s.lets) lets.set(l.name, t.value(l.expr, l.args.map(val)));
     for (const st of s.stores) {
-      const p = ptrs[at.get(key(st.to))!]!;
       const v = lets.get(st.from)!;
       if (lanes === 4) {
-        f.get(p).get(j).i32(4).op("i32.mul").op("i32.add").get(v).op("v128.store", 0);
+        const off = address(st.to, false);
+        f.get(v).op("v128.store", off);
       } else
         for (let k = 0; k < lanes; k++) {
-          f.get(p).get(j).i32(4).op("i32.mul").op("i32.add");
+          const off = address(st.to, false);
           f.get(v)
             .op("f32x4.extract_lane", k)
-            .op("f32.store", 4 * k);
+            .op("f32.store", off + 4 * k);
         }
     }
   };
@@ -241,14 +270,14 @@ export function addMap(m: ModuleBuilder, s: MapStmt, name: string): MapLoc[] | n
       if (w4 > 0)
         forRange(
           f,
-          j,
+          jb,
           () => f.i32(0),
-          () => f.i32(w4),
-          4,
+          () => f.i32(4 * w4),
+          16,
           () => body(4),
         );
       if (rem > 0) {
-        f.i32(w4).set(j);
+        f.i32(4 * w4).set(jb);
         body(rem);
       }
       locs.forEach((l, i) => {
