@@ -1,4 +1,4 @@
-import { CATALOGUE_NAMES, getCell } from "@gated/rnn";
+import { CATALOGUE_NAMES, getCell, parseCell } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 import { cellGradientUnicode, cellUnicode } from "../src/cellMath.js";
 
@@ -17,6 +17,19 @@ describe("terminal math for cells (gated show)", () => {
     expect(grad.split("\n")[0]).toBe("δ₁ = ∂c′ + ∂h′ ⊙ o ⊙ (1 - tanh(c′)^2)");
     expect(grad).toContain("∂f = δ₁ ⊙ c");
     expect(grad).toMatch(/^∂U_f \+= δ₄ ⊗ x$/m);
+  });
+
+  test("cumprod and cumsum print as the calls the cell wrote, not as their scans", () => {
+    const cell = parseCell(`cell cumprod_cell(x[I]; h[H]) {
+  g  = cumprod(tanh(W_g h + U_g x + b_g))
+  s  = cumsum(sigmoid(U_s x))
+  h' = tanh(g * h + s + W h)
+}`);
+    expect(cellUnicode(cell).split("\n")).toEqual([
+      "g = cumprod(tanh(W_g h + U_g x + b_g))",
+      "s = cumsum(σ(U_s x))",
+      "h′ = tanh(g ⊙ h + s + W h)",
+    ]);
   });
 
   test.each([...CATALOGUE_NAMES])(

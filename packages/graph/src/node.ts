@@ -63,8 +63,9 @@ export interface Domain {
  * Printers parenthesize an argument only where the notation does not delimit it itself.
  */
 export interface Notation {
-  readonly text?: (args: readonly string[], attrs: Attrs) => string;
-  readonly latex?: (args: readonly string[], attrs: Attrs) => string;
+  /** The printed node from its printed arguments; `node` for a form that depends on the inputs. */
+  readonly text?: (args: readonly string[], attrs: Attrs, node: Node) => string;
+  readonly latex?: (args: readonly string[], attrs: Attrs, node: Node) => string;
   readonly prec?: number;
   /** LaTeX binding strength where it differs from `prec` (`\frac{x}{y}` is an atom). */
   readonly latexPrec?: number;

@@ -101,18 +101,23 @@ export const scan: Op & ((a: Node | number, b: Node, reverse?: boolean) => Node)
       { min: 0.25, max: 1.25 },
       { min: -1.5, max: 1.5 },
     ],
-    // scan(1, b) from the start is a running sum, and prints as one
+    // scan(1, b) from the start is a running sum, and prints as one; cumprod(a) prints as the
+    // call that built it
     notation: {
-      text: ([a, b], attrs) =>
+      text: ([a, b], attrs, n) =>
         attrs["reverse"]
           ? `scan(${a}, ${b}; reverse)`
           : a === "1"
             ? `cumsum(${b})`
-            : `scan(${a}, ${b})`,
-      latex: ([a, b], attrs) =>
+            : isCumprod(n)
+              ? `cumprod(${a})`
+              : `scan(${a}, ${b})`,
+      latex: ([a, b], attrs, n) =>
         !attrs["reverse"] && a === "\\mathbf{1}"
           ? `\\operatorname{cumsum}\\left(${b}\\right)`
-          : `\\operatorname{scan}${attrs["reverse"] ? "^{\\leftarrow}" : ""}\\left(${a}, ${b}\\right)`,
+          : !attrs["reverse"] && isCumprod(n)
+            ? `\\operatorname{cumprod}\\left(${a}\\right)`
+            : `\\operatorname{scan}${attrs["reverse"] ? "^{\\leftarrow}" : ""}\\left(${a}, ${b}\\right)`,
       prec: 100,
     },
   },
@@ -156,6 +161,21 @@ export function cumprod(x: Node, axis = -1): Node {
     const first = concat([slice(v, k, 0, 1), zeros(withLast(v, subDims(v.shape[k]!, 1)))], k);
     return scan(v, first);
   });
+}
+
+/**
+ * Is the scan `n` cumprod(a) of its coefficients? Its terms start with a's first entry (checked
+ * first, so printing another scan builds no nodes), and cumprod(a) is `n` itself (interned).
+ */
+function isCumprod(n: Node): boolean {
+  const [a, b] = n.inputs as [Node, Node];
+  const first = b.op === concat ? b.inputs[0] : undefined;
+  if (n.attrs["reverse"] || first?.op !== slice || first.inputs[0] !== a) return false;
+  try {
+    return cumprod(a) === n;
+  } catch {
+    return false;
+  }
 }
 
 /** Applies a last-axis scan along `axis`: the last one, or the rows of a matrix (axis 0). */

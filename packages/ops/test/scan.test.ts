@@ -66,6 +66,13 @@ describe("scan", () => {
     expect(printText(scan(1, x, true))).toBe("scan(1, x; reverse)");
     expect(printLatex(cumsum(x))).toBe("\\operatorname{cumsum}\\left(x\\right)");
   });
+  test("cumprod prints as the call that built it, a scan of other terms as a scan", () => {
+    expect(printText(cumprod(x))).toBe("cumprod(x)");
+    expect(printLatex(cumprod(x))).toBe("\\operatorname{cumprod}\\left(x\\right)");
+    // the same coefficients with other terms, or reversed, stay scans
+    expect(printText(scan(x, u))).toBe("scan(x, u)");
+    expect(printText(scan(x, cumprod(x).inputs[1]!, true))).toMatch(/^scan\(x, concat\(/);
+  });
   test("gradients match central differences, both directions, w.r.t. a and b", () => {
     const a = input("a", [5]);
     const b = input("b", [5]);

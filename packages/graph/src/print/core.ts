@@ -40,12 +40,12 @@ function enclosedPositions(n: Node, target: Target, prec: number): (i: number) =
 
 /** Does the template just return argument k (a transparent node)? */
 function transparentArg(
-  f: (args: readonly string[], attrs: Attrs) => string,
+  f: (args: readonly string[], attrs: Attrs, node: Node) => string,
+  n: Node,
   arity: number,
-  attrs: Attrs,
 ): number {
   const marks = Array.from({ length: arity }, (_, i) => `\u0000${i}\u0000`);
-  const m = /^\u0000(\d+)\u0000$/.exec(f(marks, attrs));
+  const m = /^\u0000(\d+)\u0000$/.exec(f(marks, n.attrs, n));
   return m ? Number(m[1]) : -1;
 }
 
@@ -65,7 +65,7 @@ export function renderNode(n: Node, args: readonly Rendered[], target: Target): 
         : `${n.op.name}(${inner})`;
     return { s, prec: ATOM };
   }
-  const k = transparentArg(f, args.length, n.attrs);
+  const k = transparentArg(f, n, args.length);
   if (k >= 0) return args[k]!;
   const prec = (target === "latex" ? not.latexPrec : undefined) ?? not.prec ?? ATOM;
   const enclosed = enclosedPositions(n, target, prec);
@@ -76,7 +76,7 @@ export function renderNode(n: Node, args: readonly Rendered[], target: Target): 
     if (ok) return a.s;
     return target === "latex" ? `\\left(${a.s}\\right)` : `(${a.s})`;
   });
-  return { s: f(strs, n.attrs), prec };
+  return { s: f(strs, n.attrs, n), prec };
 }
 
 /** Escapes text for use inside LaTeX (`\operatorname{…}`, `\mathrm{…}`). */
