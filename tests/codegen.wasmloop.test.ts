@@ -211,6 +211,26 @@ describe.skipIf(!available)("wasm time loops: memory and tapes", () => {
     expect(bits(last.input)).toEqual(bits(first.input));
   });
 
+  test("inference in segments (more than 4096 rows) equals the taped forward, bit for bit", () => {
+    const k = compileCell(lstm(), {
+      inputSize: I,
+      hiddenSize: H,
+      dtype: "float32",
+      backend: "wasm",
+    });
+    const p = k.initParams({ seed: 6 });
+    const T = 1400;
+    const x = rand(T * B * I, 3);
+    for (const lengths of [undefined, [1400, 7, 1366]]) {
+      const opts = { batch: B, ...(lengths ? { lengths } : {}) };
+      const taped = k.forward(p, x, opts);
+      const inf = k.forward(p, x, { ...opts, tape: false });
+      expect(bits(inf.output)).toEqual(bits(taped.output));
+      for (const n of Object.keys(taped.final))
+        expect(bits(inf.final[n]!)).toEqual(bits(taped.final[n]!));
+    }
+  });
+
   test("a float32 run's tape stays valid while other calls reuse the memory; results do not alias it", () => {
     const k = compileCell(lstm(), {
       inputSize: I,
