@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { CATALOGUE_NAMES, CellSyntaxError, getCell, parseCell, printCell } from "@gated/rnn";
 import { afterAll, describe, expect } from "vitest";
+import { editOf, mutate } from "../../../tests/helpers/mutate.js";
 import { cli } from "./capture.js";
 
 /** The catalogue's cells as equation text (those the syntax can print). */
@@ -43,24 +44,7 @@ const ALPHABET = [..."()[]{},;=+-*/:~'#\n _.0123456789hxcWUbfσ"].concat([
   "1e999",
 ]);
 
-type Edit = { at: number; kind: "delete" | "insert" | "duplicate"; len: number; piece: string };
-const edit = fc.record({
-  at: fc.nat(),
-  kind: fc.constantFrom("delete" as const, "insert" as const, "duplicate" as const),
-  len: fc.integer({ min: 1, max: 12 }),
-  piece: fc.constantFrom(...ALPHABET),
-});
-
-function mutate(text: string, edits: readonly Edit[]): string {
-  let t = text;
-  for (const e of edits) {
-    const at = e.at % (t.length + 1);
-    if (e.kind === "delete") t = t.slice(0, at) + t.slice(at + e.len);
-    else if (e.kind === "insert") t = t.slice(0, at) + e.piece + t.slice(at);
-    else t = t.slice(0, at) + t.slice(at, at + e.len).repeat(3) + t.slice(at);
-  }
-  return t;
-}
+const edit = editOf(ALPHABET);
 
 /** parseCell either gives a cell or a CellSyntaxError with a one-line `line:col:` message. */
 function cleanOrValid(text: string): void {

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { safetensorsFile } from "../../../tests/helpers/safetensorsFile.js";
 import {
   FileFormatError,
   parseFixture,
@@ -81,13 +82,7 @@ describe("fixtures are checked against their dims", () => {
 });
 
 /** A safetensors file whose header is `header` (8 data bytes). */
-function safetensors(header: string): Uint8Array {
-  const h = new TextEncoder().encode(header);
-  const buf = new Uint8Array(8 + h.length + 8);
-  new DataView(buf.buffer).setBigUint64(0, BigInt(h.length), true);
-  buf.set(h, 8);
-  return buf;
-}
+const safetensors = (header: string) => safetensorsFile(header, new Uint8Array(8));
 
 describe("safetensors headers", () => {
   test("a shape nested 5000 deep is one line, not a stack overflow", () => {

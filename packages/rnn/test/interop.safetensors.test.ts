@@ -7,20 +7,12 @@ import { fc, test as ftest } from "@fast-check/vitest";
 import { readSafetensors, type SafeTensor, type TensorInput, writeSafetensors } from "@gated/rnn";
 import { readSafetensorsFile, writeSafetensorsFile } from "@gated/rnn/node";
 import { describe, expect, test } from "vitest";
+import { safetensorsFile } from "../../../tests/helpers/safetensorsFile.js";
 
 const RUNS = Number(process.env["FC_RUNS"] ?? 60);
 
 /** A file from a header object and raw data bytes (header not padded unless `pad`). */
-function file(header: unknown, data: number[] | Uint8Array = [], pad = 0): Uint8Array {
-  const h = new TextEncoder().encode(
-    typeof header === "string" ? header : JSON.stringify(header) + " ".repeat(pad),
-  );
-  const out = new Uint8Array(8 + h.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-  out.set(h, 8);
-  out.set(data, 8 + h.length);
-  return out;
-}
+const file = safetensorsFile;
 
 const f64 = (...v: number[]) => new Uint8Array(Float64Array.from(v).buffer);
 

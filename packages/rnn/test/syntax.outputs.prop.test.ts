@@ -5,6 +5,7 @@
  */
 import { fc, test } from "@fast-check/vitest";
 import { afterAll, expect } from "vitest";
+import { editOf, mutate } from "../../../tests/helpers/mutate.js";
 import { CellSyntaxError, parseCell, printCell } from "../src/index.js";
 
 const SOURCE = `cell readout(x[I]; h[H], c[H]) {
@@ -19,25 +20,7 @@ const PIECES = [
   ...["P x", "\n", "(", ")", "*", "+", "[O]", "[H, I]", "param ", "def f(a) = a * x\n", "f(x)"],
   ...["sum(", "; axis=0)"],
 ];
-const edit = fc.record({
-  at: fc.nat(),
-  kind: fc.constantFrom("delete" as const, "insert" as const, "duplicate" as const),
-  len: fc.integer({ min: 1, max: 12 }),
-  piece: fc.constantFrom(...PIECES),
-});
-
-type Edit = { at: number; kind: "delete" | "insert" | "duplicate"; len: number; piece: string };
-
-function mutate(text: string, edits: readonly Edit[]): string {
-  let t = text;
-  for (const e of edits) {
-    const at = e.at % (t.length + 1);
-    if (e.kind === "delete") t = t.slice(0, at) + t.slice(at + e.len);
-    else if (e.kind === "insert") t = t.slice(0, at) + e.piece + t.slice(at);
-    else t = t.slice(0, at) + t.slice(at, at + e.len).repeat(3) + t.slice(at);
-  }
-  return t;
-}
+const edit = editOf(PIECES);
 
 let valid = 0;
 // the mutations must leave some cells valid, or the round trip would go untested
