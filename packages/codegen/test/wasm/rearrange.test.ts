@@ -1,7 +1,8 @@
 /**
  * The rearrangements (rearrange.ts) against their scalar definitions, bit for bit: transpose_<t>
  * (D[j, i] = S[i, j]) on random bit patterns (NaN payloads, subnormals, −0 included) and
- * colsum_<t> (dst[j] += Σ_r src[r, j], added row by row in the dtype), for sizes around the
+ * colsum_<t>, colsum2_<t> (dst[j] += Σ_r src[r, j], added row by row in the dtype, into one or
+ * two destinations), for sizes around the
  * vector squares and row groups (0, 1, 3, 4, 5, … rows and columns), odd leading dimensions,
  * addresses that are not 16-byte aligned, and guard values around the destination that must
  * survive.
@@ -114,13 +115,24 @@ describe.skipIf(!simdSupported())("wasm rearrangements", () => {
     const sAt = 1024 + skew * es;
     const dAt = ((sAt + src.length * es + 15) & -16) + 64 + ((skew + 1) % (16 / es)) * es;
     new V(mem.buffer, sAt, src.length).set(src);
+    // a second destination (colsum2) after the first, with its own values
+    const d1 = V.from(Array.from({ length: W }, rnd));
+    const d2At = dAt + (W + 8) * es;
     const dst = new V(mem.buffer, dAt - 2 * es, W + 4);
-    dst.set([7, 8, ...d0, 9, 10]);
-    ex[`colsum_${t}`]!(R, W, sAt, ld, dAt);
+    const dst2 = new V(mem.buffer, d2At - 2 * es, W + 4);
     const want = [7, 8, ...Array.from(d0), 9, 10];
-    for (let r = 0; r < R; r++)
-      for (let j = 0; j < W; j++) want[2 + j] = round(want[2 + j]! + src[r * ld + j]!);
-    expect(Array.from(new V(mem.buffer, dAt - 2 * es, W + 4))).toEqual(want);
+    const want2 = [7, 8, ...Array.from(d1), 9, 10];
+    for (const w of [want, want2])
+      for (let r = 0; r < R; r++)
+        for (let j = 0; j < W; j++) w[2 + j] = round(w[2 + j]! + src[r * ld + j]!);
+    dst.set([7, 8, ...d0, 9, 10]);
+    dst2.set([7, 8, ...d1, 9, 10]);
+    ex[`colsum_${t}`]!(R, W, sAt, ld, dAt);
+    expect(Array.from(dst)).toEqual(want);
+    dst.set([7, 8, ...d0, 9, 10]);
+    ex[`colsum2_${t}`]!(R, W, sAt, ld, dAt, d2At);
+    expect(Array.from(dst)).toEqual(want);
+    expect(Array.from(dst2)).toEqual(want2);
   };
 
   for (const t of ["f32", "f64"] as const) {
@@ -146,7 +158,7 @@ describe.skipIf(!simdSupported())("wasm rearrangements", () => {
       transpose(t, 512, 128, 0, 0, 0, 3);
       transpose(t, 97, 515, 1, 3, 1, 4);
     });
-    it(`colsum_${t}: the row-by-row sums bit for bit (sizes, row groups, tails, specials)`, () => {
+    it(`colsum_${t}, colsum2_${t}: the row-by-row sums bit for bit (sizes, row groups, tails, specials)`, () => {
       fc.assert(
         fc.property(
           dims,

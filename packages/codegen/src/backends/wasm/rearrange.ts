@@ -1,6 +1,7 @@
 /**
  * Rearrangements beside the products: `transpose_<t>` (D = Sᵀ, the columns a deferred
- * parameter-gradient product reads) and `colsum_<t>` (bias gradients, Σ over rows), f32 and f64.
+ * parameter-gradient product reads) and `colsum_<t>`, `colsum2_<t>` (bias gradients, Σ over rows,
+ * into one or two destinations), f32 and f64.
  * Both move values only in vectors where they can (f32x4, f64x2) and are exact: a transpose
  * copies bits, a column sum adds in the same order (row by row) as the scalar definition.
  */
@@ -162,17 +163,25 @@ const SUM_ROWS = 4;
 
 /**
  * dst[j] += Σ_{r < R} src[r·ld + j] for j < W: (R, W, src, ld, dst), addresses in bytes, ld in
- * elements. Rows in groups of four: dst's vector is loaded, the four rows added to it in row
- * order, stored (the same additions, in the same order, as one row at a time); then the rows
- * past the last group one at a time. Two-lane f64 or four-lane f32 vectors, then a scalar tail
- * of W mod lanes columns. src streams once; dst (one row) stays in L1.
+ * elements; with two destinations (`colsum2_<t>`: R, W, src, ld, dst, dst2) each gets the sum
+ * added to its own values, from one pass over src. Rows in groups of four: dst's vector is
+ * loaded, the four rows added to it in row order, stored (the same additions, in the same
+ * order, as one row at a time); then the rows past the last group one at a time. Two-lane f64
+ * or four-lane f32 vectors, then a scalar tail of W mod lanes columns. src streams once; dst
+ * (one row) stays in L1.
  */
-function colsumFn(t: Elem): Func {
+function colsumFn(t: Elem, dsts: 1 | 2): Func {
   const es = elemBytes(t);
   const lanes = 16 / es;
   const V = vt(t);
-  const f = new Func(["i32", "i32", "i32", "i32", "i32"]);
-  const [R, W, src, ld, dst] = f.params as [Local, Local, Local, Local, Local];
+  const f = new Func([
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    ...(dsts === 2 ? ["i32", "i32"] : ["i32"]),
+  ] as ("i32")[]);
+  const [R, W, src, ld, ...dst] = f.params as Local[];
   const r = f.local("i32");
   const rg = f.local("i32");
   const j = f.local("i32");
@@ -180,49 +189,51 @@ function colsumFn(t: Elem): Func {
   const row = f.local("i32");
   const at = f.local("i32");
   const ldb = f.local("i32");
+  const vrows = Array.from({ length: SUM_ROWS }, () => f.local("v128"));
+  const srows = Array.from({ length: SUM_ROWS }, () => f.local(t));
   const acc = f.local("v128");
   const sacc = f.local(t);
-  f.get(W).i32(-lanes).op("i32.and").set(wv);
-  f.get(ld).i32(es).op("i32.mul").set(ldb);
-  f.get(R).i32(-SUM_ROWS).op("i32.and").set(rg);
-  /** Adds `rows` rows from `row` on into dst[0:W]. */
+  f.get(W!).i32(-lanes).op("i32.and").set(wv);
+  f.get(ld!).i32(es).op("i32.mul").set(ldb);
+  f.get(R!).i32(-SUM_ROWS).op("i32.and").set(rg);
+  /** Adds `rows` rows from `row` on into each dst[0:W]. */
   const pass = (rows: number) => {
+    const columns = (vector: boolean) => {
+      const [load, add, store] = vector
+        ? ["v128.load", `${V}.add`, "v128.store"]
+        : [`${t}.load`, `${t}.add`, `${t}.store`];
+      const [held, sum] = vector ? [vrows, acc] : [srows, sacc];
+      // the rows' values at column j, loaded once for every destination
+      for (let q = 0; q < rows; q++) {
+        f.get(row).get(j).i32(es).op("i32.mul").op("i32.add");
+        if (q > 0) f.get(ldb).i32(q).op("i32.mul").op("i32.add");
+        f.op(load, 0).set(held[q]!);
+      }
+      for (const d of dst) {
+        f.get(d).get(j).i32(es).op("i32.mul").op("i32.add").tee(at);
+        f.op(load, 0);
+        for (let q = 0; q < rows; q++) f.get(held[q]!).op(add);
+        f.set(sum).get(at).get(sum).op(store, 0);
+      }
+    };
     forRange(
       f,
       j,
       () => f.i32(0),
       () => f.get(wv),
       lanes,
-      () => {
-        f.get(dst).get(j).i32(es).op("i32.mul").op("i32.add").tee(at);
-        f.op("v128.load", 0);
-        for (let q = 0; q < rows; q++) {
-          f.get(row).get(j).i32(es).op("i32.mul").op("i32.add");
-          if (q > 0) f.get(ldb).i32(q).op("i32.mul").op("i32.add");
-          f.op("v128.load", 0).op(`${V}.add`);
-        }
-        f.set(acc).get(at).get(acc).op("v128.store", 0);
-      },
+      () => columns(true),
     );
     forRange(
       f,
       j,
       () => f.get(wv),
-      () => f.get(W),
+      () => f.get(W!),
       1,
-      () => {
-        f.get(dst).get(j).i32(es).op("i32.mul").op("i32.add").tee(at);
-        f.op(`${t}.load`);
-        for (let q = 0; q < rows; q++) {
-          f.get(row).get(j).i32(es).op("i32.mul").op("i32.add");
-          if (q > 0) f.get(ldb).i32(q).op("i32.mul").op("i32.add");
-          f.op(`${t}.load`).op(`${t}.add`);
-        }
-        f.set(sacc).get(at).get(sacc).op(`${t}.store`);
-      },
+      () => columns(false),
     );
   };
-  f.get(src).set(row);
+  f.get(src!).set(row);
   forRange(
     f,
     r,
@@ -238,7 +249,7 @@ function colsumFn(t: Elem): Func {
     f,
     r,
     () => f.get(rg),
-    () => f.get(R),
+    () => f.get(R!),
     1,
     () => {
       pass(1);
@@ -248,7 +259,8 @@ function colsumFn(t: Elem): Func {
   return f;
 }
 
-/** Adds colsum_<t> to a module. */
+/** Adds colsum_<t> (one destination) and colsum2_<t> (two, one pass over src) to a module. */
 export function addColsum(m: ModuleBuilder, t: Elem): void {
-  m.add(colsumFn(t), `colsum_${t}`);
+  m.add(colsumFn(t, 1), `colsum_${t}`);
+  m.add(colsumFn(t, 2), `colsum2_${t}`);
 }
