@@ -6,10 +6,19 @@
  *   Pp[nb][k][r] = P[nb·NR + r, k], zero past N. A static P (a parameter) is packed once per
  *   call and reused by every step's product. Full panels are transposed a vector of k at a
  *   time in registers (shuffles), the edges one value at a time.
- * - `gemm_<t>(M, N, K, A, lda, Pp, C, ldc, acc)` multiplies by packed panels with register
- *   blocking: a tile of MR = 4 rows × NR columns is kept in 8 vector accumulators while k runs
- *   over a slice of KC values (the slice of a panel stays in L1). Rows past a multiple of 4 use
- *   a one-row tile; a partial last panel goes through a scratch tile at address 0.
+ * - `gemm_<t>(M, N, K, A, lda, Pp, C, ldc, acc)` multiplies by packed panels, blocked for the
+ *   caches in the GotoBLAS manner: for each slice of KC values of k, for each block of MC rows
+ *   (its MC × KC slice of A stays in L2), for each packed panel (its KC × NR slice stays in L1),
+ *   every MR-row tile of the block. A tile of MR = 5 rows × NR columns is kept in 10 vector
+ *   accumulators (with the panel's two vectors, the broadcast A value and the product's
+ *   temporary: 14 of x64's 16 vector registers; 6 rows spill, and unrolling k by 2 or 4
+ *   measured slower). The r < MR rows past the last whole tile (every row of a B = 1 step) go
+ *   through tiles of r rows × 4/r panels, so they too keep ≥ 6 independent add chains. A
+ *   partial last panel goes through a scratch tile at address 0.
+ *
+ *   Every C element is formed the same way whichever tile computes it and however the rows are
+ *   split between calls (threads, step() at B = 1): per slice, a sum from zero over the slice's
+ *   k in order, then stored (the first slice, not accumulating) or added to C.
  *
  * (Transposes and column sums are in rearrange.ts.) Addresses are byte offsets into the imported memory; bytes [0, SCRATCH_BYTES) are the scratch.
  * f32x4 for float32 (NR = 8), f64x2 for float64 (NR = 4).
@@ -22,11 +31,14 @@
 import { Func, type Local, ModuleBuilder } from "./encoder.js";
 
 export type Elem = "f32" | "f64";
-/** Bytes reserved at address 0 for the partial-panel tile (4 rows × NR, float64). */
+/** Bytes reserved at address 0 for the partial-panel tile (up to MR = 5 rows × NR: 160 bytes). */
 export const SCRATCH_BYTES = 256;
 /** k values per slice. */
 export const KC = 256;
-export const MR = 4;
+/** Rows of the main tile (5: measured against 4 and 6, see above). */
+export const MR = 5;
+/** Rows per block (a multiple of MR): the block's slice of A, MC × KC values, stays in L2. */
+export const MC = 160;
 
 export const elemBytes = (t: Elem): number => (t === "f32" ? 4 : 8);
 /** Columns per packed panel: two vectors. */
@@ -249,79 +261,149 @@ function packFn(t: Elem): Func {
 }
 
 /**
- * A tile of `rows` rows × NR columns over kc values of k:
- * (a, ldab, pp, kc, c, ldcb, acc) with ldab, ldcb leading dimensions in bytes.
+ * A tile of `rows` rows × `panels` panels (panels·NR columns) over kc values of k:
+ * (a, ldab, pp, pstride, kc, c, ldcb, acc) with ldab, ldcb leading dimensions in bytes and
+ * pstride the bytes from one packed panel to the next. Each C element is one lane of one
+ * accumulator, summed from zero over k in order and then stored (acc: added to C), whatever
+ * the tile's shape: every tile forms the same sums.
+ *
+ * With one panel, its two vectors of each k are loaded once and multiplied by every row's value
+ * (`rows` ≤ 6 on x64's 16 vector registers); with one row, its value is broadcast once and
+ * multiplied by each panel's vectors, so a single row still has 2·panels independent chains.
  */
-function tileFn(t: Elem, rows: number, fma: boolean): Func {
+function tileFn(t: Elem, rows: number, panels: number, fma: boolean): Func {
   const es = elemBytes(t);
   const nr = panelWidth(t);
   const V = vt(t);
-  const f = new Func(["i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
-  const [a, ldab, pp, kc, c, ldcb, acc] = f.params;
+  const f = new Func(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
+  const [a, ldab, pp, pstride, kc, c, ldcb, acc] = f.params;
   const pa = Array.from({ length: rows }, () => f.local("i32"));
+  const pw = Array.from({ length: panels - 1 }, () => f.local("i32"));
   const end = f.local("i32");
   const b0 = f.local("v128");
   const b1 = f.local("v128");
   const av = f.local("v128");
-  const cs = Array.from({ length: rows }, () => [f.local("v128"), f.local("v128")] as const);
-  for (const [x, y] of cs) {
-    f.op("v128.const", new Array(16).fill(0)).set(x);
-    f.op("v128.const", new Array(16).fill(0)).set(y);
-  }
+  // cs[r][w][h]: row r, panel w, vector h
+  const cs = Array.from({ length: rows }, () =>
+    Array.from({ length: panels }, () => [f.local("v128"), f.local("v128")] as const),
+  );
+  for (const x of cs.flat(2)) f.op("v128.const", new Array(16).fill(0)).set(x);
   pa.forEach((p, r) => {
     f.get(a!);
     if (r > 0) f.get(ldab!).i32(r).op("i32.mul").op("i32.add");
     f.set(p);
   });
+  pw.forEach((p, w) => {
+    f.get(pp!)
+      .get(pstride!)
+      .i32(w + 1)
+      .op("i32.mul")
+      .op("i32.add")
+      .set(p);
+  });
+  const panelPtr = (w: number): Local => (w === 0 ? pp! : pw[w - 1]!);
   f.get(pp!)
     .get(kc!)
     .i32(nr * es)
     .op("i32.mul")
     .op("i32.add")
     .set(end);
-  f.op("block").get(pp!).get(end).op("i32.ge_u").op("br_if", 0).op("loop");
-  f.get(pp!).op("v128.load", 0).set(b0);
-  f.get(pp!).op("v128.load", 16).set(b1);
-  pa.forEach((p, r) => {
-    f.get(p)
-      .op(t === "f32" ? "v128.load32_splat" : "v128.load64_splat", 0)
-      .set(av);
-    const [x, y] = cs[r]!;
-    for (const [acc, b] of [
-      [x, b0],
-      [y, b1],
-    ] as const) {
-      if (fma) f.get(av).get(b).get(acc).op(`${V}.relaxed_madd`).set(acc);
-      else f.get(acc).get(av).get(b).op(`${V}.mul`).op(`${V}.add`).set(acc);
+  const madd = (accum: Local, x: () => void, y: () => void) => {
+    if (fma) {
+      x();
+      y();
+      f.get(accum).op(`${V}.relaxed_madd`).set(accum);
+    } else {
+      f.get(accum);
+      x();
+      y();
+      f.op(`${V}.mul`).op(`${V}.add`).set(accum);
     }
-    f.get(p).i32(es).op("i32.add").set(p);
-  });
-  f.get(pp!)
-    .i32(nr * es)
-    .op("i32.add")
-    .tee(pp!)
-    .get(end)
-    .op("i32.lt_u")
-    .op("br_if", 0);
-  f.op("end").op("end");
+  };
+  const splat = t === "f32" ? "v128.load32_splat" : "v128.load64_splat";
+  // one k, u values past the pointers
+  const kStep = (u: number) => {
+    if (panels === 1) {
+      f.get(pp!)
+        .op("v128.load", u * nr * es)
+        .set(b0);
+      f.get(pp!)
+        .op("v128.load", u * nr * es + 16)
+        .set(b1);
+      pa.forEach((p, r) => {
+        f.get(p)
+          .op(splat, u * es)
+          .set(av);
+        const [x, y] = cs[r]![0]!;
+        madd(
+          x,
+          () => f.get(av),
+          () => f.get(b0),
+        );
+        madd(
+          y,
+          () => f.get(av),
+          () => f.get(b1),
+        );
+      });
+      return;
+    }
+    for (const [r, p] of pa.entries()) {
+      f.get(p)
+        .op(splat, u * es)
+        .set(av);
+      for (let w = 0; w < panels; w++)
+        cs[r]![w]!.forEach((x, h) =>
+          madd(
+            x,
+            () => f.get(av),
+            () => f.get(panelPtr(w)).op("v128.load", u * nr * es + 16 * h),
+          ),
+        );
+    }
+  };
+  // a loop over k while pp < stop, `u` values of k per turn
+  const kLoop = (stop: Local, u: number) => {
+    f.op("block").get(pp!).get(stop).op("i32.ge_u").op("br_if", 0).op("loop");
+    for (let j = 0; j < u; j++) kStep(j);
+    for (const p of pa)
+      f.get(p)
+        .i32(u * es)
+        .op("i32.add")
+        .set(p);
+    for (const p of pw)
+      f.get(p)
+        .i32(u * nr * es)
+        .op("i32.add")
+        .set(p);
+    f.get(pp!)
+      .i32(u * nr * es)
+      .op("i32.add")
+      .tee(pp!)
+      .get(stop)
+      .op("i32.lt_u")
+      .op("br_if", 0);
+    f.op("end").op("end");
+  };
+  kLoop(end, 1);
   // store (acc: add to C)
   const store = (add: boolean) => {
-    cs.forEach(([x, y], r) => {
+    cs.forEach((row, r) => {
       const at = () => {
         f.get(c!);
         if (r > 0) f.get(ldcb!).i32(r).op("i32.mul").op("i32.add");
       };
-      for (const [v, off] of [
-        [x, 0],
-        [y, 16],
-      ] as const) {
-        at();
-        if (add) {
+      row.forEach((vs, w) =>
+        vs.forEach((v, h) => {
+          const off = (w * nr * es + 16 * h) as number;
           at();
-          f.op("v128.load", off).get(v).op(`${V}.add`);
-        } else f.get(v);
-        f.op("v128.store", off);
-      }
+          if (add) {
+            at();
+            f.op("v128.load", off).get(v).op(`${V}.add`);
+          } else f.get(v);
+          f.op("v128.store", off);
+        }),
+      );
     });
   };
   f.get(acc!).op("if");
@@ -369,8 +451,34 @@ function tailFn(t: Elem): Func {
   return f;
 }
 
-/** The packed product (M, N, K, A, lda, Pp, C, ldc, acc), calling tiles by function index. */
-function gemmFn(t: Elem, tile4: number, tile1: number, tail: number): Func {
+/** Function indices of a product's tiles in its module. */
+interface Tiles {
+  /** MR rows × one panel. */
+  readonly block: number;
+  /** For r = 1 … MR − 1 rows (index r − 1): r rows × rowPanels(r) panels, and r rows × one panel. */
+  readonly wide: readonly number[];
+  readonly one: readonly number[];
+  /** Copies a scratch tile into C (partial panels). */
+  readonly tail: number;
+}
+
+/**
+ * Panels of the tile for the r < MR rows past the last whole MR-row tile: enough that the tile
+ * keeps at least 8 accumulators (4 panels for one row, 2 for two), so even a single row (B = 1)
+ * has independent add chains.
+ */
+export const rowPanels = (r: number): number => Math.max(1, Math.floor(4 / r));
+
+/**
+ * The packed product (M, N, K, A, lda, Pp, C, ldc, acc), calling tiles by function index:
+ *
+ *   for each slice of KC values of k:
+ *     for each block of MC rows (of the rows in whole MR-row tiles):
+ *       for each packed panel (its kc × NR slice stays in L1):
+ *         for each MR-row tile of the block (the block's kc-wide slice of A stays in L2)
+ *     the r < MR rows past the last whole tile: rowPanels(r) panels at a time, then one
+ */
+function gemmFn(t: Elem, tiles: Tiles): Func {
   const es = elemBytes(t);
   const nr = panelWidth(t);
   const f = new Func(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
@@ -378,22 +486,34 @@ function gemmFn(t: Elem, tile4: number, tile1: number, tail: number): Func {
   const k0 = f.local("i32");
   const kc = f.local("i32");
   const i = f.local("i32");
+  const i0 = f.local("i32");
+  const iEnd = f.local("i32");
   const nb = f.local("i32");
   const nbs = f.local("i32");
+  const nFull = f.local("i32");
+  const nWide = f.local("i32");
+  const rest = f.local("i32");
   const accf = f.local("i32");
   const ldab = f.local("i32");
   const ldcb = f.local("i32");
-  const m4 = f.local("i32");
+  const pstride = f.local("i32");
+  const mMain = f.local("i32");
   const n = f.local("i32");
   f.get(lda!).i32(es).op("i32.mul").set(ldab);
   f.get(ldc!).i32(es).op("i32.mul").set(ldcb);
+  f.get(K!)
+    .i32(nr * es)
+    .op("i32.mul")
+    .set(pstride);
   f.get(N!)
     .i32(nr - 1)
     .op("i32.add")
     .i32(nr)
     .op("i32.div_u")
     .set(nbs);
-  f.get(M!).i32(-MR).op("i32.and").set(m4);
+  f.get(N!).i32(nr).op("i32.div_u").set(nFull);
+  f.get(M!).i32(MR).op("i32.rem_u").set(rest);
+  f.get(M!).get(rest).op("i32.sub").set(mMain);
   // K = 0: C = 0 unless accumulating
   f.get(K!).op("i32.eqz").get(acc!).op("i32.eqz").op("i32.and").op("if");
   forRange(
@@ -419,44 +539,45 @@ function gemmFn(t: Elem, tile4: number, tile1: number, tail: number): Func {
   const ap = f.local("i32");
   const pp = f.local("i32");
   const cp = f.local("i32");
-  const rowBlock = (rows: number, tileIdx: number) => {
-    // ap = A + (i·lda + k0)·es; for each panel: pp = Pp + (nb·K + k0)·nr·es, cp = C + (i·ldc + nb·nr)·es
+  // ap = A + (i·lda + k0)·es; pp = Pp + (nb·K + k0)·nr·es; cp = C + (i·ldc + nb·nr)·es
+  const setAp = () => {
     f.get(A!).get(i).get(ldab).op("i32.mul").op("i32.add").get(k0).i32(es);
     f.op("i32.mul").op("i32.add").set(ap);
-    forRange(
-      f,
-      nb,
-      () => f.i32(0),
-      () => f.get(nbs),
-      1,
-      () => {
-        f.get(Pp!).get(nb).get(K!).op("i32.mul").get(k0).op("i32.add");
-        f.i32(nr * es)
-          .op("i32.mul")
-          .op("i32.add")
-          .set(pp);
-        f.get(C!).get(i).get(ldcb).op("i32.mul").op("i32.add").get(nb);
-        f.i32(nr * es)
-          .op("i32.mul")
-          .op("i32.add")
-          .set(cp);
-        // a full panel straight into C, a partial one through the scratch tile
-        f.get(nb).i32(nr).op("i32.mul").i32(nr).op("i32.add").get(N!).op("i32.le_s").op("if");
-        f.get(ap).get(ldab).get(pp).get(kc).get(cp).get(ldcb).get(accf).op("call", tileIdx);
-        f.op("else");
-        f.get(ap)
-          .get(ldab)
-          .get(pp)
-          .get(kc)
-          .i32(0)
-          .i32(nr * es)
-          .i32(0)
-          .op("call", tileIdx);
-        f.i32(rows).get(N!).get(nb).i32(nr).op("i32.mul").op("i32.sub");
-        f.get(cp).get(ldcb).get(accf).op("call", tail);
-        f.op("end");
-      },
-    );
+  };
+  const setPp = () => {
+    f.get(Pp!).get(nb).get(pstride).op("i32.mul").op("i32.add").get(k0);
+    f.i32(nr * es)
+      .op("i32.mul")
+      .op("i32.add")
+      .set(pp);
+  };
+  const setCp = () => {
+    f.get(C!).get(i).get(ldcb).op("i32.mul").op("i32.add").get(nb);
+    f.i32(nr * es)
+      .op("i32.mul")
+      .op("i32.add")
+      .set(cp);
+  };
+  // one tile at (i, nb): straight into C, or (a partial panel) through the scratch tile
+  const callTile = (idx: number, rows: number, partial: boolean) => {
+    setAp();
+    setCp();
+    if (!partial) {
+      f.get(ap).get(ldab).get(pp).get(pstride).get(kc).get(cp).get(ldcb).get(accf);
+      f.op("call", idx);
+      return;
+    }
+    f.get(ap)
+      .get(ldab)
+      .get(pp)
+      .get(pstride)
+      .get(kc)
+      .i32(0)
+      .i32(nr * es)
+      .i32(0)
+      .op("call", idx);
+    f.i32(rows).get(N!).get(nb).i32(nr).op("i32.mul").op("i32.sub");
+    f.get(cp).get(ldcb).get(accf).op("call", tiles.tail);
   };
   forRange(
     f,
@@ -471,20 +592,81 @@ function gemmFn(t: Elem, tile4: number, tile1: number, tail: number): Func {
       f.get(acc!).get(k0).i32(0).op("i32.gt_s").op("i32.or").set(accf);
       forRange(
         f,
-        i,
+        i0,
         () => f.i32(0),
-        () => f.get(m4),
-        MR,
-        () => rowBlock(MR, tile4),
+        () => f.get(mMain),
+        MC,
+        () => {
+          // iEnd = min(i0 + MC, mMain)
+          f.get(i0).i32(MC).op("i32.add").tee(iEnd).get(mMain).op("i32.gt_s");
+          f.op("if").get(mMain).set(iEnd).op("end");
+          forRange(
+            f,
+            nb,
+            () => f.i32(0),
+            () => f.get(nbs),
+            1,
+            () => {
+              setPp();
+              f.get(nb).get(nFull).op("i32.lt_s").op("if");
+              forRange(
+                f,
+                i,
+                () => f.get(i0),
+                () => f.get(iEnd),
+                MR,
+                () => callTile(tiles.block, MR, false),
+              );
+              f.op("else");
+              forRange(
+                f,
+                i,
+                () => f.get(i0),
+                () => f.get(iEnd),
+                MR,
+                () => callTile(tiles.block, MR, true),
+              );
+              f.op("end");
+            },
+          );
+        },
       );
-      forRange(
-        f,
-        i,
-        () => f.get(m4),
-        () => f.get(M!),
-        1,
-        () => rowBlock(1, tile1),
-      );
+      // the last rest < MR rows: one tile of `rest` rows over rowPanels(rest) panels at a time,
+      // then over one, then the partial one
+      f.get(mMain).set(i);
+      for (let r = 1; r < MR; r++) {
+        const g = rowPanels(r);
+        f.get(rest).i32(r).op("i32.eq").op("if");
+        // nWide = nFull rounded down to g
+        f.get(nFull).get(nFull).i32(g).op("i32.rem_u").op("i32.sub").set(nWide);
+        forRange(
+          f,
+          nb,
+          () => f.i32(0),
+          () => f.get(nWide),
+          g,
+          () => {
+            setPp();
+            callTile(tiles.wide[r - 1]!, r, false);
+          },
+        );
+        forRange(
+          f,
+          nb,
+          () => f.get(nWide),
+          () => f.get(nbs),
+          1,
+          () => {
+            setPp();
+            f.get(nb).get(nFull).op("i32.lt_s").op("if");
+            callTile(tiles.one[r - 1]!, r, false);
+            f.op("else");
+            callTile(tiles.one[r - 1]!, r, true);
+            f.op("end");
+          },
+        );
+        f.op("end");
+      }
     },
   );
   return f;
@@ -492,10 +674,15 @@ function gemmFn(t: Elem, tile4: number, tile1: number, tail: number): Func {
 
 /** Adds gemm_<t> (its tiles multiplying and adding apart, or fused: `fma`) to a module. */
 function addProduct(m: ModuleBuilder, t: Elem, fma: boolean): void {
-  const tile4 = m.add(tileFn(t, MR, fma));
-  const tile1 = m.add(tileFn(t, 1, fma));
+  const block = m.add(tileFn(t, MR, 1, fma));
+  const one: number[] = [];
+  const wide: number[] = [];
+  for (let r = 1; r < MR; r++) {
+    one.push(m.add(tileFn(t, r, 1, fma)));
+    wide.push(rowPanels(r) > 1 ? m.add(tileFn(t, r, rowPanels(r), fma)) : one[r - 1]!);
+  }
   const tail = m.add(tailFn(t));
-  m.add(gemmFn(t, tile4, tile1, tail), `gemm_${t}`);
+  m.add(gemmFn(t, { block, wide, one, tail }), `gemm_${t}`);
 }
 
 /** Adds pack_<t> and gemm_<t> (and their tiles) to a module. */
