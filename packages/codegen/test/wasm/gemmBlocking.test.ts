@@ -11,11 +11,12 @@ import { describe, expect, it } from "vitest";
 import { ModuleBuilder, simdSupported } from "../../src/backends/wasm/encoder.js";
 import {
   addGemm,
+  blockRows,
   type Elem,
   elemBytes,
+  FMA_MR,
   fmaGemmModule,
   KC,
-  MC,
   MR,
   packedSize,
   panelWidth,
@@ -164,7 +165,7 @@ describe.skipIf(!simdSupported())("wasm gemm: blocking and the order of summatio
   for (const t of ["f32", "f64"] as const) {
     const nr = panelWidth(t);
     it(`${t}: edge sizes (0, 1, 3, 4, 5, 7, 8, 9, MR ± 1, panel ± 1, KC ± 1), acc on and off`, () => {
-      const ms = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, MR - 1, MR + 1, 2 * MR + 3];
+      const ms = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, MR + 1, 2 * MR + 3, 2 * FMA_MR + 5];
       const ns = [0, 1, 3, 4, 5, 7, 8, 9, nr - 1, nr + 1, 4 * nr, 4 * nr + 3, 9 * nr + 1];
       const ks = [0, 1, 3, 4, 5, 7, 8, 9, KC - 1, KC, KC + 1];
       let seed = 1;
@@ -179,19 +180,20 @@ describe.skipIf(!simdSupported())("wasm gemm: blocking and the order of summatio
             seed++;
           }
     });
-    it(`${t}: several row blocks (M past MC), every remainder of M mod MR, K over two slices`, () => {
-      for (let r = 0; r < MR; r++)
+    it(`${t}: several row blocks, every remainder of M mod MR (and FMA_MR), K over two slices`, () => {
+      const mc = Math.max(blockRows(MR), blockRows(FMA_MR));
+      for (let r = 0; r < Math.max(MR, FMA_MR); r++)
         check(
           {
             t,
-            M: MC + MR * 3 + r,
+            M: mc + MR * 3 + r,
             N: 5 * nr + 3,
             K: 2 * KC + 5,
             pad: [1, 2, 3],
             acc: r % 2 === 0,
             seed: r,
           },
-          [7, MC + 1],
+          [7, mc + 1],
         );
     });
     it(`${t}: random shapes, leading dimensions and row splits (property)`, () => {
@@ -212,6 +214,6 @@ describe.skipIf(!simdSupported())("wasm gemm: blocking and the order of summatio
   }
 
   it("the last rows' tiles keep at least 6 accumulators", () => {
-    for (let r = 1; r < MR; r++) expect(2 * r * rowPanels(r)).toBeGreaterThanOrEqual(6);
+    for (let r = 1; r < FMA_MR; r++) expect(2 * r * rowPanels(r)).toBeGreaterThanOrEqual(6);
   });
 });

@@ -14,7 +14,8 @@
  *   temporary: 14 of x64's 16 vector registers; 6 rows spill, and unrolling k by 2 or 4
  *   measured slower). The r < MR rows past the last whole tile (every row of a B = 1 step) go
  *   through tiles of r rows × 4/r panels, so they too keep ≥ 6 independent add chains. A
- *   partial last panel goes through a scratch tile at address 0.
+ *   partial last panel goes through a scratch tile at address 0. (The FMA module's tiles have
+ *   FMA_MR = 6 rows.)
  *
  *   Every C element is formed the same way whichever tile computes it and however the rows are
  *   split between calls (threads, step() at B = 1): per slice, a sum from zero over the slice's
@@ -31,14 +32,19 @@
 import { Func, type Local, ModuleBuilder } from "./encoder.js";
 
 export type Elem = "f32" | "f64";
-/** Bytes reserved at address 0 for the partial-panel tile (up to MR = 5 rows × NR: 160 bytes). */
+/** Bytes reserved at address 0 for the partial-panel tile (up to FMA_MR = 6 rows × NR: 192 bytes). */
 export const SCRATCH_BYTES = 256;
 /** k values per slice. */
 export const KC = 256;
 /** Rows of the main tile (5: measured against 4 and 6, see above). */
 export const MR = 5;
-/** Rows per block (a multiple of MR): the block's slice of A, MC × KC values, stays in L2. */
-export const MC = 160;
+/**
+ * Rows of the fused multiply-add module's tile: 6 (12 accumulators), as `relaxed_madd` needs
+ * no temporary register for the product (7 spill).
+ */
+export const FMA_MR = 6;
+/** Rows per block (32 tiles): the block's slice of A, 160 (FMA: 192) × KC values, stays in L2. */
+export const blockRows = (mr: number): number => 32 * mr;
 
 export const elemBytes = (t: Elem): number => (t === "f32" ? 4 : 8);
 /** Columns per packed panel: two vectors. */
@@ -478,7 +484,8 @@ export const rowPanels = (r: number): number => Math.max(1, Math.floor(4 / r));
  *         for each MR-row tile of the block (the block's kc-wide slice of A stays in L2)
  *     the r < MR rows past the last whole tile: rowPanels(r) panels at a time, then one
  */
-function gemmFn(t: Elem, tiles: Tiles): Func {
+function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
+  const mc = blockRows(mr);
   const es = elemBytes(t);
   const nr = panelWidth(t);
   const f = new Func(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
@@ -512,7 +519,7 @@ function gemmFn(t: Elem, tiles: Tiles): Func {
     .op("i32.div_u")
     .set(nbs);
   f.get(N!).i32(nr).op("i32.div_u").set(nFull);
-  f.get(M!).i32(MR).op("i32.rem_u").set(rest);
+  f.get(M!).i32(mr).op("i32.rem_u").set(rest);
   f.get(M!).get(rest).op("i32.sub").set(mMain);
   // K = 0: C = 0 unless accumulating
   f.get(K!).op("i32.eqz").get(acc!).op("i32.eqz").op("i32.and").op("if");
@@ -595,10 +602,10 @@ function gemmFn(t: Elem, tiles: Tiles): Func {
         i0,
         () => f.i32(0),
         () => f.get(mMain),
-        MC,
+        mc,
         () => {
-          // iEnd = min(i0 + MC, mMain)
-          f.get(i0).i32(MC).op("i32.add").tee(iEnd).get(mMain).op("i32.gt_s");
+          // iEnd = min(i0 + mc, mMain)
+          f.get(i0).i32(mc).op("i32.add").tee(iEnd).get(mMain).op("i32.gt_s");
           f.op("if").get(mMain).set(iEnd).op("end");
           forRange(
             f,
@@ -614,8 +621,8 @@ function gemmFn(t: Elem, tiles: Tiles): Func {
                 i,
                 () => f.get(i0),
                 () => f.get(iEnd),
-                MR,
-                () => callTile(tiles.block, MR, false),
+                mr,
+                () => callTile(tiles.block, mr, false),
               );
               f.op("else");
               forRange(
@@ -623,18 +630,18 @@ function gemmFn(t: Elem, tiles: Tiles): Func {
                 i,
                 () => f.get(i0),
                 () => f.get(iEnd),
-                MR,
-                () => callTile(tiles.block, MR, true),
+                mr,
+                () => callTile(tiles.block, mr, true),
               );
               f.op("end");
             },
           );
         },
       );
-      // the last rest < MR rows: one tile of `rest` rows over rowPanels(rest) panels at a time,
+      // the last rest < mr rows: one tile of `rest` rows over rowPanels(rest) panels at a time,
       // then over one, then the partial one
       f.get(mMain).set(i);
-      for (let r = 1; r < MR; r++) {
+      for (let r = 1; r < mr; r++) {
         const g = rowPanels(r);
         f.get(rest).i32(r).op("i32.eq").op("if");
         // nWide = nFull rounded down to g
@@ -674,15 +681,16 @@ function gemmFn(t: Elem, tiles: Tiles): Func {
 
 /** Adds gemm_<t> (its tiles multiplying and adding apart, or fused: `fma`) to a module. */
 function addProduct(m: ModuleBuilder, t: Elem, fma: boolean): void {
-  const block = m.add(tileFn(t, MR, 1, fma));
+  const mr = fma ? FMA_MR : MR;
+  const block = m.add(tileFn(t, mr, 1, fma));
   const one: number[] = [];
   const wide: number[] = [];
-  for (let r = 1; r < MR; r++) {
+  for (let r = 1; r < mr; r++) {
     one.push(m.add(tileFn(t, r, 1, fma)));
     wide.push(rowPanels(r) > 1 ? m.add(tileFn(t, r, rowPanels(r), fma)) : one[r - 1]!);
   }
   const tail = m.add(tailFn(t));
-  m.add(gemmFn(t, { block, wide, one, tail }), `gemm_${t}`);
+  m.add(gemmFn(t, { block, wide, one, tail }, mr), `gemm_${t}`);
 }
 
 /** Adds pack_<t> and gemm_<t> (and their tiles) to a module. */
