@@ -18,6 +18,7 @@ import {
 } from "@gated/codegen";
 import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
+import { mustZero } from "../packages/codegen/src/backends/wasm/zeroing.js";
 import { gru, lstm } from "./codegenCells.js";
 import { rand } from "./codegenCompare.js";
 
@@ -30,9 +31,12 @@ const bits = (a: ArrayLike<number> & { buffer?: ArrayBufferLike }): number[] => 
   return Array.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
 };
 
-/** The kernel's runtime over its schedule with every time loop kept in JavaScript. */
+/**
+ * The kernel's runtime over its schedule with every time loop kept in JavaScript and every
+ * temporary zeroed at every call (the backend before the loops and zeroing.ts).
+ */
 function jsLoops(k: CompiledKernel): ModuleApi {
-  const src = wasmKernelSource(k.schedule, {}, { timeLoops: false });
+  const src = wasmKernelSource(k.schedule, {}, { timeLoops: false, zeroAll: true });
   expect(src.js).not.toContain("$wasm.loop");
   return instantiate(kernelText(k.schedule, src), src.wasm);
 }
@@ -47,6 +51,26 @@ type AnyGrad = {
   input: Float32Array;
   initial: Record<string, Float32Array>;
 };
+
+/** Calls that leave other sizes' values all over the kernel's memory. */
+function dirty(k: CompiledKernel, api: Api, T: number): void {
+  const p = k.params(
+    rand(
+      k.layout.reduce((a, s) => a + s.size, 0),
+      99,
+    ),
+  );
+  for (const [t, b] of [
+    [T + 3, B + 2],
+    [T, B],
+    [1, B],
+  ] as const) {
+    const x = rand(t * b * k.inputSize, 98);
+    const run = api.forward(p, x, { batch: b });
+    api.backward(run as never, { output: rand(t * b * k.outputSize, 97) });
+    api.forward(p, x, { batch: b, tape: false });
+  }
+}
 
 /** Everything a kernel gives for one input set, as bytes. */
 function everything(k: CompiledKernel, api: Api, T: number, lengths: number[] | undefined) {
@@ -114,6 +138,7 @@ describe.skipIf(!available)("wasm time loops: bitwise the JavaScript loops' resu
         [3, [0, 3, 1]],
       ] as const) {
         const want = everything(k, js, T, lengths as number[] | undefined);
+        dirty(k, k, T);
         const got = everything(k, k, T, lengths as number[] | undefined);
         expect(got).toEqual(want);
       }
@@ -262,5 +287,23 @@ describe.skipIf(!available)("wasm time loops: memory and tapes", () => {
     const got = k.backward(run, cot);
     expect(bits(got.input)).toEqual(bits(want.input));
     expect(bits(got.params.data)).toEqual(bits(want.params.data));
+  });
+});
+
+describe("wasm backend: temporaries written in full before any read are not zero-filled", () => {
+  test("LSTM: the products' results and the tape are not zeroed; accumulated gradients and state histories are", () => {
+    const k = compileCell(lstm(), {
+      inputSize: 32,
+      hiddenSize: 32,
+      dtype: "float32",
+      backend: "wasm",
+    });
+    const f = mustZero(k.schedule.forward);
+    for (const n of ["x_proj", "h_proj", "i", "f", "g", "o", "tanh", "output"])
+      expect(f.has(n), n).toBe(false);
+    for (const n of ["h_hist", "c_hist"]) expect(f.has(n), n).toBe(true);
+    const b = mustZero(k.schedule.backward);
+    for (const n of ["delta", "d_x", "x_cols", "delta_cols"]) expect(b.has(n), n).toBe(false);
+    expect(b.has("dP")).toBe(true);
   });
 });

@@ -33,6 +33,7 @@ import { type Elem, elemBytes, fmaGemmModule, packedSize, SCRATCH_BYTES } from "
 import { addLoop, type WasmLoop } from "./loops.js";
 import { addMap, type MapLoc } from "./maps.js";
 import { kernelModule } from "./module.js";
+import { mustZero } from "./zeroing.js";
 
 const ZERO: Extent = { a: 0, b: 0, c: 0 };
 
@@ -116,6 +117,7 @@ function emitSweep(
   maps: ReadonlyMap<Stmt, WasmMap>,
   packs: PackPlan,
   loops: ReadonlyMap<Stmt, WasmLoop>,
+  zeroAll: boolean,
 ): void {
   if (!proc.memory) throw new Error(`wasm backend: ${proc.sweep} sweep has no memory plan`);
   const t: Elem = s.compute;
@@ -127,11 +129,14 @@ function emitSweep(
   const inner = `$${fname}`;
   const names = [...own, ...shared].map((b) => b.name);
   // views: [offset, length] per storage buffer; zero: the views that start at zero (not the
-  // arguments, which are copied in)
+  // arguments, which are copied in, nor temporaries written in full before any read: zeroing.ts)
   const views = order.map((b) => `[${ext(b.offset ?? ZERO)}, ${ext(extentOf(b))}]`);
-  const zero = order.flatMap((b, i) => (proc.args.includes(b.name) || b === p ? [] : [i]));
+  const needZero = mustZero(proc);
+  const zero = order.flatMap((b, i) =>
+    proc.args.includes(b.name) || b === p || (!zeroAll && !needZero.has(b.name)) ? [] : [i],
+  );
   em.line(
-    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, packed: new Array(${packs.slot.size}).fill(false), views: [${views.join(", ")}], zero: [${zero.join(", ")}], v: null, at: null, T: -1, B: -1 };`,
+    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, packed: new Array(${packs.slot.size}).fill(false), views: [${views.join(", ")}], zero: [${zero.join(", ")}], v: null, at: null, T: -1, B: -1, end: 0, lenBytes: 0 };`,
   );
   emitInner(em, proc, inner, names, maps, t, packs, loops);
   em.indent(`function ${fname}(${["P", V.T, V.B, V.len, ...proc.args, "$views"].join(", ")}) {`);
@@ -299,30 +304,34 @@ function $transpose(M, N, S, so, lds, D, dOff, ldd) {
 // a sweep's views of the memory for T, B (grown as needed, never shrunk); temporaries start at
 // zero; the lengths (if any) after the buffers, then the pack area
 function $open(plan, T, B, len) {
-  const TB = T * B;
-  const at = (e) => e[0] + e[1] * B + e[2] * TB;
-  const end = (${SCRATCH_BYTES} + ${es} * at(plan.memory) + 15) & -16;
-  const lenBytes = (4 * B + 15) & -16;
-  const need = end + lenBytes + at(plan.pack) + 16;
-  const have = $mem.buffer.byteLength;
-  if (need > have) $mem.grow(Math.ceil((need - have) / 65536));
-  const buf = $mem.buffer;
-  // the views of the last call, while T, B and the memory's buffer are the same
+  let buf = $mem.buffer;
+  // the views and addresses of the last call, while T, B and the memory's buffer are the same
+  // (the memory only grows, and growing replaces its buffer)
   if (plan.at !== buf || plan.T !== T || plan.B !== B) {
+    const TB = T * B;
+    const at = (e) => e[0] + e[1] * B + e[2] * TB;
+    const end = (${SCRATCH_BYTES} + ${es} * at(plan.memory) + 15) & -16;
+    const lenBytes = (4 * B + 15) & -16;
+    const need = end + lenBytes + at(plan.pack) + 16;
+    const have = buf.byteLength;
+    if (need > have) $mem.grow(Math.ceil((need - have) / 65536));
+    buf = $mem.buffer;
     plan.v = plan.views.map((x) => new $KF(buf, ${SCRATCH_BYTES} + ${es} * at(x[0]), at(x[1])));
     plan.at = buf;
     plan.T = T;
     plan.B = B;
+    plan.end = end;
+    plan.lenBytes = lenBytes;
   }
   const v = plan.v;
   for (const i of plan.zero) v[i].fill(0);
   $packed = plan.packed.fill(false);
   $lenAt = 0;
   if (len != null) {
-    new Int32Array(buf, end, B).set(len);
-    $lenAt = end;
+    new Int32Array(buf, plan.end, B).set(len);
+    $lenAt = plan.end;
   }
-  $packAt = end + lenBytes;
+  $packAt = plan.end + plan.lenBytes;
   return v;
 }
 `;
@@ -330,12 +339,16 @@ function $open(plan, T, B, len) {
 
 /**
  * Constant tables, the memory and helpers, and the sweeps. `timeLoops: false` keeps every time
- * loop in JavaScript (the tests compare both forms bit for bit).
+ * loop in JavaScript, `zeroAll: true` zero-fills every temporary at every call (the tests
+ * compare these forms with the default bit for bit).
  */
 export function wasmKernelSource(
   s: Schedule,
   opts: BackendOptions = {},
-  { timeLoops = true }: { readonly timeLoops?: boolean } = {},
+  {
+    timeLoops = true,
+    zeroAll = false,
+  }: { readonly timeLoops?: boolean; readonly zeroAll?: boolean } = {},
 ): KernelSource {
   const em = new Emitter(new Namer(usedNames(s)));
   emitConsts(em, s.consts);
@@ -368,7 +381,7 @@ export function wasmKernelSource(
         }
       }
     if (i > 0) em.line();
-    emitSweep(em, proc, fname, s, maps, packs, loops);
+    emitSweep(em, proc, fname, s, maps, packs, loops, zeroAll);
   });
   return { js: em.text(), wasm: mod.encode() };
 }
