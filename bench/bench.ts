@@ -13,6 +13,9 @@
  * --inference: only the inference section (bench/inference.ts; a full run includes it).
  * --threads: only the kernel-threads section (1 vs 2 threads at M and L; a full run includes it).
  * --throughput: only the Trainer steps/s section against PyTorch (a full run includes it).
+ * --no-settle: time runs without waiting for V8's helper threads before and after each run (the
+ * old timing, in which one run's background GC and compiles were charged to the next run); a
+ * partial run, for comparison (bench/README.md, "Time").
  */
 
 import { writeFileSync } from "node:fs";
@@ -28,7 +31,7 @@ import { type InferenceRow, inferenceBench } from "./inference.js";
 import { customInferenceBench } from "./inferenceCustom.js";
 import { inferenceTargets } from "./inferenceTargets.js";
 import { type TfBackend, tfRunner } from "./tfjs.js";
-import { measureGroup, median, type TimingOptions } from "./timing.js";
+import { measureGroup, median, setSettle, settleInfo, type TimingOptions } from "./timing.js";
 import { probeTorch, type TorchProbe, TorchServer } from "./torch.js";
 import { threadSection, throughputSection, trainingSections } from "./training.js";
 import { unfusedKernel } from "./unfused.js";
@@ -90,7 +93,9 @@ const partial =
   opt("--configs") !== undefined ||
   opt("--impls") !== undefined ||
   opt("--dtypes") !== undefined ||
-  flag("--no-tf");
+  flag("--no-tf") ||
+  flag("--no-settle");
+setSettle(!flag("--no-settle"));
 const outPath =
   opt("--out") ??
   (partial ? undefined : fileURLToPath(new URL("../results.json", import.meta.url)));
@@ -114,10 +119,17 @@ const timing = (cfg: Config, impl: string): TimingOptions => {
     case "M":
       return { budgetMs: 3000, minReps: 5, maxReps: 9, slowMs: impl === "tfjs-cpu" ? 2500 : 1e9 };
     default:
+      // one warm-up; reps to a 3 s budget (at most 9) for every contender, so the fast ones
+      // (gated, torch: 0.04–0.8 s a run) get 4–9 paired rounds instead of 3
       if (impl === "tfjs-cpu") return { budgetMs: 0, minReps: 1, maxReps: 1, slowMs: 0 };
-      if (impl === "gated" || impl === "gated-js" || impl === "hand" || impl === "torch")
-        return { budgetMs: 0, minReps: 3, maxReps: 3, slowMs: 1e9, warmups: 1 };
-      return { budgetMs: 0, minReps: 2, maxReps: 2, slowMs: 1e9, warmups: 1 };
+      return {
+        budgetMs: 3000,
+        minReps:
+          impl === "gated" || impl === "gated-js" || impl === "hand" || impl === "torch" ? 3 : 2,
+        maxReps: 9,
+        slowMs: 1e9,
+        warmups: 1,
+      };
   }
 };
 
@@ -148,10 +160,17 @@ interface Row {
   /** Median CPU time (ms), the compared number; wallMedianMs is the wall clock. */
   medianMs: number;
   wallMedianMs: number;
+  /** CPU ms of this process's other threads in a run and its tail (timing.ts): median, max, all. */
+  helperMs: number | null;
+  helperMaxMs: number | null;
+  helperSamplesMs: (number | null)[];
+  /** Median MB of heap + ArrayBuffers a run leaves for the untimed gc() before the next. */
+  leftMB: number;
   reps: number;
   warmup: number;
   gflops: number;
   samplesMs: number[];
+  wallSamplesMs: number[];
 }
 /** Relative differences: max |a − b| / max |b| over the output, all parameter gradients, dx. */
 interface Agreement {
@@ -474,14 +493,19 @@ function measureMode(
       impl: impl.name,
       medianMs: t.medianMs,
       wallMedianMs: t.wallMedianMs,
+      helperMs: t.helperMs === null ? null : +t.helperMs.toFixed(3),
+      helperMaxMs: t.helperMaxMs === null ? null : +t.helperMaxMs.toFixed(3),
+      helperSamplesMs: t.helperSamplesMs.map((h) => (h === null ? null : +h.toFixed(3))),
+      leftMB: +t.leftMB.toFixed(3),
       reps: t.reps,
       warmup: t.warmup,
       gflops: f / (t.medianMs * 1e6),
       samplesMs: t.samplesMs.map((s) => +s.toFixed(3)),
+      wallSamplesMs: t.wallSamplesMs.map((s) => +s.toFixed(3)),
     };
     rows.push(row);
     log(
-      `  ${c.padEnd(4)} ${cfg.name} ${dtype} ${mode.padEnd(7)} ${impl.name.padEnd(10)} ${fmt(t.medianMs, 3).padStart(10)} ms cpu ${fmt(t.wallMedianMs, 3).padStart(10)} ms wall  (${t.reps} reps)  ${fmt(row.gflops)} GFLOP/s`,
+      `  ${c.padEnd(4)} ${cfg.name} ${dtype} ${mode.padEnd(7)} ${impl.name.padEnd(10)} ${fmt(t.medianMs, 3).padStart(10)} ms cpu ${fmt(t.wallMedianMs, 3).padStart(10)} ms wall ${t.helperMs === null || impl.name === "torch" ? "" : `${fmt(t.helperMs, 3)} ms helpers `} (${t.reps} reps)  ${fmt(row.gflops)} GFLOP/s`,
     );
   }
 }
@@ -512,10 +536,16 @@ function gatedRow(r: Row): Row | undefined {
 }
 
 function report(totalS: number): void {
+  const si = settleInfo();
   log("");
   log(`FLOPs: ${FLOP_FORMULA}`);
   log(
-    "medians of CPU time per run (process user+system; single-threaded code) and of wall time; GFLOP/s and speed-ups from CPU time",
+    `medians of CPU time per run (all threads, user+system${si.enabled && si.linux ? ", plus V8's helper-thread work the run left running" : ""}) and of wall time; GFLOP/s and speed-ups from CPU time`,
+  );
+  log(
+    si.enabled && si.linux
+      ? "helpers = CPU ms of the bench process's other threads in a run and its tail (median; part of cpu ms), left MB = heap + ArrayBuffers a run leaves for the untimed gc() before the next"
+      : `helpers = CPU ms of the bench process's other threads during a run; NOT waited for (${si.linux ? "--no-settle" : "no /proc"}): one run's background GC and compiles may be charged to the next`,
   );
   log("speed-up = impl cpu ms / gated cpu ms (> 1: gated is faster), ratio of the medians");
   log("");
@@ -527,6 +557,8 @@ function report(totalS: number): void {
     "impl",
     "cpu ms",
     "wall ms",
+    "helpers",
+    "left MB",
     "reps",
     "GFLOP/s",
     "speed-up",
@@ -541,6 +573,8 @@ function report(totalS: number): void {
       r.impl,
       fmt(r.medianMs, 3),
       fmt(r.wallMedianMs, 3),
+      r.helperMs === null || r.impl === "torch" ? "—" : fmt(r.helperMs, 3),
+      r.impl === "torch" ? "—" : fmt(r.leftMB, 2),
       String(r.reps),
       fmt(r.gflops),
       s === null || r.impl === "gated" ? "" : `${fmt(s)}×`,
@@ -586,6 +620,10 @@ function report(totalS: number): void {
     log("targets of issue 15 (inference: forward, float32, one thread; gated = its wasm backend):");
     for (const t of iTargets) log(`  ${t.met ? "MET    " : "NOT MET"} ${t.what}: ${t.value}`);
   }
+  if (si.capped)
+    notes.push(
+      `${si.capped} of ${si.waits} waits for V8's helper threads gave up after ${si.maxMs} ms: those runs' CPU time misses part of their background work`,
+    );
   for (const n of notes) log(`note: ${n}`);
   log(
     `total ${fmt(totalS, 1)} s; 1-minute load average ${fmt(loadStart)} at the start, ${fmt(os.loadavg()[0]!)} at the end`,
@@ -600,13 +638,23 @@ function report(totalS: number): void {
         platform: `${os.platform()} ${os.arch()}`,
         date: new Date().toISOString(),
         threads: 1,
+        execArgv: process.execArgv,
         loadAverage1m: { start: loadStart, end: os.loadavg()[0]! },
         torch: torchInfo,
       },
-      options: { configs: CONFIGS, quick, argv },
+      options: {
+        configs: CONFIGS,
+        quick,
+        argv,
+        // how the runs waited for V8's helper threads (timing.ts): on, Linux, waits, capped, ms
+        settle: si,
+        gcMode:
+          si.enabled && si.linux
+            ? "full gc() before every run, then wait until V8's helper threads are idle (untimed); after the run wait again and add the helpers' CPU time since the clock stopped to the run's CPU time"
+            : "full gc() before every run, helper threads not waited for: a run's CPU time may include the previous run's background sweeping and compiles",
+      },
       flopFormula: FLOP_FORMULA,
-      timing:
-        "medianMs = median CPU time per run (process.cpuUsage, user+system), wallMedianMs = median wall time; the machine is shared, so CPU time is the compared number. Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 3 s budget (5..9), TF.js cpu a single run; L: 1 warm-up, 3 reps for gated and hand, 2 for unfused and TF.js wasm, TF.js cpu a single run (warmed up by the smaller configs). See results[].reps",
+      timing: `medianMs = median CPU time per run: process.cpuUsage (user+system, all threads of the bench process) over the run, plus the CPU time V8's helper threads spend after it on work it left (its concurrent marking/sweeping, background compiles) until they are idle; torch: the Python process's time.process_time. wallMedianMs = median wall time of the run alone. The machine is shared, so CPU time is the compared number. Before every run: a full gc() and a wait until the helper threads are idle, both untimed, so no run pays for another's garbage or compiles; the garbage a run leaves is collected there, untimed (this favours contenders that allocate; leftMB = heap + ArrayBuffer MB a run leaves). helperMs/helperMaxMs/helperSamplesMs = CPU ms of the bench process's other threads in a run and its tail (included in medianMs). options.settle: the waits (capped at maxMs). Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 3 s budget (5..9), TF.js cpu a single run; L: 1 warm-up, 3 s budget (3..9 for gated, gated-js, hand, torch; 2..9 for the others), TF.js cpu a single run (warmed up by the smaller configs). See results[].reps`,
       results: rows.map((r) => {
         const g = gatedRow(r);
         return { ...r, speedup: g ? ratiosFor(r) : null, speedupPaired: pairedRatio(r) };

@@ -1,13 +1,30 @@
 /**
  * Timing: warm-up runs, then repetitions sized to a time budget; medians are reported.
  *
- * Each run is timed twice: by the wall clock and by the process's CPU time (user + system,
- * `process.cpuUsage`). Every implementation here is single-threaded, so on an idle machine the
- * two agree; on a shared machine (this one runs ~8 agents on 2 cores) the wall clock mostly
- * measures waiting for a core, and CPU time is the number to compare. CPU time also counts V8's
- * helper threads (concurrent GC, compiler), which slightly favours allocation-free code.
- * Every run starts after a full GC (outside the timed region).
+ * Each run is timed by the wall clock and by the process's CPU time (user + system of all its
+ * threads, `process.cpuUsage`). On a shared machine (this one runs ~8 agents on 2 cores) the
+ * wall clock mostly measures waiting for a core, so CPU time is the compared number. The rule,
+ * the same for every contender (bench/README.md, "Time"), is that a run is charged for its own
+ * work, including what V8 does for it on helper threads, and for nobody else's:
+ *
+ * 1. `gc()` (a full GC), then wait until the process's other threads are idle: untimed. V8's
+ *    gc() returns while helper threads still sweep and free what it found dead (measured: ~19 ms
+ *    of helper CPU after a 14 ms gc() of a 200k-object heap), and TurboFan jobs queued by the
+ *    previous run may still be compiling; without the wait that work landed in the next run.
+ * 2. The clock runs over the run: CPU time of all threads, and wall time.
+ * 3. Wait again until the helper threads are idle and add their CPU time since the clock stopped
+ *    (the run's own concurrent marking, sweeping, background compiles: its "tail") to the run's
+ *    CPU time, not to its wall time.
+ *
+ * The waits poll /proc/self/task/<tid>/stat (no thread in state R twice in a row, 0.2 ms apart,
+ * at most SETTLE_MAX_MS) and the helper CPU comes from /proc/self/task/<tid>/schedstat; off
+ * Linux there is neither and runs are timed as in step 2 only. `helperMs` reports the helper
+ * CPU of a run (during it and its tail, included in its CPU time). The garbage a run leaves is
+ * collected by the next gc(), outside every timed region: that favours contenders that allocate;
+ * `leftMB` (JS heap + ArrayBuffer bytes grown during the run; a lower bound when a GC ran inside
+ * it) says how much each one leaves. V8's flags stay its defaults.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import v8 from "node:v8";
 import vm from "node:vm";
@@ -33,9 +50,16 @@ export interface Timing {
   readonly medianMs: number;
   /** Median wall-clock time per run (ms). */
   readonly wallMedianMs: number;
+  /** Median and largest CPU time of this process's other threads during a run (null: unknown). */
+  readonly helperMs: number | null;
+  readonly helperMaxMs: number | null;
+  readonly helperSamplesMs: (number | null)[];
+  /** Median MB of JS heap + ArrayBuffers a run leaves for the next gc() (untimed). */
+  readonly leftMB: number;
   readonly reps: number;
   readonly warmup: number;
   readonly samplesMs: number[];
+  readonly wallSamplesMs: number[];
 }
 
 export function median(xs: readonly number[]): number {
@@ -49,16 +73,123 @@ export interface Sample {
   readonly cpu: number;
   readonly wall: number;
 }
+interface Run extends Sample {
+  /** CPU ms of this process's other threads during the run and its tail (null off Linux). */
+  readonly helper: number | null;
+  readonly leftMB: number;
+}
 
-/** Times one run; a contender timed elsewhere (another process) returns its own sample. */
-function once(fn: () => void | Sample): Sample {
+const MAIN_TID = String(process.pid);
+const TASKS = "/proc/self/task";
+/** This process's threads other than the main one (empty off Linux). */
+function helperTids(): string[] {
+  try {
+    return readdirSync(TASKS).filter((t) => t !== MAIN_TID);
+  } catch {
+    return [];
+  }
+}
+const onLinux = helperTids().length > 0;
+/** CPU time (ms) so far of this process's threads other than the main one; null off Linux. */
+function helperCpuMs(): number | null {
+  if (!onLinux) return null;
+  let ns = 0;
+  for (const t of helperTids()) {
+    try {
+      ns += Number(readFileSync(`${TASKS}/${t}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e6;
+}
+/** Whether some other thread of this process is running or runnable (state R). */
+function helpersBusy(): boolean {
+  for (const t of helperTids()) {
+    try {
+      const st = readFileSync(`${TASKS}/${t}/stat`, "utf8");
+      if (st[st.lastIndexOf(")") + 2] === "R") return true;
+    } catch {
+      // ended
+    }
+  }
+  return false;
+}
+const nap = new Int32Array(new SharedArrayBuffer(4));
+/** Longest wait for the helper threads to go idle (ms); `settleInfo().capped` counts hits. */
+export const SETTLE_MAX_MS = 2000;
+let settleEnabled = true;
+const settled = { waits: 0, capped: 0, waitedMs: 0 };
+/** `--no-settle`: the old timing (no waiting for helper threads, their tail not charged). */
+export function setSettle(on: boolean): void {
+  settleEnabled = on;
+}
+/** How the waits went: on or off, on Linux, how many, how many hit SETTLE_MAX_MS, total ms. */
+export function settleInfo(): {
+  enabled: boolean;
+  linux: boolean;
+  maxMs: number;
+  waits: number;
+  capped: number;
+  waitedMs: number;
+} {
+  return {
+    enabled: settleEnabled,
+    linux: onLinux,
+    maxMs: SETTLE_MAX_MS,
+    ...settled,
+    waitedMs: +settled.waitedMs.toFixed(1),
+  };
+}
+/**
+ * Sleeps (leaving the cores to them) until no helper thread is running or runnable in two
+ * polls in a row, at most SETTLE_MAX_MS.
+ */
+function settle(): void {
+  if (!settleEnabled || !onLinux) return;
+  const t0 = performance.now();
+  settled.waits++;
+  let idle = 0;
+  while (idle < 2) {
+    if (performance.now() - t0 > SETTLE_MAX_MS) {
+      settled.capped++;
+      break;
+    }
+    idle = helpersBusy() ? 0 : idle + 1;
+    if (idle < 2) Atomics.wait(nap, 0, 0, 0.2);
+  }
+  settled.waitedMs += performance.now() - t0;
+}
+function heldBytes(): number {
+  return v8.getHeapStatistics().used_heap_size + process.memoryUsage().arrayBuffers;
+}
+
+/**
+ * Times one run; a contender timed elsewhere (another process) returns its own sample.
+ *
+ * gc(), then wait until the helper threads are idle (the gc()'s concurrent sweeping, the
+ * previous run's compiles): untimed. The clock runs over `fn`; then wait again until the
+ * helpers are idle and add their CPU time since the clock stopped (`tail`: this run's own
+ * concurrent marking, sweeping and compiles) to the run's CPU time.
+ */
+function once(fn: () => void | Sample): Run {
   gc();
+  settle();
+  const m0 = heldBytes();
+  const h0 = helperCpuMs();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const own = fn();
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return own ?? { cpu: (c.user + c.system) / 1000, wall };
+  const h1 = helperCpuMs();
+  const leftMB = Math.max(0, heldBytes() - m0) / 2 ** 20;
+  settle();
+  const h2 = settleEnabled ? helperCpuMs() : h1;
+  const tail = h1 === null || h2 === null ? 0 : h2 - h1;
+  const helper = h0 === null || h2 === null ? null : h2 - h0;
+  if (own) return { ...own, helper, leftMB }; // its own process's time; ours was idle
+  return { cpu: (c.user + c.system) / 1000 + tail, wall, helper, leftMB };
 }
 
 /** One contender of an interleaved measurement. */
@@ -72,11 +203,12 @@ export interface Contender {
 /**
  * Measures several implementations of the same job interleaved, so load changes on a shared
  * machine hit all of them alike: each is warmed up (`warmups` runs, default 2), given a
- * repetition count from its budget (clamped to [minReps, maxReps]), then runs happen round-robin, one per contender per round. A contender slower than `slowMs` gets
- * its first run as its only sample (it was warmed up at the smaller configs before).
+ * repetition count from its budget (clamped to [minReps, maxReps]), then runs happen
+ * round-robin, one per contender per round. A contender slower than `slowMs` gets its first run
+ * as its only sample (it was warmed up at the smaller configs before).
  */
 export function measureGroup(cs: readonly Contender[]): Map<string, Timing> {
-  const st = cs.map((c) => ({ c, samples: [] as Sample[], reps: 0, warmup: 0 }));
+  const st = cs.map((c) => ({ c, samples: [] as Run[], reps: 0, warmup: 0 }));
   for (const s of st) {
     const first = once(s.c.fn);
     if (first.cpu >= s.c.opts.slowMs) {
@@ -95,15 +227,24 @@ export function measureGroup(cs: readonly Contender[]): Map<string, Timing> {
   for (let r = 0; r < rounds; r++)
     for (const s of st) if (s.samples.length < s.reps) s.samples.push(once(s.c.fn));
   return new Map(
-    st.map((s) => [
-      s.c.name,
-      {
-        medianMs: median(s.samples.map((x) => x.cpu)),
-        wallMedianMs: median(s.samples.map((x) => x.wall)),
-        reps: s.samples.length,
-        warmup: s.warmup,
-        samplesMs: s.samples.map((x) => x.cpu),
-      },
-    ]),
+    st.map((s) => {
+      const helpers = s.samples.map((x) => x.helper);
+      const known = helpers.every((h) => h !== null) ? (helpers as number[]) : null;
+      return [
+        s.c.name,
+        {
+          medianMs: median(s.samples.map((x) => x.cpu)),
+          wallMedianMs: median(s.samples.map((x) => x.wall)),
+          helperMs: known && median(known),
+          helperMaxMs: known && Math.max(...known),
+          helperSamplesMs: helpers,
+          leftMB: median(s.samples.map((x) => x.leftMB)),
+          reps: s.samples.length,
+          warmup: s.warmup,
+          samplesMs: s.samples.map((x) => x.cpu),
+          wallSamplesMs: s.samples.map((x) => x.wall),
+        },
+      ];
+    }),
   );
 }

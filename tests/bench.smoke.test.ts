@@ -22,13 +22,31 @@ interface Agreement {
   input: number | null;
 }
 interface Out {
+  options: {
+    settle: {
+      enabled: boolean;
+      linux: boolean;
+      maxMs: number;
+      waits: number;
+      capped: number;
+      waitedMs: number;
+    };
+    gcMode: string;
+  };
   results: {
     cell: string;
     impl: string;
     dtype: string;
     mode: string;
     medianMs: number;
+    wallMedianMs: number;
+    helperMs: number | null;
+    helperMaxMs: number | null;
+    helperSamplesMs: (number | null)[];
+    leftMB: number;
     reps: number;
+    samplesMs: number[];
+    wallSamplesMs: number[];
   }[];
   agreement: Agreement[];
   notes: string[];
@@ -68,6 +86,29 @@ describe("pnpm bench --smoke", () => {
       for (const r of out.results) {
         expect(r.reps).toBeGreaterThanOrEqual(1);
         expect(Number.isFinite(r.medianMs)).toBe(true);
+        expect(Number.isFinite(r.wallMedianMs)).toBe(true);
+        expect(r.samplesMs).toHaveLength(r.reps);
+        expect(r.wallSamplesMs).toHaveLength(r.reps);
+        expect(r.helperSamplesMs).toHaveLength(r.reps);
+        expect(r.leftMB).toBeGreaterThanOrEqual(0);
+        // the CPU time of V8's helper threads in each run (and its tail) is recorded on Linux
+        if (process.platform === "linux") {
+          expect(r.helperMs).not.toBeNull();
+          expect(r.helperMs!).toBeGreaterThanOrEqual(0);
+          expect(r.helperMaxMs!).toBeGreaterThanOrEqual(r.helperMs!);
+        }
+      }
+      // how runs were separated: a gc() and a wait for the helper threads around every run
+      // (two waits per run on Linux), recorded with the results
+      const settle = out.options.settle;
+      expect(settle.enabled).toBe(true);
+      expect(settle.linux).toBe(process.platform === "linux");
+      expect(out.options.gcMode).toMatch(/gc\(\) before every run/);
+      if (settle.linux) {
+        const runs = out.results.reduce((n, r) => n + r.reps, 0);
+        expect(settle.waits).toBeGreaterThanOrEqual(2 * runs);
+        expect(settle.capped).toBeLessThanOrEqual(settle.waits);
+        expect(out.options.gcMode).toMatch(/wait until V8's helper threads are idle/);
       }
       // every implementation was compared (TF.js's GRU against cho_gru), within the tolerances
       for (const impl of expected)
