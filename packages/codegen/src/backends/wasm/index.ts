@@ -30,7 +30,7 @@ import { usedNames } from "../js/index.js";
 import { registerBackend } from "../registry.js";
 import { type ModuleBuilder, simdSupported } from "./encoder.js";
 import { type Elem, elemBytes, fmaGemmModule, packedSize, SCRATCH_BYTES } from "./gemm.js";
-import { addLoop, type WasmLoop } from "./loops.js";
+import { addLoop, colsumCalls, type WasmLoop } from "./loops.js";
 import { addMap, type MapLoc } from "./maps.js";
 import { kernelModule } from "./module.js";
 import { mustZero } from "./zeroing.js";
@@ -235,10 +235,12 @@ function emitInner(
       const rows = s.rows === "one" ? "1" : dim(s.rows);
       const from = `${s.from.buf}.byteOffset + ${es} * (${mapStart(s.from, s.rows, inLoop)})`;
       const ld = s.rows === "one" || s.from.scope === "static" ? 0 : s.from.ld;
-      for (const to of [s.to, ...(s.also ?? [])])
+      for (const tos of colsumCalls(s)) {
+        const dst = tos.map((to) => `${to.buf}.byteOffset + ${es * to.col}`);
         em.line(
-          `$wasm.colsum_${t}(${rows}, ${s.width}, ${from}, ${ld}, ${to.buf}.byteOffset + ${es * to.col});`,
+          `$wasm.colsum${tos.length === 2 ? "2" : ""}_${t}(${rows}, ${s.width}, ${from}, ${ld}, ${dst.join(", ")});`,
         );
+      }
       return;
     }
     const m = s.kind === "map" ? maps.get(s) : undefined;

@@ -95,6 +95,28 @@ function runs(s: Stmt, ctx: LoopContext, swapped: ReadonlySet<string>): boolean 
   }
 }
 
+/**
+ * A column sum's destinations in calls: its first two together (colsum2_<t>: one pass over the
+ * rows, each destination's additions in colsum_<t>'s order) where they are apart from each other
+ * and from the rows summed, the rest one by one.
+ */
+export function colsumCalls(s: Extract<Stmt, { kind: "colsum" }>): Loc[][] {
+  const [to, ...also] = [s.to, ...(s.also ?? [])] as [Loc, ...Loc[]];
+  const apart = (a: Loc, b: Loc): boolean =>
+    a.buf !== b.buf || a.col + s.width <= b.col || b.col + s.width <= a.col;
+  const second = also[0];
+  if (
+    second &&
+    apart(to, second) &&
+    to.buf !== s.from.buf &&
+    second.buf !== s.from.buf &&
+    to.scope === "static" &&
+    second.scope === "static"
+  )
+    return [[to, second], ...also.slice(1).map((l) => [l])];
+  return [to, ...also].map((l) => [l]);
+}
+
 /** A step's swaps applied twice leave every name where it was. */
 function isInvolution(swaps: readonly (readonly [string, string])[]): boolean {
   const names = [...new Set(swaps.flat())];
@@ -132,6 +154,7 @@ export function addLoop(
   const gemm = m.exported(`gemm_${ctx.t}`);
   const pack = m.exported(`pack_${ctx.t}`);
   const colsum = m.exported(`colsum_${ctx.t}`);
+  const colsum2 = m.exported(`colsum2_${ctx.t}`);
 
   const f = new Func(["i32", "i32", "i32", "i32", ...bufs.map(() => "i32" as const)]);
   const [T, B, len, packAt, ...ps] = f.params as [Local, Local, Local, Local, ...Local[]];
@@ -235,14 +258,14 @@ export function addLoop(
       case "colsum": {
         const rows = s.rows === "one" ? "one" : "B";
         const ld = rows === "one" || s.from.scope === "static" ? 0 : s.from.ld;
-        for (const to of [s.to, ...(s.also ?? [])]) {
+        for (const tos of colsumCalls(s)) {
           if (rows === "one") f.i32(1);
           else f.get(B);
           f.i32(s.width);
           addr(s.from, rows);
           f.i32(ld);
-          addr(to, "one");
-          f.op("call", colsum);
+          for (const to of tos) addr(to, "one");
+          f.op("call", tos.length === 2 ? colsum2 : colsum);
         }
         return;
       }
