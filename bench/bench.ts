@@ -776,18 +776,23 @@ function issue8Targets(cell: string, cfg: string, s: (impl: string) => number | 
   return out;
 }
 
-/** The inference rows: median wall ms per contender, and each one's speed-up of gated (wasm). */
+/**
+ * The inference rows: median CPU ms per contender (wall ms where a row has no CPU time; both are
+ * in results.json), and each one's speed-up of gated (wasm).
+ */
 function printInference(): void {
   if (!inference.length) return;
   log("");
   log(
-    "inference (forward only, tape: false, float32, one thread; median wall ms; × = contender / gated-wasm; ONNX models: PyTorch's export (LSTM/GRU op) for lstm and gru, gated's exporter (Scan) for the custom cells; max |Δ| vs torch's output, or vs gated float64 for the custom cells):",
+    "inference (forward only, tape: false, float32, one thread; median CPU ms of the process, ONNX Runtime's threads included, wall ms in results.json; × = contender / gated-wasm; ONNX models: PyTorch's export (LSTM/GRU op) for lstm and gru, gated's exporter (Scan) for the custom cells; max |Δ| vs torch's output, or vs gated float64 for the custom cells):",
   );
   const names = [...new Set(inference.flatMap((r) => Object.keys(r.ms)))];
   printTable(
     ["cell", "cfg", "", "", "", ...names, "step() µs", "max |Δ| vs truth"],
     inference.map((r) => {
-      const g = r.ms["gated-wasm"];
+      // CPU time where the row has it (what the targets compare), else wall time
+      const at = (n: string) => r.cpuMs?.[n] ?? r.ms[n];
+      const g = at("gated-wasm");
       return [
         r.cell,
         r.config,
@@ -795,7 +800,7 @@ function printInference(): void {
         "",
         "",
         ...names.map((n) => {
-          const v = r.ms[n];
+          const v = at(n);
           if (typeof v !== "number")
             return typeof v === "string" && v.startsWith("mismatch") ? "MISMATCH" : "—";
           return typeof g === "number" && n !== "gated-wasm"
