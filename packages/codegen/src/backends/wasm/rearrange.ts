@@ -174,13 +174,8 @@ function colsumFn(t: Elem, dsts: 1 | 2): Func {
   const es = elemBytes(t);
   const lanes = 16 / es;
   const V = vt(t);
-  const f = new Func([
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    ...(dsts === 2 ? ["i32", "i32"] : ["i32"]),
-  ] as ("i32")[]);
+  // (R, W, src, ld, dst[, dst2])
+  const f = new Func(Array.from({ length: 4 + dsts }, () => "i32" as const));
   const [R, W, src, ld, ...dst] = f.params as Local[];
   const r = f.local("i32");
   const rg = f.local("i32");
