@@ -99,7 +99,9 @@ const SIGN = 0x80000000 | 0;
 
 /** tanh (Cephes tanhf): an odd polynomial below |x| = 0.625, 1 − 2/(e^{2|x|} + 1) above; sign of x. */
 export function tanhF32(f: Func, x: Local): void {
-  const a = tmp(f, () => f.get(x).op("f32x4.abs"));
+  // |x| and, at the end, |t| by clearing the sign bit against the one mask (f32x4.abs's bits)
+  const sign = tmp(f, () => f.i32x4(SIGN));
+  const a = tmp(f, () => f.get(x).get(sign).op("v128.andnot"));
   const z = tmp(f, () => f.get(x).get(x).op("f32x4.mul"));
   // small: x + x·z·P(z)
   const small = tmp(f, () => {
@@ -119,7 +121,7 @@ export function tanhF32(f: Func, x: Local): void {
   });
   // pick, then |t| with x's sign (keeps tanh(−0) = −0)
   f.get(small).get(big).get(a).f32x4(0.625).op("f32x4.lt").op("v128.bitselect");
-  f.op("f32x4.abs").get(x).i32x4(SIGN).op("v128.and").op("v128.or");
+  f.get(sign).op("v128.andnot").get(x).get(sign).op("v128.and").op("v128.or");
 }
 
 const SQRTHF = Math.SQRT1_2;
