@@ -17,6 +17,8 @@ import {
   type Recurrence,
   referenceKernel,
 } from "@gated/codegen";
+import { constant, input, param } from "@gated/graph";
+import { cumsum, matvec, tanh } from "@gated/ops";
 import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 import { lstm } from "./codegenCells.js";
@@ -76,6 +78,33 @@ describe.skipIf(!available)("wasm backend: catalogue cells equal the interpreter
       `wasm backend, worst max|Δ|/max|ref|: float64 ${worst.float64}, float32 ${worst.float32}`,
     );
   });
+});
+
+describe.skipIf(!available)("wasm backend: a map reading a folded vector constant", () => {
+  // the constant [1, 2, …, H] is a table of the kernel (schedule.consts), not a buffer in the
+  // memory: a map that loads it must read the table, not the memory at the table's byteOffset
+  const ramp = (): Recurrence => {
+    const x = input("x", ["I"]);
+    const h = input("h", ["H"]);
+    const U = param("U", ["H", "I"]);
+    const W = param("W", ["H", "H"]);
+    const b = param("b", ["H"]);
+    const h2 = tanh(matvec(U, x).add(matvec(W, h)).add(b)).mul(cumsum(constant(1, ["H"])));
+    return {
+      name: "ramp",
+      x,
+      state: [{ name: "h", node: h, next: h2 }],
+      output: h2,
+      params: [U, W, b],
+    };
+  };
+  for (const dtype of ["float64", "float32"] as const)
+    test(dtype, () => {
+      expect(
+        compileCell(ramp(), { inputSize: I, hiddenSize: H, dtype }).schedule.consts,
+      ).not.toEqual([]);
+      expect(compare(ramp(), dtype)).toBeLessThanOrEqual(dtype === "float64" ? 1e-12 : 1e-5);
+    });
 });
 
 /** A kernel's text run with a WebAssembly whose Memory records every instance made. */

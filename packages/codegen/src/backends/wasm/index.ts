@@ -257,13 +257,18 @@ function emitInner(
   em.dedent("}");
 }
 
-/** Renders every float32 map the module can take; the rest stay JavaScript. */
+/**
+ * Renders every float32 map the module can take; the rest stay JavaScript, among them maps that
+ * load a constant table (schedule.consts: JavaScript arrays, not in the memory).
+ */
 function renderMaps(m: ModuleBuilder, s: Schedule): Map<Stmt, WasmMap> {
   const out = new Map<Stmt, WasmMap>();
   if (s.compute !== "f32") return out;
+  const consts = new Set(s.consts.map((c) => c.name));
   const walk = (st: Stmt): void => {
     if (st.kind === "loop") st.body.forEach(walk);
     if (st.kind !== "map") return;
+    if (st.lets.some((l) => l.args.some((o) => o.kind === "load" && consts.has(o.loc.buf)))) return;
     const name = `map${out.size}`;
     const locs = addMap(m, st, name);
     if (locs) out.set(st, { name, locs });
