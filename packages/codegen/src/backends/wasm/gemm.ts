@@ -78,7 +78,7 @@ export function forRange(
 }
 
 /** i8x16.shuffle's byte lanes for element lanes `lanes` of (a, b) (b's lanes numbered after a's). */
-const lanesOf = (t: Elem, lanes: readonly number[]): number[] => {
+export const lanesOf = (t: Elem, lanes: readonly number[]): number[] => {
   const es = elemBytes(t);
   return lanes.flatMap((l) => Array.from({ length: es }, (_, b) => l * es + b));
 };

@@ -15,6 +15,7 @@
  * statement (a reduce, a JavaScript map) stays a JavaScript loop.
  */
 import type { Loc, Proc, Stmt } from "../../schedule/schedule.js";
+import { touched } from "../../schedule/writes.js";
 import { Func, type Local, type ModuleBuilder } from "./encoder.js";
 import { type Elem, elemBytes, forRange } from "./gemm.js";
 import type { MapLoc } from "./maps.js";
@@ -43,29 +44,6 @@ export interface LoopContext {
 }
 
 const inMemory = (l: Loc): boolean => l.scope !== "cols";
-
-/** The buffers a statement names (reads, writes, swaps). */
-function bufsOf(s: Stmt): string[] {
-  switch (s.kind) {
-    case "gemm":
-      return [s.a.buf, s.p.buf, s.c.buf];
-    case "map":
-      return [
-        ...s.lets.flatMap((l) => l.args.flatMap((o) => (o.kind === "load" ? [o.loc.buf] : []))),
-        ...s.stores.map((x) => x.to.buf),
-      ];
-    case "mask":
-      return [...s.pairs.flatMap((p) => [p.a.buf, p.b.buf]), ...s.zero.map((z) => z.loc.buf)];
-    case "copy":
-      return [s.from.buf, s.to.buf];
-    case "colsum":
-      return [s.from.buf, s.to.buf, ...(s.also ?? []).map((l) => l.buf)];
-    case "swap":
-      return s.pairs.flat();
-    default:
-      return [];
-  }
-}
 
 /** Whether the module can run the statement inside the loop. */
 function runs(s: Stmt, ctx: LoopContext, swapped: ReadonlySet<string>): boolean {
@@ -147,7 +125,7 @@ export function addLoop(
   const swaps = loop.body.flatMap((s) => (s.kind === "swap" ? s.pairs : []));
   const swapped = new Set(swaps.flat());
   if (!loop.body.every((s) => runs(s, ctx, swapped))) return null;
-  const bufs = [...new Set(loop.body.flatMap(bufsOf))];
+  const bufs = [...new Set(loop.body.flatMap(touched))];
   const declared = new Set(proc.buffers.map((b) => b.name));
   if (!bufs.every((b) => declared.has(b))) return null;
   const es = elemBytes(ctx.t);

@@ -6,16 +6,10 @@
  * copies bits, a column sum adds in the same order (row by row) as the scalar definition.
  */
 import { Func, type Local, type ModuleBuilder } from "./encoder.js";
-import { type Elem, elemBytes, forRange, vt } from "./gemm.js";
+import { type Elem, elemBytes, forRange, lanesOf, vt } from "./gemm.js";
 
 /** Rows of S per cache block of the transpose: each column of a block is a 32-element run of D. */
 const BLOCK_ROWS = 32;
-
-/** i8x16.shuffle's byte lanes for element lanes `lanes` of (a, b) (b's lanes numbered after a's). */
-const lanesOf = (t: Elem, lanes: readonly number[]): number[] => {
-  const es = elemBytes(t);
-  return lanes.flatMap((l) => Array.from({ length: es }, (_, b) => l * es + b));
-};
 
 /**
  * D[j, i] = S[i, j] for i < M, j < N: (M, N, S, lds, D, ldd), addresses in bytes, leading

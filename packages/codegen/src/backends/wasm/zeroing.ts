@@ -14,6 +14,7 @@
  * or by a buffer written in full per step (a [B] buffer, for reads within the loop only).
  */
 import type { BufferDecl, Loc, Proc, Stmt } from "../../schedule/schedule.js";
+import { touched } from "../../schedule/writes.js";
 
 type Range = readonly [number, number];
 
@@ -183,38 +184,4 @@ export function mustZero(proc: Proc): Set<string> {
   // what the sweep returns is read at the end
   for (const r of proc.results) read(r);
   return need;
-}
-
-/** Every buffer a statement names. */
-function touched(s: Stmt): string[] {
-  switch (s.kind) {
-    case "loop":
-      return s.body.flatMap(touched);
-    case "map":
-      return [
-        ...s.lets.flatMap((l) => l.args.flatMap((o) => (o.kind === "load" ? [o.loc.buf] : []))),
-        ...s.stores.map((x) => x.to.buf),
-      ];
-    case "gemm":
-      return [s.a.buf, s.p.buf, s.c.buf];
-    case "transpose":
-    case "gather":
-    case "reduce":
-    case "copy":
-      return [s.from.buf, s.to.buf];
-    case "scan":
-      return [...(typeof s.a === "number" ? [] : [s.a.buf]), s.b.buf, s.to.buf];
-    case "product":
-      return [s.a.buf, s.b.buf, s.to.buf];
-    case "colsum":
-      return [s.from.buf, s.to.buf, ...(s.also ?? []).map((l) => l.buf)];
-    case "fill":
-      return [s.to.buf];
-    case "mask":
-      return [...s.pairs.flatMap((p) => [p.a.buf, p.b.buf]), ...s.zero.map((z) => z.loc.buf)];
-    case "maskRows":
-      return [s.loc.buf];
-    case "swap":
-      return s.pairs.flat();
-  }
 }
