@@ -13,7 +13,11 @@ export interface KernelSource {
    * JavaScript text without imports or exports: constant tables, helpers, the compute array type
    * `$KF` (e.g. `const $KF = Float64Array;`) and the three sweeps `forward_kernel(P, T, B, len,
    * ...args)`, `backward_kernel(P, T, B, len, ...args)` and `infer_kernel(P, T, B, len, ...args)`
-   * (the schedule's `infer`: forward without a tape), returning their results in order.
+   * (the schedule's `infer`: forward without a tape), returning their results in order. A sweep
+   * marked `memory` (`forward_kernel.memory = true`, the wasm backend's) copies its arguments
+   * into a memory of its own, so the runtime may pass it arrays it does not own, and given one
+   * argument more, `true`, it returns views of that memory, valid until its next call (the
+   * runtime copies out what it keeps); other sweeps get copies and ignore that argument.
    */
   readonly js: string;
   /** WebAssembly bytes, if any: the text sees them as the identifier `$wasmBytes` (a Uint8Array). */

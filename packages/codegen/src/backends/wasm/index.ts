@@ -2,14 +2,18 @@
  * The WebAssembly backend. Every buffer of a sweep (parameters, x, states, tape, temporaries)
  * lives in one `WebAssembly.Memory`, at the offsets of the memory plan (`planMemory`: a + b·B +
  * c·T·B elements); the memory grows with T·B when a call needs more and is reused by the next
- * call. Matrix products and transposes run in WebAssembly SIMD (gemm.ts: register-blocked
- * micro-kernels on packed panels, f32x4 for float32, f64x2 for float64); a static operand (a
- * parameter) is packed once per call and reused by every step. The elementwise work is the JS
- * backend's code over typed-array views of that memory (float32 views for float32: the sweeps
- * compute and keep their buffers in the dtype).
+ * call. Matrix products run in WebAssembly SIMD (gemm.ts: cache-blocked, register-blocked
+ * micro-kernels on packed panels, f32x4 for float32, f64x2 for float64), so do transposes and
+ * column sums (rearrange.ts); a static operand (a parameter) is packed once per call and reused
+ * by every step. Float32 maps are functions of the module (maps.ts); the rest of the elementwise
+ * work is the JS backend's code over typed-array views of that memory (float32 views for
+ * float32: the sweeps compute and keep their buffers in the dtype).
  *
- * A sweep copies its arguments into the memory and its results out of it, so a run's tape is
- * its own and stays valid whatever other calls happen in between.
+ * A sweep copies its arguments into the memory and its results out of it (or, asked by the
+ * runtime, returns views of the memory and the runtime copies out what it keeps), so a run's
+ * tape is its own and stays valid whatever other calls happen in between. A time loop whose
+ * statements can all run in the module is one WebAssembly function (loops.ts); temporaries
+ * written in full before any read are not zero-filled (zeroing.ts).
  */
 
 import { base64 } from "../../kernel/module.js";
