@@ -22,7 +22,7 @@ import { cumsum, matvec, tanh } from "@gated/ops";
 import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 import { lstm } from "./codegenCells.js";
-import { maxRel, nodeChild, rand } from "./codegenCompare.js";
+import { maxRel, nodeChild, rand, withMemories } from "./codegenCompare.js";
 
 const wasm = backends.wasm;
 const available = wasm?.available?.() ?? false;
@@ -107,29 +107,12 @@ describe.skipIf(!available)("wasm backend: a map reading a folded vector constan
     });
 });
 
-/** A kernel's text run with a WebAssembly whose Memory records every instance made. */
-function withMemories(k: CompiledKernel) {
-  const mems: { buffer: ArrayBuffer }[] = [];
-  const WA = (globalThis as unknown as { WebAssembly: Record<string, unknown> }).WebAssembly;
-  const Mem = WA["Memory"] as new (d: object) => { buffer: ArrayBuffer };
-  class Recorded extends Mem {
-    constructor(d: object) {
-      super(d);
-      mems.push(this);
-    }
-  }
-  const shim = { ...WA, Memory: Recorded, Module: WA["Module"], Instance: WA["Instance"] };
-  const api = new Function(
-    "$wasmBytes",
-    "WebAssembly",
-    `"use strict";\n${k.source}\nreturn { params, forward, backward, initialState, step };`,
-  )(k.wasm, shim) as {
-    params(d?: ArrayLike<number>): unknown;
-    forward(p: unknown, x: ArrayLike<number>, o: object): { output: Float32Array };
-    backward(r: unknown, c: object): { input: Float32Array; params: { data: Float32Array } };
-  };
-  return { api, mems };
-}
+/** The module's API as these tests call it. */
+type MemApi = {
+  params(d?: ArrayLike<number>): unknown;
+  forward(p: unknown, x: ArrayLike<number>, o: object): { output: Float32Array };
+  backward(r: unknown, c: object): { input: Float32Array; params: { data: Float32Array } };
+};
 
 describe.skipIf(!available)("wasm backend: one memory, reused", () => {
   test("10⁴ calls of forward and backward: the memory grows at the first only", () => {
@@ -139,7 +122,7 @@ describe.skipIf(!available)("wasm backend: one memory, reused", () => {
       dtype: "float32",
       backend: "wasm",
     });
-    const { api, mems } = withMemories(k);
+    const { api, mems } = withMemories<MemApi>(k);
     expect(mems.length).toBe(1);
     const p = api.params(
       Float32Array.from(

@@ -20,7 +20,7 @@ import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 import { mustZero } from "../packages/codegen/src/backends/wasm/zeroing.js";
 import { gru, lstm } from "./codegenCells.js";
-import { rand } from "./codegenCompare.js";
+import { rand, withMemories } from "./codegenCompare.js";
 
 const available = backends.wasm?.available?.() ?? false;
 const [I, H, B] = [3, 4, 3];
@@ -189,27 +189,7 @@ describe.skipIf(!available)("wasm time loops: memory and tapes", () => {
       dtype: "float32",
       backend: "wasm",
     });
-    const mems: { buffer: ArrayBuffer }[] = [];
-    const WA = (globalThis as unknown as { WebAssembly: Record<string, unknown> }).WebAssembly;
-    const Mem = WA["Memory"] as new (d: object) => { buffer: ArrayBuffer };
-    class Recorded extends Mem {
-      constructor(d: object) {
-        super(d);
-        mems.push(this);
-      }
-    }
-    const shim = {
-      ...WA,
-      Memory: Recorded,
-      Module: WA["Module"],
-      Instance: WA["Instance"],
-      validate: WA["validate"],
-    };
-    const api = new Function(
-      "$wasmBytes",
-      "WebAssembly",
-      `"use strict";\n${k.source}\nreturn { params, forward, backward, initialState, step };`,
-    )(k.wasm, shim) as Api & { params(d?: ArrayLike<number>): unknown };
+    const { api, mems } = withMemories<Api & { params(d?: ArrayLike<number>): unknown }>(k);
     const p = api.params(
       rand(
         k.layout.reduce((a, s) => a + s.size, 0),

@@ -33,6 +33,38 @@ export function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
+ * A kernel's text run with a WebAssembly whose Memory records every instance made (the wasm
+ * backend's one memory, to watch it grow): the module's API and the memories.
+ */
+export function withMemories<Api>(k: CompiledKernel): {
+  api: Api;
+  mems: { buffer: ArrayBuffer }[];
+} {
+  const mems: { buffer: ArrayBuffer }[] = [];
+  const WA = (globalThis as unknown as { WebAssembly: Record<string, unknown> }).WebAssembly;
+  const Mem = WA["Memory"] as new (d: object) => { buffer: ArrayBuffer };
+  class Recorded extends Mem {
+    constructor(d: object) {
+      super(d);
+      mems.push(this);
+    }
+  }
+  const shim = {
+    ...WA,
+    Memory: Recorded,
+    Module: WA["Module"],
+    Instance: WA["Instance"],
+    validate: WA["validate"],
+  };
+  const api = new Function(
+    "$wasmBytes",
+    "WebAssembly",
+    `"use strict";\n${k.source}\nreturn { params, forward, backward, initialState, step };`,
+  )(k.wasm, shim) as Api;
+  return { api, mems };
+}
+
+/**
  * The backends every differential suite runs on: each registered backend that can run here, so
  * a backend is covered the moment it registers.
  */
