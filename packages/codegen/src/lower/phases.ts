@@ -57,6 +57,7 @@ export function phases(spec: ScanSpec, g: SweepGraph): Phased {
   for (const c of spec.carried) visit(c.next);
   const phase = new Map<Node, Phase>();
   const car = new Set<Node>();
+  const nexts = new Set(spec.carried.map((c) => c.next));
   for (const n of g.order) {
     if (carriedLeaf.has(n)) {
       phase.set(n, "carried");
@@ -75,15 +76,16 @@ export function phases(spec: ScanSpec, g: SweepGraph): Phased {
         car.add(n);
         // a carried input lives one step at a time: whatever reads it runs in the loop
         phase.set(n, needed.has(n) || n.inputs.some((x) => carriedLeaf.has(x)) ? "loop" : "post");
-      } else if (ps.some((p) => ROWISH.has(p))) phase.set(n, "pre");
-      else if (ps.some((p) => p === "static")) phase.set(n, "static");
+      } else if (ps.some((p) => ROWISH.has(p))) {
+        // a carried output is written every step, whatever it depends on: it lives one step at
+        // a time like a carried value, so what reads it runs in the loop or after it
+        if (nexts.has(n) && ewLike(n, spec.shapes)) {
+          phase.set(n, "loop");
+          car.add(n);
+        } else phase.set(n, "pre");
+      } else if (ps.some((p) => p === "static")) phase.set(n, "static");
       else phase.set(n, "const");
     }
-  }
-  // carried outputs are written every step, whatever they depend on
-  for (const c of spec.carried) {
-    const p = phase.get(c.next)!;
-    if (p === "pre" && ewLike(c.next, spec.shapes)) phase.set(c.next, "loop");
   }
   return { ...g, phase };
 }
