@@ -122,6 +122,7 @@ function emitSweep(
   packs: PackPlan,
   loops: ReadonlyMap<Stmt, WasmLoop>,
   zeroAll: boolean,
+  tables: ReadonlyMap<string, number>,
 ): void {
   if (!proc.memory) throw new Error(`wasm backend: ${proc.sweep} sweep has no memory plan`);
   const t: Elem = s.compute;
@@ -142,7 +143,7 @@ function emitSweep(
   em.line(
     `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, packed: new Array(${packs.slot.size}).fill(false), views: [${views.join(", ")}], zero: [${zero.join(", ")}], v: null, at: null, T: -1, B: -1, end: 0, lenBytes: 0 };`,
   );
-  emitInner(em, proc, inner, names, maps, t, packs, loops);
+  emitInner(em, proc, inner, names, maps, t, packs, loops, tables);
   em.indent(`function ${fname}(${["P", V.T, V.B, V.len, ...proc.args, "$views"].join(", ")}) {`);
   em.line(`const $v = $open(${inner}_plan, ${V.T}, ${V.B}, ${V.len});`);
   if (p) em.line(`$v[${index.get(p.name)}].set(P);`);
@@ -187,8 +188,14 @@ function emitInner(
   t: Elem,
   packs: PackPlan,
   loops: ReadonlyMap<Stmt, WasmLoop>,
+  tables: ReadonlyMap<string, number>,
 ): void {
   const es = elemBytes(t);
+  // a buffer's byte address: a view's, or a constant table's fixed place in the memory
+  const base = (b: string): string => {
+    const at = tables.get(b);
+    return at === undefined ? `${b}.byteOffset` : String(at);
+  };
   em.indent(`function ${fname}(P, ${V.T}, ${V.B}, ${V.len}, ${names.join(", ")}) {`);
   em.line(`const ${V.TB} = ${V.T} * ${V.B};`);
   const walk = (s: Stmt, inLoop: boolean): void => {
@@ -196,7 +203,7 @@ function emitInner(
     if (lp) {
       // the whole loop in the module (loops.ts): one call, then the step swaps' net effect
       em.comment(`${s.kind === "loop" ? s.doc : ""} (in the module)`);
-      const addrs = lp.bufs.map((b) => `${b}.byteOffset`);
+      const addrs = lp.bufs.map(base);
       em.line(`$wasm.${lp.name}(${V.T}, ${V.B}, $lenAt, $packAt, ${addrs.join(", ")});`);
       if (lp.swaps.length) {
         const sw = lp.swaps.map(([a, b]) => `{ const $tmp = ${a}; ${a} = ${b}; ${b} = $tmp; }`);
@@ -251,9 +258,7 @@ function emitInner(
     if (!m || s.kind !== "map") return emitStmt(em, s, inLoop);
     for (const l of s.lets) em.comment(l.doc);
     const rows = s.rows === "one" ? "1" : dim(s.rows);
-    const ptrs = m.locs.map(
-      (x) => `${x.loc.buf}.byteOffset + 4 * (${mapStart(x.loc, s.rows, inLoop)})`,
-    );
+    const ptrs = m.locs.map((x) => `${base(x.loc.buf)} + 4 * (${mapStart(x.loc, s.rows, inLoop)})`);
     em.line(`$wasm.${m.name}(${rows}, ${ptrs.join(", ")});`);
   };
   for (const s of proc.body) walk(s, false);
@@ -262,17 +267,22 @@ function emitInner(
 }
 
 /**
- * Renders every float32 map the module can take; the rest stay JavaScript, among them maps that
- * load a constant table (schedule.consts: JavaScript arrays, not in the memory).
+ * Renders every float32 map the module can take; the rest stay JavaScript. A map may load a
+ * constant table only where it has a place in the memory (constTables).
  */
-function renderMaps(m: ModuleBuilder, s: Schedule): Map<Stmt, WasmMap> {
+function renderMaps(
+  m: ModuleBuilder,
+  s: Schedule,
+  tables: ReadonlyMap<string, number>,
+): Map<Stmt, WasmMap> {
   const out = new Map<Stmt, WasmMap>();
   if (s.compute !== "f32") return out;
   const consts = new Set(s.consts.map((c) => c.name));
+  const outside = (b: string) => consts.has(b) && !tables.has(b);
   const walk = (st: Stmt): void => {
     if (st.kind === "loop") st.body.forEach(walk);
     if (st.kind !== "map") return;
-    if (st.lets.some((l) => l.args.some((o) => o.kind === "load" && consts.has(o.loc.buf)))) return;
+    if (st.lets.some((l) => l.args.some((o) => o.kind === "load" && outside(o.loc.buf)))) return;
     const name = `map${out.size}`;
     const locs = addMap(m, st, name);
     if (locs) out.set(st, { name, locs });
@@ -281,9 +291,30 @@ function renderMaps(m: ModuleBuilder, s: Schedule): Map<Stmt, WasmMap> {
   return out;
 }
 
+/**
+ * The constant tables of the compute type, each at a fixed byte address after the scratch (16-byte
+ * aligned), and the first byte after them, where every sweep's views start. The JavaScript
+ * statements read the tables' own arrays (emitConsts); the module's maps read these copies.
+ */
+function constTables(s: Schedule): { at: Map<string, number>; end: number } {
+  const at = new Map<string, number>();
+  let end = SCRATCH_BYTES;
+  if (s.compute === "f32")
+    for (const c of s.consts) {
+      if (c.type !== "f32" || c.int || !c.data) continue;
+      at.set(c.name, end);
+      end += (4 * c.data.length + 15) & -16;
+    }
+  return { at, end };
+}
+
 /** The memory, the module instance and the helpers the sweeps call (fixed text). */
-function prelude(t: Elem, fma: boolean): string {
+function prelude(t: Elem, fma: boolean, tables: ReadonlyMap<string, number>, base: number): string {
   const es = elemBytes(t);
+  const pages = Math.max(1, Math.ceil((base + 16) / 65536));
+  const copies = [...tables].map(
+    ([name, at]) => `\nnew $KF($mem.buffer, ${at}, ${name}.length).set(${name});`,
+  );
   // the products with fused multiply-adds (relaxed SIMD) where this engine runs them, else plain
   // SIMD; only when asked for (compileCell's fma): they round differently from engine to engine
   const prod = fma
@@ -291,7 +322,7 @@ function prelude(t: Elem, fma: boolean): string {
 const $prod = WebAssembly.validate($fmaBytes) ? new WebAssembly.Instance(new WebAssembly.Module($fmaBytes), { env: { mem: $mem } }).exports : $wasm;`
     : "const $prod = $wasm;";
   return `const $KF = ${t === "f32" ? "Float32Array" : "Float64Array"}; // the compute type: every buffer is ${t}
-const $mem = new WebAssembly.Memory({ initial: 1 });
+const $mem = new WebAssembly.Memory({ initial: ${pages} });${copies.join("")}
 const $wasm = new WebAssembly.Instance(new WebAssembly.Module($wasmBytes), { env: { mem: $mem } }).exports;
 ${prod}
 let $packAt = 0;
@@ -321,13 +352,13 @@ function $open(plan, T, B, len) {
   if (plan.at !== buf || plan.T !== T || plan.B !== B) {
     const TB = T * B;
     const at = (e) => e[0] + e[1] * B + e[2] * TB;
-    const end = (${SCRATCH_BYTES} + ${es} * at(plan.memory) + 15) & -16;
+    const end = (${base} + ${es} * at(plan.memory) + 15) & -16;
     const lenBytes = (4 * B + 15) & -16;
     const need = end + lenBytes + at(plan.pack) + 16;
     const have = buf.byteLength;
     if (need > have) $mem.grow(Math.ceil((need - have) / 65536));
     buf = $mem.buffer;
-    plan.v = plan.views.map((x) => new $KF(buf, ${SCRATCH_BYTES} + ${es} * at(x[0]), at(x[1])));
+    plan.v = plan.views.map((x) => new $KF(buf, ${base} + ${es} * at(x[0]), at(x[1])));
     plan.at = buf;
     plan.T = T;
     plan.B = B;
@@ -364,9 +395,11 @@ export function wasmKernelSource(
   const em = new Emitter(new Namer(usedNames(s)));
   emitConsts(em, s.consts);
   em.line();
-  for (const l of prelude(s.compute, opts.fma === true).split("\n")) em.line(l);
+  const tables = constTables(s);
+  for (const l of prelude(s.compute, opts.fma === true, tables.at, tables.end).split("\n"))
+    em.line(l);
   const mod = kernelModule();
-  const maps = renderMaps(mod, s);
+  const maps = renderMaps(mod, s, tables.at);
   const sweeps = [
     [s.forward, "forward_kernel"],
     [s.backward, "backward_kernel"],
@@ -392,7 +425,7 @@ export function wasmKernelSource(
         }
       }
     if (i > 0) em.line();
-    emitSweep(em, proc, fname, s, maps, packs, loops, zeroAll);
+    emitSweep(em, proc, fname, s, maps, packs, loops, zeroAll, tables.at);
   });
   return { js: em.text(), wasm: mod.encode() };
 }
