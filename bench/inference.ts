@@ -8,9 +8,13 @@
  * needs (bench/relaxed.ts). Every contender's output
  * is checked against PyTorch's before it is timed; timings are interleaved round-robin and
  * reported as medians of wall time and of CPU time (this process's user+system time over all its
- * threads, so ONNX Runtime's own threads count; the child's own for gated-wasm-fma). On a shared
- * machine CPU time is the compared number: wall time inflates a run by the chance it is
- * preempted, which grows with its length, so a wall-time ratio drifts with the load.
+ * threads, so ONNX Runtime's own threads count; the child's own for gated-wasm-fma). Every timed
+ * sample (k runs back to back, k such that it takes at least SAMPLE_MS of CPU time) follows
+ * bench/timing.ts's rule, as in the forward/backward tables: gc() and a wait until V8's helper
+ * threads are idle before it (untimed), and the helpers' CPU until they are idle again after it
+ * (its tail) added to its CPU time (`timeInterleaved`, `onceAsync`; bench/README.md, "Time").
+ * On a shared machine CPU time is the compared number: wall time inflates a run by the chance
+ * it is preempted, which grows with its length, so a wall-time ratio drifts with the load.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
@@ -28,7 +32,7 @@ import type {
 } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
 import { relaxedContender } from "./relaxed.js";
-import { median } from "./timing.js";
+import { median, onceAsync, type Run, summarize, type Timing } from "./timing.js";
 import { PYTHON } from "./torch.js";
 
 // beside this file's bundle in bench/dist/, or in bench/ when bundled to dist/
@@ -57,6 +61,18 @@ export interface InferenceRow {
    * (ONNX Runtime's included), the child's own for gated-wasm-fma. What the targets compare.
    */
   readonly cpuMs?: Readonly<Record<string, number>>;
+  /**
+   * Per timed contender, as in the training rows (bench/timing.ts): median and largest CPU ms of
+   * the process's other threads in a run and its tail (included in `cpuMs`; ONNX Runtime's own
+   * threads count here; the child's own for gated-wasm-fma), null where unknown (off Linux);
+   * median MB of heap + ArrayBuffers a run leaves for the next untimed gc(); timed samples.
+   */
+  readonly helperMs?: Readonly<Record<string, number | null>>;
+  readonly helperMaxMs?: Readonly<Record<string, number | null>>;
+  readonly leftMB?: Readonly<Record<string, number>>;
+  readonly reps?: Readonly<Record<string, number>>;
+  /** Runs per timed sample (k; a run's times are the sample's / k). */
+  readonly runsPerSample?: Readonly<Record<string, number>>;
   /**
    * FLOPs of the matrix products of one forward (2·rows·in·out per product of gated's inference
    * schedule): the same products every contender computes, so FLOPs / ms is each one's rate.
@@ -94,11 +110,15 @@ async function importReal(name: string): Promise<unknown> {
 export interface Contender {
   readonly name: string;
   run(): Promise<ArrayLike<number>> | ArrayLike<number>;
-  /** The last run's ms as the contender timed it (a child process: without the IPC), if it does. */
-  readonly selfMs?: () => number;
-  /** The last run's CPU ms as the contender measured it (a child process), if it does. */
-  readonly selfCpuMs?: () => number;
+  /**
+   * k back-to-back runs timed by the contender itself, if it times itself (a child process: its
+   * own CPU and wall time without the IPC, its own helper threads and heap; totals over the k).
+   */
+  readonly timeRuns?: (k: number) => Promise<Run>;
 }
+
+/** The shortest timed sample (CPU ms) `timeInterleaved` aims for: k runs back to back. */
+export const SAMPLE_MS = 5;
 
 /** A row count of the schedule in rows: a number, one step's B, or all T·B. */
 const rowsOf = (d: number | "B" | "TB", T: number, B: number) =>
@@ -186,38 +206,79 @@ export function maxAbsDiff(y: ArrayLike<number>, ref: ArrayLike<number>): number
   return Number.isNaN(e) ? Number.POSITIVE_INFINITY : e;
 }
 
-/** This process's CPU time so far (user + system, all threads), in ms. */
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+/** What `timeInterleaved` gives per contender, as the row's records (bench/timing.ts `Timing`). */
+export interface InterleavedTimes {
+  /** Median wall ms and median CPU ms (helper tail included) per contender. */
+  readonly wall: Record<string, number>;
+  readonly cpu: Record<string, number>;
+  /** Median and largest helper-thread CPU ms of a run (included in `cpu`); null: unknown. */
+  readonly helperMs: Record<string, number | null>;
+  readonly helperMaxMs: Record<string, number | null>;
+  /** Median MB of heap + ArrayBuffers a run leaves for the next (untimed) gc(). */
+  readonly leftMB: Record<string, number>;
+  /** Timed samples per contender, and runs per sample (k). */
+  readonly reps: Record<string, number>;
+  readonly runsPerSample: Record<string, number>;
+  /** The whole summary per contender (per-run times of each sample included). */
+  readonly timings: Record<string, Timing>;
 }
 
 /**
- * Median wall ms and median CPU ms per contender: rounds of one run each, round-robin
- * (interleaved), at least 5 rounds and at most 200, until the budget is spent.
+ * Times the contenders interleaved: rounds of one sample each, round-robin, at least 5 rounds
+ * and at most 200, until the budget (wall time of the rounds, the untimed gc() and waits
+ * included) is spent. A sample is `k` runs back to back, k per contender from three warm-up
+ * samples (k = 1, then the largest k any asked for: at least SAMPLE_MS of CPU time), a run's time
+ * the sample's / k: gc() before a sample leaves the caches cold, which a single S-sized run
+ * (~0.1 ms) would pay for more than once over (S lstm, one run per sample: gated-wasm 0.25–0.39
+ * ms of CPU against 0.10–0.15 with no gc() between runs). Every sample follows bench/timing.ts's
+ * rule (`onceAsync`: gc() and a wait until V8's helper threads are idle, untimed; the k runs,
+ * each promise awaited; a second wait whose helper CPU is added to the sample's). A contender
+ * that times itself (`timeRuns`: the fma child, by the same rule in its process) gives its own.
  */
 export async function timeInterleaved(
   contenders: readonly Contender[],
   budgetMs: number,
-): Promise<{ wall: Record<string, number>; cpu: Record<string, number> }> {
-  const wall = new Map(contenders.map((ct) => [ct.name, [] as number[]]));
-  const cpu = new Map(contenders.map((ct) => [ct.name, [] as number[]]));
+): Promise<InterleavedTimes> {
+  const sample = async (ct: Contender, k: number): Promise<Run> => {
+    const r = await onceAsync(async () => {
+      if (ct.timeRuns) return ct.timeRuns(k);
+      for (let i = 0; i < k; i++) await ct.run();
+    });
+    return {
+      cpu: r.cpu / k,
+      wall: r.wall / k,
+      helper: r.helper === null ? null : r.helper / k,
+      leftMB: r.leftMB / k,
+    };
+  };
+  const ks = new Map<string, number>();
+  const perSample = (r: Run) => Math.min(1000, Math.ceil(SAMPLE_MS / Math.max(r.cpu, 1e-3)));
+  for (const ct of contenders) {
+    // never fewer runs than a warm-up asked for: a first sample's compile tail would make k 1
+    let k = 1;
+    for (let w = 0; w < 3; w++) k = Math.max(k, perSample(await sample(ct, k)));
+    ks.set(ct.name, k);
+  }
+  const runs = new Map(contenders.map((ct) => [ct.name, [] as Run[]]));
   const t0 = performance.now();
   for (let round = 0; round < 200; round++) {
-    for (const ct of contenders) {
-      const c = cpuNow();
-      const s = performance.now();
-      await ct.run();
-      const w = performance.now() - s;
-      const cu = cpuNow() - c;
-      wall.get(ct.name)!.push(ct.selfMs?.() ?? w);
-      cpu.get(ct.name)!.push(ct.selfCpuMs?.() ?? cu);
-    }
+    for (const ct of contenders) runs.get(ct.name)!.push(await sample(ct, ks.get(ct.name)!));
     if (round >= 4 && performance.now() - t0 > budgetMs) break;
   }
-  const medians = (m: Map<string, number[]>) =>
-    Object.fromEntries([...m].map(([n, xs]) => [n, median(xs)]));
-  return { wall: medians(wall), cpu: medians(cpu) };
+  // three warm-up samples each (the agreement check ran each contender once before)
+  const timings = Object.fromEntries([...runs].map(([n, rs]) => [n, summarize(rs, 3)]));
+  const pick = <K extends keyof Timing>(k: K) =>
+    Object.fromEntries(Object.entries(timings).map(([n, t]) => [n, t[k]]));
+  return {
+    wall: pick("wallMedianMs"),
+    cpu: pick("medianMs"),
+    helperMs: pick("helperMs"),
+    helperMaxMs: pick("helperMaxMs"),
+    leftMB: pick("leftMB"),
+    reps: pick("reps"),
+    runsPerSample: Object.fromEntries(ks),
+    timings,
+  };
 }
 
 /** The row's log text: wall ms (CPU ms) per contender, or why one is missing. */
@@ -356,6 +417,11 @@ export async function inferenceBench(opts: {
           config: c.name,
           ms,
           cpuMs: timed.cpu,
+          helperMs: timed.helperMs,
+          helperMaxMs: timed.helperMaxMs,
+          leftMB: timed.leftMB,
+          reps: timed.reps,
+          runsPerSample: timed.runsPerSample,
           ...(flops === undefined ? {} : { productFlops: flops }),
           maxErr,
           stepUs,

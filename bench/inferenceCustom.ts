@@ -5,7 +5,8 @@
  * kernels (each backend, `tape: false`). Agreement comes first: every contender's output is
  * checked against a float64 gated kernel on the same (float32-rounded) weights and input, and a
  * contender off by more than AGREE_TOL is reported as a mismatch and not timed. The rest are
- * timed interleaved (medians of wall time, as for the standard cells).
+ * timed interleaved like the standard cells (bench/inference.ts `timeInterleaved`: every run by
+ * bench/timing.ts's rule; medians of CPU and wall time, helper-thread CPU, leftMB).
  */
 import type { Kernel } from "@gated/codegen";
 import { type Cell, exportOnnx, getCell, parseCell } from "@gated/rnn";
@@ -132,6 +133,11 @@ export async function customInferenceBench(opts: {
         model: MODEL,
         ms,
         cpuMs: timed.cpu,
+        helperMs: timed.helperMs,
+        helperMaxMs: timed.helperMaxMs,
+        leftMB: timed.leftMB,
+        reps: timed.reps,
+        runsPerSample: timed.runsPerSample,
         ...(productFlops === undefined ? {} : { productFlops }),
         maxErr,
       });

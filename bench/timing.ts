@@ -73,41 +73,43 @@ export interface Sample {
   readonly cpu: number;
   readonly wall: number;
 }
-interface Run extends Sample {
+/** One timed run: what `once` / `onceAsync` return, and what `summarize` takes. */
+export interface Run extends Sample {
   /** CPU ms of this process's other threads during the run and its tail (null off Linux). */
   readonly helper: number | null;
   readonly leftMB: number;
 }
 
-const MAIN_TID = String(process.pid);
-const TASKS = "/proc/self/task";
-/** This process's threads other than the main one (empty off Linux). */
-function helperTids(): string[] {
+/**
+ * The threads of process `pid` (default: this one) other than its main thread (empty off
+ * Linux). Another pid: a child process timed by the same rule (bench/relaxed.ts).
+ */
+function helperTids(pid = process.pid): string[] {
   try {
-    return readdirSync(TASKS).filter((t) => t !== MAIN_TID);
+    return readdirSync(`/proc/${pid}/task`).filter((t) => t !== String(pid));
   } catch {
     return [];
   }
 }
 const onLinux = helperTids().length > 0;
-/** CPU time (ms) so far of this process's threads other than the main one; null off Linux. */
-function helperCpuMs(): number | null {
+/** CPU time (ms) so far of process `pid`'s threads other than its main one; null off Linux. */
+export function helperCpuMs(pid = process.pid): number | null {
   if (!onLinux) return null;
   let ns = 0;
-  for (const t of helperTids()) {
+  for (const t of helperTids(pid)) {
     try {
-      ns += Number(readFileSync(`${TASKS}/${t}/schedstat`, "utf8").split(" ")[0]);
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
     } catch {
       // the thread ended between the listing and the read
     }
   }
   return ns / 1e6;
 }
-/** Whether some other thread of this process is running or runnable (state R). */
-function helpersBusy(): boolean {
-  for (const t of helperTids()) {
+/** Whether some other thread of process `pid` is running or runnable (state R). */
+function helpersBusy(pid: number): boolean {
+  for (const t of helperTids(pid)) {
     try {
-      const st = readFileSync(`${TASKS}/${t}/stat`, "utf8");
+      const st = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8");
       if (st[st.lastIndexOf(")") + 2] === "R") return true;
     } catch {
       // ended
@@ -142,10 +144,11 @@ export function settleInfo(): {
   };
 }
 /**
- * Sleeps (leaving the cores to them) until no helper thread is running or runnable in two
- * polls in a row, at most SETTLE_MAX_MS.
+ * Sleeps (leaving the cores to them) until no helper thread of process `pid` (default: this
+ * one) is running or runnable in two polls in a row, at most SETTLE_MAX_MS. A no-op with
+ * `--no-settle` or off Linux.
  */
-function settle(): void {
+export function settle(pid = process.pid): void {
   if (!settleEnabled || !onLinux) return;
   const t0 = performance.now();
   settled.waits++;
@@ -155,10 +158,14 @@ function settle(): void {
       settled.capped++;
       break;
     }
-    idle = helpersBusy() ? 0 : idle + 1;
+    idle = helpersBusy(pid) ? 0 : idle + 1;
     if (idle < 2) Atomics.wait(nap, 0, 0, 0.2);
   }
   settled.waitedMs += performance.now() - t0;
+}
+/** Whether `settle` waits (on, and on Linux): whether a run's tail is charged to it. */
+export function settling(): boolean {
+  return settleEnabled && onLinux;
 }
 function heldBytes(): number {
   return v8.getHeapStatistics().used_heap_size + process.memoryUsage().arrayBuffers;
@@ -172,15 +179,42 @@ function heldBytes(): number {
  * helpers are idle and add their CPU time since the clock stopped (`tail`: this run's own
  * concurrent marking, sweeping and compiles) to the run's CPU time.
  */
-function once(fn: () => void | Sample): Run {
+function once(fn: () => void | Partial<Run>): Run {
+  const open = begin();
+  return end(open, fn(), performance.now());
+}
+
+/**
+ * `once` for a run that returns a promise (ONNX Runtime's `session.run`, a child process's
+ * reply): the same gc(), waits and tail; the clock stops when the promise settles.
+ */
+export async function onceAsync(fn: () => Promise<void | Partial<Run>>): Promise<Run> {
+  const open = begin();
+  const own = await fn();
+  return end(open, own, performance.now());
+}
+
+interface Open {
+  readonly m0: number;
+  readonly h0: number | null;
+  readonly c0: NodeJS.CpuUsage;
+  readonly t0: number;
+}
+/** Steps 1 and 2: gc(), wait for the helpers (untimed), start the clocks. */
+function begin(): Open {
   gc();
   settle();
   const m0 = heldBytes();
   const h0 = helperCpuMs();
   const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const own = fn();
-  const wall = performance.now() - t0;
+  return { m0, h0, c0, t0: performance.now() };
+}
+/**
+ * Steps 2 and 3: stop the clocks (`t1`: the wall clock already read), wait for the helpers and
+ * charge their tail. `own`: the run's own sample where it was timed elsewhere (its fields win).
+ */
+function end({ m0, h0, c0, t0 }: Open, own: void | Partial<Run>, t1: number): Run {
+  const wall = t1 - t0;
   const c = process.cpuUsage(c0);
   const h1 = helperCpuMs();
   const leftMB = Math.max(0, heldBytes() - m0) / 2 ** 20;
@@ -188,7 +222,8 @@ function once(fn: () => void | Sample): Run {
   const h2 = settleEnabled ? helperCpuMs() : h1;
   const tail = h1 === null || h2 === null ? 0 : h2 - h1;
   const helper = h0 === null || h2 === null ? null : h2 - h0;
-  if (own) return { ...own, helper, leftMB }; // its own process's time; ours was idle
+  // its own process's time (ours was idle), with its own helper time and leftMB where it has them
+  if (own) return { cpu: Number.NaN, wall, helper, leftMB, ...own };
   return { cpu: (c.user + c.system) / 1000 + tail, wall, helper, leftMB };
 }
 
@@ -226,25 +261,23 @@ export function measureGroup(cs: readonly Contender[]): Map<string, Timing> {
   const rounds = Math.max(0, ...st.map((s) => s.reps));
   for (let r = 0; r < rounds; r++)
     for (const s of st) if (s.samples.length < s.reps) s.samples.push(once(s.c.fn));
-  return new Map(
-    st.map((s) => {
-      const helpers = s.samples.map((x) => x.helper);
-      const known = helpers.every((h) => h !== null) ? (helpers as number[]) : null;
-      return [
-        s.c.name,
-        {
-          medianMs: median(s.samples.map((x) => x.cpu)),
-          wallMedianMs: median(s.samples.map((x) => x.wall)),
-          helperMs: known && median(known),
-          helperMaxMs: known && Math.max(...known),
-          helperSamplesMs: helpers,
-          leftMB: median(s.samples.map((x) => x.leftMB)),
-          reps: s.samples.length,
-          warmup: s.warmup,
-          samplesMs: s.samples.map((x) => x.cpu),
-          wallSamplesMs: s.samples.map((x) => x.wall),
-        },
-      ];
-    }),
-  );
+  return new Map(st.map((s) => [s.c.name, summarize(s.samples, s.warmup)]));
+}
+
+/** The medians (and samples) of one contender's timed runs. */
+export function summarize(samples: readonly Run[], warmup: number): Timing {
+  const helpers = samples.map((x) => x.helper);
+  const known = helpers.every((h) => h !== null) ? (helpers as number[]) : null;
+  return {
+    medianMs: median(samples.map((x) => x.cpu)),
+    wallMedianMs: median(samples.map((x) => x.wall)),
+    helperMs: known && median(known),
+    helperMaxMs: known && Math.max(...known),
+    helperSamplesMs: helpers,
+    leftMB: median(samples.map((x) => x.leftMB)),
+    reps: samples.length,
+    warmup,
+    samplesMs: samples.map((x) => x.cpu),
+    wallSamplesMs: samples.map((x) => x.wall),
+  };
 }

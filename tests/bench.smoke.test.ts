@@ -1,7 +1,10 @@
 /**
  * Smoke test of the benchmark harness (bench/): bundles it, runs `--smoke` (a tiny config, one
  * run per implementation) in a child process and checks that every implementation ran and
- * agrees with the float64 reference. No timing is asserted: speed is `pnpm bench`'s business.
+ * agrees with the float64 reference. `--smoke` skips the inference section (it needs PyTorch
+ * and ONNX Runtime), so its timing (bench/inference.ts `timeInterleaved`, the fma child of
+ * bench/relaxed.ts) is checked on its own, at a tiny size. No timing is asserted: speed is
+ * `pnpm bench`'s business.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as codegen from "@gated/codegen";
+import { getCell } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -126,6 +130,114 @@ describe("pnpm bench --smoke", () => {
       expect(out.agreement.some((a) => a.impl === "hand" && a.grads !== null)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The parts of bench/inference.ts, bench/relaxed.ts and bench/timing.ts used below. */
+interface Run {
+  cpu: number;
+  wall: number;
+  helper: number | null;
+  leftMB: number;
+}
+interface InfContender {
+  name: string;
+  run(): Promise<ArrayLike<number>> | ArrayLike<number>;
+  timeRuns?: (k: number) => Promise<Run>;
+}
+interface BenchModules {
+  inference: {
+    timeInterleaved(
+      cs: readonly InfContender[],
+      budgetMs: number,
+    ): Promise<{
+      wall: Record<string, number>;
+      cpu: Record<string, number>;
+      helperMs: Record<string, number | null>;
+      helperMaxMs: Record<string, number | null>;
+      leftMB: Record<string, number>;
+      reps: Record<string, number>;
+      runsPerSample: Record<string, number>;
+      timings: Record<string, { samplesMs: number[]; helperSamplesMs: (number | null)[] }>;
+    }>;
+    maxAbsDiff(y: ArrayLike<number>, ref: ArrayLike<number>): number;
+  };
+  relaxed: {
+    relaxedContender(
+      k: codegen.CompiledKernel,
+      params: ArrayLike<number>,
+      x: Float32Array,
+      B: number,
+    ): Promise<{ contender: InfContender; close(): void } | { why: string }>;
+  };
+  timing: { settleInfo(): { enabled: boolean; linux: boolean; waits: number } };
+}
+// bench/ is not part of this TypeScript project: imported by path, typed above
+const benchModule = (name: string) => import(/* @vite-ignore */ path.join(root, "bench", name));
+
+describe("inference timing (bench/inference.ts)", () => {
+  test("every sample by timing.ts's rule, the fma child's too, with helperMs and leftMB", async () => {
+    const m = {
+      inference: await benchModule("inference.ts"),
+      relaxed: await benchModule("relaxed.ts"),
+      timing: await benchModule("timing.ts"),
+    } as BenchModules;
+    const B = 2;
+    const opts = {
+      inputSize: 3,
+      hiddenSize: 4,
+      dtype: "float32" as const,
+      backend: "wasm" as const,
+    };
+    const k = codegen.compileCell(getCell("lstm"), opts);
+    const x = new Float32Array(5 * B * 3).map((_, i) => Math.sin(0.37 * i));
+    const w = k.initParams({ seed: 7 });
+    const p = k.params(w.data);
+    const y = k.forward(p, x, { batch: B, tape: false }).output;
+    const contenders: InfContender[] = [
+      { name: "sync", run: () => k.forward(p, x, { batch: B, tape: false }).output },
+      // a promise, like ONNX Runtime's session.run, leaving garbage
+      { name: "async", run: async () => Float32Array.from(new Array(1e5).fill(1)) },
+    ];
+    const fk = codegen.compileCell(getCell("lstm"), { ...opts, fma: true });
+    const fma = await m.relaxed.relaxedContender(fk, w.data, x, B);
+    // the child runs wherever node has relaxed SIMD behind the flag (Node 20 does)
+    expect("why" in fma ? fma.why : "ran").toMatch(/^ran$|has no relaxed SIMD/);
+    if ("contender" in fma) contenders.push(fma.contender);
+    try {
+      if ("contender" in fma)
+        expect(m.inference.maxAbsDiff(await fma.contender.run(), y)).toBeLessThan(1e-5);
+      const waits0 = m.timing.settleInfo().waits;
+      const t = await m.inference.timeInterleaved(contenders, 0);
+      const linux = m.timing.settleInfo().linux && m.timing.settleInfo().enabled;
+      for (const { name } of contenders) {
+        expect(t.reps[name], name).toBe(5); // a zero budget: the 5 rounds at least
+        expect(t.runsPerSample[name]!, name).toBeGreaterThanOrEqual(1);
+        expect(t.timings[name]!.samplesMs).toHaveLength(5);
+        expect(t.timings[name]!.helperSamplesMs).toHaveLength(5);
+        expect(Number.isFinite(t.cpu[name]), name).toBe(true);
+        expect(Number.isFinite(t.wall[name]), name).toBe(true);
+        expect(t.leftMB[name]!, name).toBeGreaterThanOrEqual(0);
+        if (linux) {
+          expect(t.helperMs[name], name).not.toBeNull();
+          expect(t.helperMaxMs[name]!, name).toBeGreaterThanOrEqual(t.helperMs[name]!);
+        }
+      }
+      // a run of microseconds is timed many to a sample (the gc() before it leaves caches cold)
+      expect(t.runsPerSample["sync"]!).toBeGreaterThan(1);
+      if ("contender" in fma) expect(t.runsPerSample["gated-wasm-fma"]!).toBeGreaterThan(1);
+      // what a run allocates is seen (a 1e5-element array and its Float32Array: ~1.2 MB; less
+      // where a scavenge ran inside the sample)
+      expect(t.leftMB["async"]!).toBeGreaterThan(0.05);
+      // two waits around every sample (3 warm-ups + 5 timed) in this process, two more for the
+      // child's helpers per fma sample
+      if (linux)
+        expect(m.timing.settleInfo().waits - waits0).toBeGreaterThanOrEqual(
+          2 * 8 * contenders.length + ("contender" in fma ? 2 * 8 : 0),
+        );
+    } finally {
+      if ("close" in fma) fma.close();
     }
   });
 });
