@@ -84,14 +84,28 @@ export function shapesOf(config: string): Shape[] {
   });
 }
 
+/** The WebAssembly API this file uses (the bench's TypeScript lib declares none). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (d: { initial: number }) => WasmMemory;
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (m: object, imports: object) => { exports: unknown };
+    };
+  }
+).WebAssembly;
+
 /** Instances of the plain module and (with `fma`) the relaxed-SIMD one, on one fresh memory. */
-export function instantiate(fma: boolean): { ex: GemmExports; mem: WebAssembly.Memory } {
-  const mem = new WebAssembly.Memory({ initial: 16 });
+export function instantiate(fma: boolean): { ex: GemmExports; mem: WasmMemory } {
+  const mem = new WA.Memory({ initial: 16 });
   const m = new ModuleBuilder(1);
   addGemm(m, "f32");
   const inst = (bytes: Uint8Array) =>
-    new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } })
-      .exports as unknown as GemmExports;
+    new WA.Instance(new WA.Module(bytes), { env: { mem } }).exports as unknown as GemmExports;
   const plain = inst(m.encode());
   const prod = fma ? inst(fmaGemmModule()) : plain;
   return { ex: { pack_f32: plain.pack_f32, gemm_f32: prod.gemm_f32 }, mem };
@@ -121,7 +135,7 @@ export interface GemmTiming {
  */
 export function timeShape(
   ex: GemmExports,
-  mem: WebAssembly.Memory,
+  mem: WasmMemory,
   sh: Pick<Shape, "M" | "N" | "K">,
   rounds = 7,
   batchMs = 25,
