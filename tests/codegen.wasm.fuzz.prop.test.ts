@@ -1,7 +1,8 @@
 /**
  * Differential fuzzing of the wasm backend: random cells in the equation syntax (one to three
  * states, folded vector constants such as cumsum(1[H]), cumsum / cumprod / scan (both
- * directions), softmax, a reduce (mean), products of expressions, reshapes, next states that read
+ * directions), softmax, a reduce (mean), products of expressions, reshapes ([H] ↔ [H, 1], an
+ * outer product flattened to [K], K = H·H), next states that read
  * no state, `output y = …` of another size (of a next state or of a state before the step),
  * `output c`, `project x = P x`) compiled by the wasm and the JS backends, against the
  * interpreter (float64 within 1e-12 relative for each gradient; float32 within 1e-4 of the
@@ -78,7 +79,7 @@ export function cellText(seed: number): string {
   const expr = (d: number): string => {
     if (d <= 0) return leaf();
     const a = () => expr(d - 1 - pick(2));
-    switch (pick(15)) {
+    switch (pick(16)) {
       case 0:
         return `tanh(${a()} + ${b()})`;
       case 1:
@@ -107,6 +108,8 @@ export function cellText(seed: number): string {
         return `tanh(${a()}) * (0.1 * cumsum(1[H]))`;
       case 13:
         return `(${a()} - mean(${a()}))`; // a reduce: the loop stays JavaScript
+      case 14: // a matrix flattened into K = H·H values
+        return `Q_${n++}[H, K] reshape(outer(tanh(${a()}), ${states[pick(nStates)]!}); shape=[K])`;
       default:
         return `${a()} + ${a()}`;
     }
@@ -263,7 +266,7 @@ function checkBits(got: Results, c: FuzzCell, k: CompiledKernel, at: (w: string)
 
 export function checkCell(c: FuzzCell, dtype: DType): void {
   const cell = parseCell(c.text) as Recurrence;
-  const kopts = { inputSize: c.I, hiddenSize: c.H, sizes: { O: c.O } };
+  const kopts = { inputSize: c.I, hiddenSize: c.H, sizes: { O: c.O, K: c.H * c.H } };
   const tol = dtype === "float64" ? 1e-12 : 1e-4;
   const ref = referenceKernel(cell, kopts);
   const p = ref.initParams({ seed: c.seed % 1000 });
@@ -354,6 +357,7 @@ describe("wasm fuzz: the generator reaches every shape it is for", () => {
       "reversed scan": has(/reverse=true/),
       softmax: has(/softmax\(/),
       reshape: has(/reshape\(/),
+      "reshape [H, H] to [K]": has(/shape=\[K\]/),
       "a reduce (mean)": has(/mean\(/),
       "two or more states": has(/; h\[H\], c\[H\]/),
       "three states": has(/s\[H\]\)/),
