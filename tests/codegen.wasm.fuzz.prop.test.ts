@@ -7,7 +7,7 @@
  * `output c`, `project x = P x`) compiled by the wasm and the JS backends, against the
  * interpreter (float64 within 1e-12 relative for each gradient; float32 wasm within 1e-4 of the
  * float64 interpreter, as tests/codegenCompare.ts, or within twice the JS backend's float32
- * error where that is larger; the parameters' gradients taken together), on
+ * error where that is larger (the JS backend within 1e-3); the parameters' gradients together), on
  * masked runs (lengths 0 … T), odd T, B around the gemm's 5-row tiles and H around its panel
  * widths: taped forward and backward, inference (tape: false, bitwise the taped forward),
  * checkpointed runs and step() (bitwise the forward); float32 wasm kernels also bitwise equal the
