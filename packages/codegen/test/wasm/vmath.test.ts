@@ -5,8 +5,7 @@
  * are the measured maxima (rounded up), stated in the backend's README.
  */
 import { describe, expect, it } from "vitest";
-import { Func, ModuleBuilder, simdSupported } from "../../src/backends/wasm/encoder.js";
-import { forRange } from "../../src/backends/wasm/gemm.js";
+import { simdSupported } from "../../src/backends/wasm/encoder.js";
 import {
   expF32,
   log1pF32,
@@ -15,7 +14,7 @@ import {
   signF32,
   tanhF32,
 } from "../../src/backends/wasm/vmath.js";
-import { instantiate } from "./instantiate.js";
+import { vectorMaps } from "./instantiate.js";
 
 const FNS = {
   exp: [expF32, Math.exp],
@@ -29,33 +28,8 @@ const FNS = {
   ],
 } as const;
 
-function build() {
-  const m = new ModuleBuilder(1);
-  for (const [name, [emit]] of Object.entries(FNS)) {
-    const f = new Func(["i32", "i32", "i32"]);
-    const [src, dst, n] = f.params;
-    const i = f.local("i32");
-    const x = f.local("v128");
-    forRange(
-      f,
-      i,
-      () => f.i32(0),
-      () => f.get(n!),
-      16,
-      () => {
-        f.get(src!).get(i).op("i32.add").op("v128.load", 0).set(x);
-        f.get(dst!).get(i).op("i32.add");
-        emit(f, x);
-        f.op("v128.store", 0);
-      },
-    );
-    m.add(f, name);
-  }
-  const { mem, ex } = instantiate<Record<string, (a: number, b: number, n: number) => void>>(
-    m.encode(),
-  );
-  return { mem, ex };
-}
+const build = () =>
+  vectorMaps(Object.fromEntries(Object.entries(FNS).map(([name, [emit]]) => [name, emit])));
 
 const bits = new Int32Array(1);
 const flt = new Float32Array(bits.buffer);

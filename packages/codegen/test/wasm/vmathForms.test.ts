@@ -7,10 +7,9 @@
  * around the thresholds (0.625, the clamps 10 and 20 of 2|x|, exp's ±88.8/−104).
  */
 import { describe, expect, it } from "vitest";
-import { Func, type Local, ModuleBuilder, simdSupported } from "../../src/backends/wasm/encoder.js";
-import { forRange } from "../../src/backends/wasm/gemm.js";
+import { type Func, type Local, simdSupported } from "../../src/backends/wasm/encoder.js";
 import { expF32, sigmoidF32, tanhF32, tmp } from "../../src/backends/wasm/vmath.js";
-import { instantiate } from "./instantiate.js";
+import { vectorMaps } from "./instantiate.js";
 
 const SIGN = 0x80000000 | 0;
 
@@ -52,30 +51,7 @@ function sigmoidPlain(f: Func, x: Local): void {
 
 const FNS = { tanh: tanhF32, tanhPlain, sigmoid: sigmoidF32, sigmoidPlain } as const;
 
-function build() {
-  const m = new ModuleBuilder(1);
-  for (const [name, emit] of Object.entries(FNS)) {
-    const f = new Func(["i32", "i32", "i32"]);
-    const [src, dst, n] = f.params;
-    const i = f.local("i32");
-    const x = f.local("v128");
-    forRange(
-      f,
-      i,
-      () => f.i32(0),
-      () => f.get(n!),
-      16,
-      () => {
-        f.get(src!).get(i).op("i32.add").op("v128.load", 0).set(x);
-        f.get(dst!).get(i).op("i32.add");
-        emit(f, x);
-        f.op("v128.store", 0);
-      },
-    );
-    m.add(f, name);
-  }
-  return instantiate<Record<string, (a: number, b: number, n: number) => void>>(m.encode(), 256);
-}
+const build = () => vectorMaps(FNS, 256);
 
 function inputs(): Uint32Array {
   const f = new Float32Array(1);
