@@ -181,14 +181,13 @@ describe.skipIf(!available)("wasm time loops: which loops run in the module", ()
   });
 });
 
+/** The LSTM at I, H as a float32 wasm kernel (the memory and tape tests' kernel). */
+const wasmLstm32 = () =>
+  compileCell(lstm(), { inputSize: I, hiddenSize: H, dtype: "float32", backend: "wasm" });
+
 describe.skipIf(!available)("wasm time loops: memory and tapes", () => {
   test("10⁴ masked calls (forward, backward, inference, step): the memory grows at the first only", () => {
-    const k = compileCell(lstm(), {
-      inputSize: I,
-      hiddenSize: H,
-      dtype: "float32",
-      backend: "wasm",
-    });
+    const k = wasmLstm32();
     const { api, mems } = withMemories<Api & { params(d?: ArrayLike<number>): unknown }>(k);
     const p = api.params(
       rand(
@@ -217,12 +216,7 @@ describe.skipIf(!available)("wasm time loops: memory and tapes", () => {
   });
 
   test("inference in segments (more than 4096 rows) equals the taped forward, bit for bit", () => {
-    const k = compileCell(lstm(), {
-      inputSize: I,
-      hiddenSize: H,
-      dtype: "float32",
-      backend: "wasm",
-    });
+    const k = wasmLstm32();
     const p = k.initParams({ seed: 6 });
     const T = 1400;
     const x = rand(T * B * I, 3);
@@ -237,12 +231,7 @@ describe.skipIf(!available)("wasm time loops: memory and tapes", () => {
   });
 
   test("a float32 run's tape stays valid while other calls reuse the memory; results do not alias it", () => {
-    const k = compileCell(lstm(), {
-      inputSize: I,
-      hiddenSize: H,
-      dtype: "float32",
-      backend: "wasm",
-    });
+    const k = wasmLstm32();
     const p = k.initParams({ seed: 4 });
     const T = 4;
     const x1 = rand(T * B * I, 5);
