@@ -7,18 +7,17 @@
  * get the same per-step structure as the LSTM, so they cost what their products and
  * elementwise terms cost (bench/README.md, inference).
  */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { compileCell, type Stmt } from "@gated/codegen";
 import { CATALOGUE, parseCell } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 
-// the bench's equation-syntax cell (bench/inferenceCustom.ts, EQUATION_CELL)
-const COUPLED_OG = `
-cell coupled_og(x[I]; h[H]) {
-  z  = sigmoid(U_z x + W_z h + b_z)
-  o  = sigmoid(U_o x + W_o h + b_o)
-  n  = tanh(U_n x + W_n (o * h) + b_n)
-  h' = h + z * (n - h)
-}`;
+// the bench's equation-syntax cell, read from the bench (outside this project's rootDir)
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const { EQUATION_CELL: COUPLED_OG } = (await import(
+  /* @vite-ignore */ path.join(root, "bench", "inferenceCustom.ts")
+)) as { EQUATION_CELL: string };
 
 const I = 5;
 const H = 8;
