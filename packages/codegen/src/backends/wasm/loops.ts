@@ -162,36 +162,29 @@ export function addLoop(
     }
     if (l.col) f.i32(es * l.col).op("i32.add");
   };
+  /** for each 32-bit word k of n elements from dst: body(), with j = 4k (bytes). */
+  const words = (n: number, body: () => void): void => {
+    const count = (n * es) / 4;
+    if (count === 0) return;
+    forRange(
+      f,
+      j,
+      () => f.i32(0),
+      () => f.i32(4 * count),
+      4,
+      body,
+    );
+  };
   /** dst[k] = src[k] (and src[k] = 0 when `clear`) for k < n elements, as 32-bit words. */
-  const move = (n: number, clear: boolean): void => {
-    const words = (n * es) / 4;
-    if (words === 0) return;
-    forRange(
-      f,
-      j,
-      () => f.i32(0),
-      () => f.i32(4 * words),
-      4,
-      () => {
-        f.get(dst).get(j).op("i32.add");
-        f.get(src).get(j).op("i32.add").op("i32.load", 0);
-        f.op("i32.store", 0);
-        if (clear) f.get(src).get(j).op("i32.add").i32(0).op("i32.store", 0);
-      },
-    );
-  };
-  const zero = (n: number): void => {
-    const words = (n * es) / 4;
-    if (words === 0) return;
-    forRange(
-      f,
-      j,
-      () => f.i32(0),
-      () => f.i32(4 * words),
-      4,
-      () => f.get(dst).get(j).op("i32.add").i32(0).op("i32.store", 0),
-    );
-  };
+  const move = (n: number, clear: boolean): void =>
+    words(n, () => {
+      f.get(dst).get(j).op("i32.add");
+      f.get(src).get(j).op("i32.add").op("i32.load", 0);
+      f.op("i32.store", 0);
+      if (clear) f.get(src).get(j).op("i32.add").i32(0).op("i32.store", 0);
+    });
+  const zero = (n: number): void =>
+    words(n, () => f.get(dst).get(j).op("i32.add").i32(0).op("i32.store", 0));
   /** for r < B (or the one row): body(r). */
   const eachRow = (rows: "one" | "B", body: () => void): void => {
     if (rows === "one") {
