@@ -282,6 +282,20 @@ export async function timeInterleaved(
 }
 
 /** The row's log text: wall ms (CPU ms) per contender, or why one is missing. */
+/** A row's timing fields from an interleaved measurement (CPU medians, helper CPU, samples). */
+export function timedFields(
+  t: InterleavedTimes,
+): Pick<InferenceRow, "cpuMs" | "helperMs" | "helperMaxMs" | "leftMB" | "reps" | "runsPerSample"> {
+  return {
+    cpuMs: t.cpu,
+    helperMs: t.helperMs,
+    helperMaxMs: t.helperMaxMs,
+    leftMB: t.leftMB,
+    reps: t.reps,
+    runsPerSample: t.runsPerSample,
+  };
+}
+
 export function msText(
   ms: Readonly<Record<string, number | string>>,
   cpuMs: Readonly<Record<string, number>>,
@@ -416,12 +430,7 @@ export async function inferenceBench(opts: {
           cell: kind,
           config: c.name,
           ms,
-          cpuMs: timed.cpu,
-          helperMs: timed.helperMs,
-          helperMaxMs: timed.helperMaxMs,
-          leftMB: timed.leftMB,
-          reps: timed.reps,
-          runsPerSample: timed.runsPerSample,
+          ...timedFields(timed),
           ...(flops === undefined ? {} : { productFlops: flops }),
           maxErr,
           stepUs,

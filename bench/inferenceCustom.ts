@@ -20,6 +20,7 @@ import {
   type OrtFeeds,
   ortContenders,
   scheduleFlops,
+  timedFields,
   timeInterleaved,
 } from "./inference.js";
 
@@ -132,12 +133,7 @@ export async function customInferenceBench(opts: {
         config: c.name,
         model: MODEL,
         ms,
-        cpuMs: timed.cpu,
-        helperMs: timed.helperMs,
-        helperMaxMs: timed.helperMaxMs,
-        leftMB: timed.leftMB,
-        reps: timed.reps,
-        runsPerSample: timed.runsPerSample,
+        ...timedFields(timed),
         ...(productFlops === undefined ? {} : { productFlops }),
         maxErr,
       });
