@@ -18,6 +18,7 @@ import {
   fmaGemmModule,
   KC,
   MR,
+  PACK_A_PANELS,
   packedSize,
   panelWidth,
   relaxedSimdSupported,
@@ -195,6 +196,19 @@ describe.skipIf(!simdSupported())("wasm gemm: blocking and the order of summatio
           },
           [7, mc + 1],
         );
+    });
+    it(`${t}: blocks of A packed (≥ PACK_A_PANELS panels) or read in place (fewer), several slices`, () => {
+      // N of PACK_A_PANELS − 1 whole panels (A read in place), then one column more (a partial
+      // panel: packed), then PACK_A_PANELS whole panels; full blocks of both modules' tiles
+      const mc = Math.max(blockRows(MR), blockRows(FMA_MR));
+      const p = PACK_A_PANELS;
+      let seed = 40;
+      for (const N of [(p - 1) * nr, (p - 1) * nr + 1, p * nr])
+        for (const M of [MR, 2 * FMA_MR + 1, mc + 2 * MR + 3]) {
+          const acc = seed % 2 === 1;
+          check({ t, M, N, K: KC + 3 + (seed % 5), pad: [seed % 3, 1, 2], acc, seed }, [MR, mc]);
+          seed++;
+        }
     });
     it(`${t}: random shapes, leading dimensions and row splits (property)`, () => {
       fc.assert(

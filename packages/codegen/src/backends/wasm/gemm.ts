@@ -11,17 +11,29 @@
  *   (its MC × KC slice of A stays in L2), for each packed panel (its KC × NR slice stays in L1),
  *   every MR-row tile of the block. A tile of MR = 5 rows × NR columns is kept in 10 vector
  *   accumulators (with the panel's two vectors, the broadcast A value and the product's
- *   temporary: 14 of x64's 16 vector registers; 6 rows spill, and unrolling k by 2 or 4
- *   measured slower). The r < MR rows past the last whole tile (every row of a B = 1 step) go
- *   through tiles of r rows × 4/r panels, so they too keep ≥ 6 independent add chains. A
- *   partial last panel goes through a scratch tile at address 0. (The FMA module's tiles have
- *   FMA_MR = 6 rows.)
+ *   temporary: 14 of the 15 vector registers V8 allocates on x64; 6 rows spill). Where the
+ *   product has at least PACK_A_PANELS panels, each block of A is first packed (packA) into
+ *   k-major micro-panels of MR rows, Ap[k][r], in the scratch: a tile then reads its rows
+ *   through one pointer with immediate offsets, so a step of k is the 27 vector operations and
+ *   4 scalar ones (two pointer increments, the loop's compare-and-branch, V8's stack check)
+ *   instead of 8 scalar ones and two zero-extending moves: on Zen 4 the tile was bound by
+ *   dispatch (~37 macro-ops per k, 6 a cycle, against 5 cycles of multiplies and adds), and the
+ *   packed block measured 8–15% faster, the FMA module's 5–20%; below PACK_A_PANELS the packing
+ *   costs more than it saves and the tiles read A in place. Unrolling k (2 or 4) measured slower
+ *   with and without packing: V8 hoists every unrolled step's loads ahead of the arithmetic and
+ *   spills. The r < MR rows past the last whole tile (every row of a B = 1 step) go through
+ *   tiles of r rows × 4/r panels, reading A in place, so they too keep ≥ 6 independent add
+ *   chains. A partial last panel goes through a scratch tile at address 0. (The FMA module's
+ *   tiles have FMA_MR = 6 rows.)
  *
  *   Every C element is formed the same way whichever tile computes it and however the rows are
  *   split between calls (threads, step() at B = 1): per slice, a sum from zero over the slice's
  *   k in order, then stored (the first slice, not accumulating) or added to C.
  *
- * (Transposes and column sums are in rearrange.ts.) Addresses are byte offsets into the imported memory; bytes [0, SCRATCH_BYTES) are the scratch.
+ * (Transposes and column sums are in rearrange.ts.) Addresses are byte offsets into the imported
+ * memory; bytes [0, SCRATCH_BYTES) are the scratch: the partial-panel tile at 0, the packed block
+ * of A at PACKED_A_AT (384 KB, the largest block: FMA_MR·32 rows × KC float64 values). Each
+ * instance has its own memory (every thread's kernel too), so the scratch is never shared.
  * f32x4 for float32 (NR = 8), f64x2 for float64 (NR = 4).
  *
  * `fmaGemmModule()` is a second, optional module with the same `gemm_<t>` whose tiles multiply
@@ -32,10 +44,10 @@
 import { Func, type Local, ModuleBuilder } from "./encoder.js";
 
 export type Elem = "f32" | "f64";
-/** Bytes reserved at address 0 for the partial-panel tile (up to FMA_MR = 6 rows × NR: 192 bytes). */
-export const SCRATCH_BYTES = 256;
 /** k values per slice. */
 export const KC = 256;
+/** Where a block of A is packed for the MR-row tiles (after the partial-panel tile at 0). */
+export const PACKED_A_AT = 256;
 /** Rows of the main tile (5: measured against 4 and 6, see above). */
 export const MR = 5;
 /**
@@ -45,6 +57,13 @@ export const MR = 5;
 export const FMA_MR = 6;
 /** Rows per block (32 tiles): the block's slice of A, 160 (FMA: 192) × KC values, stays in L2. */
 export const blockRows = (mr: number): number => 32 * mr;
+/** Panels of P from which a block of A is packed: below, the tiles read A itself. */
+export const PACK_A_PANELS = 4;
+/**
+ * Bytes reserved at address 0: the partial-panel tile (up to FMA_MR = 6 rows × NR: 192 bytes),
+ * then a packed block of A (up to blockRows(FMA_MR) × KC float64 values).
+ */
+export const SCRATCH_BYTES = PACKED_A_AT + blockRows(FMA_MR) * KC * 8;
 
 export const elemBytes = (t: Elem): number => (t === "f32" ? 4 : 8);
 /** Columns per packed panel: two vectors. */
@@ -277,13 +296,20 @@ function packFn(t: Elem): Func {
  * (`rows` ≤ 6 on x64's 16 vector registers); with one row, its value is broadcast once and
  * multiplied by each panel's vectors, so a single row still has 2·panels independent chains.
  */
-function tileFn(t: Elem, rows: number, panels: number, fma: boolean): Func {
+function tileFn(t: Elem, rows: number, panels: number, fma: boolean, packedA = false): Func {
   const es = elemBytes(t);
   const nr = panelWidth(t);
   const V = vt(t);
   const f = new Func(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"]);
   const [a, ldab, pp, pstride, kc, c, ldcb, acc] = f.params;
-  const pa = Array.from({ length: rows }, () => f.local("i32"));
+  // the rows' pointers into A, or (packedA) one pointer into the tile's k-major micro-panel
+  const pa = Array.from({ length: packedA ? 1 : rows }, () => f.local("i32"));
+  const aStep = packedA ? rows * es : es;
+  /** Pushes row r's pointer; its value of k + u is at the returned offset. */
+  const rowAt = (r: number, u: number): number => {
+    f.get(pa[packedA ? 0 : r]!);
+    return packedA ? u * aStep + r * es : u * es;
+  };
   const pw = Array.from({ length: panels - 1 }, () => f.local("i32"));
   const end = f.local("i32");
   const b0 = f.local("v128");
@@ -314,6 +340,16 @@ function tileFn(t: Elem, rows: number, panels: number, fma: boolean): Func {
     .op("i32.mul")
     .op("i32.add")
     .set(end);
+  // The k loop's pointers start as results of 32-bit arithmetic, not as the parameters
+  // themselves: V8 then knows their upper halves are zero and addresses memory with them
+  // directly (a parameter costs a zero-extending move per pointer per k, 2 of ~33 operations).
+  f.get(end)
+    .get(kc!)
+    .i32(nr * es)
+    .op("i32.mul")
+    .op("i32.sub")
+    .set(pp!);
+  f.get(a!).get(ldab!).op("i32.add").get(ldab!).op("i32.sub").set(pa[0]!);
   const madd = (accum: Local, x: () => void, y: () => void) => {
     if (fma) {
       x();
@@ -336,11 +372,9 @@ function tileFn(t: Elem, rows: number, panels: number, fma: boolean): Func {
       f.get(pp!)
         .op("v128.load", u * nr * es + 16)
         .set(b1);
-      pa.forEach((p, r) => {
-        f.get(p)
-          .op(splat, u * es)
-          .set(av);
-        const [x, y] = cs[r]![0]!;
+      cs.forEach((row, r) => {
+        f.op(splat, rowAt(r, u)).set(av);
+        const [x, y] = row[0]!;
         madd(
           x,
           () => f.get(av),
@@ -354,10 +388,8 @@ function tileFn(t: Elem, rows: number, panels: number, fma: boolean): Func {
       });
       return;
     }
-    for (const [r, p] of pa.entries()) {
-      f.get(p)
-        .op(splat, u * es)
-        .set(av);
+    for (let r = 0; r < rows; r++) {
+      f.op(splat, rowAt(r, u)).set(av);
       for (let w = 0; w < panels; w++)
         cs[r]![w]!.forEach((x, h) =>
           madd(
@@ -374,7 +406,7 @@ function tileFn(t: Elem, rows: number, panels: number, fma: boolean): Func {
     for (let j = 0; j < u; j++) kStep(j);
     for (const p of pa)
       f.get(p)
-        .i32(u * es)
+        .i32(u * aStep)
         .op("i32.add")
         .set(p);
     for (const p of pw)
@@ -391,6 +423,7 @@ function tileFn(t: Elem, rows: number, panels: number, fma: boolean): Func {
       .op("br_if", 0);
     f.op("end").op("end");
   };
+  // one k a turn: unrolled, V8 hoists the loads of every k first and spills (measured slower)
   kLoop(end, 1);
   // store (acc: add to C)
   const store = (add: boolean) => {
@@ -417,6 +450,112 @@ function tileFn(t: Elem, rows: number, panels: number, fma: boolean): Func {
   f.op("else");
   store(false);
   f.op("end");
+  return f;
+}
+
+/**
+ * Packs a block of A for the MR-row tiles, (a, ldab, rows, kc, dst) with rows a multiple of mr
+ * and ldab in bytes: tile q's micro-panel at dst + q·mr·kc elements, k-major,
+ * Ap[q][k][r] = A[q·mr + r, k] for k < kc, so one pointer (and immediate offsets) serves a
+ * tile's rows. A vector of k values of each row at a time: the rows' vectors are transposed in
+ * registers a square of rows at a time (as in packing P) and stored as one vector per k; the
+ * rows past the squares (mr mod lanes) a lane at a time; the k past the vectors one value at a
+ * time.
+ */
+function packAFn(t: Elem, mr: number): Func {
+  const es = elemBytes(t);
+  const lanes = 16 / es;
+  const step = mr * es;
+  const f = new Func(["i32", "i32", "i32", "i32", "i32"]);
+  const [a, ldab, rows, kc, dst] = f.params;
+  const i = f.local("i32");
+  const d = f.local("i32");
+  const dEnd = f.local("i32");
+  const dVec = f.local("i32");
+  const ps = Array.from({ length: mr }, () => f.local("i32"));
+  const v = Array.from({ length: mr }, () => f.local("v128"));
+  const w = Array.from({ length: lanes }, () => f.local("v128"));
+  const shuffle = (x: Local, y: Local, ls: number[]) =>
+    f.get(x).get(y).op("i8x16.shuffle", lanesOf(t, ls));
+  const squares = Math.floor(mr / lanes);
+  f.get(dst!).set(d);
+  forRange(
+    f,
+    i,
+    () => f.i32(0),
+    () => f.get(rows!),
+    mr,
+    () => {
+      ps.forEach((p, r) => {
+        f.get(a!).get(i).i32(r).op("i32.add").get(ldab!).op("i32.mul").op("i32.add").set(p);
+      });
+      // dVec: past the k in whole vectors; dEnd: past the tile's micro-panel
+      f.get(d).get(kc!).i32(-lanes).op("i32.and").i32(step).op("i32.mul").op("i32.add").set(dVec);
+      f.get(d).get(kc!).i32(step).op("i32.mul").op("i32.add").set(dEnd);
+      f.op("block").get(d).get(dVec).op("i32.ge_u").op("br_if", 0).op("loop");
+      ps.forEach((p, r) => {
+        f.get(p).op("v128.load", 0).set(v[r]!);
+      });
+      for (let g = 0; g < squares; g++) {
+        const x = v.slice(g * lanes, (g + 1) * lanes);
+        if (t === "f32") {
+          const [r0, r1, r2, r3] = x as [Local, Local, Local, Local];
+          // w0 = r0₀ r1₀ r0₁ r1₁, w1 = r0₂ r1₂ r0₃ r1₃, w2, w3 the same of r2, r3
+          shuffle(r0, r1, [0, 4, 1, 5]).set(w[0]!);
+          shuffle(r0, r1, [2, 6, 3, 7]).set(w[1]!);
+          shuffle(r2, r3, [0, 4, 1, 5]).set(w[2]!);
+          shuffle(r2, r3, [2, 6, 3, 7]).set(w[3]!);
+          const pick = [
+            [0, 2, [0, 1, 4, 5]],
+            [0, 2, [2, 3, 6, 7]],
+            [1, 3, [0, 1, 4, 5]],
+            [1, 3, [2, 3, 6, 7]],
+          ] as const;
+          pick.forEach(([p, q, ls], j) => {
+            f.get(d);
+            shuffle(w[p]!, w[q]!, [...ls]);
+            f.op("v128.store", j * step + g * lanes * es);
+          });
+        } else
+          for (let j = 0; j < 2; j++) {
+            f.get(d);
+            shuffle(x[0]!, x[1]!, [j, 2 + j]);
+            f.op("v128.store", j * step + g * lanes * es);
+          }
+      }
+      for (let r = squares * lanes; r < mr; r++)
+        for (let j = 0; j < lanes; j++) {
+          f.get(d)
+            .get(v[r]!)
+            .op(`${vt(t)}.extract_lane`, j)
+            .op(`${t}.store`, j * step + r * es);
+        }
+      for (const p of ps)
+        f.get(p)
+          .i32(lanes * es)
+          .op("i32.add")
+          .set(p);
+      f.get(d)
+        .i32(lanes * step)
+        .op("i32.add")
+        .tee(d)
+        .get(dVec)
+        .op("i32.lt_u")
+        .op("br_if", 0);
+      f.op("end").op("end");
+      // the k past the vectors
+      f.op("block").get(d).get(dEnd).op("i32.ge_u").op("br_if", 0).op("loop");
+      ps.forEach((p, r) => {
+        f.get(d)
+          .get(p)
+          .op(`${t}.load`, 0)
+          .op(`${t}.store`, r * es);
+        f.get(p).i32(es).op("i32.add").set(p);
+      });
+      f.get(d).i32(step).op("i32.add").tee(d).get(dEnd).op("i32.lt_u").op("br_if", 0);
+      f.op("end").op("end");
+    },
+  );
   return f;
 }
 
@@ -459,8 +598,10 @@ function tailFn(t: Elem): Func {
 
 /** Function indices of a product's tiles in its module. */
 interface Tiles {
-  /** MR rows × one panel. */
+  /** MR rows × one panel, its rows from a packed block of A (packA), or from A itself. */
   readonly block: number;
+  readonly blockA: number;
+  readonly packA: number;
   /** For r = 1 … MR − 1 rows (index r − 1): r rows × rowPanels(r) panels, and r rows × one panel. */
   readonly wide: readonly number[];
   readonly one: readonly number[];
@@ -506,6 +647,7 @@ function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
   const pstride = f.local("i32");
   const mMain = f.local("i32");
   const n = f.local("i32");
+  const packed = f.local("i32");
   f.get(lda!).i32(es).op("i32.mul").set(ldab);
   f.get(ldc!).i32(es).op("i32.mul").set(ldcb);
   f.get(K!)
@@ -566,8 +708,11 @@ function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
       .set(cp);
   };
   // one tile at (i, nb): straight into C, or (a partial panel) through the scratch tile
-  const callTile = (idx: number, rows: number, partial: boolean) => {
-    setAp();
+  const callTile = (idx: number, rows: number, partial: boolean, fromPacked = false) => {
+    if (fromPacked) {
+      f.i32(PACKED_A_AT).get(i).get(i0).op("i32.sub").get(kc).op("i32.mul").i32(es);
+      f.op("i32.mul").op("i32.add").set(ap);
+    } else setAp();
     setCp();
     if (!partial) {
       f.get(ap).get(ldab).get(pp).get(pstride).get(kc).get(cp).get(ldcb).get(accf);
@@ -586,6 +731,16 @@ function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
     f.i32(rows).get(N!).get(nb).i32(nr).op("i32.mul").op("i32.sub");
     f.get(cp).get(ldcb).get(accf).op("call", tiles.tail);
   };
+  // an MR-row tile of a block: from the packed block (its micro-panel (i − i0)·kc elements
+  // from the start) where the block is packed, else from A
+  const callBlock = (partial: boolean) => {
+    f.get(packed).op("if");
+    callTile(tiles.block, mr, partial, true);
+    f.op("else");
+    callTile(tiles.blockA, mr, partial);
+    f.op("end");
+  };
+  f.get(nbs).i32(PACK_A_PANELS).op("i32.ge_u").set(packed);
   forRange(
     f,
     k0,
@@ -607,6 +762,11 @@ function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
           // iEnd = min(i0 + mc, mMain)
           f.get(i0).i32(mc).op("i32.add").tee(iEnd).get(mMain).op("i32.gt_s");
           f.op("if").get(mMain).set(iEnd).op("end");
+          // the block's rows of A, packed for its tiles (if there are enough panels to repay it)
+          f.get(packed).op("if");
+          f.get(A!).get(i0).get(ldab).op("i32.mul").op("i32.add").get(k0).i32(es);
+          f.op("i32.mul").op("i32.add").get(ldab).get(iEnd).get(i0).op("i32.sub").get(kc);
+          f.i32(PACKED_A_AT).op("call", tiles.packA).op("end");
           forRange(
             f,
             nb,
@@ -622,7 +782,7 @@ function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
                 () => f.get(i0),
                 () => f.get(iEnd),
                 mr,
-                () => callTile(tiles.block, mr, false),
+                () => callBlock(false),
               );
               f.op("else");
               forRange(
@@ -631,7 +791,7 @@ function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
                 () => f.get(i0),
                 () => f.get(iEnd),
                 mr,
-                () => callTile(tiles.block, mr, true),
+                () => callBlock(true),
               );
               f.op("end");
             },
@@ -682,7 +842,9 @@ function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
 /** Adds gemm_<t> (its tiles multiplying and adding apart, or fused: `fma`) to a module. */
 function addProduct(m: ModuleBuilder, t: Elem, fma: boolean): void {
   const mr = fma ? FMA_MR : MR;
-  const block = m.add(tileFn(t, mr, 1, fma));
+  const block = m.add(tileFn(t, mr, 1, fma, true));
+  const blockA = m.add(tileFn(t, mr, 1, fma));
+  const packA = m.add(packAFn(t, mr));
   const one: number[] = [];
   const wide: number[] = [];
   for (let r = 1; r < mr; r++) {
@@ -690,7 +852,7 @@ function addProduct(m: ModuleBuilder, t: Elem, fma: boolean): void {
     wide.push(rowPanels(r) > 1 ? m.add(tileFn(t, r, rowPanels(r), fma)) : one[r - 1]!);
   }
   const tail = m.add(tailFn(t));
-  m.add(gemmFn(t, { block, wide, one, tail }, mr), `gemm_${t}`);
+  m.add(gemmFn(t, { block, blockA, packA, wide, one, tail }, mr), `gemm_${t}`);
 }
 
 /** Adds pack_<t> and gemm_<t> (and their tiles) to a module. */
