@@ -12,7 +12,14 @@
  * apart) and each shape's ms per forward+backward (or per inference forward) of the cell, from
  * the number of calls a run makes. `--fma` times the relaxed-SIMD module (Node 20 needs
  * `--experimental-wasm-relaxed-simd`).
+ *
+ * `--against OLD.mjs` (this bench bundled from an older checkout) times the old build and this
+ * one in the same process instead, alternating (old, new, new, old, …) `--rounds` times per
+ * shape (default 9): the medians of both and of the per-round ratio new/old with its quartiles,
+ * a comparison that a loaded machine's drift affects less than separate processes do.
  */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ModuleBuilder } from "../packages/codegen/src/backends/wasm/encoder.js";
 import {
   addGemm,
@@ -178,9 +185,52 @@ export function timeShape(
   return { ms: m, gflops: (2 * M * N * K) / (m * 1e6), packMs: median(packs) };
 }
 
-function main(): void {
+/** The bench's own exports, as an older bundle of it has them too. */
+interface Bench {
+  instantiate: typeof instantiate;
+  timeShape: typeof timeShape;
+}
+
+/** Old and new builds in one process, alternating rounds per shape (see the top). */
+async function against(path: string, configs: string[], fma: boolean, rounds: number) {
+  // the old bundle runs its main() when process.argv[1] names a wasmGemm bundle: hide it
+  const script = process.argv[1]!;
+  process.argv[1] = "";
+  const old = (await import(pathToFileURL(resolve(path)).href).finally(() => {
+    process.argv[1] = script;
+  })) as Bench;
+  const runs = [old.instantiate(fma), instantiate(fma)] as const;
+  const timers = [old.timeShape, timeShape] as const;
+  console.log("M×N×K            old GFLOP/s  new GFLOP/s  new/old  [q1, q3]");
+  const seen = new Set<string>();
+  for (const cfg of configs)
+    for (const sh of shapesOf(cfg)) {
+      const key = `${sh.M}x${sh.N}x${sh.K}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const g: [number[], number[]] = [[], []];
+      const ratio: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const got = [0, 0];
+        for (const w of r % 2 ? [1, 0] : [0, 1])
+          got[w] = timers[w]!(runs[w]!.ex, runs[w]!.mem, sh, 3, 15).gflops;
+        g[0].push(got[0]!);
+        g[1].push(got[1]!);
+        ratio.push(got[1]! / got[0]!);
+      }
+      const q = [...ratio].sort((x, y) => x - y);
+      console.log(
+        `${key.padEnd(16)} ${median(g[0]).toFixed(1).padStart(11)} ${median(g[1]).toFixed(1).padStart(12)} ${median(ratio).toFixed(3).padStart(8)}  [${q[rounds >> 2]!.toFixed(3)}, ${q[(3 * rounds) >> 2]!.toFixed(3)}]`,
+      );
+    }
+}
+
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const configs = (args[args.indexOf("--configs") + 1] ?? "M,L").split(",");
+  const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const configs = (opt("--configs") ?? "M,L").split(",");
+  const old = opt("--against");
+  if (old) return against(old, configs, args.includes("--fma"), Number(opt("--rounds") ?? 9));
   const run = instantiate(args.includes("--fma"));
   const seen = new Map<string, GemmTiming>();
   console.log(
@@ -210,4 +260,4 @@ function main(): void {
 }
 
 // run as a script (the bundle above), not when imported
-if (/wasmGemm\.(m?js|ts)$/.test(process.argv[1] ?? "")) main();
+if (/wasmGemm\.(m?js|ts)$/.test(process.argv[1] ?? "")) await main();
