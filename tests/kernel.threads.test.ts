@@ -201,6 +201,26 @@ describe("threads: N workers, one slice of the batch each", () => {
     }
   });
 
+  test("a worker idle past its wait (1 s) serves the next call from its event loop", async () => {
+    const one = compileCell(lstm(), { inputSize: 3, hiddenSize: 4 });
+    const many = compileCell(lstm(), { inputSize: 3, hiddenSize: 4, threads: 2 });
+    try {
+      const p = one.initParams({ seed: 6 });
+      const x = rand(4 * 5 * 3, 40);
+      const cot = { output: rand(4 * 5 * 4, 41) };
+      const ga = one.backward(one.forward(p, x, { batch: 5 }), cot);
+      // forward, then backward after the workers stopped waiting on their mail counters
+      const run = many.forward(p, x, { batch: 5 });
+      await new Promise((r) => setTimeout(r, 1300));
+      expect(many.backward(run, cot).input).toEqual(ga.input);
+      // and back to back again (each worker waiting on its counter)
+      for (let i = 0; i < 3; i++)
+        expect(many.backward(many.forward(p, x, { batch: 5 }), cot).input).toEqual(ga.input);
+    } finally {
+      await many.close();
+    }
+  });
+
   test("parameters of another layout are refused with one thread's error", async () => {
     const many = compileCell(lstm(), { inputSize: 3, hiddenSize: 4, threads: 2 });
     try {

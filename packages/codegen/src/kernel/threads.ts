@@ -53,7 +53,7 @@ function $views(bufs, meta) {
     const b = bufs.st[s.name];
     st[s.name] = { init: new KF(b.init), fcot: new KF(b.fcot), fin: new F(b.fin), dinit: new F(b.dinit) };
   }
-  return { ...meta, F, KF, gen: bufs.gen, P: new F(bufs.P), G: new Float64Array(bufs.G), DP: new F(bufs.DP),
+  return { ...meta, F, KF, gen: bufs.gen, P: new F(bufs.P), G: new F(bufs.G), DP: new F(bufs.DP),
     X: new KF(bufs.X), COT: new KF(bufs.COT), OUT: new F(bufs.OUT), DX: new F(bufs.DX), st };
 }
 function $sliceForward(api, v, m, params) {
@@ -81,7 +81,8 @@ function $sliceBackward(api, v, m, run) {
   v.G.set(g.params.data, m.part * v.PS);
 }
 // the parameter gradient: entries [floor(jP/k), floor((j+1)P/k)) of the k slices' sum, added in
-// slice order (rounded once to the dtype): worker j's share, once every slice is in G
+// slice order in float64 and rounded once to the dtype (G holds each slice's gradient in the
+// dtype, which float64 represents exactly): worker j's share, once every slice is in G
 function $reduce(v, k, j) {
   const P = v.PS, G = v.G, DP = v.DP;
   for (let i = Math.floor((j * P) / k), e = Math.floor(((j + 1) * P) / k); i < e; i++) {
@@ -99,15 +100,25 @@ function $arrive(flag, k) {
 }
 // a slot's state in the control array; BROKEN: the worker could not load the kernel
 const $STARTING = 0, $IDLE = 1, $BUSY = 2, $FAILED = 3, $BROKEN = 4, $ERR_CHARS = 1024;
+// how long a Node worker waits on its mail counter for the next command before its event loop
+const $IDLE_MS = 1000;
 `;
 
 /**
  * The worker side: `$listen(load)` wires a worker to its environment (Node: workerData and
  * parentPort; a browser worker: its first message); `load(start)` gives the kernel's sweeps.
+ *
+ * Waking a worker: in Node, a worker that has served a command does not wait for the next one in
+ * its event loop (a message there takes ~0.5-1 ms to arrive on a busy machine) but blocks in
+ * \`Atomics.wait\` on its mail counter, which the caller raises after each postMessage, and takes
+ * the message at once with receiveMessageOnPort; after $IDLE_MS without one it goes back to its
+ * event loop, where the message event serves the next. Between two commands its event loop runs
+ * once (setImmediate), so the engine's own tasks still run. A browser worker has no
+ * receiveMessageOnPort and always waits in its event loop.
  */
 const WORKER_SIDE = `
-function $serve(load) {
-  let api, flag, err, slot, meta, v = null;
+function $serve(load, take) {
+  let api, flag, err, slot, meta, mail = null, got = 0, armed = false, v = null;
   const runs = new Map();
   function reply(state, message) {
     if (message !== undefined) {
@@ -120,6 +131,7 @@ function $serve(load) {
   }
   function start(d) {
     flag = new Int32Array(d.ctrl); err = new Uint16Array(d.err); slot = d.slot; meta = d.meta;
+    if (take !== undefined && d.mail !== undefined) mail = new Int32Array(d.mail);
     try {
       api = load(d);
       reply($IDLE);
@@ -128,10 +140,12 @@ function $serve(load) {
     }
   }
   function handle(m) {
+    got++;
     if (m.op === "drop") { runs.delete(m.id); return; }
     let failed;
     try {
-      if (v === null || v.gen !== m.bufs.gen) v = $views(m.bufs, meta);
+      // the buffers travel with the first command of each generation only
+      if (m.bufs !== undefined) v = $views(m.bufs, meta);
       if (m.op === "forward") {
         const run = $sliceForward(api, v, m, { data: v.P, layout: m.layout });
         if (run.tape) runs.set(m.id, run);
@@ -149,16 +163,37 @@ function $serve(load) {
     if (failed === undefined) reply($IDLE);
     else reply($FAILED, failed && failed.message || failed);
   }
-  return { start, handle };
+  // blocks (at most $IDLE_MS) until the caller raises the mail counter, then serves that command;
+  // returns to the event loop after each one (arm) or when none came
+  function poll() {
+    armed = false;
+    const end = performance.now() + $IDLE_MS;
+    while (Atomics.load(mail, slot) === got) {
+      const left = end - performance.now();
+      if (left <= 0 || Atomics.wait(mail, slot, got, left) === "timed-out") return;
+    }
+    const r = take();
+    // not in the port yet (never seen): its message event serves it
+    if (r === undefined) return;
+    handle(r.message);
+    arm();
+  }
+  function arm() {
+    if (mail !== null && !armed) { armed = true; setImmediate(poll); }
+  }
+  function message(m) { handle(m); arm(); }
+  return { start, message };
 }
 function $listen(load) {
-  const w = $serve(load), g = globalThis;
+  const g = globalThis;
   if (g.process !== undefined && g.process.versions && g.process.versions.node !== undefined) {
     const wt = g.process.getBuiltinModule("node:worker_threads");
+    const w = $serve(load, () => wt.receiveMessageOnPort(wt.parentPort));
     w.start(wt.workerData);
-    wt.parentPort.on("message", w.handle);
+    wt.parentPort.on("message", w.message);
   } else {
-    g.onmessage = (e) => { if (e.data.op === "start") w.start(e.data); else w.handle(e.data); };
+    const w = $serve(load, undefined);
+    g.onmessage = (e) => { if (e.data.op === "start") w.start(e.data); else w.message(e.data); };
   }
 }
 `;
@@ -209,12 +244,21 @@ function $threaded(k, n, o) {
   // one slot per worker, and the backward's barrier (workers sum the parameter gradient)
   const ctrl = new SharedArrayBuffer(4 * (n + 1)), flag = new Int32Array(ctrl);
   const errs = new SharedArrayBuffer(2 * $ERR_CHARS * n);
+  // each worker's mail counter: commands posted to it (a Node worker waits on it, see $serve)
+  const mailbox = new SharedArrayBuffer(4 * n), mail = new Int32Array(mailbox);
   const workers = [];
-  for (let slot = 0; slot < n; slot++) workers.push(o.spawn({ ctrl, err: errs, slot, meta }));
+  for (let slot = 0; slot < n; slot++) workers.push(o.spawn({ ctrl, err: errs, mail: mailbox, slot, meta }));
+  // the buffers' generation each worker has (a command carries them only when it has not)
+  const seen = new Array(n).fill(0);
+  const post = (j, m) => {
+    workers[j].postMessage(m);
+    Atomics.add(mail, j, 1);
+    Atomics.notify(mail, j);
+  };
   const owner = {};
   let nextId = 1, bufs = null, views = null;
   // a run dropped without backward frees the workers' tapes
-  const drops = new FinalizationRegistry((id) => { for (const w of workers) w.postMessage({ op: "drop", id }); });
+  const drops = new FinalizationRegistry((id) => { for (let j = 0; j < n; j++) post(j, { op: "drop", id }); });
   const sab = (count, bytes) => new SharedArrayBuffer(Math.max(1, count) * bytes);
   // shared buffers with room for T·B rows and B states (grown, never shrunk)
   const room = (rows, batch) => {
@@ -224,7 +268,7 @@ function $threaded(k, n, o) {
     const f = meta.dtype === "float32" ? 4 : 8, kf = meta.compute === "f32" ? 4 : 8, st = {};
     for (const s of meta.states)
       st[s.name] = { init: sab(batch * s.width, kf), fcot: sab(batch * s.width, kf), fin: sab(batch * s.width, f), dinit: sab(batch * s.width, f) };
-    bufs = { gen: (bufs ? bufs.gen : 0) + 1, rows, batch, P: sab(PS, f), G: sab(n * PS, 8), DP: sab(PS, f),
+    bufs = { gen: (bufs ? bufs.gen : 0) + 1, rows, batch, P: sab(PS, f), G: sab(n * PS, f), DP: sab(PS, f),
       X: sab(rows * I, kf), COT: sab(rows * O, kf), OUT: sab(rows * O, f), DX: sab(rows * I, f), st };
     views = $views(bufs, meta);
     return views;
@@ -261,7 +305,8 @@ function $threaded(k, n, o) {
     msgs.forEach((m, j) => {
       if (!remote(j)) return;
       Atomics.store(flag, j, $BUSY);
-      workers[j].postMessage(m);
+      if (seen[j] !== bufs.gen) { m.bufs = bufs; seen[j] = bufs.gen; }
+      post(j, m);
       posted.push(j);
     });
     msgs.forEach((m, j) => {
@@ -284,7 +329,7 @@ function $threaded(k, n, o) {
     for (const s of initial) v.st[s].init.set(opts.initial[s]);
     const id = nextId++, parts = $slices(B, n);
     const msgs = parts.map(([b0, b1], part) => {
-      const m = { op: "forward", id, part, T, B, b0, b1, initial, final: [], output: false, layout: params.layout, bufs };
+      const m = { op: "forward", id, part, T, B, b0, b1, initial, final: [], output: false, layout: params.layout };
       if (opts.lengths != null) m.lengths = Array.from(opts.lengths).slice(b0, b1);
       if (opts.tape !== undefined) m.tape = opts.tape;
       if (opts.checkpoint !== undefined) m.checkpoint = opts.checkpoint;
@@ -321,7 +366,7 @@ function $threaded(k, n, o) {
     // where every slice runs in a worker, the workers also sum the parameter gradient
     const reduce = parts.every((q) => q.run === undefined) ? parts.length : 0;
     Atomics.store(flag, n, 0);
-    const msgs = parts.map(({ b0, b1 }, part) => ({ op: "backward", id, part, T, B, b0, b1, initial: [], final, output: out != null, reduce, bufs }));
+    const msgs = parts.map(({ b0, b1 }, part) => ({ op: "backward", id, part, T, B, b0, b1, initial: [], final, output: out != null, reduce }));
     dispatch(msgs, (j) => parts[j].run === undefined, (j) => $sliceBackward(k, v, msgs[j], parts[j].run));
     // parameter gradients summed in slice order: deterministic for a given thread count
     if (reduce === 0) for (let j = 0; j < parts.length; j++) $reduce(v, parts.length, j);
