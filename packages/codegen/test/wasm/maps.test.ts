@@ -2,12 +2,15 @@
  * Float32 maps rendered into WebAssembly (maps.ts) against the scalar IR's semantics
  * (`evalScalar` on the float32 inputs, rounded to float32): every operation of the IR that the
  * renderer takes, on rows with a leading dimension, a width that leaves a tail (7 = 4 + 3), a
- * broadcast (width-1) operand, literals, earlier lets, and the special values.
+ * broadcast (width-1) operand, literals, earlier lets, and the special values. The loop's two
+ * column vectors an iteration, rendered let by let, against the same map one vector at a time,
+ * bit for bit, over every width up to 19; a map that stores what a later column loads keeps
+ * the order of one vector at a time.
  */
 import { evalScalar, S, type Scalar } from "@gated/graph";
 import { describe, expect, it } from "vitest";
 import { ModuleBuilder, simdSupported } from "../../src/backends/wasm/encoder.js";
-import { addMap } from "../../src/backends/wasm/maps.js";
+import { addMap, ZIP } from "../../src/backends/wasm/maps.js";
 import type { Loc, Stmt } from "../../src/schedule/schedule.js";
 import { instantiate } from "./instantiate.js";
 
@@ -176,6 +179,107 @@ describe.skipIf(!simdSupported())("float32 maps in WebAssembly vs evalScalar", (
         expect(o[r * ld + j]).toBe(want);
       }
   });
+
+  it(`${ZIP} column vectors an iteration, let by let: bit for bit one at a time, widths 1–19`, () => {
+    // an LSTM-like chain: v = σ(x)·tanh(y) + z (z broadcast), u = tanh(v)·σ(y), stored to out,
+    // out2; each width leaves whole iterations, a last vector and/or a tail of 1–3 lanes
+    const sig = (q: Scalar) =>
+      S.select(
+        S.ge(q, 0),
+        S.div(1, S.add(1, S.exp(S.neg(q)))),
+        S.div(S.exp(q), S.add(1, S.exp(q))),
+      );
+    const ld = 23;
+    const load = (buf: string, width: number) => ({
+      kind: "load" as const,
+      loc: row(buf, ld),
+      width,
+    });
+    const mapW = (w: number): MapStmt => ({
+      kind: "map",
+      rows: "B",
+      width: w,
+      lets: [
+        {
+          name: "v",
+          op: "t",
+          args: [load("x", w), load("y", w), load("z", 1)],
+          expr: S.add(S.mul(sig(a), S.tanh(b)), c),
+          doc: "",
+        },
+        {
+          name: "u",
+          op: "t",
+          args: [{ kind: "let", name: "v" }, load("y", w)],
+          expr: S.mul(S.tanh(a), sig(b)),
+          doc: "",
+        },
+      ],
+      stores: [
+        { from: "v", to: row("out", ld) },
+        { from: "u", to: row("out2", ld) },
+      ],
+    });
+    const m = new ModuleBuilder(1);
+    const locs: Record<string, ReturnType<typeof addMap>> = {};
+    for (let w = 1; w <= 19; w++) {
+      locs[`z${w}`] = addMap(m, mapW(w), `z${w}`);
+      locs[`o${w}`] = addMap(m, mapW(w), `o${w}`, 1);
+    }
+    const { mem, ex } = instantiate<Record<string, (...a: number[]) => void>>(m.encode());
+    const n = R * ld;
+    const at = (k: string) => 1024 + ["x", "y", "z", "out", "out2"].indexOf(k) * 4 * n;
+    const f32 = (k: string) => new Float32Array(mem.buffer, at(k), n);
+    for (let i = 0; i < n; i++) {
+      f32("x")[i] = i < SPECIAL.length ? SPECIAL[i]! : Math.sin(i * 1.7) * 12;
+      f32("y")[i] = SPECIAL[(i * 5) % SPECIAL.length]! + Math.cos(i) * 3;
+      f32("z")[i] = i % 3 ? -0.75 : 2;
+    }
+    const run = (name: string) => {
+      f32("out").fill(12345);
+      f32("out2").fill(12345);
+      ex[name]!(R, ...locs[name]!.map((l) => at(l.loc.buf)));
+      return [...new Uint32Array(mem.buffer, at("out"), 2 * n)];
+    };
+    for (let w = 1; w <= 19; w++) expect([w, run(`z${w}`)]).toEqual([w, run(`o${w}`)]);
+  });
+
+  it("a map that stores what a later column loads: the order of one element after another", () => {
+    // x[:, d:d+12] ← x[:, 0:12] + 1: column j + d is written from the value column j got d
+    // elements earlier, a chain through the row; d = 4 (one vector) runs one vector at a time,
+    // d = 8 (two) and 16 interleaved
+    for (const d of [4, 8, 16]) chain(d);
+  });
+  const chain = (d: number) => {
+    const ld = 32;
+    const w = 12;
+    const at = (col: number): Loc => ({ ...row("x", ld), col });
+    const s: MapStmt = {
+      kind: "map",
+      rows: "B",
+      width: w,
+      lets: [
+        {
+          name: "v",
+          op: "t",
+          args: [{ kind: "load", loc: at(0), width: w }],
+          expr: S.add(a, 1),
+          doc: "",
+        },
+      ],
+      stores: [{ from: "v", to: at(d) }],
+    };
+    const m = new ModuleBuilder(1);
+    const locs = addMap(m, s, "map0")!;
+    const { mem, ex } = instantiate<Record<string, (...a: number[]) => void>>(m.encode());
+    const x = new Float32Array(mem.buffer, 1024, R * ld);
+    for (let i = 0; i < x.length; i++) x[i] = i * 0.5;
+    const want = Float32Array.from(x);
+    for (let r = 0; r < R; r++)
+      for (let j = 0; j < w; j++) want[r * ld + d + j] = Math.fround(want[r * ld + j]! + 1);
+    ex["map0"]!(R, ...locs.map(() => 1024));
+    expect([d, ...x]).toEqual([d, ...want]);
+  };
 
   it("a map with pow, a gathered load or a cols location stays JavaScript", () => {
     const m = new ModuleBuilder(1);

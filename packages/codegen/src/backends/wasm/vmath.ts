@@ -33,7 +33,9 @@ const ROUND = 12582912;
  * The range of x an exp is computed for: "any" (clamped to [−104, 88.8], NaN passes), "≤ 0"
  * (only the lower clamp) or "[0, 20]" (no clamp: the caller's x is in it, or NaN). The value is
  * the same bits for every x in the range: the narrower forms only skip clamps that cannot bind
- * and, for [0, 20], form 2^n as one factor instead of two (n ≤ 29: both products exact).
+ * and scale by 2^n in fewer instructions: for [0, 20] one factor instead of two (n ≤ 29: the
+ * product is exact), for ≤ 0 the exact p·2^(n+32) then one rounding in ·2^−32 (checked bit for
+ * bit against the general form over all 2³² float32 inputs, and in test/wasm/vmathForms.test.ts).
  */
 type ExpRange = "any" | "nonpositive" | "upTo20";
 
@@ -75,23 +77,42 @@ function expIn(f: Func, x0: Local, range: ExpRange): void {
     );
     f.get(z).op("f32x4.mul").get(r).op("f32x4.add").f32x4(1).op("f32x4.add");
   });
-  const ni = tmp(f, () => f.get(t).f32x4(ROUND).op("i32x4.sub"));
-  const pow2 = (k: () => void) => {
-    k();
-    f.i32x4(127).op("i32x4.add").i32(23).op("i32x4.shl");
-  };
+  // 2^(n+k) from t's bits, without n as an integer: t = ROUND + n exactly, so bits(t) =
+  // 0x4b400000 + n, and (bits(t) + 127 + k) << 23 keeps only the low 9 bits of the sum, where
+  // 0x4b400000 has zeros: it is (n + 127 + k) << 23 for 0 < n + 127 + k < 255
+  const pow2 = (k: number) =>
+    f
+      .get(t)
+      .i32x4(127 + k)
+      .op("i32x4.add")
+      .i32(23)
+      .op("i32x4.shl");
   f.get(p);
   if (range === "upTo20") {
     // n ∈ [0, 29]: 2^n is a normal float
-    pow2(() => f.get(ni));
+    pow2(0);
     f.op("f32x4.mul");
     return;
   }
+  if (range === "nonpositive") {
+    // n ∈ [−150, 0]: p·2^(n+32) is exact (a normal float: p > 0.7, n + 32 ≥ −118), then one
+    // rounding in · 2^−32, the same as the general form's two factors (the first exact)
+    pow2(32);
+    f.op("f32x4.mul")
+      .f32x4(2 ** -32)
+      .op("f32x4.mul");
+    return;
+  }
   // 2^n as two factors 2^n1 · 2^n2 (n ∈ [−150, 128]: each factor stays a normal float)
+  const ni = tmp(f, () => f.get(t).f32x4(ROUND).op("i32x4.sub"));
   const n1 = tmp(f, () => f.get(ni).i32(1).op("i32x4.shr_s"));
-  pow2(() => f.get(n1));
+  const pow2n = (k: () => void) => {
+    k();
+    f.i32x4(127).op("i32x4.add").i32(23).op("i32x4.shl");
+  };
+  pow2n(() => f.get(n1));
   f.op("f32x4.mul");
-  pow2(() => f.get(ni).get(n1).op("i32x4.sub"));
+  pow2n(() => f.get(ni).get(n1).op("i32x4.sub"));
   f.op("f32x4.mul");
 }
 
