@@ -3,6 +3,8 @@
  * checkpointed, inference), whether a float32 tape would be accurate enough, kernel threads
  * (1 vs 2, forward+backward float32, LSTM at M and L) and Trainer steps/s against PyTorch CPU.
  */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
 import { type CompiledKernel, compileCell, mulberry32 } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
 import { memoryRows, tapePrecision } from "./memory.js";
@@ -22,6 +24,45 @@ export interface ThreadRow {
   readonly ms2: number;
   readonly speedup: number;
   readonly target: number;
+  /** Median, lowest and highest of the rounds' ratios (a round: one run each way, back to back). */
+  readonly paired: number;
+  readonly pairedMin: number;
+  readonly pairedMax: number;
+  /**
+   * Linux: the share of the cores other processes used during the timed runs, 1 thread and 2
+   * threads (0..1); null elsewhere. A 2-thread run needs both cores.
+   */
+  readonly othersShare1: number | null;
+  readonly othersShare2: number | null;
+  /**
+   * Linux: the speed-up from CPU time alone (median over rounds): the 1-thread run's caller CPU
+   * over the 2-thread run's caller CPU plus its busiest worker's, i.e. what the 2-thread run would
+   * give with both cores to itself (no waiting for a core); null elsewhere.
+   */
+  readonly cpuBound: number | null;
+}
+
+const LINUX = process.platform === "linux" && existsSync("/proc/stat");
+/** Busy ms of all cores since boot (/proc/stat: every field but idle and iowait). */
+function machineBusyMs(): number {
+  const f = readFileSync("/proc/stat", "utf8")
+    .split("\n", 1)[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  return ((f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!) * 1000) / 100;
+}
+/** On-CPU ms of each thread of this process (/proc/self/task/<tid>/schedstat). */
+function threadCpuMs(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of readdirSync("/proc/self/task"))
+    try {
+      m.set(t, Number(readFileSync(`/proc/self/task/${t}/schedstat`, "utf8").split(" ")[0]) / 1e6);
+    } catch {
+      // the thread ended
+    }
+  return m;
 }
 
 /** Median wall time of forward+backward at 1 and 2 threads, interleaved runs. */
@@ -30,6 +71,7 @@ function threadRows(quick: boolean): ThreadRow[] {
     { config: "M", B: 32, T: 64, H: 128, target: 1.4 },
     { config: "L", B: 64, T: 50, H: 256, target: 1.6 },
   ];
+  const cores = os.cpus().length;
   return configs.map(({ config, B, T, H, target }) => {
     const o = { inputSize: H, hiddenSize: H, dtype: "float32" as const };
     const ks: CompiledKernel<"float32">[] = [
@@ -41,39 +83,86 @@ function threadRows(quick: boolean): ThreadRow[] {
     const x = Float32Array.from({ length: T * B * H }, () => 2 * r() - 1);
     const cot = { output: Float32Array.from({ length: T * B * H }, () => 2 * r() - 1) };
     const ms: number[][] = [[], []];
+    // per kernel: others' busy ms and the wall ms they came in; per round: the CPU-time bound
+    const others = [0, 0],
+      spans = [0, 0],
+      bound: number[] = [];
+    const me = String(process.pid);
+    let caller1 = 0;
     // two warm-ups: the workers' first calls start them and tier their code up
     const reps = quick ? 3 : 9,
       warmups = 2;
     for (let i = 0; i < reps + warmups; i++)
       ks.forEach((k, j) => {
+        const c0 = process.cpuUsage(),
+          b0 = LINUX ? machineBusyMs() : 0,
+          s0 = LINUX ? threadCpuMs() : null;
         const t0 = performance.now();
         k.backward(k.forward(p, x, { batch: B }), cot);
-        if (i >= warmups) ms[j]!.push(performance.now() - t0);
+        const wall = performance.now() - t0;
+        if (i < warmups) return;
+        ms[j]!.push(wall);
+        if (!LINUX || s0 === null) return;
+        const c = process.cpuUsage(c0);
+        others[j]! += Math.max(0, machineBusyMs() - b0 - (c.user + c.system) / 1000);
+        spans[j]! += wall;
+        const d = [...threadCpuMs()].map(([t, v]) => [t, v - (s0.get(t) ?? 0)] as const);
+        const caller = d.find(([t]) => t === me)?.[1] ?? 0;
+        if (j === 0) caller1 = caller;
+        else {
+          const busiest = Math.max(0, ...d.filter(([t]) => t !== me).map(([, v]) => v));
+          bound.push(caller1 / (caller + busiest));
+        }
       });
     void ks[1]!.close();
     const med = (a: number[]) => [...a].sort((u, v) => u - v)[a.length >> 1]!;
     const [ms1, ms2] = [med(ms[0]!), med(ms[1]!)];
-    return { config, ms1, ms2, speedup: ms1 / ms2, target };
+    const rounds = ms[0]!.map((a, i) => a / ms[1]![i]!);
+    const share = (j: number) => (LINUX ? Math.min(1, others[j]! / (spans[j]! * cores)) : null);
+    return {
+      config,
+      ms1,
+      ms2,
+      speedup: ms1 / ms2,
+      target,
+      paired: med(rounds),
+      pairedMin: Math.min(...rounds),
+      pairedMax: Math.max(...rounds),
+      othersShare1: share(0),
+      othersShare2: share(1),
+      cpuBound: bound.length > 0 ? med(bound) : null,
+    };
   });
 }
 
-/** The kernel-threads section (also alone: `node bench/dist/bench.mjs --threads`). */
 export function threadSection(opts: { quick: boolean; log: (s: string) => void }): ThreadRow[] {
   const { quick, log } = opts;
   log("");
   log("kernel threads: LSTM float32 forward+backward, median wall ms (interleaved)");
   const threads = threadRows(quick);
+  const pct = (v: number | null) => (v === null ? "—" : `${Math.round(100 * v)}%`);
   table(
     log,
-    ["config", "1 thread", "2 threads", "speed-up", "target"],
+    ["config", "1 thread", "2 threads", "speed-up", "rounds", "CPU bound", "others", "target"],
     threads.map((t) => [
       t.config,
       fmt(t.ms1, 1),
       fmt(t.ms2, 1),
       `${fmt(t.speedup)}×`,
+      `${fmt(t.paired)}× (${fmt(t.pairedMin)}–${fmt(t.pairedMax)})`,
+      t.cpuBound === null ? "—" : `${fmt(t.cpuBound)}×`,
+      `${pct(t.othersShare1)} / ${pct(t.othersShare2)}`,
       `≥ ${t.target}× ${t.speedup >= t.target ? "MET" : "NOT MET"}`,
     ]),
   );
+  log(
+    "  speed-up = ratio of the medians (the target's number); rounds = median (range) of the per-round ratios; CPU bound = 1-thread CPU / (caller + busiest worker CPU), the speed-up with both cores free; others = share of the cores other processes used during the 1-thread / 2-thread runs",
+  );
+  const busy = threads.filter((t) => (t.othersShare2 ?? 0) > 0.1);
+  if (busy.length > 0)
+    log(
+      `  other processes held ${busy.map((t) => `${pct(t.othersShare2)} of the cores at ${t.config}`).join(", ")} during the 2-thread runs: those runs waited for a core, so their speed-up understates the kernel's; compare on a quiet machine`,
+    );
   return threads;
 }
 
