@@ -147,7 +147,8 @@ function $serve(load, take) {
     }
   }
   function handle(m) {
-    got++;
+    // counts as the Int32 mail counter does (Atomics.add wraps at 2^31)
+    got = (got + 1) | 0;
     if (m.op === "drop") { runs.delete(m.id); return; }
     let failed;
     try {
