@@ -87,6 +87,60 @@ function $keep(as) {
   let o = 0;
   return as.map((a) => { const s = buf.subarray(o, o + a.length); s.set(a); o += a.length; return s; });
 }
+// The tape in place (sweeps marked \`memory\` whose backward reads it where the forward left it,
+// \`backward_kernel.inPlace\`: the wasm backend's): a taped run's tape stays in the sweep's memory,
+// neither copied out after the forward nor back in for backward, while $home is that run's. Any
+// other call that would overwrite it first evicts it: a run that has had no backward yet gets its
+// copy (one allocation); a run that has is dropped instead, and should a backward of it come
+// again, the forward is run again from the run's own copies of its inputs (same code, same
+// values: the same tape bit for bit). Reading any field of run.tape gives the run its own copy.
+const $inPlace = forward_kernel.memory === true && Array.isArray(backward_kernel.inPlace);
+let $home = null;
+function $evict() {
+  const t = $home;
+  if (t === null) return;
+  $home = null;
+  if (t.used) t.hist = t.saved = null;
+  else $ownTape(t, t.hist, t.saved);
+}
+function $ownTape(t, hist, saved) {
+  const kept = $keep([...hist, ...saved]);
+  t.hist = kept.slice(0, $STATES.length);
+  t.saved = kept.slice($STATES.length);
+}
+// the run's forward again, its tape left in the memory (a dropped tape, before its backward)
+function $reHome(t) {
+  $evict();
+  const res = forward_kernel(t.p, t.T, t.B, t.len, t.x, ...t.init, true);
+  t.hist = res.slice(1, 1 + $STATES.length);
+  t.saved = res.slice(1 + $STATES.length);
+  $home = t;
+}
+// run.tape of a run whose tape may be in place: its fields, the run's own copies once read
+function $mine(t) {
+  if ($home === t) {
+    $home = null;
+    $ownTape(t, t.hist, t.saved);
+  } else if (t.hist === null) {
+    $reHome(t);
+    $home = null;
+    $ownTape(t, t.hist, t.saved);
+  }
+  return t;
+}
+class $Tape {
+  constructor(t) { this.$t = t; }
+  get p() { return $mine(this.$t).p; }
+  set p(v) { $mine(this.$t).p = v; }
+  get x() { return $mine(this.$t).x; }
+  set x(v) { $mine(this.$t).x = v; }
+  get len() { return $mine(this.$t).len; }
+  set len(v) { $mine(this.$t).len = v; }
+  get hist() { return $mine(this.$t).hist; }
+  set hist(v) { $mine(this.$t).hist = v; }
+  get saved() { return $mine(this.$t).saved; }
+  set saved(v) { $mine(this.$t).saved = v; }
+}
 // an argument the sweep only reads, as is where the sweep copies it in and it is already the
 // compute type of the right size, else a checked copy
 function $arg(sweep, v, n, what) { return sweep.memory === true && v instanceof $KF && v.length === n ? v : $rows(v, n, what); }
@@ -129,15 +183,20 @@ function forward(p, x, opts) {
   const infer = mode !== null && !mode.keep;
   const xs = infer && len === null && x instanceof $KF ? x : $zeroPadding($rows(x, x.length, "forward: x"), len, T, B, $IW);
   const pd = infer && p.data instanceof $KF ? p.data : $KF.from(p.data);
+  $evict();
   if (mode === null) {
     const views = forward_kernel.memory === true;
     const res = forward_kernel(pd, T, B, len, xs, ...inits, views);
-    // the tape: the state histories and saved values (one allocation when they are views)
-    const kept = views ? $keep(res.slice(1)) : res.slice(1);
+    // the tape: the state histories and saved values (in place, or one allocation when they are views)
+    const kept = views && !$inPlace ? $keep(res.slice(1)) : res.slice(1);
     const hist = kept.slice(0, $STATES.length);
     const final = Object.fromEntries($STATES.map((s, k) => [s.name, $F.from(hist[k].subarray(T * B * s.width, (T + 1) * B * s.width))]));
     const output = views ? $copy(res[0]) : $out(res[0]);
-    return { T, B, output, final, kernel: info, tape: { p: pd, x: xs, len, hist, saved: kept.slice($STATES.length) } };
+    const saved = kept.slice($STATES.length);
+    if (!$inPlace) return { T, B, output, final, kernel: info, tape: { p: pd, x: xs, len, hist, saved } };
+    const t = { p: pd, x: xs, len, hist, saved, init: inits, T, B, used: false };
+    $home = t;
+    return { T, B, output, final, kernel: info, tape: new $Tape(t) };
   }
   if (!mode.keep) {
     // inference: the sweep without a tape (infer_kernel), K steps at a time, each segment
@@ -192,10 +251,21 @@ function backward(run, cot) {
   }
   if (tape.K === undefined) {
     const n = T * B * $OW, what = "backward: output cotangent";
-    const gOut = tape.len === null ? $arg(backward_kernel, c.output, n, what) : $zeroPadding($rows(c.output, n, what), tape.len, T, B, $OW);
-    const res = backward_kernel(tape.p, T, B, tape.len, tape.x, ...tape.hist, ...tape.saved, gOut, ...gFin);
+    const t = tape.$t === undefined ? tape : tape.$t;
+    const gOut = t.len === null ? $arg(backward_kernel, c.output, n, what) : $zeroPadding($rows(c.output, n, what), t.len, T, B, $OW);
+    if (t.init !== undefined && $home !== t) {
+      if (t.hist === null) $reHome(t);
+      else $evict();
+    }
+    // in place: what the backward reads where the forward left it is passed as null
+    const ip = $home === t ? backward_kernel.inPlace : [];
+    const at = (v, k) => (ip[k] === true ? null : v);
+    const tp = [...t.hist, ...t.saved].map((v, k) => at(v, 2 + k));
+    const res = backward_kernel(at(t.p, 0), T, B, t.len, at(t.x, 1), ...tp, gOut, ...gFin);
+    t.used = true;
     return { params: $view($out(res[0])), input: $out(res[1]), initial: Object.fromEntries($STATES.map((s, k) => [s.name, $out(res[2 + k])])) };
   }
+  $evict();
   // checkpointed: from the last segment to the first, recompute its tape from the stored state at
   // its start, then run its backward with the state cotangent carried from the segment after it
   const dP = new Float64Array($PSIZE);
@@ -205,11 +275,14 @@ function backward(run, cot) {
     const t0 = s * tape.K, n = Math.min(tape.K, T - t0);
     const len = $segLengths(tape.len, t0, n);
     const xs = tape.x.subarray(t0 * B * $IW, (t0 + n) * B * $IW);
-    const fr = forward_kernel(tape.p, n, B, len, xs, ...tape.starts[s]);
+    // in place: the segment's tape as the forward left it in the memory
+    const fr = forward_kernel(tape.p, n, B, len, xs, ...tape.starts[s], $inPlace);
     const gOut = new $KF(n * B * $OW);
     if (c.output !== undefined && c.output !== null) for (let i = 0, o = t0 * B * $OW; i < gOut.length; i++) gOut[i] = c.output[o + i];
     $zeroPadding(gOut, len, n, B, $OW);
-    const br = backward_kernel(tape.p, n, B, len, xs, ...fr.slice(1), gOut, ...carry);
+    const ip = $inPlace ? backward_kernel.inPlace : [];
+    const at = (v, k) => (ip[k] === true ? null : v);
+    const br = backward_kernel(at(tape.p, 0), n, B, len, at(xs, 1), ...fr.slice(1).map((v, k) => at(v, 2 + k)), gOut, ...carry);
     for (let i = 0; i < $PSIZE; i++) dP[i] += br[0][i];
     dx.set(br[1], t0 * B * $IW);
     carry = br.slice(2, 2 + $STATES.length);
@@ -232,6 +305,7 @@ function step(state, x) {
   if (x.length !== B * $IW) throw new Error("step: x needs B·I = " + B * $IW + " values, got " + x.length + " (cell " + JSON.stringify(info.name) + ")");
   // no backward follows a step (no tape is kept), so parameters already in the compute type are read in place
   const d = $params(state.params, "step");
+  $evict();
   const pd = d instanceof $KF ? d : $KF.from(d);
   // the state and x as they are where the sweep copies them in; its results as views then
   const inits = $STATES.map((s) => $arg(infer_kernel, $own(state.values, s.name), B * s.width, "step: state " + s.name));

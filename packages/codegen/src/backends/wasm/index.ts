@@ -10,8 +10,10 @@
  * float32: the sweeps compute and keep their buffers in the dtype).
  *
  * A sweep copies its arguments into the memory and its results out of it (or, asked by the
- * runtime, returns views of the memory and the runtime copies out what it keeps), so a run's
- * tape is its own and stays valid whatever other calls happen in between. A time loop whose
+ * runtime, returns views of the memory and the runtime copies out what it keeps). The backward
+ * reads the parameters, x and the tape where the forward left them (tape.ts): the runtime passes
+ * null for those while a run's tape is in the memory, and evicts it before any other call
+ * overwrites it, so a run stays valid whatever other calls happen in between. A time loop whose
  * statements can all run in the module is one WebAssembly function (loops.ts); temporaries
  * written in full before any read are not zero-filled (zeroing.ts).
  */
@@ -37,6 +39,7 @@ import { type Elem, elemBytes, fmaGemmModule, packedSize, SCRATCH_BYTES } from "
 import { addLoop, colsumCalls, type WasmLoop } from "./loops.js";
 import { addMap, type MapLoc } from "./maps.js";
 import { kernelModule } from "./module.js";
+import { tapeInPlace } from "./tape.js";
 import { mustZero } from "./zeroing.js";
 
 const ZERO: Extent = { a: 0, b: 0, c: 0 };
@@ -123,6 +126,7 @@ function emitSweep(
   loops: ReadonlyMap<Stmt, WasmLoop>,
   zeroAll: boolean,
   tables: ReadonlyMap<string, number>,
+  tape: { readonly inPlace: readonly boolean[]; readonly also: readonly string[] },
 ): void {
   if (!proc.memory) throw new Error(`wasm backend: ${proc.sweep} sweep has no memory plan`);
   const t: Elem = s.compute;
@@ -141,13 +145,16 @@ function emitSweep(
     proc.args.includes(b.name) || b === p || (!zeroAll && !needZero.has(b.name)) ? [] : [i],
   );
   em.line(
-    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, packed: new Array(${packs.slot.size}).fill(false), views: [${views.join(", ")}], zero: [${zero.join(", ")}], v: null, at: null, T: -1, B: -1, end: 0, lenBytes: 0 };`,
+    `const ${inner}_plan = { memory: ${ext(proc.memory)}, pack: ${ext(packs.size)}, packed: new Array(${packs.slot.size}).fill(false), views: [${views.join(", ")}], zero: [${zero.join(", ")}], also: [${tape.also.join(", ")}], v: null, at: null, T: -1, B: -1, end: 0, lenBytes: 0 };`,
   );
   emitInner(em, proc, inner, names, maps, t, packs, loops, tables);
   em.indent(`function ${fname}(${["P", V.T, V.B, V.len, ...proc.args, "$views"].join(", ")}) {`);
   em.line(`const $v = $open(${inner}_plan, ${V.T}, ${V.B}, ${V.len});`);
-  if (p) em.line(`$v[${index.get(p.name)}].set(P);`);
-  for (const a of proc.args) em.line(`$v[${index.get(a)}].set(${a});`);
+  // null: read in place, as the last forward call at these sizes left it (tape.ts)
+  const set = (a: string, k: number) =>
+    `${tape.inPlace[k] ? `if (${a} !== null) ` : ""}$v[${index.get(a)}].set(${a});`;
+  if (p) em.line(set(p.name, 0));
+  proc.args.forEach((a, k) => em.line(set(a, k + 1)));
   const arg = (n: string): string => {
     const b = proc.buffers.find((x) => x.name === n)!;
     return `$v[${index.get(b.shares ?? n)}]`;
@@ -159,6 +166,7 @@ function emitSweep(
   em.dedent("}");
   // the runtime may pass its own arrays (they are copied in) and ask for views (it copies out)
   em.line(`${fname}.memory = true;`);
+  if (tape.inPlace.some(Boolean)) em.line(`${fname}.inPlace = [${tape.inPlace.join(", ")}];`);
 }
 
 /** A map rendered into the module: its export and the locations it takes, in order. */
@@ -354,7 +362,10 @@ function $open(plan, T, B, len) {
     const at = (e) => e[0] + e[1] * B + e[2] * TB;
     const end = (${base} + ${es} * at(plan.memory) + 15) & -16;
     const lenBytes = (4 * B + 15) & -16;
-    const need = end + lenBytes + at(plan.pack) + 16;
+    let need = end + lenBytes + at(plan.pack) + 16;
+    // a forward also makes room for its backward at these sizes, so the backward never grows
+    // the memory (which would detach the views of the tape the runtime keeps in place)
+    for (const [m, pk] of plan.also) need = Math.max(need, ((${base} + ${es} * at(m) + 15) & -16) + lenBytes + at(pk) + 16);
     const have = buf.byteLength;
     if (need > have) $mem.grow(Math.ceil((need - have) / 65536));
     buf = $mem.buffer;
@@ -405,8 +416,14 @@ export function wasmKernelSource(
     [s.backward, "backward_kernel"],
     [s.infer, "infer_kernel"],
   ] as const;
+  // the backward reads the forward's tape in place where it can (tape.ts); the forward makes
+  // room for it
+  const tape = tapeInPlace(s.forward, s.backward);
+  const bwdPacks = packPlan(tape.backward.body, s.compute);
+  const bwdRoom = `[${ext(tape.backward.memory!)}, ${ext(bwdPacks.size)}]`;
   let n = 0;
-  sweeps.forEach(([proc, fname], i) => {
+  sweeps.forEach(([proc0, fname], i) => {
+    const proc = i === 1 ? tape.backward : proc0;
     checkOperands(proc);
     const packs = packPlan(proc.body, s.compute);
     // the time loops in the module, unless the products are the fma module's (another instance)
@@ -425,7 +442,10 @@ export function wasmKernelSource(
         }
       }
     if (i > 0) em.line();
-    emitSweep(em, proc, fname, s, maps, packs, loops, zeroAll, tables.at);
+    emitSweep(em, proc, fname, s, maps, packs, loops, zeroAll, tables.at, {
+      inPlace: i === 1 ? tape.inPlace : [],
+      also: i === 0 ? [bwdRoom] : [],
+    });
   });
   return { js: em.text(), wasm: mod.encode() };
 }
