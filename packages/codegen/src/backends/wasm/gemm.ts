@@ -292,6 +292,9 @@ function packFn(t: Elem): Func {
  * accumulator, summed from zero over k in order and then stored (acc: added to C), whatever
  * the tile's shape: every tile forms the same sums.
  *
+ * `packedA`: `a` points at the tile's micro-panel of a packed block (packA), Ap[k][r], and its
+ * rows are read through that one pointer with immediate offsets (ldab unused).
+ *
  * With one panel, its two vectors of each k are loaded once and multiplied by every row's value
  * (`rows` ≤ 6 on x64's 16 vector registers); with one row, its value is broadcast once and
  * multiplied by each panel's vectors, so a single row still has 2·panels independent chains.
@@ -621,8 +624,9 @@ export const rowPanels = (r: number): number => Math.max(1, Math.floor(4 / r));
  *
  *   for each slice of KC values of k:
  *     for each block of MC rows (of the rows in whole MR-row tiles):
+ *       pack its kc-wide slice of A into MR-row micro-panels (with ≥ PACK_A_PANELS panels)
  *       for each packed panel (its kc × NR slice stays in L1):
- *         for each MR-row tile of the block (the block's kc-wide slice of A stays in L2)
+ *         for each MR-row tile of the block (the block's slice of A, packed or not, stays in L2)
  *     the r < MR rows past the last whole tile: rowPanels(r) panels at a time, then one
  */
 function gemmFn(t: Elem, tiles: Tiles, mr: number): Func {
