@@ -8,8 +8,9 @@
  *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke] [--inference] [--threads]
  *                       [--throughput]
  *
- * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one run each,
- * no compile timing: checks the harness and the agreement of every implementation in seconds.
+ * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one warm-up
+ * and one timed sample each (of k runs, as in every row: bench/timing.ts), no compile timing:
+ * checks the harness and the agreement of every implementation in seconds.
  * --inference: only the inference section (bench/inference.ts; a full run includes it).
  * --threads: only the kernel-threads section (1 vs 2 threads at M and L; a full run includes it).
  * --throughput: only the Trainer steps/s section against PyTorch (a full run includes it).
@@ -101,9 +102,11 @@ const outPath =
   (partial ? undefined : fileURLToPath(new URL("../results.json", import.meta.url)));
 
 /**
- * Repetitions per config and implementation, sized so the whole run stays near 8 minutes of
- * CPU time on a 2-core Xeon: fast kernels get a budget of timed runs, the slowest baselines
- * (TF.js cpu at M and L) a single run after the smaller configs warmed them up.
+ * Samples per config and implementation, sized so the whole run stays near 8 minutes of CPU
+ * time on a 2-core Xeon: fast kernels get a budget of timed samples, the slowest baselines
+ * (TF.js cpu at M and L) a single run after the smaller configs warmed them up. A sample is k
+ * runs back to back, k from the warm-ups (timing.ts `runsPerSample`: ≥ SAMPLE_MS of CPU time),
+ * so the budget divides by a sample's time and the reps count samples.
  */
 const timing = (cfg: Config, impl: string): TimingOptions => {
   if (smoke) return { budgetMs: 0, minReps: 1, maxReps: 1, slowMs: 1e9, warmups: 1 };
@@ -166,7 +169,9 @@ interface Row {
   helperSamplesMs: (number | null)[];
   /** Median MB of heap + ArrayBuffers a run leaves for the untimed gc() before the next. */
   leftMB: number;
+  /** Timed samples; runs per sample (k: every per-run figure is its sample's / k); warm-ups. */
   reps: number;
+  runsPerSample: number;
   warmup: number;
   gflops: number;
   samplesMs: number[];
@@ -432,10 +437,10 @@ function torchImpl(server: TorchServer, c: CellName, cfg: Config, dtype: HandDTy
     forward: () => undefined,
     forwardBackward: () => undefined,
     result: () => ({ output: [] }),
-    sample(mode) {
+    sample(mode, k) {
       if (!ready) server.setup(c, cfg.B, cfg.T, cfg.I, cfg.H, dtype);
       ready = true;
-      return server.run(mode);
+      return server.run(mode, k);
     },
   };
 }
@@ -465,12 +470,13 @@ function measureMode(
   const group = impls.map((impl) => ({
     name: impl.name,
     opts: timing(cfg, impl.name),
-    fn: () => {
+    // one sample: k runs back to back (timing.ts measureGroup divides its times by k)
+    fn: (k: number) => {
       if (failed.has(impl.name)) return;
       try {
-        if (impl.sample) return impl.sample(mode);
-        if (mode === "fwd") impl.forward();
-        else impl.forwardBackward();
+        if (impl.sample) return impl.sample(mode, k);
+        if (mode === "fwd") for (let i = 0; i < k; i++) impl.forward();
+        else for (let i = 0; i < k; i++) impl.forwardBackward();
       } catch (e) {
         failed.add(impl.name);
         notes.push(
@@ -498,6 +504,7 @@ function measureMode(
       helperSamplesMs: t.helperSamplesMs.map((h) => (h === null ? null : +h.toFixed(3))),
       leftMB: +t.leftMB.toFixed(3),
       reps: t.reps,
+      runsPerSample: t.runsPerSample,
       warmup: t.warmup,
       gflops: f / (t.medianMs * 1e6),
       samplesMs: t.samplesMs.map((s) => +s.toFixed(3)),
@@ -505,7 +512,7 @@ function measureMode(
     };
     rows.push(row);
     log(
-      `  ${c.padEnd(4)} ${cfg.name} ${dtype} ${mode.padEnd(7)} ${impl.name.padEnd(10)} ${fmt(t.medianMs, 3).padStart(10)} ms cpu ${fmt(t.wallMedianMs, 3).padStart(10)} ms wall ${t.helperMs === null || impl.name === "torch" ? "" : `${fmt(t.helperMs, 3)} ms helpers `} (${t.reps} reps)  ${fmt(row.gflops)} GFLOP/s`,
+      `  ${c.padEnd(4)} ${cfg.name} ${dtype} ${mode.padEnd(7)} ${impl.name.padEnd(10)} ${fmt(t.medianMs, 3).padStart(10)} ms cpu ${fmt(t.wallMedianMs, 3).padStart(10)} ms wall ${t.helperMs === null || impl.name === "torch" ? "" : `${fmt(t.helperMs, 3)} ms helpers `} (${t.reps} × ${t.runsPerSample} runs)  ${fmt(row.gflops)} GFLOP/s`,
     );
   }
 }
@@ -559,7 +566,7 @@ function report(totalS: number): void {
     "wall ms",
     "helpers",
     "left MB",
-    "reps",
+    "reps×k",
     "GFLOP/s",
     "speed-up",
   ];
@@ -575,7 +582,7 @@ function report(totalS: number): void {
       fmt(r.wallMedianMs, 3),
       r.helperMs === null || r.impl === "torch" ? "—" : fmt(r.helperMs, 3),
       r.impl === "torch" ? "—" : fmt(r.leftMB, 2),
-      String(r.reps),
+      `${r.reps}×${r.runsPerSample}`,
       fmt(r.gflops),
       s === null || r.impl === "gated" ? "" : `${fmt(s)}×`,
     ];
@@ -650,11 +657,11 @@ function report(totalS: number): void {
         settle: si,
         gcMode:
           si.enabled && si.linux
-            ? "full gc() before every run, then wait until V8's helper threads are idle (untimed); after the run wait again and add the helpers' CPU time since the clock stopped to the run's CPU time"
-            : "full gc() before every run, helper threads not waited for: a run's CPU time may include the previous run's background sweeping and compiles",
+            ? "full gc() before every run's sample (k runs back to back), then wait until V8's helper threads are idle (untimed); after the sample wait again and add the helpers' CPU time since the clock stopped to the sample's CPU time; a run's time = the sample's / k"
+            : "full gc() before every run's sample (k runs back to back), helper threads not waited for: a sample's CPU time may include the previous sample's background sweeping and compiles; a run's time = the sample's / k",
       },
       flopFormula: FLOP_FORMULA,
-      timing: `medianMs = median CPU time per run: process.cpuUsage (user+system, all threads of the bench process) over the run, plus the CPU time V8's helper threads spend after it on work it left (its concurrent marking/sweeping, background compiles) until they are idle; torch: the Python process's time.process_time. wallMedianMs = median wall time of the run alone. The machine is shared, so CPU time is the compared number. Before every run: a full gc() and a wait until the helper threads are idle, both untimed, so no run pays for another's garbage or compiles; the garbage a run leaves is collected there, untimed (this favours contenders that allocate; leftMB = heap + ArrayBuffer MB a run leaves). helperMs/helperMaxMs/helperSamplesMs = CPU ms of the bench process's other threads in a run and its tail (included in medianMs). options.settle: the waits (capped at maxMs). Implementations of one job run interleaved (round-robin) after warm-up. S: 2 warm-ups, reps to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 3 s budget (5..9), TF.js cpu a single run; L: 1 warm-up, 3 s budget (3..9 for gated, gated-js, hand, torch; 2..9 for the others), TF.js cpu a single run (warmed up by the smaller configs). See results[].reps`,
+      timing: `medianMs = median CPU time per run: process.cpuUsage (user+system, all threads of the bench process) over the run, plus the CPU time V8's helper threads spend after it on work it left (its concurrent marking/sweeping, background compiles) until they are idle; torch: the Python process's time.process_time. wallMedianMs = median wall time of a run. A timed sample is runsPerSample (k) runs back to back, k per contender from its warm-up samples (k = 1 first, then the largest k any asked for so that a sample takes at least 5 ms of CPU time; 1 for runs that long; more warm-ups, up to 5, while a run gets faster by > 10% and takes under 100 ms, and at least 3 while it takes under 20 ms; see results[].warmup; torch: k runs in one timed region of its process, gradients set to None between them inside it), and a run's times (cpu, wall, helper, leftMB; samplesMs etc.) are the sample's / k: the gc() before a sample leaves caches cold, which a sub-millisecond run would pay for several times over. The machine is shared, so CPU time is the compared number. Before every sample: a full gc() and a wait until the helper threads are idle, both untimed, so no sample pays for another's garbage or compiles; the garbage a sample leaves is collected there, untimed (this favours contenders that allocate; leftMB = heap + ArrayBuffer MB a run leaves). helperMs/helperMaxMs/helperSamplesMs = CPU ms of the bench process's other threads in a run and its tail (included in medianMs). options.settle: the waits (capped at maxMs). Implementations of one job run interleaved (round-robin, one sample each per round) after warm-up. S: at least 2 warm-up samples, reps (samples) to a 1 s budget (3..21; reference and TF.js at most 5); M: 2 warm-ups, 3 s budget (5..9), TF.js cpu a single run; L: 1 warm-up, 3 s budget (3..9 for gated, gated-js, hand, torch; 2..9 for the others), TF.js cpu a single run (warmed up by the smaller configs). See results[].reps and results[].runsPerSample`,
       results: rows.map((r) => {
         const g = gatedRow(r);
         return { ...r, speedup: g ? ratiosFor(r) : null, speedupPaired: pairedRatio(r) };

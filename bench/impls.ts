@@ -28,8 +28,8 @@ export interface Impl {
   /** The outputs of the last `forward` and gradients of the last `forwardBackward`. */
   result(): Result;
   dispose?(): void;
-  /** A contender timed in its own process (PyTorch): one run of `mode` and its time. */
-  sample?(mode: "fwd" | "fwd+bwd"): Sample;
+  /** A contender timed in its own process (PyTorch): k runs of `mode` back to back, their time. */
+  sample?(mode: "fwd" | "fwd+bwd", k: number): Sample;
 }
 
 /** `compileCell` when the codegen package exports it (it lands while this bench is written). */

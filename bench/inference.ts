@@ -9,7 +9,7 @@
  * is checked against PyTorch's before it is timed; timings are interleaved round-robin and
  * reported as medians of wall time and of CPU time (this process's user+system time over all its
  * threads, so ONNX Runtime's own threads count; the child's own for gated-wasm-fma). Every timed
- * sample (k runs back to back, k such that it takes at least SAMPLE_MS of CPU time) follows
+ * sample (k runs back to back, k such that it takes at least timing.ts's SAMPLE_MS of CPU) follows
  * bench/timing.ts's rule, as in the forward/backward tables: gc() and a wait until V8's helper
  * threads are idle before it (untimed), and the helpers' CPU until they are idle again after it
  * (its tail) added to its CPU time (`timeInterleaved`, `onceAsync`; bench/README.md, "Time").
@@ -32,7 +32,7 @@ import type {
 } from "@gated/codegen";
 import { getCell } from "@gated/rnn";
 import { relaxedContender } from "./relaxed.js";
-import { median, onceAsync, type Run, summarize, type Timing } from "./timing.js";
+import { median, onceAsync, perRun, type Run, Sizer, summarize, type Timing } from "./timing.js";
 import { PYTHON } from "./torch.js";
 
 // beside this file's bundle in bench/dist/, or in bench/ when bundled to dist/
@@ -116,9 +116,6 @@ export interface Contender {
    */
   readonly timeRuns?: (k: number) => Promise<Run>;
 }
-
-/** The shortest timed sample (CPU ms) `timeInterleaved` aims for: k runs back to back. */
-export const SAMPLE_MS = 5;
 
 /** A row count of the schedule in rows: a number, one step's B, or all T·B. */
 const rowsOf = (d: number | "B" | "TB", T: number, B: number) =>
@@ -227,7 +224,8 @@ export interface InterleavedTimes {
  * Times the contenders interleaved: rounds of one sample each, round-robin, at least 5 rounds
  * and at most 200, until the budget (wall time of the rounds, the untimed gc() and waits
  * included) is spent. A sample is `k` runs back to back, k per contender from three warm-up
- * samples (k = 1, then the largest k any asked for: at least SAMPLE_MS of CPU time), a run's time
+ * samples, more while its runs still get faster (timing.ts `Sizer`, as the forward/backward
+ * rows: k = 1, then the largest k any asked for: at least SAMPLE_MS of CPU time), a run's time
  * the sample's / k: gc() before a sample leaves the caches cold, which a single S-sized run
  * (~0.1 ms) would pay for more than once over (S lstm, one run per sample: gated-wasm 0.25–0.39
  * ms of CPU against 0.10–0.15 with no gc() between runs). Every sample follows bench/timing.ts's
@@ -244,20 +242,16 @@ export async function timeInterleaved(
       if (ct.timeRuns) return ct.timeRuns(k);
       for (let i = 0; i < k; i++) await ct.run();
     });
-    return {
-      cpu: r.cpu / k,
-      wall: r.wall / k,
-      helper: r.helper === null ? null : r.helper / k,
-      leftMB: r.leftMB / k,
-    };
+    return perRun(r, k);
   };
   const ks = new Map<string, number>();
-  const perSample = (r: Run) => Math.min(1000, Math.ceil(SAMPLE_MS / Math.max(r.cpu, 1e-3)));
+  const warmups = new Map<string, number>();
   for (const ct of contenders) {
-    // never fewer runs than a warm-up asked for: a first sample's compile tail would make k 1
-    let k = 1;
-    for (let w = 0; w < 3; w++) k = Math.max(k, perSample(await sample(ct, k)));
-    ks.set(ct.name, k);
+    // three warm-ups, more while the runs still get faster (the agreement check ran each once)
+    const z = new Sizer(3);
+    while (z.add(await sample(ct, z.k)));
+    ks.set(ct.name, z.k);
+    warmups.set(ct.name, z.warmups);
   }
   const runs = new Map(contenders.map((ct) => [ct.name, [] as Run[]]));
   const t0 = performance.now();
@@ -265,8 +259,9 @@ export async function timeInterleaved(
     for (const ct of contenders) runs.get(ct.name)!.push(await sample(ct, ks.get(ct.name)!));
     if (round >= 4 && performance.now() - t0 > budgetMs) break;
   }
-  // three warm-up samples each (the agreement check ran each contender once before)
-  const timings = Object.fromEntries([...runs].map(([n, rs]) => [n, summarize(rs, 3)]));
+  const timings = Object.fromEntries(
+    [...runs].map(([n, rs]) => [n, summarize(rs, warmups.get(n)!, ks.get(n))]),
+  );
   const pick = <K extends keyof Timing>(k: K) =>
     Object.fromEntries(Object.entries(timings).map(([n, t]) => [n, t[k]]));
   return {

@@ -24,6 +24,10 @@ const IMPLS = [
   ["tfjs-wasm", "TF.js wasm"],
   ["tfjs-cpu", "TF.js cpu"],
 ];
+// results.json from a run that timed k runs back to back per sample (bench/timing.ts) says so
+const perSample = r.results.some((x) => x.runsPerSample !== undefined)
+  ? " per run; runs under 5 ms timed k back to back per sample, the sample ÷ k"
+  : "";
 const out = [];
 for (const [dtype, mode] of [
   ["float32", "fwd+bwd"],
@@ -31,7 +35,7 @@ for (const [dtype, mode] of [
   ["float64", "fwd+bwd"],
 ]) {
   out.push(
-    `**${dtype}, ${mode === "fwd" ? "forward" : "forward+backward"}** — median ms (CPU time); in brackets, that implementation's time ÷ gated's (wasm):`,
+    `**${dtype}, ${mode === "fwd" ? "forward" : "forward+backward"}** — median ms (CPU time${perSample}); in brackets, that implementation's time ÷ gated's (wasm):`,
     "",
     `| cell | config | gated (wasm) | ${IMPLS.map((i) => i[1]).join(" | ")} |`,
     `| --- | --- | --- | ${IMPLS.map(() => "---").join(" | ")} |`,

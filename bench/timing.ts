@@ -1,5 +1,5 @@
 /**
- * Timing: warm-up runs, then repetitions sized to a time budget; medians are reported.
+ * Timing: warm-up samples, then timed samples sized to a time budget; medians are reported.
  *
  * Each run is timed by the wall clock and by the process's CPU time (user + system of all its
  * threads, `process.cpuUsage`). On a shared machine (this one runs ~8 agents on 2 cores) the
@@ -23,6 +23,14 @@
  * collected by the next gc(), outside every timed region: that favours contenders that allocate;
  * `leftMB` (JS heap + ArrayBuffer bytes grown during the run; a lower bound when a GC ran inside
  * it) says how much each one leaves. V8's flags stay its defaults.
+ *
+ * What steps 1–3 time is a sample: k runs back to back in step 2's timed region, and a run's
+ * times (CPU, wall, helper CPU, leftMB) are the sample's / k: the gc() of step 1 leaves the caches cold, which a run of a
+ * fraction of a millisecond would pay for several times over. k comes from the warm-up samples
+ * (`Sizer`: k = 1 first, then the largest k any asked for, so that a sample takes at least
+ * SAMPLE_MS of CPU time; 1 for runs that long; more warm-ups while the runs still get faster),
+ * per contender, by the same rule in both `measureGroup` (forward and forward+backward) and
+ * bench/inference.ts's `timeInterleaved`.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -41,7 +49,7 @@ export interface TimingOptions {
   readonly maxReps: number;
   /** A first run slower than this counts as a sample (no separate warm-up): slow baselines. */
   readonly slowMs: number;
-  /** Warm-up runs (default 2). */
+  /** Warm-up samples (default 2), the fewest: `Sizer` may add some while runs get faster. */
   readonly warmups?: number;
 }
 
@@ -58,6 +66,9 @@ export interface Timing {
   readonly leftMB: number;
   readonly reps: number;
   readonly warmup: number;
+  /** Runs per timed sample (k): every per-run figure here is its sample's / k. */
+  readonly runsPerSample: number;
+  /** CPU and wall ms per run of each timed sample (the sample's / k). */
   readonly samplesMs: number[];
   readonly wallSamplesMs: number[];
 }
@@ -66,6 +77,67 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The shortest timed sample (CPU ms) the warm-ups size k for: k runs back to back. */
+export const SAMPLE_MS = 5;
+
+/**
+ * Runs per sample that a warm-up sample asks for, from its CPU ms per run: enough runs back to
+ * back for SAMPLE_MS of CPU time (at most 1000). `Sizer` keeps the largest k any warm-up asked
+ * for: a first sample's compile tail would otherwise make k 1.
+ */
+export function runsPerSample(cpuMsPerRun: number): number {
+  return Math.min(1000, Math.ceil(SAMPLE_MS / Math.max(cpuMsPerRun, 1e-3)));
+}
+
+/** The most warm-up samples a contender gets while its runs still get faster (`Sizer`). */
+export const MAX_WARMUPS = 5;
+/** The fewest warm-up samples of a contender whose runs are short (`Sizer`). */
+export const SHORT_WARMUPS = 3;
+/** Runs longer than this (ms) take no warm-ups beyond the configured ones (`Sizer`). */
+export const WARMING_MS = 100;
+
+/**
+ * Sizes k from a contender's warm-up samples, the same way for `measureGroup` and
+ * bench/inference.ts's `timeInterleaved`: the first warm-up is one run, each next one has `k`,
+ * the largest number of runs any before asked for (`runsPerSample`). It takes `minWarmups`,
+ * then more, up to MAX_WARMUPS, while the last one's time per run was more than 10% below every
+ * earlier one's and under WARMING_MS, and at least SHORT_WARMUPS while it is under 4·SAMPLE_MS:
+ * the contender is still warming up (caches that a larger k keeps warm, a JIT tiering its code
+ * up, compiles on helper threads whose CPU the sample is charged) and k sized on those runs
+ * would be too small. A contender whose warm-ups take over WARMING_MS a run, or that is no
+ * longer getting faster, takes only the configured ones.
+ */
+export class Sizer {
+  /** Runs per sample: of the next warm-up, and, once `add` says stop, of the timed samples. */
+  k = 1;
+  /** Warm-up samples taken. */
+  warmups = 0;
+  private best = Number.POSITIVE_INFINITY;
+  constructor(private readonly minWarmups: number) {}
+  /** Takes a warm-up sample of `k` runs (its times per run, `perRun`); whether to take another. */
+  add(r: Run): boolean {
+    this.warmups++;
+    const faster = r.cpu < 0.9 * this.best; // never on the first: nothing before it
+    this.best = Math.min(this.best, r.cpu);
+    this.k = Math.max(this.k, runsPerSample(r.cpu));
+    if (this.warmups < this.minWarmups) return true;
+    if (this.warmups >= MAX_WARMUPS) return false;
+    return (
+      (faster && r.cpu < WARMING_MS) || (this.warmups < SHORT_WARMUPS && r.cpu < 4 * SAMPLE_MS)
+    );
+  }
+}
+
+/** A sample of k runs as one run's share: every time (and leftMB) divided by k. */
+export function perRun(r: Run, k: number): Run {
+  return {
+    cpu: r.cpu / k,
+    wall: r.wall / k,
+    helper: r.helper === null ? null : r.helper / k,
+    leftMB: r.leftMB / k,
+  };
 }
 
 /** One run's CPU and wall time (ms). */
@@ -172,12 +244,13 @@ function heldBytes(): number {
 }
 
 /**
- * Times one run; a contender timed elsewhere (another process) returns its own sample.
+ * Times one sample (`fn`: one run, or k back to back); a contender timed elsewhere (another
+ * process) returns its own sample.
  *
  * gc(), then wait until the helper threads are idle (the gc()'s concurrent sweeping, the
  * previous run's compiles): untimed. The clock runs over `fn`; then wait again until the
- * helpers are idle and add their CPU time since the clock stopped (`tail`: this run's own
- * concurrent marking, sweeping and compiles) to the run's CPU time.
+ * helpers are idle and add their CPU time since the clock stopped (`tail`: this sample's own
+ * concurrent marking, sweeping and compiles) to the sample's CPU time.
  */
 function once(fn: () => void | Partial<Run>): Run {
   const open = begin();
@@ -230,42 +303,55 @@ function end({ m0, h0, c0, t0 }: Open, own: void | Partial<Run>, t1: number): Ru
 /** One contender of an interleaved measurement. */
 export interface Contender {
   readonly name: string;
-  /** One run; returns its own sample when it is timed elsewhere (PyTorch in its process). */
-  readonly fn: () => void | Sample;
+  /**
+   * k runs back to back (one sample); returns the sample's own times (totals over the k runs)
+   * when it is timed elsewhere (PyTorch in its process).
+   */
+  readonly fn: (k: number) => void | Sample;
   readonly opts: TimingOptions;
 }
 
 /**
  * Measures several implementations of the same job interleaved, so load changes on a shared
- * machine hit all of them alike: each is warmed up (`warmups` runs, default 2), given a
- * repetition count from its budget (clamped to [minReps, maxReps]), then runs happen
- * round-robin, one per contender per round. A contender slower than `slowMs` gets its first run
- * as its only sample (it was warmed up at the smaller configs before).
+ * machine hit all of them alike: each is warmed up (`Sizer`: `warmups` samples, default 2, and
+ * more up to MAX_WARMUPS while its runs still get faster; the first of one run, each next of the
+ * largest k any before asked for), given that k and a sample count from its budget (budgetMs /
+ * a sample's CPU ms by the last warm-up, clamped to [minReps, maxReps]),
+ * then samples happen round-robin, one per contender per round. A contender slower than `slowMs`
+ * gets its first run as its only sample, k = 1 (it was warmed up at the smaller configs before).
+ * Each sample is timed by the rule above (`once`) and its times divided by k (`perRun`).
  */
 export function measureGroup(cs: readonly Contender[]): Map<string, Timing> {
-  const st = cs.map((c) => ({ c, samples: [] as Run[], reps: 0, warmup: 0 }));
+  const st = cs.map((c) => ({ c, samples: [] as Run[], reps: 0, warmup: 0, k: 1 }));
+  const sample = (c: Contender, k: number) =>
+    perRun(
+      once(() => c.fn(k)),
+      k,
+    );
   for (const s of st) {
-    const first = once(s.c.fn);
+    const first = sample(s.c, 1);
     if (first.cpu >= s.c.opts.slowMs) {
       s.samples.push(first);
       s.reps = 1;
       continue;
     }
     const o = s.c.opts;
+    const z = new Sizer(o.warmups ?? 2);
     let last = first;
-    for (let w = 1; w < (o.warmups ?? 2); w++) last = once(s.c.fn);
-    s.warmup = Math.max(1, o.warmups ?? 2);
-    const t = Math.max(last.cpu, 1e-3);
+    while (z.add(last)) last = sample(s.c, z.k);
+    s.k = z.k;
+    s.warmup = z.warmups;
+    const t = Math.max(last.cpu * s.k, 1e-3);
     s.reps = Math.min(o.maxReps, Math.max(o.minReps, Math.round(o.budgetMs / t)));
   }
   const rounds = Math.max(0, ...st.map((s) => s.reps));
   for (let r = 0; r < rounds; r++)
-    for (const s of st) if (s.samples.length < s.reps) s.samples.push(once(s.c.fn));
-  return new Map(st.map((s) => [s.c.name, summarize(s.samples, s.warmup)]));
+    for (const s of st) if (s.samples.length < s.reps) s.samples.push(sample(s.c, s.k));
+  return new Map(st.map((s) => [s.c.name, summarize(s.samples, s.warmup, s.k)]));
 }
 
-/** The medians (and samples) of one contender's timed runs. */
-export function summarize(samples: readonly Run[], warmup: number): Timing {
+/** The medians (and samples) of one contender's timed samples, per run (`perRun` ones). */
+export function summarize(samples: readonly Run[], warmup: number, runsPerSample = 1): Timing {
   const helpers = samples.map((x) => x.helper);
   const known = helpers.every((h) => h !== null) ? (helpers as number[]) : null;
   return {
@@ -277,6 +363,7 @@ export function summarize(samples: readonly Run[], warmup: number): Timing {
     leftMB: median(samples.map((x) => x.leftMB)),
     reps: samples.length,
     warmup,
+    runsPerSample,
     samplesMs: samples.map((x) => x.cpu),
     wallSamplesMs: samples.map((x) => x.wall),
   };

@@ -2,8 +2,9 @@
  * PyTorch CPU as a contender, timed in the same run as the other implementations and interleaved
  * with them: Debian's /usr/bin/python3 with torch runs bench/torch_rnn.py as a server, one
  * thread (OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)). Commands go
- * through two named pipes and are answered synchronously, so a torch run is one round-robin run
- * like any other; its time is the Python process's own CPU time (and wall time) for that run.
+ * through two named pipes and are answered synchronously, so a torch sample (k runs back to
+ * back, `run MODE K`) is one round-robin sample like any other; its time is the Python process's
+ * own CPU time (and wall time) for those k runs.
  *
  * Install (Debian): `apt-get install python3-torch libopenblas0-pthread`. Without
  * libopenblas0-pthread torch's products fall back to the reference BLAS (~2.5 GFLOP/s) and the
@@ -110,8 +111,10 @@ export class TorchServer {
   setup(cell: string, B: number, T: number, I: number, H: number, dtype: string): void {
     this.call(`setup ${cell} ${B} ${T} ${I} ${H} ${dtype}`);
   }
-  run(mode: "fwd" | "fwd+bwd"): TorchSample {
-    const r = this.call(`run ${mode}`);
+  /** k runs back to back, timed as one sample by the server: its total CPU and wall ms. */
+  run(mode: "fwd" | "fwd+bwd", k = 1): TorchSample {
+    const r = this.call(`run ${mode} ${k}`);
+    if (r["runs"] !== k) throw new Error(`torch: asked for ${k} runs, it did ${String(r["runs"])}`);
     return { cpu: r["cpu"] as number, wall: r["wall"] as number };
   }
   close(): void {

@@ -5,8 +5,15 @@ float32 or float64, one thread.
   python3 torch_rnn.py --probe          prints one JSON line: version, BLAS, sgemm GFLOP/s
   python3 torch_rnn.py --serve REQ RES  reads commands from the FIFO REQ, answers on RES:
       setup <cell> <B> <T> <I> <H> <dtype>   -> {"ok": true}
-      run <fwd|fwd+bwd>                      -> {"cpu": ms, "wall": ms}  (this process's CPU time)
+      run <fwd|fwd+bwd> [K]                  -> {"cpu": ms, "wall": ms, "runs": K}
       quit
+
+run times K runs back to back (default 1) in one timed region and answers the totals (this
+process's CPU time, time.process_time, and wall time; the caller divides by K): the gradients
+are cleared (set to None) before each run, the first time before the clocks start, the other
+K - 1 times inside the timed region, between runs (a few attribute writes: the old gradients
+are kept alive until the clocks stop). Every tensor of the K runs (outputs, graphs, gradients)
+is freed after the clocks stop, outside the timed region, as with one run per sample before.
 
 Threads: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 (set by the caller, and again here before
 torch loads) and torch.set_num_threads(1).
@@ -61,15 +68,29 @@ class Job:
         self.m = mod(I, H).to(dt)
         self.x = (torch.rand(T, B, I, dtype=dt) * 2 - 1).requires_grad_(True)
 
-    def run(self, mode):
-        for p in self.m.parameters():
-            p.grad = None
-        self.x.grad = None
+    def clear(self, kept):
+        """Sets the gradients to None; `kept` holds the old ones until the clocks stop."""
+        for t in (*self.m.parameters(), self.x):
+            kept.append(t.grad)
+            t.grad = None
+
+    def run(self, mode, k=1):
+        """k runs back to back, timed as one: total CPU and wall ms."""
+        if mode not in ("fwd", "fwd+bwd") or k < 1:
+            raise ValueError(f"run {mode} {k}")
+        kept = []  # each run's output and gradients: freed after the clocks stop, as with k = 1
+        self.clear(kept)
         c0, t0 = time.process_time(), time.perf_counter()
-        out, _ = self.m(self.x)
-        if mode == "fwd+bwd":
-            out.sum().backward()
-        return {"cpu": (time.process_time() - c0) * 1e3, "wall": (time.perf_counter() - t0) * 1e3}
+        for i in range(k):
+            if i:
+                self.clear(kept)
+            out, _ = self.m(self.x)
+            kept.append(out)
+            if mode == "fwd+bwd":
+                out.sum().backward()
+        cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+        del kept[:]
+        return {"cpu": cpu * 1e3, "wall": wall * 1e3, "runs": k}
 
 
 def serve(req_path, res_path):
@@ -87,7 +108,7 @@ def serve(req_path, res_path):
                 job = Job(cmd[1], *map(int, cmd[2:6]), cmd[6])
                 out = {"ok": True}
             elif cmd[0] == "run":
-                out = job.run(cmd[1])
+                out = job.run(cmd[1], *map(int, cmd[2:3]))
             else:
                 out = {"error": "unknown command " + cmd[0]}
         except Exception as e:  # reported to the caller, which fails the row

@@ -49,6 +49,7 @@ interface Out {
     helperSamplesMs: (number | null)[];
     leftMB: number;
     reps: number;
+    runsPerSample: number;
     samplesMs: number[];
     wallSamplesMs: number[];
   }[];
@@ -89,6 +90,11 @@ describe("pnpm bench --smoke", () => {
       for (const impl of expected) expect(ran, impl).toContain(impl);
       for (const r of out.results) {
         expect(r.reps).toBeGreaterThanOrEqual(1);
+        // k runs back to back per sample (every contender, torch's server included: it answers
+        // how many runs it timed and the bench checks that it did k)
+        expect(Number.isInteger(r.runsPerSample), `${r.impl} runsPerSample`).toBe(true);
+        expect(r.runsPerSample).toBeGreaterThanOrEqual(1);
+        expect(r.runsPerSample).toBeLessThanOrEqual(1000);
         expect(Number.isFinite(r.medianMs)).toBe(true);
         expect(Number.isFinite(r.wallMedianMs)).toBe(true);
         expect(r.samplesMs).toHaveLength(r.reps);
@@ -239,5 +245,165 @@ describe("inference timing (bench/inference.ts)", () => {
     } finally {
       if ("close" in fma) fma.close();
     }
+  });
+});
+
+/** The parts of bench/timing.ts that the forward and forward+backward rows are timed by. */
+interface GroupTiming {
+  medianMs: number;
+  wallMedianMs: number;
+  helperMs: number | null;
+  reps: number;
+  warmup: number;
+  runsPerSample: number;
+  samplesMs: number[];
+}
+interface TimingModule {
+  SAMPLE_MS: number;
+  MAX_WARMUPS: number;
+  SHORT_WARMUPS: number;
+  WARMING_MS: number;
+  runsPerSample(cpuMsPerRun: number): number;
+  measureGroup(
+    cs: readonly {
+      name: string;
+      fn: (k: number) => undefined | { cpu: number; wall: number };
+      opts: {
+        budgetMs: number;
+        minReps: number;
+        maxReps: number;
+        slowMs: number;
+        warmups?: number;
+      };
+    }[],
+  ): Map<string, GroupTiming>;
+  settleInfo(): { enabled: boolean; linux: boolean; waits: number };
+}
+
+describe("training timing (bench/timing.ts measureGroup)", () => {
+  test("k runs back to back per sample, k from the warm-ups, a run's time the sample's / k", async () => {
+    const m = (await benchModule("timing.ts")) as TimingModule;
+    // the k rule itself, shared with bench/inference.ts: SAMPLE_MS of CPU time, at most 1000
+    expect(m.SAMPLE_MS).toBe(5);
+    expect(m.runsPerSample(0.25)).toBe(20);
+    expect(m.runsPerSample(0.3)).toBe(17);
+    expect(m.runsPerSample(5)).toBe(1);
+    expect(m.runsPerSample(40)).toBe(1);
+    expect(m.runsPerSample(0)).toBe(1000);
+
+    expect(m.MAX_WARMUPS).toBe(5);
+    expect(m.SHORT_WARMUPS).toBe(3);
+    expect(m.WARMING_MS).toBe(100);
+
+    const calls: Record<string, number[]> = {
+      js: [],
+      own: [],
+      warming: [],
+      jit: [],
+      long: [],
+      slow: [],
+    };
+    let sink = 0;
+    const opts = { budgetMs: 0, minReps: 4, maxReps: 4, slowMs: 1e9, warmups: 2 };
+    const waits0 = m.settleInfo().waits;
+    const t = m.measureGroup([
+      {
+        name: "js",
+        opts,
+        fn: (k) => {
+          calls["js"]!.push(k);
+          for (let i = 0; i < k; i++) for (let j = 0; j < 200; j++) sink += Math.sqrt(j);
+          return undefined;
+        },
+      },
+      // timed in its own process, like torch: the sample's totals, 0.25 ms of CPU a run
+      {
+        name: "own",
+        opts,
+        fn: (k) => {
+          calls["own"]!.push(k);
+          return { cpu: 0.25 * k, wall: 0.5 * k };
+        },
+      },
+      // runs that get faster as it warms up (4, 2, 1, 0.5, 0.25 ms): more warm-ups, up to 5
+      {
+        name: "warming",
+        opts,
+        fn: (k) => {
+          const n = calls["warming"]!.push(k);
+          return { cpu: 2 ** (3 - Math.min(n, 5)) * k, wall: 0 };
+        },
+      },
+      // a JIT tiering up: 90, 40, 9, then 2 ms a run: warm-ups go on while it gets faster
+      {
+        name: "jit",
+        opts,
+        fn: (k) => {
+          const n = calls["jit"]!.push(k);
+          return { cpu: ([90, 40, 9][n - 1] ?? 2) * k, wall: 0 };
+        },
+      },
+      // runs that get faster but are long (200, 150, 120 ms): only the configured warm-ups
+      {
+        name: "long",
+        opts,
+        fn: (k) => {
+          const n = calls["long"]!.push(k);
+          return { cpu: ([200, 150][n - 1] ?? 120) * k, wall: 0 };
+        },
+      },
+      // slower than slowMs: its first run is its only sample
+      {
+        name: "slow",
+        opts: { ...opts, slowMs: 0 },
+        fn: (k) => {
+          calls["slow"]!.push(k);
+          return undefined;
+        },
+      },
+    ]);
+    expect(sink).toBeGreaterThan(0);
+    // own: warm-ups of 1 run (0.25 ms: k = 20) and two of 20 (short runs: SHORT_WARMUPS; not
+    // getting faster: no more), then 4 samples of 20 runs
+    const own = t.get("own")!;
+    expect(calls["own"]).toEqual([1, 20, 20, 20, 20, 20, 20]);
+    expect(own.runsPerSample).toBe(20);
+    expect(own.reps).toBe(4);
+    expect(own.warmup).toBe(3);
+    expect(own.medianMs).toBeCloseTo(0.25, 12);
+    expect(own.wallMedianMs).toBeCloseTo(0.5, 12);
+    for (const s of own.samplesMs) expect(s).toBeCloseTo(0.25, 12);
+    // js: a run of microseconds gets many to a sample; every timed sample has the same k, which
+    // is never below what a warm-up asked for
+    const js = t.get("js")!;
+    const warm = calls["js"]!.slice(0, js.warmup);
+    expect(warm[0]).toBe(1);
+    expect(js.warmup).toBeGreaterThanOrEqual(3);
+    expect(js.warmup).toBeLessThanOrEqual(5);
+    expect(js.runsPerSample).toBeGreaterThan(1);
+    expect(js.runsPerSample).toBeGreaterThanOrEqual(Math.max(...warm));
+    expect(calls["js"]!.slice(js.warmup)).toEqual(Array(4).fill(js.runsPerSample));
+    expect(js.samplesMs).toHaveLength(4);
+    // warming: asks 2 (after 4 ms a run), 3, 5, 10, then 20 (after 0.25 ms): each warm-up more
+    // than 10% faster than the ones before, so five (MAX_WARMUPS), then samples of 20
+    const warming = t.get("warming")!;
+    expect(calls["warming"]).toEqual([1, 2, 3, 5, 10, 20, 20, 20, 20]);
+    expect([warming.warmup, warming.runsPerSample, warming.reps]).toEqual([5, 20, 4]);
+    expect(warming.medianMs).toBeCloseTo(0.25, 12);
+    // jit: 90 → 40 ms (faster, under WARMING_MS: go on) → 9 → 2 (k = 3) → 2 at k = 3 (not
+    // faster: stop)
+    const jit = t.get("jit")!;
+    expect(calls["jit"]).toEqual([1, 1, 1, 1, 3, 3, 3, 3, 3]);
+    expect([jit.warmup, jit.runsPerSample, jit.medianMs]).toEqual([5, 3, 2]);
+    const long = t.get("long")!;
+    expect(calls["long"]).toEqual([1, 1, 1, 1, 1, 1]);
+    expect([long.warmup, long.runsPerSample, long.medianMs]).toEqual([2, 1, 120]);
+    const slow = t.get("slow")!;
+    expect(calls["slow"]).toEqual([1]);
+    expect([slow.reps, slow.runsPerSample, slow.warmup]).toEqual([1, 1, 0]);
+    // two waits for V8's helper threads around every sample, warm-ups included
+    // (js 7 or more, own 7, warming 9, jit 9, long 6, slow 1)
+    const s = m.settleInfo();
+    if (s.linux && s.enabled) expect(s.waits - waits0).toBeGreaterThanOrEqual(2 * 39);
   });
 });
