@@ -203,6 +203,29 @@ describe("a run's tape in the kernel's memory: every interleaving gives a fresh 
       h.backward(a);
       h.backward(a);
     });
+    test(`${kindName(kind)}: a forward run by a getter of step()'s own arguments`, () => {
+      // step() reads its state through the caller's object: a getter there may call forward, and
+      // that run's tape must be evicted before step's sweep overwrites the memory
+      const h = harness(k());
+      const a = h.forward(A);
+      const state = h.api.initialState(h.api.params(inputs(k(), A).p), { batch: 1 }) as {
+        values: Record<string, Float64Array>;
+      };
+      let b: ReturnType<typeof h.forward> | undefined;
+      const name = Object.keys(state.values)[0]!;
+      const value = state.values[name]!;
+      Object.defineProperty(state.values, name, {
+        enumerable: true,
+        get: () => {
+          b ??= h.forward(Bs);
+          return value;
+        },
+      });
+      h.api.step(state, rand(k().inputSize, 99));
+      expect(b).toBeDefined();
+      h.backward(b!);
+      h.backward(a);
+    });
     test(`${kindName(kind)}: inference, step() and checkpointed runs in between`, () => {
       const h = harness(k());
       const a = h.forward(A);

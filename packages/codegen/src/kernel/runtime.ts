@@ -305,11 +305,12 @@ function step(state, x) {
   if (x.length !== B * $IW) throw new Error("step: x needs B·I = " + B * $IW + " values, got " + x.length + " (cell " + JSON.stringify(info.name) + ")");
   // no backward follows a step (no tape is kept), so parameters already in the compute type are read in place
   const d = $params(state.params, "step");
-  $evict();
   const pd = d instanceof $KF ? d : $KF.from(d);
   // the state and x as they are where the sweep copies them in; its results as views then
   const inits = $STATES.map((s) => $arg(infer_kernel, $own(state.values, s.name), B * s.width, "step: state " + s.name));
   const views = infer_kernel.memory === true;
+  // evict a kept tape only now: reading the arguments above may run code (getters) that calls this kernel
+  $evict();
   const res = infer_kernel(pd, 1, B, null, $arg(infer_kernel, x, x.length, "step: x"), ...inits, views);
   $STATES.forEach((s, k) => $own(state.values, s.name).set(res[1 + k]));
   return views ? $copy(res[0]) : $out(res[0]);
