@@ -2,7 +2,7 @@
  * The blocked product's order of summation: every C element is formed the same way whatever
  * tile computes it (the MR-row tile, the tiles of the last rows, a partial panel through the
  * scratch tile) and however the rows are split between calls (threads, step() at B = 1). The
- * model below is that order written out in scalars: for each slice of KC values of k, a sum
+ * model (gemmModel.ts) is that order written out in scalars: for each slice of KC values of k, a sum
  * from zero over the slice in k order, stored (the first slice, not accumulating) or added to
  * C. The plain module must equal it bit for bit.
  */
@@ -25,6 +25,7 @@ import {
   rowPanels,
   SCRATCH_BYTES,
 } from "../../src/backends/wasm/gemm.js";
+import { gemmModel, plainMadd, round } from "./gemmModel.js";
 import { instantiate } from "./instantiate.js";
 
 type Fn = (...a: number[]) => void;
@@ -34,33 +35,6 @@ interface Wa {
 }
 interface Ex {
   [k: string]: Fn;
-}
-
-/** The product's order in scalars (rounded to f32 after every operation for f32). */
-function model(
-  t: Elem,
-  M: number,
-  N: number,
-  K: number,
-  A: ArrayLike<number>,
-  lda: number,
-  P: ArrayLike<number>,
-  ldp: number,
-  C: Float64Array,
-  ldc: number,
-  acc: boolean,
-): void {
-  const r = t === "f32" ? Math.fround : (x: number) => x;
-  for (let i = 0; i < M; i++)
-    for (let n = 0; n < N; n++) {
-      if (K === 0 && !acc) C[i * ldc + n] = 0;
-      for (let k0 = 0; k0 < K; k0 += KC) {
-        let s = 0;
-        for (let k = k0; k < Math.min(K, k0 + KC); k++)
-          s = r(s + r(A[i * lda + k]! * P[n * ldp + k]!));
-        C[i * ldc + n] = acc || k0 > 0 ? r(C[i * ldc + n]! + s) : s;
-      }
-    }
 }
 
 describe.skipIf(!simdSupported())("wasm gemm: blocking and the order of summation", () => {
@@ -130,7 +104,7 @@ describe.skipIf(!simdSupported())("wasm gemm: blocking and the order of summatio
     };
     const want = () => {
       const w = Float64Array.from(c0);
-      model(t, M, N, K, a, lda, p, ldp, w, ldc, acc);
+      gemmModel(plainMadd(t), round(t), M, N, K, a, lda, p, ldp, w, ldc, acc);
       // the padding of C is not touched
       for (let i = 0; i < M; i++) for (let n = N; n < ldc; n++) w[i * ldc + n] = c0[i * ldc + n]!;
       return w;

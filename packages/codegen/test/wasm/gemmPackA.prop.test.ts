@@ -40,6 +40,7 @@ import {
   relaxedSimdSupported,
   SCRATCH_BYTES,
 } from "../../src/backends/wasm/gemm.js";
+import { gemmModel, plainMadd, round } from "./gemmModel.js";
 import { instantiate } from "./instantiate.js";
 
 type Fn = (...a: number[]) => void;
@@ -88,33 +89,6 @@ function fusedMadd(a: number, b: number, c: number, prec: number, minExp: number
   return neg ? -r : r;
 }
 
-/** The product's order in scalars; `madd(a, b, s)` forms s + a·b (plain: two roundings). */
-function model(
-  madd: (a: number, b: number, s: number) => number,
-  round: (x: number) => number,
-  M: number,
-  N: number,
-  K: number,
-  A: ArrayLike<number>,
-  lda: number,
-  P: ArrayLike<number>,
-  ldp: number,
-  C: Float64Array,
-  ldc: number,
-  acc: boolean,
-): void {
-  for (let i = 0; i < M; i++)
-    for (let n = 0; n < N; n++) {
-      if (K === 0 && !acc) C[i * ldc + n] = 0;
-      for (let k0 = 0; k0 < K; k0 += KC) {
-        let s = 0;
-        for (let k = k0; k < Math.min(K, k0 + KC); k++)
-          s = madd(A[i * lda + k]!, P[n * ldp + k]!, s);
-        C[i * ldc + n] = acc || k0 > 0 ? round(C[i * ldc + n]! + s) : s;
-      }
-    }
-}
-
 const bits64 = new Float64Array(1);
 const int64 = new BigInt64Array(bits64.buffer);
 /**
@@ -137,11 +111,6 @@ function fusedMaddF32(a: number, b: number, c: number): number {
   return Math.fround(hi);
 }
 
-const round = (t: Elem) => (t === "f32" ? Math.fround : (x: number) => x);
-const plainMadd = (t: Elem) => {
-  const r = round(t);
-  return (a: number, b: number, s: number) => r(s + r(a * b));
-};
 const fusedOf = (t: Elem) =>
   t === "f32" ? fusedMaddF32 : (a: number, b: number, s: number) => fusedMadd(a, b, s, 53, -1074);
 
@@ -219,7 +188,7 @@ describe.skipIf(!simdSupported())("wasm gemm: packed blocks of A at the block ed
     const got = Float64Array.from(cv.subarray(0, c0.length));
     const want = (madd: (a: number, b: number, s: number) => number) => {
       const w = Float64Array.from(c0);
-      model(madd, round(t), M, N, K, a, lda, p, ldp, w, ldc, acc);
+      gemmModel(madd, round(t), M, N, K, a, lda, p, ldp, w, ldc, acc);
       // the padding of C is not touched
       for (let i = 0; i < M; i++) for (let n = N; n < ldc; n++) w[i * ldc + n] = c0[i * ldc + n]!;
       return w;
