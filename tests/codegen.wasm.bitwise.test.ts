@@ -18,15 +18,9 @@
 import { backends, type CompiledKernel, compileCell, type DType } from "@gated/codegen";
 import { CATALOGUE, type CatalogueName } from "@gated/rnn";
 import { afterAll, describe, expect, test } from "vitest";
-import { compareWithReference, rand } from "./codegenCompare.js";
+import { bits, compareWithReference, rand } from "./codegenCompare.js";
 
 const available = backends.wasm?.available?.() ?? false;
-
-/** The bytes of a float array (bitwise comparison, -0 and NaN payloads included). */
-const bits = (a: ArrayLike<number>): number[] => {
-  const f = a as Float32Array;
-  return Array.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
-};
 
 interface Shape {
   readonly cell: CatalogueName;

@@ -31,7 +31,7 @@ import {
 } from "@gated/codegen";
 import { parseCell } from "@gated/rnn";
 import { describe, expect } from "vitest";
-import { maxRel, rand } from "./codegenCompare.js";
+import { bits, maxRel, rand } from "./codegenCompare.js";
 
 const available = backends.wasm?.available?.() ?? false;
 const RUNS = Number(process.env["FC_RUNS"] ?? 80);
@@ -165,12 +165,6 @@ export const fuzzCellArb: fc.Arbitrary<FuzzCell> = fc
       };
     }),
   );
-
-/** The bytes of a float array (bitwise comparison). */
-const bits = (a: ArrayLike<number>): number[] => {
-  const f = a as Float32Array;
-  return Array.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
-};
 
 /** The schedule with its time loops in JavaScript and every temporary zeroed (wasmloop suite). */
 function jsLoops(k: CompiledKernel): ModuleApi {

@@ -20,16 +20,10 @@ import { CATALOGUE, CATALOGUE_NAMES } from "@gated/rnn";
 import { describe, expect, test } from "vitest";
 import { mustZero } from "../packages/codegen/src/backends/wasm/zeroing.js";
 import { gru, lstm } from "./codegenCells.js";
-import { rand, withMemories } from "./codegenCompare.js";
+import { bits, rand, withMemories } from "./codegenCompare.js";
 
 const available = backends.wasm?.available?.() ?? false;
 const [I, H, B] = [3, 4, 3];
-
-/** The bytes of a float array (bitwise comparison, -0 and NaN payloads included). */
-const bits = (a: ArrayLike<number> & { buffer?: ArrayBufferLike }): number[] => {
-  const f = a as Float32Array;
-  return Array.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
-};
 
 /**
  * The kernel's runtime over its schedule with every time loop kept in JavaScript and every

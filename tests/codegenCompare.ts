@@ -13,6 +13,12 @@ import {
 import type { Sizes } from "@gated/graph";
 import { expect } from "vitest";
 
+/** The bytes of a float array (bitwise comparison, -0 and NaN payloads included). */
+export const bits = (a: ArrayLike<number>): number[] => {
+  const f = a as Float32Array;
+  return Array.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+};
+
 /** Seeded values in [-1, 1). */
 export function rand(n: number, seed: number): Float64Array {
   let s = seed >>> 0;

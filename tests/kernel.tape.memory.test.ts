@@ -22,15 +22,9 @@ import {
 import { describe, expect } from "vitest";
 import { tapeInPlace } from "../packages/codegen/src/backends/wasm/tape.js";
 import { gru, lstm } from "./codegenCells.js";
-import { BACKENDS, rand } from "./codegenCompare.js";
+import { BACKENDS, bits, rand } from "./codegenCompare.js";
 
 const [I, H] = [3, 4];
-
-/** The bytes of a float array (bitwise comparison, -0 and NaN payloads included). */
-const bits = (a: ArrayLike<number>): number[] => {
-  const f = a as Float32Array;
-  return Array.from(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
-};
 
 interface Spec {
   readonly T: number;
