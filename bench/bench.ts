@@ -8,8 +8,9 @@
  *                       [--dtypes float32] [--out FILE] [--no-tf] [--smoke] [--inference] [--threads]
  *                       [--throughput]
  *
- * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), one warm-up
- * and one timed sample each (of k runs, as in every row: bench/timing.ts), no compile timing:
+ * --quick: S only, few repetitions. --smoke: a tiny config (B=2, T=5, I=3, H=4), its warm-ups
+ * (at least 3 for runs under 20 ms: timing.ts's Sizer) and one timed sample each (of k runs, as in
+ * every row), no compile timing:
  * checks the harness and the agreement of every implementation in seconds.
  * --inference: only the inference section (bench/inference.ts; a full run includes it).
  * --threads: only the kernel-threads section (1 vs 2 threads at M and L; a full run includes it).
